@@ -1,0 +1,28 @@
+namespace EvalRunner.Evaluators.BuiltIn;
+
+/// <summary><c>type: json-valid</c> — the response is JSON (a surrounding Markdown code fence is allowed).</summary>
+internal sealed class JsonValidEvaluator(string name) : IEvaluator
+{
+    public string Name { get; } = name;
+
+    public IReadOnlyList<Column> Columns { get; } =
+    [
+        Column.Bool("passed", "The response is valid JSON"),
+        Column.Choice("kind", "The JSON value's kind", "object", "array", "string", "number", "boolean", "null", "invalid"),
+        Column.String("error", "Why the response is not JSON, or empty"),
+    ];
+
+    public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
+    {
+        var valid = JsonText.TryParse(context.GeneratedResponse, out var document, out var error);
+        using (document)
+        {
+            return ValueTask.FromResult<IReadOnlyDictionary<string, object?>>(new Dictionary<string, object?>
+            {
+                ["passed"] = valid,
+                ["kind"] = valid ? JsonText.Kind(document!.RootElement.ValueKind) : "invalid",
+                ["error"] = error,
+            });
+        }
+    }
+}

@@ -1,0 +1,36 @@
+namespace EvalRunner.Evaluators;
+
+/// <summary>One typed column that an evaluator returns; in thresholds and results it is named <c>evaluator.column</c>.</summary>
+public sealed record Column
+{
+    /// <summary>The column name, unique within its evaluator.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The value type.</summary>
+    public required ColumnType Type { get; init; }
+
+    /// <summary>What the value means, for people and for LLM judges.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>The allowed values of a <see cref="ColumnType.Choice"/> column.</summary>
+    public IReadOnlyList<string> Choices { get; init; } = [];
+
+    /// <summary>True for bool, integer and float columns, which aggregate functions accept.</summary>
+    public bool IsNumeric => Type is ColumnType.Bool or ColumnType.Integer or ColumnType.Float;
+
+    /// <summary>A bool column.</summary>
+    public static Column Bool(string name, string description) => new() { Name = name, Type = ColumnType.Bool, Description = description };
+
+    /// <summary>An integer column.</summary>
+    public static Column Integer(string name, string description) => new() { Name = name, Type = ColumnType.Integer, Description = description };
+
+    /// <summary>A float column.</summary>
+    public static Column Float(string name, string description) => new() { Name = name, Type = ColumnType.Float, Description = description };
+
+    /// <summary>A string column.</summary>
+    public static Column String(string name, string description) => new() { Name = name, Type = ColumnType.String, Description = description };
+
+    /// <summary>A choice column.</summary>
+    public static Column Choice(string name, string description, params string[] choices) =>
+        new() { Name = name, Type = ColumnType.Choice, Description = description, Choices = choices };
+}

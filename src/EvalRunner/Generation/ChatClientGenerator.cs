@@ -1,0 +1,50 @@
+using EvalRunner.Datasets;
+using Microsoft.Extensions.AI;
+
+namespace EvalRunner.Generation;
+
+/// <summary>Generation through a Microsoft.Extensions.AI <see cref="IChatClient"/> (OpenAI, Azure OpenAI, Ollama).</summary>
+internal sealed class ChatClientGenerator(ModelConfig config, Settings settings, IChatClient client) : Generator(config, settings)
+{
+    private readonly ChatOptions _options = new()
+    {
+        ModelId = config.Model,
+        Temperature = (float?)config.Temperature,
+        MaxOutputTokens = config.MaxTokens,
+    };
+
+    protected override async Task<Output> GenerateCoreAsync(Datapoint datapoint, string? prompt, CancellationToken cancellationToken)
+    {
+        var messages = new List<ChatMessage>(datapoint.Messages.Count + 1);
+        if (Config.SystemPrompt is { } system)
+        {
+            messages.Add(new ChatMessage(ChatRole.System, system));
+        }
+
+        messages.AddRange(datapoint.Messages);
+        if (prompt is not null)
+        {
+            var last = messages.FindLastIndex(m => m.Role == ChatRole.User);
+            if (last >= 0)
+            {
+                messages[last] = new ChatMessage(ChatRole.User, prompt);
+            }
+            else
+            {
+                messages.Add(new ChatMessage(ChatRole.User, prompt));
+            }
+        }
+
+        var response = await client.GetResponseAsync(messages, _options.Clone(), cancellationToken).ConfigureAwait(false);
+        return new Output(response.Text, response.ModelId, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount);
+    }
+
+    protected override string Describe(Exception exception) =>
+        $"{Config.Provider} endpoint {Config.BaseUrl?.ToString() ?? "(default)"}: {base.Describe(exception)}";
+
+    public override void Dispose()
+    {
+        client.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,94 @@
+using System.ClientModel;
+using System.Diagnostics;
+using Azure.AI.OpenAI;
+using EvalRunner.Datasets;
+using Microsoft.Extensions.AI;
+using OllamaSharp;
+using OpenAI;
+
+namespace EvalRunner.Generation;
+
+/// <summary>Produces the <see cref="Log"/> of one datapoint for one model config.</summary>
+internal abstract class Generator(ModelConfig config, Settings settings) : IDisposable
+{
+    public ModelConfig Config { get; } = config;
+
+    /// <summary>The response text, the model that answered, and token counts when known.</summary>
+    protected sealed record Output(string Response, string? Model = null, long? InputTokens = null, long? OutputTokens = null);
+
+    public static Generator Create(ModelConfig config, Settings settings, HttpClient http) => config.Provider switch
+    {
+        Provider.Command => new CommandGenerator(config, settings),
+        Provider.Http => new HttpGenerator(config, settings, http),
+        _ => new ChatClientGenerator(config, settings, CreateChatClient(config)),
+    };
+
+    /// <summary>The Microsoft.Extensions.AI chat client for an LLM provider.</summary>
+    public static IChatClient CreateChatClient(ModelConfig config)
+    {
+        var model = config.Model ?? throw new InvalidOperationException($"model config '{config.Name}' has no model");
+        var key = new ApiKeyCredential(config.ApiKey ?? "no-key");
+        return config.Provider switch
+        {
+            Provider.OpenAI => new OpenAI.Chat.ChatClient(model, key, new OpenAIClientOptions { Endpoint = config.BaseUrl }).AsIChatClient(),
+            Provider.AzureOpenAI => new AzureOpenAIClient(config.BaseUrl!, key).GetChatClient(model).AsIChatClient(),
+            Provider.Ollama => new OllamaApiClient(config.BaseUrl ?? new Uri("http://localhost:11434"), model),
+            _ => throw new InvalidOperationException($"provider {config.Provider} is not a chat client"),
+        };
+    }
+
+    /// <summary>Generates; every failure but the caller's cancellation becomes a log with <see cref="Log.Error"/> set.</summary>
+    public async Task<Log> GenerateAsync(Datapoint datapoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var prompt = Config.Template?.Render(datapoint);
+            var output = await GenerateCoreAsync(datapoint, prompt, timeoutSource.Token).ConfigureAwait(false);
+            return new Log
+            {
+                ModelConfig = Config.Name,
+                Model = output.Model ?? Config.Model,
+                Response = output.Response,
+                LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                InputTokens = output.InputTokens,
+                OutputTokens = output.OutputTokens,
+            };
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var reason = ex is OperationCanceledException && timeoutSource.IsCancellationRequested
+                ? $"timed out after {timeout.TotalSeconds:0.###}s (run.timeout)"
+                : Describe(ex);
+            return new Log
+            {
+                ModelConfig = Config.Name,
+                Model = Config.Model,
+                LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                Error = settings.Redact($"generation failed ({Config.Name}): {reason}"),
+            };
+        }
+    }
+
+    protected abstract Task<Output> GenerateCoreAsync(Datapoint datapoint, string? prompt, CancellationToken cancellationToken);
+
+    protected virtual string Describe(Exception exception)
+    {
+        var messages = new List<string>();
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (!messages.Contains(current.Message))
+            {
+                messages.Add(current.Message);
+            }
+        }
+
+        return string.Join(" → ", messages);
+    }
+
+    public virtual void Dispose()
+    {
+    }
+}

@@ -1,0 +1,26 @@
+namespace EvalRunner.Generation;
+
+/// <summary>One generation: what the model config produced for one datapoint, how long it took and what it cost.</summary>
+public sealed record Log
+{
+    /// <summary>The name of the model config that generated it.</summary>
+    public required string ModelConfig { get; init; }
+
+    /// <summary>The model that answered, as the provider reported it (or as configured).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The generated response; null when the generation failed.</summary>
+    public string? Response { get; init; }
+
+    /// <summary>Wall time of the generation in milliseconds.</summary>
+    public double LatencyMs { get; init; }
+
+    /// <summary>Prompt tokens, when the provider reports them.</summary>
+    public long? InputTokens { get; init; }
+
+    /// <summary>Completion tokens, when the provider reports them.</summary>
+    public long? OutputTokens { get; init; }
+
+    /// <summary>Why the generation failed, with secrets removed; null when it succeeded.</summary>
+    public string? Error { get; init; }
+}

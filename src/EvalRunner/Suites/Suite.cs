@@ -1,0 +1,44 @@
+using EvalRunner.Datasets;
+using EvalRunner.Evaluators;
+using EvalRunner.Generation;
+using EvalRunner.Thresholds;
+
+namespace EvalRunner.Suites;
+
+/// <summary>One suite file: a dataset, the model configs that generate, the evaluators that score and the thresholds that decide.</summary>
+public sealed record Suite
+{
+    /// <summary>The suite's name (its <c>name:</c>, else the file name without <c>.eval.yaml</c>/<c>.yaml</c>).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The suite file, or a description of where the suite came from.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The dataset file; null when the datapoints are inline (<see cref="InlineDatapoints"/>).</summary>
+    public string? DatasetPath { get; init; }
+
+    /// <summary>Datapoints written in the suite itself (or given in code).</summary>
+    public IReadOnlyList<Datapoint> InlineDatapoints { get; init; } = [];
+
+    /// <summary>The model configs; each datapoint is generated once per model config.</summary>
+    public required IReadOnlyList<ModelConfig> Models { get; init; }
+
+    /// <summary>The evaluators, in order.</summary>
+    public required IReadOnlyList<IEvaluator> Evaluators { get; init; }
+
+    /// <summary>The threshold rules, per-datapoint and aggregate.</summary>
+    public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
+
+    /// <summary>Concurrency, timeout and error handling.</summary>
+    public RunOptions Options { get; init; } = new();
+
+    /// <summary>Every column of every evaluator, by <c>evaluator.column</c>.</summary>
+    public IReadOnlyDictionary<string, Column> Columns =>
+        Evaluators.SelectMany(e => e.Columns.Select(c => KeyValuePair.Create($"{e.Name}.{c.Name}", c))).ToDictionary();
+
+    /// <summary>Streams the datapoints (from the file, or inline) without reading a file whole.</summary>
+    public IAsyncEnumerable<Datapoint> ReadDatapointsAsync(CancellationToken cancellationToken = default) =>
+        DatasetPath is null
+            ? Dataset.RejectDuplicateIdsAsync(InlineDatapoints.ToAsyncEnumerable(), cancellationToken)
+            : Dataset.ReadAsync(DatasetPath, cancellationToken);
+}

@@ -1,0 +1,504 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EvalRunner.Datasets;
+using EvalRunner.Evaluators;
+using EvalRunner.Evaluators.BuiltIn;
+using EvalRunner.Generation;
+using EvalRunner.Templates;
+using EvalRunner.Thresholds;
+using Json.Schema;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace EvalRunner.Suites;
+
+/// <summary>
+/// Loads a suite file and checks everything that can be checked before a generation is paid for: keys, types,
+/// files, commands, templates, and every threshold against the columns its evaluators return.
+/// </summary>
+public static class SuiteLoader
+{
+    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "evaluators", "thresholds", "run"];
+    private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
+    private static readonly string[] Providers = ["openai", "azure-openai", "ollama", "command", "http"];
+    private static readonly string[] EvaluatorTypes = ["equals", "contains", "not-contains", "regex", "json-valid", "json-schema", "length", "latency"];
+
+    /// <summary>Loads and checks a suite file.</summary>
+    /// <param name="path">The suite YAML file.</param>
+    /// <param name="settings">Where <c>${VAR}</c> values and API keys come from; the process environment when null.</param>
+    /// <exception cref="SuiteException">The suite is malformed; the message names file, line, column and field.</exception>
+    /// <exception cref="DatasetException">An inline datapoint is malformed.</exception>
+    public static Suite Load(string path, Settings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        settings ??= Settings.FromEnvironment();
+        if (!File.Exists(path))
+        {
+            throw new SuiteException(new SourceLocation(path, 0), "suite file not found");
+        }
+
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            stream.Load(reader);
+        }
+        catch (YamlException ex)
+        {
+            throw new SuiteException(new SourceLocation(path, (int)ex.Start.Line, (int)ex.Start.Column), $"not valid YAML: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new SuiteException(new SourceLocation(path, 1), "a suite must be a YAML mapping with dataset, models, evaluators and thresholds");
+        }
+
+        var map = new YamlMap(root, path, string.Empty, settings);
+        map.AllowOnly(TopKeys);
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+
+        var (datasetPath, inline) = ReadDataset(map, directory);
+        var models = ReadModels(map, directory);
+        var evaluators = ReadEvaluators(map, directory);
+        var suite = new Suite
+        {
+            Name = map.String("name") ?? DefaultName(path),
+            Path = path,
+            DatasetPath = datasetPath,
+            InlineDatapoints = inline,
+            Models = models,
+            Evaluators = evaluators,
+            Options = ReadOptions(map),
+        };
+        return suite with { Thresholds = ReadThresholds(map, suite.Columns) };
+    }
+
+    private static string DefaultName(string path)
+    {
+        var name = System.IO.Path.GetFileName(path);
+        foreach (var suffix in new[] { ".eval.yaml", ".eval.yml", ".yaml", ".yml" })
+        {
+            if (name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                return name[..^suffix.Length];
+            }
+        }
+
+        return name;
+    }
+
+    private static (string? Path, IReadOnlyList<Datapoint> Inline) ReadDataset(YamlMap map, string directory)
+    {
+        switch (map.Node("dataset"))
+        {
+            case null:
+                throw new SuiteException(map.Here with { Field = "dataset" }, "'dataset' is required: a file (data/cases.jsonl) or a list of datapoints");
+            case YamlScalarNode:
+                var relative = map.String("dataset")!;
+                var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, relative));
+                if (!File.Exists(full))
+                {
+                    throw map.Error("dataset", $"dataset file '{relative}' not found (looked for {full})");
+                }
+
+                if (!Dataset.Extensions.Contains(System.IO.Path.GetExtension(full).ToLowerInvariant()))
+                {
+                    throw map.Error("dataset", $"'{relative}' is not a dataset file; use {string.Join(", ", Dataset.Extensions)}");
+                }
+
+                return (full, []);
+            case YamlSequenceNode sequence:
+                var datapoints = new List<Datapoint>();
+                var index = 0;
+                foreach (var item in sequence.Children)
+                {
+                    var element = JsonSerializer.SerializeToElement(YamlJson.FromNode(item));
+                    datapoints.Add(DatapointParser.Parse(element, map.Location(item, $"dataset[{index}]")));
+                    index++;
+                }
+
+                return (null, datapoints);
+            default:
+                throw map.Error("dataset", "must be a file path or a list of datapoints");
+        }
+    }
+
+    private static List<ModelConfig> ReadModels(YamlMap map, string directory)
+    {
+        var models = new List<ModelConfig>();
+        if (!map.Has("models"))
+        {
+            throw new SuiteException(map.Here with { Field = "models" }, "'models' is required: at least one model config (provider: openai, command, ...)");
+        }
+
+        foreach (var model in map.Maps("models"))
+        {
+            var provider = model.RequireString("provider", $"one of {string.Join(", ", Providers)}");
+            var extra = provider switch
+            {
+                "openai" or "azure-openai" or "ollama" => Array.Empty<string>(),
+                "command" => ["command", "response_path"],
+                "http" => ["url", "headers", "body", "response_path"],
+                _ => throw model.Error("provider", $"unknown provider '{provider}'{Suggest.DidYouMean(provider, Providers)}; use {string.Join(", ", Providers)}"),
+            };
+            model.AllowOnly([.. ModelKeys, .. extra]);
+            var config = provider switch
+            {
+                "command" => ReadCommand(model, directory),
+                "http" => ReadHttp(model),
+                _ => ReadChatModel(model, provider),
+            };
+            config = config with
+            {
+                Temperature = model.Double("temperature", 0, 2),
+                MaxTokens = model.Int("max_tokens", 1),
+                SystemPrompt = model.String("system_prompt"),
+                Template = ReadTemplate(model, "template", allowResponse: false),
+                WorkingDirectory = directory,
+            };
+            if (models.Any(m => m.Name == config.Name))
+            {
+                throw model.Error("name", $"model config name '{config.Name}' is used twice; give each a unique 'name'");
+            }
+
+            models.Add(config);
+        }
+
+        return models.Count > 0 ? models : throw map.Error("models", "needs at least one model config");
+    }
+
+    private static ModelConfig ReadChatModel(YamlMap model, string provider)
+    {
+        var name = model.RequireString("model", provider == "azure-openai" ? "the deployment name" : "the model name, for example gpt-4o-mini");
+        var baseUrl = ReadUrl(model, "base_url");
+        var (kind, keyVariable) = provider switch
+        {
+            "openai" => (Provider.OpenAI, "OPENAI_API_KEY"),
+            "azure-openai" => (Provider.AzureOpenAI, "AZURE_OPENAI_API_KEY"),
+            _ => (Provider.Ollama, (string?)null),
+        };
+        var apiKey = model.String("api_key", secret: true) ?? (keyVariable is null ? null : model.Settings.GetSecret(keyVariable));
+        if (kind == Provider.AzureOpenAI && baseUrl is null)
+        {
+            throw new SuiteException(model.Here with { Field = model.Join("base_url") }, "'base_url' is required for azure-openai: your resource's endpoint, https://NAME.openai.azure.com/");
+        }
+
+        // A custom base URL is usually a local OpenAI-compatible server that needs no key.
+        if (apiKey is null && (kind == Provider.AzureOpenAI || (kind == Provider.OpenAI && baseUrl is null)))
+        {
+            throw new SuiteException(model.Here with { Field = model.Join("api_key") }, $"no API key: set {keyVariable} or write api_key: ${{{keyVariable}}}");
+        }
+
+        return new ModelConfig { Name = model.String("name") ?? name, Provider = kind, Model = name, BaseUrl = baseUrl, ApiKey = apiKey };
+    }
+
+    private static ModelConfig ReadCommand(YamlMap model, string directory)
+    {
+        var command = model.Node("command") is YamlScalarNode
+            ? SplitCommandLine(model.String("command")!)
+            : model.StringList("command") ?? [];
+        if (command.Count == 0)
+        {
+            throw new SuiteException(model.Has("command") ? model.LocationOf("command") : model.Here with { Field = model.Join("command") },
+                "'command' is required: the program and its arguments, for example [python3, bot.py]");
+        }
+
+        if (ResolveExecutable(command[0], directory, model.Settings) is null)
+        {
+            throw model.Error("command", $"program '{command[0]}' not found (not a file relative to the suite, nor on PATH)");
+        }
+
+        return new ModelConfig
+        {
+            Name = model.String("name") ?? "command",
+            Provider = Provider.Command,
+            Command = command,
+            ResponsePath = ReadResponsePath(model),
+        };
+    }
+
+    private static ModelConfig ReadHttp(YamlMap model)
+    {
+        var url = ReadUrl(model, "url") ?? throw new SuiteException(model.Here with { Field = model.Join("url") }, "'url' is required: the endpoint to POST each datapoint to");
+        var body = model.Node("body") is { } node ? YamlJson.FromNode(node) : null;
+        if (body is not null)
+        {
+            try
+            {
+                HttpGenerator.CollectTemplates(body, []);
+            }
+            catch (FormatException ex)
+            {
+                throw model.Error("body", ex.Message);
+            }
+        }
+
+        return new ModelConfig
+        {
+            Name = model.String("name") ?? "http",
+            Provider = Provider.Http,
+            Url = url,
+            Headers = model.StringMap("headers", secret: true) ?? new Dictionary<string, string>(),
+            Body = body,
+            ResponsePath = ReadResponsePath(model),
+        };
+    }
+
+    private static string? ReadResponsePath(YamlMap model)
+    {
+        var path = model.String("response_path");
+        try
+        {
+            return path is null ? null : JsonPath.Parse(path).Text;
+        }
+        catch (FormatException ex)
+        {
+            throw model.Error("response_path", ex.Message);
+        }
+    }
+
+    private static Uri? ReadUrl(YamlMap model, string key)
+    {
+        var text = model.String(key);
+        return text is null ? null
+            : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+            : throw model.Error(key, $"'{text}' is not an http(s) URL");
+    }
+
+    private static PromptTemplate? ReadTemplate(YamlMap map, string key, bool allowResponse)
+    {
+        var text = map.String(key);
+        try
+        {
+            return text is null ? null : PromptTemplate.Parse(text, map.Join(key), allowResponse);
+        }
+        catch (FormatException ex)
+        {
+            throw new SuiteException(map.LocationOf(key), ex.Message);
+        }
+    }
+
+    private static List<IEvaluator> ReadEvaluators(YamlMap map, string directory)
+    {
+        var evaluators = new List<IEvaluator>();
+        foreach (var spec in map.Maps("evaluators"))
+        {
+            var type = spec.RequireString("type", $"one of {string.Join(", ", EvaluatorTypes)}");
+            var name = spec.String("name") ?? type;
+            IEvaluator evaluator = type switch
+            {
+                "equals" => Check(spec, ["value", "values", "ignore_case", "trim"], () => new EqualsEvaluator(name, Values(spec), spec.Bool("ignore_case") ?? false, spec.Bool("trim") ?? true)),
+                "contains" => Check(spec, ["value", "values", "mode", "ignore_case"], () => new ContainsEvaluator(name, Values(spec), Mode(spec), spec.Bool("ignore_case") ?? false)),
+                "not-contains" => Check(spec, ["value", "values", "ignore_case"], () => new NotContainsEvaluator(name, RequireValues(spec), spec.Bool("ignore_case") ?? false)),
+                "regex" => Check(spec, ["pattern", "ignore_case", "multiline"], () => new RegexEvaluator(name, ReadRegex(spec))),
+                "json-valid" => Check(spec, [], () => new JsonValidEvaluator(name)),
+                "json-schema" => Check(spec, ["schema", "schema_file"], () => new JsonSchemaEvaluator(name, ReadSchema(spec, directory))),
+                "length" => Check(spec, [], () => new LengthEvaluator(name)),
+                "latency" => Check(spec, [], () => new LatencyEvaluator(name)),
+                _ => throw spec.Error("type", $"unknown evaluator type '{type}'{Suggest.DidYouMean(type, EvaluatorTypes)}; use {string.Join(", ", EvaluatorTypes)}"),
+            };
+            if (evaluators.Any(e => e.Name == name))
+            {
+                throw spec.Error(spec.Has("name") ? "name" : "type", $"evaluator name '{name}' is used twice; give each a unique 'name'");
+            }
+
+            if (!Regex.IsMatch(name, "^[A-Za-z0-9_-]+$"))
+            {
+                throw spec.Error("name", $"'{name}' is not a valid evaluator name; use letters, digits, '_' and '-'");
+            }
+
+            evaluators.Add(evaluator);
+        }
+
+        return evaluators;
+    }
+
+    private static IEvaluator Check(YamlMap spec, string[] options, Func<IEvaluator> create)
+    {
+        spec.AllowOnly(["type", "name", .. options]);
+        return create();
+    }
+
+    private static IReadOnlyList<string> Values(YamlMap spec)
+    {
+        if (spec.Has("value") && spec.Has("values"))
+        {
+            throw spec.Error("values", "give either 'value' or 'values', not both");
+        }
+
+        return spec.StringList("value") ?? spec.StringList("values") ?? [];
+    }
+
+    private static IReadOnlyList<string> RequireValues(YamlMap spec) =>
+        Values(spec) is { Count: > 0 } values ? values : throw new SuiteException(spec.Here with { Field = spec.Join("values") }, "'value' or 'values' is required: the text that must not appear");
+
+    private static bool Mode(YamlMap spec) => spec.String("mode") switch
+    {
+        null or "any" => false,
+        "all" => true,
+        var other => throw spec.Error("mode", $"must be 'any' or 'all', not '{other}'"),
+    };
+
+    private static Regex ReadRegex(YamlMap spec)
+    {
+        var pattern = spec.RequireString("pattern", "a .NET regular expression");
+        var options = RegexOptions.CultureInvariant
+            | (spec.Bool("ignore_case") == true ? RegexOptions.IgnoreCase : RegexOptions.None)
+            | (spec.Bool("multiline") == true ? RegexOptions.Multiline : RegexOptions.None);
+        try
+        {
+            return new Regex(pattern, options, TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException ex)
+        {
+            throw spec.Error("pattern", $"not a valid regular expression: {ex.Message}");
+        }
+    }
+
+    private static JsonSchema ReadSchema(YamlMap spec, string directory)
+    {
+        string text;
+        string key;
+        if (spec.Node("schema") is { } node)
+        {
+            key = "schema";
+            text = YamlJson.FromNode(node)?.ToJsonString() ?? "{}";
+        }
+        else if (spec.String("schema_file") is { } file)
+        {
+            key = "schema_file";
+            var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, file));
+            text = File.Exists(full) ? File.ReadAllText(full) : throw spec.Error(key, $"schema file '{file}' not found (looked for {full})");
+        }
+        else
+        {
+            throw new SuiteException(spec.Here with { Field = spec.Join("schema") }, "'schema' (inline) or 'schema_file' is required");
+        }
+
+        try
+        {
+            return JsonSchema.FromText(text);
+        }
+        catch (Exception ex) when (ex is JsonException or JsonSchemaException or InvalidOperationException)
+        {
+            throw spec.Error(key, $"not a valid JSON Schema: {ex.Message}");
+        }
+    }
+
+    private static List<Threshold> ReadThresholds(YamlMap map, IReadOnlyDictionary<string, Column> columns)
+    {
+        var thresholds = new List<Threshold>();
+        var index = 0;
+        foreach (var item in map.Sequence("thresholds") ?? [])
+        {
+            var at = map.Location(item, $"thresholds[{index}]");
+            if (item is not YamlScalarNode { Value: { } text })
+            {
+                throw new SuiteException(at, "a threshold is a rule in quotes, for example \"mean(contains.passed) >= 0.9\"");
+            }
+
+            try
+            {
+                thresholds.Add(Threshold.Parse(text, columns));
+            }
+            catch (FormatException ex)
+            {
+                throw new SuiteException(at, ex.Message);
+            }
+
+            index++;
+        }
+
+        return thresholds;
+    }
+
+    private static RunOptions ReadOptions(YamlMap map)
+    {
+        if (map.Map("run") is not { } run)
+        {
+            return new RunOptions();
+        }
+
+        run.AllowOnly(["concurrency", "timeout", "fail_on_error"]);
+        var defaults = new RunOptions();
+        return new RunOptions
+        {
+            Concurrency = run.Int("concurrency", 1, 1024) ?? defaults.Concurrency,
+            Timeout = run.Duration("timeout") ?? defaults.Timeout,
+            FailOnError = run.Bool("fail_on_error") ?? defaults.FailOnError,
+        };
+    }
+
+    /// <summary>The full path of a program: a file relative to the suite, or a name found on PATH; null when neither.</summary>
+    internal static string? ResolveExecutable(string program, string directory, Settings settings)
+    {
+        if (program.Contains('/', StringComparison.Ordinal) || program.Contains('\\', StringComparison.Ordinal))
+        {
+            var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, program));
+            return File.Exists(full) ? full : null;
+        }
+
+        foreach (var folder in (settings.Get("PATH") ?? string.Empty).Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (var candidate in OperatingSystem.IsWindows() ? new[] { program, program + ".exe", program + ".cmd" } : [program])
+            {
+                var full = System.IO.Path.Combine(folder, candidate);
+                if (File.Exists(full))
+                {
+                    return full;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Splits a command line on spaces, keeping "quoted" and 'quoted' parts together.</summary>
+    internal static List<string> SplitCommandLine(string text)
+    {
+        var parts = new List<string>();
+        var current = new System.Text.StringBuilder();
+        char? quote = null;
+        var inPart = false;
+        foreach (var c in text)
+        {
+            if (quote is not null)
+            {
+                if (c == quote)
+                {
+                    quote = null;
+                }
+                else
+                {
+                    current.Append(c);
+                }
+            }
+            else if (c is '"' or '\'')
+            {
+                quote = c;
+                inPart = true;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (inPart)
+                {
+                    parts.Add(current.ToString());
+                    current.Clear();
+                    inPart = false;
+                }
+            }
+            else
+            {
+                current.Append(c);
+                inPart = true;
+            }
+        }
+
+        if (inPart)
+        {
+            parts.Add(current.ToString());
+        }
+
+        return parts;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Text;
+using System.Text.Json;
+using EvalRunner.Datasets;
+
+namespace EvalRunner.Templates;
+
+/// <summary>
+/// A prompt with <c>{variables}</c>: <c>{input.content}</c> (the last user message), <c>{output.content}</c>
+/// (the expected answer), <c>{context.NAME}</c> (nested names allowed), <c>{full_history}</c>, <c>{id}</c>, and where
+/// a response exists <c>{generated_response}</c>. <c>{{</c> and <c>}}</c> are literal braces.
+/// </summary>
+public sealed class PromptTemplate
+{
+    private static readonly string[] Fixed = ["input.content", "input.role", "output.content", "expected", "full_history", "id", "generated_response"];
+    private readonly List<(string? Text, string? Variable)> _parts;
+
+    private PromptTemplate(string text, List<(string? Text, string? Variable)> parts)
+    {
+        Text = text;
+        _parts = parts;
+    }
+
+    /// <summary>The template as written.</summary>
+    public string Text { get; }
+
+    /// <summary>The variables it uses, in order of appearance.</summary>
+    public IEnumerable<string> Variables => _parts.Where(part => part.Variable is not null).Select(part => part.Variable!);
+
+    /// <summary>Parses a template; an unknown variable or an unclosed brace is reported with <paramref name="owner"/>.</summary>
+    /// <param name="text">The template.</param>
+    /// <param name="owner">Names the template's owner in errors (for example <c>models[0].template</c>).</param>
+    /// <param name="allowResponse">Whether <c>{generated_response}</c> is available (evaluators) or not (generation).</param>
+    /// <exception cref="FormatException">The template is malformed or uses an unknown variable.</exception>
+    public static PromptTemplate Parse(string text, string owner, bool allowResponse)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = new List<(string? Text, string? Variable)>();
+        var literal = new StringBuilder();
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '{' && i + 1 < text.Length && text[i + 1] == '{')
+            {
+                literal.Append('{');
+                i++;
+                continue;
+            }
+
+            if (c == '}' && i + 1 < text.Length && text[i + 1] == '}')
+            {
+                literal.Append('}');
+                i++;
+                continue;
+            }
+
+            if (c != '{')
+            {
+                literal.Append(c);
+                continue;
+            }
+
+            var end = text.IndexOf('}', i + 1);
+            if (end < 0)
+            {
+                throw new FormatException($"{owner}: '{{' at position {i + 1} is never closed (write '{{{{' for a literal brace)");
+            }
+
+            var name = text[(i + 1)..end].Trim();
+            var known = allowResponse ? Fixed : Fixed[..^1];
+            if (!known.Contains(name) && !(name.StartsWith("context.", StringComparison.Ordinal) && name.Length > "context.".Length))
+            {
+                var hint = !allowResponse && name == "generated_response"
+                    ? " ({generated_response} exists only in evaluator prompts)"
+                    : Suggest.DidYouMean(name, [.. known, "context.NAME"]);
+                throw new FormatException($"{owner}: unknown variable {{{name}}}{hint}; known: {string.Join(", ", known.Select(k => $"{{{k}}}"))}, {{context.NAME}}");
+            }
+
+            if (literal.Length > 0)
+            {
+                parts.Add((literal.ToString(), null));
+                literal.Clear();
+            }
+
+            parts.Add((null, name));
+            i = end;
+        }
+
+        if (literal.Length > 0)
+        {
+            parts.Add((literal.ToString(), null));
+        }
+
+        return new PromptTemplate(text, parts);
+    }
+
+    /// <summary>The template with the datapoint's values filled in.</summary>
+    /// <exception cref="KeyNotFoundException">The datapoint has no value for a <c>{context.NAME}</c> the template uses.</exception>
+    public string Render(Datapoint datapoint, string? generatedResponse = null)
+    {
+        ArgumentNullException.ThrowIfNull(datapoint);
+        var result = new StringBuilder();
+        foreach (var (text, variable) in _parts)
+        {
+            result.Append(text ?? Value(datapoint, variable!, generatedResponse));
+        }
+
+        return result.ToString();
+    }
+
+    private static string Value(Datapoint datapoint, string variable, string? generatedResponse) => variable switch
+    {
+        "input.content" => datapoint.Input,
+        "input.role" => "user",
+        "output.content" or "expected" => datapoint.ExpectedText,
+        "full_history" => datapoint.FullHistory,
+        "id" => datapoint.Id,
+        "generated_response" => generatedResponse ?? string.Empty,
+        _ => ContextValue(datapoint, variable["context.".Length..]),
+    };
+
+    private static string ContextValue(Datapoint datapoint, string path)
+    {
+        var names = path.Split('.');
+        if (!datapoint.Context.TryGetValue(names[0], out var value))
+        {
+            throw new KeyNotFoundException($"datapoint '{datapoint.Id}' has no context.{names[0]} (the template uses {{context.{path}}})");
+        }
+
+        foreach (var name in names.Skip(1))
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value))
+            {
+                throw new KeyNotFoundException($"datapoint '{datapoint.Id}' has no context.{path} (the template uses {{context.{path}}})");
+            }
+        }
+
+        return value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+    }
+}

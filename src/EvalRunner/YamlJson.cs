@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace EvalRunner;
+
+/// <summary>YAML values as JSON values: plain scalars keep their YAML 1.2 core types (null, bool, integer, float).</summary>
+internal static class YamlJson
+{
+    /// <summary>Reads the node that starts at the parser's current event and moves past it.</summary>
+    public static JsonNode? ReadNode(IParser parser, string file)
+    {
+        switch (parser.Current)
+        {
+            case Scalar scalar:
+                parser.MoveNext();
+                return FromScalar(scalar.Value, scalar.Style);
+            case SequenceStart:
+                {
+                    parser.MoveNext();
+                    var array = new JsonArray();
+                    while (parser.Current is not SequenceEnd)
+                    {
+                        array.Add(ReadNode(parser, file));
+                    }
+
+                    parser.MoveNext();
+                    return array;
+                }
+
+            case MappingStart:
+                {
+                    parser.MoveNext();
+                    var obj = new JsonObject();
+                    while (parser.Current is not MappingEnd)
+                    {
+                        var keyEvent = parser.Current as Scalar
+                            ?? throw new YamlException(parser.Current!.Start, parser.Current.End, "keys must be plain strings");
+                        parser.MoveNext();
+                        if (obj.ContainsKey(keyEvent.Value))
+                        {
+                            throw new YamlException(keyEvent.Start, keyEvent.End, $"duplicate key '{keyEvent.Value}'");
+                        }
+
+                        obj[keyEvent.Value] = ReadNode(parser, file);
+                    }
+
+                    parser.MoveNext();
+                    return obj;
+                }
+
+            case AnchorAlias alias:
+                throw new YamlException(alias.Start, alias.End, "YAML aliases (*name) are not supported in datasets");
+            default:
+                throw new YamlException(parser.Current!.Start, parser.Current.End, $"unexpected {parser.Current.GetType().Name}");
+        }
+    }
+
+    /// <summary>A loaded YAML node as JSON.</summary>
+    public static JsonNode? FromNode(YamlNode node) => node switch
+    {
+        YamlScalarNode scalar => FromScalar(scalar.Value ?? string.Empty, scalar.Style),
+        YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(FromNode)]),
+        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(pair =>
+            KeyValuePair.Create(((YamlScalarNode)pair.Key).Value ?? string.Empty, FromNode(pair.Value)))),
+        _ => null,
+    };
+
+    private static JsonValue? FromScalar(string value, ScalarStyle style)
+    {
+        if (style is not (ScalarStyle.Plain or ScalarStyle.Any))
+        {
+            return JsonValue.Create(value);
+        }
+
+        switch (value)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                return null;
+            case "true" or "True" or "TRUE":
+                return JsonValue.Create(true);
+            case "false" or "False" or "FALSE":
+                return JsonValue.Create(false);
+        }
+
+        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        {
+            return JsonValue.Create(integer);
+        }
+
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && char.IsAsciiDigit(value[^1]))
+        {
+            return JsonValue.Create(number);
+        }
+
+        return JsonValue.Create(value);
+    }
+}
