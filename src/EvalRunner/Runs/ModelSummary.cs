@@ -1,0 +1,38 @@
+namespace EvalRunner.Runs;
+
+/// <summary>Counts and totals of one model config's rows.</summary>
+public sealed record ModelSummary
+{
+    /// <summary>The model config's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The provider, as written in the suite.</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>The configured model, if any.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Rows run.</summary>
+    public int Rows { get; init; }
+
+    /// <summary>Rows that passed.</summary>
+    public int Passed { get; init; }
+
+    /// <summary>Rows that failed a per-datapoint threshold.</summary>
+    public int Failed { get; init; }
+
+    /// <summary>Rows with an error.</summary>
+    public int Errors { get; init; }
+
+    /// <summary>Passed ÷ rows (errors included in the denominator); 0 when no rows ran.</summary>
+    public double PassRate => Rows == 0 ? 0 : (double)Passed / Rows;
+
+    /// <summary>Mean generation latency in milliseconds.</summary>
+    public double MeanLatencyMs { get; init; }
+
+    /// <summary>Total prompt tokens.</summary>
+    public long InputTokens { get; init; }
+
+    /// <summary>Total completion tokens.</summary>
+    public long OutputTokens { get; init; }
+}

@@ -1,0 +1,17 @@
+namespace EvalRunner.Runs;
+
+/// <summary>Where and how to run a suite: the front end's choices on top of the suite's own options.</summary>
+public sealed record RunRequest
+{
+    /// <summary>The directory for <c>results.jsonl</c> and <c>run.json</c>; created when missing, earlier files replaced.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Overrides the suite's <c>run.concurrency</c> when set.</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>Runs only the matching datapoints when set.</summary>
+    public DatapointFilter? Filter { get; init; }
+
+    /// <summary>Told about every row as it is written, and about the total before the first row.</summary>
+    public IRunObserver? Observer { get; init; }
+}

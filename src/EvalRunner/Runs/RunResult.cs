@@ -1,0 +1,51 @@
+namespace EvalRunner.Runs;
+
+/// <summary>The decided run of one suite: written to <c>run.json</c> beside <c>results.jsonl</c>.</summary>
+public sealed record RunResult
+{
+    /// <summary>The suite's name.</summary>
+    public required string Suite { get; init; }
+
+    /// <summary>The suite file.</summary>
+    public required string SuitePath { get; init; }
+
+    /// <summary>Pass, fail, error or cancelled.</summary>
+    public required Verdict Verdict { get; init; }
+
+    /// <summary>Why the verdict is what it is, in one or a few sentences.</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>When the run started (UTC).</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When the run ended (UTC).</summary>
+    public DateTimeOffset FinishedAt { get; init; }
+
+    /// <summary>Rows run, over all model configs.</summary>
+    public int Rows { get; init; }
+
+    /// <summary>Rows that passed.</summary>
+    public int Passed { get; init; }
+
+    /// <summary>Rows that failed.</summary>
+    public int Failed { get; init; }
+
+    /// <summary>Rows with an error.</summary>
+    public int Errors { get; init; }
+
+    /// <summary>Per model config counts and totals.</summary>
+    public IReadOnlyList<ModelSummary> Models { get; init; } = [];
+
+    /// <summary>Every aggregate threshold for every model config.</summary>
+    public IReadOnlyList<AggregateResult> Aggregates { get; init; } = [];
+
+    /// <summary>Every threshold rule as written.</summary>
+    public IReadOnlyList<string> Thresholds { get; init; } = [];
+
+    /// <summary>The rows file, relative to <c>run.json</c>.</summary>
+    public string Results { get; init; } = "results.jsonl";
+
+    /// <summary>The directory <c>run.json</c> and <c>results.jsonl</c> are in.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string OutputDirectory { get; init; } = ".";
+}

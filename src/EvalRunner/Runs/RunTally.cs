@@ -1,0 +1,155 @@
+using EvalRunner.Suites;
+using EvalRunner.Thresholds;
+
+namespace EvalRunner.Runs;
+
+/// <summary>
+/// What a run keeps in memory while rows stream to disk: counts per model config, and one number per row for
+/// each column an aggregate threshold reads. Rows themselves are not kept.
+/// </summary>
+internal sealed class RunTally(Suite suite)
+{
+    private readonly Dictionary<string, ModelTally> _models = suite.Models.ToDictionary(m => m.Name, _ => new ModelTally());
+    private readonly string[] _aggregateColumns = [.. suite.Thresholds.Where(t => t.IsAggregate).Select(t => t.ColumnName).Distinct()];
+    private string? _firstError;
+
+    private sealed class ModelTally
+    {
+        public int Rows;
+        public int Passed;
+        public int Failed;
+        public int Errors;
+        public double LatencyMs;
+        public long InputTokens;
+        public long OutputTokens;
+        public readonly Dictionary<string, List<double?>> Values = [];
+    }
+
+    public void Add(Row row)
+    {
+        var model = _models[row.ModelConfig];
+        model.Rows++;
+        model.LatencyMs += row.Log.LatencyMs;
+        model.InputTokens += row.Log.InputTokens ?? 0;
+        model.OutputTokens += row.Log.OutputTokens ?? 0;
+        switch (row.Outcome)
+        {
+            case Outcome.Pass:
+                model.Passed++;
+                break;
+            case Outcome.Fail:
+                model.Failed++;
+                break;
+            default:
+                model.Errors++;
+                _firstError ??= $"{row.DatapointId} ({row.ModelConfig}): {row.Error}";
+                break;
+        }
+
+        foreach (var column in _aggregateColumns)
+        {
+            if (!model.Values.TryGetValue(column, out var values))
+            {
+                model.Values[column] = values = [];
+            }
+
+            values.Add(row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(column)));
+        }
+    }
+
+    public RunResult Decide(string? stopped, bool cancelled)
+    {
+        var columns = suite.Columns;
+        var aggregates = new List<AggregateResult>();
+        foreach (var threshold in suite.Thresholds.Where(t => t.IsAggregate))
+        {
+            foreach (var (name, model) in _models)
+            {
+                var value = threshold.Aggregate(model.Values.GetValueOrDefault(threshold.ColumnName) ?? [], columns[threshold.ColumnName].Type);
+                aggregates.Add(new AggregateResult { Rule = threshold.Text, ModelConfig = name, Value = value, Passed = threshold.IsSatisfiedBy(value) });
+            }
+        }
+
+        var rows = _models.Values.Sum(m => m.Rows);
+        var passed = _models.Values.Sum(m => m.Passed);
+        var failed = _models.Values.Sum(m => m.Failed);
+        var errors = _models.Values.Sum(m => m.Errors);
+        var (verdict, reason) = Verdict(stopped, cancelled, rows, failed, errors, aggregates);
+        return new RunResult
+        {
+            Suite = suite.Name,
+            SuitePath = suite.Path,
+            Verdict = verdict,
+            Reason = reason,
+            Rows = rows,
+            Passed = passed,
+            Failed = failed,
+            Errors = errors,
+            Aggregates = aggregates,
+            Thresholds = [.. suite.Thresholds.Select(t => t.Text)],
+            Models = [.. suite.Models.Select(config =>
+            {
+                var model = _models[config.Name];
+                return new ModelSummary
+                {
+                    Name = config.Name,
+                    Provider = config.Provider.ToString().ToLowerInvariant(),
+                    Model = config.Model,
+                    Rows = model.Rows,
+                    Passed = model.Passed,
+                    Failed = model.Failed,
+                    Errors = model.Errors,
+                    MeanLatencyMs = model.Rows == 0 ? 0 : Math.Round(model.LatencyMs / model.Rows, 3),
+                    InputTokens = model.InputTokens,
+                    OutputTokens = model.OutputTokens,
+                };
+            })],
+        };
+    }
+
+    private (Verdict, string) Verdict(string? stopped, bool cancelled, int rows, int failed, int errors, List<AggregateResult> aggregates)
+    {
+        if (cancelled)
+        {
+            return (Runs.Verdict.Cancelled, $"cancelled after {rows} rows; the finished rows are kept");
+        }
+
+        if (stopped is not null)
+        {
+            return (Runs.Verdict.Error, $"stopped after {rows} rows: {stopped}");
+        }
+
+        if (rows == 0)
+        {
+            return (Runs.Verdict.Fail, "no datapoints ran (the dataset is empty or the filter matched nothing); a run that measures nothing never passes");
+        }
+
+        if (errors == rows)
+        {
+            return (Runs.Verdict.Error, $"nothing was measured: all {rows} rows errored; first error: {_firstError}");
+        }
+
+        var reasons = new List<string>();
+        var failedAggregates = aggregates.Where(a => !a.Passed).ToList();
+        if (failedAggregates.Count > 0)
+        {
+            reasons.Add($"{failedAggregates.Count} aggregate threshold(s) failed: " + string.Join("; ", failedAggregates.Select(a =>
+                $"{a.Rule} [{a.ModelConfig}] was {(a.Value is { } v ? RunEngine.Format(v) : "not computable (no values)")}")));
+        }
+
+        if (failed > 0)
+        {
+            reasons.Add($"{failed} of {rows} rows failed a per-datapoint threshold");
+        }
+
+        if (errors > 0 && suite.Options.FailOnError)
+        {
+            reasons.Add($"{errors} of {rows} rows errored (first: {_firstError}); set run.fail_on_error: false to decide by thresholds alone");
+        }
+
+        return reasons.Count == 0
+            ? (Runs.Verdict.Pass, $"all {rows} rows passed" + (aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty)
+                + (errors > 0 ? $" ({errors} rows errored, allowed by run.fail_on_error: false)" : string.Empty))
+            : (Runs.Verdict.Fail, string.Join(". ", reasons));
+    }
+}
