@@ -1,0 +1,100 @@
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+using Spectre.Console;
+
+namespace EvalRunner.Cli;
+
+/// <summary>The commands: translate arguments to engine calls and results to the console and an exit code.</summary>
+internal static class Commands
+{
+    public static async Task<int> ValidateAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        var settings = Settings.FromEnvironment();
+        var exit = ExitCodes.Passed;
+        foreach (var path in paths)
+        {
+            try
+            {
+                var suite = SuiteLoader.Load(path, settings);
+                var count = await RunEngine.CountDatapointsAsync(suite, null, cancellationToken);
+                AnsiConsole.MarkupLine(
+                    $"[green]✓[/] {Markup.Escape(path)}: suite '{Markup.Escape(suite.Name)}', {count} datapoints × {suite.Models.Count} model configs, "
+                    + $"{suite.Evaluators.Count} evaluators, {suite.Thresholds.Count} thresholds");
+            }
+            catch (EvalRunnerException ex)
+            {
+                PrintError(ex, settings);
+                exit = ExitCodes.Invalid;
+            }
+        }
+
+        return exit;
+    }
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> paths, string outDirectory, int? concurrency, DatapointFilter? filter, CancellationToken cancellationToken)
+    {
+        var settings = Settings.FromEnvironment();
+        var suites = new List<Suite>();
+        try
+        {
+            // Every suite is checked before the first one spends anything.
+            foreach (var path in paths)
+            {
+                suites.Add(SuiteLoader.Load(path, settings));
+            }
+        }
+        catch (EvalRunnerException ex)
+        {
+            PrintError(ex, settings);
+            return ExitCodes.Invalid;
+        }
+
+        var engine = new RunEngine(settings);
+        var results = new List<RunResult>();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var suite in suites)
+        {
+            var directory = Path.Combine(outDirectory, UniqueName(suite.Name, names));
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(suite.Name)}[/] [grey]({Markup.Escape(suite.Path)} → {Markup.Escape(directory)})[/]");
+            try
+            {
+                var progress = new ConsoleProgress();
+                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Filter = filter, Observer = progress };
+                var result = await engine.RunAsync(suite, request, cancellationToken);
+                progress.Finish();
+                ConsoleReport.Print(result);
+                results.Add(result);
+            }
+            catch (EvalRunnerException ex)
+            {
+                PrintError(ex, settings);
+                return ExitCodes.Invalid;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        return ExitCodes.For(results);
+    }
+
+    private static string UniqueName(string name, HashSet<string> taken)
+    {
+        var safe = string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
+        var unique = safe;
+        for (var i = 2; !taken.Add(unique); i++)
+        {
+            unique = $"{safe}-{i}";
+        }
+
+        return unique;
+    }
+
+    private static readonly IAnsiConsole Errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    public static void PrintError(EvalRunnerException exception, Settings settings) => PrintError(settings.Redact(exception.Message));
+
+    public static void PrintError(string message) => Errors.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json;
+using EvalRunner.Runs;
+using Spectre.Console;
+
+namespace EvalRunner.Cli;
+
+/// <summary>The end-of-run summary: verdict, per model config table, aggregate thresholds, and the first failing rows.</summary>
+internal static class ConsoleReport
+{
+    private const int MaxFailuresShown = 10;
+
+    public static void Print(RunResult result)
+    {
+        var models = new Table().Border(TableBorder.Rounded).Title("[bold]Model configs[/]");
+        foreach (var column in new[] { "model config", "rows", "passed", "failed", "errors", "pass rate", "mean latency", "tokens in/out" })
+        {
+            models.AddColumn(column);
+        }
+
+        foreach (var model in result.Models)
+        {
+            models.AddRow(
+                Markup.Escape(model.Name),
+                model.Rows.ToString(CultureInfo.InvariantCulture),
+                $"[green]{model.Passed}[/]",
+                model.Failed > 0 ? $"[red]{model.Failed}[/]" : "0",
+                model.Errors > 0 ? $"[yellow]{model.Errors}[/]" : "0",
+                model.PassRate.ToString("P1", CultureInfo.InvariantCulture),
+                $"{model.MeanLatencyMs:0} ms",
+                $"{model.InputTokens}/{model.OutputTokens}");
+        }
+
+        AnsiConsole.Write(models);
+
+        if (result.Aggregates.Count > 0)
+        {
+            var aggregates = new Table().Border(TableBorder.Rounded).Title("[bold]Aggregate thresholds[/]");
+            aggregates.AddColumn("rule").AddColumn("model config").AddColumn("value").AddColumn("");
+            foreach (var aggregate in result.Aggregates)
+            {
+                aggregates.AddRow(
+                    Markup.Escape(aggregate.Rule),
+                    Markup.Escape(aggregate.ModelConfig),
+                    aggregate.Value is { } value ? value.ToString("0.####", CultureInfo.InvariantCulture) : "n/a",
+                    aggregate.Passed ? "[green]pass[/]" : "[red]FAIL[/]");
+            }
+
+            AnsiConsole.Write(aggregates);
+        }
+
+        PrintFailures(result);
+        var colour = result.Verdict switch { Verdict.Pass => "green", Verdict.Fail => "red", _ => "yellow" };
+        AnsiConsole.MarkupLine($"[bold {colour}]{result.Verdict.ToString().ToUpperInvariant()}[/] {Markup.Escape(result.Suite)}: {Markup.Escape(result.Reason)}");
+        AnsiConsole.MarkupLine($"[grey]results: {Markup.Escape(Path.Combine(result.OutputDirectory, result.Results))}[/]");
+        AnsiConsole.WriteLine();
+    }
+
+    /// <summary>Reads the failing rows back from results.jsonl, so the run itself never holds rows in memory.</summary>
+    private static void PrintFailures(RunResult result)
+    {
+        if (result.Failed + result.Errors == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Failing rows[/] (first {MaxFailuresShown})");
+        table.AddColumn("datapoint").AddColumn("model config").AddColumn("outcome").AddColumn("why");
+        var shown = 0;
+        foreach (var line in File.ReadLines(Path.Combine(result.OutputDirectory, result.Results)))
+        {
+            using var row = JsonDocument.Parse(line);
+            var outcome = row.RootElement.GetProperty("outcome").GetString();
+            if (outcome == "pass")
+            {
+                continue;
+            }
+
+            var why = outcome == "error"
+                ? row.RootElement.GetProperty("error").GetString() ?? string.Empty
+                : string.Join("\n", row.RootElement.GetProperty("failed_rules").EnumerateArray().Select(r => r.GetString()));
+            table.AddRow(
+                Markup.Escape(row.RootElement.GetProperty("datapoint_id").GetString()!),
+                Markup.Escape(row.RootElement.GetProperty("model_config").GetString()!),
+                outcome == "error" ? "[yellow]error[/]" : "[red]fail[/]",
+                Markup.Escape(why.Length > 300 ? why[..300] + "…" : why));
+            if (++shown == MaxFailuresShown)
+            {
+                break;
+            }
+        }
+
+        AnsiConsole.Write(table);
+    }
+}
