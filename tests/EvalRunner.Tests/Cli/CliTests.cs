@@ -1,0 +1,128 @@
+using System.Reflection;
+using System.Text.Json;
+using CliWrap;
+using CliWrap.Buffered;
+using EvalRunner.Testing;
+
+namespace EvalRunner.Tests.Cli;
+
+/// <summary>Runs the real <c>evalrunner</c> executable on real files.</summary>
+public sealed class CliTests
+{
+    private static readonly string RepositoryRoot = FindRoot();
+
+    private static string CliPath
+    {
+        get
+        {
+            var configuration = typeof(CliTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+            return Path.Combine(RepositoryRoot, "src", "EvalRunner.Cli", "bin", configuration, "net10.0", "EvalRunner.Cli.dll");
+        }
+    }
+
+    private static string FindRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EvalRunner.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("EvalRunner.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static Task<BufferedCommandResult> EvalRunnerAsync(string workingDirectory, params string[] arguments) =>
+        Cli.Wrap("dotnet")
+            .WithArguments([CliPath, .. arguments])
+            .WithWorkingDirectory(workingDirectory)
+            .WithEnvironmentVariables(env => env.Set("NO_COLOR", "1").Set("COLUMNS", "200"))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task The_quickstart_example_passes_with_exit_code_0_and_writes_results_and_run_json()
+    {
+        using var output = new TempDirectory();
+
+        var result = await EvalRunnerAsync(RepositoryRoot, "run", "examples/quickstart/support.eval.yaml", "--out", output.Path);
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        Assert.Contains("PASS support-quickstart", result.StandardOutput, StringComparison.Ordinal);
+        var rows = File.ReadAllLines(Path.Combine(output.Path, "support-quickstart", "results.jsonl"));
+        Assert.Equal(10, rows.Length);
+        Assert.All(rows, line => Assert.Equal("pass", JsonDocument.Parse(line).RootElement.GetProperty("outcome").GetString()));
+        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "support-quickstart", "run.json"))).RootElement;
+        Assert.Equal("pass", run.GetProperty("verdict").GetString());
+        Assert.Equal(2, run.GetProperty("aggregates").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_failed_threshold_exits_with_1_and_names_the_failing_datapoint()
+    {
+        using var dir = new TempDirectory();
+        dir.File("bot.py", "import json,sys\nprint('Answer: ' + json.load(sys.stdin)['input'])\n");
+        dir.File("cases.jsonl", "{\"id\":\"short\",\"input\":\"hi\"}\n{\"id\":\"too-long\",\"input\":\"a b c d e f g h\"}\n");
+        var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\nthresholds:\n  - length.words <= 5\n");
+
+        var result = await EvalRunnerAsync(dir.Path, "run", suite, "--out", "out");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("too-long", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("length.words <= 5 (was 9)", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("FAIL s: 1 of 2 rows failed a per-datapoint threshold", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(dir.Path, "out", "s", "results.jsonl")).Length);
+    }
+
+    [Fact]
+    public async Task An_invalid_suite_exits_with_2_and_prints_the_location_on_stderr()
+    {
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"x\"}\n");
+        var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodel:\n  - provider: command\n");
+
+        var run = await EvalRunnerAsync(dir.Path, "run", suite);
+        var validate = await EvalRunnerAsync(dir.Path, "validate", suite);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(2, validate.ExitCode);
+        var expected = $"error: {suite}:2:1: model: unknown key 'model' (did you mean 'models'?)";
+        Assert.StartsWith(expected, run.StandardError.Trim(), StringComparison.Ordinal);
+        Assert.StartsWith(expected, validate.StandardError.Trim(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "evalrunner-results")));
+    }
+
+    [Fact]
+    public async Task Validate_checks_every_datapoint_without_generating_and_reports_a_malformed_line()
+    {
+        using var dir = new TempDirectory();
+        dir.File("bot.py", "raise SystemExit('must not run')\n");
+        var data = dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"x\"}\n{\"id\":\"b\",\"input\":\"y\"}\n{\"id\":\"c\" \"input\":\"z\"}\n");
+        var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n");
+        var good = dir.File("good.eval.yaml", "dataset:\n  - input: hello\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n");
+
+        var bad = await EvalRunnerAsync(dir.Path, "validate", suite);
+        var ok = await EvalRunnerAsync(dir.Path, "validate", good);
+        var run = await EvalRunnerAsync(dir.Path, "run", suite, "--out", "out");
+
+        Assert.Equal(2, bad.ExitCode);
+        Assert.StartsWith($"error: {data}:3: not valid JSON:", bad.StandardError.Trim(), StringComparison.Ordinal);
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Contains("1 datapoints × 1 model configs", ok.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(2, run.ExitCode);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "out", "s", "results.jsonl")), "nothing may be generated when the dataset is malformed");
+    }
+
+    [Fact]
+    public async Task The_filter_option_runs_only_matching_datapoints()
+    {
+        using var output = new TempDirectory();
+
+        var result = await EvalRunnerAsync(RepositoryRoot, "run", "examples/quickstart/support.eval.yaml", "--out", output.Path, "--filter", "tag:shipping", "--concurrency", "2");
+
+        Assert.Equal(0, result.ExitCode);
+        var ids = File.ReadAllLines(Path.Combine(output.Path, "support-quickstart", "results.jsonl"))
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("datapoint_id").GetString())
+            .Order();
+        Assert.Equal(["express-shipping", "multi-turn", "shipping-time"], ids);
+    }
+}
