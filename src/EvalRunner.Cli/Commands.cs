@@ -92,7 +92,19 @@ internal static class Commands
         return unique;
     }
 
-    private static readonly IAnsiConsole Errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    private static readonly IAnsiConsole Errors = CreateErrorConsole();
+
+    private static IAnsiConsole CreateErrorConsole()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        if (Console.IsErrorRedirected)
+        {
+            // Logs are read whole: an error message must not be wrapped at an imagined terminal width.
+            console.Profile.Width = 1000;
+        }
+
+        return console;
+    }
 
     public static void PrintError(EvalRunnerException exception, Settings settings) => PrintError(settings.Redact(exception.Message));
 

@@ -2,6 +2,12 @@ using System.CommandLine;
 using EvalRunner.Cli;
 using EvalRunner.Runs;
 
+if (Console.IsOutputRedirected)
+{
+    // CI logs have no width: keep tables and messages unwrapped.
+    Spectre.Console.AnsiConsole.Profile.Width = 200;
+}
+
 var suitesArgument = new Argument<string[]>("suite") { Description = "Suite files (*.eval.yaml)", Arity = ArgumentArity.OneOrMore };
 var outOption = new Option<string>("--out", "-o") { Description = "Results directory; each suite writes DIR/<suite name>/", DefaultValueFactory = _ => "evalrunner-results" };
 var concurrencyOption = new Option<int?>("--concurrency", "-c") { Description = "Generations at once (overrides run.concurrency)" };
@@ -28,7 +34,8 @@ var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 
     run,
     validate,
 };
-return await root.Parse(args).InvokeAsync();
+// Ctrl-C cancels the run; the engine then writes run.json with the finished rows, which needs a moment.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
 
 static int Fail(string message)
 {

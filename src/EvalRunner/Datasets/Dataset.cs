@@ -184,6 +184,7 @@ public static class Dataset
     {
         using var reader = new StreamReader(OpenRead(path), Encoding.UTF8);
         var parser = new Parser(reader);
+        var line = 0;
         Datapoint Next(out bool done)
         {
             try
@@ -194,8 +195,8 @@ public static class Dataset
                     return null!;
                 }
 
-                var start = parser.Current!.Start;
-                var location = new SourceLocation(path, (int)start.Line);
+                line = (int)parser.Current!.Start.Line;
+                var location = new SourceLocation(path, line);
                 var node = YamlJson.ReadNode(parser, path);
                 done = false;
                 return DatapointParser.Parse(JsonSerializer.SerializeToElement(node), location);
@@ -203,6 +204,11 @@ public static class Dataset
             catch (YamlException ex)
             {
                 throw new DatasetException(new SourceLocation(path, (int)ex.Start.Line, (int)ex.Start.Column), $"not valid YAML: {ex.Message}", ex);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The YAML scanner gives up without a position on some broken input (an unclosed [ or {).
+                throw new DatasetException(new SourceLocation(path, line), "not valid YAML in the datapoint that starts here (an unclosed [, { or quote?)", ex);
             }
         }
 

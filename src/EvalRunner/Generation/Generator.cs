@@ -79,9 +79,10 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
         var messages = new List<string>();
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            if (!messages.Contains(current.Message))
+            var message = string.Join(' ', current.Message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            if (!messages.Contains(message))
             {
-                messages.Add(current.Message);
+                messages.Add(message);
             }
         }
 

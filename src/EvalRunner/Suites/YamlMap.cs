@@ -219,6 +219,11 @@ internal sealed partial class YamlMap
     {
         if (!text.Contains("${", StringComparison.Ordinal))
         {
+            if (secret)
+            {
+                Settings.AddSecret(text);
+            }
+
             return text;
         }
 

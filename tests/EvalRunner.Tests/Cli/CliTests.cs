@@ -32,7 +32,7 @@ public sealed class CliTests
     }
 
     private static Task<BufferedCommandResult> EvalRunnerAsync(string workingDirectory, params string[] arguments) =>
-        Cli.Wrap("dotnet")
+        CliWrap.Cli.Wrap("dotnet")
             .WithArguments([CliPath, .. arguments])
             .WithWorkingDirectory(workingDirectory)
             .WithEnvironmentVariables(env => env.Set("NO_COLOR", "1").Set("COLUMNS", "200"))
@@ -124,5 +124,38 @@ public sealed class CliTests
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("datapoint_id").GetString())
             .Order();
         Assert.Equal(["express-shipping", "multi-turn", "shipping-time"], ids);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_stops_the_run_with_exit_code_130_and_keeps_every_finished_row()
+    {
+        using var dir = new TempDirectory();
+        dir.File("bot.py", "import json,sys,time\nd=json.load(sys.stdin)\ntime.sleep(0.3)\nprint('ok ' + d['input'])\n");
+        dir.File("cases.jsonl", string.Join('\n', Enumerable.Range(0, 60).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"q{i}\"}}")));
+        var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nrun:\n  concurrency: 2\n");
+        var results = Path.Combine(dir.Path, "out", "s", "results.jsonl");
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [CliPath, "run", suite, "--out", "out"])
+        {
+            WorkingDirectory = dir.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        while (!File.Exists(results) || File.ReadAllLines(results).Length < 3)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        await CliWrap.Cli.Wrap("kill").WithArguments(["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExecuteAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(130, process.ExitCode);
+        var rows = File.ReadAllLines(results);
+        Assert.InRange(rows.Length, 3, 59);
+        Assert.All(rows, line => Assert.Equal("pass", JsonDocument.Parse(line).RootElement.GetProperty("outcome").GetString()));
+        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "out", "s", "run.json"))).RootElement;
+        Assert.Equal("cancelled", run.GetProperty("verdict").GetString());
+        Assert.Equal(rows.Length, run.GetProperty("rows").GetInt32());
+        Assert.Contains("CANCELLED s", await stdout, StringComparison.Ordinal);
     }
 }

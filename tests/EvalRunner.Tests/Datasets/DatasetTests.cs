@@ -140,12 +140,15 @@ public sealed class DatasetTests
     public async Task A_broken_YAML_dataset_is_reported_with_line_and_column()
     {
         using var dir = new TempDirectory();
-        var path = dir.File("bad.yaml", "- id: a\n  input: [unclosed\n- id: b\n");
+        var mapping = dir.File("mapping.yaml", "- id: a\n  input: x\n- id: b\n  input: a: b\n");
+        var unclosed = dir.File("unclosed.yaml", "- id: a\n  input: x\n- id: b\n  input: [unclosed\n- id: c\n");
 
-        var ex = await Assert.ThrowsAsync<DatasetException>(() => ReadAsync(path));
+        var mappingError = await Assert.ThrowsAsync<DatasetException>(() => ReadAsync(mapping));
+        var unclosedError = await Assert.ThrowsAsync<DatasetException>(() => ReadAsync(unclosed));
 
-        Assert.True(ex.Location.Line >= 2);
-        Assert.Contains("not valid YAML", ex.Message, StringComparison.Ordinal);
+        Assert.Equal((4, 11), (mappingError.Location.Line, mappingError.Location.Column));
+        Assert.Contains("not valid YAML", mappingError.Message, StringComparison.Ordinal);
+        Assert.Equal($"{unclosed}:3: not valid YAML in the datapoint that starts here (an unclosed [, {{ or quote?)", unclosedError.Message);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Evaluators.BuiltIn;
 using EvalRunner.Generation;
-using Json.Schema;
+using JsonSchema = Json.Schema.JsonSchema;
 using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Tests.Evaluators;

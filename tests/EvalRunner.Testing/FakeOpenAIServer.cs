@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EvalRunner.Testing;
+
+/// <summary>
+/// An OpenAI-compatible chat server on 127.0.0.1 (Kestrel), with the Azure OpenAI and Ollama chat routes too.
+/// Tests set the answer, a latency, and faults; it records what it received.
+/// </summary>
+public sealed class FakeOpenAIServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<FakeChatRequest> _requests = new();
+    private readonly ConcurrentQueue<(int Status, string Body, TimeSpan? RetryAfter)> _failures = new();
+    private long _requestCount;
+
+    private FakeOpenAIServer(WebApplication app) => _app = app;
+
+    public Uri RootUrl { get; private set; } = null!;
+
+    public Uri BaseUrl => new(RootUrl, "v1/");
+
+    public TimeSpan Latency { get; set; }
+
+    public Func<FakeChatRequest, string> Respond { get; set; } = request => "You said: " + (request.Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty);
+
+    public bool RecordRequests { get; set; } = true;
+
+    public IReadOnlyList<FakeChatRequest> Requests => [.. _requests];
+
+    public long RequestCount => Interlocked.Read(ref _requestCount);
+
+    /// <summary>The next <paramref name="count"/> chat requests answer <paramref name="statusCode"/> (with Retry-After when given).</summary>
+    public void FailNext(int count, int statusCode, string body = "{\"error\":{\"message\":\"fake failure\"}}", TimeSpan? retryAfter = null)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _failures.Enqueue((statusCode, body, retryAfter));
+        }
+    }
+
+    public static async Task<FakeOpenAIServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var server = new FakeOpenAIServer(app);
+        app.MapPost("/v1/chat/completions", server.ChatCompletionsAsync);
+        app.MapPost("/chat/completions", server.ChatCompletionsAsync);
+        app.MapPost("/openai/deployments/{deployment}/chat/completions", server.ChatCompletionsAsync);
+        app.MapPost("/api/chat", server.OllamaChatAsync);
+        app.MapGet("/_stats", () => Results.Json(new { requests = server.RequestCount }));
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.RootUrl = new Uri(address.TrimEnd('/') + "/");
+        return server;
+    }
+
+    private async Task ChatCompletionsAsync(HttpContext context)
+    {
+        var (request, failed) = await ReceiveAsync(context, context.Request.Headers.Authorization.FirstOrDefault() ?? context.Request.Headers["api-key"].FirstOrDefault());
+        if (failed || request is null)
+        {
+            return;
+        }
+
+        if (request.Body.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True)
+        {
+            await ErrorAsync(context, 400, "streaming is not supported by the test server");
+            return;
+        }
+
+        var answer = Respond(request);
+        var model = request.Model ?? (string?)context.Request.RouteValues["deployment"] ?? "fake-model";
+        var promptTokens = request.Messages.Sum(m => Words(m.Content));
+        var completionTokens = Words(answer);
+        await context.Response.WriteAsJsonAsync(new
+        {
+            id = "chatcmpl-" + RequestCount,
+            @object = "chat.completion",
+            created = 1_700_000_000,
+            model,
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = answer }, finish_reason = "stop" } },
+            usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens },
+        });
+    }
+
+    private async Task OllamaChatAsync(HttpContext context)
+    {
+        var (request, failed) = await ReceiveAsync(context, context.Request.Headers.Authorization.FirstOrDefault());
+        if (failed || request is null)
+        {
+            return;
+        }
+
+        var answer = Respond(request);
+        var promptTokens = request.Messages.Sum(m => Words(m.Content));
+        var streaming = !request.Body.TryGetProperty("stream", out var stream) || stream.ValueKind != JsonValueKind.False;
+        var done = new
+        {
+            model = request.Model,
+            created_at = "2026-01-01T00:00:00Z",
+            message = new { role = "assistant", content = streaming ? string.Empty : answer },
+            done = true,
+            done_reason = "stop",
+            prompt_eval_count = promptTokens,
+            eval_count = Words(answer),
+        };
+        if (!streaming)
+        {
+            await context.Response.WriteAsJsonAsync(done);
+            return;
+        }
+
+        context.Response.ContentType = "application/x-ndjson";
+        var chunk = new { model = request.Model, created_at = "2026-01-01T00:00:00Z", message = new { role = "assistant", content = answer }, done = false };
+        await context.Response.WriteAsync(JsonSerializer.Serialize(chunk) + "\n" + JsonSerializer.Serialize(done) + "\n");
+    }
+
+    private async Task<(FakeChatRequest? Request, bool Failed)> ReceiveAsync(HttpContext context, string? authorization)
+    {
+        Interlocked.Increment(ref _requestCount);
+        JsonElement body;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            body = document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            await ErrorAsync(context, 400, "malformed JSON: " + ex.Message);
+            return (null, true);
+        }
+
+        var messages = new List<FakeMessage>();
+        if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("messages", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var message in list.EnumerateArray())
+            {
+                messages.Add(new FakeMessage
+                {
+                    Role = message.TryGetProperty("role", out var role) ? role.GetString() ?? string.Empty : string.Empty,
+                    Content = message.TryGetProperty("content", out var content) ? Text(content) : string.Empty,
+                });
+            }
+        }
+
+        var request = new FakeChatRequest
+        {
+            Path = context.Request.Path + context.Request.QueryString,
+            Model = Property(body, "model")?.GetString(),
+            Messages = messages,
+            Temperature = Property(body, "temperature")?.GetDouble(),
+            MaxTokens = (Property(body, "max_completion_tokens") ?? Property(body, "max_tokens"))?.GetInt32(),
+            Authorization = authorization,
+            ResponseFormat = Property(body, "response_format"),
+            Body = body,
+        };
+        if (RecordRequests)
+        {
+            _requests.Enqueue(request);
+        }
+
+        if (Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(Latency, context.RequestAborted);
+        }
+
+        if (_failures.TryDequeue(out var failure))
+        {
+            if (failure.RetryAfter is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            context.Response.StatusCode = failure.Status;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(failure.Body);
+            return (request, true);
+        }
+
+        return (request, false);
+    }
+
+    private static JsonElement? Property(JsonElement body, string name) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    private static string Text(JsonElement content) => content.ValueKind switch
+    {
+        JsonValueKind.String => content.GetString()!,
+        JsonValueKind.Array => string.Concat(content.EnumerateArray().Select(part => part.TryGetProperty("text", out var text) ? text.GetString() : string.Empty)),
+        _ => string.Empty,
+    };
+
+    private static int Words(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+
+    private static Task ErrorAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new { error = new { message, type = "invalid_request_error" } });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
