@@ -19,11 +19,7 @@ public sealed class RunEngineTests
         print("Answer: " + text)
         """;
 
-    private static Settings Env(params (string Name, string Value)[] variables) =>
-        new(new Dictionary<string, string>(variables.Select(v => KeyValuePair.Create(v.Name, v.Value)))
-        {
-            ["PATH"] = Settings.FromEnvironment().Get("PATH") ?? "/usr/bin:/bin",
-        });
+    private static Settings Env(params (string Name, string Value)[] variables) => TestSettings.With(variables);
 
     private static async Task<(RunResult Result, List<JsonElement> Rows)> RunAsync(string suitePath, Settings settings, RunRequest? request, CancellationToken cancellationToken)
     {
