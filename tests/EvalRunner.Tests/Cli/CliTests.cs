@@ -9,7 +9,7 @@ namespace EvalRunner.Tests.Cli;
 /// <summary>Runs the real <c>evalrunner</c> executable on real files.</summary>
 public sealed class CliTests
 {
-    private static readonly string RepositoryRoot = FindRoot();
+    private static readonly string RepositoryRoot = Repository.Root;
 
     private static string CliPath
     {
@@ -18,17 +18,6 @@ public sealed class CliTests
             var configuration = typeof(CliTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
             return Path.Combine(RepositoryRoot, "src", "EvalRunner.Cli", "bin", configuration, "net10.0", "EvalRunner.Cli.dll");
         }
-    }
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EvalRunner.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("EvalRunner.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static Task<BufferedCommandResult> EvalRunnerAsync(string workingDirectory, params string[] arguments) =>

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Json.Schema;
+using YamlDotNet.RepresentationModel;
+
+namespace EvalRunner.Tests.Suites;
+
+/// <summary>The shipped JSON Schema (schemas/suite.schema.json) agrees with what the loader accepts.</summary>
+public sealed class SuiteSchemaTests
+{
+    private static readonly string Root = Repository.Root;
+    private static readonly JsonSchema Schema = JsonSchema.FromFile(Path.Combine(Root, "schemas", "suite.schema.json"));
+
+    private static EvaluationResults Validate(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        var json = JsonSerializer.SerializeToElement(YamlJson.FromNode(stream.Documents[0].RootNode));
+        return Schema.Evaluate(json, new EvaluationOptions { OutputFormat = OutputFormat.List });
+    }
+
+    private static string Errors(EvaluationResults results) =>
+        string.Join("\n", (results.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")));
+
+    [Fact]
+    public void The_schema_is_a_valid_draft_2020_12_schema()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "schemas", "suite.schema.json")));
+
+        var results = MetaSchemas.Draft202012.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+
+        Assert.True(results.IsValid, Errors(results));
+    }
+
+    [Fact]
+    public void Every_example_suite_in_the_repository_matches_the_schema()
+    {
+        var suites = Directory.GetFiles(Path.Combine(Root, "examples"), "*.eval.yaml", SearchOption.AllDirectories);
+
+        Assert.NotEmpty(suites);
+        Assert.All(suites, suite =>
+        {
+            var results = Validate(File.ReadAllText(suite));
+            Assert.True(results.IsValid, $"{suite}\n{Errors(results)}");
+        });
+    }
+
+    [Theory]
+    [InlineData("dataset: d.jsonl\nmodels: [{provider: command, command: x}]\nevaluator: []\n", "evaluator")]
+    [InlineData("dataset: d.jsonl\nmodels: [{provider: command, command: x}]\nevaluators: [{type: contains, pattern: x}]\n", "/evaluators/0")]
+    [InlineData("dataset: d.jsonl\nmodels: [{provider: command, url: http://x}]\n", "/models/0")]
+    [InlineData("dataset: d.jsonl\nmodels: [{provider: opnai, model: m}]\n", "/models/0/provider")]
+    [InlineData("dataset: d.jsonl\nmodels: [{provider: azure-openai, model: m}]\n", "/models/0")]
+    [InlineData("dataset: d.jsonl\nmodels: [{provider: command, command: x}]\nrun: {concurrency: 0}\n", "/run/concurrency")]
+    [InlineData("dataset: d.jsonl\nmodels: [{provider: command, command: x}]\nthresholds: [contains passed]\n", "/thresholds/0")]
+    [InlineData("dataset: [{id: a}]\nmodels: [{provider: command, command: x}]\n", "/dataset")]
+    public void A_suite_the_loader_rejects_fails_the_schema_at_the_same_place(string yaml, string location)
+    {
+        var results = Validate(yaml);
+
+        Assert.False(results.IsValid);
+        Assert.Contains(location, Errors(results), StringComparison.Ordinal);
+    }
+}
