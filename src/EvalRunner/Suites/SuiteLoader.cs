@@ -106,7 +106,9 @@ public static class SuiteLoader
                     throw map.Error("dataset", $"'{relative}' is not a dataset file; use {string.Join(", ", Dataset.Extensions)}");
                 }
 
-                return (full, []);
+                // Locations read best relative to where the command runs (and match CI annotations).
+                var relativeToHere = System.IO.Path.GetRelativePath(Directory.GetCurrentDirectory(), full);
+                return (relativeToHere.StartsWith("..", StringComparison.Ordinal) ? full : relativeToHere, []);
             case YamlSequenceNode sequence:
                 var datapoints = new List<Datapoint>();
                 var index = 0;

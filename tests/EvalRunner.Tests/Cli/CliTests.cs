@@ -85,7 +85,7 @@ public sealed class CliTests
     {
         using var dir = new TempDirectory();
         dir.File("bot.py", "raise SystemExit('must not run')\n");
-        var data = dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"x\"}\n{\"id\":\"b\",\"input\":\"y\"}\n{\"id\":\"c\" \"input\":\"z\"}\n");
+        dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"x\"}\n{\"id\":\"b\",\"input\":\"y\"}\n{\"id\":\"c\" \"input\":\"z\"}\n");
         var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n");
         var good = dir.File("good.eval.yaml", "dataset:\n  - input: hello\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n");
 
@@ -94,7 +94,7 @@ public sealed class CliTests
         var run = await EvalRunnerAsync(dir.Path, "run", suite, "--out", "out");
 
         Assert.Equal(2, bad.ExitCode);
-        Assert.StartsWith($"error: {data}:3: not valid JSON:", bad.StandardError.Trim(), StringComparison.Ordinal);
+        Assert.StartsWith("error: cases.jsonl:3: not valid JSON:", bad.StandardError.Trim(), StringComparison.Ordinal);
         Assert.Equal(0, ok.ExitCode);
         Assert.Contains("1 datapoints × 1 model configs", ok.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(2, run.ExitCode);
