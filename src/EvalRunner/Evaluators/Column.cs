@@ -15,6 +15,15 @@ public sealed record Column
     /// <summary>The allowed values of a <see cref="ColumnType.Choice"/> column.</summary>
     public IReadOnlyList<string> Choices { get; init; } = [];
 
+    /// <summary>The smallest allowed value of a number column, if any.</summary>
+    public double? Minimum { get; init; }
+
+    /// <summary>The largest allowed value of a number column, if any.</summary>
+    public double? Maximum { get; init; }
+
+    /// <summary>What it means when an evaluation has no value for this column (external scores may be missing).</summary>
+    public MissingValue WhenMissing { get; init; } = MissingValue.Error;
+
     /// <summary>True for bool, integer and float columns, which aggregate functions accept.</summary>
     public bool IsNumeric => Type is ColumnType.Bool or ColumnType.Integer or ColumnType.Float;
 

@@ -111,6 +111,11 @@ internal static class RowJson
         {
             if (!values.TryGetValue(column.Name, out var value) || value is null)
             {
+                if (column.WhenMissing != MissingValue.Error)
+                {
+                    continue;
+                }
+
                 return $"returned no value for column '{column.Name}'";
             }
 

@@ -48,11 +48,17 @@ public sealed partial class RunEngine
         }
 
         var failed = new List<string>();
+        var columns = suite.Columns;
         foreach (var threshold in suite.Thresholds)
         {
             if (!threshold.IsAggregate)
             {
                 var value = row.Value(threshold.ColumnName);
+                if (value is null && columns[threshold.ColumnName].WhenMissing == MissingValue.Skip)
+                {
+                    continue;
+                }
+
                 if (!threshold.IsSatisfiedBy(value))
                 {
                     failed.Add($"{threshold.Text} (was {Format(value)})");

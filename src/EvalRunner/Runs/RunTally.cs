@@ -1,3 +1,4 @@
+using EvalRunner.Evaluators;
 using EvalRunner.Suites;
 using EvalRunner.Thresholds;
 
@@ -10,7 +11,8 @@ namespace EvalRunner.Runs;
 internal sealed class RunTally(Suite suite)
 {
     private readonly Dictionary<string, ModelTally> _models = suite.Models.ToDictionary(m => m.Name, _ => new ModelTally());
-    private readonly string[] _aggregateColumns = [.. suite.Thresholds.Where(t => t.IsAggregate).Select(t => t.ColumnName).Distinct()];
+    private readonly (string Column, bool SkipMissing)[] _aggregateColumns =
+        [.. suite.Thresholds.Where(t => t.IsAggregate).Select(t => t.ColumnName).Distinct().Select(c => (c, suite.Columns[c].WhenMissing == MissingValue.Skip))];
     private string? _firstError;
 
     private sealed class ModelTally
@@ -46,14 +48,20 @@ internal sealed class RunTally(Suite suite)
                 break;
         }
 
-        foreach (var column in _aggregateColumns)
+        foreach (var (column, skipMissing) in _aggregateColumns)
         {
             if (!model.Values.TryGetValue(column, out var values))
             {
                 model.Values[column] = values = [];
             }
 
-            values.Add(row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(column)));
+            var value = row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(column));
+            if (value is null && skipMissing && row.Outcome != Outcome.Error)
+            {
+                continue;
+            }
+
+            values.Add(value);
         }
     }
 

@@ -33,8 +33,23 @@ public sealed record Suite
     public RunOptions Options { get; init; } = new();
 
     /// <summary>Every column of every evaluator, by <c>evaluator.column</c>.</summary>
-    public IReadOnlyDictionary<string, Column> Columns =>
-        Evaluators.SelectMany(e => e.Columns.Select(c => KeyValuePair.Create($"{e.Name}.{c.Name}", c))).ToDictionary();
+    public IReadOnlyDictionary<string, Column> Columns
+    {
+        get
+        {
+            // Cached per evaluator list: a `with` copy that changes the evaluators gets its own.
+            var cache = _columns;
+            if (cache is null || !ReferenceEquals(cache.Value.Evaluators, Evaluators))
+            {
+                cache = (Evaluators, Evaluators.SelectMany(e => e.Columns.Select(c => KeyValuePair.Create($"{e.Name}.{c.Name}", c))).ToDictionary());
+                _columns = cache;
+            }
+
+            return cache.Value.Columns;
+        }
+    }
+
+    private (IReadOnlyList<IEvaluator> Evaluators, Dictionary<string, Column> Columns)? _columns;
 
     /// <summary>Streams the datapoints (from the file, or inline) without reading a file whole.</summary>
     public IAsyncEnumerable<Datapoint> ReadDatapointsAsync(CancellationToken cancellationToken = default) =>

@@ -95,13 +95,26 @@ public sealed class PromptTemplate
 
     /// <summary>The template with the datapoint's values filled in.</summary>
     /// <exception cref="KeyNotFoundException">The datapoint has no value for a <c>{context.NAME}</c> the template uses.</exception>
-    public string Render(Datapoint datapoint, string? generatedResponse = null)
+    public string Render(Datapoint datapoint, string? generatedResponse = null) => Render(datapoint, generatedResponse, fence: null);
+
+    /// <summary>
+    /// The template with the datapoint's values filled in, each passed through <paramref name="fence"/>
+    /// (variable name, value) first when given: evaluator prompts fence data so that it reads as data.
+    /// </summary>
+    public string Render(Datapoint datapoint, string? generatedResponse, Func<string, string, string>? fence)
     {
         ArgumentNullException.ThrowIfNull(datapoint);
         var result = new StringBuilder();
         foreach (var (text, variable) in _parts)
         {
-            result.Append(text ?? Value(datapoint, variable!, generatedResponse));
+            if (text is not null)
+            {
+                result.Append(text);
+                continue;
+            }
+
+            var value = Value(datapoint, variable!, generatedResponse);
+            result.Append(fence is null ? value : fence(variable!, value));
         }
 
         return result.ToString();
