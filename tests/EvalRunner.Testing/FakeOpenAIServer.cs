@@ -58,6 +58,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         app.MapPost("/chat/completions", server.ChatCompletionsAsync);
         app.MapPost("/openai/deployments/{deployment}/chat/completions", server.ChatCompletionsAsync);
         app.MapPost("/api/chat", server.OllamaChatAsync);
+        app.MapPost("/v1/embeddings", server.EmbeddingsAsync);
         app.MapGet("/_stats", () => Results.Json(new { requests = server.RequestCount }));
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -124,6 +125,44 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         context.Response.ContentType = "application/x-ndjson";
         var chunk = new { model = request.Model, created_at = "2026-01-01T00:00:00Z", message = new { role = "assistant", content = answer }, done = false };
         await context.Response.WriteAsync(JsonSerializer.Serialize(chunk) + "\n" + JsonSerializer.Serialize(done) + "\n");
+    }
+
+    private async Task EmbeddingsAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _requestCount);
+        using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        var input = document.RootElement.GetProperty("input");
+        var texts = input.ValueKind == JsonValueKind.Array ? input.EnumerateArray().Select(t => t.GetString() ?? string.Empty).ToList() : [input.GetString() ?? string.Empty];
+        EmbeddingInputs.Enqueue(texts);
+        await context.Response.WriteAsJsonAsync(new
+        {
+            @object = "list",
+            model = document.RootElement.TryGetProperty("model", out var model) ? model.GetString() : "fake-embedding",
+            data = texts.Select((text, index) => new { @object = "embedding", index, embedding = Embed(text) }),
+            usage = new { prompt_tokens = texts.Sum(Words), total_tokens = texts.Sum(Words) },
+        });
+    }
+
+    /// <summary>The texts of every embeddings request, in order.</summary>
+    public ConcurrentQueue<IReadOnlyList<string>> EmbeddingInputs { get; } = new();
+
+    /// <summary>A deterministic bag-of-words embedding: texts that share words point the same way.</summary>
+    public static float[] Embed(string text)
+    {
+        var vector = new float[32];
+        foreach (var word in text.ToLowerInvariant().Split([' ', '.', ',', '!', '?', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            var hash = 17;
+            foreach (var c in word)
+            {
+                hash = unchecked((hash * 31) + c);
+            }
+
+            vector[(hash & 0x7fffffff) % vector.Length] += 1;
+        }
+
+        var length = MathF.Sqrt(vector.Sum(v => v * v));
+        return length == 0 ? vector : [.. vector.Select(v => v / length)];
     }
 
     private async Task<(FakeChatRequest? Request, bool Failed)> ReceiveAsync(HttpContext context, string? authorization)

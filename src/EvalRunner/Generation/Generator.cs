@@ -37,6 +37,20 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
         };
     }
 
+    /// <summary>The Microsoft.Extensions.AI embedding generator for an LLM provider.</summary>
+    public static IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(ModelConfig config)
+    {
+        var model = config.Model ?? throw new InvalidOperationException($"model config '{config.Name}' has no model");
+        var key = new ApiKeyCredential(config.ApiKey ?? "no-key");
+        return config.Provider switch
+        {
+            Provider.OpenAI => new OpenAI.Embeddings.EmbeddingClient(model, key, new OpenAIClientOptions { Endpoint = config.BaseUrl }).AsIEmbeddingGenerator(),
+            Provider.AzureOpenAI => new AzureOpenAIClient(config.BaseUrl!, key).GetEmbeddingClient(model).AsIEmbeddingGenerator(),
+            Provider.Ollama => new OllamaApiClient(config.BaseUrl ?? new Uri("http://localhost:11434"), model),
+            _ => throw new InvalidOperationException($"provider {config.Provider} has no embeddings"),
+        };
+    }
+
     /// <summary>Generates; every failure but the caller's cancellation becomes a log with <see cref="Log.Error"/> set.</summary>
     public async Task<Log> GenerateAsync(Datapoint datapoint, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -101,6 +101,12 @@ public sealed partial class RunEngine
             {
                 generator.Dispose();
             }
+
+            // Python workers end with the run (a later run starts them again); nothing else is disposed here.
+            foreach (var evaluator in suite.Evaluators.OfType<IAsyncDisposable>())
+            {
+                await evaluator.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         var result = tally.Decide(stopped, cancellationToken.IsCancellationRequested) with

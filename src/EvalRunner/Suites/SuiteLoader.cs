@@ -16,12 +16,13 @@ namespace EvalRunner.Suites;
 /// Loads a suite file and checks everything that can be checked before a generation is paid for: keys, types,
 /// files, commands, templates, and every threshold against the columns its evaluators return.
 /// </summary>
-public static class SuiteLoader
+public static partial class SuiteLoader
 {
-    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "evaluators", "thresholds", "run"];
+    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "evaluators", "thresholds", "run"];
     private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
     private static readonly string[] Providers = ["openai", "azure-openai", "ollama", "command", "http"];
-    private static readonly string[] EvaluatorTypes = ["equals", "contains", "not-contains", "regex", "json-valid", "json-schema", "length", "latency"];
+    private static readonly string[] EvaluatorTypes =
+        ["equals", "contains", "not-contains", "regex", "json-valid", "json-schema", "length", "latency", "similarity", "embedding-similarity", "llm", "python", "external"];
 
     /// <summary>Loads and checks a suite file.</summary>
     /// <param name="path">The suite YAML file.</param>
@@ -297,6 +298,11 @@ public static class SuiteLoader
                 "json-schema" => Check(spec, ["schema", "schema_file"], () => new JsonSchemaEvaluator(name, ReadSchema(spec, directory))),
                 "length" => Check(spec, [], () => new LengthEvaluator(name)),
                 "latency" => Check(spec, [], () => new LatencyEvaluator(name)),
+                "similarity" => Check(spec, ["value"], () => new SimilarityEvaluator(name, spec.String("value"))),
+                "embedding-similarity" => Check(spec, ["value", "model"], () => ReadEmbeddingSimilarity(spec, name)),
+                "llm" => Check(spec, ["prompt", "output_schema", "model", "retries", "structured_output"], () => ReadJudge(spec, name, map)),
+                "python" => Check(spec, ["file", "code", "python", "timeout", "columns"], () => ReadPython(spec, name, directory)),
+                "external" => Check(spec, ["file", "columns", "missing"], () => ReadExternal(spec, name, directory)),
                 _ => throw spec.Error("type", $"unknown evaluator type '{type}'{Suggest.DidYouMean(type, EvaluatorTypes)}; use {string.Join(", ", EvaluatorTypes)}"),
             };
             if (evaluators.Any(e => e.Name == name))

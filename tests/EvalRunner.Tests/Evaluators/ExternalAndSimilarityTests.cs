@@ -1,0 +1,105 @@
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+using EvalRunner.Testing;
+
+namespace EvalRunner.Tests.Evaluators;
+
+public sealed class ExternalAndSimilarityTests
+{
+    private const string Dataset = """
+        {"id": "a", "input": "q1", "expected": "the cat sat on the mat"}
+        {"id": "b", "input": "q2", "expected": "a completely different sentence"}
+        {"id": "c", "input": "q3", "expected": "anything"}
+        """;
+
+    private static TempDirectory Setup()
+    {
+        var dir = new TempDirectory();
+        dir.File("bot.py", "import json,sys\nd=json.load(sys.stdin)\nprint({'a': 'The cat sat on a mat.', 'b': 'Nothing alike here', 'c': 'x'}[d['id']])\n");
+        dir.File("cases.jsonl", Dataset);
+        return dir;
+    }
+
+    private static string Suite(string evaluators, string thresholds = "") =>
+        $"dataset: cases.jsonl\nmodels: [{{name: bot, provider: command, command: [python3, bot.py]}}]\nevaluators:\n{evaluators}\n{thresholds}";
+
+    [Fact]
+    public async Task External_scores_are_imported_by_datapoint_id_from_JSONL_and_a_missing_one_fails_its_thresholds()
+    {
+        using var dir = Setup();
+        dir.File("reviews.jsonl", "{\"id\": \"a\", \"rating\": 5, \"approved\": true, \"reviewer\": \"ann\"}\n{\"id\": \"b\", \"rating\": 2, \"approved\": false}\n");
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite(
+            "  - {name: review, type: external, file: reviews.jsonl, columns: {rating: integer, approved: bool, reviewer: string}}",
+            "thresholds:\n  - review.rating >= 2\n  - rate(review.approved) >= 0.3\n"));
+
+        var a = rows.Row("a").Evaluation("review");
+        Assert.Equal((5L, true, "ann", true), (a.GetProperty("rating").GetInt64(), a.GetProperty("approved").GetBoolean(), a.GetProperty("reviewer").GetString(), a.GetProperty("found").GetBoolean()));
+        var c = rows.Row("c");
+        Assert.False(c.Evaluation("review").GetProperty("found").GetBoolean());
+        Assert.Equal("fail", c.GetProperty("outcome").GetString());
+        Assert.Equal("review.rating >= 2 (was missing)", c.GetProperty("failed_rules")[0].GetString());
+        Assert.Equal(1.0 / 3, result.Aggregates.Single().Value!.Value, 6);
+    }
+
+    [Fact]
+    public async Task With_missing_skip_a_datapoint_without_a_score_skips_the_rules_and_the_aggregates()
+    {
+        using var dir = Setup();
+        dir.File("reviews.csv", "id,rating,approved\na,5,true\nb,2,false\n");
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite(
+            "  - {name: review, type: external, file: reviews.csv, missing: skip, columns: {rating: integer, approved: bool}}",
+            "thresholds:\n  - review.rating >= 2\n  - rate(review.approved) >= 0.5\n  - mean(review.rating) >= 3.5\n"));
+
+        Assert.Equal("pass", rows.Row("c").GetProperty("outcome").GetString());
+        Assert.Equal([0.5, 3.5], result.Aggregates.Select(a => a.Value!.Value));
+        Assert.Equal(Verdict.Pass, result.Verdict);
+    }
+
+    [Fact]
+    public void A_bad_external_score_is_reported_with_its_file_line_and_column_name()
+    {
+        using var dir = Setup();
+        dir.File("reviews.jsonl", "{\"id\": \"a\", \"rating\": 5}\n{\"id\": \"b\", \"rating\": \"great\"}\n");
+        var path = dir.File("s.eval.yaml", Suite("  - {name: review, type: external, file: reviews.jsonl, columns: {rating: integer}}"));
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal("reviews.jsonl:2: rating: 'great' is not a valid integer", ex.Message);
+    }
+
+    [Fact]
+    public async Task Similarity_scores_token_F1_and_ROUGE_L_against_the_expected_answer()
+    {
+        using var dir = Setup();
+
+        var (_, rows) = await SuiteRun.RunAsync(dir, Suite("  - type: similarity"));
+
+        var a = rows.Row("a").Evaluation("similarity");
+        // response: the cat sat on a mat / reference: the cat sat on the mat → 5 common tokens of 6 and 6.
+        Assert.Equal(0.833333, a.GetProperty("f1").GetDouble());
+        Assert.Equal(0.833333, a.GetProperty("rouge_l").GetDouble());
+        Assert.Equal(0, rows.Row("b").Evaluation("similarity").GetProperty("f1").GetDouble());
+    }
+
+    [Fact]
+    public async Task Embedding_similarity_embeds_the_response_and_the_reference_through_the_embeddings_endpoint()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = Setup();
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite(
+            $"  - {{type: embedding-similarity, model: {{provider: openai, model: embed-small, base_url: \"{server.BaseUrl}\"}}}}",
+            "thresholds:\n  - mean(embedding-similarity.cosine) >= 0.1\n"));
+
+        Assert.Equal(3, server.EmbeddingInputs.Count);
+        Assert.Contains(server.EmbeddingInputs, input => input.SequenceEqual(["The cat sat on a mat.", "the cat sat on the mat"]));
+        var similar = rows.Row("a").Evaluation("embedding-similarity").GetProperty("cosine").GetDouble();
+        var different = rows.Row("b").Evaluation("embedding-similarity").GetProperty("cosine").GetDouble();
+        var expected = System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(FakeOpenAIServer.Embed("The cat sat on a mat."), FakeOpenAIServer.Embed("the cat sat on the mat"));
+        Assert.Equal(Math.Round(expected, 6), similar, 5);
+        Assert.True(similar > different);
+        Assert.Equal(Verdict.Pass, result.Verdict);
+    }
+}

@@ -1,0 +1,171 @@
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+using EvalRunner.Testing;
+
+namespace EvalRunner.Tests.Evaluators;
+
+/// <summary>Python evaluators on the real python3.</summary>
+public sealed class PythonEvaluatorTests
+{
+    // The example function of the reference document, unchanged.
+    private const string ReferenceExample = """"
+        def main(input: dict, output: dict, context: dict, full_history: str, generated_response: str, **kwargs) -> dict:
+            """Evaluates response quality based on accuracy, length, and politeness.
+            """
+            expected_answer = output['content'].lower()
+            actual_answer = generated_response.lower()
+            has_correct_answer = expected_answer in actual_answer
+            response_length = len(generated_response.split())
+            is_polite = any(word in actual_answer for word in ['please', 'thank', 'help', 'happy'])
+            return {
+                'correct_answer': has_correct_answer,
+                'response_length': response_length,
+                'politeness_score': 1.0 if is_polite else 0.0,
+                'topic': context.get('topic', 'unknown')
+            }
+        """";
+
+    private const string Bot = "import json,sys\nd=json.load(sys.stdin)\nprint({'a': 'The answer is 4. Happy to help!', 'b': 'No idea', 'c': 'crash', 'd': 'sleep', 'e': 'print'}[d['id']])\n";
+
+    private static TempDirectory Setup(string python, string dataset)
+    {
+        var dir = new TempDirectory();
+        dir.File("bot.py", Bot);
+        dir.File("evaluators/quality.py", python);
+        dir.File("cases.jsonl", dataset);
+        return dir;
+    }
+
+    private static string Suite(string options = "") => $"""
+        dataset: cases.jsonl
+        models: [{"{"}name: bot, provider: command, command: [python3, bot.py]{"}"}]
+        evaluators:
+          - name: quality
+            type: python
+            file: evaluators/quality.py
+            columns: {"{"}correct_answer: bool, response_length: integer, politeness_score: float, topic: string{"}"}
+        {options}
+        """;
+
+    [Fact]
+    public async Task The_reference_documents_example_runs_unchanged_and_its_keys_become_typed_columns()
+    {
+        using var dir = Setup(ReferenceExample, """
+            {"id": "a", "input": "What is 2+2?", "expected": "4", "context": {"topic": "math"}}
+            {"id": "b", "input": "What is 3+3?", "expected": "6"}
+            """);
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite("thresholds:\n  - quality.response_length <= 10\n  - mean(quality.correct_answer) >= 0.5\n"));
+
+        Assert.Equal(Verdict.Pass, result.Verdict);
+        var a = rows.Row("a").Evaluation("quality");
+        Assert.True(a.GetProperty("correct_answer").GetBoolean());
+        Assert.Equal(7, a.GetProperty("response_length").GetInt64());
+        Assert.Equal(1.0, a.GetProperty("politeness_score").GetDouble());
+        Assert.Equal("math", a.GetProperty("topic").GetString());
+        var b = rows.Row("b").Evaluation("quality");
+        Assert.False(b.GetProperty("correct_answer").GetBoolean());
+        Assert.Equal("unknown", b.GetProperty("topic").GetString());
+        Assert.Equal(0.0, b.GetProperty("politeness_score").GetDouble());
+    }
+
+    [Fact]
+    public async Task A_function_that_raises_fails_only_its_datapoint_with_the_traceback()
+    {
+        using var dir = Setup("def main(generated_response, **kwargs):\n    if generated_response == 'crash':\n        raise ValueError('cannot score this')\n    return {'ok': True}\n", """
+            {"id": "a", "input": "q"}
+            {"id": "c", "input": "q"}
+            """);
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite().Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal));
+
+        Assert.Equal((1, 1), (result.Passed, result.Errors));
+        var error = rows.Row("c").Evaluation("quality").GetProperty("error").GetString()!;
+        Assert.StartsWith("PythonEvaluatorException: ValueError: cannot score this\nTraceback (most recent call last):", error, StringComparison.Ordinal);
+        Assert.Contains("quality.py\", line 3, in main", error, StringComparison.Ordinal);
+        Assert.True(rows.Row("a").Evaluation("quality").GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_function_past_the_timeout_fails_its_datapoint_and_the_restarted_worker_scores_the_others()
+    {
+        using var dir = Setup("import time\ndef main(generated_response, **kwargs):\n    if generated_response == 'sleep':\n        time.sleep(30)\n    return {'ok': True}\n", """
+            {"id": "d", "input": "q"}
+            {"id": "a", "input": "q"}
+            {"id": "b", "input": "q"}
+            """);
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite("run: {concurrency: 1}\n").Replace("columns: {correct_answer: bool, response_length: integer, politeness_score: float, topic: string}", "timeout: 1s", StringComparison.Ordinal));
+
+        Assert.Equal((2, 1), (result.Passed, result.Errors));
+        Assert.Equal("PythonEvaluatorException: main() did not return within 1s; the worker was restarted", rows.Row("d").Evaluation("quality").GetProperty("error").GetString());
+        Assert.True(rows.Row("b").Evaluation("quality").GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Output_printed_by_the_function_does_not_break_the_protocol()
+    {
+        using var dir = Setup("def main(generated_response, **kwargs):\n    print('debug:', generated_response)\n    print('{\"id\": 1, \"ok\": false}')\n    return {'length': len(generated_response), 'nested': {'a': [1, 2]}}\n", """
+            {"id": "e", "input": "q"}
+            """);
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite().Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "length: integer", StringComparison.Ordinal));
+
+        Assert.Equal(Verdict.Pass, result.Verdict);
+        var quality = rows.Row("e").Evaluation("quality");
+        Assert.Equal(5, quality.GetProperty("length").GetInt64());
+        Assert.Equal("{\"a\": [1, 2]}", quality.GetProperty("nested").GetString());
+    }
+
+    [Fact]
+    public void A_syntax_error_is_reported_at_load_time_with_the_file_and_line()
+    {
+        using var dir = Setup("def main(**kwargs):\n    return {'ok': True}\n\ndef broken(:\n    pass\n", "{\"id\": \"a\", \"input\": \"q\"}\n");
+        var path = dir.File("s.eval.yaml", Suite());
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal("evaluators/quality.py:4: python evaluator 'quality': SyntaxError: invalid syntax", ex.Message);
+    }
+
+    [Fact]
+    public void A_file_without_main_and_a_missing_interpreter_are_reported_at_load_time()
+    {
+        using var dir = Setup("def evaluate(**kwargs):\n    return {}\n", "{\"id\": \"a\", \"input\": \"q\"}\n");
+        var noMain = dir.File("a.eval.yaml", Suite());
+        var noPython = dir.File("b.eval.yaml", Suite().Replace("    file: evaluators/quality.py", "    file: evaluators/quality.py\n    python: .venv/bin/python", StringComparison.Ordinal));
+
+        var main = Assert.Throws<SuiteException>(() => SuiteLoader.Load(noMain, TestSettings.With()));
+        var python = Assert.Throws<SuiteException>(() => SuiteLoader.Load(noPython, TestSettings.With()));
+
+        Assert.Equal("evaluators/quality.py:1: python evaluator 'quality': no main(input, output, context, full_history, generated_response, **kwargs) function", main.Message);
+        Assert.Equal($"{noPython}:7:13: evaluators[0].python: Python interpreter '.venv/bin/python' not found (not a file relative to the suite, nor on PATH); set 'python:' to your interpreter, for example .venv/bin/python", python.Message);
+    }
+
+    [Fact]
+    public async Task Inline_code_works_and_its_errors_point_into_the_suite()
+    {
+        using var dir = Setup(ReferenceExample, "{\"id\": \"a\", \"input\": \"q\", \"expected\": \"answer\"}\n");
+        var inline = """
+            dataset: cases.jsonl
+            models: [{name: bot, provider: command, command: [python3, bot.py]}]
+            evaluators:
+              - name: words
+                type: python
+                code: |
+                  def main(generated_response, output, **kwargs):
+                      return {'words': len(generated_response.split()), 'has_expected': output['content'] in generated_response.lower()}
+                columns: {words: integer, has_expected: bool}
+            thresholds:
+              - words.has_expected == true
+            """;
+        var broken = dir.File("broken.eval.yaml", inline.Replace("      return {'words'", "      return {'words' +", StringComparison.Ordinal));
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, inline);
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(broken, TestSettings.With()));
+
+        Assert.Equal(Verdict.Pass, result.Verdict);
+        Assert.Equal(7, rows.Row("a").Evaluation("words").GetProperty("words").GetInt64());
+        Assert.StartsWith($"{broken}:8: evaluators[0].code: python evaluator 'words': SyntaxError", ex.Message, StringComparison.Ordinal);
+    }
+}
