@@ -27,9 +27,13 @@ public static partial class SuiteLoader
     /// <summary>Loads and checks a suite file.</summary>
     /// <param name="path">The suite YAML file.</param>
     /// <param name="settings">Where <c>${VAR}</c> values and API keys come from; the process environment when null.</param>
+    /// <param name="evaluators">
+    /// C# evaluators to run after the suite's own, in order; thresholds may use their columns. Their names must not
+    /// repeat the suite's.
+    /// </param>
     /// <exception cref="SuiteException">The suite is malformed; the message names file, line, column and field.</exception>
     /// <exception cref="DatasetException">An inline datapoint is malformed.</exception>
-    public static Suite Load(string path, Settings? settings = null)
+    public static Suite Load(string path, Settings? settings = null, IReadOnlyList<IEvaluator>? evaluators = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         settings ??= Settings.FromEnvironment();
@@ -60,7 +64,17 @@ public static partial class SuiteLoader
 
         var (datasetPath, inline) = ReadDataset(map, directory);
         var models = ReadModels(map, directory);
-        var evaluators = ReadEvaluators(map, directory);
+        var all = ReadEvaluators(map, directory);
+        foreach (var evaluator in evaluators ?? [])
+        {
+            if (all.Any(e => e.Name == evaluator.Name))
+            {
+                throw new SuiteException(map.Here with { Field = "evaluators" }, $"the C# evaluator '{evaluator.Name}' has the name of an evaluator in the suite; rename one");
+            }
+
+            all.Add(evaluator);
+        }
+
         var suite = new Suite
         {
             Name = map.String("name") ?? DefaultName(path),
@@ -68,7 +82,7 @@ public static partial class SuiteLoader
             DatasetPath = datasetPath,
             InlineDatapoints = inline,
             Models = models,
-            Evaluators = evaluators,
+            Evaluators = all,
             Options = ReadOptions(map),
         };
         return suite with { Thresholds = ReadThresholds(map, suite.Columns) };
