@@ -147,4 +147,39 @@ public sealed class CliTests
         Assert.Equal(rows.Length, run.GetProperty("rows").GetInt32());
         Assert.Contains("CANCELLED s", await stdout, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("examples/python-evaluator/quality.eval.yaml", "python-evaluator")]
+    [InlineData("examples/external-scores/review.eval.yaml", "external-scores")]
+    public async Task The_evaluator_examples_that_need_no_API_key_pass(string suite, string name)
+    {
+        using var output = new TempDirectory();
+
+        var result = await EvalRunnerAsync(RepositoryRoot, "run", suite, "--out", output.Path);
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        Assert.Equal(10, File.ReadAllLines(Path.Combine(output.Path, name, "results.jsonl")).Length);
+    }
+
+    [Fact]
+    public async Task The_llm_judge_example_runs_against_an_OpenAI_compatible_server_given_by_environment_variables()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.Respond = _ => """{"expected_helpfulness": 5, "actual_helpfulness": 4, "user_sentiment": "neutral", "confidence_score": 0.8}""";
+        using var output = new TempDirectory();
+
+        var result = await CliWrap.Cli.Wrap("dotnet")
+            .WithArguments([CliPath, "run", "examples/llm-judge/judge.eval.yaml", "--out", output.Path])
+            .WithWorkingDirectory(RepositoryRoot)
+            .WithEnvironmentVariables(env => env.Set("OPENAI_BASE_URL", server.BaseUrl.ToString()).Set("OPENAI_API_KEY", "sk-judge-test-key"))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        Assert.Equal(10, server.Requests.Count);
+        Assert.All(server.Requests, request => Assert.Equal("Bearer sk-judge-test-key", request.Authorization));
+        var row = JsonDocument.Parse(File.ReadAllLines(Path.Combine(output.Path, "llm-judge", "results.jsonl"))[0]).RootElement;
+        Assert.Equal(4, row.GetProperty("evaluations").GetProperty("helpfulness").GetProperty("actual_helpfulness").GetInt64());
+        Assert.DoesNotContain("sk-judge-test-key", File.ReadAllText(Path.Combine(output.Path, "llm-judge", "results.jsonl")), StringComparison.Ordinal);
+    }
 }

@@ -53,6 +53,8 @@ public sealed class SuiteSchemaTests
     [InlineData("dataset: d.jsonl\nmodels: [{provider: command, command: x}]\nrun: {concurrency: 0}\n", "/run/concurrency")]
     [InlineData("dataset: d.jsonl\nmodels: [{provider: command, command: x}]\nthresholds: [contains passed]\n", "/thresholds/0")]
     [InlineData("dataset: [{id: a}]\nmodels: [{provider: command, command: x}]\n", "/dataset")]
+    [InlineData("dataset: d.jsonl\nmodels: [{provider: command, command: x}]\nevaluators: [{type: llm, prompt: x}]\n", "/evaluators/0")]
+    [InlineData("dataset: d.jsonl\nmodels: [{provider: command, command: x}]\nevaluators: [{type: python, file: a.py, code: x}]\n", "/evaluators/0")]
     public void A_suite_the_loader_rejects_fails_the_schema_at_the_same_place(string yaml, string location)
     {
         var results = Validate(yaml);
