@@ -103,6 +103,22 @@ public sealed class PythonEvaluatorTests
     }
 
     [Fact]
+    public async Task A_worker_that_crashes_fails_only_its_datapoint_and_a_new_worker_scores_the_others()
+    {
+        using var dir = Setup("import os, sys\ndef main(generated_response, **kwargs):\n    if generated_response == 'crash':\n        sys.stderr.write('segfault-like exit\\n')\n        os._exit(3)\n    return {'ok': True}\n", """
+            {"id": "a", "input": "q"}
+            {"id": "c", "input": "q"}
+            {"id": "b", "input": "q"}
+            """);
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite("run: {concurrency: 1}\n").Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal));
+
+        Assert.Equal((2, 1), (result.Passed, result.Errors));
+        Assert.Equal("PythonEvaluatorException: the Python worker exited with code 3:\nsegfault-like exit", rows.Row("c").Evaluation("quality").GetProperty("error").GetString());
+        Assert.True(rows.Row("b").Evaluation("quality").GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
     public async Task Output_printed_by_the_function_does_not_break_the_protocol()
     {
         using var dir = Setup("def main(generated_response, **kwargs):\n    print('debug:', generated_response)\n    print('{\"id\": 1, \"ok\": false}')\n    return {'length': len(generated_response), 'nested': {'a': [1, 2]}}\n", """

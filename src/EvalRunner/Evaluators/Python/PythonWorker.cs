@@ -91,6 +91,7 @@ internal sealed class PythonWorker(string python, string file, string directory,
         }
 
         _stdin = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        _kill?.Dispose();
         _kill = new CancellationTokenSource();
         _ready = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_stderr)
