@@ -11,17 +11,7 @@ public sealed partial class RunEngine
     private async Task<Row> RunRowAsync(Suite suite, Datapoint datapoint, Generator generator, CancellationToken cancellationToken)
     {
         var log = await generator.GenerateAsync(datapoint, suite.Options.Timeout, cancellationToken).ConfigureAwait(false);
-        var row = new Row
-        {
-            DatapointId = datapoint.Id,
-            ModelConfig = generator.Config.Name,
-            Outcome = Outcome.Error,
-            Input = datapoint.Input,
-            Expected = datapoint.ExpectedText,
-            Tags = datapoint.Tags,
-            Location = datapoint.Location?.ToString(),
-            Log = log,
-        };
+        var row = NewRow(datapoint, log);
         if (log.Error is not null)
         {
             return row with { Error = log.Error };
@@ -29,6 +19,18 @@ public sealed partial class RunEngine
 
         return await EvaluateAsync(suite, datapoint, row, cancellationToken).ConfigureAwait(false);
     }
+
+    private static Row NewRow(Datapoint datapoint, Log log) => new()
+    {
+        DatapointId = datapoint.Id,
+        ModelConfig = log.ModelConfig,
+        Outcome = Outcome.Error,
+        Input = datapoint.Input,
+        Expected = datapoint.ExpectedText,
+        Tags = datapoint.Tags,
+        Location = datapoint.Location?.ToString(),
+        Log = log,
+    };
 
     /// <summary>Runs every evaluator on a row's log and decides the row by the per-datapoint thresholds.</summary>
     internal async Task<Row> EvaluateAsync(Suite suite, Datapoint datapoint, Row row, CancellationToken cancellationToken)

@@ -61,19 +61,13 @@ public sealed partial class RunEngine
 
         // The whole dataset is checked before the first paid generation.
         var datapoints = await CountDatapointsAsync(suite, request.Filter, cancellationToken).ConfigureAwait(false);
-        Directory.CreateDirectory(request.OutputDirectory);
-        var started = _time.GetUtcNow();
-        var tally = new RunTally(suite);
         request.Observer?.Started(datapoints * suite.Models.Count);
-
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.All })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
         var generators = suite.Models.Select(model => Generator.Create(model, _settings, http)).ToList();
-        var channel = Channel.CreateBounded<Row>(new BoundedChannelOptions(256) { SingleReader = true });
-        var resultsPath = Path.Combine(request.OutputDirectory, "results.jsonl");
-        var writer = WriteRowsAsync(channel.Reader, resultsPath, tally, request.Observer);
+        var recorder = RunRecorder.Start(suite, request.OutputDirectory, _time, request.Observer);
 
         string? stopped = null;
         try
@@ -81,7 +75,7 @@ public sealed partial class RunEngine
             await Parallel.ForEachAsync(
                     WorkAsync(suite, request.Filter, generators, cancellationToken),
                     new ParallelOptions { MaxDegreeOfParallelism = request.Concurrency ?? suite.Options.Concurrency, CancellationToken = cancellationToken },
-                    async (work, token) => await channel.Writer.WriteAsync(await RunRowAsync(suite, work.Datapoint, work.Generator, token).ConfigureAwait(false), token).ConfigureAwait(false))
+                    async (work, token) => await recorder.AddAsync(await RunRowAsync(suite, work.Datapoint, work.Generator, token).ConfigureAwait(false), token).ConfigureAwait(false))
                 .ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -95,28 +89,40 @@ public sealed partial class RunEngine
         }
         finally
         {
-            channel.Writer.TryComplete();
-            await writer.ConfigureAwait(false);
             foreach (var generator in generators)
             {
                 generator.Dispose();
             }
 
-            // Python workers end with the run (a later run starts them again); nothing else is disposed here.
-            foreach (var evaluator in suite.Evaluators.OfType<IAsyncDisposable>())
-            {
-                await evaluator.DisposeAsync().ConfigureAwait(false);
-            }
+            await StopWorkersAsync(suite).ConfigureAwait(false);
         }
 
-        var result = tally.Decide(stopped, cancellationToken.IsCancellationRequested) with
+        return await recorder.CompleteAsync(stopped, cancellationToken.IsCancellationRequested).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Evaluates a log produced elsewhere (the team's own application, or logs from production) with the suite's
+    /// evaluators and per-datapoint thresholds: the same row a generated log gets.
+    /// </summary>
+    public async Task<Row> EvaluateLogAsync(Suite suite, Datapoint datapoint, Log log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(datapoint);
+        ArgumentNullException.ThrowIfNull(log);
+        var row = NewRow(datapoint, log);
+        return log.Error is not null
+            ? row with { Error = _settings.Redact(log.Error) }
+            : await EvaluateAsync(suite, datapoint, row, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the suite's Python workers; a later run starts them again.</summary>
+    public static async Task StopWorkersAsync(Suite suite)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        foreach (var evaluator in suite.Evaluators.OfType<IAsyncDisposable>())
         {
-            StartedAt = started,
-            FinishedAt = _time.GetUtcNow(),
-            OutputDirectory = request.OutputDirectory,
-        };
-        await WriteRunJsonAsync(result, CancellationToken.None).ConfigureAwait(false);
-        return result;
+            await evaluator.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Writes <c>run.json</c> into the result's output directory.</summary>
@@ -155,27 +161,6 @@ public sealed partial class RunEngine
             foreach (var generator in generators)
             {
                 yield return (datapoint, generator);
-            }
-        }
-    }
-
-    private static async Task WriteRowsAsync(ChannelReader<Row> rows, string path, RunTally tally, IRunObserver? observer)
-    {
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-            await foreach (var row in rows.ReadAllAsync().ConfigureAwait(false))
-            {
-                RowJson.Write(json, row);
-                await json.FlushAsync().ConfigureAwait(false);
-                json.Reset();
-                stream.WriteByte((byte)'\n');
-
-                // Every finished row reaches the disk before the next one, so a crash loses none.
-                await stream.FlushAsync().ConfigureAwait(false);
-                tally.Add(row);
-                observer?.RowFinished(row);
             }
         }
     }

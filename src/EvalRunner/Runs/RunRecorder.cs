@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using EvalRunner.Suites;
+
+namespace EvalRunner.Runs;
+
+/// <summary>
+/// Writes a run's rows to <c>results.jsonl</c> as they come (each flushed before the next) and decides the run at
+/// the end into <c>run.json</c>. The engine's own runs use it, and so do front ends that evaluate rows themselves
+/// (<c>dotnet test</c> with the team's own generation). Rows may be added from any thread.
+/// </summary>
+public sealed class RunRecorder : IAsyncDisposable
+{
+    private readonly string _directory;
+    private readonly TimeProvider _time;
+    private readonly DateTimeOffset _started;
+    private readonly RunTally _tally;
+    private readonly Channel<Row> _rows = Channel.CreateBounded<Row>(new BoundedChannelOptions(256) { SingleReader = true });
+    private readonly Task _writer;
+    private RunResult? _result;
+
+    private RunRecorder(Suite suite, string directory, TimeProvider time, IRunObserver? observer)
+    {
+        _directory = directory;
+        _time = time;
+        _started = time.GetUtcNow();
+        _tally = new RunTally(suite);
+        Directory.CreateDirectory(directory);
+        _writer = WriteAsync(Path.Combine(directory, "results.jsonl"), observer);
+    }
+
+    /// <summary>Starts a run's files in <paramref name="outputDirectory"/>, replacing earlier ones.</summary>
+    public static RunRecorder Start(Suite suite, string outputDirectory, TimeProvider? timeProvider = null, IRunObserver? observer = null)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(outputDirectory);
+        return new RunRecorder(suite, outputDirectory, timeProvider ?? TimeProvider.System, observer);
+    }
+
+    /// <summary>Adds a finished row; it is on disk before the next one is written.</summary>
+    public ValueTask AddAsync(Row row, CancellationToken cancellationToken = default) => _rows.Writer.WriteAsync(row, cancellationToken);
+
+    /// <summary>Writes the last rows, decides the run, writes <c>run.json</c>. Later calls return the same result.</summary>
+    /// <param name="stopped">Why the run stopped early, if it did.</param>
+    /// <param name="cancelled">Whether the run was cancelled.</param>
+    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false)
+    {
+        if (_result is not null)
+        {
+            return _result;
+        }
+
+        _rows.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        var result = _tally.Decide(stopped, cancelled) with { StartedAt = _started, FinishedAt = _time.GetUtcNow(), OutputDirectory = _directory };
+        await RunEngine.WriteRunJsonAsync(result, CancellationToken.None).ConfigureAwait(false);
+        _result = result;
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await CompleteAsync().ConfigureAwait(false);
+
+    private async Task WriteAsync(string path, IRunObserver? observer)
+    {
+        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            await foreach (var row in _rows.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                RowJson.Write(json, row);
+                await json.FlushAsync().ConfigureAwait(false);
+                json.Reset();
+                stream.WriteByte((byte)'\n');
+
+                // Every finished row reaches the disk before the next one, so a crash loses none.
+                await stream.FlushAsync().ConfigureAwait(false);
+                _tally.Add(row);
+                observer?.RowFinished(row);
+            }
+        }
+    }
+}
