@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using EvalRunner.Datasets;
+using EvalRunner.Generation;
+using EvalRunner.Runs;
+using Microsoft.Extensions.AI;
+using Xunit.Sdk;
+
+namespace EvalRunner.Xunit;
+
+/// <summary>
+/// One test case of a suite: a datapoint and a model config, or the suite's aggregate thresholds. Either let the suite
+/// generate and judge (<see cref="AssertPassesAsync"/>) or produce the response with your own code and let the
+/// suite's evaluators judge it (<see cref="EvaluateAsync(string, TimeSpan?, CancellationToken)"/>).
+/// </summary>
+public sealed class EvalCase : IXunitSerializable
+{
+    private string _suite = string.Empty;
+    private string? _datapointId;
+    private string? _model;
+
+    /// <summary>For the serializer only.</summary>
+    [Obsolete("For the xunit serializer only.")]
+    public EvalCase()
+    {
+    }
+
+    internal EvalCase(string suite, string? datapointId, string? model)
+    {
+        _suite = suite;
+        _datapointId = datapointId;
+        _model = model;
+    }
+
+    private EvalSession Session => EvalSession.Existing(_suite);
+
+    /// <summary>True for the suite's aggregate-thresholds case, which has no datapoint.</summary>
+    public bool IsAggregate => _datapointId is null;
+
+    /// <summary>The datapoint.</summary>
+    /// <exception cref="InvalidOperationException">This is the aggregate case.</exception>
+    public Datapoint Datapoint => _datapointId is null
+        ? throw new InvalidOperationException("the aggregate case has no datapoint")
+        : Session.Datapoint(_datapointId);
+
+    /// <summary>The datapoint's conversation, for the application under test.</summary>
+    public IReadOnlyList<ChatMessage> Messages => Datapoint.Messages;
+
+    /// <summary>The datapoint's input (its last user message).</summary>
+    public string Input => Datapoint.Input;
+
+    /// <summary>The model config's name.</summary>
+    public string ModelConfig => _model ?? string.Empty;
+
+    /// <summary>
+    /// Generates with the suite's model config, evaluates, and fails the test unless the datapoint passed. The suite's
+    /// generations run concurrently (its <c>run.concurrency</c>) from the first case on; each case waits for its own.
+    /// On the aggregate case, waits for every row and checks the aggregate thresholds.
+    /// </summary>
+    public async Task AssertPassesAsync()
+    {
+        if (IsAggregate)
+        {
+            Session.AssertAggregates(await Session.CompleteAsync().ConfigureAwait(false));
+            return;
+        }
+
+        Session.AssertRow(await Session.GeneratedRowAsync(_datapointId!, ModelConfig).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Evaluates a response your own code produced for this datapoint with the suite's evaluators, records the row,
+    /// and fails the test unless it passed. On the aggregate case, checks the aggregate thresholds instead.
+    /// </summary>
+    /// <param name="response">The response of the application under test.</param>
+    /// <param name="latency">How long the application took, for the <c>latency</c> evaluator; zero when not given.</param>
+    /// <param name="cancellationToken">Cancels the evaluation.</param>
+    public async Task<Row> EvaluateAsync(string response, TimeSpan? latency = null, CancellationToken cancellationToken = default)
+    {
+        if (IsAggregate)
+        {
+            Session.AssertAggregates(await Session.CompleteAsync().ConfigureAwait(false));
+            return EvalSession.AggregateRow;
+        }
+
+        var log = new Log { ModelConfig = ModelConfig, Model = "application", Response = response, LatencyMs = latency?.TotalMilliseconds ?? 0 };
+        var row = await Session.EvaluateSuppliedAsync(Datapoint, log, cancellationToken).ConfigureAwait(false);
+        Session.AssertRow(row);
+        return row;
+    }
+
+    /// <summary>
+    /// Calls your application with the datapoint's messages, timing it, then evaluates its response as
+    /// <see cref="EvaluateAsync(string, TimeSpan?, CancellationToken)"/> does. An exception from the application is an
+    /// error row (and fails the test), never a pass.
+    /// </summary>
+    public async Task<Row> EvaluateAsync(Func<IReadOnlyList<ChatMessage>, Task<string>> application, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(application);
+        if (IsAggregate)
+        {
+            return await EvaluateAsync(string.Empty, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        string response;
+        try
+        {
+            response = await application(Messages).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var failed = new Log { ModelConfig = ModelConfig, Model = "application", LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds, Error = $"the application failed: {ex.GetType().Name}: {ex.Message}" };
+            var errorRow = await Session.EvaluateSuppliedAsync(Datapoint, failed, cancellationToken).ConfigureAwait(false);
+            Session.AssertRow(errorRow);
+            return errorRow;
+        }
+
+        return await EvaluateAsync(response, Stopwatch.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Serialize(IXunitSerializationInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        info.AddValue("suite", _suite);
+        info.AddValue("id", _datapointId);
+        info.AddValue("model", _model);
+    }
+
+    /// <inheritdoc />
+    public void Deserialize(IXunitSerializationInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        _suite = info.GetValue<string>("suite") ?? string.Empty;
+        _datapointId = info.GetValue<string>("id");
+        _model = info.GetValue<string>("model");
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => IsAggregate ? "aggregate thresholds" : $"{_datapointId} [{_model}]";
+}

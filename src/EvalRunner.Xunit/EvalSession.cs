@@ -1,0 +1,256 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EvalRunner.Datasets;
+using EvalRunner.Evaluators;
+using EvalRunner.Generation;
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+using Xunit;
+
+namespace EvalRunner.Xunit;
+
+/// <summary>
+/// One suite in one test process: loaded once, its datapoints known at discovery; either one engine run that every
+/// case waits on (generated), or a recorder that the cases feed with their own responses (supplied). Both write the
+/// same results.jsonl and run.json as the CLI.
+/// </summary>
+internal sealed class EvalSession : IRunObserver
+{
+    private static readonly ConcurrentDictionary<string, Lazy<EvalSession>> Sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Datapoint> _byId;
+    private readonly Settings _settings = Settings.FromEnvironment();
+    private readonly RunEngine _engine;
+    private readonly ConcurrentDictionary<(string Id, string Model), TaskCompletionSource<Row>> _rows = new();
+    private readonly Lock _lock = new();
+    private Task<RunResult>? _run;
+    private RunRecorder? _recorder;
+    private int _supplied;
+
+    private EvalSession(string key, string path, Type[] evaluatorTypes)
+    {
+        Key = key;
+        var evaluators = evaluatorTypes.Select(type => (IEvaluator)(Activator.CreateInstance(type)
+            ?? throw new InvalidOperationException($"cannot create {type}"))).ToList();
+        Suite = SuiteLoader.Load(path, _settings, evaluators);
+        Datapoints = Suite.ReadDatapointsAsync().ToBlockingEnumerable().ToList();
+        _byId = Datapoints.ToDictionary(d => d.Id, StringComparer.Ordinal);
+        _engine = new RunEngine(_settings);
+        OutputDirectory = Path.Combine(_settings.Get("EVALRUNNER_RESULTS") ?? Path.Combine(Directory.GetCurrentDirectory(), "evalrunner-results"), Suite.Name);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => _recorder?.CompleteAsync().GetAwaiter().GetResult();
+    }
+
+    public string Key { get; }
+
+    public Suite Suite { get; }
+
+    public IReadOnlyList<Datapoint> Datapoints { get; }
+
+    public string OutputDirectory { get; }
+
+    public static Row AggregateRow => new() { DatapointId = "aggregate thresholds", ModelConfig = string.Empty, Outcome = Outcome.Pass, Log = new Log { ModelConfig = string.Empty } };
+
+    public static EvalSession For(string path, Type[] evaluatorTypes)
+    {
+        var full = Resolve(path);
+        var key = string.Join('|', [full, .. evaluatorTypes.Select(t => t.AssemblyQualifiedName)]);
+        return Sessions.GetOrAdd(key, k => new Lazy<EvalSession>(() => new EvalSession(k, full, evaluatorTypes))).Value;
+    }
+
+    /// <summary>The session of a deserialized case: the same one when discovery ran in this process, else loaded again.</summary>
+    public static EvalSession Existing(string key) => Sessions.GetOrAdd(key, k => new Lazy<EvalSession>(() =>
+    {
+        var parts = k.Split('|');
+        var types = parts[1..].Select(name => Type.GetType(name, throwOnError: true)!).ToArray();
+        return new EvalSession(k, parts[0], types);
+    })).Value;
+
+    public Datapoint Datapoint(string id) => _byId.TryGetValue(id, out var datapoint)
+        ? datapoint
+        : throw new InvalidOperationException($"suite '{Suite.Name}' has no datapoint '{id}' any more; run discovery again");
+
+    public async Task<Row> GeneratedRowAsync(string id, string model)
+    {
+        Task<RunResult> run;
+        lock (_lock)
+        {
+            if (_recorder is not null)
+            {
+                throw new InvalidOperationException($"suite '{Suite.Name}': a test already supplied its own responses (EvaluateAsync); use AssertPassesAsync or EvaluateAsync for all cases of a suite, not both");
+            }
+
+            // The first case starts the whole suite at its own concurrency; every case then waits for its row.
+            run = _run ??= Task.Run(() => _engine.RunAsync(Suite, new RunRequest { OutputDirectory = OutputDirectory, Observer = this }));
+        }
+
+        var row = RowSlot(id, model).Task;
+        await Task.WhenAny(row, run).ConfigureAwait(false);
+        if (row.IsCompleted)
+        {
+            return await row.ConfigureAwait(false);
+        }
+
+        var result = await run.ConfigureAwait(false);
+        return await row.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false) is { } late ? late
+            : throw new InvalidOperationException($"the run ended ({result.Verdict}: {result.Reason}) without a row for '{id}'");
+    }
+
+    public async Task<Row> EvaluateSuppliedAsync(Datapoint datapoint, Log log, CancellationToken cancellationToken)
+    {
+        RunRecorder recorder;
+        lock (_lock)
+        {
+            if (_run is not null)
+            {
+                throw new InvalidOperationException($"suite '{Suite.Name}': the suite's own generation already ran (AssertPassesAsync); use one way for all cases of a suite");
+            }
+
+            recorder = _recorder ??= RunRecorder.Start(Suite, OutputDirectory);
+        }
+
+        var row = await _engine.EvaluateLogAsync(Suite, datapoint, log, cancellationToken).ConfigureAwait(false);
+        await recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _supplied);
+        RowSlot(row.DatapointId, row.ModelConfig).TrySetResult(row);
+        return row;
+    }
+
+    public async Task<RunResult> CompleteAsync()
+    {
+        Task<RunResult>? run;
+        RunRecorder? recorder;
+        lock (_lock)
+        {
+            run = _run;
+            recorder = _recorder;
+        }
+
+        if (run is not null)
+        {
+            return await run.ConfigureAwait(false);
+        }
+
+        if (recorder is null || Volatile.Read(ref _supplied) == 0)
+        {
+            throw new EvalFailedException(
+                $"{Suite.Name} › aggregate thresholds: no datapoint of the suite has run yet. When the test supplies its own responses, "
+                + "the aggregate case must run last: add [assembly: TestCaseOrderer(typeof(EvalRunner.Xunit.EvalCaseOrderer))] to the test project.");
+        }
+
+        await RunEngine.StopWorkersAsync(Suite).ConfigureAwait(false);
+        return await recorder.CompleteAsync().ConfigureAwait(false);
+    }
+
+    public void AssertRow(Row row)
+    {
+        TestContext.Current.TestOutputHelper?.WriteLine(ToJson(row));
+        if (row.Outcome == Outcome.Pass || (row.Outcome == Outcome.Error && !Suite.Options.FailOnError))
+        {
+            return;
+        }
+
+        var message = new StringBuilder();
+        message.AppendLine(CultureInfo.InvariantCulture, $"{Suite.Name} › {row.DatapointId} [{row.ModelConfig}]: {row.Outcome.ToString().ToUpperInvariant()}");
+        if (row.FailedRules.Count > 0)
+        {
+            message.AppendLine("failed rules:");
+            foreach (var rule in row.FailedRules)
+            {
+                message.AppendLine(CultureInfo.InvariantCulture, $"  - {rule}");
+            }
+        }
+
+        if (row.Error is not null)
+        {
+            message.AppendLine(CultureInfo.InvariantCulture, $"error: {row.Error}");
+        }
+
+        message.AppendLine("values:");
+        foreach (var evaluation in row.Evaluations)
+        {
+            foreach (var (column, value) in evaluation.Values)
+            {
+                message.AppendLine(CultureInfo.InvariantCulture, $"  {evaluation.Evaluator}.{column} = {Show(value)}");
+            }
+        }
+
+        message.AppendLine(CultureInfo.InvariantCulture, $"input: {row.Input}");
+        message.AppendLine(CultureInfo.InvariantCulture, $"expected: {row.Expected}");
+        message.Append(CultureInfo.InvariantCulture, $"response: {row.Log.Response}");
+        throw new EvalFailedException(message.ToString());
+    }
+
+    public void AssertAggregates(RunResult result)
+    {
+        var output = TestContext.Current.TestOutputHelper;
+        output?.WriteLine($"{result.Verdict}: {result.Reason} (results in {result.OutputDirectory})");
+        foreach (var aggregate in result.Aggregates)
+        {
+            output?.WriteLine($"{(aggregate.Passed ? "pass" : "FAIL")} {aggregate.Rule} [{aggregate.ModelConfig}] = {Show(aggregate.Value)}");
+        }
+
+        var failed = result.Aggregates.Where(a => !a.Passed).ToList();
+        if (failed.Count > 0)
+        {
+            throw new EvalFailedException(
+                $"{Suite.Name} › aggregate thresholds: {failed.Count} failed\n"
+                + string.Join('\n', failed.Select(a => $"  - {a.Rule} [{a.ModelConfig}] was {Show(a.Value)}"))
+                + $"\n{result.Rows} rows: {result.Passed} passed, {result.Failed} failed, {result.Errors} errors");
+        }
+
+        if (result.Rows > 0 && result.Errors == result.Rows)
+        {
+            throw new EvalFailedException($"{Suite.Name} › aggregate thresholds: nothing was measured: {result.Reason}");
+        }
+    }
+
+    void IRunObserver.Started(int total)
+    {
+    }
+
+    void IRunObserver.RowFinished(Row row) => RowSlot(row.DatapointId, row.ModelConfig).TrySetResult(row);
+
+    private TaskCompletionSource<Row> RowSlot(string id, string model) =>
+        _rows.GetOrAdd((id, model), _ => new TaskCompletionSource<Row>(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private static string ToJson(Row row)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            RowJson.Write(writer, row);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static string Show(object? value) => value switch
+    {
+        null => "missing",
+        string text => $"'{text}'",
+        bool flag => flag ? "true" : "false",
+        double number => number.ToString("0.####", CultureInfo.InvariantCulture),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+
+    private static string Resolve(string path)
+    {
+        if (Path.IsPathRooted(path))
+        {
+            return path;
+        }
+
+        foreach (var root in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            var candidate = Path.GetFullPath(Path.Combine(root, path));
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException($"suite '{path}' not found in the test output folder ({AppContext.BaseDirectory}) or the current folder; copy it to the output (<None Include=\"evals/**\" CopyToOutputDirectory=\"PreserveNewest\" />)", path);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Reflection;
+using Xunit;
+using Xunit.Sdk;
+using Xunit.v3;
+
+namespace EvalRunner.Xunit;
+
+/// <summary>
+/// Makes every datapoint × model config of a suite its own test case of a <c>[Theory]</c> taking an
+/// <see cref="EvalCase"/>, named <c>suite › datapoint-id</c>, with traits <c>suite</c>, <c>id</c>, <c>model</c> and
+/// <c>tag</c> for <c>dotnet test --filter</c>; plus one case <c>suite › aggregate thresholds</c>. Discovery reads the
+/// dataset only; no model is called until a case runs.
+/// </summary>
+/// <param name="path">The suite file, relative to the test's output folder or the current folder.</param>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class EvalSuiteAttribute(string path) : DataAttribute
+{
+    /// <summary>The suite file as given.</summary>
+    public string Path { get; } = path;
+
+    /// <summary>C# evaluator types (with a parameterless constructor) added after the suite's own evaluators.</summary>
+    public Type[] Evaluators { get; set; } = [];
+
+    /// <inheritdoc />
+    public override ValueTask<IReadOnlyCollection<ITheoryDataRow>> GetData(MethodInfo testMethod, DisposalTracker disposalTracker)
+    {
+        var session = EvalSession.For(Path, Evaluators);
+        var rows = new List<ITheoryDataRow>();
+        var several = session.Suite.Models.Count > 1;
+        foreach (var datapoint in session.Datapoints)
+        {
+            foreach (var model in session.Suite.Models)
+            {
+                var row = new TheoryDataRow<EvalCase>(new EvalCase(session.Key, datapoint.Id, model.Name))
+                    .WithTestDisplayName($"{session.Suite.Name} › {datapoint.Id}" + (several ? $" [{model.Name}]" : string.Empty))
+                    .WithTrait("suite", session.Suite.Name)
+                    .WithTrait("id", datapoint.Id)
+                    .WithTrait("model", model.Name)
+                    .WithTrait("kind", "datapoint");
+                foreach (var tag in datapoint.Tags)
+                {
+                    row = row.WithTrait("tag", tag);
+                }
+
+                rows.Add(row);
+            }
+        }
+
+        rows.Add(new TheoryDataRow<EvalCase>(new EvalCase(session.Key, datapointId: null, model: null))
+            .WithTestDisplayName($"{session.Suite.Name} › aggregate thresholds")
+            .WithTrait("suite", session.Suite.Name)
+            .WithTrait("kind", "aggregate"));
+        return new ValueTask<IReadOnlyCollection<ITheoryDataRow>>(rows);
+    }
+
+    /// <inheritdoc />
+    public override bool SupportsDiscoveryEnumeration() => true;
+}
