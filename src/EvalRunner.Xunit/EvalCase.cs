@@ -137,5 +137,5 @@ public sealed class EvalCase : IXunitSerializable
     }
 
     /// <inheritdoc />
-    public override string ToString() => IsAggregate ? "aggregate thresholds" : $"{_datapointId} [{_model}]";
+    public override string ToString() => IsAggregate ? "all rows" : _model ?? string.Empty;
 }

@@ -1,0 +1,123 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Xml.Linq;
+using CliWrap;
+using CliWrap.Buffered;
+using EvalRunner.Testing;
+
+namespace EvalRunner.Tests.Xunit;
+
+/// <summary>Runs test projects that use EvalRunner.Xunit through `dotnet test` and reads their TRX files.</summary>
+public sealed class DotnetTestTests
+{
+    private static readonly XNamespace Trx = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
+    private static readonly string Configuration = typeof(DotnetTestTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+
+    private sealed record TestResult(string Name, string Outcome, string Message, string Output);
+
+    private static async Task<(int ExitCode, List<TestResult> Results, string Console)> DotnetTestAsync(string project, string resultsDirectory, params string[] extra)
+    {
+        var trx = Path.Combine(resultsDirectory, "trx");
+        var result = await CliWrap.Cli.Wrap("dotnet")
+            .WithArguments(["test", "--project", project, "--no-build", "-c", Configuration, "--", "--report-trx", "--results-directory", trx, .. extra])
+            .WithWorkingDirectory(Repository.Root)
+            .WithEnvironmentVariables(env => env.Set("EVALRUNNER_RESULTS", Path.Combine(resultsDirectory, "evals")))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+        var file = Directory.GetFiles(trx, "*.trx").Single();
+        var results = XDocument.Load(file).Descendants(Trx + "UnitTestResult").Select(r => new TestResult(
+            (string)r.Attribute("testName")!,
+            (string)r.Attribute("outcome")!,
+            r.Descendants(Trx + "Message").FirstOrDefault()?.Value ?? string.Empty,
+            r.Descendants(Trx + "StdOut").FirstOrDefault()?.Value ?? string.Empty)).ToList();
+        return (result.ExitCode, results, result.StandardOutput + result.StandardError);
+    }
+
+    private static async Task BuildAsync(string project)
+    {
+        var build = await CliWrap.Cli.Wrap("dotnet")
+            .WithArguments(["build", project, "-c", Configuration, "--nologo", "-v", "q"])
+            .WithWorkingDirectory(Repository.Root)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+        Assert.True(build.ExitCode == 0, build.StandardOutput + build.StandardError);
+    }
+
+    [Fact]
+    public async Task Every_datapoint_of_the_example_is_its_own_passing_test_case_with_an_aggregate_case_per_suite()
+    {
+        using var dir = new TempDirectory();
+        const string project = "examples/xunit/SupportBot.Evals";
+        if (!File.Exists(Path.Combine(Repository.Root, project, "bin", Configuration, "net10.0", "SupportBot.Evals.dll")))
+        {
+            await BuildAsync(project);
+        }
+
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path);
+
+        Assert.True(exitCode == 0, console);
+        Assert.Equal(22, results.Count);
+        Assert.All(results, r => Assert.Equal("Passed", r.Outcome));
+        Assert.Contains(results, r => r.Name.StartsWith("support › refund-window", StringComparison.Ordinal));
+        Assert.Contains(results, r => r.Name.StartsWith("generated › multi-turn", StringComparison.Ordinal));
+        Assert.Equal(2, results.Count(r => r.Name.Contains("› aggregate thresholds", StringComparison.Ordinal)));
+        var refund = results.Single(r => r.Name.StartsWith("support › refund-window", StringComparison.Ordinal));
+        Assert.Contains("\"datapoint_id\": \"refund-window\"", refund.Output, StringComparison.Ordinal);
+
+        // The same results files as the CLI writes, for the same reports.
+        var rows = File.ReadAllLines(Path.Combine(dir.Path, "evals", "support", "results.jsonl"));
+        Assert.Equal(10, rows.Length);
+        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "evals", "generated", "run.json"))).RootElement;
+        Assert.Equal("pass", run.GetProperty("verdict").GetString());
+        Assert.Equal(10, run.GetProperty("rows").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_filter_selects_datapoints_by_tag_trait()
+    {
+        using var dir = new TempDirectory();
+        const string project = "examples/xunit/SupportBot.Evals";
+        if (!File.Exists(Path.Combine(Repository.Root, project, "bin", Configuration, "net10.0", "SupportBot.Evals.dll")))
+        {
+            await BuildAsync(project);
+        }
+
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, "--filter-trait", "tag=shipping");
+
+        Assert.True(exitCode == 0, console);
+        Assert.Equal(
+            ["generated › express-shipping", "generated › multi-turn", "generated › shipping-time", "support › express-shipping", "support › multi-turn", "support › shipping-time"],
+            results.Select(r => r.Name[..r.Name.IndexOf('(', StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_failing_datapoint_an_evaluator_error_and_a_failing_aggregate_fail_their_test_cases_with_their_reasons()
+    {
+        using var dir = new TempDirectory();
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project);
+
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal(4, results.Count);
+        TestResult Case(string name) => results.Single(r => r.Name.StartsWith($"failing › {name}", StringComparison.Ordinal));
+        Assert.Equal("Passed", Case("passes").Outcome);
+        var tooLong = Case("too-long");
+        Assert.Equal("Failed", tooLong.Outcome);
+        Assert.Contains("failing › too-long [echo]: FAIL", tooLong.Message, StringComparison.Ordinal);
+        Assert.Contains("length.words <= 5 (was 9)", tooLong.Message, StringComparison.Ordinal);
+        Assert.Contains("length.words = 9", tooLong.Message, StringComparison.Ordinal);
+        Assert.Contains("response: Echo: one two three four five six seven eight", tooLong.Message, StringComparison.Ordinal);
+        var error = Case("no-expected");
+        Assert.Equal("Failed", error.Outcome);
+        Assert.Contains("failing › no-expected [echo]: ERROR", error.Message, StringComparison.Ordinal);
+        Assert.Contains("contains: InvalidOperationException: contains: no 'value' configured and datapoint 'no-expected' has no 'expected'", error.Message, StringComparison.Ordinal);
+        var aggregate = Case("aggregate thresholds");
+        Assert.Equal("Failed", aggregate.Outcome);
+        Assert.Contains("mean(contains.passed) >= 0.9 [echo] was 0.6667", aggregate.Message, StringComparison.Ordinal);
+        Assert.Contains("3 rows: 1 passed, 1 failed, 1 errors", aggregate.Message, StringComparison.Ordinal);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(dir.Path, "evals", "failing", "results.jsonl")).Length);
+        Assert.Equal("fail", JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "evals", "failing", "run.json"))).RootElement.GetProperty("verdict").GetString());
+    }
+}
