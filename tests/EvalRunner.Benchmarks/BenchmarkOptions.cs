@@ -11,9 +11,18 @@ internal sealed record BenchmarkOptions
 
     public int LatencyMs { get; init; } = 200;
 
+    /// <summary>Measures the dotnet test path instead: one EvalCase awaited after another, as the test runner does.</summary>
+    public bool Xunit { get; init; }
+
     public static BenchmarkOptions Parse(string[] args)
     {
         var options = new BenchmarkOptions();
+        if (args.Contains("--xunit"))
+        {
+            options = options with { Xunit = true, N = 100, Concurrency = 16 };
+            args = [.. args.Where(a => a != "--xunit")];
+        }
+
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);

@@ -39,6 +39,11 @@ try
     var settings = Settings.FromEnvironment();
     var engine = new RunEngine(settings);
 
+    if (options.Xunit)
+    {
+        return await XunitBenchmark.RunAsync(options, Setup(work, "xunit", options.N, options.Concurrency, baseUrl));
+    }
+
     // Warm-up: the first run pays for JIT and connection set-up; it is not measured.
     await RunAsync(engine, settings, Setup(work, "warmup", 200, options.Concurrency, baseUrl));
     var suite = Setup(work, "measured", options.N, options.Concurrency, baseUrl);
