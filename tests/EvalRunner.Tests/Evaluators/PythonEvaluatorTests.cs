@@ -7,23 +7,9 @@ namespace EvalRunner.Tests.Evaluators;
 /// <summary>Python evaluators on the real python3.</summary>
 public sealed class PythonEvaluatorTests
 {
-    // The example function of the reference document, unchanged.
-    private const string ReferenceExample = """"
-        def main(input: dict, output: dict, context: dict, full_history: str, generated_response: str, **kwargs) -> dict:
-            """Evaluates response quality based on accuracy, length, and politeness.
-            """
-            expected_answer = output['content'].lower()
-            actual_answer = generated_response.lower()
-            has_correct_answer = expected_answer in actual_answer
-            response_length = len(generated_response.split())
-            is_polite = any(word in actual_answer for word in ['please', 'thank', 'help', 'happy'])
-            return {
-                'correct_answer': has_correct_answer,
-                'response_length': response_length,
-                'politeness_score': 1.0 if is_polite else 0.0,
-                'topic': context.get('topic', 'unknown')
-            }
-        """";
+    // The example function of the reference document, unchanged, as shipped in examples/python-evaluator.
+    private static readonly string ReferenceExample =
+        File.ReadAllText(Path.Combine(Repository.Root, "examples", "python-evaluator", "evaluators", "quality.py"));
 
     private const string Bot = "import json,sys\nd=json.load(sys.stdin)\nprint({'a': 'The answer is 4. Happy to help!', 'b': 'No idea', 'c': 'crash', 'd': 'sleep', 'e': 'print'}[d['id']])\n";
 
