@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Text;
+using EvalRunner.Runs;
+
+namespace EvalRunner.Reports;
+
+/// <summary>
+/// The Markdown summary a reviewer reads in ten seconds: verdict, a table per suite, every aggregate rule, per model
+/// config figures, tokens and latency, then each failing datapoint in a collapsible &lt;details&gt;. Everything from
+/// a dataset or a model passes <see cref="MarkdownText"/>. Long reports are cut to <see cref="GitHubCommentLimit"/>:
+/// long fields first, then failing datapoints, with a line that says what was cut and where the full report is.
+/// </summary>
+public static class MarkdownReport
+{
+    /// <summary>GitHub's limit for a comment body, in characters.</summary>
+    public const int GitHubCommentLimit = 65_536;
+
+    /// <summary>The hidden marker that finds a suite's PR comment again.</summary>
+    public static string Marker(string suite) => $"<!-- evalrunner:suite={Uri.EscapeDataString(suite)} -->";
+
+    /// <summary>Renders the reports.</summary>
+    /// <param name="reports">The runs, one per suite.</param>
+    /// <param name="fullReport">Where the full report is, named in the line that says something was cut.</param>
+    /// <param name="limit">The most characters to return.</param>
+    /// <param name="marker">Whether to start with the suite's hidden marker (PR comments, one suite each).</param>
+    public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        var failing = reports.Select(r => r.Rows.Where(row => row.Outcome != "pass").ToList()).ToList();
+        foreach (var fieldLimit in new[] { 4000, 1000, 300 })
+        {
+            var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker);
+            if (text.Length <= limit)
+            {
+                return text;
+            }
+        }
+
+        // Still too long: keep as many failing datapoints as fit.
+        var total = failing.Sum(f => f.Count);
+        for (var keep = total - 1; keep >= 0; keep = keep > 50 ? keep * 3 / 4 : keep - 1)
+        {
+            var text = Build(reports, failing, 300, keep, fullReport, marker);
+            if (text.Length <= limit)
+            {
+                return text;
+            }
+        }
+
+        var bare = Build(reports, failing, 300, 0, fullReport, marker);
+        return bare.Length <= limit ? bare : bare[..(limit - 200)] + $"\n\n_Cut at {limit:N0} characters; the full report is in {MarkdownText.Cell(fullReport)}._\n";
+    }
+
+    private static string Build(IReadOnlyList<RunReport> reports, List<List<ReportRow>> failing, int fieldLimit, int maxDetails, string fullReport, bool marker)
+    {
+        var md = new StringBuilder();
+        var runs = reports.Select(r => r.Run).ToList();
+        if (marker && runs.Count == 1)
+        {
+            md.AppendLine(Marker(runs[0].Suite));
+        }
+
+        var passed = runs.All(r => r.Verdict == Verdict.Pass);
+        var title = runs.Count == 1 ? $"EvalRunner: {MarkdownText.Cell(runs[0].Suite)}" : $"EvalRunner: {runs.Count} suites";
+        md.AppendLine(CultureInfo.InvariantCulture, $"## {(passed ? "✅" : "❌")} {title} {(passed ? "passed" : Word(runs))}");
+        md.AppendLine();
+        foreach (var run in runs)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"> **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(run.Reason)}");
+        }
+
+        md.AppendLine();
+        md.AppendLine("| suite | verdict | datapoints | passed | failed | errors | pass rate |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var run in runs)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {MarkdownText.Cell(run.Suite)} | {Icon(run.Verdict)} {run.Verdict.ToString().ToLowerInvariant()} | {run.Rows} | {run.Passed} | {run.Failed} | {run.Errors} | {Percent(run.Rows == 0 ? 0 : (double)run.Passed / run.Rows)} |");
+        }
+
+        md.AppendLine();
+        var aggregates = runs.SelectMany(r => r.Aggregates.Select(a => (r.Suite, a))).ToList();
+        if (aggregates.Count > 0)
+        {
+            md.AppendLine("### Aggregate thresholds");
+            md.AppendLine();
+            md.AppendLine("| suite | rule | model config | value | |");
+            md.AppendLine("|---|---|---|---:|:-:|");
+            foreach (var (suite, aggregate) in aggregates)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {MarkdownText.Cell(suite)} | {MarkdownText.Cell(aggregate.Rule)} | {MarkdownText.Cell(aggregate.ModelConfig)} | {Number(aggregate.Value)} | {(aggregate.Passed ? "✅" : "❌")} |");
+            }
+
+            md.AppendLine();
+        }
+
+        md.AppendLine("### Model configs");
+        md.AppendLine();
+        md.AppendLine("| suite | model config | rows | passed | failed | errors | pass rate | mean latency | tokens in | tokens out |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var run in runs)
+        {
+            foreach (var model in run.Models)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {MarkdownText.Cell(run.Suite)} | {MarkdownText.Cell(model.Name)} | {model.Rows} | {model.Passed} | {model.Failed} | {model.Errors} | {Percent(model.PassRate)} | {model.MeanLatencyMs.ToString("0", CultureInfo.InvariantCulture)} ms | {model.InputTokens} | {model.OutputTokens} |");
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"Tokens: {runs.Sum(r => r.Models.Sum(m => m.InputTokens))} in, {runs.Sum(r => r.Models.Sum(m => m.OutputTokens))} out.");
+        var shown = 0;
+        var total = failing.Sum(f => f.Count);
+        if (total > 0)
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"### Failing datapoints ({total})");
+            md.AppendLine();
+            for (var i = 0; i < runs.Count; i++)
+            {
+                foreach (var row in failing[i])
+                {
+                    if (shown >= maxDetails)
+                    {
+                        break;
+                    }
+
+                    Details(md, runs[i].Suite, row, fieldLimit);
+                    shown++;
+                }
+            }
+
+            if (shown < total)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"_{total - shown} more failing datapoints were cut to stay under GitHub's {GitHubCommentLimit:N0}-character limit; the full report is in {MarkdownText.Cell(fullReport)}._");
+                md.AppendLine();
+            }
+        }
+
+        return md.ToString();
+    }
+
+    private static void Details(StringBuilder md, string suite, ReportRow row, int limit)
+    {
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"<details><summary>{(row.Outcome == "error" ? "⚠️" : "❌")} {MarkdownText.Cell(suite)} › {MarkdownText.Cell(row.DatapointId)} [{MarkdownText.Cell(row.ModelConfig)}]: {row.Outcome}</summary>");
+        md.AppendLine();
+        if (row.FailedRules.Count > 0)
+        {
+            md.AppendLine("**Failed rules**");
+            md.AppendLine();
+            foreach (var rule in row.FailedRules)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {MarkdownText.Cell(rule)}");
+            }
+
+            md.AppendLine();
+        }
+
+        md.AppendLine("| | |");
+        md.AppendLine("|---|---|");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| input | {MarkdownText.Cell(MarkdownText.Cut(row.Input, limit))} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| expected | {MarkdownText.Cell(MarkdownText.Cut(row.Expected, limit))} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| response | {MarkdownText.Cell(MarkdownText.Cut(row.Response, limit))} |");
+        foreach (var (column, value) in row.Columns)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {MarkdownText.Cell(column)} | {MarkdownText.Cell(MarkdownText.Cut(ReportRow.Show(value), limit))} |");
+        }
+
+        if (row.Error is not null)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| error | {MarkdownText.Cell(MarkdownText.Cut(row.Error, limit))} |");
+        }
+
+        if (row.Location is not null)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| datapoint | {MarkdownText.Cell(row.Location)} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("</details>");
+        md.AppendLine();
+    }
+
+    private static string Word(List<RunResult> runs) =>
+        runs.Any(r => r.Verdict == Verdict.Fail) ? "failed" : runs.Any(r => r.Verdict == Verdict.Cancelled) ? "was cancelled" : "could not measure";
+
+    private static string Icon(Verdict verdict) => verdict switch
+    {
+        Verdict.Pass => "✅",
+        Verdict.Fail => "❌",
+        _ => "⚠️",
+    };
+
+    private static string Percent(double value) => value.ToString("0.0%", CultureInfo.InvariantCulture);
+
+    private static string Number(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a";
+}

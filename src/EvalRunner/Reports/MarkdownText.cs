@@ -1,0 +1,72 @@
+using System.Text;
+
+namespace EvalRunner.Reports;
+
+/// <summary>
+/// The one escaper for text from datasets and models going into Markdown (GitHub comments, step summaries): nothing
+/// in it can start HTML, close a &lt;details&gt;, break a table, mention a user, or become a link or an image.
+/// </summary>
+public static class MarkdownText
+{
+    /// <summary>Text for a table cell or a line: newlines become &lt;br&gt;.</summary>
+    public static string Cell(string? text) => Escape(text ?? string.Empty, keepLines: false);
+
+    /// <summary>Text for a block inside &lt;details&gt;: lines are kept.</summary>
+    public static string Block(string? text) => Escape(text ?? string.Empty, keepLines: true);
+
+    /// <summary>Text cut to <paramref name="limit"/> characters, with a mark where it was cut.</summary>
+    public static string Cut(string text, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Length <= limit ? text : text[..limit] + $" … ({text.Length - limit} more characters)";
+    }
+
+    private static string Escape(string text, bool keepLines)
+    {
+        var result = new StringBuilder(text.Length + 16);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            switch (c)
+            {
+                case '&':
+                    result.Append("&amp;");
+                    break;
+                case '<':
+                    result.Append("&lt;");
+                    break;
+                case '>':
+                    result.Append("&gt;");
+                    break;
+                case '"':
+                    result.Append("&quot;");
+                    break;
+                case '|':
+                    result.Append("&#124;");
+                    break;
+                case '@':
+                    // A zero-width space after @ keeps GitHub from mentioning anyone.
+                    result.Append("@&#8203;");
+                    break;
+                case ':' when i + 2 < text.Length && text[i + 1] == '/' && text[i + 2] == '/':
+                    // No autolinks: "http://x" stops being a URL.
+                    result.Append(":&#8203;");
+                    break;
+                case '\r':
+                    break;
+                case '\n':
+                    result.Append(keepLines ? "<br>\n" : "<br>");
+                    break;
+                case '\\' or '`' or '*' or '_' or '[' or ']' or '(' or ')' or '#' or '!' or '~' or '+' or '-' or '=' or '{' or '}':
+                    result.Append('\\').Append(c);
+                    break;
+                default:
+                    result.Append(c);
+                    break;
+            }
+        }
+
+        var escaped = result.ToString();
+        return escaped.Replace("www.", "www&#8203;.", StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,43 @@
+using EvalRunner.Runs;
+
+namespace EvalRunner.Reports;
+
+/// <summary>One suite's decided run and where its rows are: what every report reads.</summary>
+public sealed record RunReport
+{
+    /// <summary>The run (run.json).</summary>
+    public required RunResult Run { get; init; }
+
+    /// <summary>The directory holding run.json and results.jsonl.</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>Every row, read from results.jsonl as it is enumerated.</summary>
+    public IEnumerable<ReportRow> Rows => File.ReadLines(Path.Combine(Directory, Run.Results)).Where(l => l.Length > 0).Select(ReportRow.Parse);
+
+    /// <summary>
+    /// The runs in a results directory: the directory itself when it holds a run.json, else each subdirectory that
+    /// does (the CLI writes one per suite), ordered by suite name.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No run.json was found.</exception>
+    public static async Task<IReadOnlyList<RunReport>> ReadAllAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var folders = File.Exists(Path.Combine(directory, "run.json"))
+            ? [directory]
+            : System.IO.Directory.Exists(directory)
+                ? System.IO.Directory.GetDirectories(directory).Where(d => File.Exists(Path.Combine(d, "run.json"))).Order(StringComparer.Ordinal).ToList()
+                : [];
+        if (folders.Count == 0)
+        {
+            throw new FileNotFoundException($"no run.json in {directory} or its subdirectories; run `evalrunner run` or `dotnet test` first", directory);
+        }
+
+        var reports = new List<RunReport>();
+        foreach (var folder in folders)
+        {
+            reports.Add(new RunReport { Run = await RunEngine.ReadRunJsonAsync(folder, cancellationToken).ConfigureAwait(false), Directory = folder });
+        }
+
+        return reports;
+    }
+}
