@@ -1,0 +1,134 @@
+using System.Net;
+using System.Text.Json;
+using Markdig;
+
+namespace EvalRunner.Reports;
+
+/// <summary>
+/// One self-contained HTML file (no network): the Markdown summary rendered with Markdig, every row in a table that
+/// can be filtered and sorted, and a histogram per numeric evaluator column.
+/// </summary>
+public static class HtmlReport
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
+
+    /// <summary>Renders the reports as one HTML page.</summary>
+    public static string Render(IReadOnlyList<RunReport> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        var summary = Markdown.ToHtml(MarkdownReport.Render(reports, limit: int.MaxValue), Pipeline);
+        var rows = reports.SelectMany(report => report.Rows.Select(row => new
+        {
+            suite = report.Run.Suite,
+            id = row.DatapointId,
+            model = row.ModelConfig,
+            outcome = row.Outcome,
+            input = row.Input,
+            response = row.Response,
+            rules = string.Join("; ", row.FailedRules),
+            error = row.Error,
+            columns = row.Columns.ToDictionary(c => c.Key, c => c.Value),
+        })).ToList();
+
+        // Inside <script> only "</" could end the element early; JSON escapes it.
+        var data = JsonSerializer.Serialize(rows).Replace("</", "<\\/", StringComparison.Ordinal);
+        var title = WebUtility.HtmlEncode(reports.Count == 1 ? $"EvalRunner: {reports[0].Run.Suite}" : $"EvalRunner: {reports.Count} suites");
+        return $$"""
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+            <title>{{title}}</title>
+            <style>
+            body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1f2328; }
+            table { border-collapse: collapse; margin: .5rem 0 1rem; }
+            th, td { border: 1px solid #d0d7de; padding: 4px 8px; vertical-align: top; text-align: left; }
+            th { background: #f6f8fa; cursor: pointer; user-select: none; }
+            td.text { max-width: 28rem; white-space: pre-wrap; word-break: break-word; }
+            tr.fail td.outcome { color: #cf222e; font-weight: 600; } tr.error td.outcome { color: #9a6700; font-weight: 600; }
+            #filter { padding: 6px; width: 24rem; }
+            .chart { display: inline-block; margin: 0 1.5rem 1rem 0; } .chart h4 { margin: .25rem 0; }
+            </style>
+            </head>
+            <body>
+            <section id="summary">{{summary}}</section>
+            <h2>Score distributions</h2>
+            <section id="charts"></section>
+            <h2>Rows</h2>
+            <input id="filter" type="search" placeholder="Filter rows: id, outcome, text…" aria-label="Filter rows">
+            <span id="count"></span>
+            <table id="rows"><thead></thead><tbody></tbody></table>
+            <script id="data" type="application/json">{{data}}</script>
+            <script>
+            (function () {
+              const rows = JSON.parse(document.getElementById('data').textContent);
+              const columns = [...new Set(rows.flatMap(r => Object.keys(r.columns)))];
+              const fields = ['suite', 'id', 'model', 'outcome', 'input', 'response', 'rules', 'error'].concat(columns);
+              const value = (r, f) => f in r ? r[f] : r.columns[f];
+              const thead = document.querySelector('#rows thead'), tbody = document.querySelector('#rows tbody');
+              const head = document.createElement('tr');
+              let sortField = null, sortDirection = 1;
+              fields.forEach(f => {
+                const th = document.createElement('th');
+                th.textContent = f;
+                th.addEventListener('click', () => { sortDirection = sortField === f ? -sortDirection : 1; sortField = f; draw(); });
+                head.appendChild(th);
+              });
+              thead.appendChild(head);
+              function draw() {
+                const needle = document.getElementById('filter').value.toLowerCase();
+                let shown = rows.filter(r => !needle || fields.some(f => String(value(r, f) ?? '').toLowerCase().includes(needle)));
+                if (sortField) {
+                  shown = shown.slice().sort((a, b) => {
+                    const x = value(a, sortField), y = value(b, sortField);
+                    return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x ?? '').localeCompare(String(y ?? ''))) * sortDirection;
+                  });
+                }
+                tbody.replaceChildren(...shown.map(r => {
+                  const tr = document.createElement('tr');
+                  tr.className = r.outcome;
+                  fields.forEach(f => {
+                    const td = document.createElement('td');
+                    const v = value(r, f);
+                    td.textContent = v === null || v === undefined ? '' : String(v);
+                    if (['input', 'response', 'rules', 'error'].includes(f)) td.className = 'text';
+                    if (f === 'outcome') td.className = 'outcome';
+                    tr.appendChild(td);
+                  });
+                  return tr;
+                }));
+                document.getElementById('count').textContent = shown.length + ' of ' + rows.length + ' rows';
+              }
+              function chart(column) {
+                const values = rows.map(r => r.columns[column]).filter(v => typeof v === 'number' || typeof v === 'boolean').map(Number);
+                if (values.length === 0) return;
+                const min = Math.min(...values), max = Math.max(...values), bins = 10;
+                const counts = new Array(bins).fill(0);
+                values.forEach(v => counts[max === min ? 0 : Math.min(bins - 1, Math.floor((v - min) / (max - min) * bins))]++);
+                const top = Math.max(...counts), ns = 'http://www.w3.org/2000/svg';
+                const box = document.createElement('div'); box.className = 'chart';
+                const h = document.createElement('h4'); h.textContent = column + ' (' + min + ' – ' + max + ')'; box.appendChild(h);
+                const svg = document.createElementNS(ns, 'svg'); svg.setAttribute('width', '220'); svg.setAttribute('height', '80');
+                svg.setAttribute('role', 'img'); svg.setAttribute('aria-label', 'distribution of ' + column);
+                counts.forEach((c, i) => {
+                  const bar = document.createElementNS(ns, 'rect');
+                  const height = top === 0 ? 0 : Math.round(c / top * 70);
+                  bar.setAttribute('x', String(i * 22)); bar.setAttribute('y', String(75 - height));
+                  bar.setAttribute('width', '20'); bar.setAttribute('height', String(height)); bar.setAttribute('fill', '#0969da');
+                  const tip = document.createElementNS(ns, 'title'); tip.textContent = c + ' rows'; bar.appendChild(tip);
+                  svg.appendChild(bar);
+                });
+                box.appendChild(svg);
+                document.getElementById('charts').appendChild(box);
+              }
+              columns.forEach(chart);
+              document.getElementById('filter').addEventListener('input', draw);
+              draw();
+            })();
+            </script>
+            </body>
+            </html>
+            """;
+    }
+}
