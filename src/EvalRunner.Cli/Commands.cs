@@ -1,3 +1,5 @@
+using EvalRunner.GitHub;
+using EvalRunner.Reports;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using Spectre.Console;
@@ -77,7 +79,61 @@ internal static class Commands
             }
         }
 
+        if (results.Count > 0)
+        {
+            // The Markdown summary of every suite of this invocation, for people and for a later `report --github`.
+            var reports = results.Select(r => new RunReport { Run = r, Directory = r.OutputDirectory }).ToList();
+            var summary = Path.Combine(outDirectory, "summary.md");
+            await File.WriteAllTextAsync(summary, MarkdownReport.Render(reports, summary), CancellationToken.None);
+            AnsiConsole.MarkupLine($"[grey]summary: {Markup.Escape(summary)}[/]");
+            if (settings.Get("GITHUB_ACTIONS") == "true")
+            {
+                await new GitHubReporter(settings, Console.Out).ReportAsync(reports, new GitHubOptions { ResultsDirectory = outDirectory, SummaryPath = summary }, CancellationToken.None);
+            }
+        }
+
         return ExitCodes.For(results);
+    }
+
+    public static async Task<int> ReportAsync(ReportRequest request, CancellationToken cancellationToken)
+    {
+        var settings = Settings.FromEnvironment();
+        IReadOnlyList<RunReport> reports;
+        try
+        {
+            reports = await RunReport.ReadAllAsync(request.Directory, cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or System.Text.Json.JsonException)
+        {
+            PrintError(ex.Message);
+            return ExitCodes.Invalid;
+        }
+
+        var text = request.Format switch
+        {
+            "html" => HtmlReport.Render(reports),
+            "junit" => JunitReport.Render(reports),
+            _ => MarkdownReport.Render(reports, request.OutFile ?? request.Directory, request.Github ? MarkdownReport.GitHubCommentLimit : int.MaxValue),
+        };
+        if (request.OutFile is not null)
+        {
+            await File.WriteAllTextAsync(request.OutFile, text, cancellationToken);
+        }
+        else if (!request.Github)
+        {
+            Console.Out.Write(text);
+        }
+
+        if (request.Github)
+        {
+            await new GitHubReporter(settings, Console.Out).ReportAsync(
+                reports,
+                new GitHubOptions { Comment = request.Comment, ResultsDirectory = request.Directory, SummaryPath = request.OutFile },
+                cancellationToken);
+        }
+
+        var passed = reports.All(r => r.Run.Verdict == Verdict.Pass);
+        return request.FailOnThresholds && !passed ? ExitCodes.Failed : ExitCodes.Passed;
     }
 
     private static string UniqueName(string name, HashSet<string> taken)

@@ -29,10 +29,25 @@ run.SetAction(async (parse, cancellationToken) =>
 var validate = new Command("validate", "Check suites and their datasets without generating anything") { suitesArgument };
 validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, cancellationToken));
 
+var directoryArgument = new Argument<string>("results") { Description = "A results directory (--out of `run`, or one suite's folder)" };
+var formatOption = new Option<string>("--format") { Description = "markdown, html or junit", DefaultValueFactory = _ => "markdown" };
+formatOption.AcceptOnlyFromAmong("markdown", "html", "junit");
+var reportOutOption = new Option<string?>("--out", "-o") { Description = "Write the report to this file (default: standard output)" };
+var githubOption = new Option<bool>("--github") { Description = "Also write the step summary, outputs, annotations and PR comments (in GitHub Actions)" };
+var commentOption = new Option<string>("--comment") { Description = "PR comments: update (one per suite, edited in place), new, or off", DefaultValueFactory = _ => "update" };
+commentOption.AcceptOnlyFromAmong("update", "new", "off");
+var failOnOption = new Option<string>("--fail-on") { Description = "thresholds: exit 1 when a run failed; never: exit 0", DefaultValueFactory = _ => "never" };
+failOnOption.AcceptOnlyFromAmong("thresholds", "never");
+var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, failOnOption };
+report.SetAction(async (parse, cancellationToken) => await Commands.ReportAsync(
+    new ReportRequest(parse.GetValue(directoryArgument)!, parse.GetValue(formatOption)!, parse.GetValue(reportOutOption), parse.GetValue(githubOption), parse.GetValue(commentOption)!, parse.GetValue(failOnOption) == "thresholds"),
+    cancellationToken));
+
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, 130 cancelled.")
 {
     run,
     validate,
+    report,
 };
 // Ctrl-C cancels the run; the engine then writes run.json with the finished rows, which needs a moment.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

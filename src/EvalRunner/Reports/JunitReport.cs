@@ -29,9 +29,9 @@ public static class JunitReport
                     new XAttribute("classname", run.Suite),
                     new XAttribute("name", $"{row.DatapointId} [{row.ModelConfig}]"),
                     new XAttribute("time", Seconds(row.LatencyMs)));
-                if (row.Location is not null)
+                if (row.File is not null)
                 {
-                    testcase.Add(new XAttribute("file", row.Location));
+                    testcase.Add(new XAttribute("file", row.File), new XAttribute("line", row.Line));
                 }
 
                 if (row.Outcome == "fail")

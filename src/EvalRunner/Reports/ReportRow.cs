@@ -39,6 +39,12 @@ public sealed record ReportRow
     /// <summary>Evaluator errors by evaluator.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> EvaluatorErrors { get; init; } = [];
 
+    /// <summary>The dataset file of <see cref="Location"/>, or null.</summary>
+    public string? File => SplitLocation().File;
+
+    /// <summary>The line of <see cref="Location"/>, or 0.</summary>
+    public int Line => SplitLocation().Line;
+
     /// <summary>Generation latency in milliseconds.</summary>
     public double LatencyMs { get; init; }
 
@@ -80,6 +86,13 @@ public sealed record ReportRow
             EvaluatorErrors = errors,
             LatencyMs = log.GetProperty("latency_ms").GetDouble(),
         };
+    }
+
+    private (string? File, int Line) SplitLocation()
+    {
+        // file:line, file:line:column, file:line:column: field — the file may itself hold ':' (C:\...).
+        var match = Location is null ? null : System.Text.RegularExpressions.Regex.Match(Location, @"^(?<file>.+?):(?<line>\d+)(?::\d+)?(?::\s.*)?$");
+        return match is { Success: true } ? (match.Groups["file"].Value, int.Parse(match.Groups["line"].Value, CultureInfo.InvariantCulture)) : (null, 0);
     }
 
     /// <summary>A column value as text.</summary>
