@@ -1,0 +1,35 @@
+using System.Xml.Linq;
+using EvalRunner.Reports;
+
+namespace EvalRunner.Tests.Reports;
+
+public sealed class JunitReportTests
+{
+    [Fact]
+    public async Task JUnit_XML_has_a_testsuite_per_suite_a_testcase_per_row_and_failures_with_the_failed_rules()
+    {
+        var reports = await RunReport.ReadAllAsync(ReportFixture.FixedResults, TestContext.Current.CancellationToken);
+
+        var xml = XDocument.Parse(JunitReport.Render(reports));
+
+        // The JUnit schema's required structure: testsuites > testsuite[name, tests, failures, errors] > testcase[name, classname].
+        var root = xml.Root!;
+        Assert.Equal("testsuites", root.Name.LocalName);
+        var suites = root.Elements("testsuite").ToList();
+        Assert.Equal(["failing", "support-quickstart"], suites.Select(s => (string)s.Attribute("name")!));
+        foreach (var suite in suites)
+        {
+            var cases = suite.Elements("testcase").ToList();
+            Assert.Equal((int)suite.Attribute("tests")!, cases.Count);
+            Assert.Equal((int)suite.Attribute("failures")!, cases.Count(c => c.Element("failure") is not null));
+            Assert.Equal((int)suite.Attribute("errors")!, cases.Count(c => c.Element("error") is not null));
+            Assert.All(cases, c => Assert.NotNull(c.Attribute("classname")));
+        }
+
+        Assert.Equal(15, (int)root.Attribute("tests")!);
+        var failing = suites[0].Elements("testcase").ToDictionary(c => (string)c.Attribute("name")!);
+        Assert.Contains("contains: InvalidOperationException", (string)failing["no-expected [echo]"].Element("error")!.Attribute("message")!, StringComparison.Ordinal);
+        Assert.Equal("mean(contains.passed) >= 0.9 [echo] was 0", (string)failing["aggregate thresholds"].Element("failure")!.Attribute("message")!);
+        Assert.Equal("tests/fixtures/FailingEvals/evals/failing.eval.yaml", (string)failing["no-expected [echo]"].Attribute("file")!);
+    }
+}

@@ -1,0 +1,80 @@
+using EvalRunner.Reports;
+using EvalRunner.Testing;
+using Markdig;
+using Markdig.Extensions.Tables;
+using Markdig.Syntax;
+
+namespace EvalRunner.Tests.Reports;
+
+public sealed class MarkdownReportTests
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
+
+    private const string Hostile =
+        "</details> | cell | break\n@octocat please [click](http://evil.example/x) ![img](http://evil.example/i.png) <script>alert(1)</script> <img src=x onerror=alert(1)> **bold** www.evil.example `code`";
+
+    [Fact]
+    public async Task The_summary_of_a_fixed_results_directory_matches_the_expected_file()
+    {
+        var reports = await RunReport.ReadAllAsync(ReportFixture.FixedResults, TestContext.Current.CancellationToken);
+
+        var markdown = MarkdownReport.Render(reports, "evalrunner-results/summary.md");
+
+        var expected = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reports", "Expected", "summary.md"));
+        Assert.Equal(expected.ReplaceLineEndings("\n"), markdown.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Every_table_has_the_same_number_of_cells_in_every_row_and_every_details_is_closed()
+    {
+        var reports = await RunReport.ReadAllAsync(ReportFixture.FixedResults, TestContext.Current.CancellationToken);
+
+        var document = Markdown.Parse(MarkdownReport.Render(reports), Pipeline);
+
+        var tables = document.Descendants<Table>().ToList();
+        Assert.True(tables.Count >= 4);
+        Assert.All(tables, table => Assert.All(table.OfType<TableRow>(), row => Assert.Equal(((TableRow)table[0]).Count, row.Count)));
+        var html = string.Concat(document.Descendants<HtmlBlock>().Select(b => b.Lines.ToString()));
+        Assert.Equal(CountOf(html, "<details>"), CountOf(html, "</details>"));
+        Assert.True(CountOf(html, "<details>") >= 1);
+    }
+
+    [Fact]
+    public async Task Text_from_models_and_datasets_cannot_break_tables_close_details_mention_users_or_inject_links_images_and_html()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("bad | id <b>", Hostile, false)]);
+
+        var markdown = MarkdownReport.Render(reports);
+        var html = Markdown.ToHtml(markdown, Pipeline);
+
+        Assert.Equal(1, CountOf(html, "<details>"));
+        Assert.Equal(1, CountOf(html, "</details>"));
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<a ", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<strong>bold</strong>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("@octocat", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", markdown, StringComparison.Ordinal);
+        var document = Markdown.Parse(markdown, Pipeline);
+        Assert.All(document.Descendants<Table>(), table => Assert.All(table.OfType<TableRow>(), row => Assert.Equal(((TableRow)table[0]).Count, row.Count)));
+        Assert.Contains("&lt;/details&gt;", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_report_over_the_comment_limit_cuts_the_longest_fields_then_failing_datapoints_and_says_so()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, Enumerable.Range(0, 400).Select(i => ($"dp-{i}", new string('x', 3000) + i, false)));
+
+        var markdown = MarkdownReport.Render(reports, "the evalrunner-results artifact");
+
+        Assert.True(markdown.Length <= MarkdownReport.GitHubCommentLimit, markdown.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(@"… \(2702 more characters\)", markdown, StringComparison.Ordinal);
+        Assert.Matches(@"_\d+ more failing datapoints were cut to stay under GitHub's 65,536-character limit; the full report is in the evalrunner\\-results artifact\._", markdown);
+        var html = Markdown.ToHtml(markdown, Pipeline);
+        Assert.Equal(CountOf(html, "<details>"), CountOf(html, "</details>"));
+    }
+
+    private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
+}
