@@ -86,7 +86,7 @@ internal static class Commands
             var summary = Path.Combine(outDirectory, "summary.md");
             await File.WriteAllTextAsync(summary, MarkdownReport.Render(reports, summary), CancellationToken.None);
             AnsiConsole.MarkupLine($"[grey]summary: {Markup.Escape(summary)}[/]");
-            if (settings.Get("GITHUB_ACTIONS") == "true")
+            if (settings.Get("GITHUB_ACTIONS") == "true" && settings.Get("EVALRUNNER_GITHUB") != "off")
             {
                 await new GitHubReporter(settings, Console.Out).ReportAsync(reports, new GitHubOptions { ResultsDirectory = outDirectory, SummaryPath = summary }, CancellationToken.None);
             }
