@@ -45,7 +45,7 @@ public static class HtmlReport
             table { border-collapse: collapse; margin: .5rem 0 1rem; }
             th, td { border: 1px solid #d0d7de; padding: 4px 8px; vertical-align: top; text-align: left; }
             th { background: #f6f8fa; cursor: pointer; user-select: none; }
-            td.text { max-width: 28rem; white-space: pre-wrap; word-break: break-word; }
+            td.text { min-width: 14rem; max-width: 28rem; white-space: pre-wrap; word-break: break-word; }
             tr.fail td.outcome { color: #cf222e; font-weight: 600; } tr.error td.outcome { color: #9a6700; font-weight: 600; }
             #filter { padding: 6px; width: 24rem; }
             .chart { display: inline-block; margin: 0 1.5rem 1rem 0; } .chart h4 { margin: .25rem 0; }

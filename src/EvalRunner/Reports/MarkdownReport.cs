@@ -66,7 +66,7 @@ public static class MarkdownReport
         md.AppendLine();
         foreach (var run in runs)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"> **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(run.Reason)}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(run.Reason)}");
         }
 
         md.AppendLine();

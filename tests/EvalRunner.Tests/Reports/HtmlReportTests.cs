@@ -1,0 +1,99 @@
+using EvalRunner.Reports;
+using EvalRunner.Testing;
+using Microsoft.Playwright;
+
+namespace EvalRunner.Tests.Reports;
+
+/// <summary>The HTML report in headless Chromium (Debian's chromium, driven by Playwright).</summary>
+public sealed class HtmlReportTests
+{
+    private static async Task<(IBrowser Browser, IPlaywright Playwright)> LaunchAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Settings.FromEnvironment().Get("EVALRUNNER_CHROMIUM") ?? "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        return (browser, playwright);
+    }
+
+    private static async Task<(IPage Page, List<string> Problems, List<string> Requests)> OpenAsync(IBrowser browser, string file)
+    {
+        var page = await browser.NewPageAsync();
+        var problems = new List<string>();
+        var requests = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                problems.Add("console: " + message.Text);
+            }
+        };
+        page.PageError += (_, error) => problems.Add("page: " + error);
+        page.Dialog += (_, dialog) => problems.Add("dialog: " + dialog.Message);
+        await page.RouteAsync("**/*", async route =>
+        {
+            // The report is self-contained: anything but the file itself is a defect.
+            if (route.Request.Url.StartsWith("file:", StringComparison.Ordinal))
+            {
+                await route.ContinueAsync();
+            }
+            else
+            {
+                requests.Add(route.Request.Url);
+                await route.AbortAsync();
+            }
+        });
+        await page.GotoAsync(new Uri(file).AbsoluteUri);
+        return (page, problems, requests);
+    }
+
+    [Fact]
+    public async Task The_report_renders_without_errors_filters_and_sorts_rows_and_charts_the_scores()
+    {
+        var reports = await RunReport.ReadAllAsync(ReportFixture.FixedResults, TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        var file = dir.File("report.html", HtmlReport.Render(reports));
+        var (browser, playwright) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            var (page, problems, requests) = await OpenAsync(browser, file);
+
+            Assert.Equal(13, await page.Locator("#rows tbody tr").CountAsync());
+            Assert.Contains("EvalRunner: 2 suites failed", await page.Locator("#summary h2").First.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.True(await page.Locator("#charts svg").CountAsync() >= 3);
+            await page.FillAsync("#filter", "no-expected");
+            Assert.Equal(1, await page.Locator("#rows tbody tr").CountAsync());
+            Assert.Equal("1 of 13 rows", await page.Locator("#count").InnerTextAsync());
+            await page.FillAsync("#filter", string.Empty);
+            await page.Locator("#rows thead th", new PageLocatorOptions { HasTextString = "id" }).First.ClickAsync();
+            Assert.Equal("cancel-subscription", await page.Locator("#rows tbody tr:first-child td:nth-child(2)").InnerTextAsync());
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "html-report.png"), FullPage = true });
+
+            Assert.Empty(problems);
+            Assert.Empty(requests);
+        }
+    }
+
+    [Fact]
+    public async Task Script_and_markup_in_a_response_stay_text()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("x</script><script>alert(1)</script>", "<img src=x onerror=alert(2)><script>alert(3)</script></script>", false)]);
+        var file = dir.File("report.html", HtmlReport.Render(reports));
+        var (browser, playwright) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            var (page, problems, requests) = await OpenAsync(browser, file);
+
+            Assert.Equal(0, await page.Locator("#rows img").CountAsync());
+            Assert.Contains("<script>alert(3)</script>", await page.Locator("#rows tbody tr td:nth-child(6)").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Empty(problems);
+            Assert.Empty(requests);
+        }
+    }
+}
