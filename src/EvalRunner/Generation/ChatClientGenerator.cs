@@ -36,7 +36,8 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
         }
 
         var response = await client.GetResponseAsync(messages, _options.Clone(), cancellationToken).ConfigureAwait(false);
-        return new Output(response.Text, response.ModelId, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount);
+        var cached = response.AdditionalProperties?.ContainsKey(Caching.CachedChatClient.CacheHit) == true;
+        return new Output(response.Text, response.ModelId, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount, cached);
     }
 
     protected override string Describe(Exception exception) =>

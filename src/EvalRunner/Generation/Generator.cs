@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.Diagnostics;
 using Azure.AI.OpenAI;
+using EvalRunner.Caching;
 using EvalRunner.Datasets;
 using Microsoft.Extensions.AI;
 using OllamaSharp;
@@ -14,27 +15,35 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
     public ModelConfig Config { get; } = config;
 
     /// <summary>The response text, the model that answered, and token counts when known.</summary>
-    protected sealed record Output(string Response, string? Model = null, long? InputTokens = null, long? OutputTokens = null);
+    protected sealed record Output(string Response, string? Model = null, long? InputTokens = null, long? OutputTokens = null, bool CacheHit = false);
 
-    public static Generator Create(ModelConfig config, Settings settings, HttpClient http) => config.Provider switch
+    public static Generator Create(ModelConfig config, Settings settings, HttpClient http, ClientSetup setup) => config.Provider switch
     {
         Provider.Command => new CommandGenerator(config, settings),
         Provider.Http => new HttpGenerator(config, settings, http),
-        _ => new ChatClientGenerator(config, settings, CreateChatClient(config)),
+        _ => new ChatClientGenerator(config, settings, CreateChatClient(config, setup)),
     };
 
-    /// <summary>The Microsoft.Extensions.AI chat client for an LLM provider.</summary>
-    public static IChatClient CreateChatClient(ModelConfig config)
+    /// <summary>
+    /// The Microsoft.Extensions.AI chat client for an LLM provider: the SDK's retries (backoff with jitter, Retry-After)
+    /// and request timeout from <paramref name="setup"/>, behind the response cache when there is one.
+    /// </summary>
+    public static IChatClient CreateChatClient(ModelConfig config, ClientSetup? setup = null)
     {
+        setup ??= ClientSetup.Default;
         var model = config.Model ?? throw new InvalidOperationException($"model config '{config.Name}' has no model");
         var key = new ApiKeyCredential(config.ApiKey ?? "no-key");
-        return config.Provider switch
+        var retry = new ObservingRetryPolicy(setup.Retries, setup.OnRateLimited);
+        IChatClient client = config.Provider switch
         {
-            Provider.OpenAI => new OpenAI.Chat.ChatClient(model, key, new OpenAIClientOptions { Endpoint = config.BaseUrl }).AsIChatClient(),
-            Provider.AzureOpenAI => new AzureOpenAIClient(config.BaseUrl!, key).GetChatClient(model).AsIChatClient(),
+            Provider.OpenAI => new OpenAI.Chat.ChatClient(model, key, new OpenAIClientOptions { Endpoint = config.BaseUrl, RetryPolicy = retry, NetworkTimeout = setup.RequestTimeout }).AsIChatClient(),
+            Provider.AzureOpenAI => new AzureOpenAIClient(config.BaseUrl!, key, new AzureOpenAIClientOptions { RetryPolicy = retry, NetworkTimeout = setup.RequestTimeout }).GetChatClient(model).AsIChatClient(),
             Provider.Ollama => new OllamaApiClient(config.BaseUrl ?? new Uri("http://localhost:11434"), model),
             _ => throw new InvalidOperationException($"provider {config.Provider} is not a chat client"),
         };
+        return setup.Cache is { Mode: not CacheMode.Off } cache
+            ? new CachedChatClient(client, cache, config.Provider.ToString(), config.BaseUrl?.Authority ?? "default", model)
+            : client;
     }
 
     /// <summary>The Microsoft.Extensions.AI embedding generator for an LLM provider.</summary>
@@ -69,13 +78,14 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
                 LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 InputTokens = output.InputTokens,
                 OutputTokens = output.OutputTokens,
+                CacheHit = output.CacheHit,
             };
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             var reason = ex is OperationCanceledException && timeoutSource.IsCancellationRequested
                 ? $"timed out after {timeout.TotalSeconds:0.###}s (run.timeout)"
-                : Describe(ex);
+                : ex is CacheMissException ? ex.Message : Describe(ex);
             return new Log
             {
                 ModelConfig = Config.Name,

@@ -21,6 +21,12 @@ public sealed record Log
     /// <summary>Completion tokens, when the provider reports them.</summary>
     public long? OutputTokens { get; init; }
 
+    /// <summary>Whether the response came from the response cache (nothing was paid for it).</summary>
+    public bool CacheHit { get; init; }
+
+    /// <summary>What the generation cost in USD by the price table; null when the model has no price.</summary>
+    public double? CostUsd { get; init; }
+
     /// <summary>Why the generation failed, with secrets removed; null when it succeeded.</summary>
     public string? Error { get; init; }
 }

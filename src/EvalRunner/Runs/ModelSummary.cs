@@ -35,4 +35,16 @@ public sealed record ModelSummary
 
     /// <summary>Total completion tokens.</summary>
     public long OutputTokens { get; init; }
+
+    /// <summary>What the generations cost in USD by the price table (cache hits cost nothing).</summary>
+    public double CostUsd { get; init; }
+
+    /// <summary>What the LLM judges cost in USD.</summary>
+    public double JudgeCostUsd { get; init; }
+
+    /// <summary>Generations answered from the response cache.</summary>
+    public int CacheHits { get; init; }
+
+    /// <summary>Tokens of the generations answered from the cache: paid once, not again.</summary>
+    public long TokensSaved { get; init; }
 }

@@ -32,6 +32,16 @@ internal static class RowJson
         writer.WriteNumber("latency_ms", Math.Round(row.Log.LatencyMs, 3));
         WriteNullable(writer, "input_tokens", row.Log.InputTokens);
         WriteNullable(writer, "output_tokens", row.Log.OutputTokens);
+        writer.WriteBoolean("cache_hit", row.Log.CacheHit);
+        if (row.Log.CostUsd is { } cost)
+        {
+            writer.WriteNumber("cost_usd", Math.Round(cost, 8));
+        }
+        else
+        {
+            writer.WriteNull("cost_usd");
+        }
+
         writer.WriteString("error", row.Log.Error);
         writer.WriteEndObject();
 
@@ -101,6 +111,73 @@ internal static class RowJson
         else
         {
             writer.WriteNull(name);
+        }
+    }
+
+    /// <summary>A row back from its line; null for a line that is not a whole row (the cut last line of a killed run).</summary>
+    public static Row? Read(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            var log = root.GetProperty("log");
+            var evaluations = new List<Evaluation>();
+            foreach (var evaluation in root.GetProperty("evaluations").EnumerateObject())
+            {
+                var values = new Dictionary<string, object?>();
+                string? error = null;
+                foreach (var value in evaluation.Value.EnumerateObject())
+                {
+                    if (value.Name == "error" && value.Value.ValueKind == JsonValueKind.String)
+                    {
+                        error = value.Value.GetString();
+                        continue;
+                    }
+
+                    values[value.Name] = value.Value.ValueKind switch
+                    {
+                        JsonValueKind.True => true,
+                        JsonValueKind.False => false,
+                        JsonValueKind.String => value.Value.GetString(),
+                        JsonValueKind.Number when value.Value.TryGetInt64(out var integer) && !value.Value.GetRawText().AsSpan().ContainsAny('.', 'e', 'E') => integer,
+                        JsonValueKind.Number => value.Value.GetDouble(),
+                        _ => null,
+                    };
+                }
+
+                evaluations.Add(error is null ? new Evaluation { Evaluator = evaluation.Name, Values = values } : new Evaluation { Evaluator = evaluation.Name, Error = error });
+            }
+
+            return new Row
+            {
+                DatapointId = root.GetProperty("datapoint_id").GetString()!,
+                ModelConfig = root.GetProperty("model_config").GetString()!,
+                Outcome = Enum.Parse<Outcome>(root.GetProperty("outcome").GetString()!, ignoreCase: true),
+                Input = root.GetProperty("input").GetString() ?? string.Empty,
+                Expected = root.GetProperty("expected").GetString() ?? string.Empty,
+                Tags = [.. root.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!)],
+                Location = root.TryGetProperty("location", out var location) ? location.GetString() : null,
+                Log = new Generation.Log
+                {
+                    ModelConfig = root.GetProperty("model_config").GetString()!,
+                    Model = log.GetProperty("model").GetString(),
+                    Response = log.GetProperty("generated_response").GetString(),
+                    LatencyMs = log.GetProperty("latency_ms").GetDouble(),
+                    InputTokens = log.GetProperty("input_tokens").ValueKind == JsonValueKind.Number ? log.GetProperty("input_tokens").GetInt64() : null,
+                    OutputTokens = log.GetProperty("output_tokens").ValueKind == JsonValueKind.Number ? log.GetProperty("output_tokens").GetInt64() : null,
+                    CacheHit = log.TryGetProperty("cache_hit", out var hit) && hit.ValueKind == JsonValueKind.True,
+                    CostUsd = log.TryGetProperty("cost_usd", out var cost) && cost.ValueKind == JsonValueKind.Number ? cost.GetDouble() : null,
+                    Error = log.GetProperty("error").GetString(),
+                },
+                Evaluations = evaluations,
+                FailedRules = [.. root.GetProperty("failed_rules").EnumerateArray().Select(r => r.GetString()!)],
+                Error = root.GetProperty("error").GetString(),
+            };
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            return null;
         }
     }
 

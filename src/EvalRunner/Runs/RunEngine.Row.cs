@@ -11,6 +11,9 @@ public sealed partial class RunEngine
     private async Task<Row> RunRowAsync(Suite suite, Datapoint datapoint, Generator generator, CancellationToken cancellationToken)
     {
         var log = await generator.GenerateAsync(datapoint, suite.Options.Timeout, cancellationToken).ConfigureAwait(false);
+
+        // An answer from the cache cost nothing this time.
+        log = log with { CostUsd = log.CacheHit ? 0 : suite.Prices.Cost(generator.Config.Model, log.InputTokens, log.OutputTokens) };
         var row = NewRow(datapoint, log);
         if (log.Error is not null)
         {

@@ -61,22 +61,72 @@ public sealed partial class RunEngine
 
         // The whole dataset is checked before the first paid generation.
         var datapoints = await CountDatapointsAsync(suite, request.Filter, cancellationToken).ConfigureAwait(false);
-        request.Observer?.Started(datapoints * suite.Models.Count);
+        var resultsPath = Path.Combine(request.OutputDirectory, "results.jsonl");
+        var kept = request.Resume && File.Exists(resultsPath)
+            ? File.ReadLines(resultsPath).Select(RowJson.Read).OfType<Row>().Where(r => r.Outcome != Outcome.Error).ToList()
+            : [];
+        var done = kept.Select(r => (r.DatapointId, r.ModelConfig)).ToHashSet();
+        request.Observer?.Started((datapoints * suite.Models.Count) - done.Count);
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.All })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        var generators = suite.Models.Select(model => Generator.Create(model, _settings, http)).ToList();
+        var concurrency = request.Concurrency ?? suite.Options.Concurrency;
+        var limiter = new AdaptiveLimiter(concurrency, _time);
+        var setup = new ClientSetup
+        {
+            Retries = suite.Options.Retries,
+            RequestTimeout = suite.Options.RequestTimeout ?? suite.Options.Timeout,
+            OnRateLimited = limiter.RateLimited,
+            Cache = request.Cache,
+        };
+        foreach (var judge in suite.Evaluators.OfType<Evaluators.Llm.LlmJudgeEvaluator>())
+        {
+            judge.Use(setup);
+        }
+
+        var generators = suite.Models.Select(model => Generator.Create(model, _settings, http, setup)).ToList();
         var recorder = RunRecorder.Start(suite, request.OutputDirectory, _time, request.Observer);
+        foreach (var row in kept)
+        {
+            // Resumed rows are written again first: the run's files hold every row, old and new.
+            await recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
+        }
 
         string? stopped = null;
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             await Parallel.ForEachAsync(
-                    WorkAsync(suite, request.Filter, generators, cancellationToken),
-                    new ParallelOptions { MaxDegreeOfParallelism = request.Concurrency ?? suite.Options.Concurrency, CancellationToken = cancellationToken },
-                    async (work, token) => await recorder.AddAsync(await RunRowAsync(suite, work.Datapoint, work.Generator, token).ConfigureAwait(false), token).ConfigureAwait(false))
+                    WorkAsync(suite, request.Filter, generators, done, cancellationToken),
+                    new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = budget.Token },
+                    async (work, token) =>
+                    {
+                        if (recorder.OverBudget(suite.Options) is { } reason)
+                        {
+                            stopped ??= reason;
+                            await budget.CancelAsync().ConfigureAwait(false);
+                            return;
+                        }
+
+                        await limiter.WaitAsync(token).ConfigureAwait(false);
+                        Row? row = null;
+                        try
+                        {
+                            row = await RunRowAsync(suite, work.Datapoint, work.Generator, token).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            limiter.Release(succeeded: row is { Log.Error: null });
+                        }
+
+                        await recorder.AddAsync(row, CancellationToken.None).ConfigureAwait(false);
+                    })
                 .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The budget stopped new calls; the calls in flight finished and were kept.
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -149,7 +199,7 @@ public sealed partial class RunEngine
     }
 
     private static async IAsyncEnumerable<(Datapoint Datapoint, Generator Generator)> WorkAsync(
-        Suite suite, DatapointFilter? filter, List<Generator> generators, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        Suite suite, DatapointFilter? filter, List<Generator> generators, HashSet<(string, string)> done, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var datapoint in suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -160,7 +210,10 @@ public sealed partial class RunEngine
 
             foreach (var generator in generators)
             {
-                yield return (datapoint, generator);
+                if (!done.Contains((datapoint.Id, generator.Config.Name)))
+                {
+                    yield return (datapoint, generator);
+                }
             }
         }
     }

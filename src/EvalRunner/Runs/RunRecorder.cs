@@ -17,7 +17,10 @@ public sealed class RunRecorder : IAsyncDisposable
     private readonly RunTally _tally;
     private readonly Channel<Row> _rows = Channel.CreateBounded<Row>(new BoundedChannelOptions(256) { SingleReader = true });
     private readonly Task _writer;
+    private readonly Lock _spentLock = new();
     private RunResult? _result;
+    private double _spentUsd;
+    private long _spentTokens;
 
     private RunRecorder(Suite suite, string directory, TimeProvider time, IRunObserver? observer)
     {
@@ -58,6 +61,23 @@ public sealed class RunRecorder : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Why no new call may start (a budget of the suite is reached), or null.</summary>
+    public string? OverBudget(RunOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        lock (_spentLock)
+        {
+            if (options.MaxCost is { } maxCost && _spentUsd >= maxCost)
+            {
+                return $"budget reached: spent ${_spentUsd:0.####} of run.max_cost ${maxCost:0.####}; no new calls were started";
+            }
+
+            return options.MaxTokens is { } maxTokens && _spentTokens >= maxTokens
+                ? $"budget reached: used {_spentTokens} of run.max_tokens {maxTokens} tokens; no new calls were started"
+                : null;
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await CompleteAsync().ConfigureAwait(false);
 
@@ -77,6 +97,12 @@ public sealed class RunRecorder : IAsyncDisposable
                 // Every finished row reaches the disk before the next one, so a crash loses none.
                 await stream.FlushAsync().ConfigureAwait(false);
                 _tally.Add(row);
+                lock (_spentLock)
+                {
+                    _spentUsd += Spent.Cost(row);
+                    _spentTokens += Spent.Tokens(row);
+                }
+
                 observer?.RowFinished(row);
             }
         }

@@ -36,6 +36,9 @@ public sealed record RunResult
     /// <summary>Per model config counts and totals.</summary>
     public IReadOnlyList<ModelSummary> Models { get; init; } = [];
 
+    /// <summary>What the run cost in USD, generations and judges (see <see cref="Models"/> for the split).</summary>
+    public double CostUsd { get; init; }
+
     /// <summary>Every aggregate threshold for every model config.</summary>
     public IReadOnlyList<AggregateResult> Aggregates { get; init; } = [];
 

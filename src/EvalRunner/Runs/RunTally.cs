@@ -24,6 +24,10 @@ internal sealed class RunTally(Suite suite)
         public double LatencyMs;
         public long InputTokens;
         public long OutputTokens;
+        public double CostUsd;
+        public double JudgeCostUsd;
+        public int CacheHits;
+        public long TokensSaved;
         public readonly Dictionary<string, List<double?>> Values = [];
     }
 
@@ -34,6 +38,13 @@ internal sealed class RunTally(Suite suite)
         model.LatencyMs += row.Log.LatencyMs;
         model.InputTokens += row.Log.InputTokens ?? 0;
         model.OutputTokens += row.Log.OutputTokens ?? 0;
+        model.CostUsd += row.Log.CostUsd ?? 0;
+        model.JudgeCostUsd += Spent.JudgeCost(row);
+        if (row.Log.CacheHit)
+        {
+            model.CacheHits++;
+            model.TokensSaved += (row.Log.InputTokens ?? 0) + (row.Log.OutputTokens ?? 0);
+        }
         switch (row.Outcome)
         {
             case Outcome.Pass:
@@ -94,6 +105,7 @@ internal sealed class RunTally(Suite suite)
             Failed = failed,
             Errors = errors,
             Aggregates = aggregates,
+            CostUsd = Math.Round(_models.Values.Sum(m => m.CostUsd + m.JudgeCostUsd), 6),
             Thresholds = [.. suite.Thresholds.Select(t => t.Text)],
             Models = [.. suite.Models.Select(config =>
             {
@@ -110,6 +122,10 @@ internal sealed class RunTally(Suite suite)
                     MeanLatencyMs = model.Rows == 0 ? 0 : Math.Round(model.LatencyMs / model.Rows, 3),
                     InputTokens = model.InputTokens,
                     OutputTokens = model.OutputTokens,
+                    CostUsd = Math.Round(model.CostUsd, 6),
+                    JudgeCostUsd = Math.Round(model.JudgeCostUsd, 6),
+                    CacheHits = model.CacheHits,
+                    TokensSaved = model.TokensSaved,
                 };
             })],
         };

@@ -9,6 +9,18 @@ public sealed record RunOptions
     /// <summary>The longest one generation may take before it is recorded as an error. Default 60 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Retries of one LLM request after 429, 5xx, a timeout or a reset connection. Default 3.</summary>
+    public int Retries { get; init; } = 3;
+
+    /// <summary>The longest one LLM request may take before it is retried; null uses <see cref="Timeout"/>.</summary>
+    public TimeSpan? RequestTimeout { get; init; }
+
+    /// <summary>Stop starting new calls once the run has cost this much (USD); null for no limit.</summary>
+    public double? MaxCost { get; init; }
+
+    /// <summary>Stop starting new calls once the run has used this many tokens; null for no limit.</summary>
+    public int? MaxTokens { get; init; }
+
     /// <summary>Whether a row with an error (failed generation or evaluator) fails the run. Default true.</summary>
     public bool FailOnError { get; init; } = true;
 }

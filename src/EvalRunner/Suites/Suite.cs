@@ -29,6 +29,9 @@ public sealed record Suite
     /// <summary>The threshold rules, per-datapoint and aggregate.</summary>
     public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
 
+    /// <summary>Prices per million tokens for cost tracking (built-in list prices, overridden by <c>prices:</c>).</summary>
+    public PriceTable Prices { get; init; } = new();
+
     /// <summary>Concurrency, timeout and error handling.</summary>
     public RunOptions Options { get; init; } = new();
 

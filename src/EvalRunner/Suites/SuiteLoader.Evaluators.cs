@@ -19,7 +19,7 @@ public static partial class SuiteLoader
     private static readonly string[] ColumnKeys = ["name", "type", "description", "options", "min", "max"];
     private static readonly string[] ColumnTypes = ["bool", "integer", "float", "string", "choices"];
 
-    private static LlmJudgeEvaluator ReadJudge(YamlMap spec, string name, YamlMap suite)
+    private static LlmJudgeEvaluator ReadJudge(YamlMap spec, string name, YamlMap suite, PriceTable prices)
     {
         var text = spec.RequireString("prompt", "the judge's prompt, with {input.content}, {generated_response}, {output.content}, {context.NAME}, {full_history}");
         PromptTemplate prompt;
@@ -47,7 +47,7 @@ public static partial class SuiteLoader
             prompt,
             output,
             judge,
-            Generator.CreateChatClient(judge),
+            prices,
             spec.Int("retries", 0, 10) ?? 3,
             spec.Bool("structured_output") ?? true);
     }

@@ -18,7 +18,7 @@ namespace EvalRunner.Suites;
 /// </summary>
 public static partial class SuiteLoader
 {
-    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "evaluators", "thresholds", "run"];
+    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run"];
     private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
     private static readonly string[] Providers = ["openai", "azure-openai", "ollama", "command", "http"];
     private static readonly string[] EvaluatorTypes =
@@ -64,7 +64,8 @@ public static partial class SuiteLoader
 
         var (datasetPath, inline) = ReadDataset(map, directory);
         var models = ReadModels(map, directory);
-        var all = ReadEvaluators(map, directory);
+        var prices = ReadPrices(map);
+        var all = ReadEvaluators(map, directory, prices);
         foreach (var evaluator in evaluators ?? [])
         {
             if (all.Any(e => e.Name == evaluator.Name))
@@ -83,6 +84,7 @@ public static partial class SuiteLoader
             InlineDatapoints = inline,
             Models = models,
             Evaluators = all,
+            Prices = prices,
             Options = ReadOptions(map),
         };
         return suite with { Thresholds = ReadThresholds(map, suite.Columns) };
@@ -295,7 +297,23 @@ public static partial class SuiteLoader
         }
     }
 
-    private static List<IEvaluator> ReadEvaluators(YamlMap map, string directory)
+    private static PriceTable ReadPrices(YamlMap map)
+    {
+        var overrides = new Dictionary<string, (double Input, double Output)>(StringComparer.OrdinalIgnoreCase);
+        if (map.Map("prices") is { } prices)
+        {
+            foreach (var model in prices.Keys)
+            {
+                var price = prices.Map(model) ?? throw prices.Error(model, "must be a mapping: {input: USD per million tokens, output: USD per million tokens}");
+                price.AllowOnly(["input", "output"]);
+                overrides[model] = (price.Double("input", 0) ?? 0, price.Double("output", 0) ?? 0);
+            }
+        }
+
+        return new PriceTable(overrides);
+    }
+
+    private static List<IEvaluator> ReadEvaluators(YamlMap map, string directory, PriceTable prices)
     {
         var evaluators = new List<IEvaluator>();
         foreach (var spec in map.Maps("evaluators"))
@@ -314,7 +332,7 @@ public static partial class SuiteLoader
                 "latency" => Check(spec, [], () => new LatencyEvaluator(name)),
                 "similarity" => Check(spec, ["value"], () => new SimilarityEvaluator(name, spec.String("value"))),
                 "embedding-similarity" => Check(spec, ["value", "model"], () => ReadEmbeddingSimilarity(spec, name)),
-                "llm" => Check(spec, ["prompt", "output_schema", "model", "retries", "structured_output"], () => ReadJudge(spec, name, map)),
+                "llm" => Check(spec, ["prompt", "output_schema", "model", "retries", "structured_output"], () => ReadJudge(spec, name, map, prices)),
                 "python" => Check(spec, ["file", "code", "python", "timeout", "columns"], () => ReadPython(spec, name, directory)),
                 "external" => Check(spec, ["file", "columns", "missing"], () => ReadExternal(spec, name, directory)),
                 _ => throw spec.Error("type", $"unknown evaluator type '{type}'{Suggest.DidYouMean(type, EvaluatorTypes)}; use {string.Join(", ", EvaluatorTypes)}"),
@@ -441,13 +459,17 @@ public static partial class SuiteLoader
             return new RunOptions();
         }
 
-        run.AllowOnly(["concurrency", "timeout", "fail_on_error"]);
+        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "max_cost", "max_tokens"]);
         var defaults = new RunOptions();
         return new RunOptions
         {
             Concurrency = run.Int("concurrency", 1, 1024) ?? defaults.Concurrency,
             Timeout = run.Duration("timeout") ?? defaults.Timeout,
             FailOnError = run.Bool("fail_on_error") ?? defaults.FailOnError,
+            Retries = run.Int("retries", 0, 20) ?? defaults.Retries,
+            RequestTimeout = run.Duration("request_timeout"),
+            MaxCost = run.Double("max_cost", 0),
+            MaxTokens = run.Int("max_tokens", 1),
         };
     }
 

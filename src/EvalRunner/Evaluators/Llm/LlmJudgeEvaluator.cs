@@ -15,21 +15,25 @@ namespace EvalRunner.Evaluators.Llm;
 internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
 {
     /// <summary>Columns every judge adds after its output schema.</summary>
-    public static readonly string[] MetaColumns = ["tries", "input_tokens", "output_tokens", "latency_ms"];
+    public static readonly string[] MetaColumns = ["tries", "input_tokens", "output_tokens", "latency_ms", "cost_usd", "cache_hits"];
 
     private readonly PromptTemplate _prompt;
     private readonly IReadOnlyList<Column> _output;
-    private readonly IChatClient _client;
+    private readonly ModelConfig _judge;
+    private readonly PriceTable _prices;
+    private IChatClient _client;
     private readonly int _retries;
     private readonly ChatOptions _options;
     private readonly string _instructions;
 
-    public LlmJudgeEvaluator(string name, PromptTemplate prompt, IReadOnlyList<Column> output, ModelConfig judge, IChatClient client, int retries, bool structuredOutput)
+    public LlmJudgeEvaluator(string name, PromptTemplate prompt, IReadOnlyList<Column> output, ModelConfig judge, PriceTable prices, int retries, bool structuredOutput)
     {
         Name = name;
         _prompt = prompt;
         _output = output;
-        _client = client;
+        _judge = judge;
+        _prices = prices;
+        _client = Generator.CreateChatClient(judge);
         _retries = retries;
         var schema = JudgeOutput.Schema(output);
         _options = new ChatOptions
@@ -52,6 +56,8 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
             Column.Integer("input_tokens", "The judge's prompt tokens over all tries"),
             Column.Integer("output_tokens", "The judge's completion tokens over all tries"),
             Column.Float("latency_ms", "The judge's wall time over all tries, in milliseconds"),
+            Column.Float("cost_usd", "What the judge's calls cost by the price table (0 when the model has no price or the answers came from the cache)"),
+            Column.Integer("cache_hits", "How many of the judge's answers came from the response cache"),
         ];
     }
 
@@ -63,7 +69,7 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
     {
         var prompt = _prompt.Render(context.Datapoint, context.GeneratedResponse, Fence);
         List<ChatMessage> messages = [new(ChatRole.System, _instructions), new(ChatRole.User, prompt)];
-        long inputTokens = 0, outputTokens = 0;
+        long inputTokens = 0, outputTokens = 0, paidInput = 0, paidOutput = 0, cacheHits = 0;
         var started = Stopwatch.GetTimestamp();
         List<string> problems = [];
         var answer = string.Empty;
@@ -72,6 +78,16 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
             var response = await _client.GetResponseAsync(messages, _options.Clone(), cancellationToken).ConfigureAwait(false);
             inputTokens += response.Usage?.InputTokenCount ?? 0;
             outputTokens += response.Usage?.OutputTokenCount ?? 0;
+            if (response.AdditionalProperties?.ContainsKey(Caching.CachedChatClient.CacheHit) == true)
+            {
+                cacheHits++;
+            }
+            else
+            {
+                paidInput += response.Usage?.InputTokenCount ?? 0;
+                paidOutput += response.Usage?.OutputTokenCount ?? 0;
+            }
+
             answer = response.Text;
             (var values, problems) = JudgeOutput.Check(answer, _output);
             if (problems.Count == 0)
@@ -80,6 +96,8 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
                 values["input_tokens"] = inputTokens;
                 values["output_tokens"] = outputTokens;
                 values["latency_ms"] = Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3);
+                values["cost_usd"] = Math.Round(_prices.Cost(_judge.Model, paidInput, paidOutput) ?? 0, 8);
+                values["cache_hits"] = cacheHits;
                 return values;
             }
 
@@ -96,6 +114,14 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
     /// <summary>Marks a value as data; a closing tag inside it is broken so that it cannot end the fence early.</summary>
     internal static string Fence(string variable, string value) =>
         $"<data name=\"{variable}\">\n{value.Replace("</data", "<\\/data", StringComparison.OrdinalIgnoreCase)}\n</data>";
+
+    /// <summary>Uses the run's client behaviour (retries, timeout, cache) for the judge's calls.</summary>
+    internal void Use(ClientSetup setup)
+    {
+        var previous = _client;
+        _client = Generator.CreateChatClient(_judge, setup);
+        previous.Dispose();
+    }
 
     public void Dispose() => _client.Dispose();
 }

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.AI;
+
+namespace EvalRunner.Caching;
+
+/// <summary>
+/// Microsoft.Extensions.AI's distributed caching over a <see cref="FileResponseCache"/>, keyed also by the provider,
+/// the endpoint's host and a cache version (never by a secret), marking each answer it served from the cache.
+/// </summary>
+internal sealed class CachedChatClient : DistributedCachingChatClient
+{
+    /// <summary>The <see cref="ChatResponse.AdditionalProperties"/> key set on answers that came from the cache.</summary>
+    public const string CacheHit = "evalrunner.cache_hit";
+
+    public CachedChatClient(IChatClient inner, FileResponseCache cache, params string[] keyValues)
+        : base(cache.Mode == CacheMode.Replay ? new ReplayMissClient() : inner, cache)
+    {
+        CacheKeyAdditionalValues = ["evalrunner-cache-v1", .. keyValues];
+    }
+
+    protected override async Task<ChatResponse?> ReadCacheAsync(string key, CancellationToken cancellationToken)
+    {
+        var response = await base.ReadCacheAsync(key, cancellationToken).ConfigureAwait(false);
+        if (response is not null)
+        {
+            response.AdditionalProperties ??= [];
+            response.AdditionalProperties[CacheHit] = true;
+        }
+
+        return response;
+    }
+
+    /// <summary>What answers in replay mode when the cache has nothing: no network call, an explicit error.</summary>
+    private sealed class ReplayMissClient : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new CacheMissException("not in cache (replay mode): this call needs a live run");
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new CacheMissException("not in cache (replay mode): this call needs a live run");
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
