@@ -1,3 +1,4 @@
+using EvalRunner.Caching;
 using EvalRunner.GitHub;
 using EvalRunner.Reports;
 using EvalRunner.Runs;
@@ -33,16 +34,34 @@ internal static class Commands
         return exit;
     }
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> paths, string outDirectory, int? concurrency, DatapointFilter? filter, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(RunCommand command, CancellationToken cancellationToken)
     {
         var settings = Settings.FromEnvironment();
         var suites = new List<Suite>();
+        var outDirectory = command.OutDirectory;
+        var concurrency = command.Concurrency;
+        var filter = command.Filter;
         try
         {
             // Every suite is checked before the first one spends anything.
-            foreach (var path in paths)
+            foreach (var path in command.Suites)
             {
                 suites.Add(SuiteLoader.Load(path, settings));
+            }
+
+            if (command.DryRun)
+            {
+                foreach (var suite in suites)
+                {
+                    var estimate = await RunEngine.EstimateAsync(suite, filter, cancellationToken);
+                    Console.WriteLine(
+                        $"{suite.Name}: {estimate.GenerationCalls} generation calls, {estimate.JudgeCalls} judge calls (more if judges retry), "
+                        + $"about {estimate.InputTokens:N0} input and {estimate.OutputTokens:N0} output tokens, about ${estimate.CostUsd:0.####}"
+                        + (estimate.UnpricedCalls > 0 ? $" plus {estimate.UnpricedCalls} calls to models without a price" : string.Empty)
+                        + "; nothing was called");
+                }
+
+                return ExitCodes.Passed;
             }
         }
         catch (EvalRunnerException ex)
@@ -50,6 +69,15 @@ internal static class Commands
             PrintError(ex, settings);
             return ExitCodes.Invalid;
         }
+
+        var mode = command.Cache switch
+        {
+            "read-only" => CacheMode.ReadOnly,
+            "replay" => CacheMode.Replay,
+            "off" => CacheMode.Off,
+            _ => CacheMode.ReadWrite,
+        };
+        var cache = mode == CacheMode.Off ? null : new FileResponseCache(command.CacheDirectory, mode, command.CacheTtl);
 
         var engine = new RunEngine(settings);
         var results = new List<RunResult>();
@@ -61,7 +89,7 @@ internal static class Commands
             try
             {
                 var progress = new ConsoleProgress();
-                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Filter = filter, Observer = progress };
+                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume };
                 var result = await engine.RunAsync(suite, request, cancellationToken);
                 progress.Finish();
                 ConsoleReport.Print(result);

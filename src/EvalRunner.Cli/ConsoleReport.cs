@@ -13,7 +13,7 @@ internal static class ConsoleReport
     public static void Print(RunResult result)
     {
         var models = new Table().Border(TableBorder.Rounded).Title("[bold]Model configs[/]");
-        foreach (var column in new[] { "model config", "rows", "passed", "failed", "errors", "pass rate", "mean latency", "tokens in/out" })
+        foreach (var column in new[] { "model config", "rows", "passed", "failed", "errors", "pass rate", "mean latency", "tokens in/out", "cache hits", "cost" })
         {
             models.AddColumn(column);
         }
@@ -28,7 +28,9 @@ internal static class ConsoleReport
                 model.Errors > 0 ? $"[yellow]{model.Errors}[/]" : "0",
                 model.PassRate.ToString("P1", CultureInfo.InvariantCulture),
                 $"{model.MeanLatencyMs:0} ms",
-                $"{model.InputTokens}/{model.OutputTokens}");
+                $"{model.InputTokens}/{model.OutputTokens}",
+                model.CacheHits.ToString(CultureInfo.InvariantCulture),
+                "$" + (model.CostUsd + model.JudgeCostUsd).ToString("0.####", CultureInfo.InvariantCulture));
         }
 
         AnsiConsole.Write(models);

@@ -13,7 +13,16 @@ var outOption = new Option<string>("--out", "-o") { Description = "Results direc
 var concurrencyOption = new Option<int?>("--concurrency", "-c") { Description = "Generations at once (overrides run.concurrency)" };
 var filterOption = new Option<string[]>("--filter", "-f") { Description = "Only datapoints with this id, or tag:NAME (repeatable)", AllowMultipleArgumentsPerToken = false };
 
-var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json") { suitesArgument, outOption, concurrencyOption, filterOption };
+var cacheOption = new Option<string>("--cache") { Description = "Response cache: read-write, read-only, replay (no network: misses are errors), off", DefaultValueFactory = _ => "read-write" };
+cacheOption.AcceptOnlyFromAmong("read-write", "read-only", "replay", "off");
+var cacheDirOption = new Option<string>("--cache-dir") { Description = "Cache directory (one small JSON file per entry; may be committed)", DefaultValueFactory = _ => ".evalrunner/cache" };
+var cacheTtlOption = new Option<string?>("--cache-ttl") { Description = "Entries older than this are misses: 12h, 7d" };
+var resumeOption = new Option<string?>("--resume") { Description = "Continue the interrupted run in this results directory: finished rows are kept, only the rest run" };
+var dryRunOption = new Option<bool>("--dry-run") { Description = "Print the calls, tokens and cost a run would need, calling nothing" };
+var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
+{
+    suitesArgument, outOption, concurrencyOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, dryRunOption,
+};
 run.SetAction(async (parse, cancellationToken) =>
 {
     var concurrency = parse.GetValue(concurrencyOption);
@@ -22,9 +31,49 @@ run.SetAction(async (parse, cancellationToken) =>
         return Fail("--concurrency must be at least 1");
     }
 
+    TimeSpan? ttl = null;
+    if (parse.GetValue(cacheTtlOption) is { } ttlText)
+    {
+        ttl = Durations.Parse(ttlText);
+        if (ttl is null)
+        {
+            return Fail($"--cache-ttl '{ttlText}' is not a duration such as 12h or 7d");
+        }
+    }
+
     var filter = parse.GetValue(filterOption) is { Length: > 0 } terms ? new DatapointFilter { Terms = terms } : null;
-    return await Commands.RunAsync(parse.GetValue(suitesArgument)!, parse.GetValue(outOption)!, concurrency, filter, cancellationToken);
+    var resume = parse.GetValue(resumeOption);
+    return await Commands.RunAsync(
+        new RunCommand
+        {
+            Suites = parse.GetValue(suitesArgument)!,
+            OutDirectory = resume ?? parse.GetValue(outOption)!,
+            Concurrency = concurrency,
+            Filter = filter,
+            Cache = parse.GetValue(cacheOption)!,
+            CacheDirectory = parse.GetValue(cacheDirOption)!,
+            CacheTtl = ttl,
+            Resume = resume is not null,
+            DryRun = parse.GetValue(dryRunOption),
+        },
+        cancellationToken);
 });
+
+var olderThanOption = new Option<string>("--older-than") { Description = "Delete entries stored longer ago than this: 30d, 12h", DefaultValueFactory = _ => "30d" };
+var prune = new Command("prune", "Delete old entries of the response cache") { cacheDirOption, olderThanOption };
+prune.SetAction(parse =>
+{
+    var olderThan = Durations.Parse(parse.GetValue(olderThanOption)!);
+    if (olderThan is null)
+    {
+        return Fail($"--older-than '{parse.GetValue(olderThanOption)}' is not a duration such as 12h or 30d");
+    }
+
+    var removed = new EvalRunner.Caching.FileResponseCache(parse.GetValue(cacheDirOption)!, EvalRunner.Caching.CacheMode.ReadWrite).Prune(olderThan.Value);
+    Console.WriteLine($"removed {removed} cache entries older than {parse.GetValue(olderThanOption)} from {parse.GetValue(cacheDirOption)}");
+    return 0;
+});
+var cache = new Command("cache", "The response cache") { prune };
 
 var validate = new Command("validate", "Check suites and their datasets without generating anything") { suitesArgument };
 validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, cancellationToken));
@@ -48,6 +97,7 @@ var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 
     run,
     validate,
     report,
+    cache,
 };
 // Ctrl-C cancels the run; the engine then writes run.json with the finished rows, which needs a moment.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

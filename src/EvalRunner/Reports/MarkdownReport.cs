@@ -97,20 +97,30 @@ public static class MarkdownReport
 
         md.AppendLine("### Model configs");
         md.AppendLine();
-        md.AppendLine("| suite | model config | rows | passed | failed | errors | pass rate | mean latency | tokens in | tokens out |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| suite | model config | rows | passed | failed | errors | pass rate | mean latency | tokens in | tokens out | cache hits | cost |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var run in runs)
         {
             foreach (var model in run.Models)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {MarkdownText.Cell(run.Suite)} | {MarkdownText.Cell(model.Name)} | {model.Rows} | {model.Passed} | {model.Failed} | {model.Errors} | {Percent(model.PassRate)} | {model.MeanLatencyMs.ToString("0", CultureInfo.InvariantCulture)} ms | {model.InputTokens} | {model.OutputTokens} |");
+                    $"| {MarkdownText.Cell(run.Suite)} | {MarkdownText.Cell(model.Name)} | {model.Rows} | {model.Passed} | {model.Failed} | {model.Errors} | {Percent(model.PassRate)} | {model.MeanLatencyMs.ToString("0", CultureInfo.InvariantCulture)} ms | {model.InputTokens} | {model.OutputTokens} | {model.CacheHits} | {Usd(model.CostUsd + model.JudgeCostUsd)} |");
             }
         }
 
         md.AppendLine();
+        var models = runs.SelectMany(r => r.Models).ToList();
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"Tokens: {runs.Sum(r => r.Models.Sum(m => m.InputTokens))} in, {runs.Sum(r => r.Models.Sum(m => m.OutputTokens))} out.");
+            $"Tokens: {models.Sum(m => m.InputTokens)} in, {models.Sum(m => m.OutputTokens)} out. "
+            + $"Cost: {Usd(models.Sum(m => m.CostUsd + m.JudgeCostUsd))} (generations {Usd(models.Sum(m => m.CostUsd))}, judges {Usd(models.Sum(m => m.JudgeCostUsd))}). "
+            + $"Cache: {models.Sum(m => m.CacheHits)} of {models.Sum(m => m.Rows)} generations answered from the cache, {models.Sum(m => m.TokensSaved)} tokens saved.");
+        var misses = failing.SelectMany((rows, i) => rows.Where(r => r.Error?.Contains("not in cache", StringComparison.Ordinal) == true).Select(r => $"{runs[i].Suite} › {r.DatapointId}")).ToList();
+        if (misses.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"**{misses.Count} datapoints are not in the cache and need a live run:** {MarkdownText.Cell(string.Join(", ", misses.Take(50)))}{(misses.Count > 50 ? " …" : string.Empty)}");
+        }
         var shown = 0;
         var total = failing.Sum(f => f.Count);
         if (total > 0)
@@ -194,6 +204,8 @@ public static class MarkdownReport
         Verdict.Fail => "❌",
         _ => "⚠️",
     };
+
+    private static string Usd(double value) => "$" + value.ToString("0.####", CultureInfo.InvariantCulture);
 
     private static string Percent(double value) => value.ToString("0.0%", CultureInfo.InvariantCulture);
 

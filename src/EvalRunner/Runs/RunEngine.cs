@@ -52,6 +52,62 @@ public sealed partial class RunEngine
         return count;
     }
 
+    /// <summary>Counts the calls a run would make and estimates tokens and cost, calling nothing.</summary>
+    public static async Task<Estimate> EstimateAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        var judges = suite.Evaluators.OfType<Evaluators.Llm.LlmJudgeEvaluator>().ToList();
+        int generations = 0, judgeCalls = 0, unpriced = 0;
+        long input = 0, output = 0;
+        double cost = 0;
+        await foreach (var datapoint in suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (filter?.Matches(datapoint) == false)
+            {
+                continue;
+            }
+
+            var conversation = datapoint.Messages.Sum(m => m.Text.Length);
+            foreach (var model in suite.Models)
+            {
+                generations++;
+                var promptTokens = (conversation + (model.SystemPrompt?.Length ?? 0) + (model.Template?.Text.Length ?? 0)) / 4 + 1;
+                var answerTokens = model.MaxTokens ?? 200;
+                input += promptTokens;
+                output += answerTokens;
+                Price(model.Provider is Generation.Provider.Command or Generation.Provider.Http ? null : model.Model, promptTokens, answerTokens);
+                foreach (var judge in judges)
+                {
+                    judgeCalls++;
+                    var judgeInput = judge.PromptLength / 4 + (conversation / 4) + answerTokens + 200;
+                    var judgeOutput = judge.OutputColumns * 20;
+                    input += judgeInput;
+                    output += judgeOutput;
+                    Price(judge.Model, judgeInput, judgeOutput);
+                }
+            }
+        }
+
+        return new Estimate { GenerationCalls = generations, JudgeCalls = judgeCalls, InputTokens = input, OutputTokens = output, CostUsd = Math.Round(cost, 6), UnpricedCalls = unpriced };
+
+        void Price(string? model, long inputTokens, long outputTokens)
+        {
+            if (model is null)
+            {
+                return;
+            }
+
+            if (suite.Prices.Cost(model, inputTokens, outputTokens) is { } value)
+            {
+                cost += value;
+            }
+            else
+            {
+                unpriced++;
+            }
+        }
+    }
+
     /// <summary>Runs the suite and decides it.</summary>
     /// <exception cref="DatasetException">The dataset is malformed; found before any generation starts.</exception>
     public async Task<RunResult> RunAsync(Suite suite, RunRequest request, CancellationToken cancellationToken = default)

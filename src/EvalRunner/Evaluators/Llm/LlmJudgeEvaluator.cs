@@ -65,6 +65,15 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
 
     public IReadOnlyList<Column> Columns { get; }
 
+    /// <summary>The judge's model, for prices and estimates.</summary>
+    internal string? Model => _judge.Model;
+
+    /// <summary>The prompt's length in characters, for estimates.</summary>
+    internal int PromptLength => _prompt.Text.Length + _instructions.Length;
+
+    /// <summary>How many columns the judge answers, for estimates.</summary>
+    internal int OutputColumns => _output.Count;
+
     public async ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {
         var prompt = _prompt.Render(context.Datapoint, context.GeneratedResponse, Fence);

@@ -1,0 +1,25 @@
+using EvalRunner.Runs;
+
+namespace EvalRunner.Cli;
+
+/// <summary>The arguments of <c>evalrunner run</c>.</summary>
+internal sealed record RunCommand
+{
+    public required IReadOnlyList<string> Suites { get; init; }
+
+    public required string OutDirectory { get; init; }
+
+    public int? Concurrency { get; init; }
+
+    public DatapointFilter? Filter { get; init; }
+
+    public string Cache { get; init; } = "read-write";
+
+    public string CacheDirectory { get; init; } = ".evalrunner/cache";
+
+    public TimeSpan? CacheTtl { get; init; }
+
+    public bool Resume { get; init; }
+
+    public bool DryRun { get; init; }
+}
