@@ -20,6 +20,8 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<FakeChatRequest> _requests = new();
     private readonly ConcurrentQueue<(int Status, string Body, TimeSpan? RetryAfter)> _failures = new();
+    private int _hangs;
+    private int _resets;
     private long _requestCount;
 
     private FakeOpenAIServer(WebApplication app) => _app = app;
@@ -46,6 +48,12 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             _failures.Enqueue((statusCode, body, retryAfter));
         }
     }
+
+    /// <summary>The next <paramref name="count"/> chat requests never answer (until the client gives up).</summary>
+    public void HangNext(int count) => Interlocked.Add(ref _hangs, count);
+
+    /// <summary>The next <paramref name="count"/> chat requests have their connection reset.</summary>
+    public void ResetNext(int count) => Interlocked.Add(ref _resets, count);
 
     public static async Task<FakeOpenAIServer> StartAsync(CancellationToken cancellationToken = default)
     {
@@ -214,6 +222,20 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             await Task.Delay(Latency, context.RequestAborted);
         }
 
+        if (Interlocked.Decrement(ref _resets) >= 0)
+        {
+            context.Abort();
+            return (request, true);
+        }
+
+        Interlocked.Increment(ref _resets);
+        if (Interlocked.Decrement(ref _hangs) >= 0)
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return (request, true);
+        }
+
+        Interlocked.Increment(ref _hangs);
         if (_failures.TryDequeue(out var failure))
         {
             if (failure.RetryAfter is { } retryAfter)
