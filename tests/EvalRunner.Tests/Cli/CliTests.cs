@@ -182,4 +182,56 @@ public sealed class CliTests
         Assert.Equal(4, row.GetProperty("evaluations").GetProperty("helpfulness").GetProperty("actual_helpfulness").GetInt64());
         Assert.DoesNotContain("sk-judge-test-key", File.ReadAllText(Path.Combine(output.Path, "llm-judge", "results.jsonl")), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_killed_run_resumes_without_repeating_finished_datapoints()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.Latency = TimeSpan.FromMilliseconds(150);
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", string.Join('\n', Enumerable.Range(0, 24).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"q{i}\"}}")));
+        var suite = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels: [{{provider: openai, model: m, base_url: \"{server.BaseUrl}\"}}]\nevaluators: [{{type: length}}]\nrun: {{concurrency: 2}}\n");
+        var results = Path.Combine(dir.Path, "out", "s", "results.jsonl");
+        using (var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [CliPath, "run", suite, "--out", "out", "--cache", "off"])
+        {
+            WorkingDirectory = dir.Path,
+            RedirectStandardOutput = true,
+        })!)
+        {
+            while (!File.Exists(results) || File.ReadAllLines(results).Length < 6)
+            {
+                await Task.Delay(20, TestContext.Current.CancellationToken);
+            }
+
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        var finished = File.ReadAllLines(results).Count(line => line.EndsWith('}'));
+        var paidBefore = server.RequestCount;
+
+        var resumed = await EvalRunnerAsync(dir.Path, "run", suite, "--resume", "out", "--cache", "off");
+
+        Assert.True(resumed.ExitCode == 0, resumed.StandardOutput + resumed.StandardError);
+        var rows = File.ReadAllLines(results).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("datapoint_id").GetString()).ToList();
+        Assert.Equal(24, rows.Count);
+        Assert.Equal(24, rows.Distinct().Count());
+        Assert.Equal(24 - finished, server.RequestCount - paidBefore);
+        Assert.InRange(paidBefore - finished, 0, 2);
+    }
+
+    [Fact]
+    public async Task A_dry_run_counts_calls_tokens_and_cost_and_calls_nothing()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hello there\"}\n{\"id\":\"b\",\"input\":\"general kenobi\"}\n");
+        var suite = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels: [{{provider: openai, model: gpt-4o-mini, base_url: \"{server.BaseUrl}\", max_tokens: 100}}]\njudge: {{provider: openai, model: gpt-4o, base_url: \"{server.BaseUrl}\"}}\nevaluators:\n  - {{name: tone, type: llm, prompt: \"Rate {{generated_response}}\", output_schema: {{score: integer}}}}\n");
+
+        var result = await EvalRunnerAsync(dir.Path, "run", suite, "--dry-run");
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        Assert.Matches(@"s: 2 generation calls, 2 judge calls \(more if judges retry\), about [\d,]+ input and [\d,]+ output tokens, about \$0\.\d+; nothing was called", result.StandardOutput);
+        Assert.Equal(0, server.RequestCount);
+    }
 }
