@@ -63,7 +63,7 @@ public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvid
         var count = 0;
         foreach (var report in reports)
         {
-            foreach (var row in report.Rows.Where(r => r.Outcome != "pass"))
+            foreach (var row in report.Rows.Where(r => r.Outcome != Outcome.Pass))
             {
                 // GitHub shows at most 10 error annotations per step; more are noise.
                 if (++count > 10)
@@ -71,10 +71,10 @@ public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvid
                     return;
                 }
 
-                var place = row.File is { } file ? $"file={Property(file)},line={row.Line}," : string.Empty;
+                var place = ReportValues.Place(row) is ({ } file, var line) ? $"file={Property(file)},line={line}," : string.Empty;
 
-                var why = row.Outcome == "error" ? row.Error ?? "error" : string.Join("; ", row.FailedRules);
-                log.WriteLine($"::error {place}title={Property($"{report.Run.Suite} › {row.DatapointId} [{row.ModelConfig}]")}::{Data($"{row.Outcome}: {why}")}");
+                var why = row.Outcome == Outcome.Error ? row.Error ?? "error" : string.Join("; ", row.FailedRules);
+                log.WriteLine($"::error {place}title={Property($"{report.Run.Suite} › {row.DatapointId} [{row.ModelConfig}]")}::{Data($"{ReportValues.Outcome(row)}: {why}")}");
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using EvalRunner.Runs;
 using Markdig;
 
 namespace EvalRunner.Reports;
@@ -22,12 +23,12 @@ public static class HtmlReport
             suite = report.Run.Suite,
             id = row.DatapointId,
             model = row.ModelConfig,
-            outcome = row.Outcome,
+            outcome = ReportValues.Outcome(row),
             input = row.Input,
-            response = row.Response,
+            response = row.Log.Response,
             rules = string.Join("; ", row.FailedRules),
             error = row.Error,
-            columns = row.Columns.ToDictionary(c => c.Key, c => c.Value),
+            columns = ReportValues.Columns(row).ToDictionary(c => c.Key, c => c.Value),
         })).ToList();
 
         // Inside <script> only "</" could end the element early; JSON escapes it.

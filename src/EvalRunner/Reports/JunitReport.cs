@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using EvalRunner.Runs;
 
 namespace EvalRunner.Reports;
 
@@ -28,19 +29,19 @@ public static class JunitReport
                 var testcase = new XElement("testcase",
                     new XAttribute("classname", run.Suite),
                     new XAttribute("name", $"{row.DatapointId} [{row.ModelConfig}]"),
-                    new XAttribute("time", Seconds(row.LatencyMs)));
-                if (row.File is not null)
+                    new XAttribute("time", Seconds(row.Log.LatencyMs)));
+                if (ReportValues.Place(row) is ({ } file, var line))
                 {
-                    testcase.Add(new XAttribute("file", row.File), new XAttribute("line", row.Line));
+                    testcase.Add(new XAttribute("file", file), new XAttribute("line", line));
                 }
 
-                if (row.Outcome == "fail")
+                if (row.Outcome == Outcome.Fail)
                 {
                     testcase.Add(new XElement("failure", new XAttribute("message", string.Join("; ", row.FailedRules)), new XAttribute("type", "threshold"),
-                        $"{string.Join("\n", row.FailedRules)}\n\nresponse: {row.Response}"));
+                        $"{string.Join("\n", row.FailedRules)}\n\nresponse: {row.Log.Response}"));
                     suiteFailures++;
                 }
-                else if (row.Outcome == "error")
+                else if (row.Outcome == Outcome.Error)
                 {
                     testcase.Add(new XElement("error", new XAttribute("message", row.Error ?? "error"), new XAttribute("type", "error"), row.Error ?? string.Empty));
                     suiteErrors++;

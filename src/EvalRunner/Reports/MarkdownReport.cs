@@ -26,7 +26,7 @@ public static class MarkdownReport
     public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false)
     {
         ArgumentNullException.ThrowIfNull(reports);
-        var failing = reports.Select(r => r.Rows.Where(row => row.Outcome != "pass").ToList()).ToList();
+        var failing = reports.Select(r => r.Rows.Where(row => row.Outcome != Outcome.Pass).ToList()).ToList();
         foreach (var fieldLimit in new[] { 4000, 1000, 300 })
         {
             var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker);
@@ -51,7 +51,7 @@ public static class MarkdownReport
         return bare.Length <= limit ? bare : bare[..(limit - 200)] + $"\n\n_Cut at {limit:N0} characters; the full report is in {MarkdownText.Cell(fullReport)}._\n";
     }
 
-    private static string Build(IReadOnlyList<RunReport> reports, List<List<ReportRow>> failing, int fieldLimit, int maxDetails, string fullReport, bool marker)
+    private static string Build(IReadOnlyList<RunReport> reports, List<List<Row>> failing, int fieldLimit, int maxDetails, string fullReport, bool marker)
     {
         var md = new StringBuilder();
         var runs = reports.Select(r => r.Run).ToList();
@@ -153,10 +153,10 @@ public static class MarkdownReport
         return md.ToString();
     }
 
-    private static void Details(StringBuilder md, string suite, ReportRow row, int limit)
+    private static void Details(StringBuilder md, string suite, Row row, int limit)
     {
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"<details><summary>{(row.Outcome == "error" ? "⚠️" : "❌")} {MarkdownText.Cell(suite)} › {MarkdownText.Cell(row.DatapointId)} [{MarkdownText.Cell(row.ModelConfig)}]: {row.Outcome}</summary>");
+            $"<details><summary>{(row.Outcome == Outcome.Error ? "⚠️" : "❌")} {MarkdownText.Cell(suite)} › {MarkdownText.Cell(row.DatapointId)} [{MarkdownText.Cell(row.ModelConfig)}]: {ReportValues.Outcome(row)}</summary>");
         md.AppendLine();
         if (row.FailedRules.Count > 0)
         {
@@ -174,10 +174,10 @@ public static class MarkdownReport
         md.AppendLine("|---|---|");
         md.AppendLine(CultureInfo.InvariantCulture, $"| input | {MarkdownText.Cell(MarkdownText.Cut(row.Input, limit))} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| expected | {MarkdownText.Cell(MarkdownText.Cut(row.Expected, limit))} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| response | {MarkdownText.Cell(MarkdownText.Cut(row.Response, limit))} |");
-        foreach (var (column, value) in row.Columns)
+        md.AppendLine(CultureInfo.InvariantCulture, $"| response | {MarkdownText.Cell(MarkdownText.Cut(row.Log.Response ?? string.Empty, limit))} |");
+        foreach (var (column, value) in ReportValues.Columns(row))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {MarkdownText.Cell(column)} | {MarkdownText.Cell(MarkdownText.Cut(ReportRow.Show(value), limit))} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {MarkdownText.Cell(column)} | {MarkdownText.Cell(MarkdownText.Cut(ReportValues.Show(value), limit))} |");
         }
 
         if (row.Error is not null)

@@ -12,7 +12,7 @@ public sealed record RunReport
     public required string Directory { get; init; }
 
     /// <summary>Every row, read from results.jsonl as it is enumerated.</summary>
-    public IEnumerable<ReportRow> Rows => File.ReadLines(Path.Combine(Directory, Run.Results)).Where(l => l.Length > 0).Select(ReportRow.Parse);
+    public IEnumerable<Row> Rows => File.ReadLines(Path.Combine(Directory, Run.Results)).Select(RowJson.Read).OfType<Row>();
 
     /// <summary>
     /// The runs in a results directory: the directory itself when it holds a run.json, else each subdirectory that
