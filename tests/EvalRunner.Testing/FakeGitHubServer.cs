@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EvalRunner.Testing;
 
@@ -44,21 +38,20 @@ public sealed class FakeGitHubServer : IAsyncDisposable
 
     public static async Task<FakeGitHubServer> StartAsync(CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new FakeGitHubServer(app);
-        foreach (var prefix in new[] { string.Empty, "/api/v3" })
-        {
-            app.MapGet(prefix + "/repos/{owner}/{repo}/issues/{number:long}/comments", server.ListAsync);
-            app.MapPost(prefix + "/repos/{owner}/{repo}/issues/{number:long}/comments", server.CreateAsync);
-            app.MapMethods(prefix + "/repos/{owner}/{repo}/issues/comments/{id:long}", ["PATCH"], server.UpdateAsync);
-        }
-
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.ApiUrl = new Uri(address.TrimEnd('/') + "/api/v3/");
+        FakeGitHubServer? server = null;
+        var (_, root) = await LoopbackHost.StartAsync(
+            app =>
+            {
+                server = new FakeGitHubServer(app);
+                foreach (var prefix in new[] { string.Empty, "/api/v3" })
+                {
+                    app.MapGet(prefix + "/repos/{owner}/{repo}/issues/{number:long}/comments", server.ListAsync);
+                    app.MapPost(prefix + "/repos/{owner}/{repo}/issues/{number:long}/comments", server.CreateAsync);
+                    app.MapMethods(prefix + "/repos/{owner}/{repo}/issues/comments/{id:long}", ["PATCH"], server.UpdateAsync);
+                }
+            },
+            cancellationToken);
+        server!.ApiUrl = new Uri(root, "api/v3/");
         return server;
     }
 

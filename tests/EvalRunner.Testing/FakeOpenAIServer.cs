@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EvalRunner.Testing;
 
@@ -57,20 +51,20 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     public static async Task<FakeOpenAIServer> StartAsync(CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new FakeOpenAIServer(app);
-        app.MapPost("/v1/chat/completions", server.ChatCompletionsAsync);
-        app.MapPost("/chat/completions", server.ChatCompletionsAsync);
-        app.MapPost("/openai/deployments/{deployment}/chat/completions", server.ChatCompletionsAsync);
-        app.MapPost("/api/chat", server.OllamaChatAsync);
-        app.MapPost("/v1/embeddings", server.EmbeddingsAsync);
-        app.MapGet("/_stats", () => Results.Json(new { requests = server.RequestCount }));
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.RootUrl = new Uri(address.TrimEnd('/') + "/");
+        FakeOpenAIServer? server = null;
+        var (_, root) = await LoopbackHost.StartAsync(
+            app =>
+            {
+                server = new FakeOpenAIServer(app);
+                app.MapPost("/v1/chat/completions", server.ChatCompletionsAsync);
+                app.MapPost("/chat/completions", server.ChatCompletionsAsync);
+                app.MapPost("/openai/deployments/{deployment}/chat/completions", server.ChatCompletionsAsync);
+                app.MapPost("/api/chat", server.OllamaChatAsync);
+                app.MapPost("/v1/embeddings", server.EmbeddingsAsync);
+                app.MapGet("/_stats", () => Results.Json(new { requests = server.RequestCount }));
+            },
+            cancellationToken);
+        server!.RootUrl = root;
         return server;
     }
 
