@@ -169,7 +169,7 @@ public sealed class CliTests
         using var output = new TempDirectory();
 
         var result = await CliWrap.Cli.Wrap("dotnet")
-            .WithArguments([CliPath, "run", "examples/llm-judge/judge.eval.yaml", "--out", output.Path])
+            .WithArguments([CliPath, "run", "examples/llm-judge/judge.eval.yaml", "--out", output.Path, "--cache", "off"])
             .WithWorkingDirectory(RepositoryRoot)
             .WithEnvironmentVariables(env => env.Set("OPENAI_BASE_URL", server.BaseUrl.ToString()).Set("OPENAI_API_KEY", "sk-judge-test-key"))
             .WithValidation(CommandResultValidation.None)
