@@ -160,8 +160,7 @@ internal static class Commands
                 cancellationToken);
         }
 
-        var passed = reports.All(r => r.Run.Verdict == Verdict.Pass);
-        return request.FailOnThresholds && !passed ? ExitCodes.Failed : ExitCodes.Passed;
+        return request.FailOnThresholds ? ExitCodes.For(reports.Select(r => r.Run)) : ExitCodes.Passed;
     }
 
     private static string UniqueName(string name, HashSet<string> taken)

@@ -10,12 +10,6 @@ internal static class ExitCodes
     public const int Invalid = 2;
     public const int Cancelled = 130;
 
-    /// <summary>The exit code for several runs: the worst of them.</summary>
-    public static int For(IEnumerable<RunResult> results) => results.Select(r => r.Verdict switch
-    {
-        Verdict.Pass => Passed,
-        Verdict.Fail => Failed,
-        Verdict.Cancelled => Cancelled,
-        _ => Invalid,
-    }).DefaultIfEmpty(Invalid).Max();
+    /// <summary>The exit code for several runs: the worst of their verdicts.</summary>
+    public static int For(IEnumerable<RunResult> results) => RunResult.ExitCodeOf(results);
 }

@@ -56,15 +56,16 @@ public sealed class EvalCase : IXunitSerializable
     /// generations run concurrently (its <c>run.concurrency</c>) from the first case on; each case waits for its own.
     /// On the aggregate case, waits for every row and checks the aggregate thresholds.
     /// </summary>
-    public async Task AssertPassesAsync()
+    /// <param name="cancellationToken">Stops waiting; the suite's run goes on for the other cases.</param>
+    public async Task AssertPassesAsync(CancellationToken cancellationToken = default)
     {
         if (IsAggregate)
         {
-            Session.AssertAggregates(await Session.CompleteAsync().ConfigureAwait(false));
+            Session.AssertAggregates(await Session.CompleteAsync(cancellationToken).ConfigureAwait(false));
             return;
         }
 
-        Session.AssertRow(await Session.GeneratedRowAsync(_datapointId!, ModelConfig).ConfigureAwait(false));
+        Session.AssertRow(await Session.GeneratedRowAsync(_datapointId!, ModelConfig).WaitAsync(cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -78,7 +79,7 @@ public sealed class EvalCase : IXunitSerializable
     {
         if (IsAggregate)
         {
-            Session.AssertAggregates(await Session.CompleteAsync().ConfigureAwait(false));
+            Session.AssertAggregates(await Session.CompleteAsync(cancellationToken).ConfigureAwait(false));
             return EvalSession.AggregateRow;
         }
 

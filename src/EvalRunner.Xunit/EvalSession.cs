@@ -25,8 +25,8 @@ internal sealed class EvalSession : IRunObserver
     private readonly ConcurrentDictionary<(string Id, string Model), TaskCompletionSource<Row>> _rows = new();
     private readonly Lock _lock = new();
     private Task<RunResult>? _run;
-    private RunRecorder? _recorder;
-    private int _supplied;
+    private Task<RunSession>? _supplied;
+    private int _suppliedRows;
 
     private EvalSession(string key, string path, Type[] evaluatorTypes)
     {
@@ -38,7 +38,13 @@ internal sealed class EvalSession : IRunObserver
         _byId = Datapoints.ToDictionary(d => d.Id, StringComparer.Ordinal);
         _engine = new RunEngine(_settings);
         OutputDirectory = Path.Combine(_settings.Get("EVALRUNNER_RESULTS") ?? Path.Combine(Directory.GetCurrentDirectory(), "evalrunner-results"), Suite.Name);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => _recorder?.CompleteAsync().GetAwaiter().GetResult();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (_supplied is { IsCompletedSuccessfully: true } started)
+            {
+                started.Result.CompleteAsync().GetAwaiter().GetResult();
+            }
+        };
     }
 
     public string Key { get; }
@@ -48,6 +54,8 @@ internal sealed class EvalSession : IRunObserver
     public IReadOnlyList<Datapoint> Datapoints { get; }
 
     public string OutputDirectory { get; }
+
+    private RunRequest Request => new() { OutputDirectory = OutputDirectory, Observer = this };
 
     public static Row AggregateRow => new() { DatapointId = "aggregate thresholds", ModelConfig = string.Empty, Outcome = Outcome.Pass, Log = new Log { ModelConfig = string.Empty } };
 
@@ -75,13 +83,13 @@ internal sealed class EvalSession : IRunObserver
         Task<RunResult> run;
         lock (_lock)
         {
-            if (_recorder is not null)
+            if (_supplied is not null)
             {
                 throw new InvalidOperationException($"suite '{Suite.Name}': a test already supplied its own responses (EvaluateAsync); use AssertPassesAsync or EvaluateAsync for all cases of a suite, not both");
             }
 
             // The first case starts the whole suite at its own concurrency; every case then waits for its row.
-            run = _run ??= Task.Run(() => _engine.RunAsync(Suite, new RunRequest { OutputDirectory = OutputDirectory, Observer = this }));
+            run = _run ??= Task.Run(() => _engine.RunAsync(Suite, Request));
         }
 
         var row = RowSlot(id, model).Task;
@@ -98,7 +106,7 @@ internal sealed class EvalSession : IRunObserver
 
     public async Task<Row> EvaluateSuppliedAsync(Datapoint datapoint, Log log, CancellationToken cancellationToken)
     {
-        RunRecorder recorder;
+        Task<RunSession> session;
         lock (_lock)
         {
             if (_run is not null)
@@ -106,46 +114,44 @@ internal sealed class EvalSession : IRunObserver
                 throw new InvalidOperationException($"suite '{Suite.Name}': the suite's own generation already ran (AssertPassesAsync); use one way for all cases of a suite");
             }
 
-            recorder = _recorder ??= RunRecorder.Start(Suite, OutputDirectory);
+            session = _supplied ??= _engine.StartAsync(Suite, Request, CancellationToken.None);
         }
 
-        var row = await _engine.EvaluateLogAsync(Suite, datapoint, log, cancellationToken).ConfigureAwait(false);
-        await recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref _supplied);
+        var row = await (await session.ConfigureAwait(false)).EvaluateAsync(datapoint, log, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _suppliedRows);
         RowSlot(row.DatapointId, row.ModelConfig).TrySetResult(row);
         return row;
     }
 
-    public async Task<RunResult> CompleteAsync()
+    public async Task<RunResult> CompleteAsync(CancellationToken cancellationToken)
     {
         Task<RunResult>? run;
-        RunRecorder? recorder;
+        Task<RunSession>? supplied;
         lock (_lock)
         {
             run = _run;
-            recorder = _recorder;
+            supplied = _supplied;
         }
 
         if (run is not null)
         {
-            return await run.ConfigureAwait(false);
+            return await run.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (recorder is null || Volatile.Read(ref _supplied) == 0)
+        if (supplied is null || Volatile.Read(ref _suppliedRows) == 0)
         {
             throw new EvalFailedException(
                 $"{Suite.Name} › aggregate thresholds: no datapoint of the suite has run yet. When the test supplies its own responses, "
                 + "the aggregate case must run last: add [assembly: TestCaseOrderer(typeof(EvalRunner.Xunit.EvalCaseOrderer))] to the test project.");
         }
 
-        await RunEngine.StopWorkersAsync(Suite).ConfigureAwait(false);
-        return await recorder.CompleteAsync().ConfigureAwait(false);
+        return await (await supplied.ConfigureAwait(false)).CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public void AssertRow(Row row)
     {
         TestContext.Current.TestOutputHelper?.WriteLine(ToJson(row));
-        if (row.Outcome == Outcome.Pass || (row.Outcome == Outcome.Error && !Suite.Options.FailOnError))
+        if (!row.FailsRun(Suite.Options))
         {
             return;
         }
@@ -190,18 +196,15 @@ internal sealed class EvalSession : IRunObserver
             output?.WriteLine($"{(aggregate.Passed ? "pass" : "FAIL")} {aggregate.Rule} [{aggregate.ModelConfig}] = {Show(aggregate.Value)}");
         }
 
-        var failed = result.Aggregates.Where(a => !a.Passed).ToList();
-        if (failed.Count > 0)
+        // Rows that failed or errored fail their own cases; this case fails for every other reason of the verdict.
+        var reasons = result.Reasons.Where(r => r.Kind is not (VerdictReasonKind.Passed or VerdictReasonKind.RowsFailed or VerdictReasonKind.RowsErrored)).ToList();
+        if (result.Verdict != Verdict.Pass && reasons.Count > 0)
         {
             throw new EvalFailedException(
-                $"{Suite.Name} › aggregate thresholds: {failed.Count} failed\n"
-                + string.Join('\n', failed.Select(a => $"  - {a.Rule} [{a.ModelConfig}] was {Show(a.Value)}"))
+                $"{Suite.Name} › aggregate thresholds: {result.Verdict.ToString().ToUpperInvariant()}\n"
+                + string.Join('\n', reasons.Select(r => $"  - {r.Message}"))
+                + string.Concat(result.Aggregates.Where(a => !a.Passed).Select(a => $"\n  - {a.Rule} [{a.ModelConfig}] was {Show(a.Value)}{(a.CoverageProblem is { } problem ? $" ({problem})" : string.Empty)}"))
                 + $"\n{result.Rows} rows: {result.Passed} passed, {result.Failed} failed, {result.Errors} errors");
-        }
-
-        if (result.Rows > 0 && result.Errors == result.Rows)
-        {
-            throw new EvalFailedException($"{Suite.Name} › aggregate thresholds: nothing was measured: {result.Reason}");
         }
     }
 

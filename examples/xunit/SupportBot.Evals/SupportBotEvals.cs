@@ -21,5 +21,5 @@ public sealed class SupportBotEvals
     // concurrently, and each test case waits for its own datapoint.
     [Theory]
     [EvalSuite("evals/generated.eval.yaml")]
-    public async Task The_generated_answers_pass_the_suite(EvalCase @case) => await @case.AssertPassesAsync();
+    public async Task The_generated_answers_pass_the_suite(EvalCase @case) => await @case.AssertPassesAsync(TestContext.Current.CancellationToken);
 }

@@ -39,6 +39,13 @@ public sealed record Row
     /// <summary>What went wrong, for an <see cref="Outcome.Error"/> row.</summary>
     public string? Error { get; init; }
 
+    /// <summary>Whether this row counts against the run: it failed a rule, or it errored and <c>run.fail_on_error</c> is on.</summary>
+    public bool FailsRun(Suites.RunOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Outcome == Outcome.Fail || (Outcome == Outcome.Error && options.FailOnError);
+    }
+
     /// <summary>The value of <c>evaluator.column</c>, or null when absent.</summary>
     public object? Value(string column)
     {

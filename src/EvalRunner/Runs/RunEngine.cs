@@ -13,7 +13,7 @@ namespace EvalRunner.Runs;
 /// <c>results.jsonl</c> as it finishes, and <c>run.json</c> holds the aggregates and the verdict at the end.
 /// A cancelled or crashed run keeps every finished row.
 /// </summary>
-public sealed partial class RunEngine
+public sealed class RunEngine
 {
     private static readonly JsonSerializerOptions RunJsonOptions = new()
     {
@@ -24,16 +24,18 @@ public sealed partial class RunEngine
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private readonly Settings _settings;
-    private readonly TimeProvider _time;
 
     /// <summary>An engine that reads secrets through <paramref name="settings"/> and the clock through <paramref name="timeProvider"/>.</summary>
     public RunEngine(Settings settings, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        _settings = settings;
-        _time = timeProvider ?? TimeProvider.System;
+        Settings = settings;
+        Time = timeProvider ?? TimeProvider.System;
     }
+
+    internal Settings Settings { get; }
+
+    internal TimeProvider Time { get; }
 
     /// <summary>Counts the datapoints, checking every one (format, fields, duplicate ids) without generating anything.</summary>
     /// <exception cref="DatasetException">A datapoint is malformed or an id repeats.</exception>
@@ -108,126 +110,33 @@ public sealed partial class RunEngine
         }
     }
 
-    /// <summary>Runs the suite and decides it.</summary>
+    /// <summary>
+    /// Starts a run of the suite: builds what the run uses (clients, evaluators, cache, limiter) and opens its
+    /// results in <see cref="RunRequest.OutputDirectory"/>. Run every datapoint with
+    /// <see cref="RunSession.RunAllAsync"/>, or hand it logs with <see cref="RunSession.EvaluateAsync"/>; then
+    /// <see cref="RunSession.CompleteAsync"/> decides the run.
+    /// </summary>
+    public async Task<RunSession> StartAsync(Suite suite, RunRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(request);
+        return await RunSession.StartAsync(this, suite, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs every datapoint of the suite and decides the run: <see cref="StartAsync"/>, then run all, then complete.</summary>
     /// <exception cref="DatasetException">The dataset is malformed; found before any generation starts.</exception>
     public async Task<RunResult> RunAsync(Suite suite, RunRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(request);
 
-        // The whole dataset is checked before the first paid generation.
+        // The whole dataset is checked before anything is built or any file is replaced.
         var datapoints = await CountDatapointsAsync(suite, request.Filter, cancellationToken).ConfigureAwait(false);
-        var resultsPath = Path.Combine(request.OutputDirectory, "results.jsonl");
-        var kept = request.Resume && File.Exists(resultsPath)
-            ? File.ReadLines(resultsPath).Select(RowJson.Read).OfType<Row>().Where(r => r.Outcome != Outcome.Error).ToList()
-            : [];
-        var done = kept.Select(r => (r.DatapointId, r.ModelConfig)).ToHashSet();
-        request.Observer?.Started((datapoints * suite.Models.Count) - done.Count);
-        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.All })
+        var session = await StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
         {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        var concurrency = request.Concurrency ?? suite.Options.Concurrency;
-        var limiter = new AdaptiveLimiter(concurrency, _time);
-        var setup = new ClientSetup
-        {
-            Retries = suite.Options.Retries,
-            RequestTimeout = suite.Options.RequestTimeout ?? suite.Options.Timeout,
-            OnRateLimited = limiter.RateLimited,
-            Cache = request.Cache,
-        };
-        foreach (var judge in suite.Evaluators.OfType<Evaluators.Llm.LlmJudgeEvaluator>())
-        {
-            judge.Use(setup);
-        }
-
-        var generators = suite.Models.Select(model => Generator.Create(model, _settings, http, setup)).ToList();
-        var recorder = RunRecorder.Start(suite, request.OutputDirectory, _time, request.Observer);
-        foreach (var row in kept)
-        {
-            // Resumed rows are written again first: the run's files hold every row, old and new.
-            await recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
-        }
-
-        string? stopped = null;
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        try
-        {
-            await Parallel.ForEachAsync(
-                    WorkAsync(suite, request.Filter, generators, done, cancellationToken),
-                    new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = budget.Token },
-                    async (work, token) =>
-                    {
-                        if (recorder.OverBudget(suite.Options) is { } reason)
-                        {
-                            stopped ??= reason;
-                            await budget.CancelAsync().ConfigureAwait(false);
-                            return;
-                        }
-
-                        await limiter.WaitAsync(token).ConfigureAwait(false);
-                        Row? row = null;
-                        try
-                        {
-                            row = await RunRowAsync(suite, work.Datapoint, work.Generator, token).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            limiter.Release(succeeded: row is { Log.Error: null });
-                        }
-
-                        await recorder.AddAsync(row, CancellationToken.None).ConfigureAwait(false);
-                    })
-                .ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            // The budget stopped new calls; the calls in flight finished and were kept.
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            stopped = "cancelled";
-        }
-        catch (DatasetException ex)
-        {
-            // The file changed between the check and the run: keep what finished and say why it stopped.
-            stopped = ex.Message;
-        }
-        finally
-        {
-            foreach (var generator in generators)
-            {
-                generator.Dispose();
-            }
-
-            await StopWorkersAsync(suite).ConfigureAwait(false);
-        }
-
-        return await recorder.CompleteAsync(stopped, cancellationToken.IsCancellationRequested).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Evaluates a log produced elsewhere (the team's own application, or logs from production) with the suite's
-    /// evaluators and per-datapoint thresholds: the same row a generated log gets.
-    /// </summary>
-    public async Task<Row> EvaluateLogAsync(Suite suite, Datapoint datapoint, Log log, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(suite);
-        ArgumentNullException.ThrowIfNull(datapoint);
-        ArgumentNullException.ThrowIfNull(log);
-        var row = NewRow(datapoint, log);
-        return log.Error is not null
-            ? row with { Error = _settings.Redact(log.Error) }
-            : await EvaluateAsync(suite, datapoint, row, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Ends the suite's Python workers; a later run starts them again.</summary>
-    public static async Task StopWorkersAsync(Suite suite)
-    {
-        ArgumentNullException.ThrowIfNull(suite);
-        foreach (var evaluator in suite.Evaluators.OfType<IAsyncDisposable>())
-        {
-            await evaluator.DisposeAsync().ConfigureAwait(false);
+            await session.RunCheckedAsync(datapoints, cancellationToken).ConfigureAwait(false);
+            return await session.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -251,26 +160,6 @@ public sealed partial class RunEngine
         {
             var result = await JsonSerializer.DeserializeAsync<RunResult>(stream, RunJsonOptions, cancellationToken).ConfigureAwait(false);
             return result! with { OutputDirectory = directory };
-        }
-    }
-
-    private static async IAsyncEnumerable<(Datapoint Datapoint, Generator Generator)> WorkAsync(
-        Suite suite, DatapointFilter? filter, List<Generator> generators, HashSet<(string, string)> done, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var datapoint in suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (filter?.Matches(datapoint) == false)
-            {
-                continue;
-            }
-
-            foreach (var generator in generators)
-            {
-                if (!done.Contains((datapoint.Id, generator.Config.Name)))
-                {
-                    yield return (datapoint, generator);
-                }
-            }
         }
     }
 }

@@ -12,8 +12,14 @@ public sealed record RunResult
     /// <summary>Pass, fail, error or cancelled.</summary>
     public required Verdict Verdict { get; init; }
 
-    /// <summary>Why the verdict is what it is, in one or a few sentences.</summary>
+    /// <summary>Why the verdict is what it is, in one or a few sentences (the <see cref="Reasons"/> joined).</summary>
     public required string Reason { get; init; }
+
+    /// <summary>Every reason for the verdict, each with its kind.</summary>
+    public IReadOnlyList<VerdictReason> Reasons { get; init; } = [];
+
+    /// <summary>The process exit code for this verdict: 0 pass, 1 fail, 2 error, 130 cancelled.</summary>
+    public int ExitCode => ExitCodeOf(Verdict);
 
     /// <summary>When the run started (UTC).</summary>
     public DateTimeOffset StartedAt { get; init; }
@@ -33,6 +39,12 @@ public sealed record RunResult
     /// <summary>Rows with an error.</summary>
     public int Errors { get; init; }
 
+    /// <summary>
+    /// Rows left out of the decision on purpose: in replay mode, datapoints whose calls are not in the cache and need
+    /// a live run. They are neither passes nor errors and are not in any denominator.
+    /// </summary>
+    public int Excluded { get; init; }
+
     /// <summary>Per model config counts and totals.</summary>
     public IReadOnlyList<ModelSummary> Models { get; init; } = [];
 
@@ -51,4 +63,20 @@ public sealed record RunResult
     /// <summary>The directory <c>run.json</c> and <c>results.jsonl</c> are in.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string OutputDirectory { get; init; } = ".";
+
+    /// <summary>The exit code of several runs: the worst of them (no run at all is an error).</summary>
+    public static int ExitCodeOf(IEnumerable<RunResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        return results.Select(r => r.ExitCode).DefaultIfEmpty(ExitCodeOf(Verdict.Error)).Max();
+    }
+
+    /// <summary>The exit code of a verdict.</summary>
+    public static int ExitCodeOf(Verdict verdict) => verdict switch
+    {
+        Verdict.Pass => 0,
+        Verdict.Fail => 1,
+        Verdict.Cancelled => 130,
+        _ => 2,
+    };
 }

@@ -84,8 +84,23 @@ internal sealed class RunTally(Suite suite)
         {
             foreach (var (name, model) in _models)
             {
-                var value = threshold.Aggregate(model.Values.GetValueOrDefault(threshold.ColumnName) ?? [], columns[threshold.ColumnName].Type);
-                aggregates.Add(new AggregateResult { Rule = threshold.Text, ModelConfig = name, Value = value, Passed = threshold.IsSatisfiedBy(value) });
+                var values = model.Values.GetValueOrDefault(threshold.ColumnName) ?? [];
+                var value = threshold.Aggregate(values, columns[threshold.ColumnName].Type);
+                var covered = values.Count(v => v.HasValue);
+                var coverage = values.Count == 0 ? 1 : (double)covered / values.Count;
+                var problem = coverage < suite.Options.MinCoverage
+                    ? $"measured on {covered} of {values.Count} rows, below run.min_coverage {RunSession.Format(suite.Options.MinCoverage)}"
+                    : null;
+                aggregates.Add(new AggregateResult
+                {
+                    Rule = threshold.Text,
+                    ModelConfig = name,
+                    Value = value,
+                    Passed = threshold.IsSatisfiedBy(value) && problem is null,
+                    Covered = covered,
+                    Of = values.Count,
+                    CoverageProblem = problem,
+                });
             }
         }
 
@@ -93,13 +108,14 @@ internal sealed class RunTally(Suite suite)
         var passed = _models.Values.Sum(m => m.Passed);
         var failed = _models.Values.Sum(m => m.Failed);
         var errors = _models.Values.Sum(m => m.Errors);
-        var (verdict, reason) = Verdict(stopped, cancelled, rows, failed, errors, aggregates);
+        var (verdict, reasons) = Verdict(stopped, cancelled, rows, passed, failed, errors, aggregates);
         return new RunResult
         {
             Suite = suite.Name,
             SuitePath = suite.Path,
             Verdict = verdict,
-            Reason = reason,
+            Reason = string.Join(". ", reasons.Select(r => r.Message)),
+            Reasons = reasons,
             Rows = rows,
             Passed = passed,
             Failed = failed,
@@ -131,49 +147,57 @@ internal sealed class RunTally(Suite suite)
         };
     }
 
-    private (Verdict, string) Verdict(string? stopped, bool cancelled, int rows, int failed, int errors, List<AggregateResult> aggregates)
+    private (Verdict, List<VerdictReason>) Verdict(string? stopped, bool cancelled, int rows, int passed, int failed, int errors, List<AggregateResult> aggregates)
     {
         if (cancelled)
         {
-            return (Runs.Verdict.Cancelled, $"cancelled after {rows} rows; the finished rows are kept");
+            return (Runs.Verdict.Cancelled, [Reason(VerdictReasonKind.Cancelled, $"cancelled after {rows} rows; the finished rows are kept")]);
         }
 
         if (stopped is not null)
         {
-            return (Runs.Verdict.Error, $"stopped after {rows} rows: {stopped}");
+            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.Stopped, $"stopped after {rows} rows: {stopped}")]);
         }
 
         if (rows == 0)
         {
-            return (Runs.Verdict.Fail, "no datapoints ran (the dataset is empty or the filter matched nothing); a run that measures nothing never passes");
+            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, "no datapoints ran (the dataset is empty or the filter matched nothing); a run that measures nothing never passes")]);
         }
 
         if (errors == rows)
         {
-            return (Runs.Verdict.Error, $"nothing was measured: all {rows} rows errored; first error: {_firstError}");
+            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"nothing was measured: all {rows} rows errored; first error: {_firstError}")]);
         }
 
-        var reasons = new List<string>();
+        var reasons = new List<VerdictReason>();
         var failedAggregates = aggregates.Where(a => !a.Passed).ToList();
         if (failedAggregates.Count > 0)
         {
-            reasons.Add($"{failedAggregates.Count} aggregate threshold(s) failed: " + string.Join("; ", failedAggregates.Select(a =>
-                $"{a.Rule} [{a.ModelConfig}] was {(a.Value is { } v ? RunEngine.Format(v) : "not computable (no values)")}")));
+            reasons.Add(Reason(VerdictReasonKind.AggregateFailed, $"{failedAggregates.Count} aggregate threshold(s) failed: " + string.Join("; ", failedAggregates.Select(a =>
+                $"{a.Rule} [{a.ModelConfig}] was {(a.Value is { } v ? RunSession.Format(v) : "not computable (no values)")}"
+                + (a.CoverageProblem is { } problem ? $", {problem}" : string.Empty)))));
         }
 
         if (failed > 0)
         {
-            reasons.Add($"{failed} of {rows} rows failed a per-datapoint threshold");
+            reasons.Add(Reason(VerdictReasonKind.RowsFailed, $"{failed} of {rows} rows failed a per-datapoint threshold"));
         }
 
         if (errors > 0 && suite.Options.FailOnError)
         {
-            reasons.Add($"{errors} of {rows} rows errored (first: {_firstError}); set run.fail_on_error: false to decide by thresholds alone");
+            reasons.Add(Reason(VerdictReasonKind.RowsErrored, $"{errors} of {rows} rows errored (first: {_firstError}); set run.fail_on_error: false to decide by thresholds alone"));
         }
 
-        return reasons.Count == 0
-            ? (Runs.Verdict.Pass, $"all {rows} rows passed" + (aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty)
-                + (errors > 0 ? $" ({errors} rows errored, allowed by run.fail_on_error: false)" : string.Empty))
-            : (Runs.Verdict.Fail, string.Join(". ", reasons));
+        if (reasons.Count > 0)
+        {
+            return (Runs.Verdict.Fail, reasons);
+        }
+
+        var checks = aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty;
+        return (Runs.Verdict.Pass, [Reason(VerdictReasonKind.Passed, errors == 0
+            ? $"all {rows} rows passed{checks}"
+            : $"{passed} of {rows} rows passed{checks}; {errors} rows errored, allowed by run.fail_on_error: false")]);
     }
+
+    private static VerdictReason Reason(VerdictReasonKind kind, string message) => new() { Kind = kind, Message = message };
 }

@@ -23,4 +23,10 @@ public sealed record RunOptions
 
     /// <summary>Whether a row with an error (failed generation or evaluator) fails the run. Default true.</summary>
     public bool FailOnError { get; init; } = true;
+
+    /// <summary>
+    /// The share of rows (0 to 1) that must have a value for an aggregate rule's column for the rule to be met; rows
+    /// with an error or a failed evaluator have none. Default 1: every row must be measured (fail closed).
+    /// </summary>
+    public double MinCoverage { get; init; } = 1.0;
 }

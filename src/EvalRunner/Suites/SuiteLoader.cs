@@ -459,13 +459,14 @@ public static partial class SuiteLoader
             return new RunOptions();
         }
 
-        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "max_cost", "max_tokens"]);
+        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens"]);
         var defaults = new RunOptions();
         return new RunOptions
         {
             Concurrency = run.Int("concurrency", 1, 1024) ?? defaults.Concurrency,
             Timeout = run.Duration("timeout") ?? defaults.Timeout,
             FailOnError = run.Bool("fail_on_error") ?? defaults.FailOnError,
+            MinCoverage = run.Double("min_coverage", 0, 1) ?? defaults.MinCoverage,
             Retries = run.Int("retries", 0, 20) ?? defaults.Retries,
             RequestTimeout = run.Duration("request_timeout"),
             MaxCost = run.Double("max_cost", 0),

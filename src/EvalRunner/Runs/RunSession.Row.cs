@@ -2,25 +2,52 @@ using System.Globalization;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
-using EvalRunner.Suites;
 
 namespace EvalRunner.Runs;
 
-public sealed partial class RunEngine
+public sealed partial class RunSession
 {
-    private async Task<Row> RunRowAsync(Suite suite, Datapoint datapoint, Generator generator, CancellationToken cancellationToken)
+    /// <summary>The generators and evaluators this run uses, built for it alone.</summary>
+    private (List<Generator> Generators, List<IEvaluator> Evaluators) BuildParts(ClientSetup setup)
     {
-        var log = await generator.GenerateAsync(datapoint, suite.Options.Timeout, cancellationToken).ConfigureAwait(false);
+        foreach (var judge in Suite.Evaluators.OfType<Evaluators.Llm.LlmJudgeEvaluator>())
+        {
+            judge.Use(setup);
+        }
+
+        var generators = Suite.Models.Select(model => Generator.Create(model, _engine.Settings, _http, setup)).ToList();
+        return (generators, [.. Suite.Evaluators]);
+    }
+
+    /// <summary>Stops what <see cref="BuildParts"/> started (Python workers); evaluators given in code are the caller's.</summary>
+    private async Task DisposePartsAsync()
+    {
+        foreach (var evaluator in _evaluators.OfType<IAsyncDisposable>())
+        {
+            try
+            {
+                await evaluator.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException)
+            {
+                // A worker that already died has nothing left to stop; its rows are recorded.
+            }
+        }
+    }
+
+    private async Task<Row> RunRowAsync(Datapoint datapoint, Generator generator, CancellationToken cancellationToken)
+    {
+        var log = await generator.GenerateAsync(datapoint, Suite.Options.Timeout, cancellationToken).ConfigureAwait(false);
 
         // An answer from the cache cost nothing this time.
-        log = log with { CostUsd = log.CacheHit ? 0 : suite.Prices.Cost(generator.Config.Model, log.InputTokens, log.OutputTokens) };
+        log = log with { CostUsd = log.CacheHit ? 0 : Suite.Prices.Cost(generator.Config.Model, log.InputTokens, log.OutputTokens) };
         var row = NewRow(datapoint, log);
         if (log.Error is not null)
         {
             return row with { Error = log.Error };
         }
 
-        return await EvaluateAsync(suite, datapoint, row, cancellationToken).ConfigureAwait(false);
+        return await EvaluateRowAsync(datapoint, row, cancellationToken).ConfigureAwait(false);
     }
 
     private static Row NewRow(Datapoint datapoint, Log log) => new()
@@ -36,11 +63,11 @@ public sealed partial class RunEngine
     };
 
     /// <summary>Runs every evaluator on a row's log and decides the row by the per-datapoint thresholds.</summary>
-    internal async Task<Row> EvaluateAsync(Suite suite, Datapoint datapoint, Row row, CancellationToken cancellationToken)
+    private async Task<Row> EvaluateRowAsync(Datapoint datapoint, Row row, CancellationToken cancellationToken)
     {
         var context = new EvaluationContext { Datapoint = datapoint, Log = row.Log };
-        var evaluations = new List<Evaluation>(suite.Evaluators.Count);
-        foreach (var evaluator in suite.Evaluators)
+        var evaluations = new List<Evaluation>(_evaluators.Count);
+        foreach (var evaluator in _evaluators)
         {
             evaluations.Add(await EvaluateOneAsync(evaluator, context, cancellationToken).ConfigureAwait(false));
         }
@@ -53,8 +80,8 @@ public sealed partial class RunEngine
         }
 
         var failed = new List<string>();
-        var columns = suite.Columns;
-        foreach (var threshold in suite.Thresholds)
+        var columns = Suite.Columns;
+        foreach (var threshold in Suite.Thresholds)
         {
             if (!threshold.IsAggregate)
             {
@@ -82,11 +109,11 @@ public sealed partial class RunEngine
             var mismatch = RowJson.Mismatch(evaluator, values);
             return mismatch is null
                 ? new Evaluation { Evaluator = evaluator.Name, Values = values }
-                : new Evaluation { Evaluator = evaluator.Name, Error = _settings.Redact(mismatch) };
+                : new Evaluation { Evaluator = evaluator.Name, Error = _engine.Settings.Redact(mismatch) };
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            return new Evaluation { Evaluator = evaluator.Name, Error = _settings.Redact($"{ex.GetType().Name}: {ex.Message}") };
+            return new Evaluation { Evaluator = evaluator.Name, Error = _engine.Settings.Redact($"{ex.GetType().Name}: {ex.Message}") };
         }
     }
 

@@ -1,0 +1,216 @@
+using System.Net;
+using EvalRunner.Datasets;
+using EvalRunner.Evaluators;
+using EvalRunner.Generation;
+using EvalRunner.Suites;
+
+namespace EvalRunner.Runs;
+
+/// <summary>
+/// Everything live for one run of one suite: the HTTP and LLM clients, the evaluators built for this run (Python
+/// workers among them), the response cache, the concurrency limiter, the budget and the recorder that writes
+/// <c>results.jsonl</c>. It runs every datapoint (<see cref="RunAllAsync"/>), or evaluates logs handed to it one at a
+/// time (<see cref="EvaluateAsync"/>), and completes into one <see cref="RunResult"/>. Dispose it (<c>await using</c>):
+/// disposing completes the run when nobody did, and keeps every finished row.
+/// </summary>
+public sealed partial class RunSession : IAsyncDisposable
+{
+    private readonly RunEngine _engine;
+    private readonly RunRequest _request;
+    private readonly HttpClient _http;
+    private readonly AdaptiveLimiter _limiter;
+    private readonly RunRecorder _recorder;
+    private readonly List<Generator> _generators;
+    private readonly List<IEvaluator> _evaluators;
+    private readonly HashSet<(string DatapointId, string ModelConfig)> _done;
+    private readonly Lock _lock = new();
+    private readonly int _concurrency;
+    private Task<RunResult>? _completion;
+    private string? _stopped;
+    private bool _cancelled;
+    private int _ranAll;
+
+    private RunSession(RunEngine engine, Suite suite, RunRequest request, IReadOnlyList<Row> kept)
+    {
+        _engine = engine;
+        Suite = suite;
+        _request = request;
+        _done = kept.Select(r => (r.DatapointId, r.ModelConfig)).ToHashSet();
+        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.All })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _concurrency = request.Concurrency ?? suite.Options.Concurrency;
+        _limiter = new AdaptiveLimiter(_concurrency, engine.Time);
+        var setup = new ClientSetup
+        {
+            Retries = suite.Options.Retries,
+            RequestTimeout = suite.Options.RequestTimeout ?? suite.Options.Timeout,
+            OnRateLimited = _limiter.RateLimited,
+            Cache = request.Cache,
+        };
+        (_generators, _evaluators) = BuildParts(setup);
+        _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer);
+    }
+
+    /// <summary>The suite this session runs.</summary>
+    public Suite Suite { get; }
+
+    /// <summary>Where <c>results.jsonl</c> and <c>run.json</c> are written.</summary>
+    public string OutputDirectory => _request.OutputDirectory;
+
+    internal static async Task<RunSession> StartAsync(RunEngine engine, Suite suite, RunRequest request, CancellationToken cancellationToken)
+    {
+        var kept = request.Resume && File.Exists(Path.Combine(request.OutputDirectory, "results.jsonl"))
+            ? File.ReadLines(Path.Combine(request.OutputDirectory, "results.jsonl")).Select(RowJson.Read).OfType<Row>().Where(r => r.Outcome != Outcome.Error).ToList()
+            : [];
+        var session = new RunSession(engine, suite, request, kept);
+        foreach (var row in kept)
+        {
+            // Resumed rows are written again first: the run's files hold every row, old and new.
+            await session._recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
+        }
+
+        return session;
+    }
+
+    /// <summary>
+    /// Generates and evaluates every datapoint (those of the request's filter, less the rows a resumed run kept) with
+    /// every model config, at the run's concurrency, each row written as it finishes. Stops starting new work when the
+    /// budget is reached or <paramref name="cancellationToken"/> fires; the finished rows are kept either way.
+    /// </summary>
+    /// <exception cref="DatasetException">The dataset is malformed; found before any generation starts.</exception>
+    /// <exception cref="InvalidOperationException">The session already ran its datapoints or was completed.</exception>
+    public Task RunAllAsync(CancellationToken cancellationToken = default) => RunCheckedAsync(null, cancellationToken);
+
+    internal async Task RunCheckedAsync(int? checkedDatapoints, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _ranAll, 1) == 1 || _completion is not null)
+        {
+            throw new InvalidOperationException("a run session runs its datapoints once; start a new session for another run");
+        }
+
+        // The whole dataset is checked before the first paid generation.
+        var datapoints = checkedDatapoints ?? await RunEngine.CountDatapointsAsync(Suite, _request.Filter, cancellationToken).ConfigureAwait(false);
+        _request.Observer?.Started(Math.Max(0, (datapoints * Suite.Models.Count) - _done.Count));
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            await Parallel.ForEachAsync(
+                    WorkAsync(cancellationToken),
+                    new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = budget.Token },
+                    async (work, token) =>
+                    {
+                        if (_recorder.OverBudget(Suite.Options) is { } reason)
+                        {
+                            Stop(reason);
+                            await budget.CancelAsync().ConfigureAwait(false);
+                            return;
+                        }
+
+                        await _limiter.WaitAsync(token).ConfigureAwait(false);
+                        Row? row = null;
+                        try
+                        {
+                            row = await RunRowAsync(work.Datapoint, work.Generator, token).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            _limiter.Release(succeeded: row is { Log.Error: null });
+                        }
+
+                        await _recorder.AddAsync(row, CancellationToken.None).ConfigureAwait(false);
+                    })
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The budget stopped new calls; the calls in flight finished and were kept.
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _cancelled = true;
+        }
+        catch (DatasetException ex)
+        {
+            // The file changed between the check and the run: keep what finished and say why it stopped.
+            Stop(ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Evaluates a log produced elsewhere (the team's own application, or logs from production) with the suite's
+    /// evaluators and per-datapoint thresholds, records the row, and returns it: the same row a generated log gets.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The session was completed.</exception>
+    public async Task<Row> EvaluateAsync(Datapoint datapoint, Log log, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(datapoint);
+        ArgumentNullException.ThrowIfNull(log);
+        if (_completion is not null)
+        {
+            throw new InvalidOperationException($"the run of suite '{Suite.Name}' is complete; no more rows can be added");
+        }
+
+        var row = NewRow(datapoint, log);
+        row = log.Error is not null
+            ? row with { Error = log.Error }
+            : await EvaluateRowAsync(datapoint, row, cancellationToken).ConfigureAwait(false);
+        await _recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
+        return row;
+    }
+
+    /// <summary>
+    /// Ends the run: waits for the last rows to be written, stops the evaluators' processes and the clients, decides
+    /// the verdict and writes <c>run.json</c>. Later calls return the same result.
+    /// </summary>
+    public Task<RunResult> CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return _completion ??= CompleteCoreAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await CompleteAsync().ConfigureAwait(false);
+
+    private void Stop(string reason)
+    {
+        lock (_lock)
+        {
+            _stopped ??= reason;
+        }
+    }
+
+    private async Task<RunResult> CompleteCoreAsync()
+    {
+        foreach (var generator in _generators)
+        {
+            generator.Dispose();
+        }
+
+        await DisposePartsAsync().ConfigureAwait(false);
+        _http.Dispose();
+        return await _recorder.CompleteAsync(_stopped, _cancelled).ConfigureAwait(false);
+    }
+
+    private async IAsyncEnumerable<(Datapoint Datapoint, Generator Generator)> WorkAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var datapoint in Suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_request.Filter?.Matches(datapoint) == false)
+            {
+                continue;
+            }
+
+            foreach (var generator in _generators)
+            {
+                if (!_done.Contains((datapoint.Id, generator.Config.Name)))
+                {
+                    yield return (datapoint, generator);
+                }
+            }
+        }
+    }
+}

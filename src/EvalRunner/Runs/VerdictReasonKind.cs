@@ -1,0 +1,26 @@
+namespace EvalRunner.Runs;
+
+/// <summary>What decided a verdict.</summary>
+public enum VerdictReasonKind
+{
+    /// <summary>Every row and every aggregate rule held (the reason of a passing run).</summary>
+    Passed,
+
+    /// <summary>The run was cancelled (Ctrl-C); the finished rows are kept.</summary>
+    Cancelled,
+
+    /// <summary>The run stopped before the end: its budget was reached, or its input broke mid-run.</summary>
+    Stopped,
+
+    /// <summary>Nothing was measured: no datapoint ran, or every row errored or was excluded.</summary>
+    NothingMeasured,
+
+    /// <summary>An aggregate rule was not met, by its value or by its coverage.</summary>
+    AggregateFailed,
+
+    /// <summary>Rows failed a per-datapoint rule.</summary>
+    RowsFailed,
+
+    /// <summary>Rows errored and <c>run.fail_on_error</c> is true.</summary>
+    RowsErrored,
+}
