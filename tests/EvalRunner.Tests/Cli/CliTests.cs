@@ -46,6 +46,26 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task An_empty_dataset_and_a_filter_that_matches_nothing_exit_with_2()
+    {
+        using var dir = new TempDirectory();
+        dir.File("bot.py", "import json,sys\nprint('Answer: ' + json.load(sys.stdin)['input'])\n");
+        dir.File("empty.jsonl", string.Empty);
+        dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hi\"}\n");
+        const string rest = "models:\n  - {provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\nthresholds:\n  - length.words <= 5\n";
+        var empty = dir.File("empty.eval.yaml", "dataset: empty.jsonl\n" + rest);
+        var some = dir.File("some.eval.yaml", "dataset: cases.jsonl\n" + rest);
+
+        var none = await EvalRunnerAsync(dir.Path, "run", empty, "--out", "out-empty");
+        var unmatched = await EvalRunnerAsync(dir.Path, "run", some, "--out", "out-filter", "--filter", "no-such-id");
+
+        Assert.True(none.ExitCode == 2, none.StandardOutput + none.StandardError);
+        Assert.Contains("no datapoints ran", none.StandardOutput, StringComparison.Ordinal);
+        Assert.True(unmatched.ExitCode == 2, unmatched.StandardOutput + unmatched.StandardError);
+        Assert.Contains("no datapoints ran", unmatched.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_failed_threshold_exits_with_1_and_names_the_failing_datapoint()
     {
         using var dir = new TempDirectory();

@@ -15,13 +15,16 @@ public sealed class DotnetTestTests
 
     private sealed record TestResult(string Name, string Outcome, string Message, string Output);
 
-    private static async Task<(int ExitCode, List<TestResult> Results, string Console)> DotnetTestAsync(string project, string resultsDirectory, params string[] extra)
+    private static Task<(int ExitCode, List<TestResult> Results, string Console)> DotnetTestAsync(string project, string resultsDirectory, params string[] extra) =>
+        DotnetTestAsync(project, resultsDirectory, new Dictionary<string, string>(), extra);
+
+    private static async Task<(int ExitCode, List<TestResult> Results, string Console)> DotnetTestAsync(string project, string resultsDirectory, Dictionary<string, string> environment, params string[] extra)
     {
         var trx = Path.Combine(resultsDirectory, "trx");
         var result = await CliWrap.Cli.Wrap("dotnet")
             .WithArguments(["test", "--project", project, "--no-build", "-c", Configuration, "--", "--report-trx", "--results-directory", trx, .. extra])
             .WithWorkingDirectory(Repository.Root)
-            .WithEnvironmentVariables(env => env.Set("EVALRUNNER_RESULTS", Path.Combine(resultsDirectory, "evals")))
+            .WithEnvironmentVariables(env => env.Set("EVALRUNNER_RESULTS", Path.Combine(resultsDirectory, "evals")).Set(environment!))
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
         var file = Directory.GetFiles(trx, "*.trx").Single();
@@ -97,7 +100,7 @@ public sealed class DotnetTestTests
         const string project = "tests/fixtures/FailingEvals";
         await BuildAsync(project);
 
-        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path);
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, "--filter-class", "FailingEvals.FailingEvals");
 
         Assert.NotEqual(0, exitCode);
         Assert.Equal(4, results.Count);
@@ -119,5 +122,27 @@ public sealed class DotnetTestTests
         Assert.Contains("3 rows: 1 passed, 1 failed, 1 errors", aggregate.Message, StringComparison.Ordinal);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir.Path, "evals", "failing", "results.jsonl")).Length);
         Assert.Equal("fail", JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "evals", "failing", "run.json"))).RootElement.GetProperty("verdict").GetString());
+    }
+
+    [Fact(Timeout = 300000)]
+    public async Task A_run_stopped_by_its_budget_fails_the_aggregate_test_case()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.Respond = request => "first second third fourth fifth sixth";
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project);
+
+        var (exitCode, results, console) = await DotnetTestAsync(
+            project, dir.Path, new Dictionary<string, string> { ["EVALRUNNER_TEST_OPENAI_URL"] = server.BaseUrl.ToString() }, "--filter-class", "FailingEvals.BudgetEvals");
+
+        Assert.True(exitCode != 0, console);
+        var aggregate = results.Single(r => r.Name.StartsWith("budget › aggregate thresholds", StringComparison.Ordinal));
+        Assert.Equal("Failed", aggregate.Outcome);
+        Assert.Contains("budget reached", aggregate.Message, StringComparison.Ordinal);
+        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "evals", "budget", "run.json"))).RootElement;
+        Assert.Equal("error", run.GetProperty("verdict").GetString());
+        Assert.True(run.GetProperty("rows").GetInt32() < 6, "the budget stopped the run before its last datapoint");
+        Assert.True(server.RequestCount < 6, "no call was started after the budget was reached");
     }
 }
