@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using EvalRunner.Reports;
 using EvalRunner.Runs;
 using Spectre.Console;
 
@@ -61,7 +61,7 @@ internal static class ConsoleReport
     /// <summary>Reads the failing rows back from results.jsonl, so the run itself never holds rows in memory.</summary>
     private static void PrintFailures(RunResult result)
     {
-        if (result.Failed + result.Errors == 0)
+        if (result.Failed + result.Errors + result.Excluded == 0)
         {
             return;
         }
@@ -69,22 +69,13 @@ internal static class ConsoleReport
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Failing rows[/] (first {MaxFailuresShown})");
         table.AddColumn("datapoint").AddColumn("model config").AddColumn("outcome").AddColumn("why");
         var shown = 0;
-        foreach (var line in File.ReadLines(Path.Combine(result.OutputDirectory, result.Results)))
+        foreach (var row in ResultsStore.ReadRows(result.OutputDirectory, result.Results).Where(r => r.Outcome != Outcome.Pass))
         {
-            using var row = JsonDocument.Parse(line);
-            var outcome = row.RootElement.GetProperty("outcome").GetString();
-            if (outcome == "pass")
-            {
-                continue;
-            }
-
-            var why = outcome == "error"
-                ? row.RootElement.GetProperty("error").GetString() ?? string.Empty
-                : string.Join("\n", row.RootElement.GetProperty("failed_rules").EnumerateArray().Select(r => r.GetString()));
+            var why = row.Outcome == Outcome.Error ? row.Error?.Message ?? string.Empty : string.Join("\n", row.FailedRules);
             table.AddRow(
-                Markup.Escape(row.RootElement.GetProperty("datapoint_id").GetString()!),
-                Markup.Escape(row.RootElement.GetProperty("model_config").GetString()!),
-                outcome == "error" ? "[yellow]error[/]" : "[red]fail[/]",
+                Markup.Escape(row.DatapointId),
+                Markup.Escape(row.ModelConfig),
+                row.Outcome == Outcome.Error ? $"[yellow]{Markup.Escape(ReportValues.Kind(row.Error))}[/]" : "[red]fail[/]",
                 Markup.Escape(why.Length > 300 ? why[..300] + "…" : why));
             if (++shown == MaxFailuresShown)
             {

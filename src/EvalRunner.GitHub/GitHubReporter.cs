@@ -73,7 +73,7 @@ public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvid
 
                 var place = ReportValues.Place(row) is ({ } file, var line) ? $"file={Property(file)},line={line}," : string.Empty;
 
-                var why = row.Outcome == Outcome.Error ? row.Error ?? "error" : string.Join("; ", row.FailedRules);
+                var why = row.Outcome == Outcome.Error ? row.Error?.Message ?? "error" : string.Join("; ", row.FailedRules);
                 log.WriteLine($"::error {place}title={Property($"{report.Run.Suite} › {row.DatapointId} [{row.ModelConfig}]")}::{Data($"{ReportValues.Outcome(row)}: {why}")}");
             }
         }

@@ -110,7 +110,7 @@ public sealed class EvalCase : IXunitSerializable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var failed = new Log { ModelConfig = ModelConfig, Model = "application", LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds, Error = $"the application failed: {ex.GetType().Name}: {ex.Message}" };
+            var failed = new Log { ModelConfig = ModelConfig, Model = "application", LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds, Error = new RunError { Kind = ErrorKind.Generation, Source = ModelConfig, Message = $"the application failed: {ex.Message}" } };
             var errorRow = await Session.EvaluateSuppliedAsync(Datapoint, failed, cancellationToken).ConfigureAwait(false);
             Session.AssertRow(errorRow);
             return errorRow;

@@ -150,7 +150,7 @@ internal sealed class EvalSession : IRunObserver
 
     public void AssertRow(Row row)
     {
-        TestContext.Current.TestOutputHelper?.WriteLine(ToJson(row));
+        TestContext.Current.TestOutputHelper?.WriteLine(ResultsStore.RowText(row, _settings));
         if (!row.FailsRun(Suite.Options))
         {
             return;
@@ -169,7 +169,7 @@ internal sealed class EvalSession : IRunObserver
 
         if (row.Error is not null)
         {
-            message.AppendLine(CultureInfo.InvariantCulture, $"error: {row.Error}");
+            message.AppendLine(CultureInfo.InvariantCulture, $"error: {_settings.Redact(row.Error.Message)}");
         }
 
         message.AppendLine("values:");
@@ -216,17 +216,6 @@ internal sealed class EvalSession : IRunObserver
 
     private TaskCompletionSource<Row> RowSlot(string id, string model) =>
         _rows.GetOrAdd((id, model), _ => new TaskCompletionSource<Row>(TaskCreationOptions.RunContinuationsAsynchronously));
-
-    private static string ToJson(Row row)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            RowJson.Write(writer, row);
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
 
     private static string Show(object? value) => value switch
     {

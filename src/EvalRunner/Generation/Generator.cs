@@ -83,15 +83,19 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            var reason = ex is OperationCanceledException && timeoutSource.IsCancellationRequested
-                ? $"timed out after {timeout.TotalSeconds:0.###}s (run.timeout)"
-                : ex is CacheMissException ? ex.Message : Describe(ex);
+            var (kind, reason) = ex switch
+            {
+                OperationCanceledException when timeoutSource.IsCancellationRequested => (Runs.ErrorKind.Timeout, $"timed out after {timeout.TotalSeconds:0.###}s (run.timeout)"),
+                CacheMissException => (Runs.ErrorKind.CacheMiss, ex.Message),
+                System.ClientModel.ClientResultException { Status: 429 } => (Runs.ErrorKind.RateLimit, Describe(ex)),
+                _ => (Runs.ErrorKind.Generation, Describe(ex)),
+            };
             return new Log
             {
                 ModelConfig = Config.Name,
                 Model = Config.Model,
                 LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                Error = settings.Redact($"generation failed ({Config.Name}): {reason}"),
+                Error = new Runs.RunError { Kind = kind, Source = Config.Name, Message = settings.Redact($"generation failed ({Config.Name}): {reason}") },
             };
         }
     }

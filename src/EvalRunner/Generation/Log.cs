@@ -28,5 +28,5 @@ public sealed record Log
     public double? CostUsd { get; init; }
 
     /// <summary>Why the generation failed, with secrets removed; null when it succeeded.</summary>
-    public string? Error { get; init; }
+    public Runs.RunError? Error { get; init; }
 }

@@ -27,7 +27,7 @@ public static class HtmlReport
             input = row.Input,
             response = row.Log.Response,
             rules = string.Join("; ", row.FailedRules),
-            error = row.Error,
+            error = row.Error?.Message,
             columns = ReportValues.Columns(row).ToDictionary(c => c.Key, c => c.Value),
         })).ToList();
 

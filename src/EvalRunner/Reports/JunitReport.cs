@@ -43,7 +43,7 @@ public static class JunitReport
                 }
                 else if (row.Outcome == Outcome.Error)
                 {
-                    testcase.Add(new XElement("error", new XAttribute("message", row.Error ?? "error"), new XAttribute("type", "error"), row.Error ?? string.Empty));
+                    testcase.Add(new XElement("error", new XAttribute("message", row.Error?.Message ?? "error"), new XAttribute("type", ReportValues.Kind(row.Error)), row.Error?.Message ?? string.Empty));
                     suiteErrors++;
                 }
 

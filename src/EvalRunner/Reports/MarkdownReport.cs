@@ -114,7 +114,7 @@ public static class MarkdownReport
             $"Tokens: {models.Sum(m => m.InputTokens)} in, {models.Sum(m => m.OutputTokens)} out. "
             + $"Cost: {Usd(models.Sum(m => m.CostUsd + m.JudgeCostUsd))} (generations {Usd(models.Sum(m => m.CostUsd))}, judges {Usd(models.Sum(m => m.JudgeCostUsd))}). "
             + $"Cache: {models.Sum(m => m.CacheHits)} of {models.Sum(m => m.Rows)} generations answered from the cache, {models.Sum(m => m.TokensSaved)} tokens saved.");
-        var misses = failing.SelectMany((rows, i) => rows.Where(r => r.Error?.Contains("not in cache", StringComparison.Ordinal) == true).Select(r => $"{runs[i].Suite} › {r.DatapointId}")).ToList();
+        var misses = failing.SelectMany((rows, i) => rows.Where(r => r.Error?.Kind == ErrorKind.CacheMiss).Select(r => $"{runs[i].Suite} › {r.DatapointId}")).ToList();
         if (misses.Count > 0)
         {
             md.AppendLine();
@@ -182,7 +182,7 @@ public static class MarkdownReport
 
         if (row.Error is not null)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| error | {MarkdownText.Cell(MarkdownText.Cut(row.Error, limit))} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| error | {MarkdownText.Cell(MarkdownText.Cut(row.Error.Message, limit))} |");
         }
 
         if (row.Location is not null)

@@ -13,6 +13,9 @@ internal static partial class ReportValues
 
     public static string Outcome(Row row) => row.Outcome.ToString().ToLowerInvariant();
 
+    /// <summary>An error's kind as written in results (<c>cache_miss</c>), or <c>error</c> when there is none.</summary>
+    public static string Kind(RunError? error) => error is null ? "error" : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(error.Kind.ToString());
+
     public static string Show(object? value) => value switch
     {
         null => "missing",

@@ -12,7 +12,7 @@ public sealed record RunReport
     public required string Directory { get; init; }
 
     /// <summary>Every row, read from results.jsonl as it is enumerated.</summary>
-    public IEnumerable<Row> Rows => File.ReadLines(Path.Combine(Directory, Run.Results)).Select(RowJson.Read).OfType<Row>();
+    public IEnumerable<Row> Rows => ResultsStore.ReadRows(Directory, Run.Results);
 
     /// <summary>
     /// The runs in a results directory: the directory itself when it holds a run.json, else each subdirectory that
@@ -22,11 +22,7 @@ public sealed record RunReport
     public static async Task<IReadOnlyList<RunReport>> ReadAllAsync(string directory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        var folders = File.Exists(Path.Combine(directory, "run.json"))
-            ? [directory]
-            : System.IO.Directory.Exists(directory)
-                ? System.IO.Directory.GetDirectories(directory).Where(d => File.Exists(Path.Combine(d, "run.json"))).Order(StringComparer.Ordinal).ToList()
-                : [];
+        var folders = ResultsStore.FindRuns(directory);
         if (folders.Count == 0)
         {
             throw new FileNotFoundException($"no run.json in {directory} or its subdirectories; run `evalrunner run` or `dotnet test` first", directory);
@@ -35,7 +31,7 @@ public sealed record RunReport
         var reports = new List<RunReport>();
         foreach (var folder in folders)
         {
-            reports.Add(new RunReport { Run = await RunEngine.ReadRunJsonAsync(folder, cancellationToken).ConfigureAwait(false), Directory = folder });
+            reports.Add(new RunReport { Run = await ResultsStore.ReadRunAsync(folder, cancellationToken).ConfigureAwait(false), Directory = folder });
         }
 
         return reports;

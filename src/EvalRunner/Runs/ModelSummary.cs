@@ -24,6 +24,9 @@ public sealed record ModelSummary
     /// <summary>Rows with an error.</summary>
     public int Errors { get; init; }
 
+    /// <summary>Rows left out of the decision on purpose (in replay mode, calls not in the cache).</summary>
+    public int Excluded { get; init; }
+
     /// <summary>Passed ÷ rows (errors included in the denominator); 0 when no rows ran.</summary>
     public double PassRate => Rows == 0 ? 0 : (double)Passed / Rows;
 

@@ -37,7 +37,7 @@ public sealed record Row
     public IReadOnlyList<string> FailedRules { get; init; } = [];
 
     /// <summary>What went wrong, for an <see cref="Outcome.Error"/> row.</summary>
-    public string? Error { get; init; }
+    public RunError? Error { get; init; }
 
     /// <summary>Whether this row counts against the run: it failed a rule, or it errored and <c>run.fail_on_error</c> is on.</summary>
     public bool FailsRun(Suites.RunOptions options)

@@ -15,16 +15,6 @@ namespace EvalRunner.Runs;
 /// </summary>
 public sealed class RunEngine
 {
-    private static readonly JsonSerializerOptions RunJsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-
     /// <summary>An engine that reads secrets through <paramref name="settings"/> and the clock through <paramref name="timeProvider"/>.</summary>
     public RunEngine(Settings settings, TimeProvider? timeProvider = null)
     {
@@ -137,29 +127,6 @@ public sealed class RunEngine
         {
             await session.RunCheckedAsync(datapoints, cancellationToken).ConfigureAwait(false);
             return await session.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Writes <c>run.json</c> into the result's output directory.</summary>
-    public static async Task WriteRunJsonAsync(RunResult result, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        var path = Path.Combine(result.OutputDirectory, "run.json");
-        var stream = File.Create(path);
-        await using (stream.ConfigureAwait(false))
-        {
-            await JsonSerializer.SerializeAsync(stream, result, RunJsonOptions, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Reads a <c>run.json</c>.</summary>
-    public static async Task<RunResult> ReadRunJsonAsync(string directory, CancellationToken cancellationToken)
-    {
-        var stream = File.OpenRead(Path.Combine(directory, "run.json"));
-        await using (stream.ConfigureAwait(false))
-        {
-            var result = await JsonSerializer.DeserializeAsync<RunResult>(stream, RunJsonOptions, cancellationToken).ConfigureAwait(false);
-            return result! with { OutputDirectory = directory };
         }
     }
 }

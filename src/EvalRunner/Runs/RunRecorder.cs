@@ -22,22 +22,25 @@ public sealed class RunRecorder : IAsyncDisposable
     private double _spentUsd;
     private long _spentTokens;
 
-    private RunRecorder(Suite suite, string directory, TimeProvider time, IRunObserver? observer)
+    private readonly Settings? _settings;
+
+    private RunRecorder(Suite suite, string directory, TimeProvider time, IRunObserver? observer, Settings? settings)
     {
+        _settings = settings;
         _directory = directory;
         _time = time;
         _started = time.GetUtcNow();
         _tally = new RunTally(suite);
         Directory.CreateDirectory(directory);
-        _writer = WriteAsync(Path.Combine(directory, "results.jsonl"), observer);
+        _writer = WriteAsync(Path.Combine(directory, ResultsStore.RowsFile), observer);
     }
 
     /// <summary>Starts a run's files in <paramref name="outputDirectory"/>, replacing earlier ones.</summary>
-    public static RunRecorder Start(Suite suite, string outputDirectory, TimeProvider? timeProvider = null, IRunObserver? observer = null)
+    public static RunRecorder Start(Suite suite, string outputDirectory, TimeProvider? timeProvider = null, IRunObserver? observer = null, Settings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(outputDirectory);
-        return new RunRecorder(suite, outputDirectory, timeProvider ?? TimeProvider.System, observer);
+        return new RunRecorder(suite, outputDirectory, timeProvider ?? TimeProvider.System, observer, settings);
     }
 
     /// <summary>Adds a finished row; it is on disk before the next one is written.</summary>
@@ -56,7 +59,7 @@ public sealed class RunRecorder : IAsyncDisposable
         _rows.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         var result = _tally.Decide(stopped, cancelled) with { StartedAt = _started, FinishedAt = _time.GetUtcNow(), OutputDirectory = _directory };
-        await RunEngine.WriteRunJsonAsync(result, CancellationToken.None).ConfigureAwait(false);
+        await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
         _result = result;
         return result;
     }
@@ -86,12 +89,9 @@ public sealed class RunRecorder : IAsyncDisposable
         var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
         await using (stream.ConfigureAwait(false))
         {
-            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             await foreach (var row in _rows.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                RowJson.Write(json, row);
-                await json.FlushAsync().ConfigureAwait(false);
-                json.Reset();
+                ResultsStore.WriteRow(stream, row, _settings);
                 stream.WriteByte((byte)'\n');
 
                 // Every finished row reaches the disk before the next one, so a crash loses none.

@@ -73,10 +73,16 @@ public sealed partial class RunSession
         }
 
         row = row with { Evaluations = evaluations };
-        var errors = evaluations.Where(e => e.Error is not null).Select(e => $"{e.Evaluator}: {e.Error}").ToList();
+        var errors = evaluations.Where(e => e.Error is not null).Select(e => e.Error!).ToList();
         if (errors.Count > 0)
         {
-            return row with { Outcome = Outcome.Error, Error = string.Join("; ", errors) };
+            var error = new RunError
+            {
+                Kind = errors.Select(e => e.Kind).Distinct().Count() == 1 ? errors[0].Kind : ErrorKind.Evaluator,
+                Source = string.Join(", ", errors.Select(e => e.Source)),
+                Message = string.Join("; ", errors.Select(e => $"{e.Source}: {e.Message}")),
+            };
+            return row with { Outcome = Outcome.Error, Error = error };
         }
 
         var failed = new List<string>();
@@ -106,15 +112,28 @@ public sealed partial class RunSession
         try
         {
             var values = await evaluator.EvaluateAsync(context, cancellationToken).ConfigureAwait(false);
-            var mismatch = RowJson.Mismatch(evaluator, values);
+            var mismatch = ColumnCheck.Mismatch(evaluator, values);
             return mismatch is null
                 ? new Evaluation { Evaluator = evaluator.Name, Values = values }
-                : new Evaluation { Evaluator = evaluator.Name, Error = _engine.Settings.Redact(mismatch) };
+                : Failed(ErrorKind.Evaluator, mismatch);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            return new Evaluation { Evaluator = evaluator.Name, Error = _engine.Settings.Redact($"{ex.GetType().Name}: {ex.Message}") };
+            // The kind says what failed; the message says how, without the exception's type name.
+            var kind = ex switch
+            {
+                Evaluators.Python.PythonEvaluatorException python => python.Kind,
+                TimeoutException or OperationCanceledException => ErrorKind.Timeout,
+                IOException or UnauthorizedAccessException => ErrorKind.Io,
+                System.ClientModel.ClientResultException { Status: 429 } => ErrorKind.RateLimit,
+                Caching.CacheMissException => ErrorKind.CacheMiss,
+                _ => ErrorKind.Evaluator,
+            };
+            return Failed(kind, ex.Message);
         }
+
+        Evaluation Failed(ErrorKind kind, string message) =>
+            new() { Evaluator = evaluator.Name, Error = new RunError { Kind = kind, Source = evaluator.Name, Message = _engine.Settings.Redact(message) } };
     }
 
     internal static string Format(object? value) => value switch

@@ -50,7 +50,7 @@ public sealed partial class RunSession : IAsyncDisposable
             Cache = request.Cache,
         };
         (_generators, _evaluators) = BuildParts(setup);
-        _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer);
+        _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings);
     }
 
     /// <summary>The suite this session runs.</summary>
@@ -61,9 +61,7 @@ public sealed partial class RunSession : IAsyncDisposable
 
     internal static async Task<RunSession> StartAsync(RunEngine engine, Suite suite, RunRequest request, CancellationToken cancellationToken)
     {
-        var kept = request.Resume && File.Exists(Path.Combine(request.OutputDirectory, "results.jsonl"))
-            ? File.ReadLines(Path.Combine(request.OutputDirectory, "results.jsonl")).Select(RowJson.Read).OfType<Row>().Where(r => r.Outcome != Outcome.Error).ToList()
-            : [];
+        List<Row> kept = request.Resume ? [.. ResultsStore.ReadRows(request.OutputDirectory).Where(r => r.Outcome != Outcome.Error)] : [];
         var session = new RunSession(engine, suite, request, kept);
         foreach (var row in kept)
         {

@@ -21,6 +21,7 @@ internal sealed class RunTally(Suite suite)
         public int Passed;
         public int Failed;
         public int Errors;
+        public int Excluded;
         public double LatencyMs;
         public long InputTokens;
         public long OutputTokens;
@@ -45,6 +46,13 @@ internal sealed class RunTally(Suite suite)
             model.CacheHits++;
             model.TokensSaved += (row.Log.InputTokens ?? 0) + (row.Log.OutputTokens ?? 0);
         }
+        // Left out on purpose (in replay mode, a call not in the cache): neither a pass nor an error, in no denominator.
+        if (row.Error?.Kind == ErrorKind.CacheMiss)
+        {
+            model.Excluded++;
+            return;
+        }
+
         switch (row.Outcome)
         {
             case Outcome.Pass:
@@ -108,7 +116,8 @@ internal sealed class RunTally(Suite suite)
         var passed = _models.Values.Sum(m => m.Passed);
         var failed = _models.Values.Sum(m => m.Failed);
         var errors = _models.Values.Sum(m => m.Errors);
-        var (verdict, reasons) = Verdict(stopped, cancelled, rows, passed, failed, errors, aggregates);
+        var excluded = _models.Values.Sum(m => m.Excluded);
+        var (verdict, reasons) = Verdict(stopped, cancelled, rows - excluded, passed, failed, errors, excluded, aggregates);
         return new RunResult
         {
             Suite = suite.Name,
@@ -120,6 +129,7 @@ internal sealed class RunTally(Suite suite)
             Passed = passed,
             Failed = failed,
             Errors = errors,
+            Excluded = excluded,
             Aggregates = aggregates,
             CostUsd = Math.Round(_models.Values.Sum(m => m.CostUsd + m.JudgeCostUsd), 6),
             Thresholds = [.. suite.Thresholds.Select(t => t.Text)],
@@ -135,6 +145,7 @@ internal sealed class RunTally(Suite suite)
                     Passed = model.Passed,
                     Failed = model.Failed,
                     Errors = model.Errors,
+                    Excluded = model.Excluded,
                     MeanLatencyMs = model.Rows == 0 ? 0 : Math.Round(model.LatencyMs / model.Rows, 3),
                     InputTokens = model.InputTokens,
                     OutputTokens = model.OutputTokens,
@@ -147,7 +158,7 @@ internal sealed class RunTally(Suite suite)
         };
     }
 
-    private (Verdict, List<VerdictReason>) Verdict(string? stopped, bool cancelled, int rows, int passed, int failed, int errors, List<AggregateResult> aggregates)
+    private (Verdict, List<VerdictReason>) Verdict(string? stopped, bool cancelled, int rows, int passed, int failed, int errors, int excluded, List<AggregateResult> aggregates)
     {
         if (cancelled)
         {
@@ -157,6 +168,11 @@ internal sealed class RunTally(Suite suite)
         if (stopped is not null)
         {
             return (Runs.Verdict.Error, [Reason(VerdictReasonKind.Stopped, $"stopped after {rows} rows: {stopped}")]);
+        }
+
+        if (rows == 0 && excluded > 0)
+        {
+            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"nothing was measured: all {excluded} rows need a live run (not in the cache)")]);
         }
 
         if (rows == 0)
@@ -193,7 +209,8 @@ internal sealed class RunTally(Suite suite)
             return (Runs.Verdict.Fail, reasons);
         }
 
-        var checks = aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty;
+        var checks = (aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty)
+            + (excluded > 0 ? $"; {excluded} rows excluded (not in the cache, they need a live run)" : string.Empty);
         return (Runs.Verdict.Pass, [Reason(VerdictReasonKind.Passed, errors == 0
             ? $"all {rows} rows passed{checks}"
             : $"{passed} of {rows} rows passed{checks}; {errors} rows errored, allowed by run.fail_on_error: false")]);

@@ -13,7 +13,7 @@ internal static class TextMatch
         var expected = context.Datapoint.ExpectedText;
         return expected.Length > 0
             ? [expected]
-            : throw new InvalidOperationException($"{evaluator}: no 'value' configured and datapoint '{context.Datapoint.Id}' has no 'expected'");
+            : throw new InvalidOperationException($"no 'value' configured and datapoint '{context.Datapoint.Id}' has no 'expected'");
     }
 
     public static StringComparison Comparison(bool ignoreCase) => ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;

@@ -65,7 +65,7 @@ internal sealed class PythonWorker(string python, string file, string directory,
             catch (TimeoutException)
             {
                 await StopAsync().ConfigureAwait(false);
-                throw new PythonEvaluatorException($"main() did not return within {timeout.TotalSeconds:0.###}s; the worker was restarted");
+                throw new PythonEvaluatorException($"main() did not return within {timeout.TotalSeconds:0.###}s; the worker was restarted", Runs.ErrorKind.Timeout);
             }
 
             if (response.GetProperty("ok").GetBoolean())

@@ -1,0 +1,256 @@
+using System.Text.Json;
+using EvalRunner.Evaluators;
+using EvalRunner.Generation;
+
+namespace EvalRunner.Runs;
+
+/// <summary>
+/// The one reader and writer of a run's files: <c>results.jsonl</c> (a row per line, written as each row finishes)
+/// and <c>run.json</c> (the decided run). Runs, resume, the console and every report go through it; the JSON shape
+/// is the source-generated <see cref="ResultsJson"/> contract. Text is passed through <see cref="Settings.Redact"/>
+/// here, where it is written, so no secret reaches a file whichever part produced it.
+/// </summary>
+internal static class ResultsStore
+{
+    public const string RowsFile = "results.jsonl";
+    public const string RunFile = "run.json";
+
+    /// <summary>Writes one row as one line (no newline) to <paramref name="stream"/>.</summary>
+    public static void WriteRow(Stream stream, Row row, Settings? settings)
+    {
+        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = ResultsJson.Encoder, SkipValidation = true });
+        JsonSerializer.Serialize(writer, RowRecord.From(row, settings), ResultsJson.Default.RowRecord);
+    }
+
+    /// <summary>A row as indented JSON, for a test's output.</summary>
+    public static string RowText(Row row, Settings? settings) =>
+        JsonSerializer.Serialize(RowRecord.From(row, settings), ResultsJson.Indented.RowRecord);
+
+    /// <summary>The rows of a run directory; a line that is not a whole row (the cut last line of a killed run) is skipped.</summary>
+    public static IEnumerable<Row> ReadRows(string directory, string file = RowsFile)
+    {
+        var path = Path.Combine(directory, file);
+        if (!File.Exists(path))
+        {
+            yield break;
+        }
+
+        foreach (var line in File.ReadLines(path))
+        {
+            if (ReadRow(line) is { } row)
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>A row back from its line, or null for a line that is not a whole row.</summary>
+    public static Row? ReadRow(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, ResultsJson.Default.RowRecord)?.ToRow();
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes <c>run.json</c> into the result's output directory.</summary>
+    public static async Task WriteRunAsync(RunResult result, Settings? settings, CancellationToken cancellationToken)
+    {
+        var redacted = settings is null ? result : result with
+        {
+            Reason = settings.Redact(result.Reason),
+            Reasons = [.. result.Reasons.Select(r => r with { Message = settings.Redact(r.Message) })],
+        };
+        var stream = File.Create(Path.Combine(result.OutputDirectory, RunFile));
+        await using (stream.ConfigureAwait(false))
+        {
+            await JsonSerializer.SerializeAsync(stream, redacted, ResultsJson.Indented.RunResult, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the <c>run.json</c> of a run directory.</summary>
+    /// <exception cref="FileNotFoundException">There is no run.json.</exception>
+    /// <exception cref="JsonException">run.json is not a run.</exception>
+    public static async Task<RunResult> ReadRunAsync(string directory, CancellationToken cancellationToken)
+    {
+        var stream = File.OpenRead(Path.Combine(directory, RunFile));
+        await using (stream.ConfigureAwait(false))
+        {
+            var result = await JsonSerializer.DeserializeAsync(stream, ResultsJson.Indented.RunResult, cancellationToken).ConfigureAwait(false)
+                ?? throw new JsonException($"{Path.Combine(directory, RunFile)} holds no run");
+            return result with { OutputDirectory = directory };
+        }
+    }
+
+    /// <summary>
+    /// The run directories under <paramref name="directory"/>: the directory itself when it holds a run.json, else each
+    /// subdirectory that does (the CLI writes one per suite), ordered by name.
+    /// </summary>
+    public static IReadOnlyList<string> FindRuns(string directory) =>
+        File.Exists(Path.Combine(directory, RunFile))
+            ? [directory]
+            : Directory.Exists(directory)
+                ? [.. Directory.GetDirectories(directory).Where(d => File.Exists(Path.Combine(d, RunFile))).Order(StringComparer.Ordinal)]
+                : [];
+
+    /// <summary>One line of <c>results.jsonl</c>: the file's shape, kept apart from <see cref="Row"/> so that the file format is one contract.</summary>
+    internal sealed record RowRecord
+    {
+        public required string DatapointId { get; init; }
+
+        public required string ModelConfig { get; init; }
+
+        public required Outcome Outcome { get; init; }
+
+        public string Input { get; init; } = string.Empty;
+
+        public string Expected { get; init; } = string.Empty;
+
+        public IReadOnlyList<string> Tags { get; init; } = [];
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? Location { get; init; }
+
+        public required LogRecord Log { get; init; }
+
+        public Dictionary<string, Dictionary<string, object?>> Evaluations { get; init; } = [];
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public Dictionary<string, RunError>? EvaluationErrors { get; init; }
+
+        public IReadOnlyList<string> FailedRules { get; init; } = [];
+
+        public RunError? Error { get; init; }
+
+        public static RowRecord From(Row row, Settings? settings)
+        {
+            string Clean(string text) => settings?.Redact(text) ?? text;
+            RunError? CleanError(RunError? error) => error is null ? null : error with { Message = Clean(error.Message) };
+            var evaluations = new Dictionary<string, Dictionary<string, object?>>(row.Evaluations.Count, StringComparer.Ordinal);
+            Dictionary<string, RunError>? errors = null;
+            foreach (var evaluation in row.Evaluations)
+            {
+                if (evaluation.Error is { } error)
+                {
+                    (errors ??= new(StringComparer.Ordinal))[evaluation.Evaluator] = CleanError(error)!;
+                    continue;
+                }
+
+                var values = new Dictionary<string, object?>(evaluation.Values.Count, StringComparer.Ordinal);
+                foreach (var (name, value) in evaluation.Values)
+                {
+                    values[name] = value switch
+                    {
+                        string text => Clean(text),
+                        double number when !double.IsFinite(number) => null,
+                        float number when !float.IsFinite(number) => null,
+                        _ => value,
+                    };
+                }
+
+                evaluations[evaluation.Evaluator] = values;
+            }
+
+            return new RowRecord
+            {
+                DatapointId = row.DatapointId,
+                ModelConfig = row.ModelConfig,
+                Outcome = row.Outcome,
+                Input = Clean(row.Input),
+                Expected = Clean(row.Expected),
+                Tags = row.Tags,
+                Location = row.Location,
+                Log = new LogRecord
+                {
+                    Model = row.Log.Model,
+                    GeneratedResponse = row.Log.Response is { } response ? Clean(response) : null,
+                    LatencyMs = Math.Round(row.Log.LatencyMs, 3),
+                    InputTokens = row.Log.InputTokens,
+                    OutputTokens = row.Log.OutputTokens,
+                    CacheHit = row.Log.CacheHit,
+                    CostUsd = row.Log.CostUsd is { } cost ? Math.Round(cost, 8) : null,
+                    Error = CleanError(row.Log.Error),
+                },
+                Evaluations = evaluations,
+                EvaluationErrors = errors,
+                FailedRules = settings is null ? row.FailedRules : [.. row.FailedRules.Select(Clean)],
+                Error = CleanError(row.Error),
+            };
+        }
+
+        public Row ToRow()
+        {
+            var evaluations = new List<Evaluation>(Evaluations.Count + (EvaluationErrors?.Count ?? 0));
+            foreach (var (name, values) in Evaluations)
+            {
+                evaluations.Add(new Evaluation { Evaluator = name, Values = values.ToDictionary(v => v.Key, v => Value(v.Value), StringComparer.Ordinal) });
+            }
+
+            foreach (var (name, error) in EvaluationErrors ?? [])
+            {
+                evaluations.Add(new Evaluation { Evaluator = name, Error = error });
+            }
+
+            return new Row
+            {
+                DatapointId = DatapointId,
+                ModelConfig = ModelConfig,
+                Outcome = Outcome,
+                Input = Input,
+                Expected = Expected,
+                Tags = Tags,
+                Location = Location,
+                Log = new Log
+                {
+                    ModelConfig = ModelConfig,
+                    Model = Log.Model,
+                    Response = Log.GeneratedResponse,
+                    LatencyMs = Log.LatencyMs,
+                    InputTokens = Log.InputTokens,
+                    OutputTokens = Log.OutputTokens,
+                    CacheHit = Log.CacheHit,
+                    CostUsd = Log.CostUsd,
+                    Error = Log.Error,
+                },
+                Evaluations = evaluations,
+                FailedRules = FailedRules,
+                Error = Error,
+            };
+        }
+
+        /// <summary>A column value read back: bool, long, double or string, as evaluators return them.</summary>
+        private static object? Value(object? value) => value is not JsonElement element ? value : element.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.String => element.GetString(),
+            JsonValueKind.Number when element.TryGetInt64(out var integer) && !element.GetRawText().AsSpan().ContainsAny('.', 'e', 'E') => integer,
+            JsonValueKind.Number => element.GetDouble(),
+            _ => null,
+        };
+    }
+
+    /// <summary>The <c>log</c> of a line of <c>results.jsonl</c>.</summary>
+    internal sealed record LogRecord
+    {
+        public string? Model { get; init; }
+
+        public string? GeneratedResponse { get; init; }
+
+        public double LatencyMs { get; init; }
+
+        public long? InputTokens { get; init; }
+
+        public long? OutputTokens { get; init; }
+
+        public bool CacheHit { get; init; }
+
+        public double? CostUsd { get; init; }
+
+        public RunError? Error { get; init; }
+    }
+}

@@ -1,0 +1,20 @@
+namespace EvalRunner.Runs;
+
+/// <summary>
+/// What went wrong for one datapoint, as data: a kind that reports and annotations read, where it came from (a model
+/// config or an evaluator), and a message for people. Secrets are removed before it is written.
+/// </summary>
+public sealed record RunError
+{
+    /// <summary>What kind of failure it is.</summary>
+    public required ErrorKind Kind { get; init; }
+
+    /// <summary>The model config or evaluator it came from; null when neither.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>What happened and, where it helps, what to do; never an exception's type name.</summary>
+    public required string Message { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() => Source is null ? Message : $"{Source}: {Message}";
+}
