@@ -106,7 +106,7 @@ internal sealed class EvalSession : IRunObserver
                 throw new InvalidOperationException($"suite '{Suite.Name}': the suite's own generation already ran (AssertPassesAsync); use one way for all cases of a suite");
             }
 
-            recorder = _recorder ??= RunRecorder.Start(Suite, OutputDirectory);
+            recorder = _recorder ??= RunRecorder.Start(Suite, OutputDirectory, settings: _settings);
         }
 
         var row = await _engine.EvaluateLogAsync(Suite, datapoint, log, cancellationToken).ConfigureAwait(false);
@@ -178,30 +178,30 @@ internal sealed class EvalSession : IRunObserver
         message.AppendLine(CultureInfo.InvariantCulture, $"input: {row.Input}");
         message.AppendLine(CultureInfo.InvariantCulture, $"expected: {row.Expected}");
         message.Append(CultureInfo.InvariantCulture, $"response: {row.Log.Response}");
-        throw new EvalFailedException(message.ToString());
+        throw new EvalFailedException(_settings.Redact(message.ToString()));
     }
 
     public void AssertAggregates(RunResult result)
     {
         var output = TestContext.Current.TestOutputHelper;
-        output?.WriteLine($"{result.Verdict}: {result.Reason} (results in {result.OutputDirectory})");
+        output?.WriteLine(_settings.Redact($"{result.Verdict}: {result.Reason} (results in {result.OutputDirectory})"));
         foreach (var aggregate in result.Aggregates)
         {
-            output?.WriteLine($"{(aggregate.Passed ? "pass" : "FAIL")} {aggregate.Rule} [{aggregate.ModelConfig}] = {Show(aggregate.Value)}");
+            output?.WriteLine(_settings.Redact($"{(aggregate.Passed ? "pass" : "FAIL")} {aggregate.Rule} [{aggregate.ModelConfig}] = {Show(aggregate.Value)}"));
         }
 
         var failed = result.Aggregates.Where(a => !a.Passed).ToList();
         if (failed.Count > 0)
         {
-            throw new EvalFailedException(
+            throw new EvalFailedException(_settings.Redact(
                 $"{Suite.Name} › aggregate thresholds: {failed.Count} failed\n"
                 + string.Join('\n', failed.Select(a => $"  - {a.Rule} [{a.ModelConfig}] was {Show(a.Value)}"))
-                + $"\n{result.Rows} rows: {result.Passed} passed, {result.Failed} failed, {result.Errors} errors");
+                + $"\n{result.Rows} rows: {result.Passed} passed, {result.Failed} failed, {result.Errors} errors"));
         }
 
         if (result.Rows > 0 && result.Errors == result.Rows)
         {
-            throw new EvalFailedException($"{Suite.Name} › aggregate thresholds: nothing was measured: {result.Reason}");
+            throw new EvalFailedException(_settings.Redact($"{Suite.Name} › aggregate thresholds: nothing was measured: {result.Reason}"));
         }
     }
 
@@ -214,12 +214,12 @@ internal sealed class EvalSession : IRunObserver
     private TaskCompletionSource<Row> RowSlot(string id, string model) =>
         _rows.GetOrAdd((id, model), _ => new TaskCompletionSource<Row>(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private static string ToJson(Row row)
+    private string ToJson(Row row)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            RowJson.Write(writer, row);
+            RowJson.Write(writer, row, _settings.Redactor);
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());

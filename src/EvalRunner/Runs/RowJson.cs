@@ -6,29 +6,30 @@ namespace EvalRunner.Runs;
 /// <summary>One row as one line of <c>results.jsonl</c>.</summary>
 internal static class RowJson
 {
-    public static void Write(Utf8JsonWriter writer, Row row)
+    /// <summary>Writes the row with every string value passed through <paramref name="redactor"/>: the only copy that is kept.</summary>
+    public static void Write(Utf8JsonWriter writer, Row row, Redactor redactor)
     {
         writer.WriteStartObject();
-        writer.WriteString("datapoint_id", row.DatapointId);
-        writer.WriteString("model_config", row.ModelConfig);
+        writer.WriteString("datapoint_id", Redact(redactor, row.DatapointId));
+        writer.WriteString("model_config", Redact(redactor, row.ModelConfig));
         writer.WriteString("outcome", row.Outcome.ToString().ToLowerInvariant());
-        writer.WriteString("input", row.Input);
-        writer.WriteString("expected", row.Expected);
+        writer.WriteString("input", Redact(redactor, row.Input));
+        writer.WriteString("expected", Redact(redactor, row.Expected));
         writer.WriteStartArray("tags");
         foreach (var tag in row.Tags)
         {
-            writer.WriteStringValue(tag);
+            writer.WriteStringValue(redactor.Redact(tag));
         }
 
         writer.WriteEndArray();
         if (row.Location is not null)
         {
-            writer.WriteString("location", row.Location);
+            writer.WriteString("location", Redact(redactor, row.Location));
         }
 
         writer.WriteStartObject("log");
-        writer.WriteString("model", row.Log.Model);
-        writer.WriteString("generated_response", row.Log.Response);
+        writer.WriteString("model", Redact(redactor, row.Log.Model));
+        writer.WriteString("generated_response", Redact(redactor, row.Log.Response));
         writer.WriteNumber("latency_ms", Math.Round(row.Log.LatencyMs, 3));
         WriteNullable(writer, "input_tokens", row.Log.InputTokens);
         WriteNullable(writer, "output_tokens", row.Log.OutputTokens);
@@ -42,7 +43,7 @@ internal static class RowJson
             writer.WriteNull("cost_usd");
         }
 
-        writer.WriteString("error", row.Log.Error);
+        writer.WriteString("error", Redact(redactor, row.Log.Error));
         writer.WriteEndObject();
 
         writer.WriteStartObject("evaluations");
@@ -51,12 +52,12 @@ internal static class RowJson
             writer.WriteStartObject(evaluation.Evaluator);
             foreach (var (name, value) in evaluation.Values)
             {
-                WriteValue(writer, name, value);
+                WriteValue(writer, name, value, redactor);
             }
 
             if (evaluation.Error is not null)
             {
-                writer.WriteString("error", evaluation.Error);
+                writer.WriteString("error", Redact(redactor, evaluation.Error));
             }
 
             writer.WriteEndObject();
@@ -66,15 +67,15 @@ internal static class RowJson
         writer.WriteStartArray("failed_rules");
         foreach (var rule in row.FailedRules)
         {
-            writer.WriteStringValue(rule);
+            writer.WriteStringValue(redactor.Redact(rule));
         }
 
         writer.WriteEndArray();
-        writer.WriteString("error", row.Error);
+        writer.WriteString("error", Redact(redactor, row.Error));
         writer.WriteEndObject();
     }
 
-    public static void WriteValue(Utf8JsonWriter writer, string name, object? value)
+    public static void WriteValue(Utf8JsonWriter writer, string name, object? value, Redactor redactor)
     {
         switch (value)
         {
@@ -97,10 +98,12 @@ internal static class RowJson
                 writer.WriteNull(name);
                 break;
             default:
-                writer.WriteString(name, value.ToString());
+                writer.WriteString(name, Redact(redactor, value.ToString()));
                 break;
         }
     }
+
+    private static string? Redact(Redactor redactor, string? text) => text is null ? null : redactor.Redact(text);
 
     private static void WriteNullable(Utf8JsonWriter writer, string name, long? value)
     {

@@ -141,8 +141,11 @@ public sealed partial class RunEngine
             judge.Use(setup);
         }
 
+        // The cache may be committed: what it stores is redacted with this run's secrets too.
+        request.Cache?.AlsoRedact(_settings.Redactor);
+
         var generators = suite.Models.Select(model => Generator.Create(model, _settings, http, setup)).ToList();
-        var recorder = RunRecorder.Start(suite, request.OutputDirectory, _time, request.Observer);
+        var recorder = RunRecorder.Start(suite, request.OutputDirectory, _time, request.Observer, _settings);
         foreach (var row in kept)
         {
             // Resumed rows are written again first: the run's files hold every row, old and new.
@@ -235,12 +238,23 @@ public sealed partial class RunEngine
     public static async Task WriteRunJsonAsync(RunResult result, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
+        await WriteRunJsonAsync(result, new Redactor(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes <c>run.json</c> with every string value redacted; returns the result as written.</summary>
+    internal static async Task<RunResult> WriteRunJsonAsync(RunResult result, Redactor redactor, CancellationToken cancellationToken)
+    {
+        var json = JsonSerializer.SerializeToNode(result, RunJsonOptions)!;
+        redactor.Redact(json);
+        var written = json.Deserialize<RunResult>(RunJsonOptions)! with { OutputDirectory = result.OutputDirectory };
         var path = Path.Combine(result.OutputDirectory, "run.json");
         var stream = File.Create(path);
         await using (stream.ConfigureAwait(false))
         {
-            await JsonSerializer.SerializeAsync(stream, result, RunJsonOptions, cancellationToken).ConfigureAwait(false);
+            await JsonSerializer.SerializeAsync(stream, json, RunJsonOptions, cancellationToken).ConfigureAwait(false);
         }
+
+        return written;
     }
 
     /// <summary>Reads a <c>run.json</c>.</summary>

@@ -15,6 +15,7 @@ public sealed class RunRecorder : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _started;
     private readonly RunTally _tally;
+    private readonly Redactor _redactor;
     private readonly Channel<Row> _rows = Channel.CreateBounded<Row>(new BoundedChannelOptions(256) { SingleReader = true });
     private readonly Task _writer;
     private readonly Lock _spentLock = new();
@@ -22,9 +23,10 @@ public sealed class RunRecorder : IAsyncDisposable
     private double _spentUsd;
     private long _spentTokens;
 
-    private RunRecorder(Suite suite, string directory, TimeProvider time, IRunObserver? observer)
+    private RunRecorder(Suite suite, string directory, TimeProvider time, IRunObserver? observer, Redactor redactor)
     {
         _directory = directory;
+        _redactor = redactor;
         _time = time;
         _started = time.GetUtcNow();
         _tally = new RunTally(suite);
@@ -32,18 +34,25 @@ public sealed class RunRecorder : IAsyncDisposable
         _writer = WriteAsync(Path.Combine(directory, "results.jsonl"), observer);
     }
 
-    /// <summary>Starts a run's files in <paramref name="outputDirectory"/>, replacing earlier ones.</summary>
-    public static RunRecorder Start(Suite suite, string outputDirectory, TimeProvider? timeProvider = null, IRunObserver? observer = null)
+    /// <summary>
+    /// Starts a run's files in <paramref name="outputDirectory"/>, replacing earlier ones. Every string written to them
+    /// passes <paramref name="settings"/>' redaction (the settings the suite was loaded with); the rows added and the
+    /// observer keep the real text.
+    /// </summary>
+    public static RunRecorder Start(Suite suite, string outputDirectory, TimeProvider? timeProvider = null, IRunObserver? observer = null, Settings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(outputDirectory);
-        return new RunRecorder(suite, outputDirectory, timeProvider ?? TimeProvider.System, observer);
+        return new RunRecorder(suite, outputDirectory, timeProvider ?? TimeProvider.System, observer, settings?.Redactor ?? new Redactor());
     }
 
     /// <summary>Adds a finished row; it is on disk before the next one is written.</summary>
     public ValueTask AddAsync(Row row, CancellationToken cancellationToken = default) => _rows.Writer.WriteAsync(row, cancellationToken);
 
-    /// <summary>Writes the last rows, decides the run, writes <c>run.json</c>. Later calls return the same result.</summary>
+    /// <summary>
+    /// Writes the last rows, decides the run, writes <c>run.json</c> (redacted). Later calls return the same result,
+    /// whose text is redacted like the file.
+    /// </summary>
     /// <param name="stopped">Why the run stopped early, if it did.</param>
     /// <param name="cancelled">Whether the run was cancelled.</param>
     public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false)
@@ -56,7 +65,7 @@ public sealed class RunRecorder : IAsyncDisposable
         _rows.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         var result = _tally.Decide(stopped, cancelled) with { StartedAt = _started, FinishedAt = _time.GetUtcNow(), OutputDirectory = _directory };
-        await RunEngine.WriteRunJsonAsync(result, CancellationToken.None).ConfigureAwait(false);
+        result = await RunEngine.WriteRunJsonAsync(result, _redactor, CancellationToken.None).ConfigureAwait(false);
         _result = result;
         return result;
     }
@@ -89,7 +98,7 @@ public sealed class RunRecorder : IAsyncDisposable
             using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             await foreach (var row in _rows.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                RowJson.Write(json, row);
+                RowJson.Write(json, row, _redactor);
                 await json.FlushAsync().ConfigureAwait(false);
                 json.Reset();
                 stream.WriteByte((byte)'\n');
