@@ -10,9 +10,8 @@ namespace EvalRunner.Cli;
 /// <summary>The commands: translate arguments to engine calls and results to the console and an exit code.</summary>
 internal static class Commands
 {
-    public static async Task<int> ValidateAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    public static async Task<int> ValidateAsync(IReadOnlyList<string> paths, Settings settings, CancellationToken cancellationToken)
     {
-        var settings = Settings.FromEnvironment();
         var exit = ExitCodes.Passed;
         foreach (var path in paths)
         {
@@ -34,9 +33,8 @@ internal static class Commands
         return exit;
     }
 
-    public static async Task<int> RunAsync(RunCommand command, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(RunCommand command, Settings settings, CancellationToken cancellationToken)
     {
-        var settings = Settings.FromEnvironment();
         var suites = new List<Suite>();
         var outDirectory = command.OutDirectory;
         var concurrency = command.Concurrency;
@@ -77,7 +75,7 @@ internal static class Commands
             "off" => CacheMode.Off,
             _ => CacheMode.ReadWrite,
         };
-        var cache = mode == CacheMode.Off ? null : new FileResponseCache(command.CacheDirectory, mode, command.CacheTtl);
+        var cache = mode == CacheMode.Off ? null : new FileResponseCache(command.CacheDirectory, mode, command.CacheTtl, settings: settings);
 
         var engine = new RunEngine(settings);
         var results = new List<RunResult>();
@@ -112,7 +110,7 @@ internal static class Commands
             // The Markdown summary of every suite of this invocation, for people and for a later `report --github`.
             var reports = results.Select(r => new RunReport { Run = r, Directory = r.OutputDirectory }).ToList();
             var summary = Path.Combine(outDirectory, "summary.md");
-            await File.WriteAllTextAsync(summary, MarkdownReport.Render(reports, summary), CancellationToken.None);
+            await File.WriteAllTextAsync(summary, settings.Redact(MarkdownReport.Render(reports, summary)), CancellationToken.None);
             AnsiConsole.MarkupLine($"[grey]summary: {Markup.Escape(summary)}[/]");
             if (settings.Get("GITHUB_ACTIONS") == "true" && settings.Get("EVALRUNNER_GITHUB") != "off")
             {
@@ -123,9 +121,8 @@ internal static class Commands
         return ExitCodes.For(results);
     }
 
-    public static async Task<int> ReportAsync(ReportRequest request, CancellationToken cancellationToken)
+    public static async Task<int> ReportAsync(ReportRequest request, Settings settings, CancellationToken cancellationToken)
     {
-        var settings = Settings.FromEnvironment();
         IReadOnlyList<RunReport> reports;
         try
         {
@@ -137,12 +134,12 @@ internal static class Commands
             return ExitCodes.Invalid;
         }
 
-        var text = request.Format switch
+        var text = settings.Redact(request.Format switch
         {
             "html" => HtmlReport.Render(reports),
             "junit" => JunitReport.Render(reports),
             _ => MarkdownReport.Render(reports, request.OutFile ?? request.Directory, request.Github ? MarkdownReport.GitHubCommentLimit : int.MaxValue),
-        };
+        });
         if (request.OutFile is not null)
         {
             await File.WriteAllTextAsync(request.OutFile, text, cancellationToken);

@@ -1,6 +1,12 @@
 using System.CommandLine;
 using EvalRunner.Cli;
+using EvalRunner;
 using EvalRunner.Runs;
+
+// One Settings for the process: whatever a command learns is secret is also taken out of everything it prints.
+var settings = Settings.FromEnvironment();
+Console.SetOut(new RedactingWriter(Console.Out, settings));
+Console.SetError(new RedactingWriter(Console.Error, settings));
 
 if (Console.IsOutputRedirected)
 {
@@ -56,6 +62,7 @@ run.SetAction(async (parse, cancellationToken) =>
             Resume = resume is not null,
             DryRun = parse.GetValue(dryRunOption),
         },
+        settings,
         cancellationToken);
 });
 
@@ -76,7 +83,7 @@ prune.SetAction(parse =>
 var cache = new Command("cache", "The response cache") { prune };
 
 var validate = new Command("validate", "Check suites and their datasets without generating anything") { suitesArgument };
-validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, cancellationToken));
+validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, settings, cancellationToken));
 
 var directoryArgument = new Argument<string>("results") { Description = "A results directory (--out of `run`, or one suite's folder)" };
 var formatOption = new Option<string>("--format") { Description = "markdown, html or junit", DefaultValueFactory = _ => "markdown" };
@@ -90,6 +97,7 @@ failOnOption.AcceptOnlyFromAmong("thresholds", "never");
 var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, failOnOption };
 report.SetAction(async (parse, cancellationToken) => await Commands.ReportAsync(
     new ReportRequest(parse.GetValue(directoryArgument)!, parse.GetValue(formatOption)!, parse.GetValue(reportOutOption), parse.GetValue(githubOption), parse.GetValue(commentOption)!, parse.GetValue(failOnOption) == "thresholds"),
+    settings,
     cancellationToken));
 
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, 130 cancelled.")
@@ -100,7 +108,16 @@ var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 
     cache,
 };
 // Ctrl-C cancels the run; the engine then writes run.json with the finished rows, which needs a moment.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+}
+finally
+{
+    // The redacting writers hold an unfinished line until it ends or is flushed.
+    Console.Out.Flush();
+    Console.Error.Flush();
+}
 
 static int Fail(string message)
 {

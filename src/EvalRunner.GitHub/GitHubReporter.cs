@@ -12,7 +12,8 @@ namespace EvalRunner.GitHub;
 /// Puts results where reviewers look: the job summary (<c>GITHUB_STEP_SUMMARY</c>), step outputs
 /// (<c>GITHUB_OUTPUT</c>), <c>::error</c> annotations on failing datapoints, and one pull-request comment per suite,
 /// found again by a hidden marker and edited in place (Octokit, against <c>GITHUB_API_URL</c>). A comment that cannot
-/// be written (a fork's read-only token) is a warning; it never changes the verdict or loses the summary.
+/// be written (a fork's read-only token) is a warning; it never changes the verdict or loses the summary. Everything it
+/// writes passes <see cref="Settings.Redact"/>.
 /// </summary>
 public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvider? timeProvider = null)
 {
@@ -27,9 +28,12 @@ public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvid
         ArgumentNullException.ThrowIfNull(reports);
         ArgumentNullException.ThrowIfNull(options);
         var passed = reports.All(r => r.Run.Verdict == Verdict.Pass);
+
+        // Known before anything is written, not only when the comment needs it.
+        settings.GetSecret("GITHUB_TOKEN");
         if (settings.Get("GITHUB_STEP_SUMMARY") is { } summaryFile)
         {
-            var summary = MarkdownReport.Render(reports, options.FullReport, StepSummaryLimit - 1024);
+            var summary = settings.Redact(MarkdownReport.Render(reports, options.FullReport, StepSummaryLimit - 1024));
             await File.AppendAllTextAsync(summaryFile, summary + "\n", cancellationToken).ConfigureAwait(false);
         }
 
@@ -46,7 +50,7 @@ public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvid
                 outputs.Append(CultureInfo.InvariantCulture, $"summary-path={options.SummaryPath}\n");
             }
 
-            await File.AppendAllTextAsync(outputFile, outputs.ToString(), cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(outputFile, settings.Redact(outputs.ToString()), cancellationToken).ConfigureAwait(false);
         }
 
         Annotate(reports);
@@ -74,7 +78,7 @@ public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvid
                 var place = ReportValues.Place(row) is ({ } file, var line) ? $"file={Property(file)},line={line}," : string.Empty;
 
                 var why = row.Outcome == Outcome.Error ? row.Error?.Message ?? "error" : string.Join("; ", row.FailedRules);
-                log.WriteLine($"::error {place}title={Property($"{report.Run.Suite} › {row.DatapointId} [{row.ModelConfig}]")}::{Data($"{ReportValues.Outcome(row)}: {why}")}");
+                log.WriteLine(settings.Redact($"::error {place}title={Property($"{report.Run.Suite} › {row.DatapointId} [{row.ModelConfig}]")}::{Data($"{ReportValues.Outcome(row)}: {why}")}"));
             }
         }
     }
@@ -105,8 +109,9 @@ public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvid
         var client = new GitHubClient(connection);
         foreach (var report in reports)
         {
-            var body = MarkdownReport.Render([report], options.FullReport, MarkdownReport.GitHubCommentLimit, marker: true);
-            var marker = MarkdownReport.Marker(report.Run.Suite);
+            // Redaction only shortens the text, so the comment stays under GitHub's limit.
+            var body = settings.Redact(MarkdownReport.Render([report], options.FullReport, MarkdownReport.GitHubCommentLimit, marker: true));
+            var marker = settings.Redact(MarkdownReport.Marker(report.Run.Suite));
             try
             {
                 IssueComment? existing = null;
@@ -119,12 +124,12 @@ public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvid
                 if (existing is null)
                 {
                     await client.Issue.Comment.Create(owner, name, number.Value, body).ConfigureAwait(false);
-                    log.WriteLine($"EvalRunner: commented on pull request #{number} for suite '{report.Run.Suite}'.");
+                    log.WriteLine(settings.Redact($"EvalRunner: commented on pull request #{number} for suite '{report.Run.Suite}'."));
                 }
                 else
                 {
                     await client.Issue.Comment.Update(owner, name, existing.Id, body).ConfigureAwait(false);
-                    log.WriteLine($"EvalRunner: updated the comment on pull request #{number} for suite '{report.Run.Suite}'.");
+                    log.WriteLine(settings.Redact($"EvalRunner: updated the comment on pull request #{number} for suite '{report.Run.Suite}'."));
                 }
             }
             catch (ApiException ex)
@@ -132,7 +137,7 @@ public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvid
                 var why = ex.StatusCode is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound
                     ? "the token cannot write pull-request comments (pull requests from forks get a read-only token; the workflow needs `permissions: pull-requests: write`)"
                     : $"GitHub answered {(int)ex.StatusCode}";
-                log.WriteLine($"::warning::EvalRunner did not comment on pull request #{number} for suite '{Data(report.Run.Suite)}': {Data(settings.Redact(why + ": " + ex.Message))}. The step summary has the results; the verdict is unchanged.");
+                log.WriteLine(settings.Redact($"::warning::EvalRunner did not comment on pull request #{number} for suite '{Data(report.Run.Suite)}': {Data(settings.Redact(why + ": " + ex.Message))}. The step summary has the results; the verdict is unchanged."));
             }
         }
     }

@@ -184,27 +184,27 @@ internal sealed class EvalSession : IRunObserver
         message.AppendLine(CultureInfo.InvariantCulture, $"input: {row.Input}");
         message.AppendLine(CultureInfo.InvariantCulture, $"expected: {row.Expected}");
         message.Append(CultureInfo.InvariantCulture, $"response: {row.Log.Response}");
-        throw new EvalFailedException(message.ToString());
+        throw new EvalFailedException(_settings.Redact(message.ToString()));
     }
 
     public void AssertAggregates(RunResult result)
     {
         var output = TestContext.Current.TestOutputHelper;
-        output?.WriteLine($"{result.Verdict}: {result.Reason} (results in {result.OutputDirectory})");
+        output?.WriteLine(_settings.Redact($"{result.Verdict}: {result.Reason} (results in {result.OutputDirectory})"));
         foreach (var aggregate in result.Aggregates)
         {
-            output?.WriteLine($"{(aggregate.Passed ? "pass" : "FAIL")} {aggregate.Rule} [{aggregate.ModelConfig}] = {Show(aggregate.Value)}");
+            output?.WriteLine(_settings.Redact($"{(aggregate.Passed ? "pass" : "FAIL")} {aggregate.Rule} [{aggregate.ModelConfig}] = {Show(aggregate.Value)}"));
         }
 
         // Rows that failed or errored fail their own cases; this case fails for every other reason of the verdict.
         var reasons = result.Reasons.Where(r => r.Kind is not (VerdictReasonKind.Passed or VerdictReasonKind.RowsFailed or VerdictReasonKind.RowsErrored)).ToList();
         if (result.Verdict != Verdict.Pass && reasons.Count > 0)
         {
-            throw new EvalFailedException(
+            throw new EvalFailedException(_settings.Redact(
                 $"{Suite.Name} › aggregate thresholds: {result.Verdict.ToString().ToUpperInvariant()}\n"
                 + string.Join('\n', reasons.Select(r => $"  - {r.Message}"))
                 + string.Concat(result.Aggregates.Where(a => !a.Passed).Select(a => $"\n  - {a.Rule} [{a.ModelConfig}] was {Show(a.Value)}{(a.CoverageProblem is { } problem ? $" ({problem})" : string.Empty)}"))
-                + $"\n{result.Rows} rows: {result.Passed} passed, {result.Failed} failed, {result.Errors} errors");
+                + $"\n{result.Rows} rows: {result.Passed} passed, {result.Failed} failed, {result.Errors} errors"));
         }
     }
 

@@ -6,16 +6,27 @@ namespace EvalRunner;
 /// <summary>
 /// The one reader of environment variables. It remembers every value that is a secret (an API key, a token,
 /// anything read for a secret field or from a variable whose name says so) so that <see cref="Redact"/> can
-/// take it out of any text before that text reaches a log, a result or a report.
+/// take it out of any text before that text reaches a log, a result, a cache file or a report.
 /// </summary>
 public sealed partial class Settings
 {
+    // Secrets a run may print before anything reads them (the GitHub token of the comment, the default API keys).
+    private static readonly string[] KnownSecretVariables = ["GITHUB_TOKEN", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"];
+
     private readonly IReadOnlyDictionary<string, string> _variables;
-    private readonly HashSet<string> _secrets = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
 
     /// <summary>Settings over the given variables (tests pass their own; the CLI passes the process environment).</summary>
-    public Settings(IReadOnlyDictionary<string, string> variables) => _variables = variables;
+    public Settings(IReadOnlyDictionary<string, string> variables)
+    {
+        _variables = variables;
+        foreach (var name in KnownSecretVariables)
+        {
+            GetSecret(name);
+        }
+    }
+
+    /// <summary>What every writer passes its text through.</summary>
+    internal Redactor Redactor { get; } = new();
 
     /// <summary>A snapshot of the process environment.</summary>
     public static Settings FromEnvironment()
@@ -35,13 +46,8 @@ public sealed partial class Settings
     /// <summary>The value of a variable, or null when it is not set or empty.</summary>
     public string? Get(string name)
     {
-        var value = _variables.GetValueOrDefault(name);
-        if (string.IsNullOrEmpty(value))
-        {
-            return null;
-        }
-
-        if (LooksSecret(name))
+        var value = GetNotSecret(name);
+        if (value is not null && LooksSecret(name))
         {
             AddSecret(value);
         }
@@ -61,33 +67,37 @@ public sealed partial class Settings
         return value;
     }
 
-    /// <summary>Remembers a value that must never be shown.</summary>
+    /// <summary>
+    /// The value of a variable that is never a secret whatever its name (a model name, a base URL), or null when it is
+    /// not set or empty.
+    /// </summary>
+    internal string? GetNotSecret(string name) => _variables.GetValueOrDefault(name) is { Length: > 0 } value ? value : null;
+
+    /// <summary>Remembers a value that must never be shown (values shorter than 4 characters are ignored).</summary>
     public void AddSecret(string value)
     {
-        // Very short values would redact ordinary words; no real key is this short.
-        if (value.Length < 4)
-        {
-            return;
-        }
+        ArgumentNullException.ThrowIfNull(value);
+        Redactor.Add(value);
+    }
 
-        lock (_lock)
+    /// <summary>Remembers the credentials a provider URL carries: its user info and its query values.</summary>
+    internal void AddSecretsOf(Uri url)
+    {
+        foreach (var secret in Redactor.SecretsOf(url))
         {
-            _secrets.Add(value);
+            Redactor.Add(secret);
         }
     }
 
-    /// <summary>The text with every known secret replaced by <c>***</c>.</summary>
+    /// <summary>
+    /// The text with every known secret replaced by <c>***</c>: the value, its URL-encoded and base64 forms,
+    /// <c>Basic</c> credentials holding it, and runs of 8 or more characters of its head or tail (secrets of 16 or more
+    /// characters). The same instance when the text holds none.
+    /// </summary>
     public string Redact(string text)
     {
-        lock (_lock)
-        {
-            foreach (var secret in _secrets)
-            {
-                text = text.Replace(secret, "***", StringComparison.Ordinal);
-            }
-        }
-
-        return text;
+        ArgumentNullException.ThrowIfNull(text);
+        return Redactor.Redact(text);
     }
 
     /// <summary>True when a variable's name says it holds a secret.</summary>

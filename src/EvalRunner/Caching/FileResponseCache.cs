@@ -7,22 +7,29 @@ namespace EvalRunner.Caching;
 /// <summary>
 /// A response store that is friendly to git: one small JSON file per entry (<c>DIR/ab/abcdef….json</c>) holding when
 /// it was stored and the response, so that a team may commit the cache and review what changed. Used through
-/// Microsoft.Extensions.AI's <c>DistributedCachingChatClient</c>; entries older than the TTL are misses.
+/// Microsoft.Extensions.AI's <c>DistributedCachingChatClient</c>; entries older than the TTL are misses. Every string
+/// of a stored entry is redacted (<see cref="Settings.Redact"/>), since teams commit the cache.
 /// </summary>
 public sealed class FileResponseCache : IDistributedCache
 {
     private readonly TimeProvider _time;
+    private readonly Lock _redactorsLock = new();
+    private Redactor[] _redactors;
     private long _hits;
     private long _misses;
 
-    /// <summary>A cache in <paramref name="directory"/>.</summary>
-    public FileResponseCache(string directory, CacheMode mode, TimeSpan? timeToLive = null, TimeProvider? timeProvider = null)
+    /// <summary>
+    /// A cache in <paramref name="directory"/> whose entries are stored without the secrets of <paramref name="settings"/>
+    /// (and of every engine that runs with it).
+    /// </summary>
+    public FileResponseCache(string directory, CacheMode mode, TimeSpan? timeToLive = null, TimeProvider? timeProvider = null, Settings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
         Directory = directory;
         Mode = mode;
         TimeToLive = timeToLive;
         _time = timeProvider ?? TimeProvider.System;
+        _redactors = settings is null ? [] : [settings.Redactor];
     }
 
     /// <summary>The cache directory.</summary>
@@ -90,10 +97,16 @@ public sealed class FileResponseCache : IDistributedCache
 
         var path = PathOf(key);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var response = JsonNode.Parse(value);
+        foreach (var redactor in Volatile.Read(ref _redactors))
+        {
+            redactor.Redact(response);
+        }
+
         var entry = new JsonObject
         {
             ["stored_at"] = _time.GetUtcNow(),
-            ["response"] = JsonNode.Parse(value),
+            ["response"] = response,
         };
 
         // Written aside and moved, so that a reader never sees half an entry.
@@ -148,6 +161,18 @@ public sealed class FileResponseCache : IDistributedCache
         }
 
         return removed;
+    }
+
+    /// <summary>Stores entries without the secrets <paramref name="redactor"/> knows too (the engine's, for a cache made without settings).</summary>
+    internal void AlsoRedact(Redactor redactor)
+    {
+        lock (_redactorsLock)
+        {
+            if (!_redactors.Contains(redactor))
+            {
+                Volatile.Write(ref _redactors, [.. _redactors, redactor]);
+            }
+        }
     }
 
     private string PathOf(string key)

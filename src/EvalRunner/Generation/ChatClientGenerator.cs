@@ -41,7 +41,7 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
     }
 
     protected override string Describe(Exception exception) =>
-        $"{Config.Provider} endpoint {Config.BaseUrl?.ToString() ?? "(default)"}: {base.Describe(exception)}";
+        $"{Config.Provider} endpoint {(Config.BaseUrl is { } url ? Redactor.ShowUrl(url) : "(default)")}: {base.Describe(exception)}";
 
     public override void Dispose()
     {

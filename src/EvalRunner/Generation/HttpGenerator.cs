@@ -65,7 +65,7 @@ internal sealed class HttpGenerator : Generator
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException(
-                $"POST {Config.Url} answered {(int)response.StatusCode} {response.ReasonPhrase}: {(text.Length > 500 ? text[..500] + "…" : text)}");
+                $"POST {Redactor.ShowUrl(Config.Url!)} answered {(int)response.StatusCode} {response.ReasonPhrase}: {(text.Length > 500 ? text[..500] + "…" : text)}");
         }
 
         if (_responsePath is null)

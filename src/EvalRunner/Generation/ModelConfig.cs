@@ -16,7 +16,11 @@ public sealed record ModelConfig
     /// <summary>The model (or Azure deployment) name; null for command and http.</summary>
     public string? Model { get; init; }
 
-    /// <summary>The endpoint of an OpenAI-compatible, Azure OpenAI or Ollama server; null for the provider's default.</summary>
+    /// <summary>
+    /// The endpoint of an OpenAI-compatible, Azure OpenAI or Ollama server; null for the provider's default. Written
+    /// and shown without its user info and query values, which are treated as secrets.
+    /// </summary>
+    [JsonConverter(typeof(ShownUrlJsonConverter))]
     public Uri? BaseUrl { get; init; }
 
     /// <summary>The API key. Never written to results or reports.</summary>
@@ -42,7 +46,8 @@ public sealed record ModelConfig
     /// <summary>The directory commands run in and relative paths resolve against (the suite's directory).</summary>
     public string WorkingDirectory { get; init; } = ".";
 
-    /// <summary>The URL to POST to, for <see cref="Provider.Http"/>.</summary>
+    /// <summary>The URL to POST to, for <see cref="Provider.Http"/>; written and shown like <see cref="BaseUrl"/>.</summary>
+    [JsonConverter(typeof(ShownUrlJsonConverter))]
     public Uri? Url { get; init; }
 
     /// <summary>HTTP headers for <see cref="Provider.Http"/>; values are treated as secrets.</summary>

@@ -58,18 +58,19 @@ internal static class ResultsStore
     }
 
     /// <summary>Writes <c>run.json</c> into the result's output directory.</summary>
-    public static async Task WriteRunAsync(RunResult result, Settings? settings, CancellationToken cancellationToken)
+    /// <returns>The result as written: every string redacted.</returns>
+    public static async Task<RunResult> WriteRunAsync(RunResult result, Settings? settings, CancellationToken cancellationToken)
     {
-        var redacted = settings is null ? result : result with
-        {
-            Reason = settings.Redact(result.Reason),
-            Reasons = [.. result.Reasons.Select(r => r with { Message = settings.Redact(r.Message) })],
-        };
+        var json = JsonSerializer.SerializeToNode(result, ResultsJson.Indented.RunResult)!;
+        settings?.Redactor.Redact(json);
+        var written = json.Deserialize(ResultsJson.Indented.RunResult)! with { OutputDirectory = result.OutputDirectory };
         var stream = File.Create(Path.Combine(result.OutputDirectory, RunFile));
         await using (stream.ConfigureAwait(false))
         {
-            await JsonSerializer.SerializeAsync(stream, redacted, ResultsJson.Indented.RunResult, cancellationToken).ConfigureAwait(false);
+            await JsonSerializer.SerializeAsync(stream, written, ResultsJson.Indented.RunResult, cancellationToken).ConfigureAwait(false);
         }
+
+        return written;
     }
 
     /// <summary>Reads the <c>run.json</c> of a run directory.</summary>
@@ -157,16 +158,16 @@ internal static class ResultsStore
 
             return new RowRecord
             {
-                DatapointId = row.DatapointId,
-                ModelConfig = row.ModelConfig,
+                DatapointId = Clean(row.DatapointId),
+                ModelConfig = Clean(row.ModelConfig),
                 Outcome = row.Outcome,
                 Input = Clean(row.Input),
                 Expected = Clean(row.Expected),
-                Tags = row.Tags,
-                Location = row.Location,
+                Tags = settings is null ? row.Tags : [.. row.Tags.Select(Clean)],
+                Location = row.Location is { } location ? Clean(location) : null,
                 Log = new LogRecord
                 {
-                    Model = row.Log.Model,
+                    Model = row.Log.Model is { } model ? Clean(model) : null,
                     GeneratedResponse = row.Log.Response is { } response ? Clean(response) : null,
                     LatencyMs = Math.Round(row.Log.LatencyMs, 3),
                     InputTokens = row.Log.InputTokens,

@@ -59,7 +59,7 @@ public sealed class RunRecorder : IAsyncDisposable
         _rows.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         var result = _tally.Decide(stopped, cancelled) with { StartedAt = _started, FinishedAt = _time.GetUtcNow(), OutputDirectory = _directory };
-        await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
+        result = await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
         _result = result;
         return result;
     }

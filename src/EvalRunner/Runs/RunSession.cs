@@ -49,6 +49,8 @@ public sealed partial class RunSession : IAsyncDisposable
             OnRateLimited = _limiter.RateLimited,
             Cache = request.Cache,
         };
+        // The cache may be committed: what it stores is redacted with this run's secrets too.
+        request.Cache?.AlsoRedact(engine.Settings.Redactor);
         (_generators, _evaluators) = BuildParts(setup);
         _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings);
     }

@@ -188,7 +188,7 @@ public static partial class SuiteLoader
 
     private static ModelConfig ReadChatModel(YamlMap model, string provider)
     {
-        var name = model.RequireString("model", provider == "azure-openai" ? "the deployment name" : "the model name, for example gpt-4o-mini");
+        var name = model.RequireString("model", provider == "azure-openai" ? "the deployment name" : "the model name, for example gpt-4o-mini", Secrecy.NotSecret);
         var baseUrl = ReadUrl(model, "base_url");
         var (kind, keyVariable) = provider switch
         {
@@ -196,7 +196,7 @@ public static partial class SuiteLoader
             "azure-openai" => (Provider.AzureOpenAI, "AZURE_OPENAI_API_KEY"),
             _ => (Provider.Ollama, (string?)null),
         };
-        var apiKey = model.String("api_key", secret: true) ?? (keyVariable is null ? null : model.Settings.GetSecret(keyVariable));
+        var apiKey = model.String("api_key", Secrecy.Secret) ?? (keyVariable is null ? null : model.Settings.GetSecret(keyVariable));
         if (kind == Provider.AzureOpenAI && baseUrl is null)
         {
             throw new SuiteException(model.Here with { Field = model.Join("base_url") }, "'base_url' is required for azure-openai: your resource's endpoint, https://NAME.openai.azure.com/");
@@ -257,7 +257,7 @@ public static partial class SuiteLoader
             Name = model.String("name") ?? "http",
             Provider = Provider.Http,
             Url = url,
-            Headers = model.StringMap("headers", secret: true) ?? new Dictionary<string, string>(),
+            Headers = model.StringMap("headers", Secrecy.Secret) ?? new Dictionary<string, string>(),
             Body = body,
             ResponsePath = ReadResponsePath(model),
         };
@@ -276,12 +276,25 @@ public static partial class SuiteLoader
         }
     }
 
+    /// <summary>
+    /// A provider URL. The URL is no secret even when read from a variable with a secret-looking name, but its user info
+    /// and query values (<c>?key=…</c>) are.
+    /// </summary>
     private static Uri? ReadUrl(YamlMap model, string key)
     {
-        var text = model.String(key);
-        return text is null ? null
-            : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
-            : throw model.Error(key, $"'{text}' is not an http(s) URL");
+        var text = model.String(key, Secrecy.NotSecret);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw model.Error(key, $"'{(uri is null ? text : Redactor.ShowUrl(uri))}' is not an http(s) URL");
+        }
+
+        model.Settings.AddSecretsOf(uri);
+        return uri;
     }
 
     private static PromptTemplate? ReadTemplate(YamlMap map, string key, bool allowResponse)

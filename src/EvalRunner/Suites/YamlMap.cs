@@ -71,7 +71,7 @@ internal sealed partial class YamlMap
 
     public YamlNode? Node(string key) => _entries.TryGetValue(key, out var entry) && !IsNull(entry.Value) ? entry.Value : null;
 
-    public string? String(string key, bool secret = false)
+    public string? String(string key, Secrecy secrecy = Secrecy.ByVariableName)
     {
         if (Node(key) is not { } node)
         {
@@ -83,11 +83,11 @@ internal sealed partial class YamlMap
             throw Error(key, $"must be a string, not {Describe(node)}");
         }
 
-        return Interpolate(scalar.Value ?? string.Empty, LocationOf(key), secret);
+        return Interpolate(scalar.Value ?? string.Empty, LocationOf(key), secrecy);
     }
 
-    public string RequireString(string key, string hint) =>
-        String(key) is { Length: > 0 } value ? value : throw new SuiteException(Has(key) ? LocationOf(key) : Here with { Field = Join(key) }, $"'{key}' is required: {hint}");
+    public string RequireString(string key, string hint, Secrecy secrecy = Secrecy.ByVariableName) =>
+        String(key, secrecy) is { Length: > 0 } value ? value : throw new SuiteException(Has(key) ? LocationOf(key) : Here with { Field = Join(key) }, $"'{key}' is required: {hint}");
 
     public int? Int(string key, int min, int max = int.MaxValue)
     {
@@ -164,7 +164,7 @@ internal sealed partial class YamlMap
                 foreach (var item in sequence.Children)
                 {
                     list.Add(item is YamlScalarNode scalar
-                        ? Interpolate(scalar.Value ?? string.Empty, Location(item, $"{Join(key)}[{index}]"), secret: false)
+                        ? Interpolate(scalar.Value ?? string.Empty, Location(item, $"{Join(key)}[{index}]"), Secrecy.ByVariableName)
                         : throw new SuiteException(Location(item, $"{Join(key)}[{index}]"), $"must be a string, not {Describe(item)}"));
                     index++;
                 }
@@ -204,22 +204,22 @@ internal sealed partial class YamlMap
     }
 
     /// <summary>A mapping of string values (headers), each interpolated.</summary>
-    public IReadOnlyDictionary<string, string>? StringMap(string key, bool secret)
+    public IReadOnlyDictionary<string, string>? StringMap(string key, Secrecy secrecy)
     {
         if (Map(key) is not { } map)
         {
             return null;
         }
 
-        return map.Keys.ToDictionary(name => name, name => map.String(name, secret) ?? string.Empty, StringComparer.OrdinalIgnoreCase);
+        return map.Keys.ToDictionary(name => name, name => map.String(name, secrecy) ?? string.Empty, StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>Replaces <c>${NAME}</c> and <c>${NAME:-default}</c> with environment values.</summary>
-    public string Interpolate(string text, SourceLocation at, bool secret)
+    public string Interpolate(string text, SourceLocation at, Secrecy secrecy)
     {
         if (!text.Contains("${", StringComparison.Ordinal))
         {
-            if (secret)
+            if (secrecy == Secrecy.Secret)
             {
                 Settings.AddSecret(text);
             }
@@ -230,7 +230,12 @@ internal sealed partial class YamlMap
         var result = Variable().Replace(text, match =>
         {
             var name = match.Groups[1].Value;
-            var value = secret ? Settings.GetSecret(name) : Settings.Get(name);
+            var value = secrecy switch
+            {
+                Secrecy.Secret => Settings.GetSecret(name),
+                Secrecy.NotSecret => Settings.GetNotSecret(name),
+                _ => Settings.Get(name),
+            };
             if (value is null && match.Groups[2].Success)
             {
                 value = match.Groups[3].Value;
@@ -238,7 +243,7 @@ internal sealed partial class YamlMap
 
             return value ?? throw new SuiteException(at, $"environment variable '{name}' is not set (write ${{{name}:-default}} to give a default)");
         });
-        if (secret)
+        if (secrecy == Secrecy.Secret)
         {
             Settings.AddSecret(result);
         }
