@@ -13,9 +13,8 @@ public sealed class ChatProviderTests
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"ping\"}\n");
         var path = dir.File("s.eval.yaml", $"dataset: cases.jsonl\n{models}\nevaluators:\n  - type: contains\n    value: ping\n");
-        var result = await new RunEngine(settings).RunAsync(SuiteLoader.Load(path, settings), new RunRequest { OutputDirectory = Path.Combine(dir.Path, "out") }, TestContext.Current.CancellationToken);
-        var row = JsonDocument.Parse(File.ReadAllLines(Path.Combine(dir.Path, "out", "results.jsonl"))[0]).RootElement.Clone();
-        return (result, row);
+        var (result, rows) = await SuiteRun.RunAsync(path, settings, TestContext.Current.CancellationToken);
+        return (result, rows[0]);
     }
 
     [Fact]

@@ -32,14 +32,7 @@ public sealed class ResilienceTests
 
     private static readonly Settings Key = TestSettings.With(("TEST_KEY", "sk-resilience-secret-77"));
 
-    private static async Task<(RunResult Result, List<JsonElement> Rows)> RunAsync(TempDirectory dir, string yaml, RunRequest? request = null)
-    {
-        var path = dir.File("suite.eval.yaml", yaml);
-        var output = Path.Combine(dir.Path, "out");
-        var result = await new RunEngine(Key).RunAsync(SuiteLoader.Load(path, Key), (request ?? new RunRequest { OutputDirectory = output }) with { OutputDirectory = output }, TestContext.Current.CancellationToken);
-        var rows = File.ReadLines(Path.Combine(output, "results.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
-        return (result, rows);
-    }
+    private static Task<SuiteRun> RunAsync(TempDirectory dir, string yaml, RunRequest? request = null) => SuiteRun.RunAsync(dir, yaml, Key, request);
 
     private static void AssertNoSecretIn(string directory)
     {

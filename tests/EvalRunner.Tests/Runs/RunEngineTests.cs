@@ -21,18 +21,6 @@ public sealed class RunEngineTests
 
     private static Settings Env(params (string Name, string Value)[] variables) => TestSettings.With(variables);
 
-    private static async Task<(RunResult Result, List<JsonElement> Rows)> RunAsync(string suitePath, Settings settings, RunRequest? request, CancellationToken cancellationToken)
-    {
-        var suite = SuiteLoader.Load(suitePath, settings);
-        var output = Path.Combine(Path.GetDirectoryName(suitePath)!, "out");
-        var result = await new RunEngine(settings).RunAsync(
-            suite,
-            (request ?? new RunRequest { OutputDirectory = output }) with { OutputDirectory = output },
-            cancellationToken);
-        var rows = File.ReadLines(Path.Combine(output, "results.jsonl")).Select(line => JsonDocument.Parse(line).RootElement).ToList();
-        return (result, rows);
-    }
-
     [Fact]
     public async Task A_command_suite_runs_every_datapoint_writes_rows_and_decides_by_thresholds()
     {
@@ -57,7 +45,7 @@ public sealed class RunEngineTests
               - mean(contains.passed) >= 0.5
             """);
 
-        var (result, rows) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Fail, result.Verdict);
         Assert.Equal((3, 2, 1, 0), (result.Rows, result.Passed, result.Failed, result.Errors));
@@ -85,7 +73,7 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", "{\"id\":\"ok\",\"input\":\"fine\"}\n{\"id\":\"boom\",\"input\":\"crash now\"}\n");
         var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {name: bot, provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\n");
 
-        var (result, rows) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Fail, result.Verdict);
         Assert.Equal((1, 1), (result.Passed, result.Errors));
@@ -103,7 +91,7 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", "{\"id\":\"ok\",\"input\":\"fine\"}\n{\"id\":\"hang\",\"input\":\"slow one\"}\n");
         var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {name: bot, provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\nrun:\n  timeout: 1s\n  fail_on_error: false\n");
 
-        var (result, rows) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Pass, result.Verdict);
         Assert.Equal("generation failed (bot): timed out after 1s (run.timeout)", rows.Single(r => r.GetProperty("outcome").GetString() == "error").GetProperty("error").GetString());
@@ -117,7 +105,7 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"crash\"}\n");
         var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {name: bot, provider: command, command: [python3, bot.py]}\nrun:\n  fail_on_error: false\n");
 
-        var (result, _) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, _) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Error, result.Verdict);
         Assert.StartsWith("nothing was measured: all 1 rows errored", result.Reason, StringComparison.Ordinal);
@@ -149,7 +137,7 @@ public sealed class RunEngineTests
               - regex.passed == true
             """);
 
-        var (result, rows) = await RunAsync(path, Env(("TEST_API_KEY", "sk-test-1234")), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(("TEST_API_KEY", "sk-test-1234")), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Pass, result.Verdict);
         Assert.Equal(2, server.Requests.Count);
@@ -182,7 +170,7 @@ public sealed class RunEngineTests
                 api_key: ${OPENAI_API_KEY}
             """);
 
-        var (result, rows) = await RunAsync(path, Env(("OPENAI_API_KEY", "sk-never-shown-0001")), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(("OPENAI_API_KEY", "sk-never-shown-0001")), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Error, result.Verdict);
         var error = rows[0].GetProperty("error").GetString()!;
@@ -201,7 +189,7 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hi\"}\n");
         var path = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels:\n  - provider: openai\n    model: m\n    base_url: {server.BaseUrl}\n    api_key: sk-echoed-secret-42\n");
 
-        var (_, rows) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (_, rows) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         var error = rows[0].GetProperty("error").GetString()!;
         Assert.True(error.Contains("Incorrect API key provided: ***", StringComparison.Ordinal), error);
@@ -226,7 +214,7 @@ public sealed class RunEngineTests
               - rate(equals.passed) >= 0.5
             """);
 
-        var (result, rows) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(4, rows.Count);
         Assert.Equal(["good", "bad"], result.Aggregates.Select(a => a.ModelConfig));
@@ -243,9 +231,9 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"1\",\"tags\":[\"x\"]}\n{\"id\":\"b\",\"input\":\"2\"}\n{\"id\":\"c\",\"input\":\"3\",\"tags\":[\"x\"]}\n");
         var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n");
 
-        var (_, byTag) = await RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Filter = new DatapointFilter { Terms = ["tag:x"] } }, TestContext.Current.CancellationToken);
+        var (_, byTag) = await SuiteRun.RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Filter = new DatapointFilter { Terms = ["tag:x"] } }, TestContext.Current.CancellationToken);
         var ids = byTag.Select(r => r.GetProperty("datapoint_id").GetString()).Order().ToList();
-        var (_, byId) = await RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Filter = new DatapointFilter { Terms = ["b"] } }, TestContext.Current.CancellationToken);
+        var (_, byId) = await SuiteRun.RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Filter = new DatapointFilter { Terms = ["b"] } }, TestContext.Current.CancellationToken);
 
         Assert.Equal(["a", "c"], ids);
         Assert.Equal("b", Assert.Single(byId).GetProperty("datapoint_id").GetString());
@@ -262,7 +250,7 @@ public sealed class RunEngineTests
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var observer = new CancelAfterRows(5, cancel);
 
-        var (result, rows) = await RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Observer = observer }, cancel.Token);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Observer = observer }, cancel.Token);
 
         Assert.Equal(Verdict.Cancelled, result.Verdict);
         Assert.InRange(rows.Count, 5, 39);
@@ -289,7 +277,7 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", string.Join('\n', Enumerable.Range(0, 24).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"q{i}\"}}")));
         var path = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels:\n  - {{provider: openai, model: m, base_url: \"{server.BaseUrl}\"}}\nrun:\n  concurrency: 4\n");
 
-        var (result, _) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, _) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(24, result.Passed);
         Assert.InRange(peak, 2, 4);
