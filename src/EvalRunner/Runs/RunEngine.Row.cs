@@ -10,7 +10,7 @@ public sealed partial class RunEngine
 {
     private async Task<Row> RunRowAsync(Suite suite, Datapoint datapoint, Generator generator, CancellationToken cancellationToken)
     {
-        var log = await generator.GenerateAsync(datapoint, suite.Options.Timeout, cancellationToken).ConfigureAwait(false);
+        var log = await generator.GenerateAsync(datapoint, suite.Options.Timeout, _time, cancellationToken).ConfigureAwait(false);
 
         // An answer from the cache cost nothing this time.
         log = log with { CostUsd = log.CacheHit ? 0 : suite.Prices.Cost(generator.Config.Model, log.InputTokens, log.OutputTokens) };
