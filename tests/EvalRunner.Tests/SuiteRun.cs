@@ -60,9 +60,13 @@ internal sealed record SuiteRun
         return new SuiteRun { Suite = suite, Result = result, Rows = rows, Directory = output };
     }
 
+    /// <summary>Writes <paramref name="yaml"/> as <c>suite.eval.yaml</c> in <paramref name="dir"/> and runs it with <see cref="TestSettings"/>.</summary>
+    public static Task<SuiteRun> RunAsync(TempDirectory dir, string yaml, CancellationToken cancellationToken) =>
+        RunAsync(dir, yaml, TestSettings.With(), null, cancellationToken);
+
     /// <summary>Writes <paramref name="yaml"/> as <c>suite.eval.yaml</c> in <paramref name="dir"/> and runs it.</summary>
-    public static Task<SuiteRun> RunAsync(TempDirectory dir, string yaml, Settings? settings = null, RunRequest? request = null) =>
-        RunAsync(dir.File("suite.eval.yaml", yaml), settings ?? TestSettings.With(), request, TestContext.Current.CancellationToken);
+    public static Task<SuiteRun> RunAsync(TempDirectory dir, string yaml, Settings settings, RunRequest? request, CancellationToken cancellationToken) =>
+        RunAsync(dir.File("suite.eval.yaml", yaml), settings, request, cancellationToken);
 
     private static JsonElement Parse(string line)
     {

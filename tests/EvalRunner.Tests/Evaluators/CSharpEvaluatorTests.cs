@@ -31,7 +31,7 @@ public sealed class CSharpEvaluatorTests
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_CSharp_evaluator_added_in_code_runs_with_the_suite_and_its_columns_work_in_thresholds()
     {
         using var dir = new TempDirectory();

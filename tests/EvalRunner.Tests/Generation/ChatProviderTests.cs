@@ -17,7 +17,7 @@ public sealed class ChatProviderTests
         return (result, rows[0]);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_azure_openai_provider_calls_the_deployment_with_the_api_key_header()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -32,7 +32,7 @@ public sealed class ChatProviderTests
         Assert.Equal("You said: ping", row.GetProperty("log").GetProperty("generated_response").GetString());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_ollama_provider_calls_the_chat_endpoint_and_records_token_counts()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);

@@ -7,7 +7,7 @@ namespace EvalRunner.Tests.Generation;
 
 public sealed class HttpProviderTests
 {
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_http_provider_posts_a_templated_body_with_secret_headers_and_picks_the_response_by_json_path()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -45,7 +45,7 @@ public sealed class HttpProviderTests
         Assert.Equal("echo quote \" and {braces}", row.GetProperty("log").GetProperty("generated_response").GetString());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_non_success_status_is_an_error_row_with_the_status_and_body()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);

@@ -15,7 +15,7 @@ public sealed class DotnetTestTests
 
     private sealed record TestResult(string Name, string Outcome, string Message, string Output);
 
-    private static async Task<(int ExitCode, List<TestResult> Results, string Console)> DotnetTestAsync(string project, string resultsDirectory, params string[] extra)
+    private static async Task<(int ExitCode, List<TestResult> Results, string Console)> DotnetTestAsync(string project, string resultsDirectory, string[] extra, CancellationToken cancellationToken)
     {
         var trx = Path.Combine(resultsDirectory, "trx");
         var result = await CliWrap.Cli.Wrap("dotnet")
@@ -23,7 +23,7 @@ public sealed class DotnetTestTests
             .WithWorkingDirectory(Repository.Root)
             .WithEnvironmentVariables(env => env.Set("EVALRUNNER_RESULTS", Path.Combine(resultsDirectory, "evals")))
             .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+            .ExecuteBufferedAsync(cancellationToken);
         var file = Directory.GetFiles(trx, "*.trx").Single();
         var results = XDocument.Load(file).Descendants(Trx + "UnitTestResult").Select(r => new TestResult(
             (string)r.Attribute("testName")!,
@@ -33,27 +33,27 @@ public sealed class DotnetTestTests
         return (result.ExitCode, results, result.StandardOutput + result.StandardError);
     }
 
-    private static async Task BuildAsync(string project)
+    private static async Task BuildAsync(string project, CancellationToken cancellationToken)
     {
         var build = await CliWrap.Cli.Wrap("dotnet")
             .WithArguments(["build", project, "-c", Configuration, "--nologo", "-v", "q"])
             .WithWorkingDirectory(Repository.Root)
             .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+            .ExecuteBufferedAsync(cancellationToken);
         Assert.True(build.ExitCode == 0, build.StandardOutput + build.StandardError);
     }
 
-    [Fact]
+    [Fact(Timeout = 600000)]
     public async Task Every_datapoint_of_the_example_is_its_own_passing_test_case_with_an_aggregate_case_per_suite()
     {
         using var dir = new TempDirectory();
         const string project = "examples/xunit/SupportBot.Evals";
         if (!File.Exists(Path.Combine(Repository.Root, project, "bin", Configuration, "net10.0", "SupportBot.Evals.dll")))
         {
-            await BuildAsync(project);
+            await BuildAsync(project, TestContext.Current.CancellationToken);
         }
 
-        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path);
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, [], TestContext.Current.CancellationToken);
 
         Assert.True(exitCode == 0, console);
         Assert.Equal(22, results.Count);
@@ -72,17 +72,17 @@ public sealed class DotnetTestTests
         Assert.Equal(10, run.GetProperty("rows").GetInt32());
     }
 
-    [Fact]
+    [Fact(Timeout = 600000)]
     public async Task The_filter_selects_datapoints_by_tag_trait()
     {
         using var dir = new TempDirectory();
         const string project = "examples/xunit/SupportBot.Evals";
         if (!File.Exists(Path.Combine(Repository.Root, project, "bin", Configuration, "net10.0", "SupportBot.Evals.dll")))
         {
-            await BuildAsync(project);
+            await BuildAsync(project, TestContext.Current.CancellationToken);
         }
 
-        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, "--filter-trait", "tag=shipping");
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, ["--filter-trait", "tag=shipping"], TestContext.Current.CancellationToken);
 
         Assert.True(exitCode == 0, console);
         Assert.Equal(
@@ -90,14 +90,14 @@ public sealed class DotnetTestTests
             results.Select(r => r.Name[..r.Name.IndexOf('(', StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
     }
 
-    [Fact]
+    [Fact(Timeout = 600000)]
     public async Task A_failing_datapoint_an_evaluator_error_and_a_failing_aggregate_fail_their_test_cases_with_their_reasons()
     {
         using var dir = new TempDirectory();
         const string project = "tests/fixtures/FailingEvals";
-        await BuildAsync(project);
+        await BuildAsync(project, TestContext.Current.CancellationToken);
 
-        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path);
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, [], TestContext.Current.CancellationToken);
 
         Assert.NotEqual(0, exitCode);
         Assert.Equal(4, results.Count);
