@@ -14,6 +14,8 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<FakeChatRequest> _requests = new();
     private readonly ConcurrentQueue<(int Status, string Body, TimeSpan? RetryAfter)> _failures = new();
+    private readonly TaskCompletionSource _hanging = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile string? _hangMarker;
     private int _hangs;
     private int _resets;
     private long _requestCount;
@@ -34,7 +36,10 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     public long RequestCount => Interlocked.Read(ref _requestCount);
 
-    /// <summary>The next <paramref name="count"/> chat requests answer <paramref name="statusCode"/> (with Retry-After when given).</summary>
+    /// <summary>
+    /// The next <paramref name="count"/> chat requests answer <paramref name="statusCode"/>, with Retry-After (whole seconds)
+    /// and retry-after-ms when <paramref name="retryAfter"/> is given.
+    /// </summary>
     public void FailNext(int count, int statusCode, string body = "{\"error\":{\"message\":\"fake failure\"}}", TimeSpan? retryAfter = null)
     {
         for (var i = 0; i < count; i++)
@@ -45,6 +50,15 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     /// <summary>The next <paramref name="count"/> chat requests never answer (until the client gives up).</summary>
     public void HangNext(int count) => Interlocked.Add(ref _hangs, count);
+
+    /// <summary>
+    /// Every chat request with a message containing <paramref name="marker"/> never answers, until the client gives up;
+    /// the others answer as usual.
+    /// </summary>
+    public void HangWhenPromptContains(string marker) => _hangMarker = marker;
+
+    /// <summary>Completes when the first request is hanging (by <see cref="HangNext"/> or <see cref="HangWhenPromptContains"/>).</summary>
+    public Task WaitForHangingRequestAsync(CancellationToken cancellationToken) => _hanging.Task.WaitAsync(cancellationToken);
 
     /// <summary>The next <paramref name="count"/> chat requests have their connection reset.</summary>
     public void ResetNext(int count) => Interlocked.Add(ref _resets, count);
@@ -223,8 +237,10 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _resets);
-        if (Interlocked.Decrement(ref _hangs) >= 0)
+        var marked = _hangMarker is { } marker && messages.Any(m => m.Content.Contains(marker, StringComparison.Ordinal));
+        if (marked || Interlocked.Decrement(ref _hangs) >= 0)
         {
+            _hanging.TrySetResult();
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
             return (request, true);
         }
@@ -234,7 +250,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         {
             if (failure.RetryAfter is { } retryAfter)
             {
-                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                // Retry-After takes whole seconds; OpenAI also sends retry-after-ms, so a test can ask for a wait of a few ms.
+                context.Response.Headers.RetryAfter = ((int)retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers["retry-after-ms"] = ((long)retryAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
 
             context.Response.StatusCode = failure.Status;

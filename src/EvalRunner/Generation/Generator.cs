@@ -60,11 +60,14 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
         };
     }
 
-    /// <summary>Generates; every failure but the caller's cancellation becomes a log with <see cref="Log.Error"/> set.</summary>
-    public async Task<Log> GenerateAsync(Datapoint datapoint, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Generates; every failure but the caller's cancellation becomes a log with <see cref="Log.Error"/> set.
+    /// <paramref name="timeout"/> (run.timeout) is measured on <paramref name="time"/>, the run's clock.
+    /// </summary>
+    public async Task<Log> GenerateAsync(Datapoint datapoint, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         var started = Stopwatch.GetTimestamp();
         try
         {

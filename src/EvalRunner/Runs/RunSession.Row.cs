@@ -37,7 +37,7 @@ public sealed partial class RunSession
 
     private async Task<Row> RunRowAsync(Datapoint datapoint, Generator generator, CancellationToken cancellationToken)
     {
-        var log = await generator.GenerateAsync(datapoint, Suite.Options.Timeout, cancellationToken).ConfigureAwait(false);
+        var log = await generator.GenerateAsync(datapoint, Suite.Options.Timeout, _engine.Time, cancellationToken).ConfigureAwait(false);
 
         // An answer from the cache cost nothing this time.
         log = log with { CostUsd = log.CacheHit ? 0 : Suite.Prices.Cost(generator.Config.Model, log.InputTokens, log.OutputTokens) };

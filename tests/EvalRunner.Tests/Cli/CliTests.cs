@@ -20,20 +20,20 @@ public sealed class CliTests
         }
     }
 
-    private static Task<BufferedCommandResult> EvalRunnerAsync(string workingDirectory, params string[] arguments) =>
+    private static Task<BufferedCommandResult> EvalRunnerAsync(string workingDirectory, string[] arguments, CancellationToken cancellationToken) =>
         CliWrap.Cli.Wrap("dotnet")
             .WithArguments([CliPath, .. arguments])
             .WithWorkingDirectory(workingDirectory)
             .WithEnvironmentVariables(env => env.Set("NO_COLOR", "1").Set("COLUMNS", "200"))
             .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+            .ExecuteBufferedAsync(cancellationToken);
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task The_quickstart_example_passes_with_exit_code_0_and_writes_results_and_run_json()
     {
         using var output = new TempDirectory();
 
-        var result = await EvalRunnerAsync(RepositoryRoot, "run", "examples/quickstart/support.eval.yaml", "--out", output.Path);
+        var result = await EvalRunnerAsync(RepositoryRoot, ["run", "examples/quickstart/support.eval.yaml", "--out", output.Path], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Contains("PASS support-quickstart", result.StandardOutput, StringComparison.Ordinal);
@@ -45,7 +45,7 @@ public sealed class CliTests
         Assert.Equal(2, run.GetProperty("aggregates").GetArrayLength());
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task An_empty_dataset_and_a_filter_that_matches_nothing_exit_with_2()
     {
         using var dir = new TempDirectory();
@@ -56,8 +56,8 @@ public sealed class CliTests
         var empty = dir.File("empty.eval.yaml", "dataset: empty.jsonl\n" + rest);
         var some = dir.File("some.eval.yaml", "dataset: cases.jsonl\n" + rest);
 
-        var none = await EvalRunnerAsync(dir.Path, "run", empty, "--out", "out-empty");
-        var unmatched = await EvalRunnerAsync(dir.Path, "run", some, "--out", "out-filter", "--filter", "no-such-id");
+        var none = await EvalRunnerAsync(dir.Path, ["run", empty, "--out", "out-empty"], TestContext.Current.CancellationToken);
+        var unmatched = await EvalRunnerAsync(dir.Path, ["run", some, "--out", "out-filter", "--filter", "no-such-id"], TestContext.Current.CancellationToken);
 
         Assert.True(none.ExitCode == 2, none.StandardOutput + none.StandardError);
         Assert.Contains("no datapoints ran", none.StandardOutput, StringComparison.Ordinal);
@@ -65,7 +65,7 @@ public sealed class CliTests
         Assert.Contains("no datapoints ran", unmatched.StandardOutput, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task A_failed_threshold_exits_with_1_and_names_the_failing_datapoint()
     {
         using var dir = new TempDirectory();
@@ -73,7 +73,7 @@ public sealed class CliTests
         dir.File("cases.jsonl", "{\"id\":\"short\",\"input\":\"hi\"}\n{\"id\":\"too-long\",\"input\":\"a b c d e f g h\"}\n");
         var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\nthresholds:\n  - length.words <= 5\n");
 
-        var result = await EvalRunnerAsync(dir.Path, "run", suite, "--out", "out");
+        var result = await EvalRunnerAsync(dir.Path, ["run", suite, "--out", "out"], TestContext.Current.CancellationToken);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("too-long", result.StandardOutput, StringComparison.Ordinal);
@@ -82,15 +82,15 @@ public sealed class CliTests
         Assert.Equal(2, File.ReadAllLines(Path.Combine(dir.Path, "out", "s", "results.jsonl")).Length);
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task An_invalid_suite_exits_with_2_and_prints_the_location_on_stderr()
     {
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"x\"}\n");
         var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodel:\n  - provider: command\n");
 
-        var run = await EvalRunnerAsync(dir.Path, "run", suite);
-        var validate = await EvalRunnerAsync(dir.Path, "validate", suite);
+        var run = await EvalRunnerAsync(dir.Path, ["run", suite], TestContext.Current.CancellationToken);
+        var validate = await EvalRunnerAsync(dir.Path, ["validate", suite], TestContext.Current.CancellationToken);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(2, validate.ExitCode);
@@ -100,7 +100,7 @@ public sealed class CliTests
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "evalrunner-results")));
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task Validate_checks_every_datapoint_without_generating_and_reports_a_malformed_line()
     {
         using var dir = new TempDirectory();
@@ -109,9 +109,9 @@ public sealed class CliTests
         var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n");
         var good = dir.File("good.eval.yaml", "dataset:\n  - input: hello\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n");
 
-        var bad = await EvalRunnerAsync(dir.Path, "validate", suite);
-        var ok = await EvalRunnerAsync(dir.Path, "validate", good);
-        var run = await EvalRunnerAsync(dir.Path, "run", suite, "--out", "out");
+        var bad = await EvalRunnerAsync(dir.Path, ["validate", suite], TestContext.Current.CancellationToken);
+        var ok = await EvalRunnerAsync(dir.Path, ["validate", good], TestContext.Current.CancellationToken);
+        var run = await EvalRunnerAsync(dir.Path, ["run", suite, "--out", "out"], TestContext.Current.CancellationToken);
 
         Assert.Equal(2, bad.ExitCode);
         Assert.StartsWith("error: cases.jsonl:3: not valid JSON:", bad.StandardError.Trim(), StringComparison.Ordinal);
@@ -121,12 +121,12 @@ public sealed class CliTests
         Assert.False(File.Exists(Path.Combine(dir.Path, "out", "s", "results.jsonl")), "nothing may be generated when the dataset is malformed");
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task The_filter_option_runs_only_matching_datapoints()
     {
         using var output = new TempDirectory();
 
-        var result = await EvalRunnerAsync(RepositoryRoot, "run", "examples/quickstart/support.eval.yaml", "--out", output.Path, "--filter", "tag:shipping", "--concurrency", "2");
+        var result = await EvalRunnerAsync(RepositoryRoot, ["run", "examples/quickstart/support.eval.yaml", "--out", output.Path, "--filter", "tag:shipping", "--concurrency", "2"], TestContext.Current.CancellationToken);
 
         Assert.Equal(0, result.ExitCode);
         var ids = File.ReadAllLines(Path.Combine(output.Path, "support-quickstart", "results.jsonl"))
@@ -135,7 +135,7 @@ public sealed class CliTests
         Assert.Equal(["express-shipping", "multi-turn", "shipping-time"], ids);
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task Ctrl_C_stops_the_run_with_exit_code_130_and_keeps_every_finished_row()
     {
         using var dir = new TempDirectory();
@@ -150,8 +150,14 @@ public sealed class CliTests
             RedirectStandardError = true,
         })!;
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         while (!File.Exists(results) || File.ReadAllLines(results).Length < 3)
         {
+            if (process.HasExited)
+            {
+                Assert.Fail($"evalrunner exited with code {process.ExitCode} before writing 3 rows:\n{await stdout}\n{await stderr}");
+            }
+
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
@@ -168,20 +174,20 @@ public sealed class CliTests
         Assert.Contains("CANCELLED s", await stdout, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [Theory(Timeout = 180000)]
     [InlineData("examples/python-evaluator/quality.eval.yaml", "python-evaluator")]
     [InlineData("examples/external-scores/review.eval.yaml", "external-scores")]
     public async Task The_evaluator_examples_that_need_no_API_key_pass(string suite, string name)
     {
         using var output = new TempDirectory();
 
-        var result = await EvalRunnerAsync(RepositoryRoot, "run", suite, "--out", output.Path);
+        var result = await EvalRunnerAsync(RepositoryRoot, ["run", suite, "--out", output.Path], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Equal(10, File.ReadAllLines(Path.Combine(output.Path, name, "results.jsonl")).Length);
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task The_llm_judge_example_runs_against_an_OpenAI_compatible_server_given_by_environment_variables()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -203,7 +209,7 @@ public sealed class CliTests
         Assert.DoesNotContain("sk-judge-test-key", File.ReadAllText(Path.Combine(output.Path, "llm-judge", "results.jsonl")), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task A_killed_run_resumes_without_repeating_finished_datapoints()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -220,6 +226,11 @@ public sealed class CliTests
         {
             while (!File.Exists(results) || File.ReadAllLines(results).Length < 6)
             {
+                if (process.HasExited)
+                {
+                    Assert.Fail($"evalrunner exited with code {process.ExitCode} before writing 6 rows");
+                }
+
                 await Task.Delay(20, TestContext.Current.CancellationToken);
             }
 
@@ -230,7 +241,7 @@ public sealed class CliTests
         var finished = File.ReadAllLines(results).Count(line => line.EndsWith('}'));
         var paidBefore = server.RequestCount;
 
-        var resumed = await EvalRunnerAsync(dir.Path, "run", suite, "--resume", "out", "--cache", "off");
+        var resumed = await EvalRunnerAsync(dir.Path, ["run", suite, "--resume", "out", "--cache", "off"], TestContext.Current.CancellationToken);
 
         Assert.True(resumed.ExitCode == 0, resumed.StandardOutput + resumed.StandardError);
         var rows = File.ReadAllLines(results).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("datapoint_id").GetString()).ToList();
@@ -240,7 +251,7 @@ public sealed class CliTests
         Assert.InRange(paidBefore - finished, 0, 2);
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task A_dry_run_counts_calls_tokens_and_cost_and_calls_nothing()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -248,7 +259,7 @@ public sealed class CliTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hello there\"}\n{\"id\":\"b\",\"input\":\"general kenobi\"}\n");
         var suite = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels: [{{provider: openai, model: gpt-4o-mini, base_url: \"{server.BaseUrl}\", max_tokens: 100}}]\njudge: {{provider: openai, model: gpt-4o, base_url: \"{server.BaseUrl}\"}}\nevaluators:\n  - {{name: tone, type: llm, prompt: \"Rate {{generated_response}}\", output_schema: {{score: integer}}}}\n");
 
-        var result = await EvalRunnerAsync(dir.Path, "run", suite, "--dry-run");
+        var result = await EvalRunnerAsync(dir.Path, ["run", suite, "--dry-run"], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Matches(@"s: 2 generation calls, 2 judge calls \(more if judges retry\), about [\d,]+ input and [\d,]+ output tokens, about \$0\.\d+; nothing was called", result.StandardOutput);

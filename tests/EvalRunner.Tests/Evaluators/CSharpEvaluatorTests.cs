@@ -31,18 +31,15 @@ public sealed class CSharpEvaluatorTests
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_CSharp_evaluator_added_in_code_runs_with_the_suite_and_its_columns_work_in_thresholds()
     {
         using var dir = new TempDirectory();
         dir.File("bot.py", "import json,sys\nd=json.load(sys.stdin)\nprint('Thank you!' if d['id'] == 'nice' else 'No.')\n");
         dir.File("cases.jsonl", "{\"id\":\"nice\",\"input\":\"q\"}\n{\"id\":\"rude\",\"input\":\"q\"}\n{\"id\":\"throws\",\"input\":\"q\"}\n{\"id\":\"wrong-type\",\"input\":\"q\"}\n");
         var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels: [{provider: command, command: [python3, bot.py]}]\nevaluators: [{type: length}]\nthresholds:\n  - politeness.polite == true\n  - politeness.tone == warm\n");
-        var settings = TestSettings.With();
-        var suite = SuiteLoader.Load(path, settings, [new Politeness()]);
 
-        var result = await new RunEngine(settings).RunAsync(suite, new RunRequest { OutputDirectory = Path.Combine(dir.Path, "out") }, TestContext.Current.CancellationToken);
-        var rows = File.ReadLines(Path.Combine(dir.Path, "out", "results.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        var (suite, result, rows) = await SuiteRun.RunAsync(path, TestSettings.With(), new SuiteRunOptions { Evaluators = [new Politeness()] }, TestContext.Current.CancellationToken);
 
         Assert.Equal(["length", "politeness"], suite.Evaluators.Select(e => e.Name));
         Assert.Equal((1, 1, 2), (result.Passed, result.Failed, result.Errors));

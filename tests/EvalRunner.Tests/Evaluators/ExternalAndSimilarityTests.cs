@@ -23,7 +23,7 @@ public sealed class ExternalAndSimilarityTests
     private static string Suite(string evaluators, string thresholds = "") =>
         $"dataset: cases.jsonl\nmodels: [{{name: bot, provider: command, command: [python3, bot.py]}}]\nevaluators:\n{evaluators}\n{thresholds}";
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task External_scores_are_imported_by_datapoint_id_from_JSONL_and_a_missing_one_fails_its_thresholds()
     {
         using var dir = Setup();
@@ -31,7 +31,7 @@ public sealed class ExternalAndSimilarityTests
 
         var (result, rows) = await SuiteRun.RunAsync(dir, Suite(
             "  - {name: review, type: external, file: reviews.jsonl, columns: {rating: integer, approved: bool, reviewer: string}}",
-            "thresholds:\n  - review.rating >= 2\n  - rate(review.approved) >= 0.3\n"));
+            "thresholds:\n  - review.rating >= 2\n  - rate(review.approved) >= 0.3\n"), TestContext.Current.CancellationToken);
 
         var a = rows.Row("a").Evaluation("review");
         Assert.Equal((5L, true, "ann", true), (a.GetProperty("rating").GetInt64(), a.GetProperty("approved").GetBoolean(), a.GetProperty("reviewer").GetString(), a.GetProperty("found").GetBoolean()));
@@ -42,7 +42,7 @@ public sealed class ExternalAndSimilarityTests
         Assert.Equal(1.0 / 3, result.Aggregates.Single().Value!.Value, 6);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task With_missing_skip_a_datapoint_without_a_score_skips_the_rules_and_the_aggregates()
     {
         using var dir = Setup();
@@ -50,7 +50,7 @@ public sealed class ExternalAndSimilarityTests
 
         var (result, rows) = await SuiteRun.RunAsync(dir, Suite(
             "  - {name: review, type: external, file: reviews.csv, missing: skip, columns: {rating: integer, approved: bool}}",
-            "thresholds:\n  - review.rating >= 2\n  - rate(review.approved) >= 0.5\n  - mean(review.rating) >= 3.5\n"));
+            "thresholds:\n  - review.rating >= 2\n  - rate(review.approved) >= 0.5\n  - mean(review.rating) >= 3.5\n"), TestContext.Current.CancellationToken);
 
         Assert.Equal("pass", rows.Row("c").GetProperty("outcome").GetString());
         Assert.Equal([0.5, 3.5], result.Aggregates.Select(a => a.Value!.Value));
@@ -69,12 +69,12 @@ public sealed class ExternalAndSimilarityTests
         Assert.Equal("reviews.jsonl:2: rating: 'great' is not a valid integer", ex.Message);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task Similarity_scores_token_F1_and_ROUGE_L_against_the_expected_answer()
     {
         using var dir = Setup();
 
-        var (_, rows) = await SuiteRun.RunAsync(dir, Suite("  - type: similarity"));
+        var (_, rows) = await SuiteRun.RunAsync(dir, Suite("  - type: similarity"), TestContext.Current.CancellationToken);
 
         var a = rows.Row("a").Evaluation("similarity");
         // response: the cat sat on a mat / reference: the cat sat on the mat → 5 common tokens of 6 and 6.
@@ -83,7 +83,7 @@ public sealed class ExternalAndSimilarityTests
         Assert.Equal(0, rows.Row("b").Evaluation("similarity").GetProperty("f1").GetDouble());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task Embedding_similarity_embeds_the_response_and_the_reference_through_the_embeddings_endpoint()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -91,7 +91,7 @@ public sealed class ExternalAndSimilarityTests
 
         var (result, rows) = await SuiteRun.RunAsync(dir, Suite(
             $"  - {{type: embedding-similarity, model: {{provider: openai, model: embed-small, base_url: \"{server.BaseUrl}\"}}}}",
-            "thresholds:\n  - mean(embedding-similarity.cosine) >= 0.1\n"));
+            "thresholds:\n  - mean(embedding-similarity.cosine) >= 0.1\n"), TestContext.Current.CancellationToken);
 
         Assert.Equal(3, server.EmbeddingInputs.Count);
         Assert.Contains(server.EmbeddingInputs, input => input.SequenceEqual(["The cat sat on a mat.", "the cat sat on the mat"]));

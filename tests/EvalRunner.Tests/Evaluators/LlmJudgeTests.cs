@@ -50,7 +50,7 @@ public sealed class LlmJudgeTests
 
     private static List<FakeChatRequest> JudgeRequests(FakeOpenAIServer server) => [.. server.Requests.Where(r => r.Model == "judge-model")];
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_valid_answer_becomes_typed_columns_with_tries_tokens_and_latency()
     {
         await using var server = Judge(await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken),
@@ -58,7 +58,7 @@ public sealed class LlmJudgeTests
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", Dataset);
 
-        var (result, rows) = await SuiteRun.RunAsync(dir, Suite(server, "thresholds:\n  - judge.helpfulness >= 3\n  - mean(judge.confidence) >= 0.8\n  - judge.sentiment != negative\n"));
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite(server, "thresholds:\n  - judge.helpfulness >= 3\n  - mean(judge.confidence) >= 0.8\n  - judge.sentiment != negative\n"), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Pass, result.Verdict);
         var judge = rows.Row("math").Evaluation("judge");
@@ -72,7 +72,7 @@ public sealed class LlmJudgeTests
         Assert.True(judge.GetProperty("latency_ms").GetDouble() >= 0);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_judge_asks_for_a_json_schema_response_at_temperature_0_with_every_variable_fenced_as_data()
     {
         await using var server = Judge(await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken),
@@ -80,7 +80,7 @@ public sealed class LlmJudgeTests
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", Dataset);
 
-        await SuiteRun.RunAsync(dir, Suite(server));
+        await SuiteRun.RunAsync(dir, Suite(server), TestContext.Current.CancellationToken);
 
         var request = Assert.Single(JudgeRequests(server));
         Assert.Equal(0, request.Temperature);
@@ -97,7 +97,7 @@ public sealed class LlmJudgeTests
         Assert.Contains("<data name=\"full_history\">\nuser: What is 2+2?\n</data>", prompt, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [Theory(Timeout = 120000)]
     [InlineData("not json at all", "the answer is not JSON")]
     [InlineData("""{"helpfulness": 4, "sentiment": "neutral", "confidence": 0.5}""", "missing 'reason'")]
     [InlineData("""{"helpfulness": 4, "sentiment": "happy", "confidence": 0.5, "reason": "x"}""", "'sentiment' must be one of positive, neutral, negative, not \"happy\"")]
@@ -109,7 +109,7 @@ public sealed class LlmJudgeTests
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", Dataset);
 
-        var (result, rows) = await SuiteRun.RunAsync(dir, Suite(server).Replace("    output_schema:", "    retries: 2\n    output_schema:", StringComparison.Ordinal));
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite(server).Replace("    output_schema:", "    retries: 2\n    output_schema:", StringComparison.Ordinal), TestContext.Current.CancellationToken);
 
         Assert.Equal(3, JudgeRequests(server).Count);
         Assert.NotEqual(Verdict.Pass, result.Verdict);
@@ -121,7 +121,7 @@ public sealed class LlmJudgeTests
         Assert.EndsWith("last answer: " + answer, error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task Invalid_twice_then_valid_takes_exactly_three_requests_and_tells_the_model_what_was_wrong()
     {
         await using var server = Judge(await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken), attempt => attempt < 3
@@ -130,7 +130,7 @@ public sealed class LlmJudgeTests
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", Dataset);
 
-        var (result, rows) = await SuiteRun.RunAsync(dir, Suite(server));
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite(server), TestContext.Current.CancellationToken);
 
         var requests = JudgeRequests(server);
         Assert.Equal(3, requests.Count);
@@ -141,19 +141,19 @@ public sealed class LlmJudgeTests
         Assert.Equal("That answer is not valid: 'helpfulness' must be between 1 and 5, not 7. Answer again with only the JSON object the schema describes.", retry[3].Content);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_default_is_three_retries_after_the_first_answer()
     {
         await using var server = Judge(await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken), _ => "{}");
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", Dataset);
 
-        await SuiteRun.RunAsync(dir, Suite(server));
+        await SuiteRun.RunAsync(dir, Suite(server), TestContext.Current.CancellationToken);
 
         Assert.Equal(4, JudgeRequests(server).Count);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task Without_structured_output_the_judge_asks_for_plain_JSON_and_describes_the_schema_in_the_instructions()
     {
         await using var server = Judge(await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken),
@@ -161,7 +161,7 @@ public sealed class LlmJudgeTests
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", Dataset);
 
-        var (_, rows) = await SuiteRun.RunAsync(dir, Suite(server).Replace("    output_schema:", "    structured_output: false\n    output_schema:", StringComparison.Ordinal));
+        var (_, rows) = await SuiteRun.RunAsync(dir, Suite(server).Replace("    output_schema:", "    structured_output: false\n    output_schema:", StringComparison.Ordinal), TestContext.Current.CancellationToken);
 
         var request = Assert.Single(JudgeRequests(server));
         Assert.Equal("json_object", request.ResponseFormat!.Value.GetProperty("type").GetString());

@@ -33,7 +33,7 @@ public sealed class PythonEvaluatorTests
         {options}
         """;
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_reference_documents_example_runs_unchanged_and_its_keys_become_typed_columns()
     {
         using var dir = Setup(ReferenceExample, """
@@ -41,7 +41,7 @@ public sealed class PythonEvaluatorTests
             {"id": "b", "input": "What is 3+3?", "expected": "6"}
             """);
 
-        var (result, rows) = await SuiteRun.RunAsync(dir, Suite("thresholds:\n  - quality.response_length <= 10\n  - mean(quality.correct_answer) >= 0.5\n"));
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite("thresholds:\n  - quality.response_length <= 10\n  - mean(quality.correct_answer) >= 0.5\n"), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Pass, result.Verdict);
         var a = rows.Row("a").Evaluation("quality");
@@ -55,7 +55,7 @@ public sealed class PythonEvaluatorTests
         Assert.Equal(0.0, b.GetProperty("politeness_score").GetDouble());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_function_that_raises_fails_only_its_datapoint_with_the_traceback()
     {
         using var dir = Setup("def main(generated_response, **kwargs):\n    if generated_response == 'crash':\n        raise ValueError('cannot score this')\n    return {'ok': True}\n", """
@@ -63,7 +63,7 @@ public sealed class PythonEvaluatorTests
             {"id": "c", "input": "q"}
             """);
 
-        var (result, rows) = await SuiteRun.RunAsync(dir, Suite().Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal));
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite().Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal), TestContext.Current.CancellationToken);
 
         Assert.Equal((1, 1), (result.Passed, result.Errors));
         var error = rows.Row("c").Evaluation("quality").GetProperty("error").GetString()!;
@@ -72,7 +72,7 @@ public sealed class PythonEvaluatorTests
         Assert.True(rows.Row("a").Evaluation("quality").GetProperty("ok").GetBoolean());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_function_past_the_timeout_fails_its_datapoint_and_the_restarted_worker_scores_the_others()
     {
         using var dir = Setup("import time\ndef main(generated_response, **kwargs):\n    if generated_response == 'sleep':\n        time.sleep(30)\n    return {'ok': True}\n", """
@@ -81,14 +81,14 @@ public sealed class PythonEvaluatorTests
             {"id": "b", "input": "q"}
             """);
 
-        var (result, rows) = await SuiteRun.RunAsync(dir, Suite("run: {concurrency: 1}\n").Replace("columns: {correct_answer: bool, response_length: integer, politeness_score: float, topic: string}", "timeout: 1s", StringComparison.Ordinal));
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite("run: {concurrency: 1}\n").Replace("columns: {correct_answer: bool, response_length: integer, politeness_score: float, topic: string}", "timeout: 1s", StringComparison.Ordinal), TestContext.Current.CancellationToken);
 
         Assert.Equal((2, 1), (result.Passed, result.Errors));
         Assert.Equal("PythonEvaluatorException: main() did not return within 1s; the worker was restarted", rows.Row("d").Evaluation("quality").GetProperty("error").GetString());
         Assert.True(rows.Row("b").Evaluation("quality").GetProperty("ok").GetBoolean());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_worker_that_crashes_fails_only_its_datapoint_and_a_new_worker_scores_the_others()
     {
         using var dir = Setup("import os, sys\ndef main(generated_response, **kwargs):\n    if generated_response == 'crash':\n        sys.stderr.write('segfault-like exit\\n')\n        os._exit(3)\n    return {'ok': True}\n", """
@@ -97,21 +97,21 @@ public sealed class PythonEvaluatorTests
             {"id": "b", "input": "q"}
             """);
 
-        var (result, rows) = await SuiteRun.RunAsync(dir, Suite("run: {concurrency: 1}\n").Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal));
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite("run: {concurrency: 1}\n").Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal), TestContext.Current.CancellationToken);
 
         Assert.Equal((2, 1), (result.Passed, result.Errors));
         Assert.Equal("PythonEvaluatorException: the Python worker exited with code 3:\nsegfault-like exit", rows.Row("c").Evaluation("quality").GetProperty("error").GetString());
         Assert.True(rows.Row("b").Evaluation("quality").GetProperty("ok").GetBoolean());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task Output_printed_by_the_function_does_not_break_the_protocol()
     {
         using var dir = Setup("def main(generated_response, **kwargs):\n    print('debug:', generated_response)\n    print('{\"id\": 1, \"ok\": false}')\n    return {'length': len(generated_response), 'nested': {'a': [1, 2]}}\n", """
             {"id": "e", "input": "q"}
             """);
 
-        var (result, rows) = await SuiteRun.RunAsync(dir, Suite().Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "length: integer", StringComparison.Ordinal));
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite().Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "length: integer", StringComparison.Ordinal), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Pass, result.Verdict);
         var quality = rows.Row("e").Evaluation("quality");
@@ -119,32 +119,33 @@ public sealed class PythonEvaluatorTests
         Assert.Equal("{\"a\": [1, 2]}", quality.GetProperty("nested").GetString());
     }
 
-    [Fact]
-    public void A_syntax_error_is_reported_at_load_time_with_the_file_and_line()
+    // Loading checks the file in python3: off the test thread, so that the timeout can stop a hung interpreter.
+    [Fact(Timeout = 120000)]
+    public async Task A_syntax_error_is_reported_at_load_time_with_the_file_and_line()
     {
         using var dir = Setup("def main(**kwargs):\n    return {'ok': True}\n\ndef broken(:\n    pass\n", "{\"id\": \"a\", \"input\": \"q\"}\n");
         var path = dir.File("s.eval.yaml", Suite());
 
-        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+        var ex = await Assert.ThrowsAsync<SuiteException>(() => Task.Run(() => SuiteLoader.Load(path, TestSettings.With()), TestContext.Current.CancellationToken));
 
         Assert.Equal("evaluators/quality.py:4: python evaluator 'quality': SyntaxError: invalid syntax", ex.Message);
     }
 
-    [Fact]
-    public void A_file_without_main_and_a_missing_interpreter_are_reported_at_load_time()
+    [Fact(Timeout = 120000)]
+    public async Task A_file_without_main_and_a_missing_interpreter_are_reported_at_load_time()
     {
         using var dir = Setup("def evaluate(**kwargs):\n    return {}\n", "{\"id\": \"a\", \"input\": \"q\"}\n");
         var noMain = dir.File("a.eval.yaml", Suite());
         var noPython = dir.File("b.eval.yaml", Suite().Replace("    file: evaluators/quality.py", "    file: evaluators/quality.py\n    python: .venv/bin/python", StringComparison.Ordinal));
 
-        var main = Assert.Throws<SuiteException>(() => SuiteLoader.Load(noMain, TestSettings.With()));
-        var python = Assert.Throws<SuiteException>(() => SuiteLoader.Load(noPython, TestSettings.With()));
+        var main = await Assert.ThrowsAsync<SuiteException>(() => Task.Run(() => SuiteLoader.Load(noMain, TestSettings.With()), TestContext.Current.CancellationToken));
+        var python = await Assert.ThrowsAsync<SuiteException>(() => Task.Run(() => SuiteLoader.Load(noPython, TestSettings.With()), TestContext.Current.CancellationToken));
 
         Assert.Equal("evaluators/quality.py:1: python evaluator 'quality': no main(input, output, context, full_history, generated_response, **kwargs) function", main.Message);
         Assert.Equal($"{noPython}:7:13: evaluators[0].python: Python interpreter '.venv/bin/python' not found (not a file relative to the suite, nor on PATH); set 'python:' to your interpreter, for example .venv/bin/python", python.Message);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task Inline_code_works_and_its_errors_point_into_the_suite()
     {
         using var dir = Setup(ReferenceExample, "{\"id\": \"a\", \"input\": \"q\", \"expected\": \"answer\"}\n");
@@ -163,7 +164,7 @@ public sealed class PythonEvaluatorTests
             """;
         var broken = dir.File("broken.eval.yaml", inline.Replace("      return {'words'", "      return {'words' +", StringComparison.Ordinal));
 
-        var (result, rows) = await SuiteRun.RunAsync(dir, inline);
+        var (result, rows) = await SuiteRun.RunAsync(dir, inline, TestContext.Current.CancellationToken);
         var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(broken, TestSettings.With()));
 
         Assert.Equal(Verdict.Pass, result.Verdict);

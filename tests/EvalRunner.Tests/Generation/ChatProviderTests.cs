@@ -13,12 +13,11 @@ public sealed class ChatProviderTests
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"ping\"}\n");
         var path = dir.File("s.eval.yaml", $"dataset: cases.jsonl\n{models}\nevaluators:\n  - type: contains\n    value: ping\n");
-        var result = await new RunEngine(settings).RunAsync(SuiteLoader.Load(path, settings), new RunRequest { OutputDirectory = Path.Combine(dir.Path, "out") }, TestContext.Current.CancellationToken);
-        var row = JsonDocument.Parse(File.ReadAllLines(Path.Combine(dir.Path, "out", "results.jsonl"))[0]).RootElement.Clone();
-        return (result, row);
+        var (result, rows) = await SuiteRun.RunAsync(path, settings, TestContext.Current.CancellationToken);
+        return (result, rows[0]);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_azure_openai_provider_calls_the_deployment_with_the_api_key_header()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -33,7 +32,7 @@ public sealed class ChatProviderTests
         Assert.Equal("You said: ping", row.GetProperty("log").GetProperty("generated_response").GetString());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_ollama_provider_calls_the_chat_endpoint_and_records_token_counts()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);

@@ -7,7 +7,7 @@ namespace EvalRunner.Tests.Generation;
 
 public sealed class HttpProviderTests
 {
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_http_provider_posts_a_templated_body_with_secret_headers_and_picks_the_response_by_json_path()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -33,20 +33,19 @@ public sealed class HttpProviderTests
                 value: echo
             """);
         var settings = new Settings(new Dictionary<string, string> { ["SERVICE_TOKEN"] = "tok-123456", ["PATH"] = "/usr/bin" });
-        var suite = SuiteLoader.Load(path, settings);
 
-        var result = await new RunEngine(settings).RunAsync(suite, new RunRequest { OutputDirectory = Path.Combine(dir.Path, "out") }, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, settings, TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Pass, result.Verdict);
         var request = Assert.Single(server.Requests);
         Assert.Equal("u1", request.Model);
         Assert.Equal("quote \" and {braces}", request.Messages[0].Content);
         Assert.Equal("Bearer tok-123456", request.Authorization);
-        var row = JsonDocument.Parse(File.ReadAllLines(Path.Combine(dir.Path, "out", "results.jsonl"))[0]).RootElement;
+        var row = rows[0];
         Assert.Equal("echo quote \" and {braces}", row.GetProperty("log").GetProperty("generated_response").GetString());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_non_success_status_is_an_error_row_with_the_status_and_body()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -56,10 +55,10 @@ public sealed class HttpProviderTests
         var path = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels:\n  - name: svc\n    provider: http\n    url: {server.BaseUrl}chat/completions\n");
         var settings = new Settings(new Dictionary<string, string>());
 
-        var result = await new RunEngine(settings).RunAsync(SuiteLoader.Load(path, settings), new RunRequest { OutputDirectory = Path.Combine(dir.Path, "out") }, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, settings, TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Error, result.Verdict);
-        var row = JsonDocument.Parse(File.ReadAllLines(Path.Combine(dir.Path, "out", "results.jsonl"))[0]).RootElement;
+        var row = rows[0];
         Assert.Equal(
             $"generation failed (svc): POST {server.BaseUrl}chat/completions answered 503 Service Unavailable: {{\"error\":{{\"message\":\"down for maintenance\"}}}}",
             row.GetProperty("error").GetString());

@@ -90,7 +90,7 @@ public sealed partial class ActionTests
         return results;
     }
 
-    [Fact]
+    [Fact(Timeout = 300000)]
     public async Task The_actions_steps_run_the_suite_write_the_summary_and_outputs_and_comment_once_on_the_pull_request()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
@@ -115,7 +115,7 @@ public sealed partial class ActionTests
         Assert.All(server.Requests, r => Assert.Equal("Token ghs_action_token", r.Authorization));
     }
 
-    [Fact]
+    [Fact(Timeout = 300000)]
     public async Task With_fail_on_thresholds_a_failing_suite_fails_the_action_after_reporting()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);

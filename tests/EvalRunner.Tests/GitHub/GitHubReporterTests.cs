@@ -2,6 +2,7 @@ using EvalRunner.GitHub;
 using EvalRunner.Reports;
 using EvalRunner.Testing;
 using EvalRunner.Tests.Reports;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EvalRunner.Tests.GitHub;
 
@@ -38,15 +39,17 @@ public sealed class GitHubReporterTests
 
         public string Output => File.ReadAllText(Path.Combine(Dir.Path, "output.txt"));
 
+        public TimeProvider Time { get; init; } = TimeProvider.System;
+
         public Task<bool> ReportAsync(IReadOnlyList<RunReport> reports) =>
-            new GitHubReporter(Settings, Log).ReportAsync(reports, new GitHubOptions { ResultsDirectory = "evalrunner-results", SummaryPath = "evalrunner-results/summary.md" }, TestContext.Current.CancellationToken);
+            new GitHubReporter(Settings, Log, Time).ReportAsync(reports, new GitHubOptions { ResultsDirectory = "evalrunner-results", SummaryPath = "evalrunner-results/summary.md" }, TestContext.Current.CancellationToken);
 
         public void Dispose() => Dir.Dispose();
     }
 
     private static Task<IReadOnlyList<RunReport>> FixedAsync() => RunReport.ReadAllAsync(ReportFixture.FixedResults, TestContext.Current.CancellationToken);
 
-    [Fact]
+    [Fact(Timeout = 60000)]
     public async Task The_first_run_creates_one_comment_per_suite_and_the_second_edits_the_same_ones()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
@@ -73,7 +76,7 @@ public sealed class GitHubReporterTests
         Assert.DoesNotContain("ghs_secret_token_value", workflow.Log.ToString() + workflow.Summary + afterSecond[0].Body, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 60000)]
     public async Task A_read_only_fork_token_is_survived_with_a_warning_and_the_step_summary_keeps_everything()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
@@ -93,15 +96,23 @@ public sealed class GitHubReporterTests
         Assert.Contains("passed=false", workflow.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 60000)]
     public async Task A_secondary_rate_limit_with_retry_after_is_retried_and_the_comment_is_written()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
         server.FailNext(1, 403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", retryAfter: 1);
-        using var workflow = new Workflow(server);
+        var time = new FakeTimeProvider();
+        using var workflow = new Workflow(server) { Time = time };
         var reports = await FixedAsync();
 
-        await workflow.ReportAsync(reports);
+        // The reporter waits for Retry-After on the fake clock: move it on until the report is written.
+        var reporting = workflow.ReportAsync(reports);
+        while (await Task.WhenAny(reporting, Task.Delay(10, TestContext.Current.CancellationToken)) != reporting)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        await reporting;
 
         Assert.Equal(2, server.Comments(42).Count);
         // The first request was answered 403 with Retry-After and sent again: one GET more than the two suites need.
@@ -109,13 +120,13 @@ public sealed class GitHubReporterTests
         Assert.DoesNotContain("::warning::", workflow.Log.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 60000)]
     public async Task A_comment_over_GitHubs_limit_is_cut_and_says_where_the_full_report_is()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
         using var workflow = new Workflow(server);
         using var dir = new TempDirectory();
-        var reports = await ReportFixture.WriteAsync(dir, Enumerable.Range(0, 300).Select(i => ($"dp-{i}", new string('y', 5000), false)));
+        var reports = await ReportFixture.WriteAsync(dir, Enumerable.Range(0, 300).Select(i => ($"dp-{i}", new string('y', 5000), false)), TestContext.Current.CancellationToken);
 
         await workflow.ReportAsync(reports);
 
@@ -124,7 +135,7 @@ public sealed class GitHubReporterTests
         Assert.Contains("more failing datapoints were cut to stay under GitHub's 65,536-character limit", body, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 60000)]
     public async Task Outside_a_pull_request_nothing_is_commented_but_the_summary_and_outputs_are_written()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);

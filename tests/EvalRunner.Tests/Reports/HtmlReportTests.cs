@@ -7,8 +7,10 @@ namespace EvalRunner.Tests.Reports;
 /// <summary>The HTML report in headless Chromium (Debian's chromium, driven by Playwright).</summary>
 public sealed class HtmlReportTests
 {
-    private static async Task<(IBrowser Browser, IPlaywright Playwright)> LaunchAsync()
+    // Playwright takes no CancellationToken: the test's Timeout is what stops a Chromium that never starts.
+    private static async Task<(IBrowser Browser, IPlaywright Playwright)> LaunchAsync(CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -50,13 +52,13 @@ public sealed class HtmlReportTests
         return (page, problems, requests);
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task The_report_renders_without_errors_filters_and_sorts_rows_and_charts_the_scores()
     {
         var reports = await RunReport.ReadAllAsync(ReportFixture.FixedResults, TestContext.Current.CancellationToken);
         using var dir = new TempDirectory();
         var file = dir.File("report.html", HtmlReport.Render(reports));
-        var (browser, playwright) = await LaunchAsync();
+        var (browser, playwright) = await LaunchAsync(TestContext.Current.CancellationToken);
         using (playwright)
         await using (browser)
         {
@@ -78,13 +80,13 @@ public sealed class HtmlReportTests
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 180000)]
     public async Task Script_and_markup_in_a_response_stay_text()
     {
         using var dir = new TempDirectory();
-        var reports = await ReportFixture.WriteAsync(dir, [("x</script><script>alert(1)</script>", "<img src=x onerror=alert(2)><script>alert(3)</script></script>", false)]);
+        var reports = await ReportFixture.WriteAsync(dir, [("x</script><script>alert(1)</script>", "<img src=x onerror=alert(2)><script>alert(3)</script></script>", false)], TestContext.Current.CancellationToken);
         var file = dir.File("report.html", HtmlReport.Render(reports));
-        var (browser, playwright) = await LaunchAsync();
+        var (browser, playwright) = await LaunchAsync(TestContext.Current.CancellationToken);
         using (playwright)
         await using (browser)
         {

@@ -43,7 +43,7 @@ public sealed class MarkdownReportTests
     public async Task Text_from_models_and_datasets_cannot_break_tables_close_details_mention_users_or_inject_links_images_and_html()
     {
         using var dir = new TempDirectory();
-        var reports = await ReportFixture.WriteAsync(dir, [("bad | id <b>", Hostile, false)]);
+        var reports = await ReportFixture.WriteAsync(dir, [("bad | id <b>", Hostile, false)], TestContext.Current.CancellationToken);
 
         var markdown = MarkdownReport.Render(reports);
         var html = Markdown.ToHtml(markdown, Pipeline);
@@ -65,7 +65,7 @@ public sealed class MarkdownReportTests
     public async Task A_report_over_the_comment_limit_cuts_the_longest_fields_then_failing_datapoints_and_says_so()
     {
         using var dir = new TempDirectory();
-        var reports = await ReportFixture.WriteAsync(dir, Enumerable.Range(0, 400).Select(i => ($"dp-{i}", new string('x', 3000) + i, false)));
+        var reports = await ReportFixture.WriteAsync(dir, Enumerable.Range(0, 400).Select(i => ($"dp-{i}", new string('x', 3000) + i, false)), TestContext.Current.CancellationToken);
 
         var markdown = MarkdownReport.Render(reports, "the evalrunner-results artifact");
 

@@ -13,7 +13,7 @@ internal static class ReportFixture
     public static string FixedResults => Path.Combine(AppContext.BaseDirectory, "Reports", "Fixtures", "results");
 
     /// <summary>A suite run whose rows are given: written by the same RunRecorder as every run.</summary>
-    public static async Task<IReadOnlyList<RunReport>> WriteAsync(TempDirectory dir, IEnumerable<(string Id, string Response, bool Passed)> rows)
+    public static async Task<IReadOnlyList<RunReport>> WriteAsync(TempDirectory dir, IEnumerable<(string Id, string Response, bool Passed)> rows, CancellationToken cancellationToken)
     {
         dir.File("cases.jsonl", "{\"input\":\"x\"}\n");
         var suite = SuiteLoader.Load(
@@ -32,10 +32,10 @@ internal static class ReportFixture
                 Log = new Log { ModelConfig = "m", Response = response, LatencyMs = 1 },
                 Evaluations = [new Evaluation { Evaluator = "length", Values = new Dictionary<string, object?> { ["words"] = 3L, ["chars"] = (long)response.Length, ["lines"] = 1L } }],
                 FailedRules = passed ? [] : ["length.words <= 2 (was 3)"],
-            }, TestContext.Current.CancellationToken);
+            }, cancellationToken);
         }
 
         await recorder.CompleteAsync();
-        return await RunReport.ReadAllAsync(Path.Combine(dir.Path, "out"), TestContext.Current.CancellationToken);
+        return await RunReport.ReadAllAsync(Path.Combine(dir.Path, "out"), cancellationToken);
     }
 }

@@ -1,26 +1,20 @@
 using EvalRunner.Runs;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EvalRunner.Tests.Resilience;
 
 public sealed class AdaptiveLimiterTests
 {
-    private sealed class ManualTime : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     [Fact]
     public async Task Rate_limits_halve_the_calls_allowed_at_once_and_successes_give_them_back()
     {
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var limiter = new AdaptiveLimiter(8, time);
 
         limiter.RateLimited();
         limiter.RateLimited();
         Assert.Equal(4, limiter.Limit);
-        time.Now += TimeSpan.FromSeconds(2);
+        time.Advance(TimeSpan.FromSeconds(2));
         limiter.RateLimited();
         Assert.Equal(2, limiter.Limit);
 

@@ -32,14 +32,7 @@ public sealed class ResilienceTests
 
     private static readonly Settings Key = TestSettings.With(("TEST_KEY", "sk-resilience-secret-77"));
 
-    private static async Task<(RunResult Result, List<JsonElement> Rows)> RunAsync(TempDirectory dir, string yaml, RunRequest? request = null)
-    {
-        var path = dir.File("suite.eval.yaml", yaml);
-        var output = Path.Combine(dir.Path, "out");
-        var result = await new RunEngine(Key).RunAsync(SuiteLoader.Load(path, Key), (request ?? new RunRequest { OutputDirectory = output }) with { OutputDirectory = output }, TestContext.Current.CancellationToken);
-        var rows = File.ReadLines(Path.Combine(output, "results.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
-        return (result, rows);
-    }
+    private static Task<SuiteRun> RunAsync(TempDirectory dir, string yaml, RunRequest? request = null) => SuiteRun.RunAsync(dir, yaml, Key, request, TestContext.Current.CancellationToken);
 
     private static void AssertNoSecretIn(string directory)
     {
@@ -49,18 +42,21 @@ public sealed class ResilienceTests
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task Rate_limits_server_errors_hangs_and_resets_are_retried_and_no_row_is_lost()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
-        server.FailNext(2, 429, "{\"error\":{\"message\":\"rate limited\"}}", retryAfter: TimeSpan.FromSeconds(1));
+        // The OpenAI SDK waits for Retry-After on the real clock (it takes no TimeProvider): ask for the shortest wait.
+        server.FailNext(2, 429, "{\"error\":{\"message\":\"rate limited\"}}", retryAfter: TimeSpan.FromMilliseconds(1));
         server.FailNext(2, 500, "{\"error\":{\"message\":\"boom\"}}");
+        // The hung request ends at the SDK's request_timeout, on the real clock; long enough that no answered request
+        // on a loaded machine reaches it (each one more would be a request more than the assertion expects).
         server.HangNext(1);
         server.ResetNext(1);
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", Dataset(10));
 
-        var (result, rows) = await RunAsync(dir, Suite(server, "  request_timeout: 2s\n  retries: 4\n  timeout: 60s\n"));
+        var (result, rows) = await RunAsync(dir, Suite(server, "  request_timeout: 5s\n  retries: 4\n  timeout: 120s\n"));
 
         Assert.True(result.Verdict == Verdict.Pass, result.Reason);
         Assert.Equal(10, rows.Count);
@@ -69,7 +65,7 @@ public sealed class ResilienceTests
         AssertNoSecretIn(dir.Path);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_datapoint_that_fails_after_all_retries_is_an_error_row_with_the_cause_and_the_run_goes_on()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -85,7 +81,7 @@ public sealed class ResilienceTests
         AssertNoSecretIn(dir.Path);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_second_run_replays_from_the_cache_with_the_server_stopped_and_a_changed_prompt_needs_a_live_run()
     {
         using var dir = new TempDirectory();
@@ -121,7 +117,7 @@ public sealed class ResilienceTests
         AssertNoSecretIn(dir.Path);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_read_only_cache_answers_but_stores_nothing_and_prune_removes_old_entries()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -142,7 +138,7 @@ public sealed class ResilienceTests
         Assert.Equal(6, server.RequestCount);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_budget_stops_new_calls_keeps_what_finished_and_says_so_in_the_verdict()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);

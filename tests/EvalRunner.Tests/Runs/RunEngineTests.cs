@@ -2,6 +2,7 @@ using System.Text.Json;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EvalRunner.Tests.Runs;
 
@@ -14,26 +15,12 @@ public sealed class RunEngineTests
         if "crash" in text:
             sys.stderr.write("bot crashed on purpose\n")
             sys.exit(3)
-        if "slow" in text:
-            import time; time.sleep(5)
         print("Answer: " + text)
         """;
 
     private static Settings Env(params (string Name, string Value)[] variables) => TestSettings.With(variables);
 
-    private static async Task<(RunResult Result, List<JsonElement> Rows)> RunAsync(string suitePath, Settings settings, RunRequest? request, CancellationToken cancellationToken)
-    {
-        var suite = SuiteLoader.Load(suitePath, settings);
-        var output = Path.Combine(Path.GetDirectoryName(suitePath)!, "out");
-        var result = await new RunEngine(settings).RunAsync(
-            suite,
-            (request ?? new RunRequest { OutputDirectory = output }) with { OutputDirectory = output },
-            cancellationToken);
-        var rows = File.ReadLines(Path.Combine(output, "results.jsonl")).Select(line => JsonDocument.Parse(line).RootElement).ToList();
-        return (result, rows);
-    }
-
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_command_suite_runs_every_datapoint_writes_rows_and_decides_by_thresholds()
     {
         using var dir = new TempDirectory();
@@ -57,7 +44,7 @@ public sealed class RunEngineTests
               - mean(contains.passed) >= 0.5
             """);
 
-        var (result, rows) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Fail, result.Verdict);
         Assert.Equal((3, 2, 1, 0), (result.Rows, result.Passed, result.Failed, result.Errors));
@@ -77,7 +64,7 @@ public sealed class RunEngineTests
         Assert.Equal("mean(contains.passed) >= 0.5", runJson.GetProperty("aggregates")[0].GetProperty("rule").GetString());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_failed_generation_is_an_error_row_with_the_programs_message_and_never_a_pass()
     {
         using var dir = new TempDirectory();
@@ -85,7 +72,7 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", "{\"id\":\"ok\",\"input\":\"fine\"}\n{\"id\":\"boom\",\"input\":\"crash now\"}\n");
         var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {name: bot, provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\n");
 
-        var (result, rows) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Fail, result.Verdict);
         Assert.Equal((1, 1), (result.Passed, result.Errors));
@@ -95,21 +82,32 @@ public sealed class RunEngineTests
         Assert.StartsWith("1 of 2 rows errored", result.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_generation_past_the_timeout_is_an_error_row_and_the_run_goes_on()
     {
+        // The hung request never answers and the run's clock is fake: the timeout fires when the test advances the
+        // clock, after the other rows have finished, so no row can time out because the machine is slow.
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.HangWhenPromptContains("slow");
+        var time = new FakeTimeProvider();
         using var dir = new TempDirectory();
-        dir.File("bot.py", EchoBot);
-        dir.File("cases.jsonl", "{\"id\":\"ok\",\"input\":\"fine\"}\n{\"id\":\"hang\",\"input\":\"slow one\"}\n");
-        var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {name: bot, provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\nrun:\n  timeout: 1s\n  fail_on_error: false\n");
+        dir.File("cases.jsonl", "{\"id\":\"ok\",\"input\":\"fine\"}\n{\"id\":\"hang\",\"input\":\"slow one\"}\n{\"id\":\"also-ok\",\"input\":\"fine too\"}\n");
+        var path = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels:\n  - {{name: bot, provider: openai, model: m, base_url: \"{server.BaseUrl}\"}}\nevaluators:\n  - type: length\nrun:\n  timeout: 1s\n  request_timeout: 10m\n  retries: 0\n  fail_on_error: false\n");
+        var finished = new RowsFinished(2);
 
-        var (result, rows) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var running = SuiteRun.RunAsync(path, Env(), new SuiteRunOptions { TimeProvider = time, Request = new RunRequest { OutputDirectory = "", Observer = finished } }, TestContext.Current.CancellationToken);
+        await server.WaitForHangingRequestAsync(TestContext.Current.CancellationToken);
+        await finished.Task.WaitAsync(TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var (result, rows) = await running;
 
         Assert.Equal(Verdict.Pass, result.Verdict);
         Assert.Equal("generation failed (bot): timed out after 1s (run.timeout)", rows.Single(r => r.GetProperty("outcome").GetString() == "error").GetProperty("error").GetString());
+        Assert.Equal("hang", rows.Single(r => r.GetProperty("outcome").GetString() == "error").GetProperty("datapoint_id").GetString());
+        Assert.Equal((3, 2, 1), (result.Rows, result.Passed, result.Errors));
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_run_in_which_every_row_errored_is_an_error_not_a_pass()
     {
         using var dir = new TempDirectory();
@@ -117,13 +115,13 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"crash\"}\n");
         var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {name: bot, provider: command, command: [python3, bot.py]}\nrun:\n  fail_on_error: false\n");
 
-        var (result, _) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, _) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Error, result.Verdict);
         Assert.StartsWith("nothing was measured: all 1 rows errored", result.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_openai_provider_generates_through_the_chat_completions_endpoint_with_token_usage()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -149,7 +147,7 @@ public sealed class RunEngineTests
               - regex.passed == true
             """);
 
-        var (result, rows) = await RunAsync(path, Env(("TEST_API_KEY", "sk-test-1234")), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(("TEST_API_KEY", "sk-test-1234")), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Pass, result.Verdict);
         Assert.Equal(2, server.Requests.Count);
@@ -167,7 +165,7 @@ public sealed class RunEngineTests
         Assert.Equal(8, result.Models[0].OutputTokens);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task An_unreachable_endpoint_is_an_error_row_naming_the_endpoint_and_never_showing_the_key()
     {
         using var dir = new TempDirectory();
@@ -182,7 +180,7 @@ public sealed class RunEngineTests
                 api_key: ${OPENAI_API_KEY}
             """);
 
-        var (result, rows) = await RunAsync(path, Env(("OPENAI_API_KEY", "sk-never-shown-0001")), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(("OPENAI_API_KEY", "sk-never-shown-0001")), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Error, result.Verdict);
         var error = rows[0].GetProperty("error").GetString()!;
@@ -192,7 +190,7 @@ public sealed class RunEngineTests
         Assert.DoesNotContain("sk-never-shown-0001", File.ReadAllText(Path.Combine(dir.Path, "out", "run.json")), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task A_secret_echoed_back_in_a_provider_error_is_redacted()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -201,14 +199,14 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hi\"}\n");
         var path = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels:\n  - provider: openai\n    model: m\n    base_url: {server.BaseUrl}\n    api_key: sk-echoed-secret-42\n");
 
-        var (_, rows) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (_, rows) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         var error = rows[0].GetProperty("error").GetString()!;
         Assert.True(error.Contains("Incorrect API key provided: ***", StringComparison.Ordinal), error);
         Assert.DoesNotContain("sk-echoed-secret-42", File.ReadAllText(Path.Combine(dir.Path, "out", "results.jsonl")), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task Several_model_configs_run_side_by_side_with_aggregates_per_model_config()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -226,7 +224,7 @@ public sealed class RunEngineTests
               - rate(equals.passed) >= 0.5
             """);
 
-        var (result, rows) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(4, rows.Count);
         Assert.Equal(["good", "bad"], result.Aggregates.Select(a => a.ModelConfig));
@@ -235,7 +233,7 @@ public sealed class RunEngineTests
         Assert.Contains("rate(equals.passed) >= 0.5 [bad] was 0", result.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task The_filter_selects_datapoints_by_id_or_tag()
     {
         using var dir = new TempDirectory();
@@ -243,15 +241,15 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"1\",\"tags\":[\"x\"]}\n{\"id\":\"b\",\"input\":\"2\"}\n{\"id\":\"c\",\"input\":\"3\",\"tags\":[\"x\"]}\n");
         var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n");
 
-        var (_, byTag) = await RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Filter = new DatapointFilter { Terms = ["tag:x"] } }, TestContext.Current.CancellationToken);
+        var (_, byTag) = await SuiteRun.RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Filter = new DatapointFilter { Terms = ["tag:x"] } }, TestContext.Current.CancellationToken);
         var ids = byTag.Select(r => r.GetProperty("datapoint_id").GetString()).Order().ToList();
-        var (_, byId) = await RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Filter = new DatapointFilter { Terms = ["b"] } }, TestContext.Current.CancellationToken);
+        var (_, byId) = await SuiteRun.RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Filter = new DatapointFilter { Terms = ["b"] } }, TestContext.Current.CancellationToken);
 
         Assert.Equal(["a", "c"], ids);
         Assert.Equal("b", Assert.Single(byId).GetProperty("datapoint_id").GetString());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task Cancelling_a_run_keeps_every_finished_row_and_says_so()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -262,7 +260,7 @@ public sealed class RunEngineTests
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var observer = new CancelAfterRows(5, cancel);
 
-        var (result, rows) = await RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Observer = observer }, cancel.Token);
+        var (result, rows) = await SuiteRun.RunAsync(path, Env(), new RunRequest { OutputDirectory = "", Observer = observer }, cancel.Token);
 
         Assert.Equal(Verdict.Cancelled, result.Verdict);
         Assert.InRange(rows.Count, 5, 39);
@@ -271,7 +269,7 @@ public sealed class RunEngineTests
         Assert.Equal("cancelled", JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "out", "run.json"))).RootElement.GetProperty("verdict").GetString());
     }
 
-    [Fact]
+    [Fact(Timeout = 120000)]
     public async Task Generations_run_concurrently_up_to_the_configured_concurrency()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
@@ -289,7 +287,7 @@ public sealed class RunEngineTests
         dir.File("cases.jsonl", string.Join('\n', Enumerable.Range(0, 24).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"q{i}\"}}")));
         var path = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels:\n  - {{provider: openai, model: m, base_url: \"{server.BaseUrl}\"}}\nrun:\n  concurrency: 4\n");
 
-        var (result, _) = await RunAsync(path, Env(), null, TestContext.Current.CancellationToken);
+        var (result, _) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
         Assert.Equal(24, result.Passed);
         Assert.InRange(peak, 2, 4);
@@ -301,6 +299,27 @@ public sealed class RunEngineTests
         while (value > seen && Interlocked.CompareExchange(ref target, value, seen) != seen)
         {
             seen = Volatile.Read(ref target);
+        }
+    }
+
+    /// <summary>Completes its task once <paramref name="rows"/> rows have finished.</summary>
+    private sealed class RowsFinished(int rows) : IRunObserver
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _seen;
+
+        public Task Task => _done.Task;
+
+        public void Started(int total)
+        {
+        }
+
+        public void RowFinished(Row row)
+        {
+            if (Interlocked.Increment(ref _seen) >= rows)
+            {
+                _done.TrySetResult();
+            }
         }
     }
 

@@ -179,7 +179,7 @@ public sealed class SecretRedactionTests
         var settings = TestSettings.With();
         var suite = SuiteLoader.Load(dir.File("suite.eval.yaml", yaml), settings);
 
-        var (result, rows) = await SuiteRun.RunAsync(dir, yaml, settings);
+        var (result, rows) = await SuiteRun.RunAsync(dir, yaml, settings, null, TestContext.Current.CancellationToken);
 
         var written = File.ReadAllText(Path.Combine(dir.Path, "out", "results.jsonl")) + File.ReadAllText(Path.Combine(dir.Path, "out", "run.json"));
         foreach (var secret in new[] { query, password, httpQuery, header })

@@ -15,10 +15,10 @@ public sealed class DotnetTestTests
 
     private sealed record TestResult(string Name, string Outcome, string Message, string Output);
 
-    private static Task<(int ExitCode, List<TestResult> Results, string Console)> DotnetTestAsync(string project, string resultsDirectory, params string[] extra) =>
-        DotnetTestAsync(project, resultsDirectory, new Dictionary<string, string>(), extra);
+    private static Task<(int ExitCode, List<TestResult> Results, string Console)> DotnetTestAsync(string project, string resultsDirectory, string[] extra, CancellationToken cancellationToken) =>
+        DotnetTestAsync(project, resultsDirectory, new Dictionary<string, string>(), extra, cancellationToken);
 
-    private static async Task<(int ExitCode, List<TestResult> Results, string Console)> DotnetTestAsync(string project, string resultsDirectory, Dictionary<string, string> environment, params string[] extra)
+    private static async Task<(int ExitCode, List<TestResult> Results, string Console)> DotnetTestAsync(string project, string resultsDirectory, Dictionary<string, string> environment, string[] extra, CancellationToken cancellationToken)
     {
         var trx = Path.Combine(resultsDirectory, "trx");
         var result = await CliWrap.Cli.Wrap("dotnet")
@@ -26,7 +26,7 @@ public sealed class DotnetTestTests
             .WithWorkingDirectory(Repository.Root)
             .WithEnvironmentVariables(env => env.Set("EVALRUNNER_RESULTS", Path.Combine(resultsDirectory, "evals")).Set(environment!))
             .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+            .ExecuteBufferedAsync(cancellationToken);
         var file = Directory.GetFiles(trx, "*.trx").Single();
         var results = XDocument.Load(file).Descendants(Trx + "UnitTestResult").Select(r => new TestResult(
             (string)r.Attribute("testName")!,
@@ -36,27 +36,27 @@ public sealed class DotnetTestTests
         return (result.ExitCode, results, result.StandardOutput + result.StandardError);
     }
 
-    private static async Task BuildAsync(string project)
+    private static async Task BuildAsync(string project, CancellationToken cancellationToken)
     {
         var build = await CliWrap.Cli.Wrap("dotnet")
             .WithArguments(["build", project, "-c", Configuration, "--nologo", "-v", "q"])
             .WithWorkingDirectory(Repository.Root)
             .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+            .ExecuteBufferedAsync(cancellationToken);
         Assert.True(build.ExitCode == 0, build.StandardOutput + build.StandardError);
     }
 
-    [Fact]
+    [Fact(Timeout = 600000)]
     public async Task Every_datapoint_of_the_example_is_its_own_passing_test_case_with_an_aggregate_case_per_suite()
     {
         using var dir = new TempDirectory();
         const string project = "examples/xunit/SupportBot.Evals";
         if (!File.Exists(Path.Combine(Repository.Root, project, "bin", Configuration, "net10.0", "SupportBot.Evals.dll")))
         {
-            await BuildAsync(project);
+            await BuildAsync(project, TestContext.Current.CancellationToken);
         }
 
-        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path);
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, [], TestContext.Current.CancellationToken);
 
         Assert.True(exitCode == 0, console);
         Assert.Equal(22, results.Count);
@@ -75,17 +75,17 @@ public sealed class DotnetTestTests
         Assert.Equal(10, run.GetProperty("rows").GetInt32());
     }
 
-    [Fact]
+    [Fact(Timeout = 600000)]
     public async Task The_filter_selects_datapoints_by_tag_trait()
     {
         using var dir = new TempDirectory();
         const string project = "examples/xunit/SupportBot.Evals";
         if (!File.Exists(Path.Combine(Repository.Root, project, "bin", Configuration, "net10.0", "SupportBot.Evals.dll")))
         {
-            await BuildAsync(project);
+            await BuildAsync(project, TestContext.Current.CancellationToken);
         }
 
-        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, "--filter-trait", "tag=shipping");
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, ["--filter-trait", "tag=shipping"], TestContext.Current.CancellationToken);
 
         Assert.True(exitCode == 0, console);
         Assert.Equal(
@@ -93,14 +93,14 @@ public sealed class DotnetTestTests
             results.Select(r => r.Name[..r.Name.IndexOf('(', StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
     }
 
-    [Fact]
+    [Fact(Timeout = 600000)]
     public async Task A_failing_datapoint_an_evaluator_error_and_a_failing_aggregate_fail_their_test_cases_with_their_reasons()
     {
         using var dir = new TempDirectory();
         const string project = "tests/fixtures/FailingEvals";
-        await BuildAsync(project);
+        await BuildAsync(project, TestContext.Current.CancellationToken);
 
-        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, "--filter-class", "FailingEvals.FailingEvals");
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, ["--filter-class", "FailingEvals.FailingEvals"], TestContext.Current.CancellationToken);
 
         Assert.NotEqual(0, exitCode);
         Assert.Equal(4, results.Count);
@@ -124,17 +124,17 @@ public sealed class DotnetTestTests
         Assert.Equal("fail", JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "evals", "failing", "run.json"))).RootElement.GetProperty("verdict").GetString());
     }
 
-    [Fact(Timeout = 300000)]
+    [Fact(Timeout = 600000)]
     public async Task A_run_stopped_by_its_budget_fails_the_aggregate_test_case()
     {
         using var dir = new TempDirectory();
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
         server.Respond = request => "first second third fourth fifth sixth";
         const string project = "tests/fixtures/FailingEvals";
-        await BuildAsync(project);
+        await BuildAsync(project, TestContext.Current.CancellationToken);
 
         var (exitCode, results, console) = await DotnetTestAsync(
-            project, dir.Path, new Dictionary<string, string> { ["EVALRUNNER_TEST_OPENAI_URL"] = server.BaseUrl.ToString() }, "--filter-class", "FailingEvals.BudgetEvals");
+            project, dir.Path, new Dictionary<string, string> { ["EVALRUNNER_TEST_OPENAI_URL"] = server.BaseUrl.ToString() }, ["--filter-class", "FailingEvals.BudgetEvals"], TestContext.Current.CancellationToken);
 
         Assert.True(exitCode != 0, console);
         var aggregate = results.Single(r => r.Name.StartsWith("budget › aggregate thresholds", StringComparison.Ordinal));
