@@ -75,7 +75,7 @@ public sealed partial class RunEngine
                 var answerTokens = model.MaxTokens ?? 200;
                 input += promptTokens;
                 output += answerTokens;
-                Price(model.Provider is Generation.Provider.Command or Generation.Provider.Http ? null : model.Model, promptTokens, answerTokens);
+                Price(ProviderKind.For(model).IsLlm ? model.Model : null, promptTokens, answerTokens);
                 foreach (var judge in judges)
                 {
                     judgeCalls++;
@@ -110,12 +110,14 @@ public sealed partial class RunEngine
 
     /// <summary>Runs the suite and decides it.</summary>
     /// <exception cref="DatasetException">The dataset is malformed; found before any generation starts.</exception>
+    /// <exception cref="SuiteException">The check phase failed (<see cref="SuiteLoader.CheckAsync"/>).</exception>
     public async Task<RunResult> RunAsync(Suite suite, RunRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(request);
 
-        // The whole dataset is checked before the first paid generation.
+        // The suite and the whole dataset are checked before the first paid generation.
+        await SuiteLoader.CheckAsync(suite, _settings, cancellationToken).ConfigureAwait(false);
         var datapoints = await CountDatapointsAsync(suite, request.Filter, cancellationToken).ConfigureAwait(false);
         var resultsPath = Path.Combine(request.OutputDirectory, "results.jsonl");
         var kept = request.Resume && File.Exists(resultsPath)
@@ -141,7 +143,8 @@ public sealed partial class RunEngine
             judge.Use(setup);
         }
 
-        var generators = suite.Models.Select(model => Generator.Create(model, _settings, http, setup)).ToList();
+        var services = new RunServices { Settings = _settings, Time = _time, Http = http, Setup = setup, Prices = suite.Prices };
+        var generators = suite.Models.Select(services.CreateGenerator).ToList();
         var recorder = RunRecorder.Start(suite, request.OutputDirectory, _time, request.Observer);
         foreach (var row in kept)
         {

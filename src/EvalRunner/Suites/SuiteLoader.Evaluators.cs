@@ -8,6 +8,7 @@ using EvalRunner.Evaluators.Llm;
 using EvalRunner.Evaluators.Python;
 using EvalRunner.Generation;
 using EvalRunner.Templates;
+using Microsoft.Extensions.AI;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -15,11 +16,7 @@ namespace EvalRunner.Suites;
 
 public static partial class SuiteLoader
 {
-    private static readonly string[] JudgeModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt"];
-    private static readonly string[] ColumnKeys = ["name", "type", "description", "options", "min", "max"];
-    private static readonly string[] ColumnTypes = ["bool", "integer", "float", "string", "choices"];
-
-    private static LlmJudgeEvaluator ReadJudge(YamlMap spec, string name, YamlMap suite, PriceTable prices)
+    private static LlmJudgeEvaluator ReadJudge(YamlMap spec, string name, SuiteReadContext context)
     {
         var text = spec.RequireString("prompt", "the judge's prompt, with {input.content}, {generated_response}, {output.content}, {context.NAME}, {full_history}");
         PromptTemplate prompt;
@@ -32,141 +29,39 @@ public static partial class SuiteLoader
             throw spec.Error("prompt", ex.Message);
         }
 
-        var output = ReadColumns(spec, "output_schema", allowRange: true)
+        var output = SpecReader.ReadColumns(spec, "output_schema", allowRange: true)
             ?? throw new SuiteException(spec.Here with { Field = spec.Join("output_schema") }, "'output_schema' is required: the columns the judge returns (name, type, description)");
         if (output.FirstOrDefault(c => LlmJudgeEvaluator.MetaColumns.Contains(c.Name)) is { } reserved)
         {
             throw spec.Error("output_schema", $"'{reserved.Name}' is a column every judge adds itself ({string.Join(", ", LlmJudgeEvaluator.MetaColumns)}); choose another name");
         }
 
-        var modelMap = spec.Map("model") ?? suite.Map("judge")
+        var modelMap = spec.Map("model") ?? context.Suite.Map("judge")
             ?? throw new SuiteException(spec.Here with { Field = spec.Join("model") }, "no judge model: give this evaluator a 'model:' or the suite a top-level 'judge:' (provider, model, ...)");
-        var judge = ReadJudgeModel(modelMap);
+        var judge = SpecReader.ReadJudgeModel(modelMap, context);
         return new LlmJudgeEvaluator(
             name,
             prompt,
             output,
             judge,
-            prices,
+            context.Prices,
             spec.Int("retries", 0, 10) ?? 3,
             spec.Bool("structured_output") ?? true);
     }
 
-    /// <summary>A model config for a judge or an embedding model: an LLM provider only, temperature 0 unless set.</summary>
-    private static ModelConfig ReadJudgeModel(YamlMap model)
-    {
-        model.AllowOnly(JudgeModelKeys);
-        var provider = model.RequireString("provider", "openai, azure-openai or ollama");
-        if (provider is not ("openai" or "azure-openai" or "ollama"))
-        {
-            throw model.Error("provider", $"a judge or embedding model needs an LLM provider (openai, azure-openai, ollama), not '{provider}'{Suggest.DidYouMean(provider, ["openai", "azure-openai", "ollama"])}");
-        }
-
-        return ReadChatModel(model, provider) with
-        {
-            Temperature = model.Double("temperature", 0, 2) ?? 0,
-            MaxTokens = model.Int("max_tokens", 1),
-            SystemPrompt = model.String("system_prompt"),
-        };
-    }
-
-    private static EmbeddingSimilarityEvaluator ReadEmbeddingSimilarity(YamlMap spec, string name)
+    private static EmbeddingSimilarityEvaluator ReadEmbeddingSimilarity(YamlMap spec, string name, SuiteReadContext context)
     {
         var model = spec.Map("model")
             ?? throw new SuiteException(spec.Here with { Field = spec.Join("model") }, "'model' is required: the embedding model (provider, model, base_url, api_key)");
-        return new EmbeddingSimilarityEvaluator(name, spec.String("value"), Generator.CreateEmbeddingGenerator(ReadJudgeModel(model)));
+        return new EmbeddingSimilarityEvaluator(name, spec.String("value"), ReadEmbeddings(SpecReader.ReadJudgeModel(model, context)));
     }
 
-    /// <summary>
-    /// Typed columns: a mapping (<c>score: integer</c>) or a list of <c>{name, type, description, options, min, max}</c>,
-    /// with types bool, integer, float, string and choices.
-    /// </summary>
-    private static List<Column>? ReadColumns(YamlMap spec, string key, bool allowRange)
-    {
-        var columns = new List<Column>();
-        switch (spec.Node(key))
-        {
-            case null:
-                return null;
-            case YamlMappingNode:
-                var map = spec.Map(key)!;
-                foreach (var name in map.Keys)
-                {
-                    columns.Add(new Column { Name = name, Type = ReadColumnType(map, name, map.String(name) ?? string.Empty, hasOptions: false) });
-                }
-
-                break;
-            case YamlSequenceNode:
-                foreach (var item in spec.Maps(key))
-                {
-                    item.AllowOnly(allowRange ? ColumnKeys : ["name", "type", "description", "options"]);
-                    var name = item.RequireString("name", "the column name");
-                    var type = ReadColumnType(item, "type", item.RequireString("type", string.Join(", ", ColumnTypes)), item.Has("options"));
-                    var options = item.StringList("options") ?? [];
-                    if (type == ColumnType.Choice && options.Count == 0)
-                    {
-                        throw new SuiteException(item.Here with { Field = item.Join("options") }, "a choices column needs 'options': the allowed values");
-                    }
-
-                    var column = new Column
-                    {
-                        Name = name,
-                        Type = type,
-                        Description = item.String("description"),
-                        Choices = options,
-                        Minimum = item.Double("min"),
-                        Maximum = item.Double("max"),
-                    };
-                    if ((column.Minimum is not null || column.Maximum is not null) && type is not (ColumnType.Integer or ColumnType.Float))
-                    {
-                        throw item.Error(item.Has("min") ? "min" : "max", "min and max apply to integer and float columns only");
-                    }
-
-                    columns.Add(column);
-                }
-
-                break;
-            default:
-                throw spec.Error(key, "must be a mapping (name: type) or a list of {name, type, description}");
-        }
-
-        if (columns.Count == 0)
-        {
-            throw spec.Error(key, "needs at least one column");
-        }
-
-        foreach (var column in columns)
-        {
-            if (!System.Text.RegularExpressions.Regex.IsMatch(column.Name, "^[A-Za-z_][A-Za-z0-9_]*$"))
-            {
-                throw spec.Error(key, $"'{column.Name}' is not a valid column name; use letters, digits and '_'");
-            }
-
-            if (columns.Count(c => c.Name == column.Name) > 1)
-            {
-                throw spec.Error(key, $"column '{column.Name}' is declared twice");
-            }
-        }
-
-        return columns;
-    }
-
-    private static ColumnType ReadColumnType(YamlMap map, string key, string type, bool hasOptions) => type switch
-    {
-        "bool" or "boolean" => ColumnType.Bool,
-        "integer" or "int" => ColumnType.Integer,
-        "float" or "number" => ColumnType.Float,
-        "string" or "str" => ColumnType.String,
-        "choices" or "choice" or "enum" => ColumnType.Choice,
-        _ => throw map.Error(key, $"unknown column type '{type}'{Suggest.DidYouMean(type, ColumnTypes)}; use {string.Join(", ", ColumnTypes)}"),
-    } is var parsed && hasOptions && parsed != ColumnType.Choice
-        ? throw map.Error(key, "'options' apply to choices columns only")
-        : parsed;
+    private static IEmbeddingGenerator<string, Embedding<float>> ReadEmbeddings(ModelConfig config) => ProviderKind.For(config).CreateEmbeddingGenerator(config, ClientSetup.Default);
 
     private static PythonEvaluator ReadPython(YamlMap spec, string name, string directory)
     {
         var python = spec.String("python") ?? "python3";
-        var interpreter = ResolveExecutable(python, directory, spec.Settings)
+        var interpreter = SpecReader.ResolveExecutable(python, directory, spec.Settings)
             ?? throw new SuiteException(spec.Has("python") ? spec.LocationOf("python") : spec.Here with { Field = spec.Join("python") },
                 $"Python interpreter '{python}' not found (not a file relative to the suite, nor on PATH); set 'python:' to your interpreter, for example .venv/bin/python");
         string file;
@@ -218,7 +113,7 @@ public static partial class SuiteLoader
         }
 
         var timeout = spec.Duration("timeout") ?? TimeSpan.FromSeconds(30);
-        return new PythonEvaluator(name, ReadColumns(spec, "columns", allowRange: false) ?? [], new PythonWorker(interpreter, file, directory, timeout));
+        return new PythonEvaluator(name, SpecReader.ReadColumns(spec, "columns", allowRange: false) ?? [], new PythonWorker(interpreter, file, directory, timeout));
     }
 
     private static ExternalEvaluator ReadExternal(YamlMap spec, string name, string directory)
@@ -236,7 +131,7 @@ public static partial class SuiteLoader
             "skip" => MissingValue.Skip,
             var other => throw spec.Error("missing", $"must be 'fail' or 'skip', not '{other}'"),
         };
-        var columns = (ReadColumns(spec, "columns", allowRange: false)
+        var columns = (SpecReader.ReadColumns(spec, "columns", allowRange: false)
             ?? throw new SuiteException(spec.Here with { Field = spec.Join("columns") }, "'columns' is required: the score columns and their types (rating: integer)"))
             .Select(c => c with { WhenMissing = missing })
             .ToList();

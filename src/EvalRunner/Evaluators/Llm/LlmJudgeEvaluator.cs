@@ -33,7 +33,7 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
         _output = output;
         _judge = judge;
         _prices = prices;
-        _client = Generator.CreateChatClient(judge);
+        _client = ProviderKind.For(judge).CreateChatClient(judge, ClientSetup.Default);
         _retries = retries;
         var schema = JudgeOutput.Schema(output);
         _options = new ChatOptions
@@ -128,7 +128,7 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
     internal void Use(ClientSetup setup)
     {
         var previous = _client;
-        _client = Generator.CreateChatClient(_judge, setup);
+        _client = ProviderKind.For(_judge).CreateChatClient(_judge, setup);
         previous.Dispose();
     }
 
