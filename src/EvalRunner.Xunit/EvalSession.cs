@@ -139,7 +139,7 @@ internal sealed class EvalSession : IRunObserver
                 + "the aggregate case must run last: add [assembly: TestCaseOrderer(typeof(EvalRunner.Xunit.EvalCaseOrderer))] to the test project.");
         }
 
-        await RunEngine.StopWorkersAsync(Suite).ConfigureAwait(false);
+        await _engine.StopWorkersAsync(Suite).ConfigureAwait(false);
         return await recorder.CompleteAsync().ConfigureAwait(false);
     }
 

@@ -8,7 +8,7 @@ namespace EvalRunner.Runs;
 
 public sealed partial class RunEngine
 {
-    private async Task<Row> RunRowAsync(Suite suite, Datapoint datapoint, Generator generator, CancellationToken cancellationToken)
+    private async Task<Row> RunRowAsync(Suite suite, IReadOnlyList<IEvaluator> evaluators, Datapoint datapoint, Generator generator, CancellationToken cancellationToken)
     {
         var log = await generator.GenerateAsync(datapoint, suite.Options.Timeout, cancellationToken).ConfigureAwait(false);
 
@@ -20,7 +20,7 @@ public sealed partial class RunEngine
             return row with { Error = log.Error };
         }
 
-        return await EvaluateAsync(suite, datapoint, row, cancellationToken).ConfigureAwait(false);
+        return await EvaluateAsync(suite, evaluators, datapoint, row, cancellationToken).ConfigureAwait(false);
     }
 
     private static Row NewRow(Datapoint datapoint, Log log) => new()
@@ -36,11 +36,11 @@ public sealed partial class RunEngine
     };
 
     /// <summary>Runs every evaluator on a row's log and decides the row by the per-datapoint thresholds.</summary>
-    internal async Task<Row> EvaluateAsync(Suite suite, Datapoint datapoint, Row row, CancellationToken cancellationToken)
+    internal async Task<Row> EvaluateAsync(Suite suite, IReadOnlyList<IEvaluator> evaluators, Datapoint datapoint, Row row, CancellationToken cancellationToken)
     {
         var context = new EvaluationContext { Datapoint = datapoint, Log = row.Log };
-        var evaluations = new List<Evaluation>(suite.Evaluators.Count);
-        foreach (var evaluator in suite.Evaluators)
+        var evaluations = new List<Evaluation>(evaluators.Count);
+        foreach (var evaluator in evaluators)
         {
             evaluations.Add(await EvaluateOneAsync(evaluator, context, cancellationToken).ConfigureAwait(false));
         }

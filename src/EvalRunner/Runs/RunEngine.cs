@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using EvalRunner.Datasets;
+using EvalRunner.Evaluators;
+using EvalRunner.Evaluators.Llm;
 using EvalRunner.Generation;
 using EvalRunner.Suites;
 
@@ -26,6 +29,7 @@ public sealed partial class RunEngine
 
     private readonly Settings _settings;
     private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<Suite, Lazy<(RunServices Services, List<IEvaluator> Evaluators)>> _supplied = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>An engine that reads secrets through <paramref name="settings"/> and the clock through <paramref name="timeProvider"/>.</summary>
     public RunEngine(Settings settings, TimeProvider? timeProvider = null)
@@ -56,7 +60,7 @@ public sealed partial class RunEngine
     public static async Task<Estimate> EstimateAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
-        var judges = suite.Evaluators.OfType<Evaluators.Llm.LlmJudgeEvaluator>().ToList();
+        var judges = suite.Evaluators.OfType<LlmJudgeSpec>().ToList();
         int generations = 0, judgeCalls = 0, unpriced = 0;
         long input = 0, output = 0;
         double cost = 0;
@@ -80,10 +84,10 @@ public sealed partial class RunEngine
                 {
                     judgeCalls++;
                     var judgeInput = judge.PromptLength / 4 + (conversation / 4) + answerTokens + 200;
-                    var judgeOutput = judge.OutputColumns * 20;
+                    var judgeOutput = judge.Output.Count * 20;
                     input += judgeInput;
                     output += judgeOutput;
-                    Price(judge.Model, judgeInput, judgeOutput);
+                    Price(judge.Judge.Model, judgeInput, judgeOutput);
                 }
             }
         }
@@ -138,12 +142,8 @@ public sealed partial class RunEngine
             OnRateLimited = limiter.RateLimited,
             Cache = request.Cache,
         };
-        foreach (var judge in suite.Evaluators.OfType<Evaluators.Llm.LlmJudgeEvaluator>())
-        {
-            judge.Use(setup);
-        }
-
         var services = new RunServices { Settings = _settings, Time = _time, Http = http, Setup = setup, Prices = suite.Prices };
+        var evaluators = Build(suite, services);
         var generators = suite.Models.Select(services.CreateGenerator).ToList();
         var recorder = RunRecorder.Start(suite, request.OutputDirectory, _time, request.Observer);
         foreach (var row in kept)
@@ -172,7 +172,7 @@ public sealed partial class RunEngine
                         Row? row = null;
                         try
                         {
-                            row = await RunRowAsync(suite, work.Datapoint, work.Generator, token).ConfigureAwait(false);
+                            row = await RunRowAsync(suite, evaluators, work.Datapoint, work.Generator, token).ConfigureAwait(false);
                         }
                         finally
                         {
@@ -203,7 +203,7 @@ public sealed partial class RunEngine
                 generator.Dispose();
             }
 
-            await StopWorkersAsync(suite).ConfigureAwait(false);
+            await DisposeBuiltAsync(suite, evaluators).ConfigureAwait(false);
         }
 
         return await recorder.CompleteAsync(stopped, cancellationToken.IsCancellationRequested).ConfigureAwait(false);
@@ -221,18 +221,62 @@ public sealed partial class RunEngine
         var row = NewRow(datapoint, log);
         return log.Error is not null
             ? row with { Error = _settings.Redact(log.Error) }
-            : await EvaluateAsync(suite, datapoint, row, cancellationToken).ConfigureAwait(false);
+            : await EvaluateAsync(suite, SuppliedEvaluators(suite), datapoint, row, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Ends the suite's Python workers; a later run starts them again.</summary>
-    public static async Task StopWorkersAsync(Suite suite)
+    /// <summary>Ends what <see cref="EvaluateLogAsync"/> built for the suite (Python workers, clients); a later call builds them again.</summary>
+    public async Task StopWorkersAsync(Suite suite)
     {
         ArgumentNullException.ThrowIfNull(suite);
-        foreach (var evaluator in suite.Evaluators.OfType<IAsyncDisposable>())
+        if (_supplied.TryRemove(suite, out var built) && built.IsValueCreated)
         {
-            await evaluator.DisposeAsync().ConfigureAwait(false);
+            var (services, evaluators) = built.Value;
+            await DisposeBuiltAsync(suite, evaluators).ConfigureAwait(false);
+            services.Http.Dispose();
         }
     }
+
+    /// <summary>The live evaluators of a run, built from the suite's specs.</summary>
+    private static List<IEvaluator> Build(Suite suite, RunServices services)
+    {
+        var evaluators = new List<IEvaluator>(suite.Evaluators.Count);
+        foreach (var spec in suite.Evaluators)
+        {
+            evaluators.Add(spec.Build(services));
+        }
+
+        return evaluators;
+    }
+
+    /// <summary>Disposes what a run built; never an evaluator given in code, which its caller owns.</summary>
+    private static async Task DisposeBuiltAsync(Suite suite, List<IEvaluator> evaluators)
+    {
+        for (var i = 0; i < evaluators.Count; i++)
+        {
+            if (suite.Evaluators[i] is CodeEvaluatorSpec)
+            {
+                continue;
+            }
+
+            switch (evaluators[i])
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The evaluators for logs produced elsewhere: built once per suite and engine, ended by <see cref="StopWorkersAsync"/>.</summary>
+    private List<IEvaluator> SuppliedEvaluators(Suite suite) =>
+        _supplied.GetOrAdd(suite, s => new Lazy<(RunServices, List<IEvaluator>)>(() =>
+        {
+            var services = new RunServices { Settings = _settings, Time = _time, Http = new HttpClient(), Setup = ClientSetup.Default, Prices = s.Prices };
+            return (services, Build(s, services));
+        })).Value.Evaluators;
 
     /// <summary>Writes <c>run.json</c> into the result's output directory.</summary>
     public static async Task WriteRunJsonAsync(RunResult result, CancellationToken cancellationToken)

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
-using EvalRunner.Evaluators.BuiltIn;
 using EvalRunner.Generation;
 using EvalRunner.Templates;
 using EvalRunner.Thresholds;
@@ -13,15 +12,17 @@ using YamlDotNet.RepresentationModel;
 namespace EvalRunner.Suites;
 
 /// <summary>
-/// Loads a suite file and checks everything that can be checked before a generation is paid for: keys, types,
-/// files, commands, templates, and every threshold against the columns its evaluators return.
+/// Loads a suite file as data and checks everything that can be checked without starting anything: keys, types,
+/// files, templates, and every threshold against the columns its evaluators return. <see cref="CheckAsync"/> then
+/// checks what needs a process (programs, the Python interpreter), before a generation is paid for.
 /// </summary>
 public static partial class SuiteLoader
 {
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex EvaluatorName();
+
     private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run"];
     private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
-    private static readonly string[] EvaluatorTypes =
-        ["equals", "contains", "not-contains", "regex", "json-valid", "json-schema", "length", "latency", "similarity", "embedding-similarity", "llm", "python", "external"];
 
     /// <summary>
     /// The check phase, before a run spends anything: what needs the file system or a process at run time (a
@@ -35,6 +36,11 @@ public static partial class SuiteLoader
         foreach (var model in suite.Models)
         {
             await ProviderKind.For(model).CheckAsync(model, settings, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var evaluator in suite.Evaluators)
+        {
+            await evaluator.CheckAsync(settings, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -88,7 +94,7 @@ public static partial class SuiteLoader
                 throw new SuiteException(map.Here with { Field = "evaluators" }, $"the C# evaluator '{evaluator.Name}' has the name of an evaluator in the suite; rename one");
             }
 
-            all.Add(evaluator);
+            all.Add(CodeEvaluatorSpec.For(evaluator));
         }
 
         var suite = new Suite
@@ -220,37 +226,24 @@ public static partial class SuiteLoader
         return new PriceTable(overrides);
     }
 
-    private static List<IEvaluator> ReadEvaluators(YamlMap map, SuiteReadContext context)
+    private static List<EvaluatorSpec> ReadEvaluators(YamlMap map, SuiteReadContext context)
     {
-        var directory = context.Directory;
-        var evaluators = new List<IEvaluator>();
+        var evaluators = new List<EvaluatorSpec>();
+        var types = EvaluatorKind.Types;
         foreach (var spec in map.Maps("evaluators"))
         {
-            var type = spec.RequireString("type", $"one of {string.Join(", ", EvaluatorTypes)}");
+            var type = spec.RequireString("type", $"one of {string.Join(", ", types)}");
             var name = spec.String("name") ?? type;
-            IEvaluator evaluator = type switch
-            {
-                "equals" => Check(spec, ["value", "values", "ignore_case", "trim"], () => new EqualsEvaluator(name, SpecReader.Values(spec), spec.Bool("ignore_case") ?? false, spec.Bool("trim") ?? true)),
-                "contains" => Check(spec, ["value", "values", "mode", "ignore_case"], () => new ContainsEvaluator(name, SpecReader.Values(spec), Mode(spec), spec.Bool("ignore_case") ?? false)),
-                "not-contains" => Check(spec, ["value", "values", "ignore_case"], () => new NotContainsEvaluator(name, RequireValues(spec), spec.Bool("ignore_case") ?? false)),
-                "regex" => Check(spec, ["pattern", "ignore_case", "multiline"], () => new RegexEvaluator(name, ReadRegex(spec))),
-                "json-valid" => Check(spec, [], () => new JsonValidEvaluator(name)),
-                "json-schema" => Check(spec, ["schema", "schema_file"], () => new JsonSchemaEvaluator(name, ReadSchema(spec, directory))),
-                "length" => Check(spec, [], () => new LengthEvaluator(name)),
-                "latency" => Check(spec, [], () => new LatencyEvaluator(name)),
-                "similarity" => Check(spec, ["value"], () => new SimilarityEvaluator(name, spec.String("value"))),
-                "embedding-similarity" => Check(spec, ["value", "model"], () => ReadEmbeddingSimilarity(spec, name, context)),
-                "llm" => Check(spec, ["prompt", "output_schema", "model", "retries", "structured_output"], () => ReadJudge(spec, name, context)),
-                "python" => Check(spec, ["file", "code", "python", "timeout", "columns"], () => ReadPython(spec, name, directory)),
-                "external" => Check(spec, ["file", "columns", "missing"], () => ReadExternal(spec, name, directory)),
-                _ => throw spec.Error("type", $"unknown evaluator type '{type}'{Suggest.DidYouMean(type, EvaluatorTypes)}; use {string.Join(", ", EvaluatorTypes)}"),
-            };
+            var kind = EvaluatorKind.Find(type)
+                ?? throw spec.Error("type", $"unknown evaluator type '{type}'{Suggest.DidYouMean(type, types)}; use {string.Join(", ", types)}");
+            spec.AllowOnly(["type", "name", .. kind.Options]);
+            var evaluator = kind.Read(spec, name, context) with { Location = spec.Here };
             if (evaluators.Any(e => e.Name == name))
             {
                 throw spec.Error(spec.Has("name") ? "name" : "type", $"evaluator name '{name}' is used twice; give each a unique 'name'");
             }
 
-            if (!Regex.IsMatch(name, "^[A-Za-z0-9_-]+$"))
+            if (!EvaluatorName().IsMatch(name))
             {
                 throw spec.Error("name", $"'{name}' is not a valid evaluator name; use letters, digits, '_' and '-'");
             }
@@ -259,68 +252,6 @@ public static partial class SuiteLoader
         }
 
         return evaluators;
-    }
-
-    private static IEvaluator Check(YamlMap spec, string[] options, Func<IEvaluator> create)
-    {
-        spec.AllowOnly(["type", "name", .. options]);
-        return create();
-    }
-
-    private static IReadOnlyList<string> RequireValues(YamlMap spec) =>
-        SpecReader.Values(spec) is { Count: > 0 } values ? values : throw new SuiteException(spec.Here with { Field = spec.Join("values") }, "'value' or 'values' is required: the text that must not appear");
-
-    private static bool Mode(YamlMap spec) => spec.String("mode") switch
-    {
-        null or "any" => false,
-        "all" => true,
-        var other => throw spec.Error("mode", $"must be 'any' or 'all', not '{other}'"),
-    };
-
-    private static Regex ReadRegex(YamlMap spec)
-    {
-        var pattern = spec.RequireString("pattern", "a .NET regular expression");
-        var options = RegexOptions.CultureInvariant
-            | (spec.Bool("ignore_case") == true ? RegexOptions.IgnoreCase : RegexOptions.None)
-            | (spec.Bool("multiline") == true ? RegexOptions.Multiline : RegexOptions.None);
-        try
-        {
-            return new Regex(pattern, options, TimeSpan.FromSeconds(1));
-        }
-        catch (ArgumentException ex)
-        {
-            throw spec.Error("pattern", $"not a valid regular expression: {ex.Message}");
-        }
-    }
-
-    private static JsonSchema ReadSchema(YamlMap spec, string directory)
-    {
-        string text;
-        string key;
-        if (spec.Node("schema") is { } node)
-        {
-            key = "schema";
-            text = YamlJson.FromNode(node)?.ToJsonString() ?? "{}";
-        }
-        else if (spec.String("schema_file") is { } file)
-        {
-            key = "schema_file";
-            var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, file));
-            text = File.Exists(full) ? File.ReadAllText(full) : throw spec.Error(key, $"schema file '{file}' not found (looked for {full})");
-        }
-        else
-        {
-            throw new SuiteException(spec.Here with { Field = spec.Join("schema") }, "'schema' (inline) or 'schema_file' is required");
-        }
-
-        try
-        {
-            return JsonSchema.FromText(text);
-        }
-        catch (Exception ex) when (ex is JsonException or JsonSchemaException or InvalidOperationException)
-        {
-            throw spec.Error(key, $"not a valid JSON Schema: {ex.Message}");
-        }
     }
 
     private static List<Threshold> ReadThresholds(YamlMap map, IReadOnlyDictionary<string, Column> columns)
