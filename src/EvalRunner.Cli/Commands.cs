@@ -18,6 +18,7 @@ internal static class Commands
             try
             {
                 var suite = SuiteLoader.Load(path, settings);
+                await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
                 var count = await RunEngine.CountDatapointsAsync(suite, null, cancellationToken);
                 AnsiConsole.MarkupLine(
                     $"[green]✓[/] {Markup.Escape(path)}: suite '{Markup.Escape(suite.Name)}', {count} datapoints × {suite.Models.Count} model configs, "
@@ -45,6 +46,11 @@ internal static class Commands
             foreach (var path in command.Suites)
             {
                 suites.Add(SuiteLoader.Load(path, settings));
+            }
+
+            foreach (var suite in suites)
+            {
+                await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
             }
 
             if (command.DryRun)

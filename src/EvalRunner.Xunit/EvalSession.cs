@@ -34,6 +34,7 @@ internal sealed class EvalSession : IRunObserver
         var evaluators = evaluatorTypes.Select(type => (IEvaluator)(Activator.CreateInstance(type)
             ?? throw new InvalidOperationException($"cannot create {type}"))).ToList();
         Suite = SuiteLoader.Load(path, _settings, evaluators);
+        SuiteLoader.CheckAsync(Suite, _settings, CancellationToken.None).GetAwaiter().GetResult();
         Datapoints = Suite.ReadDatapointsAsync().ToBlockingEnumerable().ToList();
         _byId = Datapoints.ToDictionary(d => d.Id, StringComparer.Ordinal);
         _engine = new RunEngine(_settings);

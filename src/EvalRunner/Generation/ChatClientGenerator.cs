@@ -4,7 +4,7 @@ using Microsoft.Extensions.AI;
 namespace EvalRunner.Generation;
 
 /// <summary>Generation through a Microsoft.Extensions.AI <see cref="IChatClient"/> (OpenAI, Azure OpenAI, Ollama).</summary>
-internal sealed class ChatClientGenerator(ModelConfig config, Settings settings, IChatClient client) : Generator(config, settings)
+internal sealed class ChatClientGenerator(ModelConfig config, Settings settings, IChatClient client, string title) : Generator(config, settings)
 {
     private readonly ChatOptions _options = new()
     {
@@ -41,7 +41,7 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
     }
 
     protected override string Describe(Exception exception) =>
-        $"{Config.Provider} endpoint {(Config.BaseUrl is { } url ? Redactor.ShowUrl(url) : "(default)")}: {base.Describe(exception)}";
+        $"{title} endpoint {(Config.BaseUrl is { } url ? Redactor.ShowUrl(url) : "(default)")}: {base.Describe(exception)}";
 
     public override void Dispose()
     {

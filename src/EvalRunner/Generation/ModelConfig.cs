@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using EvalRunner.Templates;
 
@@ -10,8 +9,8 @@ public sealed record ModelConfig
     /// <summary>Unique within the suite; names the model config in results and reports.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The provider.</summary>
-    public required Provider Provider { get; init; }
+    /// <summary>The provider's name as written in the suite: <c>openai</c>, <c>azure-openai</c>, <c>ollama</c>, <c>command</c> or <c>http</c>.</summary>
+    public required string Provider { get; init; }
 
     /// <summary>The model (or Azure deployment) name; null for command and http.</summary>
     public string? Model { get; init; }
@@ -40,24 +39,9 @@ public sealed record ModelConfig
     [JsonIgnore]
     public PromptTemplate? Template { get; init; }
 
-    /// <summary>The program and its arguments, for <see cref="Provider.Command"/>.</summary>
-    public IReadOnlyList<string> Command { get; init; } = [];
-
     /// <summary>The directory commands run in and relative paths resolve against (the suite's directory).</summary>
     public string WorkingDirectory { get; init; } = ".";
 
-    /// <summary>The URL to POST to, for <see cref="Provider.Http"/>; written and shown like <see cref="BaseUrl"/>.</summary>
-    [JsonConverter(typeof(ShownUrlJsonConverter))]
-    public Uri? Url { get; init; }
-
-    /// <summary>HTTP headers for <see cref="Provider.Http"/>; values are treated as secrets.</summary>
-    [JsonIgnore]
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>The request body for <see cref="Provider.Http"/> whose string values are templates; null sends the datapoint as JSON.</summary>
-    [JsonIgnore]
-    public JsonNode? Body { get; init; }
-
-    /// <summary>Where the response text is in a JSON answer (<c>$.choices[0].text</c>); null takes the whole output.</summary>
-    public string? ResponsePath { get; init; }
+    /// <summary>The provider's own settings (a command's program, an HTTP service's URL); null for LLM providers.</summary>
+    public ProviderOptions? Options { get; init; }
 }

@@ -48,7 +48,7 @@ public sealed class RunEngine
     public static async Task<Estimate> EstimateAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
-        var judges = suite.Evaluators.OfType<Evaluators.Llm.LlmJudgeEvaluator>().ToList();
+        var judges = suite.Evaluators.OfType<Evaluators.Llm.LlmJudgeSpec>().ToList();
         int generations = 0, judgeCalls = 0, unpriced = 0;
         long input = 0, output = 0;
         double cost = 0;
@@ -67,15 +67,15 @@ public sealed class RunEngine
                 var answerTokens = model.MaxTokens ?? 200;
                 input += promptTokens;
                 output += answerTokens;
-                Price(model.Provider is Generation.Provider.Command or Generation.Provider.Http ? null : model.Model, promptTokens, answerTokens);
+                Price(ProviderKind.For(model).IsLlm ? model.Model : null, promptTokens, answerTokens);
                 foreach (var judge in judges)
                 {
                     judgeCalls++;
                     var judgeInput = judge.PromptLength / 4 + (conversation / 4) + answerTokens + 200;
-                    var judgeOutput = judge.OutputColumns * 20;
+                    var judgeOutput = judge.Output.Count * 20;
                     input += judgeInput;
                     output += judgeOutput;
-                    Price(judge.Model, judgeInput, judgeOutput);
+                    Price(judge.Judge.Model, judgeInput, judgeOutput);
                 }
             }
         }
@@ -106,10 +106,12 @@ public sealed class RunEngine
     /// <see cref="RunSession.RunAllAsync"/>, or hand it logs with <see cref="RunSession.EvaluateAsync"/>; then
     /// <see cref="RunSession.CompleteAsync"/> decides the run.
     /// </summary>
+    /// <exception cref="SuiteException">The check phase failed (<see cref="SuiteLoader.CheckAsync"/>): nothing was started.</exception>
     public async Task<RunSession> StartAsync(Suite suite, RunRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(request);
+        await SuiteLoader.CheckAsync(suite, Settings, cancellationToken).ConfigureAwait(false);
         return await RunSession.StartAsync(this, suite, request, cancellationToken).ConfigureAwait(false);
     }
 

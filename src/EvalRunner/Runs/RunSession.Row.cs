@@ -7,26 +7,50 @@ namespace EvalRunner.Runs;
 
 public sealed partial class RunSession
 {
-    /// <summary>The generators and evaluators this run uses, built for it alone.</summary>
+    /// <summary>The generators and evaluators this run uses, built from the suite's specs for this run alone.</summary>
     private (List<Generator> Generators, List<IEvaluator> Evaluators) BuildParts(ClientSetup setup)
     {
-        foreach (var judge in Suite.Evaluators.OfType<Evaluators.Llm.LlmJudgeEvaluator>())
+        var services = new RunServices { Settings = _engine.Settings, Time = _engine.Time, Http = _http, Setup = setup, Prices = Suite.Prices };
+        var generators = new List<Generator>(Suite.Models.Count);
+        var evaluators = new List<IEvaluator>(Suite.Evaluators.Count);
+        try
         {
-            judge.Use(setup);
+            generators.AddRange(Suite.Models.Select(services.CreateGenerator));
+            evaluators.AddRange(Suite.Evaluators.Select(spec => spec.Build(services)));
+            return (generators, evaluators);
         }
-
-        var generators = Suite.Models.Select(model => Generator.Create(model, _engine.Settings, _http, setup)).ToList();
-        return (generators, [.. Suite.Evaluators]);
+        catch
+        {
+            // What was built before the failure is stopped again; nothing is left running.
+            generators.ForEach(g => g.Dispose());
+            DisposeBuiltAsync(evaluators).AsTask().GetAwaiter().GetResult();
+            throw;
+        }
     }
 
-    /// <summary>Stops what <see cref="BuildParts"/> started (Python workers); evaluators given in code are the caller's.</summary>
-    private async Task DisposePartsAsync()
+    /// <summary>Stops what <see cref="BuildParts"/> started (Python workers, clients); never an evaluator given in code, which its caller owns.</summary>
+    private ValueTask DisposePartsAsync() => DisposeBuiltAsync(_evaluators);
+
+    private async ValueTask DisposeBuiltAsync(List<IEvaluator> evaluators)
     {
-        foreach (var evaluator in _evaluators.OfType<IAsyncDisposable>())
+        for (var i = 0; i < evaluators.Count; i++)
         {
+            if (Suite.Evaluators[i] is CodeEvaluatorSpec)
+            {
+                continue;
+            }
+
             try
             {
-                await evaluator.DisposeAsync().ConfigureAwait(false);
+                switch (evaluators[i])
+                {
+                    case IAsyncDisposable asyncDisposable:
+                        await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                        break;
+                    case IDisposable disposable:
+                        disposable.Dispose();
+                        break;
+                }
             }
             catch (Exception ex) when (ex is IOException or InvalidOperationException)
             {

@@ -139,7 +139,7 @@ internal sealed class RunTally(Suite suite)
                 return new ModelSummary
                 {
                     Name = config.Name,
-                    Provider = config.Provider.ToString().ToLowerInvariant(),
+                    Provider = config.Provider,
                     Model = config.Model,
                     Rows = model.Rows,
                     Passed = model.Passed,

@@ -23,8 +23,8 @@ public sealed record Suite
     /// <summary>The model configs; each datapoint is generated once per model config.</summary>
     public required IReadOnlyList<ModelConfig> Models { get; init; }
 
-    /// <summary>The evaluators, in order.</summary>
-    public required IReadOnlyList<IEvaluator> Evaluators { get; init; }
+    /// <summary>The evaluators' specs, in order; each run builds its own live evaluators from them.</summary>
+    public required IReadOnlyList<EvaluatorSpec> Evaluators { get; init; }
 
     /// <summary>The threshold rules, per-datapoint and aggregate.</summary>
     public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
@@ -52,7 +52,7 @@ public sealed record Suite
         }
     }
 
-    private (IReadOnlyList<IEvaluator> Evaluators, Dictionary<string, Column> Columns)? _columns;
+    private (IReadOnlyList<EvaluatorSpec> Evaluators, Dictionary<string, Column> Columns)? _columns;
 
     /// <summary>Streams the datapoints (from the file, or inline) without reading a file whole.</summary>
     public IAsyncEnumerable<Datapoint> ReadDatapointsAsync(CancellationToken cancellationToken = default) =>

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
-using EvalRunner.Evaluators.BuiltIn;
 using EvalRunner.Generation;
 using EvalRunner.Templates;
 using EvalRunner.Thresholds;
@@ -13,18 +12,39 @@ using YamlDotNet.RepresentationModel;
 namespace EvalRunner.Suites;
 
 /// <summary>
-/// Loads a suite file and checks everything that can be checked before a generation is paid for: keys, types,
-/// files, commands, templates, and every threshold against the columns its evaluators return.
+/// Loads a suite file as data and checks everything that can be checked without starting anything: keys, types,
+/// files, templates, and every threshold against the columns its evaluators return. <see cref="CheckAsync"/> then
+/// checks what needs a process (programs, the Python interpreter), before a generation is paid for.
 /// </summary>
 public static partial class SuiteLoader
 {
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex EvaluatorName();
+
     private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run"];
     private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
-    private static readonly string[] Providers = ["openai", "azure-openai", "ollama", "command", "http"];
-    private static readonly string[] EvaluatorTypes =
-        ["equals", "contains", "not-contains", "regex", "json-valid", "json-schema", "length", "latency", "similarity", "embedding-similarity", "llm", "python", "external"];
 
-    /// <summary>Loads and checks a suite file.</summary>
+    /// <summary>
+    /// The check phase, before a run spends anything: what needs the file system or a process at run time (a
+    /// command's program on PATH, the Python interpreter and each Python evaluator's <c>main()</c>).
+    /// </summary>
+    /// <exception cref="SuiteException">A check failed; the message names file, line, column and field.</exception>
+    public static async Task CheckAsync(Suite suite, Settings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(settings);
+        foreach (var model in suite.Models)
+        {
+            await ProviderKind.For(model).CheckAsync(model, settings, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var evaluator in suite.Evaluators)
+        {
+            await evaluator.CheckAsync(settings, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Loads a suite file: data only, nothing is started; <see cref="CheckAsync"/> checks what needs a process.</summary>
     /// <param name="path">The suite YAML file.</param>
     /// <param name="settings">Where <c>${VAR}</c> values and API keys come from; the process environment when null.</param>
     /// <param name="evaluators">
@@ -63,9 +83,10 @@ public static partial class SuiteLoader
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
 
         var (datasetPath, inline) = ReadDataset(map, directory);
-        var models = ReadModels(map, directory);
         var prices = ReadPrices(map);
-        var all = ReadEvaluators(map, directory, prices);
+        var context = new SuiteReadContext { Directory = directory, Suite = map, Prices = prices, Settings = settings };
+        var models = ReadModels(map, context);
+        var all = ReadEvaluators(map, context);
         foreach (var evaluator in evaluators ?? [])
         {
             if (all.Any(e => e.Name == evaluator.Name))
@@ -73,7 +94,7 @@ public static partial class SuiteLoader
                 throw new SuiteException(map.Here with { Field = "evaluators" }, $"the C# evaluator '{evaluator.Name}' has the name of an evaluator in the suite; rename one");
             }
 
-            all.Add(evaluator);
+            all.Add(CodeEvaluatorSpec.For(evaluator));
         }
 
         var suite = new Suite
@@ -142,7 +163,7 @@ public static partial class SuiteLoader
         }
     }
 
-    private static List<ModelConfig> ReadModels(YamlMap map, string directory)
+    private static List<ModelConfig> ReadModels(YamlMap map, SuiteReadContext context)
     {
         var models = new List<ModelConfig>();
         if (!map.Has("models"))
@@ -150,30 +171,20 @@ public static partial class SuiteLoader
             throw new SuiteException(map.Here with { Field = "models" }, "'models' is required: at least one model config (provider: openai, command, ...)");
         }
 
+        var names = ProviderKind.Names;
         foreach (var model in map.Maps("models"))
         {
-            var provider = model.RequireString("provider", $"one of {string.Join(", ", Providers)}");
-            var extra = provider switch
-            {
-                "openai" or "azure-openai" or "ollama" => Array.Empty<string>(),
-                "command" => ["command", "response_path"],
-                "http" => ["url", "headers", "body", "response_path"],
-                _ => throw model.Error("provider", $"unknown provider '{provider}'{Suggest.DidYouMean(provider, Providers)}; use {string.Join(", ", Providers)}"),
-            };
-            model.AllowOnly([.. ModelKeys, .. extra]);
-            var config = provider switch
-            {
-                "command" => ReadCommand(model, directory),
-                "http" => ReadHttp(model),
-                _ => ReadChatModel(model, provider),
-            };
-            config = config with
+            var provider = model.RequireString("provider", $"one of {string.Join(", ", names)}");
+            var kind = ProviderKind.Find(provider)
+                ?? throw model.Error("provider", $"unknown provider '{provider}'{Suggest.DidYouMean(provider, names)}; use {string.Join(", ", names)}");
+            model.AllowOnly([.. ModelKeys, .. kind.Keys]);
+            var config = kind.Read(model, context) with
             {
                 Temperature = model.Double("temperature", 0, 2),
                 MaxTokens = model.Int("max_tokens", 1),
                 SystemPrompt = model.String("system_prompt"),
                 Template = ReadTemplate(model, "template", allowResponse: false),
-                WorkingDirectory = directory,
+                WorkingDirectory = context.Directory,
             };
             if (models.Any(m => m.Name == config.Name))
             {
@@ -184,117 +195,6 @@ public static partial class SuiteLoader
         }
 
         return models.Count > 0 ? models : throw map.Error("models", "needs at least one model config");
-    }
-
-    private static ModelConfig ReadChatModel(YamlMap model, string provider)
-    {
-        var name = model.RequireString("model", provider == "azure-openai" ? "the deployment name" : "the model name, for example gpt-4o-mini", Secrecy.NotSecret);
-        var baseUrl = ReadUrl(model, "base_url");
-        var (kind, keyVariable) = provider switch
-        {
-            "openai" => (Provider.OpenAI, "OPENAI_API_KEY"),
-            "azure-openai" => (Provider.AzureOpenAI, "AZURE_OPENAI_API_KEY"),
-            _ => (Provider.Ollama, (string?)null),
-        };
-        var apiKey = model.String("api_key", Secrecy.Secret) ?? (keyVariable is null ? null : model.Settings.GetSecret(keyVariable));
-        if (kind == Provider.AzureOpenAI && baseUrl is null)
-        {
-            throw new SuiteException(model.Here with { Field = model.Join("base_url") }, "'base_url' is required for azure-openai: your resource's endpoint, https://NAME.openai.azure.com/");
-        }
-
-        // A custom base URL is usually a local OpenAI-compatible server that needs no key.
-        if (apiKey is null && (kind == Provider.AzureOpenAI || (kind == Provider.OpenAI && baseUrl is null)))
-        {
-            throw new SuiteException(model.Here with { Field = model.Join("api_key") }, $"no API key: set {keyVariable} or write api_key: ${{{keyVariable}}}");
-        }
-
-        return new ModelConfig { Name = model.String("name") ?? name, Provider = kind, Model = name, BaseUrl = baseUrl, ApiKey = apiKey };
-    }
-
-    private static ModelConfig ReadCommand(YamlMap model, string directory)
-    {
-        var command = model.Node("command") is YamlScalarNode
-            ? SplitCommandLine(model.String("command")!)
-            : model.StringList("command") ?? [];
-        if (command.Count == 0)
-        {
-            throw new SuiteException(model.Has("command") ? model.LocationOf("command") : model.Here with { Field = model.Join("command") },
-                "'command' is required: the program and its arguments, for example [python3, bot.py]");
-        }
-
-        if (ResolveExecutable(command[0], directory, model.Settings) is null)
-        {
-            throw model.Error("command", $"program '{command[0]}' not found (not a file relative to the suite, nor on PATH)");
-        }
-
-        return new ModelConfig
-        {
-            Name = model.String("name") ?? "command",
-            Provider = Provider.Command,
-            Command = command,
-            ResponsePath = ReadResponsePath(model),
-        };
-    }
-
-    private static ModelConfig ReadHttp(YamlMap model)
-    {
-        var url = ReadUrl(model, "url") ?? throw new SuiteException(model.Here with { Field = model.Join("url") }, "'url' is required: the endpoint to POST each datapoint to");
-        var body = model.Node("body") is { } node ? YamlJson.FromNode(node) : null;
-        if (body is not null)
-        {
-            try
-            {
-                HttpGenerator.CollectTemplates(body, []);
-            }
-            catch (FormatException ex)
-            {
-                throw model.Error("body", ex.Message);
-            }
-        }
-
-        return new ModelConfig
-        {
-            Name = model.String("name") ?? "http",
-            Provider = Provider.Http,
-            Url = url,
-            Headers = model.StringMap("headers", Secrecy.Secret) ?? new Dictionary<string, string>(),
-            Body = body,
-            ResponsePath = ReadResponsePath(model),
-        };
-    }
-
-    private static string? ReadResponsePath(YamlMap model)
-    {
-        var path = model.String("response_path");
-        try
-        {
-            return path is null ? null : JsonPath.Parse(path).Text;
-        }
-        catch (FormatException ex)
-        {
-            throw model.Error("response_path", ex.Message);
-        }
-    }
-
-    /// <summary>
-    /// A provider URL. The URL is no secret even when read from a variable with a secret-looking name, but its user info
-    /// and query values (<c>?key=…</c>) are.
-    /// </summary>
-    private static Uri? ReadUrl(YamlMap model, string key)
-    {
-        var text = model.String(key, Secrecy.NotSecret);
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-        {
-            throw model.Error(key, $"'{(uri is null ? text : Redactor.ShowUrl(uri))}' is not an http(s) URL");
-        }
-
-        model.Settings.AddSecretsOf(uri);
-        return uri;
     }
 
     private static PromptTemplate? ReadTemplate(YamlMap map, string key, bool allowResponse)
@@ -326,36 +226,24 @@ public static partial class SuiteLoader
         return new PriceTable(overrides);
     }
 
-    private static List<IEvaluator> ReadEvaluators(YamlMap map, string directory, PriceTable prices)
+    private static List<EvaluatorSpec> ReadEvaluators(YamlMap map, SuiteReadContext context)
     {
-        var evaluators = new List<IEvaluator>();
+        var evaluators = new List<EvaluatorSpec>();
+        var types = EvaluatorKind.Types;
         foreach (var spec in map.Maps("evaluators"))
         {
-            var type = spec.RequireString("type", $"one of {string.Join(", ", EvaluatorTypes)}");
+            var type = spec.RequireString("type", $"one of {string.Join(", ", types)}");
             var name = spec.String("name") ?? type;
-            IEvaluator evaluator = type switch
-            {
-                "equals" => Check(spec, ["value", "values", "ignore_case", "trim"], () => new EqualsEvaluator(name, Values(spec), spec.Bool("ignore_case") ?? false, spec.Bool("trim") ?? true)),
-                "contains" => Check(spec, ["value", "values", "mode", "ignore_case"], () => new ContainsEvaluator(name, Values(spec), Mode(spec), spec.Bool("ignore_case") ?? false)),
-                "not-contains" => Check(spec, ["value", "values", "ignore_case"], () => new NotContainsEvaluator(name, RequireValues(spec), spec.Bool("ignore_case") ?? false)),
-                "regex" => Check(spec, ["pattern", "ignore_case", "multiline"], () => new RegexEvaluator(name, ReadRegex(spec))),
-                "json-valid" => Check(spec, [], () => new JsonValidEvaluator(name)),
-                "json-schema" => Check(spec, ["schema", "schema_file"], () => new JsonSchemaEvaluator(name, ReadSchema(spec, directory))),
-                "length" => Check(spec, [], () => new LengthEvaluator(name)),
-                "latency" => Check(spec, [], () => new LatencyEvaluator(name)),
-                "similarity" => Check(spec, ["value"], () => new SimilarityEvaluator(name, spec.String("value"))),
-                "embedding-similarity" => Check(spec, ["value", "model"], () => ReadEmbeddingSimilarity(spec, name)),
-                "llm" => Check(spec, ["prompt", "output_schema", "model", "retries", "structured_output"], () => ReadJudge(spec, name, map, prices)),
-                "python" => Check(spec, ["file", "code", "python", "timeout", "columns"], () => ReadPython(spec, name, directory)),
-                "external" => Check(spec, ["file", "columns", "missing"], () => ReadExternal(spec, name, directory)),
-                _ => throw spec.Error("type", $"unknown evaluator type '{type}'{Suggest.DidYouMean(type, EvaluatorTypes)}; use {string.Join(", ", EvaluatorTypes)}"),
-            };
+            var kind = EvaluatorKind.Find(type)
+                ?? throw spec.Error("type", $"unknown evaluator type '{type}'{Suggest.DidYouMean(type, types)}; use {string.Join(", ", types)}");
+            spec.AllowOnly(["type", "name", .. kind.Options]);
+            var evaluator = kind.Read(spec, name, context) with { Location = spec.Here };
             if (evaluators.Any(e => e.Name == name))
             {
                 throw spec.Error(spec.Has("name") ? "name" : "type", $"evaluator name '{name}' is used twice; give each a unique 'name'");
             }
 
-            if (!Regex.IsMatch(name, "^[A-Za-z0-9_-]+$"))
+            if (!EvaluatorName().IsMatch(name))
             {
                 throw spec.Error("name", $"'{name}' is not a valid evaluator name; use letters, digits, '_' and '-'");
             }
@@ -364,78 +252,6 @@ public static partial class SuiteLoader
         }
 
         return evaluators;
-    }
-
-    private static IEvaluator Check(YamlMap spec, string[] options, Func<IEvaluator> create)
-    {
-        spec.AllowOnly(["type", "name", .. options]);
-        return create();
-    }
-
-    private static IReadOnlyList<string> Values(YamlMap spec)
-    {
-        if (spec.Has("value") && spec.Has("values"))
-        {
-            throw spec.Error("values", "give either 'value' or 'values', not both");
-        }
-
-        return spec.StringList("value") ?? spec.StringList("values") ?? [];
-    }
-
-    private static IReadOnlyList<string> RequireValues(YamlMap spec) =>
-        Values(spec) is { Count: > 0 } values ? values : throw new SuiteException(spec.Here with { Field = spec.Join("values") }, "'value' or 'values' is required: the text that must not appear");
-
-    private static bool Mode(YamlMap spec) => spec.String("mode") switch
-    {
-        null or "any" => false,
-        "all" => true,
-        var other => throw spec.Error("mode", $"must be 'any' or 'all', not '{other}'"),
-    };
-
-    private static Regex ReadRegex(YamlMap spec)
-    {
-        var pattern = spec.RequireString("pattern", "a .NET regular expression");
-        var options = RegexOptions.CultureInvariant
-            | (spec.Bool("ignore_case") == true ? RegexOptions.IgnoreCase : RegexOptions.None)
-            | (spec.Bool("multiline") == true ? RegexOptions.Multiline : RegexOptions.None);
-        try
-        {
-            return new Regex(pattern, options, TimeSpan.FromSeconds(1));
-        }
-        catch (ArgumentException ex)
-        {
-            throw spec.Error("pattern", $"not a valid regular expression: {ex.Message}");
-        }
-    }
-
-    private static JsonSchema ReadSchema(YamlMap spec, string directory)
-    {
-        string text;
-        string key;
-        if (spec.Node("schema") is { } node)
-        {
-            key = "schema";
-            text = YamlJson.FromNode(node)?.ToJsonString() ?? "{}";
-        }
-        else if (spec.String("schema_file") is { } file)
-        {
-            key = "schema_file";
-            var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, file));
-            text = File.Exists(full) ? File.ReadAllText(full) : throw spec.Error(key, $"schema file '{file}' not found (looked for {full})");
-        }
-        else
-        {
-            throw new SuiteException(spec.Here with { Field = spec.Join("schema") }, "'schema' (inline) or 'schema_file' is required");
-        }
-
-        try
-        {
-            return JsonSchema.FromText(text);
-        }
-        catch (Exception ex) when (ex is JsonException or JsonSchemaException or InvalidOperationException)
-        {
-            throw spec.Error(key, $"not a valid JSON Schema: {ex.Message}");
-        }
     }
 
     private static List<Threshold> ReadThresholds(YamlMap map, IReadOnlyDictionary<string, Column> columns)
@@ -485,78 +301,5 @@ public static partial class SuiteLoader
             MaxCost = run.Double("max_cost", 0),
             MaxTokens = run.Int("max_tokens", 1),
         };
-    }
-
-    /// <summary>The full path of a program: a file relative to the suite, or a name found on PATH; null when neither.</summary>
-    internal static string? ResolveExecutable(string program, string directory, Settings settings)
-    {
-        if (program.Contains('/', StringComparison.Ordinal) || program.Contains('\\', StringComparison.Ordinal))
-        {
-            var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, program));
-            return File.Exists(full) ? full : null;
-        }
-
-        foreach (var folder in (settings.Get("PATH") ?? string.Empty).Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var candidate in OperatingSystem.IsWindows() ? new[] { program, program + ".exe", program + ".cmd" } : [program])
-            {
-                var full = System.IO.Path.Combine(folder, candidate);
-                if (File.Exists(full))
-                {
-                    return full;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Splits a command line on spaces, keeping "quoted" and 'quoted' parts together.</summary>
-    internal static List<string> SplitCommandLine(string text)
-    {
-        var parts = new List<string>();
-        var current = new System.Text.StringBuilder();
-        char? quote = null;
-        var inPart = false;
-        foreach (var c in text)
-        {
-            if (quote is not null)
-            {
-                if (c == quote)
-                {
-                    quote = null;
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-            else if (c is '"' or '\'')
-            {
-                quote = c;
-                inPart = true;
-            }
-            else if (char.IsWhiteSpace(c))
-            {
-                if (inPart)
-                {
-                    parts.Add(current.ToString());
-                    current.Clear();
-                    inPart = false;
-                }
-            }
-            else
-            {
-                current.Append(c);
-                inPart = true;
-            }
-        }
-
-        if (inPart)
-        {
-            parts.Add(current.ToString());
-        }
-
-        return parts;
     }
 }

@@ -119,27 +119,26 @@ public sealed class PythonEvaluatorTests
         Assert.Equal("{\"a\": [1, 2]}", quality.GetProperty("nested").GetString());
     }
 
-    // Loading checks the file in python3: off the test thread, so that the timeout can stop a hung interpreter.
     [Fact(Timeout = 120000)]
-    public async Task A_syntax_error_is_reported_at_load_time_with_the_file_and_line()
+    public async Task A_syntax_error_is_reported_before_the_run_with_the_file_and_line()
     {
         using var dir = Setup("def main(**kwargs):\n    return {'ok': True}\n\ndef broken(:\n    pass\n", "{\"id\": \"a\", \"input\": \"q\"}\n");
         var path = dir.File("s.eval.yaml", Suite());
 
-        var ex = await Assert.ThrowsAsync<SuiteException>(() => Task.Run(() => SuiteLoader.Load(path, TestSettings.With()), TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<SuiteException>(() => LoadAndCheckAsync(path, TestContext.Current.CancellationToken));
 
         Assert.Equal("evaluators/quality.py:4: python evaluator 'quality': SyntaxError: invalid syntax", ex.Message);
     }
 
     [Fact(Timeout = 120000)]
-    public async Task A_file_without_main_and_a_missing_interpreter_are_reported_at_load_time()
+    public async Task A_file_without_main_and_a_missing_interpreter_are_reported_before_the_run()
     {
         using var dir = Setup("def evaluate(**kwargs):\n    return {}\n", "{\"id\": \"a\", \"input\": \"q\"}\n");
         var noMain = dir.File("a.eval.yaml", Suite());
         var noPython = dir.File("b.eval.yaml", Suite().Replace("    file: evaluators/quality.py", "    file: evaluators/quality.py\n    python: .venv/bin/python", StringComparison.Ordinal));
 
-        var main = await Assert.ThrowsAsync<SuiteException>(() => Task.Run(() => SuiteLoader.Load(noMain, TestSettings.With()), TestContext.Current.CancellationToken));
-        var python = await Assert.ThrowsAsync<SuiteException>(() => Task.Run(() => SuiteLoader.Load(noPython, TestSettings.With()), TestContext.Current.CancellationToken));
+        var main = await Assert.ThrowsAsync<SuiteException>(() => LoadAndCheckAsync(noMain, TestContext.Current.CancellationToken));
+        var python = await Assert.ThrowsAsync<SuiteException>(() => LoadAndCheckAsync(noPython, TestContext.Current.CancellationToken));
 
         Assert.Equal("evaluators/quality.py:1: python evaluator 'quality': no main(input, output, context, full_history, generated_response, **kwargs) function", main.Message);
         Assert.Equal($"{noPython}:7:13: evaluators[0].python: Python interpreter '.venv/bin/python' not found (not a file relative to the suite, nor on PATH); set 'python:' to your interpreter, for example .venv/bin/python", python.Message);
@@ -165,10 +164,17 @@ public sealed class PythonEvaluatorTests
         var broken = dir.File("broken.eval.yaml", inline.Replace("      return {'words'", "      return {'words' +", StringComparison.Ordinal));
 
         var (result, rows) = await SuiteRun.RunAsync(dir, inline, TestContext.Current.CancellationToken);
-        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(broken, TestSettings.With()));
+        var ex = await Assert.ThrowsAsync<SuiteException>(() => LoadAndCheckAsync(broken, TestContext.Current.CancellationToken));
 
         Assert.Equal(Verdict.Pass, result.Verdict);
         Assert.Equal(7, rows.Row("a").Evaluation("words").GetProperty("words").GetInt64());
         Assert.StartsWith($"{broken}:8: evaluators[0].code: python evaluator 'words': SyntaxError", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Loads and runs the check phase, as every front end does before a run.</summary>
+    private static async Task LoadAndCheckAsync(string path, CancellationToken cancellationToken)
+    {
+        var settings = TestSettings.With();
+        await SuiteLoader.CheckAsync(SuiteLoader.Load(path, settings), settings, cancellationToken);
     }
 }

@@ -15,6 +15,14 @@ public sealed class SuiteLoaderTests
 
     private static Settings Env(params (string Name, string Value)[] variables) => TestSettings.With(variables);
 
+    /// <summary>Loads and runs the check phase, as every front end does before a run.</summary>
+    private static async Task<Suite> LoadAndCheckAsync(string path, Settings settings)
+    {
+        var suite = SuiteLoader.Load(path, settings);
+        await SuiteLoader.CheckAsync(suite, settings, TestContext.Current.CancellationToken);
+        return suite;
+    }
+
     private static (TempDirectory Dir, string Path) Suite(string yaml)
     {
         var dir = new TempDirectory();
@@ -47,7 +55,7 @@ public sealed class SuiteLoaderTests
 
             Assert.Equal("s", suite.Name);
             Assert.EndsWith("cases.jsonl", suite.DatasetPath, StringComparison.Ordinal);
-            Assert.Equal(Provider.Command, Assert.Single(suite.Models).Provider);
+            Assert.Equal("command", Assert.Single(suite.Models).Provider);
             Assert.Equal(["contains", "length"], suite.Evaluators.Select(e => e.Name));
             Assert.Equal([false, true], suite.Thresholds.Select(t => t.IsAggregate));
             Assert.Equal(8, suite.Options.Concurrency);
@@ -162,12 +170,12 @@ public sealed class SuiteLoaderTests
     }
 
     [Fact]
-    public void A_command_that_does_not_exist_is_reported_before_the_run()
+    public async Task A_command_that_does_not_exist_is_reported_before_the_run()
     {
         var (dir, path) = Suite("dataset: cases.jsonl\nmodels:\n  - provider: command\n    command: ./no-such-program --flag\n");
         using (dir)
         {
-            var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, Env()));
+            var ex = await Assert.ThrowsAsync<SuiteException>(() => LoadAndCheckAsync(path, Env()));
 
             Assert.Equal($"{path}:4:14: models[0].command: program './no-such-program' not found (not a file relative to the suite, nor on PATH)", ex.Message);
         }

@@ -1,4 +1,37 @@
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+
 namespace EvalRunner.Evaluators.BuiltIn;
+
+internal sealed class ContainsKind : EvaluatorKind
+{
+    public override string Type => "contains";
+
+    public override string[] Options => ["value", "values", "mode", "ignore_case"];
+
+    public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
+        new ContainsSpec { Name = name, Columns = ContainsEvaluator.Returned, Values = SpecReader.Values(spec), All = Mode(spec), IgnoreCase = spec.Bool("ignore_case") ?? false };
+
+    private static bool Mode(YamlMap spec) => spec.String("mode") switch
+    {
+        null or "any" => false,
+        "all" => true,
+        var other => throw spec.Error("mode", $"must be 'any' or 'all', not '{other}'"),
+    };
+}
+
+/// <summary>What a suite says about a <c>contains</c> evaluator.</summary>
+internal sealed record ContainsSpec : EvaluatorSpec
+{
+    public required IReadOnlyList<string> Values { get; init; }
+
+    /// <summary>True for <c>mode: all</c>.</summary>
+    public bool All { get; init; }
+
+    public bool IgnoreCase { get; init; }
+
+    internal override IEvaluator Build(RunServices services) => new ContainsEvaluator(Name, Values, All, IgnoreCase);
+}
 
 /// <summary>
 /// <c>type: contains</c> — the response contains <c>value</c>/<c>values</c> (any of them, or all with <c>mode: all</c>),
@@ -6,13 +39,16 @@ namespace EvalRunner.Evaluators.BuiltIn;
 /// </summary>
 internal sealed class ContainsEvaluator(string name, IReadOnlyList<string> values, bool all, bool ignoreCase) : IEvaluator
 {
-    public string Name { get; } = name;
-
-    public IReadOnlyList<Column> Columns { get; } =
+    /// <summary>The columns every evaluation returns.</summary>
+    public static readonly Column[] Returned =
     [
         Column.Bool("passed", "The response contains the text (any value, or all with mode: all)"),
         Column.Integer("matched", "How many of the values the response contains"),
     ];
+
+    public string Name { get; } = name;
+
+    public IReadOnlyList<Column> Columns => Returned;
 
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {

@@ -1,7 +1,42 @@
 using System.Numerics.Tensors;
+using EvalRunner.Generation;
+using EvalRunner.Runs;
+using EvalRunner.Suites;
 using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Evaluators.BuiltIn;
+
+internal sealed class EmbeddingSimilarityKind : EvaluatorKind
+{
+    public override string Type => "embedding-similarity";
+
+    public override string[] Options => ["value", "model"];
+
+    public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
+    {
+        var model = spec.Map("model")
+            ?? throw new SuiteException(spec.Here with { Field = spec.Join("model") }, "'model' is required: the embedding model (provider, model, base_url, api_key)");
+        return new EmbeddingSimilaritySpec
+        {
+            Name = name,
+            Columns = EmbeddingSimilarityEvaluator.Returned,
+            Value = spec.String("value"),
+            Model = SpecReader.ReadJudgeModel(model, context),
+        };
+    }
+}
+
+/// <summary>What a suite says about an <c>embedding-similarity</c> evaluator.</summary>
+internal sealed record EmbeddingSimilaritySpec : EvaluatorSpec
+{
+    /// <summary>The reference text; null compares with the expected answer.</summary>
+    public string? Value { get; init; }
+
+    /// <summary>The embedding model (an LLM provider).</summary>
+    public required ModelConfig Model { get; init; }
+
+    internal override IEvaluator Build(RunServices services) => new EmbeddingSimilarityEvaluator(Name, Value, services.CreateEmbeddingGenerator(Model));
+}
 
 /// <summary>
 /// <c>type: embedding-similarity</c> — cosine similarity between the embeddings of the response and of <c>value</c>
@@ -9,9 +44,12 @@ namespace EvalRunner.Evaluators.BuiltIn;
 /// </summary>
 internal sealed class EmbeddingSimilarityEvaluator(string name, string? value, IEmbeddingGenerator<string, Embedding<float>> generator) : IEvaluator, IDisposable
 {
+    /// <summary>The columns every evaluation returns.</summary>
+    public static readonly Column[] Returned = [Column.Float("cosine", "Cosine similarity of the response's and the reference's embeddings, -1 to 1")];
+
     public string Name { get; } = name;
 
-    public IReadOnlyList<Column> Columns { get; } = [Column.Float("cosine", "Cosine similarity of the response's and the reference's embeddings, -1 to 1")];
+    public IReadOnlyList<Column> Columns => Returned;
 
     public async ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {

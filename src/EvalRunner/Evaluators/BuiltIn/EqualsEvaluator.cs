@@ -1,11 +1,39 @@
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+
 namespace EvalRunner.Evaluators.BuiltIn;
+
+internal sealed class EqualsKind : EvaluatorKind
+{
+    public override string Type => "equals";
+
+    public override string[] Options => ["value", "values", "ignore_case", "trim"];
+
+    public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
+        new EqualsSpec { Name = name, Columns = EqualsEvaluator.Returned, Values = SpecReader.Values(spec), IgnoreCase = spec.Bool("ignore_case") ?? false, Trim = spec.Bool("trim") ?? true };
+}
+
+/// <summary>What a suite says about a <c>equals</c> evaluator.</summary>
+internal sealed record EqualsSpec : EvaluatorSpec
+{
+    public required IReadOnlyList<string> Values { get; init; }
+
+    public bool IgnoreCase { get; init; }
+
+    public bool Trim { get; init; } = true;
+
+    internal override IEvaluator Build(RunServices services) => new EqualsEvaluator(Name, Values, IgnoreCase, Trim);
+}
 
 /// <summary><c>type: equals</c> — the response equals <c>value</c> (or the expected answer), trimmed, optionally ignoring case.</summary>
 internal sealed class EqualsEvaluator(string name, IReadOnlyList<string> values, bool ignoreCase, bool trim) : IEvaluator
 {
+    /// <summary>The columns every evaluation returns.</summary>
+    public static readonly Column[] Returned = [Column.Bool("passed", "The response equals the expected text")];
+
     public string Name { get; } = name;
 
-    public IReadOnlyList<Column> Columns { get; } = [Column.Bool("passed", "The response equals the expected text")];
+    public IReadOnlyList<Column> Columns => Returned;
 
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {

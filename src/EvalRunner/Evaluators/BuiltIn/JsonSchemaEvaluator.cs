@@ -1,18 +1,72 @@
+using System.Text.Json;
+using EvalRunner.Runs;
+using EvalRunner.Suites;
 using Json.Schema;
 
 namespace EvalRunner.Evaluators.BuiltIn;
 
+internal sealed class JsonSchemaKind : EvaluatorKind
+{
+    public override string Type => "json-schema";
+
+    public override string[] Options => ["schema", "schema_file"];
+
+    public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
+        new JsonSchemaSpec { Name = name, Columns = JsonSchemaEvaluator.Returned, Schema = ReadSchema(spec, context.Directory) };
+
+    private static JsonSchema ReadSchema(YamlMap spec, string directory)
+    {
+        string text;
+        string key;
+        if (spec.Node("schema") is { } node)
+        {
+            key = "schema";
+            text = YamlJson.FromNode(node)?.ToJsonString() ?? "{}";
+        }
+        else if (spec.String("schema_file") is { } file)
+        {
+            key = "schema_file";
+            var full = Path.GetFullPath(Path.Combine(directory, file));
+            text = File.Exists(full) ? File.ReadAllText(full) : throw spec.Error(key, $"schema file '{file}' not found (looked for {full})");
+        }
+        else
+        {
+            throw new SuiteException(spec.Here with { Field = spec.Join("schema") }, "'schema' (inline) or 'schema_file' is required");
+        }
+
+        try
+        {
+            return JsonSchema.FromText(text);
+        }
+        catch (Exception ex) when (ex is JsonException or JsonSchemaException or InvalidOperationException)
+        {
+            throw spec.Error(key, $"not a valid JSON Schema: {ex.Message}");
+        }
+    }
+}
+
+/// <summary>What a suite says about a <c>json-schema</c> evaluator.</summary>
+internal sealed record JsonSchemaSpec : EvaluatorSpec
+{
+    public required JsonSchema Schema { get; init; }
+
+    internal override IEvaluator Build(RunServices services) => new JsonSchemaEvaluator(Name, Schema);
+}
+
 /// <summary><c>type: json-schema</c> — the response is JSON that the schema (inline <c>schema</c> or <c>schema_file</c>) accepts.</summary>
 internal sealed class JsonSchemaEvaluator(string name, JsonSchema schema) : IEvaluator
 {
-    public string Name { get; } = name;
-
-    public IReadOnlyList<Column> Columns { get; } =
+    /// <summary>The columns every evaluation returns.</summary>
+    public static readonly Column[] Returned =
     [
         Column.Bool("passed", "The response is JSON that matches the schema"),
         Column.Integer("error_count", "How many schema errors were found (1 when the response is not JSON)"),
         Column.String("errors", "The errors, one per line: where, then what"),
     ];
+
+    public string Name { get; } = name;
+
+    public IReadOnlyList<Column> Columns => Returned;
 
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {

@@ -1,16 +1,36 @@
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+
 namespace EvalRunner.Evaluators.BuiltIn;
+
+internal sealed class JsonValidKind : EvaluatorKind
+{
+    public override string Type => "json-valid";
+
+    public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
+        new JsonValidSpec { Name = name, Columns = JsonValidEvaluator.Returned };
+}
+
+/// <summary>What a suite says about a <c>json-valid</c> evaluator.</summary>
+internal sealed record JsonValidSpec : EvaluatorSpec
+{
+    internal override IEvaluator Build(RunServices services) => new JsonValidEvaluator(Name);
+}
 
 /// <summary><c>type: json-valid</c> — the response is JSON (a surrounding Markdown code fence is allowed).</summary>
 internal sealed class JsonValidEvaluator(string name) : IEvaluator
 {
-    public string Name { get; } = name;
-
-    public IReadOnlyList<Column> Columns { get; } =
+    /// <summary>The columns every evaluation returns.</summary>
+    public static readonly Column[] Returned =
     [
         Column.Bool("passed", "The response is valid JSON"),
         Column.Choice("kind", "The JSON value's kind", "object", "array", "string", "number", "boolean", "null", "invalid"),
         Column.String("error", "Why the response is not JSON, or empty"),
     ];
+
+    public string Name { get; } = name;
+
+    public IReadOnlyList<Column> Columns => Returned;
 
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {

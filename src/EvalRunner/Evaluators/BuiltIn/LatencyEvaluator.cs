@@ -1,16 +1,36 @@
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+
 namespace EvalRunner.Evaluators.BuiltIn;
+
+internal sealed class LatencyKind : EvaluatorKind
+{
+    public override string Type => "latency";
+
+    public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
+        new LatencySpec { Name = name, Columns = LatencyEvaluator.Returned };
+}
+
+/// <summary>What a suite says about a <c>latency</c> evaluator.</summary>
+internal sealed record LatencySpec : EvaluatorSpec
+{
+    internal override IEvaluator Build(RunServices services) => new LatencyEvaluator(Name);
+}
 
 /// <summary><c>type: latency</c> — how long the generation took, and its token counts.</summary>
 internal sealed class LatencyEvaluator(string name) : IEvaluator
 {
-    public string Name { get; } = name;
-
-    public IReadOnlyList<Column> Columns { get; } =
+    /// <summary>The columns every evaluation returns.</summary>
+    public static readonly Column[] Returned =
     [
         Column.Float("ms", "Generation wall time in milliseconds"),
         Column.Integer("input_tokens", "Prompt tokens (0 when the provider does not report them)"),
         Column.Integer("output_tokens", "Completion tokens (0 when the provider does not report them)"),
     ];
+
+    public string Name { get; } = name;
+
+    public IReadOnlyList<Column> Columns => Returned;
 
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyDictionary<string, object?>>(new Dictionary<string, object?>

@@ -1,18 +1,38 @@
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+
 namespace EvalRunner.Evaluators.BuiltIn;
+
+internal sealed class LengthKind : EvaluatorKind
+{
+    public override string Type => "length";
+
+    public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
+        new LengthSpec { Name = name, Columns = LengthEvaluator.Returned };
+}
+
+/// <summary>What a suite says about a <c>length</c> evaluator.</summary>
+internal sealed record LengthSpec : EvaluatorSpec
+{
+    internal override IEvaluator Build(RunServices services) => new LengthEvaluator(Name);
+}
 
 /// <summary><c>type: length</c> — the response's size in characters, words and lines.</summary>
 internal sealed class LengthEvaluator(string name) : IEvaluator
 {
     private static readonly char[] Whitespace = [' ', '\t', '\r', '\n'];
 
-    public string Name { get; } = name;
-
-    public IReadOnlyList<Column> Columns { get; } =
+    /// <summary>The columns every evaluation returns.</summary>
+    public static readonly Column[] Returned =
     [
         Column.Integer("chars", "Characters in the response"),
         Column.Integer("words", "Whitespace-separated words in the response"),
         Column.Integer("lines", "Lines in the response"),
     ];
+
+    public string Name { get; } = name;
+
+    public IReadOnlyList<Column> Columns => Returned;
 
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {

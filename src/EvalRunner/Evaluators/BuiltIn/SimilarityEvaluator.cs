@@ -1,4 +1,26 @@
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+
 namespace EvalRunner.Evaluators.BuiltIn;
+
+internal sealed class SimilarityKind : EvaluatorKind
+{
+    public override string Type => "similarity";
+
+    public override string[] Options => ["value"];
+
+    public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
+        new SimilaritySpec { Name = name, Columns = SimilarityEvaluator.Returned, Value = spec.String("value") };
+}
+
+/// <summary>What a suite says about a <c>similarity</c> evaluator.</summary>
+internal sealed record SimilaritySpec : EvaluatorSpec
+{
+    /// <summary>The reference text; null compares with the expected answer.</summary>
+    public string? Value { get; init; }
+
+    internal override IEvaluator Build(RunServices services) => new SimilarityEvaluator(Name, Value);
+}
 
 /// <summary>
 /// <c>type: similarity</c> — text similarity of the response to <c>value</c> or the expected answer: token F1 (as in
@@ -6,13 +28,16 @@ namespace EvalRunner.Evaluators.BuiltIn;
 /// </summary>
 internal sealed class SimilarityEvaluator(string name, string? value) : IEvaluator
 {
-    public string Name { get; } = name;
-
-    public IReadOnlyList<Column> Columns { get; } =
+    /// <summary>The columns every evaluation returns.</summary>
+    public static readonly Column[] Returned =
     [
         Column.Float("f1", "Token F1 between the response and the reference, 0 to 1"),
         Column.Float("rouge_l", "ROUGE-L F-measure between the response and the reference, 0 to 1"),
     ];
+
+    public string Name { get; } = name;
+
+    public IReadOnlyList<Column> Columns => Returned;
 
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {

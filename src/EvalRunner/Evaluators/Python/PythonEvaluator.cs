@@ -1,6 +1,137 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 
 namespace EvalRunner.Evaluators.Python;
+
+internal sealed class PythonKind : EvaluatorKind
+{
+    public override string Type => "python";
+
+    public override string[] Options => ["file", "code", "python", "timeout", "columns"];
+
+    public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
+    {
+        string? file = null;
+        string? code = null;
+        SourceLocation firstLine;
+        if (spec.String("file") is { } relative)
+        {
+            if (spec.Has("code"))
+            {
+                throw spec.Error("code", "give either 'file' or 'code', not both");
+            }
+
+            file = Path.GetFullPath(Path.Combine(context.Directory, relative));
+            if (!File.Exists(file))
+            {
+                throw spec.Error("file", $"Python file '{relative}' not found (looked for {file})");
+            }
+
+            firstLine = new SourceLocation(relative, 1);
+        }
+        else if (spec.String("code") is { } inline)
+        {
+            // Errors in inline code point back into the suite.
+            code = inline;
+            var node = (YamlScalarNode)spec.Node("code")!;
+            firstLine = new SourceLocation(spec.File, (int)node.Start.Line + (node.Style is ScalarStyle.Literal or ScalarStyle.Folded ? 1 : 0), Field: spec.Join("code"));
+        }
+        else
+        {
+            throw new SuiteException(spec.Here with { Field = spec.Join("file") }, "'file' or 'code' is required: Python that defines main(input, output, context, full_history, generated_response, **kwargs)");
+        }
+
+        return new PythonSpec
+        {
+            Name = name,
+            Python = spec.String("python") ?? "python3",
+            PythonLocation = spec.Has("python") ? spec.LocationOf("python") : spec.Here with { Field = spec.Join("python") },
+            WorkingDirectory = context.Directory,
+            FilePath = file,
+            Code = code,
+            SourceKey = spec.LocationOf(file is null ? "code" : "file"),
+            FirstLine = firstLine,
+            Timeout = spec.Duration("timeout") ?? TimeSpan.FromSeconds(30),
+            Columns = SpecReader.ReadColumns(spec, "columns", allowRange: false) ?? [],
+        };
+    }
+}
+
+/// <summary>
+/// What a suite says about a <c>python</c> evaluator. The interpreter is looked up and <c>main()</c> checked in the
+/// check phase; a run starts its own worker.
+/// </summary>
+internal sealed record PythonSpec : EvaluatorSpec
+{
+    /// <summary>The interpreter as written: a name on PATH or a path relative to the suite.</summary>
+    public required string Python { get; init; }
+
+    /// <summary>Where the suite gives the interpreter (or would), for its "not found" error.</summary>
+    public required SourceLocation PythonLocation { get; init; }
+
+    /// <summary>The suite's directory: the worker runs there and relative paths resolve against it.</summary>
+    public required string WorkingDirectory { get; init; }
+
+    /// <summary>The Python file's full path; null for inline <see cref="Code"/>.</summary>
+    public string? FilePath { get; init; }
+
+    /// <summary>Inline code; null for a <see cref="FilePath"/>.</summary>
+    public string? Code { get; init; }
+
+    /// <summary>The <c>file:</c> or <c>code:</c> key, for errors about loading the code.</summary>
+    public required SourceLocation SourceKey { get; init; }
+
+    /// <summary>Where line 1 of the Python source is: line n of the source maps to this line + n - 1.</summary>
+    public required SourceLocation FirstLine { get; init; }
+
+    /// <summary>The longest one call of <c>main()</c> may take.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    internal override async Task CheckAsync(Settings settings, CancellationToken cancellationToken)
+    {
+        var interpreter = Interpreter(settings);
+        JsonElement status;
+        try
+        {
+            status = await PythonWorker.CheckAsync(interpreter, SourceFile(), WorkingDirectory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or JsonException or CliWrap.Exceptions.CliWrapException or System.ComponentModel.Win32Exception)
+        {
+            throw new SuiteException(SourceKey, $"could not load the evaluator with {Python}: {ex.Message}");
+        }
+
+        if (!status.GetProperty("ready").GetBoolean())
+        {
+            var line = status.TryGetProperty("line", out var at) && at.ValueKind == JsonValueKind.Number ? at.GetInt32() : 1;
+            throw new SuiteException(FirstLine with { Line = FirstLine.Line + line - 1 }, $"python evaluator '{Name}': {status.GetProperty("error").GetString()}");
+        }
+    }
+
+    internal override IEvaluator Build(RunServices services) =>
+        new PythonEvaluator(Name, Columns, new PythonWorker(Interpreter(services.Settings), SourceFile(), WorkingDirectory, Timeout));
+
+    private string Interpreter(Settings settings) =>
+        SpecReader.ResolveExecutable(Python, WorkingDirectory, settings)
+        ?? throw new SuiteException(PythonLocation, $"Python interpreter '{Python}' not found (not a file relative to the suite, nor on PATH); set 'python:' to your interpreter, for example .venv/bin/python");
+
+    /// <summary>The file the worker runs: the Python file, or inline code written to a temporary file of its own.</summary>
+    private string SourceFile()
+    {
+        if (FilePath is not null)
+        {
+            return FilePath;
+        }
+
+        var file = Path.Combine(Path.GetTempPath(), $"evalrunner-{Name}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Code!)))[..12]}.py");
+        File.WriteAllText(file, Code);
+        return file;
+    }
+}
 
 /// <summary>
 /// <c>type: python</c> — a file or inline code defining

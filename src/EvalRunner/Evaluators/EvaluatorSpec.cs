@@ -1,0 +1,28 @@
+using EvalRunner.Runs;
+
+namespace EvalRunner.Evaluators;
+
+/// <summary>
+/// What a suite says about one evaluator: data only. Loading a suite starts nothing; a run builds the live
+/// evaluator from its spec (and disposes it at the end), after the check phase has checked what needs a process.
+/// </summary>
+public abstract record EvaluatorSpec
+{
+    /// <summary>The evaluator's name: the prefix of its columns (<c>name.column</c>), unique within a suite.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The columns every evaluation returns, known at load time so that thresholds can be checked.</summary>
+    public required IReadOnlyList<Column> Columns { get; init; }
+
+    /// <summary>Where the suite declares the evaluator; null for one given in code.</summary>
+    public SourceLocation? Location { get; init; }
+
+    /// <summary>Builds the live evaluator for one run; the engine calls it once per run and disposes what it built.</summary>
+    internal abstract IEvaluator Build(RunServices services);
+
+    /// <summary>
+    /// The check phase: what needs a process or the file system at run time (the Python interpreter, <c>main()</c>'s
+    /// signature); throws <see cref="Suites.SuiteException"/> with file and line.
+    /// </summary>
+    internal virtual Task CheckAsync(Settings settings, CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.Json;
+using CliWrap;
+using CliWrap.Buffered;
+using EvalRunner.Datasets;
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+using YamlDotNet.RepresentationModel;
+
+namespace EvalRunner.Generation.Providers;
+
+/// <summary>The settings of <c>provider: command</c>.</summary>
+public sealed record CommandOptions : ProviderOptions
+{
+    /// <summary>The program and its arguments.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    /// <summary>Where the response text is in a JSON output (<c>$.answer</c>); null takes the whole output.</summary>
+    public string? ResponsePath { get; init; }
+
+    /// <summary>Where the suite gives the command, for the check's error.</summary>
+    internal SourceLocation CommandLocation { get; init; }
+}
+
+/// <summary><c>provider: command</c> — any program: the datapoint as JSON on stdin, the response on stdout.</summary>
+internal sealed class CommandProvider : ProviderKind
+{
+    public override string Name => "command";
+
+    public override string[] Keys => ["command", "response_path"];
+
+    public override ModelConfig Read(YamlMap model, SuiteReadContext context)
+    {
+        var command = model.Node("command") is YamlScalarNode
+            ? SpecReader.SplitCommandLine(model.String("command")!)
+            : model.StringList("command") ?? [];
+        if (command.Count == 0)
+        {
+            throw new SuiteException(model.Has("command") ? model.LocationOf("command") : model.Here with { Field = model.Join("command") },
+                "'command' is required: the program and its arguments, for example [python3, bot.py]");
+        }
+
+        return new ModelConfig
+        {
+            Name = model.String("name") ?? "command",
+            Provider = Name,
+            Options = new CommandOptions { Command = command, ResponsePath = SpecReader.ReadResponsePath(model), CommandLocation = model.LocationOf("command") },
+        };
+    }
+
+    public override Task CheckAsync(ModelConfig config, Settings settings, CancellationToken cancellationToken)
+    {
+        var options = (CommandOptions)config.Options!;
+        return SpecReader.ResolveExecutable(options.Command[0], config.WorkingDirectory, settings) is null
+            ? throw new SuiteException(options.CommandLocation, $"program '{options.Command[0]}' not found (not a file relative to the suite, nor on PATH)")
+            : Task.CompletedTask;
+    }
+
+    public override Generator CreateGenerator(ModelConfig config, RunServices services) =>
+        new CommandGenerator(config, (CommandOptions)config.Options!, services.Settings);
+}
+
+/// <summary>The system under test is a program: the datapoint goes in as JSON on stdin, the response comes out on stdout.</summary>
+internal sealed class CommandGenerator(ModelConfig config, CommandOptions options, Settings settings) : Generator(config, settings)
+{
+    private readonly JsonPath? _responsePath = options.ResponsePath is null ? null : JsonPath.Parse(options.ResponsePath);
+
+    protected override async Task<Output> GenerateCoreAsync(Datapoint datapoint, string? prompt, CancellationToken cancellationToken)
+    {
+        var result = await Cli.Wrap(options.Command[0])
+            .WithArguments(options.Command.Skip(1))
+            .WithWorkingDirectory(Config.WorkingDirectory)
+            .WithStandardInputPipe(PipeSource.FromBytes(DatapointJson.ToUtf8(datapoint, prompt)))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(Encoding.UTF8, cancellationToken)
+            .ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            var stderr = result.StandardError.Trim();
+            throw new InvalidOperationException(
+                $"command '{string.Join(' ', options.Command)}' exited with code {result.ExitCode}"
+                + (stderr.Length > 0 ? $": {(stderr.Length > 2000 ? "…" + stderr[^2000..] : stderr)}" : string.Empty));
+        }
+
+        var stdout = result.StandardOutput.TrimEnd('\r', '\n');
+        if (_responsePath is null)
+        {
+            return new Output(stdout);
+        }
+
+        using var document = JsonDocument.Parse(stdout);
+        return new Output(_responsePath.SelectText(document.RootElement));
+    }
+}

@@ -1,0 +1,19 @@
+using EvalRunner.Generation;
+
+namespace EvalRunner.Suites;
+
+/// <summary>What a part's YAML reader may use besides its own mapping.</summary>
+internal sealed record SuiteReadContext
+{
+    /// <summary>The suite file's directory; relative paths resolve against it.</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>The whole suite, for top-level keys such as <c>judge:</c>.</summary>
+    public required YamlMap Suite { get; init; }
+
+    /// <summary>The suite's price table.</summary>
+    public required PriceTable Prices { get; init; }
+
+    /// <summary>Where <c>${VAR}</c> values and API keys come from.</summary>
+    public required Settings Settings { get; init; }
+}
