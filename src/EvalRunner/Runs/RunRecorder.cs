@@ -44,7 +44,19 @@ public sealed class RunRecorder : IAsyncDisposable
     }
 
     /// <summary>Adds a finished row; it is on disk before the next one is written.</summary>
-    public ValueTask AddAsync(Row row, CancellationToken cancellationToken = default) => _rows.Writer.WriteAsync(row, cancellationToken);
+    public ValueTask AddAsync(Row row, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+
+        // Spend counts the moment a row is handed over, so that the next budget check sees it even before it is written.
+        lock (_spentLock)
+        {
+            _spentUsd += Spent.Cost(row);
+            _spentTokens += Spent.Tokens(row);
+        }
+
+        return _rows.Writer.WriteAsync(row, cancellationToken);
+    }
 
     /// <summary>Writes the last rows, decides the run, writes <c>run.json</c>. Later calls return the same result.</summary>
     /// <param name="stopped">Why the run stopped early, if it did.</param>
@@ -97,11 +109,6 @@ public sealed class RunRecorder : IAsyncDisposable
                 // Every finished row reaches the disk before the next one, so a crash loses none.
                 await stream.FlushAsync().ConfigureAwait(false);
                 _tally.Add(row);
-                lock (_spentLock)
-                {
-                    _spentUsd += Spent.Cost(row);
-                    _spentTokens += Spent.Tokens(row);
-                }
 
                 observer?.RowFinished(row);
             }

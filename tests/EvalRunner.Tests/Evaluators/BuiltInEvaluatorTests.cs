@@ -48,7 +48,7 @@ public sealed class BuiltInEvaluatorTests
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => EvaluateAsync(new ContainsEvaluator("c", [], false, false), Context("x")));
 
-        Assert.Equal("c: no 'value' configured and datapoint 'dp' has no 'expected'", ex.Message);
+        Assert.Equal("no 'value' configured and datapoint 'dp' has no 'expected'", ex.Message);
     }
 
     [Fact]

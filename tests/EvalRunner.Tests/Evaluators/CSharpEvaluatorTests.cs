@@ -45,8 +45,8 @@ public sealed class CSharpEvaluatorTests
         Assert.Equal((1, 1, 2), (result.Passed, result.Failed, result.Errors));
         Assert.Equal("pass", rows.Row("nice").GetProperty("outcome").GetString());
         Assert.Equal(["politeness.polite == true (was false)", "politeness.tone == warm (was 'flat')"], rows.Row("rude").GetProperty("failed_rules").EnumerateArray().Select(r => r.GetString()));
-        Assert.Equal("InvalidOperationException: no tone for you", rows.Row("throws").Evaluation("politeness").GetProperty("error").GetString());
-        Assert.Equal("column 'tone' should be choice (one of warm, flat) but was loud (String)", rows.Row("wrong-type").Evaluation("politeness").GetProperty("error").GetString());
+        Assert.Equal("no tone for you", rows.Row("throws").EvaluationError("politeness").Message());
+        Assert.Equal("column 'tone' should be choice (one of warm, flat) but was loud (String)", rows.Row("wrong-type").EvaluationError("politeness").Message());
     }
 
     [Fact]

@@ -66,8 +66,8 @@ public sealed class PythonEvaluatorTests
         var (result, rows) = await SuiteRun.RunAsync(dir, Suite().Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal), TestContext.Current.CancellationToken);
 
         Assert.Equal((1, 1), (result.Passed, result.Errors));
-        var error = rows.Row("c").Evaluation("quality").GetProperty("error").GetString()!;
-        Assert.StartsWith("PythonEvaluatorException: ValueError: cannot score this\nTraceback (most recent call last):", error, StringComparison.Ordinal);
+        var error = rows.Row("c").EvaluationError("quality").Message()!;
+        Assert.StartsWith("ValueError: cannot score this\nTraceback (most recent call last):", error, StringComparison.Ordinal);
         Assert.Contains("quality.py\", line 3, in main", error, StringComparison.Ordinal);
         Assert.True(rows.Row("a").Evaluation("quality").GetProperty("ok").GetBoolean());
     }
@@ -84,7 +84,8 @@ public sealed class PythonEvaluatorTests
         var (result, rows) = await SuiteRun.RunAsync(dir, Suite("run: {concurrency: 1}\n").Replace("columns: {correct_answer: bool, response_length: integer, politeness_score: float, topic: string}", "timeout: 1s", StringComparison.Ordinal), TestContext.Current.CancellationToken);
 
         Assert.Equal((2, 1), (result.Passed, result.Errors));
-        Assert.Equal("PythonEvaluatorException: main() did not return within 1s; the worker was restarted", rows.Row("d").Evaluation("quality").GetProperty("error").GetString());
+        Assert.Equal("timeout", rows.Row("d").EvaluationError("quality").Kind());
+        Assert.Equal("main() did not return within 1s; the worker was restarted", rows.Row("d").EvaluationError("quality").Message());
         Assert.True(rows.Row("b").Evaluation("quality").GetProperty("ok").GetBoolean());
     }
 
@@ -100,7 +101,7 @@ public sealed class PythonEvaluatorTests
         var (result, rows) = await SuiteRun.RunAsync(dir, Suite("run: {concurrency: 1}\n").Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal), TestContext.Current.CancellationToken);
 
         Assert.Equal((2, 1), (result.Passed, result.Errors));
-        Assert.Equal("PythonEvaluatorException: the Python worker exited with code 3:\nsegfault-like exit", rows.Row("c").Evaluation("quality").GetProperty("error").GetString());
+        Assert.Equal("the Python worker exited with code 3:\nsegfault-like exit", rows.Row("c").EvaluationError("quality").Message());
         Assert.True(rows.Row("b").Evaluation("quality").GetProperty("ok").GetBoolean());
     }
 

@@ -61,6 +61,6 @@ public sealed class HttpProviderTests
         var row = rows[0];
         Assert.Equal(
             $"generation failed (svc): POST {server.BaseUrl}chat/completions answered 503 Service Unavailable: {{\"error\":{{\"message\":\"down for maintenance\"}}}}",
-            row.GetProperty("error").GetString());
+            row.GetProperty("error").Message());
     }
 }

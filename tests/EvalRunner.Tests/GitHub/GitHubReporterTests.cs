@@ -72,7 +72,7 @@ public sealed class GitHubReporterTests
         Assert.All(server.Requests, r => Assert.StartsWith("/api/v3/repos/acme/bot/issues/", r.Path, StringComparison.Ordinal));
         Assert.Contains("## ❌ EvalRunner: 2 suites failed", workflow.Summary, StringComparison.Ordinal);
         Assert.Contains("passed=false\npass-rate=0.9231\nresults-dir=evalrunner-results\nsummary-path=evalrunner-results/summary.md\n", workflow.Output, StringComparison.Ordinal);
-        Assert.Contains("::error file=tests/fixtures/FailingEvals/evals/failing.eval.yaml,line=7,title=failing › no-expected [echo]::error: contains: InvalidOperationException", workflow.Log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("::error file=tests/fixtures/FailingEvals/evals/failing.eval.yaml,line=7,title=failing › no-expected [echo]::error: contains: no 'value' configured", workflow.Log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("ghs_secret_token_value", workflow.Log.ToString() + workflow.Summary + afterSecond[0].Body, StringComparison.Ordinal);
     }
 

@@ -75,7 +75,7 @@ public sealed class ResilienceTests
 
         var (result, rows) = await RunAsync(dir, Suite(server, "  retries: 2\n  concurrency: 1\n").Replace("  concurrency: 4\n", string.Empty, StringComparison.Ordinal));
 
-        var error = rows.Single(r => r.GetProperty("outcome").GetString() == "error").GetProperty("error").GetString()!;
+        var error = rows.Single(r => r.GetProperty("outcome").GetString() == "error").GetProperty("error").Message()!;
         Assert.Contains("the model is overloaded, key ***", error, StringComparison.Ordinal);
         Assert.Equal((1, 1), (result.Passed, result.Errors));
         AssertNoSecretIn(dir.Path);
@@ -106,11 +106,16 @@ public sealed class ResilienceTests
         Assert.Equal(0, replayed.Result.CostUsd);
         Assert.True(replayed.Result.Models[0].TokensSaved > 0);
 
-        // A changed prompt is not in the cache: in replay mode it is an error for that datapoint, listed in the summary.
+        // A changed prompt is not in the cache: in replay mode that datapoint is excluded (it needs a live run), not an
+        // error; it is in no denominator and is listed in the summary.
         dir.File("cases.jsonl", Dataset(5).Replace("question 3\",\"expected", "question three\",\"expected", StringComparison.Ordinal));
         var changed = await RunAsync(dir, yaml, new RunRequest { OutputDirectory = string.Empty, Cache = new FileResponseCache(cacheDir, CacheMode.Replay) });
-        Assert.Equal((4, 1), (changed.Result.Passed, changed.Result.Errors));
-        Assert.Equal("generation failed (gpt): not in cache (replay mode): this call needs a live run", changed.Rows.Single(r => r.GetProperty("outcome").GetString() == "error").GetProperty("error").GetString());
+        Assert.Equal((4, 0, 1), (changed.Result.Passed, changed.Result.Errors, changed.Result.Excluded));
+        var miss = changed.Rows.Single(r => r.GetProperty("outcome").GetString() == "error").GetProperty("error");
+        Assert.Equal("cache_miss", miss.Kind());
+        Assert.Equal("generation failed (gpt): not in cache (replay mode): this call needs a live run", miss.Message());
+        Assert.Equal(Verdict.Pass, changed.Result.Verdict);
+        Assert.Contains("1 rows excluded (not in the cache, they need a live run)", changed.Result.Reason, StringComparison.Ordinal);
         var summary = MarkdownReport.Render(await RunReport.ReadAllAsync(Path.Combine(dir.Path, "out"), TestContext.Current.CancellationToken));
         Assert.Contains("**1 datapoints are not in the cache and need a live run:** suite › d3", summary, StringComparison.Ordinal);
         Assert.NotEmpty(Directory.GetFiles(cacheDir, "*.json", SearchOption.AllDirectories));

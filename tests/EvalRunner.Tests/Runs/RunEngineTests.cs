@@ -78,7 +78,7 @@ public sealed class RunEngineTests
         Assert.Equal((1, 1), (result.Passed, result.Errors));
         var boom = rows.Single(r => r.GetProperty("datapoint_id").GetString() == "boom");
         Assert.Equal("error", boom.GetProperty("outcome").GetString());
-        Assert.Equal("generation failed (bot): command 'python3 bot.py' exited with code 3: bot crashed on purpose", boom.GetProperty("error").GetString());
+        Assert.Equal("generation failed (bot): command 'python3 bot.py' exited with code 3: bot crashed on purpose", boom.GetProperty("error").Message());
         Assert.StartsWith("1 of 2 rows errored", result.Reason, StringComparison.Ordinal);
     }
 
@@ -102,7 +102,9 @@ public sealed class RunEngineTests
         var (result, rows) = await running;
 
         Assert.Equal(Verdict.Pass, result.Verdict);
-        Assert.Equal("generation failed (bot): timed out after 1s (run.timeout)", rows.Single(r => r.GetProperty("outcome").GetString() == "error").GetProperty("error").GetString());
+        var timedOut = rows.Single(r => r.GetProperty("outcome").GetString() == "error").GetProperty("error");
+        Assert.Equal("generation failed (bot): timed out after 1s (run.timeout)", timedOut.Message());
+        Assert.Equal("timeout", timedOut.Kind());
         Assert.Equal("hang", rows.Single(r => r.GetProperty("outcome").GetString() == "error").GetProperty("datapoint_id").GetString());
         Assert.Equal((3, 2, 1), (result.Rows, result.Passed, result.Errors));
     }
@@ -183,7 +185,7 @@ public sealed class RunEngineTests
         var (result, rows) = await SuiteRun.RunAsync(path, Env(("OPENAI_API_KEY", "sk-never-shown-0001")), TestContext.Current.CancellationToken);
 
         Assert.Equal(Verdict.Error, result.Verdict);
-        var error = rows[0].GetProperty("error").GetString()!;
+        var error = rows[0].GetProperty("error").Message()!;
         Assert.StartsWith("generation failed (down): OpenAI endpoint http://127.0.0.1:1/v1/: ", error, StringComparison.Ordinal);
         Assert.Contains("Connection refused", error, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-never-shown-0001", File.ReadAllText(Path.Combine(dir.Path, "out", "results.jsonl")), StringComparison.Ordinal);
@@ -201,7 +203,7 @@ public sealed class RunEngineTests
 
         var (_, rows) = await SuiteRun.RunAsync(path, Env(), TestContext.Current.CancellationToken);
 
-        var error = rows[0].GetProperty("error").GetString()!;
+        var error = rows[0].GetProperty("error").Message()!;
         Assert.True(error.Contains("Incorrect API key provided: ***", StringComparison.Ordinal), error);
         Assert.DoesNotContain("sk-echoed-secret-42", File.ReadAllText(Path.Combine(dir.Path, "out", "results.jsonl")), StringComparison.Ordinal);
     }

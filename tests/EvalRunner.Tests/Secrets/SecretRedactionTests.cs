@@ -190,10 +190,11 @@ public sealed class SecretRedactionTests
         Assert.Equal(4, result.Rows);
         Assert.Contains(server.Requests, request => request.Authorization == "Bearer " + header && request.Path.Contains(httpQuery, StringComparison.Ordinal));
         Assert.Equal("path /v1/chat/completions?key=***&api-version=2024-06-01 auth ***", rows.Single(r => r.GetProperty("model_config").GetString() == "http").GetProperty("log").GetProperty("generated_response").GetString());
-        var down = rows.Single(r => r.GetProperty("model_config").GetString() == "down").GetProperty("error").GetString();
+        var down = rows.Single(r => r.GetProperty("model_config").GetString() == "down").GetProperty("error").Message();
         Assert.Contains("OpenAI endpoint http://127.0.0.1:1/v1/?key=***", down, StringComparison.Ordinal);
 
-        var models = JsonSerializer.Serialize(suite.Models);
+        // Each model config with its provider's own options (the http provider's URL is there), as they would be written.
+        var models = JsonSerializer.Serialize(suite.Models) + JsonSerializer.Serialize(suite.Models.Select(m => (object?)m.Options));
         Assert.Contains($"\"{root}v1/?key=***\"", models, StringComparison.Ordinal);
         Assert.Contains($"\"http://{root.Authority}/v1/\"", models, StringComparison.Ordinal);
         Assert.Contains("?key=***\\u0026api-version=2024-06-01", models, StringComparison.Ordinal);
