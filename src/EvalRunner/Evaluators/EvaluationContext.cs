@@ -1,5 +1,6 @@
 using EvalRunner.Datasets;
 using EvalRunner.Generation;
+using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Evaluators;
 
@@ -14,4 +15,17 @@ public sealed record EvaluationContext
 
     /// <summary>The generated response, or empty when the generation produced none.</summary>
     public string GeneratedResponse => Log.Response ?? string.Empty;
+
+    /// <summary>
+    /// The chat client of the suite's top-level <c>judge:</c>, built once per run with the run's cache, retries and
+    /// request timeout; null when the suite has no judge. Internal: evaluators from other libraries reach it through
+    /// <see cref="ExtensionsAIEvaluator"/>.
+    /// </summary>
+    internal IChatClient? JudgeClient { get; init; }
+
+    /// <summary>The suite's top-level <c>judge:</c>, priced with <see cref="Prices"/>; null when the suite has none.</summary>
+    internal ModelConfig? Judge { get; init; }
+
+    /// <summary>The suite's price table, for what a judge's calls cost.</summary>
+    internal PriceTable? Prices { get; init; }
 }

@@ -2,13 +2,14 @@ using System.Globalization;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Runs;
 
 public sealed partial class RunSession
 {
     /// <summary>The generators and evaluators this run uses, built from the suite's specs for this run alone.</summary>
-    private (List<Generator> Generators, List<IEvaluator> Evaluators) BuildParts(ClientSetup setup)
+    private (List<Generator> Generators, List<IEvaluator> Evaluators, IChatClient? Judge) BuildParts(ClientSetup setup)
     {
         var services = new RunServices { Settings = _engine.Settings, Time = _engine.Time, Http = _http, Setup = setup, Prices = Suite.Prices };
         var generators = new List<Generator>(Suite.Models.Count);
@@ -17,7 +18,9 @@ public sealed partial class RunSession
         {
             generators.AddRange(Suite.Models.Select(services.CreateGenerator));
             evaluators.AddRange(Suite.Evaluators.Select(spec => spec.Build(services)));
-            return (generators, evaluators);
+
+            // One judge client per run, shared by every evaluation that asks for a chat configuration.
+            return (generators, evaluators, Suite.Judge is { } judge ? services.CreateChatClient(judge) : null);
         }
         catch
         {
@@ -29,7 +32,11 @@ public sealed partial class RunSession
     }
 
     /// <summary>Stops what <see cref="BuildParts"/> started (Python workers, clients); never an evaluator given in code, which its caller owns.</summary>
-    private ValueTask DisposePartsAsync() => DisposeBuiltAsync(_evaluators);
+    private ValueTask DisposePartsAsync()
+    {
+        _judge?.Dispose();
+        return DisposeBuiltAsync(_evaluators);
+    }
 
     private async ValueTask DisposeBuiltAsync(List<IEvaluator> evaluators)
     {
@@ -89,7 +96,7 @@ public sealed partial class RunSession
     /// <summary>Runs every evaluator on a row's log and decides the row by the per-datapoint thresholds.</summary>
     private async Task<Row> EvaluateRowAsync(Datapoint datapoint, Row row, CancellationToken cancellationToken)
     {
-        var context = new EvaluationContext { Datapoint = datapoint, Log = row.Log };
+        var context = new EvaluationContext { Datapoint = datapoint, Log = row.Log, JudgeClient = _judge, Judge = Suite.Judge, Prices = Suite.Prices };
         var evaluations = new List<Evaluation>(_evaluators.Count);
         foreach (var evaluator in _evaluators)
         {

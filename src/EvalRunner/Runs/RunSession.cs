@@ -3,6 +3,7 @@ using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
 using EvalRunner.Suites;
+using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Runs;
 
@@ -22,6 +23,7 @@ public sealed partial class RunSession : IAsyncDisposable
     private readonly RunRecorder _recorder;
     private readonly List<Generator> _generators;
     private readonly List<IEvaluator> _evaluators;
+    private readonly IChatClient? _judge;
     private readonly HashSet<(string DatapointId, string ModelConfig)> _done;
     private readonly Lock _lock = new();
     private readonly int _concurrency;
@@ -51,7 +53,7 @@ public sealed partial class RunSession : IAsyncDisposable
         };
         // The cache may be committed: what it stores is redacted with this run's secrets too.
         request.Cache?.AlsoRedact(engine.Settings.Redactor);
-        (_generators, _evaluators) = BuildParts(setup);
+        (_generators, _evaluators, _judge) = BuildParts(setup);
         _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings);
     }
 

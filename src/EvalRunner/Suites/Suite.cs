@@ -23,6 +23,12 @@ public sealed record Suite
     /// <summary>The model configs; each datapoint is generated once per model config.</summary>
     public required IReadOnlyList<ModelConfig> Models { get; init; }
 
+    /// <summary>
+    /// The top-level <c>judge:</c>: the default model of <c>llm</c> evaluators, and the chat configuration of evaluators
+    /// from Microsoft.Extensions.AI.Evaluation (<see cref="ExtensionsAIEvaluator"/>); null when the suite has none.
+    /// </summary>
+    public ModelConfig? Judge { get; init; }
+
     /// <summary>The evaluators' specs, in order; each run builds its own live evaluators from them.</summary>
     public required IReadOnlyList<EvaluatorSpec> Evaluators { get; init; }
 

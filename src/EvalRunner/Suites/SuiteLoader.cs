@@ -104,6 +104,7 @@ public static partial class SuiteLoader
             DatasetPath = datasetPath,
             InlineDatapoints = inline,
             Models = models,
+            Judge = map.Map("judge") is { } judge ? SpecReader.ReadJudgeModel(judge, context) : null,
             Evaluators = all,
             Prices = prices,
             Options = ReadOptions(map),
