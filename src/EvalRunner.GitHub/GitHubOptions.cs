@@ -1,7 +1,7 @@
 namespace EvalRunner.GitHub;
 
 /// <summary>How results are reported on GitHub.</summary>
-public sealed record GitHubOptions
+internal sealed record GitHubOptions
 {
     /// <summary><c>update</c> (one comment per suite, edited in place; the default), <c>new</c> (a new comment each time) or <c>off</c>.</summary>
     public string Comment { get; init; } = "update";

@@ -15,7 +15,7 @@ namespace EvalRunner.GitHub;
 /// be written (a fork's read-only token) is a warning; it never changes the verdict or loses the summary. Everything it
 /// writes passes <see cref="Settings.Redact"/>.
 /// </summary>
-public sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvider? timeProvider = null)
+internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvider? timeProvider = null)
 {
     /// <summary>GitHub's limit for the step summary.</summary>
     public const int StepSummaryLimit = 1024 * 1024;

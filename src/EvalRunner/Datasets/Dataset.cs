@@ -13,7 +13,7 @@ namespace EvalRunner.Datasets;
 /// Reads datapoints from JSONL, JSON (a list), YAML (a list, or a mapping with <c>datapoints:</c>) or CSV
 /// (columns <c>id,input,expected,tags,context.NAME</c>), one at a time: a file is never read whole.
 /// </summary>
-public static class Dataset
+internal static class Dataset
 {
     /// <summary>The file extensions a dataset may have.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".jsonl", ".json", ".yaml", ".yml", ".csv"];

@@ -9,7 +9,7 @@ namespace EvalRunner.Reports;
 /// One self-contained HTML file (no network): the Markdown summary rendered with Markdig, every row in a table that
 /// can be filtered and sorted, and a histogram per numeric evaluator column.
 /// </summary>
-public static class HtmlReport
+internal static class HtmlReport
 {
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
 

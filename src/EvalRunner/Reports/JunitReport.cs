@@ -8,7 +8,7 @@ namespace EvalRunner.Reports;
 /// JUnit XML for CI systems and test-report actions: a testsuite per suite, a testcase per row (failure with the
 /// failed rules, error with the error), and one testcase per suite for the aggregate thresholds.
 /// </summary>
-public static class JunitReport
+internal static class JunitReport
 {
     /// <summary>Renders the reports as a JUnit XML document.</summary>
     public static string Render(IReadOnlyList<RunReport> reports)

@@ -10,7 +10,7 @@ namespace EvalRunner.Reports;
 /// a dataset or a model passes <see cref="MarkdownText"/>. Long reports are cut to <see cref="GitHubCommentLimit"/>:
 /// long fields first, then failing datapoints, with a line that says what was cut and where the full report is.
 /// </summary>
-public static class MarkdownReport
+internal static class MarkdownReport
 {
     /// <summary>GitHub's limit for a comment body, in characters.</summary>
     public const int GitHubCommentLimit = 65_536;

@@ -6,7 +6,7 @@ namespace EvalRunner.Reports;
 /// The one escaper for text from datasets and models going into Markdown (GitHub comments, step summaries): nothing
 /// in it can start HTML, close a &lt;details&gt;, break a table, mention a user, or become a link or an image.
 /// </summary>
-public static class MarkdownText
+internal static class MarkdownText
 {
     /// <summary>Text for a table cell or a line: newlines become &lt;br&gt;.</summary>
     public static string Cell(string? text) => Escape(text ?? string.Empty, keepLines: false);

@@ -3,7 +3,7 @@ using EvalRunner.Runs;
 namespace EvalRunner.Reports;
 
 /// <summary>One suite's decided run and where its rows are: what every report reads.</summary>
-public sealed record RunReport
+internal sealed record RunReport
 {
     /// <summary>The run (run.json).</summary>
     public required RunResult Run { get; init; }

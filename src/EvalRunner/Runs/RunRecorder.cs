@@ -9,7 +9,7 @@ namespace EvalRunner.Runs;
 /// the end into <c>run.json</c>. The engine's own runs use it, and so do front ends that evaluate rows themselves
 /// (<c>dotnet test</c> with the team's own generation). Rows may be added from any thread.
 /// </summary>
-public sealed class RunRecorder : IAsyncDisposable
+internal sealed class RunRecorder : IAsyncDisposable
 {
     private readonly string _directory;
     private readonly TimeProvider _time;

@@ -101,7 +101,7 @@ public sealed class PromptTemplate
     /// The template with the datapoint's values filled in, each passed through <paramref name="fence"/>
     /// (variable name, value) first when given: evaluator prompts fence data so that it reads as data.
     /// </summary>
-    public string Render(Datapoint datapoint, string? generatedResponse, Func<string, string, string>? fence)
+    internal string Render(Datapoint datapoint, string? generatedResponse, Func<string, string, string>? fence)
     {
         ArgumentNullException.ThrowIfNull(datapoint);
         var result = new StringBuilder();

@@ -30,7 +30,7 @@ public sealed partial record Threshold
 
     /// <summary>Parses a rule and checks it against the columns the suite's evaluators return.</summary>
     /// <exception cref="FormatException">The rule is malformed, names an unknown column, or does not fit the column's type.</exception>
-    public static Threshold Parse(string text, IReadOnlyDictionary<string, Column> columns)
+    internal static Threshold Parse(string text, IReadOnlyDictionary<string, Column> columns)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(columns);
@@ -62,7 +62,7 @@ public sealed partial record Threshold
     }
 
     /// <summary>Whether one datapoint's value satisfies a per-datapoint rule; a missing value never does.</summary>
-    public bool IsSatisfiedBy(object? value) => value switch
+    internal bool IsSatisfiedBy(object? value) => value switch
     {
         null => false,
         bool flag when Expected is bool wanted => Operator == "==" ? flag == wanted : flag != wanted,
@@ -71,13 +71,13 @@ public sealed partial record Threshold
     };
 
     /// <summary>Whether an aggregate value satisfies the rule; no value (nothing measured) never does.</summary>
-    public bool IsSatisfiedBy(double? aggregate) => aggregate is { } number && Compare(number);
+    internal bool IsSatisfiedBy(double? aggregate) => aggregate is { } number && Compare(number);
 
     /// <summary>
     /// Folds the values of every row of one model config. <paramref name="values"/> has one entry per row,
     /// null where the row has no value (an error); returns null when there is nothing to aggregate.
     /// </summary>
-    public double? Aggregate(IReadOnlyList<double?> values, ColumnType type)
+    internal double? Aggregate(IReadOnlyList<double?> values, ColumnType type)
     {
         ArgumentNullException.ThrowIfNull(values);
         var present = values.Where(v => v.HasValue).Select(v => v!.Value).ToList();
@@ -106,7 +106,7 @@ public sealed partial record Threshold
     }
 
     /// <summary>A value as a number: bool as 1/0, integers and floats as they are; null otherwise.</summary>
-    public static double? ToDouble(object? value) => value switch
+    internal static double? ToDouble(object? value) => value switch
     {
         bool flag => flag ? 1 : 0,
         long integer => integer,

@@ -10,7 +10,7 @@ using YamlDotNet.RepresentationModel;
 namespace EvalRunner.Generation.Providers;
 
 /// <summary>The settings of <c>provider: command</c>.</summary>
-public sealed record CommandOptions : ProviderOptions
+internal sealed record CommandOptions : ProviderOptions
 {
     /// <summary>The program and its arguments.</summary>
     public required IReadOnlyList<string> Command { get; init; }

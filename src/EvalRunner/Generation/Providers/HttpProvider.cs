@@ -10,7 +10,7 @@ using EvalRunner.Templates;
 namespace EvalRunner.Generation.Providers;
 
 /// <summary>The settings of <c>provider: http</c>.</summary>
-public sealed record HttpOptions : ProviderOptions
+internal sealed record HttpOptions : ProviderOptions
 {
     /// <summary>The URL to POST to.</summary>
     [System.Text.Json.Serialization.JsonConverter(typeof(ShownUrlJsonConverter))]
