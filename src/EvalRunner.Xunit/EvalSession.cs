@@ -218,16 +218,7 @@ internal sealed class EvalSession : IRunObserver
     private TaskCompletionSource<Row> RowSlot(string id, string model) =>
         _rows.GetOrAdd((id, model), _ => new TaskCompletionSource<Row>(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private static string Show(object? value) => value switch
-    {
-        null => "missing",
-        string text => $"'{text}'",
-        bool flag => flag ? "true" : "false",
-        double number => number.ToString("0.####", CultureInfo.InvariantCulture),
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? string.Empty,
-    };
-
+    private static string Show(object? value) => ValueText.Format(value, quoteStrings: true);
     private static string Resolve(string path)
     {
         if (Path.IsPathRooted(path))

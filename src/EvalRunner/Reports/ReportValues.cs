@@ -16,16 +16,7 @@ internal static partial class ReportValues
     /// <summary>An error's kind as written in results (<c>cache_miss</c>), or <c>error</c> when there is none.</summary>
     public static string Kind(RunError? error) => error is null ? "error" : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(error.Kind.ToString());
 
-    public static string Show(object? value) => value switch
-    {
-        null => "missing",
-        string text => text,
-        bool flag => flag ? "true" : "false",
-        double number => number.ToString("0.####", CultureInfo.InvariantCulture),
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? string.Empty,
-    };
-
+    public static string Show(object? value) => ValueText.Format(value);
     /// <summary>The dataset file and line of a row's location (<c>file:line[:column][: field]</c>), or (null, 0).</summary>
     public static (string? File, int Line) Place(Row row)
     {

@@ -130,7 +130,7 @@ public sealed partial class RunSession
 
                 if (!threshold.IsSatisfiedBy(value))
                 {
-                    failed.Add($"{threshold.Text} (was {Format(value)})");
+                    failed.Add($"{threshold.Text} (was {ValueText.Format(value, quoteStrings: true)})");
                 }
             }
         }
@@ -166,13 +166,4 @@ public sealed partial class RunSession
         Evaluation Failed(ErrorKind kind, string message) =>
             new() { Evaluator = evaluator.Name, Error = new RunError { Kind = kind, Source = evaluator.Name, Message = _engine.Settings.Redact(message) } };
     }
-
-    internal static string Format(object? value) => value switch
-    {
-        null => "missing",
-        bool flag => flag ? "true" : "false",
-        double number => number.ToString("0.###", CultureInfo.InvariantCulture),
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => $"'{value}'",
-    };
 }

@@ -97,7 +97,7 @@ internal sealed class RunTally(Suite suite)
                 var covered = values.Count(v => v.HasValue);
                 var coverage = values.Count == 0 ? 1 : (double)covered / values.Count;
                 var problem = coverage < suite.Options.MinCoverage
-                    ? $"measured on {covered} of {values.Count} rows, below run.min_coverage {RunSession.Format(suite.Options.MinCoverage)}"
+                    ? $"measured on {covered} of {values.Count} rows, below run.min_coverage {ValueText.Format(suite.Options.MinCoverage)}"
                     : null;
                 aggregates.Add(new AggregateResult
                 {
@@ -190,7 +190,7 @@ internal sealed class RunTally(Suite suite)
         if (failedAggregates.Count > 0)
         {
             reasons.Add(Reason(VerdictReasonKind.AggregateFailed, $"{failedAggregates.Count} aggregate threshold(s) failed: " + string.Join("; ", failedAggregates.Select(a =>
-                $"{a.Rule} [{a.ModelConfig}] was {(a.Value is { } v ? RunSession.Format(v) : "not computable (no values)")}"
+                $"{a.Rule} [{a.ModelConfig}] was {(a.Value is { } v ? ValueText.Format(v) : "not computable (no values)")}"
                 + (a.CoverageProblem is { } problem ? $", {problem}" : string.Empty)))));
         }
 

@@ -132,20 +132,8 @@ internal sealed partial class YamlMap
             return null;
         }
 
-        var match = DurationPattern().Match(text.Trim());
-        if (!match.Success)
-        {
-            throw Error(key, $"must be a duration such as 30s, 500ms or 2m, not '{text}'");
-        }
-
-        var amount = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        var duration = match.Groups[2].Value switch
-        {
-            "ms" => TimeSpan.FromMilliseconds(amount),
-            "m" => TimeSpan.FromMinutes(amount),
-            "h" => TimeSpan.FromHours(amount),
-            _ => TimeSpan.FromSeconds(amount),
-        };
+        var duration = ValueText.ParseDuration(text)
+            ?? throw Error(key, $"must be a duration such as 30s, 500ms or 2m, not '{text}'");
         return duration > TimeSpan.Zero ? duration : throw Error(key, "must be more than zero");
     }
 
@@ -264,6 +252,4 @@ internal sealed partial class YamlMap
     [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")]
     private static partial Regex Variable();
 
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$")]
-    private static partial Regex DurationPattern();
 }
