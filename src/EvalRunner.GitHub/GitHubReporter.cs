@@ -78,7 +78,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
                 var place = ReportValues.Place(row) is ({ } file, var line) ? $"file={Property(file)},line={line}," : string.Empty;
 
                 var why = row.Outcome == Outcome.Error ? row.Error?.Message ?? "error" : string.Join("; ", row.FailedRules);
-                log.WriteLine(settings.Redact($"::error {place}title={Property($"{report.Run.Suite} › {row.DatapointId} [{row.ModelConfig}]")}::{Data($"{ReportValues.Outcome(row)}: {why}")}"));
+                log.WriteLine($"::error {place}title={Property($"{report.Run.Suite} › {row.DatapointId} [{row.ModelConfig}]")}::{Data($"{ReportValues.Outcome(row)}: {why}")}");
             }
         }
     }
@@ -137,7 +137,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
                 var why = ex.StatusCode is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound
                     ? "the token cannot write pull-request comments (pull requests from forks get a read-only token; the workflow needs `permissions: pull-requests: write`)"
                     : $"GitHub answered {(int)ex.StatusCode}";
-                log.WriteLine(settings.Redact($"::warning::EvalRunner did not comment on pull request #{number} for suite '{Data(report.Run.Suite)}': {Data(settings.Redact(why + ": " + ex.Message))}. The step summary has the results; the verdict is unchanged."));
+                log.WriteLine($"::warning::EvalRunner did not comment on pull request #{number} for suite '{Data(report.Run.Suite)}': {Data(why + ": " + ex.Message)}. The step summary has the results; the verdict is unchanged.");
             }
         }
     }
@@ -156,7 +156,8 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
     }
 
     // Workflow command escaping: https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts
-    private static string Data(string text) => text.Replace("%", "%25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal);
+    // Redacted where the text goes in, before it is escaped, so that every annotation is redacted in one place.
+    private string Data(string text) => settings.Redact(text).Replace("%", "%25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal);
 
-    private static string Property(string text) => Data(text).Replace(":", "%3A", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal);
+    private string Property(string text) => Data(text).Replace(":", "%3A", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal);
 }

@@ -170,7 +170,7 @@ internal sealed class EvalSession : IRunObserver
 
         if (row.Error is not null)
         {
-            message.AppendLine(CultureInfo.InvariantCulture, $"error: {_settings.Redact(row.Error.Message)}");
+            message.AppendLine(CultureInfo.InvariantCulture, $"error: {row.Error.Message}");
         }
 
         message.AppendLine("values:");

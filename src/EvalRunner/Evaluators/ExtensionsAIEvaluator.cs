@@ -122,7 +122,7 @@ public sealed class ExtensionsAIEvaluator : IEvaluator
             .Select(d => $"{d.Metric}: warning: {d.Diagnostic.Message}"));
         values["input_tokens"] = judge.InputTokens;
         values["output_tokens"] = judge.OutputTokens;
-        values["cost_usd"] = Math.Round(context.Prices?.Cost(context.Judge?.Model, judge.PaidInputTokens, judge.PaidOutputTokens) ?? 0, 8);
+        values["cost_usd"] = judge.CostUsd(context.Prices, context.Judge?.Model);
         return values;
     }
 

@@ -1,10 +1,12 @@
+using EvalRunner.Generation;
 using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Evaluators;
 
 /// <summary>
-/// Wraps the run's judge client for one evaluation and sums the tokens of its responses; answers from the response
-/// cache are counted as tokens but not as paid. Never dispose it: that would dispose the run's client.
+/// Wraps a judge's client for one evaluation and sums the tokens of its responses; answers from the response cache
+/// are counted as tokens and as cache hits, but not as paid. Every judge (the <c>llm</c> kind and evaluators from
+/// Microsoft.Extensions.AI.Evaluation) counts through it. Never dispose it: that would dispose the run's client.
 /// </summary>
 internal sealed class UsageChatClient(IChatClient inner) : DelegatingChatClient(inner)
 {
@@ -12,6 +14,7 @@ internal sealed class UsageChatClient(IChatClient inner) : DelegatingChatClient(
     private long _outputTokens;
     private long _paidInputTokens;
     private long _paidOutputTokens;
+    private long _cacheHits;
 
     public long InputTokens => Interlocked.Read(ref _inputTokens);
 
@@ -20,6 +23,11 @@ internal sealed class UsageChatClient(IChatClient inner) : DelegatingChatClient(
     public long PaidInputTokens => Interlocked.Read(ref _paidInputTokens);
 
     public long PaidOutputTokens => Interlocked.Read(ref _paidOutputTokens);
+
+    public long CacheHits => Interlocked.Read(ref _cacheHits);
+
+    /// <summary>What the paid tokens cost for <paramref name="model"/> by <paramref name="prices"/>, in USD; 0 without a price.</summary>
+    public double CostUsd(PriceTable? prices, string? model) => Math.Round(prices?.Cost(model, PaidInputTokens, PaidOutputTokens) ?? 0, 8);
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -50,7 +58,11 @@ internal sealed class UsageChatClient(IChatClient inner) : DelegatingChatClient(
         var output = usage?.OutputTokenCount ?? 0;
         Interlocked.Add(ref _inputTokens, input);
         Interlocked.Add(ref _outputTokens, output);
-        if (!cacheHit)
+        if (cacheHit)
+        {
+            Interlocked.Increment(ref _cacheHits);
+        }
+        else
         {
             Interlocked.Add(ref _paidInputTokens, input);
             Interlocked.Add(ref _paidOutputTokens, output);

@@ -40,8 +40,7 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
             {
                 OperationCanceledException when timer.IsCancellationRequested => (Runs.ErrorKind.Timeout, $"timed out after {timeout.TotalSeconds:0.###}s (run.timeout)"),
                 CacheMissException => (Runs.ErrorKind.CacheMiss, ex.Message),
-                System.ClientModel.ClientResultException { Status: 429 } => (Runs.ErrorKind.RateLimit, Describe(ex)),
-                _ => (Runs.ErrorKind.Generation, Describe(ex)),
+                _ => (Runs.RunError.KindOf(ex, Runs.ErrorKind.Generation), Describe(ex)),
             };
             return new Log
             {

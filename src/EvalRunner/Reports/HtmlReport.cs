@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using EvalRunner.Runs;
 using Markdig;
 
 namespace EvalRunner.Reports;

@@ -63,14 +63,18 @@ internal static class ResultsStore
     {
         var json = JsonSerializer.SerializeToNode(result, ResultsJson.Indented.RunResult)!;
         settings?.Redactor.Redact(json);
-        var written = json.Deserialize(ResultsJson.Indented.RunResult)! with { OutputDirectory = result.OutputDirectory };
         var stream = File.Create(Path.Combine(result.OutputDirectory, RunFile));
         await using (stream.ConfigureAwait(false))
         {
-            await JsonSerializer.SerializeAsync(stream, written, ResultsJson.Indented.RunResult, cancellationToken).ConfigureAwait(false);
+            var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = ResultsJson.Encoder });
+            await using (writer.ConfigureAwait(false))
+            {
+                json.WriteTo(writer);
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        return written;
+        return json.Deserialize(ResultsJson.Indented.RunResult)! with { OutputDirectory = result.OutputDirectory };
     }
 
     /// <summary>Reads the <c>run.json</c> of a run directory.</summary>
@@ -78,12 +82,22 @@ internal static class ResultsStore
     /// <exception cref="JsonException">run.json is not a run.</exception>
     public static async Task<RunResult> ReadRunAsync(string directory, CancellationToken cancellationToken)
     {
-        var stream = File.OpenRead(Path.Combine(directory, RunFile));
+        var path = Path.Combine(directory, RunFile);
+        var stream = File.OpenRead(path);
         await using (stream.ConfigureAwait(false))
         {
-            var result = await JsonSerializer.DeserializeAsync(stream, ResultsJson.Indented.RunResult, cancellationToken).ConfigureAwait(false)
-                ?? throw new JsonException($"{Path.Combine(directory, RunFile)} holds no run");
-            return result with { OutputDirectory = directory };
+            RunResult? result;
+            try
+            {
+                result = await JsonSerializer.DeserializeAsync(stream, ResultsJson.Indented.RunResult, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                // The message names the file and line; the serializer's own names only the line.
+                throw new JsonException($"{path}:{(ex.LineNumber ?? 0) + 1}: not a run ({ex.Message.Split(" Path:")[0]})", ex);
+            }
+
+            return (result ?? throw new JsonException($"{path}: holds no run")) with { OutputDirectory = directory };
         }
     }
 

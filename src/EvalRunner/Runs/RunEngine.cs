@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Threading.Channels;
 using EvalRunner.Datasets;
 using EvalRunner.Generation;
 using EvalRunner.Suites;

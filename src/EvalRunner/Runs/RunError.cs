@@ -15,6 +15,17 @@ public sealed record RunError
     /// <summary>What happened and, where it helps, what to do; never an exception's type name.</summary>
     public required string Message { get; init; }
 
+    /// <summary>The kind of failure an exception means (<paramref name="otherwise"/> when it says no more); its message says the rest.</summary>
+    internal static ErrorKind KindOf(Exception exception, ErrorKind otherwise) => exception switch
+    {
+        Evaluators.Python.PythonEvaluatorException python => python.Kind,
+        Caching.CacheMissException => ErrorKind.CacheMiss,
+        System.ClientModel.ClientResultException { Status: 429 } => ErrorKind.RateLimit,
+        TimeoutException or OperationCanceledException => ErrorKind.Timeout,
+        IOException or UnauthorizedAccessException => ErrorKind.Io,
+        _ => otherwise,
+    };
+
     /// <inheritdoc />
-    public override string ToString() => Source is null ? Message : $"{Source}: {Message}";
+    public override string ToString() => Message;
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
@@ -72,13 +71,16 @@ public sealed partial class RunSession
 
         // An answer from the cache cost nothing this time.
         log = log with { CostUsd = log.CacheHit ? 0 : Suite.Prices.Cost(generator.Config.Model, log.InputTokens, log.OutputTokens) };
-        var row = NewRow(datapoint, log);
-        if (log.Error is not null)
-        {
-            return row with { Error = log.Error };
-        }
+        return await RowForAsync(datapoint, log, cancellationToken).ConfigureAwait(false);
+    }
 
-        return await EvaluateRowAsync(datapoint, row, cancellationToken).ConfigureAwait(false);
+    /// <summary>The row of a log: an error row when the generation failed, else evaluated and decided.</summary>
+    private async Task<Row> RowForAsync(Datapoint datapoint, Log log, CancellationToken cancellationToken)
+    {
+        var row = NewRow(datapoint, log);
+        return log.Error is not null
+            ? row with { Error = log.Error }
+            : await EvaluateRowAsync(datapoint, row, cancellationToken).ConfigureAwait(false);
     }
 
     private static Row NewRow(Datapoint datapoint, Log log) => new()
@@ -151,16 +153,7 @@ public sealed partial class RunSession
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // The kind says what failed; the message says how, without the exception's type name.
-            var kind = ex switch
-            {
-                Evaluators.Python.PythonEvaluatorException python => python.Kind,
-                TimeoutException or OperationCanceledException => ErrorKind.Timeout,
-                IOException or UnauthorizedAccessException => ErrorKind.Io,
-                System.ClientModel.ClientResultException { Status: 429 } => ErrorKind.RateLimit,
-                Caching.CacheMissException => ErrorKind.CacheMiss,
-                _ => ErrorKind.Evaluator,
-            };
-            return Failed(kind, ex.Message);
+            return Failed(RunError.KindOf(ex, ErrorKind.Evaluator), ex.Message);
         }
 
         Evaluation Failed(ErrorKind kind, string message) =>

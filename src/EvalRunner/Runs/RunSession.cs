@@ -154,10 +154,7 @@ public sealed partial class RunSession : IAsyncDisposable
             throw new InvalidOperationException($"the run of suite '{Suite.Name}' is complete; no more rows can be added");
         }
 
-        var row = NewRow(datapoint, log);
-        row = log.Error is not null
-            ? row with { Error = log.Error }
-            : await EvaluateRowAsync(datapoint, row, cancellationToken).ConfigureAwait(false);
+        var row = await RowForAsync(datapoint, log, cancellationToken).ConfigureAwait(false);
         await _recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
         return row;
     }

@@ -63,7 +63,7 @@ internal sealed class RunTally(Suite suite)
                 break;
             default:
                 model.Errors++;
-                _firstError ??= $"{row.DatapointId} ({row.ModelConfig}): {row.Error}";
+                _firstError ??= $"{row.DatapointId} ({row.ModelConfig}): {row.Error?.Message}";
                 break;
         }
 
@@ -177,7 +177,7 @@ internal sealed class RunTally(Suite suite)
 
         if (rows == 0)
         {
-            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, "no datapoints ran (the dataset is empty or the filter matched nothing); a run that measures nothing never passes")]);
+            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"no datapoints ran (the dataset {suite.DatasetPath ?? $"in {suite.Path}"} is empty or the filter matched nothing); a run that measures nothing never passes")]);
         }
 
         if (errors == rows)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EvalRunner.Datasets;
@@ -24,15 +25,25 @@ public static partial class SuiteLoader
     private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run"];
     private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
 
+    // Suites that passed the check, with the settings they passed it with: `validate`, the CLI and the xunit front end
+    // check before a run starts and the run checks again; one python start-up per evaluator is enough.
+    private static readonly ConditionalWeakTable<Suite, Settings> Checked = [];
+
     /// <summary>
     /// The check phase, before a run spends anything: what needs the file system or a process at run time (a
-    /// command's program on PATH, the Python interpreter and each Python evaluator's <c>main()</c>).
+    /// command's program on PATH, the Python interpreter and each Python evaluator's <c>main()</c>). A suite that
+    /// passed it with the same settings is not checked again.
     /// </summary>
     /// <exception cref="SuiteException">A check failed; the message names file, line, column and field.</exception>
     public static async Task CheckAsync(Suite suite, Settings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(settings);
+        if (Checked.TryGetValue(suite, out var checkedWith) && ReferenceEquals(checkedWith, settings))
+        {
+            return;
+        }
+
         foreach (var model in suite.Models)
         {
             await ProviderKind.For(model).CheckAsync(model, settings, cancellationToken).ConfigureAwait(false);
@@ -42,6 +53,8 @@ public static partial class SuiteLoader
         {
             await evaluator.CheckAsync(settings, cancellationToken).ConfigureAwait(false);
         }
+
+        Checked.AddOrUpdate(suite, settings);
     }
 
     /// <summary>Loads a suite file: data only, nothing is started; <see cref="CheckAsync"/> checks what needs a process.</summary>

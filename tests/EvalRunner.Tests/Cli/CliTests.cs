@@ -66,6 +66,19 @@ public sealed class CliTests
     }
 
     [Fact(Timeout = 180000)]
+    public async Task A_broken_run_json_is_reported_with_its_file_and_line_and_exit_code_2()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "results", "suite"));
+        File.WriteAllText(Path.Combine(dir.Path, "results", "suite", "run.json"), "{\n  \"suite\": \"s\",\n  \"verdict\": \"maybe\"\n}\n");
+
+        var result = await EvalRunnerAsync(dir.Path, ["report", "results"], TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"{Path.Combine("results", "suite", "run.json")}:3: not a run", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 180000)]
     public async Task A_failed_threshold_exits_with_1_and_names_the_failing_datapoint()
     {
         using var dir = new TempDirectory();

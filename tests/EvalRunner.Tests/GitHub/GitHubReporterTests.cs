@@ -97,6 +97,23 @@ public sealed class GitHubReporterTests
     }
 
     [Fact(Timeout = 60000)]
+    public async Task A_secret_with_characters_that_annotations_escape_is_taken_out_of_the_annotation()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        const string secret = "pa%ss-word-12";
+        workflow.Settings.AddSecret(secret);
+        var reports = await ReportFixture.WriteAsync(workflow.Dir, [($"case-{secret}", "an answer", false)], TestContext.Current.CancellationToken);
+
+        await workflow.ReportAsync(reports);
+
+        var log = workflow.Log.ToString();
+        Assert.Contains("title=hostile › case-*** [m]::fail: length.words <= 2 (was 3)", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("pa%25ss-word-12", log, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, log, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task A_secondary_rate_limit_with_retry_after_is_retried_and_the_comment_is_written()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);

@@ -4,6 +4,7 @@ using EvalRunner.Reports;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EvalRunner.Tests.Resilience;
 
@@ -135,7 +136,7 @@ public sealed class ResilienceTests
         await RunAsync(dir, Suite(server), new RunRequest { OutputDirectory = string.Empty, Cache = new FileResponseCache(cacheDir, CacheMode.ReadWrite) });
         var stored = Directory.GetFiles(cacheDir, "*.json", SearchOption.AllDirectories).Length;
         var kept = new FileResponseCache(cacheDir, CacheMode.ReadWrite).Prune(TimeSpan.FromDays(1));
-        var removed = new FileResponseCache(cacheDir, CacheMode.ReadWrite, timeProvider: new ShiftedTime(TimeSpan.FromDays(2))).Prune(TimeSpan.FromDays(1));
+        var removed = new FileResponseCache(cacheDir, CacheMode.ReadWrite, timeProvider: new FakeTimeProvider(TimeProvider.System.GetUtcNow() + TimeSpan.FromDays(2))).Prune(TimeSpan.FromDays(1));
 
         Assert.Equal(3, stored);
         Assert.Equal(0, kept);
@@ -158,10 +159,5 @@ public sealed class ResilienceTests
         Assert.InRange(rows.Count, 1, 3);
         Assert.Equal(rows.Count, server.RequestCount);
         Assert.True(rows[0].GetProperty("log").GetProperty("cost_usd").GetDouble() > 0.001);
-    }
-
-    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + shift;
     }
 }

@@ -20,16 +20,6 @@ public sealed class VerdictTests
         {run}
         """;
 
-    private static async Task<(RunResult Result, List<System.Text.Json.JsonElement> Rows)> RunAsync(TempDirectory dir, string yaml, CancellationToken cancellationToken)
-    {
-        var settings = TestSettings.With();
-        var path = dir.File("suite.eval.yaml", yaml);
-        var output = Path.Combine(dir.Path, "out");
-        var result = await new RunEngine(settings).RunAsync(EvalRunner.Suites.SuiteLoader.Load(path, settings), new RunRequest { OutputDirectory = output }, cancellationToken);
-        var rows = File.ReadLines(Path.Combine(output, "results.jsonl")).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.Clone()).ToList();
-        return (result, rows);
-    }
-
     [Fact(Timeout = 60000)]
     public async Task An_aggregate_over_rows_that_errored_states_its_coverage_and_is_not_met_below_the_default_full_coverage()
     {
@@ -37,7 +27,7 @@ public sealed class VerdictTests
         dir.File("bot.py", Bot);
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"one\"}\n{\"id\":\"b\",\"input\":\"two\"}\n{\"id\":\"c\",\"input\":\"three\"}\n{\"id\":\"d\",\"input\":\"please fail\"}\n");
 
-        var (result, _) = await RunAsync(dir, Suite("cases.jsonl", "run: {fail_on_error: false}"), TestContext.Current.CancellationToken);
+        var (result, _) = await SuiteRun.RunAsync(dir, Suite("cases.jsonl", "run: {fail_on_error: false}"), TestContext.Current.CancellationToken);
 
         var aggregate = Assert.Single(result.Aggregates);
         Assert.Equal((3, 4), (aggregate.Covered, aggregate.Of));
@@ -61,7 +51,7 @@ public sealed class VerdictTests
         dir.File("bot.py", Bot);
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"one\"}\n{\"id\":\"b\",\"input\":\"two\"}\n{\"id\":\"c\",\"input\":\"three\"}\n{\"id\":\"d\",\"input\":\"please fail\"}\n");
 
-        var (result, _) = await RunAsync(dir, Suite("cases.jsonl", "run: {fail_on_error: false, min_coverage: 0.75}"), TestContext.Current.CancellationToken);
+        var (result, _) = await SuiteRun.RunAsync(dir, Suite("cases.jsonl", "run: {fail_on_error: false, min_coverage: 0.75}"), TestContext.Current.CancellationToken);
 
         Assert.True(Assert.Single(result.Aggregates).Passed);
         Assert.Equal(Verdict.Pass, result.Verdict);
@@ -77,12 +67,26 @@ public sealed class VerdictTests
         dir.File("bot.py", Bot);
         dir.File("cases.jsonl", string.Empty);
 
-        var (result, rows) = await RunAsync(dir, Suite("cases.jsonl"), TestContext.Current.CancellationToken);
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite("cases.jsonl"), TestContext.Current.CancellationToken);
 
         Assert.Empty(rows);
         Assert.Equal(Verdict.Error, result.Verdict);
         Assert.Equal(2, result.ExitCode);
         Assert.Equal(VerdictReasonKind.NothingMeasured, Assert.Single(result.Reasons).Kind);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_row_that_errored_is_named_once_in_the_reason_with_its_datapoint_and_model_config()
+    {
+        using var dir = new TempDirectory();
+        dir.File("bot.py", Bot);
+        dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"one\"}\n{\"id\":\"d\",\"input\":\"please fail\"}\n");
+
+        var (result, _) = await SuiteRun.RunAsync(dir, Suite("cases.jsonl", thresholds: "  - contains.passed == true"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(Verdict.Fail, result.Verdict);
+        var reason = Assert.Single(result.Reasons, r => r.Kind == VerdictReasonKind.RowsErrored);
+        Assert.Contains("1 of 2 rows errored (first: d (bot): generation failed (bot): command 'python3 bot.py' exited with code 3", reason.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using EvalRunner.Runs;
 using EvalRunner.Suites;
 
 namespace EvalRunner.Evaluators.BuiltIn;
@@ -8,13 +7,7 @@ internal sealed class JsonValidKind : EvaluatorKind
     public override string Type => "json-valid";
 
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
-        new JsonValidSpec { Name = name, Columns = JsonValidEvaluator.Returned };
-}
-
-/// <summary>What a suite says about a <c>json-valid</c> evaluator.</summary>
-internal sealed record JsonValidSpec : EvaluatorSpec
-{
-    internal override IEvaluator Build(RunServices services) => new JsonValidEvaluator(Name);
+        new OptionlessSpec { Name = name, Columns = JsonValidEvaluator.Returned, Create = evaluator => new JsonValidEvaluator(evaluator) };
 }
 
 /// <summary><c>type: json-valid</c> — the response is JSON (a surrounding Markdown code fence is allowed).</summary>

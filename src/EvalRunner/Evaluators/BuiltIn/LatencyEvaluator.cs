@@ -1,4 +1,3 @@
-using EvalRunner.Runs;
 using EvalRunner.Suites;
 
 namespace EvalRunner.Evaluators.BuiltIn;
@@ -8,13 +7,7 @@ internal sealed class LatencyKind : EvaluatorKind
     public override string Type => "latency";
 
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
-        new LatencySpec { Name = name, Columns = LatencyEvaluator.Returned };
-}
-
-/// <summary>What a suite says about a <c>latency</c> evaluator.</summary>
-internal sealed record LatencySpec : EvaluatorSpec
-{
-    internal override IEvaluator Build(RunServices services) => new LatencyEvaluator(Name);
+        new OptionlessSpec { Name = name, Columns = LatencyEvaluator.Returned, Create = evaluator => new LatencyEvaluator(evaluator) };
 }
 
 /// <summary><c>type: latency</c> — how long the generation took, and its token counts.</summary>

@@ -1,4 +1,3 @@
-using EvalRunner.Runs;
 using EvalRunner.Suites;
 
 namespace EvalRunner.Evaluators.BuiltIn;
@@ -8,13 +7,7 @@ internal sealed class LengthKind : EvaluatorKind
     public override string Type => "length";
 
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
-        new LengthSpec { Name = name, Columns = LengthEvaluator.Returned };
-}
-
-/// <summary>What a suite says about a <c>length</c> evaluator.</summary>
-internal sealed record LengthSpec : EvaluatorSpec
-{
-    internal override IEvaluator Build(RunServices services) => new LengthEvaluator(Name);
+        new OptionlessSpec { Name = name, Columns = LengthEvaluator.Returned, Create = evaluator => new LengthEvaluator(evaluator) };
 }
 
 /// <summary><c>type: length</c> — the response's size in characters, words and lines.</summary>

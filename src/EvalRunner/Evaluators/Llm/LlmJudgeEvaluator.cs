@@ -134,35 +134,23 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
     {
         var prompt = _spec.Prompt.Render(context.Datapoint, context.GeneratedResponse, Fence);
         List<ChatMessage> messages = [new(ChatRole.System, _instructions), new(ChatRole.User, prompt)];
-        long inputTokens = 0, outputTokens = 0, paidInput = 0, paidOutput = 0, cacheHits = 0;
+        var usage = new UsageChatClient(_client);
         var started = Stopwatch.GetTimestamp();
         List<string> problems = [];
         var answer = string.Empty;
         for (var attempt = 1; attempt <= _spec.Retries + 1; attempt++)
         {
-            var response = await _client.GetResponseAsync(messages, _options.Clone(), cancellationToken).ConfigureAwait(false);
-            inputTokens += response.Usage?.InputTokenCount ?? 0;
-            outputTokens += response.Usage?.OutputTokenCount ?? 0;
-            if (response.AdditionalProperties?.ContainsKey(Caching.CachedChatClient.CacheHit) == true)
-            {
-                cacheHits++;
-            }
-            else
-            {
-                paidInput += response.Usage?.InputTokenCount ?? 0;
-                paidOutput += response.Usage?.OutputTokenCount ?? 0;
-            }
-
+            var response = await usage.GetResponseAsync(messages, _options.Clone(), cancellationToken).ConfigureAwait(false);
             answer = response.Text;
             (var values, problems) = JudgeOutput.Check(answer, _spec.Output);
             if (problems.Count == 0)
             {
                 values["tries"] = (long)attempt;
-                values["input_tokens"] = inputTokens;
-                values["output_tokens"] = outputTokens;
+                values["input_tokens"] = usage.InputTokens;
+                values["output_tokens"] = usage.OutputTokens;
                 values["latency_ms"] = Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3);
-                values["cost_usd"] = Math.Round(_prices.Cost(_spec.Judge.Model, paidInput, paidOutput) ?? 0, 8);
-                values["cache_hits"] = cacheHits;
+                values["cost_usd"] = usage.CostUsd(_prices, _spec.Judge.Model);
+                values["cache_hits"] = usage.CacheHits;
                 return values;
             }
 
@@ -172,7 +160,7 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
         }
 
         throw new JudgeOutputException(
-            $"the judge gave no valid answer in {_spec.Retries + 1} tries ({inputTokens} input, {outputTokens} output tokens): "
+            $"the judge gave no valid answer in {_spec.Retries + 1} tries ({usage.InputTokens} input, {usage.OutputTokens} output tokens): "
             + $"{string.Join("; ", problems)}; last answer: {(answer.Length > 1000 ? answer[..1000] + "…" : answer)}");
     }
 
