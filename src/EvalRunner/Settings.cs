@@ -101,7 +101,7 @@ public sealed partial class Settings
     }
 
     /// <summary>True when a variable's name says it holds a secret.</summary>
-    public static bool LooksSecret(string name) => SecretName().IsMatch(name);
+    internal static bool LooksSecret(string name) => SecretName().IsMatch(name);
 
     [GeneratedRegex("KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();

@@ -1,4 +1,4 @@
 namespace EvalRunner.Caching;
 
 /// <summary>In replay mode, a call that the cache cannot answer: its datapoint needs a live run.</summary>
-public sealed class CacheMissException(string message) : Exception(message);
+internal sealed class CacheMissException(string message) : Exception(message);

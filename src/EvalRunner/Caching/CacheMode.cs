@@ -1,7 +1,7 @@
 namespace EvalRunner.Caching;
 
 /// <summary>How the response cache is used.</summary>
-public enum CacheMode
+internal enum CacheMode
 {
     /// <summary>Answers come from the cache when there; new answers are stored.</summary>
     ReadWrite,

@@ -10,7 +10,7 @@ namespace EvalRunner.Caching;
 /// Microsoft.Extensions.AI's <c>DistributedCachingChatClient</c>; entries older than the TTL are misses. Every string
 /// of a stored entry is redacted (<see cref="Settings.Redact"/>), since teams commit the cache.
 /// </summary>
-public sealed class FileResponseCache : IDistributedCache
+internal sealed class FileResponseCache : IDistributedCache
 {
     private readonly TimeProvider _time;
     private readonly Lock _redactorsLock = new();

@@ -6,7 +6,7 @@ namespace EvalRunner.Evaluators;
 /// What a suite says about one evaluator: data only. Loading a suite starts nothing; a run builds the live
 /// evaluator from its spec (and disposes it at the end), after the check phase has checked what needs a process.
 /// </summary>
-public abstract record EvaluatorSpec
+internal abstract record EvaluatorSpec
 {
     /// <summary>The evaluator's name: the prefix of its columns (<c>name.column</c>), unique within a suite.</summary>
     public required string Name { get; init; }

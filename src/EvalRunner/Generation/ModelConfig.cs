@@ -4,7 +4,7 @@ using EvalRunner.Templates;
 namespace EvalRunner.Generation;
 
 /// <summary>How to generate a response for a datapoint. A suite may have several, compared side by side.</summary>
-public sealed record ModelConfig
+internal sealed record ModelConfig
 {
     /// <summary>Unique within the suite; names the model config in results and reports.</summary>
     public required string Name { get; init; }

@@ -4,7 +4,7 @@ namespace EvalRunner.Generation;
 /// Prices in USD per million tokens, input and output, by model. Built-in list prices for common OpenAI models
 /// (which change: override them in the suite under <c>prices:</c>); models without a price cost nothing known.
 /// </summary>
-public sealed class PriceTable
+internal sealed class PriceTable
 {
     private static readonly Dictionary<string, (double Input, double Output)> BuiltIn = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -4,4 +4,4 @@ namespace EvalRunner.Generation;
 /// The settings only one provider has (a command's program, an HTTP service's URL and body), in
 /// <see cref="ModelConfig.Options"/>; LLM providers have none.
 /// </summary>
-public abstract record ProviderOptions;
+internal abstract record ProviderOptions;

@@ -3,7 +3,7 @@ using EvalRunner.Datasets;
 namespace EvalRunner.Runs;
 
 /// <summary>Selects datapoints by id or by <c>tag:NAME</c>; a datapoint is kept when any term matches.</summary>
-public sealed record DatapointFilter
+internal sealed record DatapointFilter
 {
     /// <summary>The terms as given: ids, or <c>tag:NAME</c>.</summary>
     public required IReadOnlyList<string> Terms { get; init; }

@@ -1,7 +1,7 @@
 namespace EvalRunner.Runs;
 
 /// <summary>What a run would do, counted without calling anything (<c>--dry-run</c>).</summary>
-public sealed record Estimate
+internal sealed record Estimate
 {
     /// <summary>Generations: datapoints × model configs.</summary>
     public int GenerationCalls { get; init; }

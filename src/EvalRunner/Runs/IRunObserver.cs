@@ -1,7 +1,7 @@
 namespace EvalRunner.Runs;
 
 /// <summary>Watches a run as it goes (the CLI's progress display). Calls come from one thread at a time.</summary>
-public interface IRunObserver
+internal interface IRunObserver
 {
     /// <summary>The run is about to start <paramref name="total"/> rows.</summary>
     void Started(int total);

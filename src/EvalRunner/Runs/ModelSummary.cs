@@ -1,7 +1,7 @@
 namespace EvalRunner.Runs;
 
 /// <summary>Counts and totals of one model config's rows.</summary>
-public sealed record ModelSummary
+internal sealed record ModelSummary
 {
     /// <summary>The model config's name.</summary>
     public required string Name { get; init; }

@@ -40,7 +40,7 @@ public sealed record Row
     public RunError? Error { get; init; }
 
     /// <summary>Whether this row counts against the run: it failed a rule, or it errored and <c>run.fail_on_error</c> is on.</summary>
-    public bool FailsRun(Suites.RunOptions options)
+    internal bool FailsRun(Suites.RunOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         return Outcome == Outcome.Fail || (Outcome == Outcome.Error && options.FailOnError);

@@ -25,7 +25,7 @@ public sealed class RunEngine
 
     /// <summary>Counts the datapoints, checking every one (format, fields, duplicate ids) without generating anything.</summary>
     /// <exception cref="DatasetException">A datapoint is malformed or an id repeats.</exception>
-    public static async Task<int> CountDatapointsAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
+    internal static async Task<int> CountDatapointsAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
         var count = 0;
@@ -41,7 +41,7 @@ public sealed class RunEngine
     }
 
     /// <summary>Counts the calls a run would make and estimates tokens and cost, calling nothing.</summary>
-    public static async Task<Estimate> EstimateAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
+    internal static async Task<Estimate> EstimateAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
         var judges = suite.Evaluators.OfType<Evaluators.Llm.LlmJudgeSpec>().ToList();

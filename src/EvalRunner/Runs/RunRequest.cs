@@ -10,14 +10,14 @@ public sealed record RunRequest
     public int? Concurrency { get; init; }
 
     /// <summary>Runs only the matching datapoints when set.</summary>
-    public DatapointFilter? Filter { get; init; }
+    internal DatapointFilter? Filter { get; init; }
 
     /// <summary>The response cache for LLM calls (generations and judges); null for none.</summary>
-    public Caching.FileResponseCache? Cache { get; init; }
+    internal Caching.FileResponseCache? Cache { get; init; }
 
     /// <summary>Keep the finished rows of <see cref="OutputDirectory"/>'s results.jsonl and run only the others.</summary>
     public bool Resume { get; init; }
 
     /// <summary>Told about every row as it is written, and about the total before the first row.</summary>
-    public IRunObserver? Observer { get; init; }
+    internal IRunObserver? Observer { get; init; }
 }

@@ -46,7 +46,8 @@ public sealed record RunResult
     public int Excluded { get; init; }
 
     /// <summary>Per model config counts and totals.</summary>
-    public IReadOnlyList<ModelSummary> Models { get; init; } = [];
+    [System.Text.Json.Serialization.JsonInclude]
+    internal IReadOnlyList<ModelSummary> Models { get; init; } = [];
 
     /// <summary>What the run cost in USD, generations and judges (see <see cref="Models"/> for the split).</summary>
     public double CostUsd { get; init; }

@@ -1,7 +1,7 @@
 namespace EvalRunner.Suites;
 
 /// <summary>How a suite runs (<c>run:</c> in the suite file).</summary>
-public sealed record RunOptions
+internal sealed record RunOptions
 {
     /// <summary>How many generations (datapoint × model config) run at once. Default 4.</summary>
     public int Concurrency { get; init; } = 4;

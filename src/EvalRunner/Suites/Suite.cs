@@ -21,25 +21,25 @@ public sealed record Suite
     public IReadOnlyList<Datapoint> InlineDatapoints { get; init; } = [];
 
     /// <summary>The model configs; each datapoint is generated once per model config.</summary>
-    public required IReadOnlyList<ModelConfig> Models { get; init; }
+    internal IReadOnlyList<ModelConfig> Models { get; init; } = [];
 
     /// <summary>
     /// The top-level <c>judge:</c>: the default model of <c>llm</c> evaluators, and the chat configuration of evaluators
     /// from Microsoft.Extensions.AI.Evaluation (<see cref="ExtensionsAIEvaluator"/>); null when the suite has none.
     /// </summary>
-    public ModelConfig? Judge { get; init; }
+    internal ModelConfig? Judge { get; init; }
 
     /// <summary>The evaluators' specs, in order; each run builds its own live evaluators from them.</summary>
-    public required IReadOnlyList<EvaluatorSpec> Evaluators { get; init; }
+    internal IReadOnlyList<EvaluatorSpec> Evaluators { get; init; } = [];
 
     /// <summary>The threshold rules, per-datapoint and aggregate.</summary>
-    public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
+    internal IReadOnlyList<Threshold> Thresholds { get; init; } = [];
 
     /// <summary>Prices per million tokens for cost tracking (built-in list prices, overridden by <c>prices:</c>).</summary>
-    public PriceTable Prices { get; init; } = new();
+    internal PriceTable Prices { get; init; } = new();
 
     /// <summary>Concurrency, timeout and error handling.</summary>
-    public RunOptions Options { get; init; } = new();
+    internal RunOptions Options { get; init; } = new();
 
     /// <summary>Every column of every evaluator, by <c>evaluator.column</c>.</summary>
     public IReadOnlyDictionary<string, Column> Columns

@@ -9,7 +9,7 @@ namespace EvalRunner.Templates;
 /// (the expected answer), <c>{context.NAME}</c> (nested names allowed), <c>{full_history}</c>, <c>{id}</c>, and where
 /// a response exists <c>{generated_response}</c>. <c>{{</c> and <c>}}</c> are literal braces.
 /// </summary>
-public sealed class PromptTemplate
+internal sealed class PromptTemplate
 {
     private static readonly string[] Fixed = ["input.content", "input.role", "output.content", "expected", "full_history", "id", "generated_response"];
     private readonly List<(string? Text, string? Variable)> _parts;

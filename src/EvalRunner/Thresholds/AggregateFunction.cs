@@ -1,7 +1,7 @@
 namespace EvalRunner.Thresholds;
 
 /// <summary>How an aggregate threshold folds one column over all rows of a model config.</summary>
-public enum AggregateFunction
+internal enum AggregateFunction
 {
     /// <summary>Average. For a bool column, the share of all rows that are true (error rows count as false).</summary>
     Mean,

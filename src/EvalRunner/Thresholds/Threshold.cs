@@ -8,7 +8,7 @@ namespace EvalRunner.Thresholds;
 /// A rule over an evaluator column. Per-datapoint (<c>length.words &lt;= 120</c>) it decides each datapoint;
 /// aggregate (<c>mean(contains.passed) &gt;= 0.9</c>) it decides the run, per model config.
 /// </summary>
-public sealed partial record Threshold
+internal sealed partial record Threshold
 {
     /// <summary>The rule as written.</summary>
     public required string Text { get; init; }

@@ -1,4 +1,4 @@
 namespace EvalRunner.Evaluators.Llm;
 
 /// <summary>An LLM judge gave no answer that fits its output schema within its tries; the message holds the problems and the last answer.</summary>
-public sealed class JudgeOutputException(string message) : Exception(message);
+internal sealed class JudgeOutputException(string message) : Exception(message);
