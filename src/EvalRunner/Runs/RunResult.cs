@@ -52,7 +52,13 @@ public sealed record RunResult
     public int Repaid { get; init; }
 
     /// <summary>What a reader of the run should know that did not change its verdict (a damaged line dropped on resume).</summary>
-    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public IReadOnlyList<string> Warnings
+    {
+        get;
+
+        // A run.json from before warnings existed has none.
+        init => field = value ?? [];
+    } = [];
 
     /// <summary>Per model config counts and totals.</summary>
     public IReadOnlyList<ModelSummary> Models { get; init; } = [];
