@@ -34,7 +34,7 @@ internal sealed class RunRecorder : IAsyncDisposable
     private long _spentTokens;
     private int _repaid;
 
-    private RunRecorder(Suite suite, string directory, int capacity, TimeProvider time, IRunObserver? observer, Settings? settings)
+    private RunRecorder(Suite suite, string directory, int capacity, TimeProvider time, IRunObserver? observer, Settings? settings, IReadOnlyList<Row>? kept)
     {
         _settings = settings;
         _observer = observer;
@@ -51,9 +51,14 @@ internal sealed class RunRecorder : IAsyncDisposable
         {
             Directory.CreateDirectory(directory);
             opening = _rowsPath;
+            if (kept is not null)
+            {
+                // A resumed run's rows are written aside and moved into place: a run killed while resuming loses none.
+                AtomicFile.WriteAsync(_rowsPath, (stream, _) => WriteKept(stream, kept), CancellationToken.None).GetAwaiter().GetResult();
+            }
 
             // No buffer: each line goes to the file in one write, so a line is never left half in memory.
-            _stream = new FileStream(_rowsPath, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            _stream = new FileStream(_rowsPath, kept is null ? FileMode.Create : FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
             opening = InflightJournal.PathIn(directory);
             _journal = InflightJournal.Create(directory);
         }
@@ -61,6 +66,12 @@ internal sealed class RunRecorder : IAsyncDisposable
         {
             _stream?.Dispose();
             throw new ResultsWriteException(opening, ex);
+        }
+
+        foreach (var row in kept ?? [])
+        {
+            _tally.Add(row);
+            observer?.RowFinished(row);
         }
 
         _writer = Task.Run(WriteAsync);
@@ -73,15 +84,16 @@ internal sealed class RunRecorder : IAsyncDisposable
     public bool IsFaulted => _fault is not null;
 
     /// <summary>
-    /// Starts a run's files in <paramref name="outputDirectory"/>, replacing earlier ones. <paramref name="capacity"/> is
-    /// how many finished rows may wait for the writer: the run's concurrency.
+    /// Starts a run's files in <paramref name="outputDirectory"/>, replacing earlier ones; a resumed run's
+    /// <paramref name="kept"/> rows come first. <paramref name="capacity"/> is how many finished rows may wait for the
+    /// writer: the run's concurrency.
     /// </summary>
     /// <exception cref="ResultsWriteException">The folder or its files cannot be written.</exception>
-    public static RunRecorder Start(Suite suite, string outputDirectory, TimeProvider? timeProvider = null, IRunObserver? observer = null, Settings? settings = null, int capacity = 64)
+    public static RunRecorder Start(Suite suite, string outputDirectory, TimeProvider? timeProvider = null, IRunObserver? observer = null, Settings? settings = null, int capacity = 64, IReadOnlyList<Row>? kept = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(outputDirectory);
-        return new RunRecorder(suite, outputDirectory, capacity, timeProvider ?? TimeProvider.System, observer, settings);
+        return new RunRecorder(suite, outputDirectory, capacity, timeProvider ?? TimeProvider.System, observer, settings, kept);
     }
 
     /// <summary>Adds a finished row; returns when it is on disk.</summary>
@@ -209,6 +221,19 @@ internal sealed class RunRecorder : IAsyncDisposable
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await CompleteAsync().ConfigureAwait(false);
+
+    private Task WriteKept(Stream stream, IReadOnlyList<Row> kept)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        foreach (var row in kept)
+        {
+            buffer.ResetWrittenCount();
+            ResultsStore.WriteLine(buffer, row, _settings);
+            stream.Write(buffer.WrittenSpan);
+        }
+
+        return Task.CompletedTask;
+    }
 
     private string Clean(string text) => _settings?.Redact(text) ?? text;
 

@@ -60,7 +60,7 @@ public sealed partial class RunSession : IAsyncDisposable
         {
             // Finished rows wait for the writer in a channel as deep as the concurrency, so the rows paid for and not
             // yet on disk are never more than the calls in flight.
-            _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings, _concurrency);
+            _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings, _concurrency, request.Resume ? kept : null);
         }
         catch
         {
@@ -77,8 +77,9 @@ public sealed partial class RunSession : IAsyncDisposable
     /// <summary>Where <c>results.jsonl</c> and <c>run.json</c> are written.</summary>
     public string OutputDirectory => _request.OutputDirectory;
 
-    internal static async Task<RunSession> StartAsync(RunEngine engine, Suite suite, RunRequest request, CancellationToken cancellationToken)
+    internal static Task<RunSession> StartAsync(RunEngine engine, Suite suite, RunRequest request, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         List<Row> kept = [];
         List<string> warnings = [];
         HashSet<(string, string)> unwritten = [];
@@ -93,23 +94,10 @@ public sealed partial class RunSession : IAsyncDisposable
             unwritten.ExceptWith(rows.Select(r => (r.DatapointId, r.ModelConfig)));
         }
 
+        // Resumed rows come first in the run's files, which hold every row, old and new (a cut line is gone).
         var session = new RunSession(engine, suite, request, kept, unwritten);
-        try
-        {
-            warnings.ForEach(session._recorder.Warn);
-            foreach (var row in kept)
-            {
-                // Resumed rows are written again first: the run's files hold every row, old and new (a cut line is gone).
-                await session._recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            await session.DisposeAfterFailureAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return session;
+        warnings.ForEach(session._recorder.Warn);
+        return Task.FromResult(session);
     }
 
     /// <summary>
@@ -159,7 +147,7 @@ public sealed partial class RunSession : IAsyncDisposable
                             _limiter.Release(succeeded: row is { Log.Error: null });
                         }
 
-                        if (_unwritten.Contains((_engine.Settings.Redact(work.Datapoint.Id), _engine.Settings.Redact(work.Generator.Config.Name))) && Paid(row.Log))
+                        if (_unwritten.Count > 0 && _unwritten.Contains((_engine.Settings.Redact(work.Datapoint.Id), _engine.Settings.Redact(work.Generator.Config.Name))) && Paid(row.Log))
                         {
                             _recorder.Repaid();
                         }
@@ -193,17 +181,7 @@ public sealed partial class RunSession : IAsyncDisposable
     /// <summary>Whether a log's generation was a call paid for: not answered from the cache, and sent.</summary>
     private static bool Paid(Log log) => !log.CacheHit && log.Error?.Kind is not (ErrorKind.CacheMiss or ErrorKind.Config or ErrorKind.Budget);
 
-    private async Task DisposeAfterFailureAsync()
-    {
-        try
-        {
-            await CompleteAsync().ConfigureAwait(false);
-        }
-        catch (ResultsWriteException)
-        {
-            // The caller has the failure already; the parts are stopped either way.
-        }
-    }
+
 
     /// <summary>
     /// Evaluates a log produced elsewhere (the team's own application, or logs from production) with the suite's
