@@ -116,7 +116,16 @@ internal static class Commands
             // The Markdown summary of every suite of this invocation, for people and for a later `report --github`.
             var reports = results.Select(r => new RunReport { Run = r, Directory = r.OutputDirectory }).ToList();
             var summary = Path.Combine(outDirectory, "summary.md");
-            await File.WriteAllTextAsync(summary, settings.Redact(MarkdownReport.Render(reports, summary)), CancellationToken.None);
+            try
+            {
+                await AtomicFile.WriteAllTextAsync(summary, settings.Redact(MarkdownReport.Render(reports, summary)), CancellationToken.None);
+            }
+            catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
+            {
+                PrintError(new ResultsWriteException(summary, ex), settings);
+                return ExitCodes.Invalid;
+            }
+
             AnsiConsole.MarkupLine($"[grey]summary: {Markup.Escape(summary)}[/]");
             if (settings.Get("GITHUB_ACTIONS") == "true" && settings.Get("EVALRUNNER_GITHUB") != "off")
             {
@@ -148,7 +157,15 @@ internal static class Commands
         });
         if (request.OutFile is not null)
         {
-            await File.WriteAllTextAsync(request.OutFile, text, cancellationToken);
+            try
+            {
+                await AtomicFile.WriteAllTextAsync(request.OutFile, text, cancellationToken);
+            }
+            catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
+            {
+                PrintError(settings.Redact($"{request.OutFile}: cannot write the report: {ex.Message}"));
+                return ExitCodes.Invalid;
+            }
         }
         else if (!request.Github)
         {

@@ -52,6 +52,16 @@ internal static class ConsoleReport
         }
 
         PrintFailures(result);
+        if (result.Repaid > 0)
+        {
+            AnsiConsole.MarkupLine($"[yellow]resumed: {result.Repaid} generation(s) paid again[/] (sent by the interrupted run, which stopped before their rows were written)");
+        }
+
+        foreach (var warning in result.Warnings)
+        {
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        }
+
         var colour = result.Verdict switch { Verdict.Pass => "green", Verdict.Fail => "red", _ => "yellow" };
         AnsiConsole.MarkupLine($"[bold {colour}]{result.Verdict.ToString().ToUpperInvariant()}[/] {Markup.Escape(result.Suite)}: {Markup.Escape(result.Reason)}");
         AnsiConsole.MarkupLine($"[grey]results: {Markup.Escape(Path.Combine(result.OutputDirectory, result.Results))}[/]");

@@ -19,6 +19,13 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     private int _hangs;
     private int _resets;
     private long _requestCount;
+    private readonly Lock _gateLock = new();
+    private TaskCompletionSource _gateOpened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(int Count, TaskCompletionSource Reached)> _heldWaiters = [];
+    private int? _holdAfter;
+    private int _admitted;
+    private int _held;
+    private long _answered;
 
     private FakeOpenAIServer(WebApplication app) => _app = app;
 
@@ -60,6 +67,61 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>Completes when the first request is hanging (by <see cref="HangNext"/> or <see cref="HangWhenPromptContains"/>).</summary>
     public Task WaitForHangingRequestAsync(CancellationToken cancellationToken) => _hanging.Task.WaitAsync(cancellationToken);
 
+    /// <summary>Chat requests answered with a completion so far.</summary>
+    public long AnsweredCount => Interlocked.Read(ref _answered);
+
+    /// <summary>Chat requests held by the gate right now (<see cref="HoldAfter"/>).</summary>
+    public int HeldCount
+    {
+        get
+        {
+            lock (_gateLock)
+            {
+                return _held;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A gate: the next <paramref name="answered"/> chat requests are answered as usual; every later one is held, without
+    /// an answer, until <see cref="OpenGate"/> (or until the client gives up).
+    /// </summary>
+    public void HoldAfter(int answered)
+    {
+        lock (_gateLock)
+        {
+            _holdAfter = answered;
+            _admitted = 0;
+            _gateOpened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Opens the gate: held requests are answered, and later ones are not held.</summary>
+    public void OpenGate()
+    {
+        lock (_gateLock)
+        {
+            _holdAfter = null;
+            _gateOpened.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes when at least <paramref name="count"/> chat requests are held by the gate at once.</summary>
+    public Task WaitForHeldAsync(int count, CancellationToken cancellationToken)
+    {
+        lock (_gateLock)
+        {
+            if (_held >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _heldWaiters.Add((count, reached));
+            return reached.Task.WaitAsync(cancellationToken);
+        }
+    }
+
     /// <summary>The next <paramref name="count"/> chat requests have their connection reset.</summary>
     public void ResetNext(int count) => Interlocked.Add(ref _resets, count);
 
@@ -96,6 +158,11 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             return;
         }
 
+        if (!await PassGateAsync(context))
+        {
+            return;
+        }
+
         var answer = Respond(request);
         var model = request.Model ?? (string?)context.Request.RouteValues["deployment"] ?? "fake-model";
         var promptTokens = request.Messages.Sum(m => Words(m.Content));
@@ -109,6 +176,45 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             choices = new[] { new { index = 0, message = new { role = "assistant", content = answer }, finish_reason = "stop" } },
             usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens },
         });
+        Interlocked.Increment(ref _answered);
+    }
+
+    /// <summary>Holds the request while the gate is closed for it; false when the client gave up meanwhile.</summary>
+    private async Task<bool> PassGateAsync(HttpContext context)
+    {
+        Task opened;
+        lock (_gateLock)
+        {
+            if (_holdAfter is not { } limit || ++_admitted <= limit)
+            {
+                return true;
+            }
+
+            _held++;
+            opened = _gateOpened.Task;
+            foreach (var waiter in _heldWaiters.Where(w => w.Count <= _held).ToList())
+            {
+                waiter.Reached.TrySetResult();
+                _heldWaiters.Remove(waiter);
+            }
+        }
+
+        try
+        {
+            await opened.WaitAsync(context.RequestAborted);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            lock (_gateLock)
+            {
+                _held--;
+            }
+        }
     }
 
     private async Task OllamaChatAsync(HttpContext context)

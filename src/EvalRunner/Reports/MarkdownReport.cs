@@ -67,6 +67,16 @@ internal static class MarkdownReport
         foreach (var run in runs)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"- **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(run.Reason)}");
+            if (run.Repaid > 0)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"- **{MarkdownText.Cell(run.Suite)}**: resumed; {run.Repaid} generation(s) paid again (sent by the interrupted run, which stopped before their rows were written)");
+            }
+
+            foreach (var warning in run.Warnings)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- ⚠️ **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(warning)}");
+            }
         }
 
         md.AppendLine();

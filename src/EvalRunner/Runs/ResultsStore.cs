@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
@@ -15,11 +16,15 @@ internal static class ResultsStore
     public const string RowsFile = "results.jsonl";
     public const string RunFile = "run.json";
 
-    /// <summary>Writes one row as one line (no newline) to <paramref name="stream"/>.</summary>
-    public static void WriteRow(Stream stream, Row row, Settings? settings)
+    /// <summary>Writes one row as one line, with its newline, to <paramref name="buffer"/>.</summary>
+    public static void WriteLine(IBufferWriter<byte> buffer, Row row, Settings? settings)
     {
-        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = ResultsJson.Encoder, SkipValidation = true });
-        JsonSerializer.Serialize(writer, RowRecord.From(row, settings), ResultsJson.Default.RowRecord);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = ResultsJson.Encoder, SkipValidation = true }))
+        {
+            JsonSerializer.Serialize(writer, RowRecord.From(row, settings), ResultsJson.Default.RowRecord);
+        }
+
+        buffer.Write("\n"u8);
     }
 
     /// <summary>A row as indented JSON, for a test's output.</summary>
@@ -44,6 +49,37 @@ internal static class ResultsStore
         }
     }
 
+    /// <summary>
+    /// The rows of a run directory for <c>--resume</c>, with a warning for each line that is not a whole row (the last
+    /// line of a run killed while writing it, or a damaged line): such a line is dropped and its datapoint runs again.
+    /// </summary>
+    public static (List<Row> Rows, List<string> Warnings) ReadRowsToResume(string directory)
+    {
+        var rows = new List<Row>();
+        var warnings = new List<string>();
+        var path = Path.Combine(directory, RowsFile);
+        if (!File.Exists(path))
+        {
+            return (rows, warnings);
+        }
+
+        var number = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            number++;
+            if (ReadRow(line) is { } row)
+            {
+                rows.Add(row);
+            }
+            else if (line.Length > 0)
+            {
+                warnings.Add($"{path}:{number}: not a whole row (cut off when the earlier run stopped); it was dropped and its datapoint ran again");
+            }
+        }
+
+        return (rows, warnings);
+    }
+
     /// <summary>A row back from its line, or null for a line that is not a whole row.</summary>
     public static Row? ReadRow(string line)
     {
@@ -57,21 +93,35 @@ internal static class ResultsStore
         }
     }
 
-    /// <summary>Writes <c>run.json</c> into the result's output directory.</summary>
+    /// <summary>
+    /// Writes <c>run.json</c> into the result's output directory: aside first, then moved into place, so a crash never
+    /// leaves half of one.
+    /// </summary>
     /// <returns>The result as written: every string redacted.</returns>
+    /// <exception cref="ResultsWriteException">The file could not be written (a full disk, a read-only folder).</exception>
     public static async Task<RunResult> WriteRunAsync(RunResult result, Settings? settings, CancellationToken cancellationToken)
     {
         var json = JsonSerializer.SerializeToNode(result, ResultsJson.Indented.RunResult)!;
         settings?.Redactor.Redact(json);
-        var stream = File.Create(Path.Combine(result.OutputDirectory, RunFile));
-        await using (stream.ConfigureAwait(false))
+        var path = Path.Combine(result.OutputDirectory, RunFile);
+        try
         {
-            var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = ResultsJson.Encoder });
-            await using (writer.ConfigureAwait(false))
-            {
-                json.WriteTo(writer);
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await AtomicFile.WriteAsync(
+                path,
+                async (stream, token) =>
+                {
+                    var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = ResultsJson.Encoder });
+                    await using (writer.ConfigureAwait(false))
+                    {
+                        json.WriteTo(writer);
+                        await writer.FlushAsync(token).ConfigureAwait(false);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
+        {
+            throw new ResultsWriteException(path, ex);
         }
 
         return json.Deserialize(ResultsJson.Indented.RunResult)! with { OutputDirectory = result.OutputDirectory };

@@ -45,6 +45,21 @@ public sealed record RunResult
     /// </summary>
     public int Excluded { get; init; }
 
+    /// <summary>
+    /// Generations paid for twice: a resumed run (<c>--resume</c>) generated these again because the interrupted run had
+    /// sent them and was stopped before their rows were written. At most the run's concurrency; 0 for a run not resumed.
+    /// </summary>
+    public int Repaid { get; init; }
+
+    /// <summary>What a reader of the run should know that did not change its verdict (a damaged line dropped on resume).</summary>
+    public IReadOnlyList<string> Warnings
+    {
+        get;
+
+        // A run.json from before warnings existed has none.
+        init => field = value ?? [];
+    } = [];
+
     /// <summary>Per model config counts and totals.</summary>
     [System.Text.Json.Serialization.JsonInclude]
     internal IReadOnlyList<ModelSummary> Models { get; init; } = [];

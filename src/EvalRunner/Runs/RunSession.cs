@@ -25,6 +25,7 @@ public sealed partial class RunSession : IAsyncDisposable
     private readonly List<IEvaluator> _evaluators;
     private readonly IChatClient? _judge;
     private readonly HashSet<(string DatapointId, string ModelConfig)> _done;
+    private readonly HashSet<(string DatapointId, string ModelConfig)> _unwritten;
     private readonly Lock _lock = new();
     private readonly int _concurrency;
     private Task<RunResult>? _completion;
@@ -32,12 +33,13 @@ public sealed partial class RunSession : IAsyncDisposable
     private bool _cancelled;
     private int _ranAll;
 
-    private RunSession(RunEngine engine, Suite suite, RunRequest request, IReadOnlyList<Row> kept)
+    private RunSession(RunEngine engine, Suite suite, RunRequest request, IReadOnlyList<Row> kept, HashSet<(string, string)> unwritten)
     {
         _engine = engine;
         Suite = suite;
         _request = request;
         _done = kept.Select(r => (r.DatapointId, r.ModelConfig)).ToHashSet();
+        _unwritten = unwritten;
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.All })
         {
             Timeout = Timeout.InfiniteTimeSpan,
@@ -54,7 +56,19 @@ public sealed partial class RunSession : IAsyncDisposable
         // The cache may be committed: what it stores is redacted with this run's secrets too.
         request.Cache?.AlsoRedact(engine.Settings.Redactor);
         (_generators, _evaluators, _judge) = BuildParts(setup);
-        _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings);
+        try
+        {
+            // Finished rows wait for the writer in a channel as deep as the concurrency, so the rows paid for and not
+            // yet on disk are never more than the calls in flight.
+            _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings, _concurrency, request.Resume ? kept : null);
+        }
+        catch
+        {
+            _generators.ForEach(g => g.Dispose());
+            DisposePartsAsync().AsTask().GetAwaiter().GetResult();
+            _http.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The suite this session runs.</summary>
@@ -63,17 +77,27 @@ public sealed partial class RunSession : IAsyncDisposable
     /// <summary>Where <c>results.jsonl</c> and <c>run.json</c> are written.</summary>
     public string OutputDirectory => _request.OutputDirectory;
 
-    internal static async Task<RunSession> StartAsync(RunEngine engine, Suite suite, RunRequest request, CancellationToken cancellationToken)
+    internal static Task<RunSession> StartAsync(RunEngine engine, Suite suite, RunRequest request, CancellationToken cancellationToken)
     {
-        List<Row> kept = request.Resume ? [.. ResultsStore.ReadRows(request.OutputDirectory).Where(r => r.Outcome != Outcome.Error)] : [];
-        var session = new RunSession(engine, suite, request, kept);
-        foreach (var row in kept)
+        cancellationToken.ThrowIfCancellationRequested();
+        List<Row> kept = [];
+        List<string> warnings = [];
+        HashSet<(string, string)> unwritten = [];
+        if (request.Resume)
         {
-            // Resumed rows are written again first: the run's files hold every row, old and new.
-            await session._recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
+            var (rows, damaged) = ResultsStore.ReadRowsToResume(request.OutputDirectory);
+            kept = [.. rows.Where(r => r.Outcome != Outcome.Error)];
+            warnings = damaged;
+
+            // Generations the interrupted run had sent whose rows never reached the file: paid for, and paid again now.
+            unwritten = InflightJournal.Read(request.OutputDirectory);
+            unwritten.ExceptWith(rows.Select(r => (r.DatapointId, r.ModelConfig)));
         }
 
-        return session;
+        // Resumed rows come first in the run's files, which hold every row, old and new (a cut line is gone).
+        var session = new RunSession(engine, suite, request, kept, unwritten);
+        warnings.ForEach(session._recorder.Warn);
+        return Task.FromResult(session);
     }
 
     /// <summary>
@@ -95,7 +119,8 @@ public sealed partial class RunSession : IAsyncDisposable
         // The whole dataset is checked before the first paid generation.
         var datapoints = checkedDatapoints ?? await RunEngine.CountDatapointsAsync(Suite, _request.Filter, cancellationToken).ConfigureAwait(false);
         _request.Observer?.Started(Math.Max(0, (datapoints * Suite.Models.Count) - _done.Count));
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A file that cannot be written stops the run at once: a row that cannot be written is paid for and lost.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _recorder.Faulted);
         try
         {
             await Parallel.ForEachAsync(
@@ -114,6 +139,7 @@ public sealed partial class RunSession : IAsyncDisposable
                         Row? row = null;
                         try
                         {
+                            _recorder.Starting(work.Datapoint.Id, work.Generator.Config.Name);
                             row = await RunRowAsync(work.Datapoint, work.Generator, token).ConfigureAwait(false);
                         }
                         finally
@@ -121,9 +147,19 @@ public sealed partial class RunSession : IAsyncDisposable
                             _limiter.Release(succeeded: row is { Log.Error: null });
                         }
 
+                        if (_unwritten.Count > 0 && _unwritten.Contains((_engine.Settings.Redact(work.Datapoint.Id), _engine.Settings.Redact(work.Generator.Config.Name))) && Paid(row.Log))
+                        {
+                            _recorder.Repaid();
+                        }
+
+                        // The slot is held until the row is on disk: rows paid for and not written never exceed the concurrency.
                         await _recorder.AddAsync(row, CancellationToken.None).ConfigureAwait(false);
                     })
                 .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_recorder.IsFaulted)
+        {
+            // Thrown below: the writer's own error names the file.
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -138,7 +174,14 @@ public sealed partial class RunSession : IAsyncDisposable
             // The file changed between the check and the run: keep what finished and say why it stopped.
             Stop(ex.Message);
         }
+
+        _recorder.ThrowIfFaulted();
     }
+
+    /// <summary>Whether a log's generation was a call paid for: not answered from the cache, and sent.</summary>
+    private static bool Paid(Log log) => !log.CacheHit && log.Error?.Kind is not (ErrorKind.CacheMiss or ErrorKind.Config or ErrorKind.Budget);
+
+
 
     /// <summary>
     /// Evaluates a log produced elsewhere (the team's own application, or logs from production) with the suite's

@@ -11,7 +11,7 @@ public sealed class CliTests
 {
     private static readonly string RepositoryRoot = Repository.Root;
 
-    private static string CliPath
+    internal static string CliPath
     {
         get
         {
