@@ -52,6 +52,11 @@ internal static class ConsoleReport
         }
 
         PrintFailures(result);
+        foreach (var warning in result.Warnings)
+        {
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        }
+
         var colour = result.Verdict switch { Verdict.Pass => "green", Verdict.Fail => "red", _ => "yellow" };
         AnsiConsole.MarkupLine($"[bold {colour}]{result.Verdict.ToString().ToUpperInvariant()}[/] {Markup.Escape(result.Suite)}: {Markup.Escape(result.Reason)}");
         AnsiConsole.MarkupLine($"[grey]results: {Markup.Escape(Path.Combine(result.OutputDirectory, result.Results))}[/]");

@@ -69,6 +69,14 @@ internal static class MarkdownReport
             md.AppendLine(CultureInfo.InvariantCulture, $"- **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(run.Reason)}");
         }
 
+        foreach (var run in runs)
+        {
+            foreach (var warning in run.Warnings)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- ⚠️ **{MarkdownText.Cell(run.Suite)}**: warning: {MarkdownText.Cell(warning)}");
+            }
+        }
+
         md.AppendLine();
         md.AppendLine("| suite | verdict | datapoints | passed | failed | errors | pass rate |");
         md.AppendLine("|---|---|---:|---:|---:|---:|---:|");

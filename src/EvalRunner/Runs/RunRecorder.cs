@@ -60,7 +60,8 @@ internal sealed class RunRecorder : IAsyncDisposable
     /// <summary>Writes the last rows, decides the run, writes <c>run.json</c>. Later calls return the same result.</summary>
     /// <param name="stopped">Why the run stopped early, if it did.</param>
     /// <param name="cancelled">Whether the run was cancelled.</param>
-    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false)
+    /// <param name="warnings">What the run noticed that decides nothing (<see cref="RunResult.Warnings"/>).</param>
+    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false, IReadOnlyList<string>? warnings = null)
     {
         if (_result is not null)
         {
@@ -69,7 +70,7 @@ internal sealed class RunRecorder : IAsyncDisposable
 
         _rows.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
-        var result = _tally.Decide(stopped, cancelled) with { StartedAt = _started, FinishedAt = _time.GetUtcNow(), OutputDirectory = _directory };
+        var result = _tally.Decide(stopped, cancelled) with { StartedAt = _started, FinishedAt = _time.GetUtcNow(), OutputDirectory = _directory, Warnings = warnings ?? [] };
         result = await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
         _result = result;
         return result;

@@ -57,6 +57,12 @@ public sealed record RunResult
     /// <summary>Every threshold rule as written.</summary>
     public IReadOnlyList<string> Thresholds { get; init; } = [];
 
+    /// <summary>
+    /// What the run noticed that decides nothing but needs a look, one sentence each: scores of an <c>external</c>
+    /// evaluator whose ids match no datapoint (a typo, a removed datapoint).
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>The rows file, relative to <c>run.json</c>.</summary>
     public string Results { get; init; } = "results.jsonl";
 

@@ -39,7 +39,7 @@ internal sealed class ExternalKind : EvaluatorKind
         }
 
         var scores = ReadScores(file, relative, format, columns, context.Problems);
-        return new ExternalSpec { Name = name, Columns = ExternalEvaluator.ColumnsFor(columns), Scored = columns, Scores = scores };
+        return new ExternalSpec { Name = name, Columns = ExternalEvaluator.ColumnsFor(columns), Scored = columns, Scores = scores, File = relative };
     }
 
     /// <summary>
@@ -154,6 +154,9 @@ internal sealed record ExternalSpec : EvaluatorSpec
     /// <summary>The scores by datapoint id.</summary>
     public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> Scores { get; init; }
 
+    /// <summary>The score file as the suite names it.</summary>
+    public string File { get; init; } = "scores";
+
     internal override IEvaluator Build(RunServices services) => new ExternalEvaluator(Name, Scored, Scores);
 }
 
@@ -169,6 +172,50 @@ internal sealed class ExternalEvaluator(string name, IReadOnlyList<Column> colum
 
     /// <summary>The score columns and <c>found</c>.</summary>
     public static IReadOnlyList<Column> ColumnsFor(IReadOnlyList<Column> columns) => [.. columns, Column.Bool("found", "Whether the file has a score for this datapoint")];
+
+    /// <summary>How many unknown ids a warning names before "and N more".</summary>
+    private const int NamedIds = 10;
+
+    /// <summary>
+    /// One warning per <c>external</c> evaluator whose score file has ids that match no datapoint of the suite's
+    /// dataset (a typo, a removed datapoint): the first ids and a count. Empty when the suite has no external evaluator.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> UnknownIdWarningsAsync(Suite suite, CancellationToken cancellationToken)
+    {
+        var externals = suite.Evaluators.OfType<ExternalSpec>().ToList();
+        if (externals.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var datapoint in suite.ReadDatapointsAsync(new ProblemList(), cancellationToken).ConfigureAwait(false))
+            {
+                ids.Add(datapoint.Id);
+            }
+        }
+        catch (DatasetException)
+        {
+            // The dataset changed or broke since the run checked it: no warning is better than a wrong one.
+            return [];
+        }
+
+        var warnings = new List<string>();
+        foreach (var external in externals)
+        {
+            var unknown = external.Scores.Keys.Where(id => !ids.Contains(id)).Order(StringComparer.Ordinal).ToList();
+            if (unknown.Count > 0)
+            {
+                var named = string.Join(", ", unknown.Take(NamedIds).Select(id => $"'{id}'"));
+                var more = unknown.Count > NamedIds ? $" and {unknown.Count - NamedIds} more" : string.Empty;
+                warnings.Add($"external evaluator '{external.Name}': {unknown.Count} score{(unknown.Count == 1 ? string.Empty : "s")} in {external.File} match no datapoint: {named}{more} (a typo, or a removed datapoint?)");
+            }
+        }
+
+        return warnings;
+    }
 
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {
