@@ -59,9 +59,9 @@ public sealed record RunResult
 
     /// <summary>
     /// What the run noticed that decides nothing but needs a look, one sentence each: scores of an <c>external</c>
-    /// evaluator whose ids match no datapoint (a typo, a removed datapoint).
+    /// evaluator whose ids match no datapoint (a typo, a removed datapoint). Empty in a <c>run.json</c> written without it.
     /// </summary>
-    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public IReadOnlyList<string> Warnings { get; init => field = value ?? []; } = [];
 
     /// <summary>The rows file, relative to <c>run.json</c>.</summary>
     public string Results { get; init; } = "results.jsonl";
