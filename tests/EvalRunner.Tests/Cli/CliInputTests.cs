@@ -108,7 +108,8 @@ public sealed class CliInputTests
         Assert.Contains("warning: " + warning, validate.StandardOutput, StringComparison.Ordinal);
         Assert.True(run.ExitCode is 0 or 1, run.StandardOutput + run.StandardError);
         Assert.Contains("warning: " + warning, run.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains(warning.Replace("'", "'", StringComparison.Ordinal), File.ReadAllText(Path.Combine(dir.Path, "out", "summary.md")), StringComparison.Ordinal);
+        var summary = File.ReadAllText(Path.Combine(dir.Path, "out", "summary.md"));
+        Assert.Contains("⚠️ **external\\-scores**: warning: external evaluator 'review': 2 scores in reviews.csv match no datapoint: 'refund\\-windw', 'removed\\-one'", summary, StringComparison.Ordinal);
         var runJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "out", "external-scores", "run.json"))).RootElement;
         Assert.StartsWith(warning, runJson.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
     }
