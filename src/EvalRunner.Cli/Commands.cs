@@ -23,6 +23,10 @@ internal static class Commands
                 AnsiConsole.MarkupLine(
                     $"[green]✓[/] {Markup.Escape(path)}: suite '{Markup.Escape(suite.Name)}', {count} datapoints × {suite.Models.Count} model configs, "
                     + $"{suite.Evaluators.Count} evaluators, {suite.Thresholds.Count} thresholds");
+                foreach (var warning in await EvalRunner.Evaluators.BuiltIn.ExternalEvaluator.UnknownIdWarningsAsync(suite, cancellationToken))
+                {
+                    AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+                }
             }
             catch (EvalRunnerException ex)
             {

@@ -12,6 +12,11 @@ internal static class YamlJson
     /// <summary>Reads the node that starts at the parser's current event and moves past it.</summary>
     public static JsonNode? ReadNode(IParser parser, string file)
     {
+        if (parser.Current is NodeEvent { Tag.IsEmpty: false } tagged && !tagged.Tag.IsNonSpecific)
+        {
+            throw new YamlException(tagged.Start, tagged.End, $"explicit YAML tags ({tagged.Tag}) are not allowed in datasets; write the plain value");
+        }
+
         switch (parser.Current)
         {
             case Scalar scalar:
@@ -59,12 +64,16 @@ internal static class YamlJson
     }
 
     /// <summary>A loaded YAML node as JSON.</summary>
-    public static JsonNode? FromNode(YamlNode node) => node switch
+    /// <exception cref="Suites.SuiteException">A key is not a plain string.</exception>
+    public static JsonNode? FromNode(YamlNode node, SourceLocation at) => node switch
     {
         YamlScalarNode scalar => FromScalar(scalar.Value ?? string.Empty, scalar.Style),
-        YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(FromNode)]),
-        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(pair =>
-            KeyValuePair.Create(((YamlScalarNode)pair.Key).Value ?? string.Empty, FromNode(pair.Value)))),
+        YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(child => FromNode(child, at))]),
+        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(pair => KeyValuePair.Create(
+            pair.Key is YamlScalarNode { Value: { } key }
+                ? key
+                : throw new Suites.SuiteException(at with { Line = (int)pair.Key.Start.Line, Column = (int)pair.Key.Start.Column }, "keys must be plain strings"),
+            FromNode(pair.Value, at)))),
         _ => null,
     };
 

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using CsvHelper;
-using CsvHelper.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -22,9 +20,21 @@ internal static class Dataset
     /// Streams the datapoints of a file, in order. Ids missing from the file are derived from the content.
     /// </summary>
     /// <exception cref="DatasetException">The file is missing, malformed, or repeats an id; the message names file, line and field.</exception>
-    public static IAsyncEnumerable<Datapoint> ReadAsync(string path, CancellationToken cancellationToken = default)
+    public static IAsyncEnumerable<Datapoint> ReadAsync(string path, CancellationToken cancellationToken = default) =>
+        ReadAsync(path, null, cancellationToken);
+
+    /// <summary>
+    /// Streams the datapoints of a file; with <paramref name="problems"/>, a malformed datapoint is added there and
+    /// reading goes on, so that one pass finds every problem of the file.
+    /// </summary>
+    public static IAsyncEnumerable<Datapoint> ReadAsync(string path, ProblemList? problems, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new DatasetException(new SourceLocation(path, 0), "is a directory, not a dataset file");
+        }
+
         if (!File.Exists(path))
         {
             throw new DatasetException(new SourceLocation(path, 0), "dataset file not found");
@@ -32,19 +42,36 @@ internal static class Dataset
 
         var datapoints = Path.GetExtension(path).ToLowerInvariant() switch
         {
-            ".jsonl" or ".ndjson" => ReadJsonlAsync(path, cancellationToken),
-            ".json" => ReadJsonAsync(path, cancellationToken),
-            ".yaml" or ".yml" => ReadYamlAsync(path, cancellationToken),
-            ".csv" => ReadCsvAsync(path, cancellationToken),
+            ".jsonl" or ".ndjson" => ReadJsonlAsync(path, problems, cancellationToken),
+            ".json" => ReadJsonAsync(path, problems, cancellationToken),
+            ".yaml" or ".yml" => ReadYamlAsync(path, problems, cancellationToken),
+            ".csv" => ReadCsvAsync(path, problems, cancellationToken),
             var other => throw new DatasetException(
                 new SourceLocation(path, 0),
                 $"unknown dataset format '{other}' (use {string.Join(", ", Extensions)})"),
         };
-        return RejectDuplicateIdsAsync(datapoints, cancellationToken);
+        return RejectDuplicateIdsAsync(datapoints, problems, cancellationToken);
     }
 
+    /// <summary>Parses one datapoint; a malformed one goes to <paramref name="problems"/> (null is returned) or is thrown.</summary>
+    private static Datapoint? Parse(JsonElement element, SourceLocation location, ProblemList? problems)
+    {
+        try
+        {
+            return DatapointParser.Parse(element, location);
+        }
+        catch (DatasetException ex) when (problems is not null)
+        {
+            problems.Add(ex);
+            return null;
+        }
+    }
+
+    internal static IAsyncEnumerable<Datapoint> RejectDuplicateIdsAsync(IAsyncEnumerable<Datapoint> datapoints, CancellationToken cancellationToken) =>
+        RejectDuplicateIdsAsync(datapoints, null, cancellationToken);
+
     internal static async IAsyncEnumerable<Datapoint> RejectDuplicateIdsAsync(
-        IAsyncEnumerable<Datapoint> datapoints, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IAsyncEnumerable<Datapoint> datapoints, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var seen = new Dictionary<string, SourceLocation?>(StringComparer.Ordinal);
         await foreach (var datapoint in datapoints.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -53,52 +80,31 @@ internal static class Dataset
             {
                 var first = seen[datapoint.Id];
                 var where = datapoint.Location ?? new SourceLocation("dataset", 0);
-                throw new DatasetException(
+                JsonlReader.Report(problems, new DatasetException(
                     where.WithField("id"),
                     $"duplicate datapoint id '{datapoint.Id}' (first seen at {first?.ToString() ?? "an earlier datapoint"}); ids must be unique"
-                    + (datapoint.Id.StartsWith("dp-", StringComparison.Ordinal) ? " — two datapoints have the same content; give them ids" : string.Empty));
+                    + (datapoint.Id.StartsWith("dp-", StringComparison.Ordinal) ? " — two datapoints have the same content; give them ids" : string.Empty)));
+                continue;
             }
 
             yield return datapoint;
         }
     }
 
-    private static FileStream OpenRead(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-
-    private static async IAsyncEnumerable<Datapoint> ReadJsonlAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<Datapoint> ReadJsonlAsync(string path, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(OpenRead(path), Encoding.UTF8);
-        var line = 0;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } text)
+        await foreach (var row in JsonlReader.ReadAsync(path, path, problems, cancellationToken).ConfigureAwait(false))
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
+            if (Parse(row.Value, row.Location, problems) is { } datapoint)
             {
-                continue;
-            }
-
-            var location = new SourceLocation(path, line);
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(text);
-            }
-            catch (JsonException ex)
-            {
-                throw new DatasetException(location, $"not valid JSON: {ex.Message.Split(" Path:")[0]} (each line must be one JSON object)", ex);
-            }
-
-            using (document)
-            {
-                yield return DatapointParser.Parse(document.RootElement, location);
+                yield return datapoint;
             }
         }
     }
 
-    private static async IAsyncEnumerable<Datapoint> ReadJsonAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<Datapoint> ReadJsonAsync(string path, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var stream = OpenRead(path);
+        var stream = JsonlReader.Open(path, path).BaseStream;
         await using (stream.ConfigureAwait(false))
         {
             var first = stream.ReadByte();
@@ -131,23 +137,34 @@ internal static class Dataset
                 catch (JsonException ex)
                 {
                     var line = (int)(ex.LineNumber ?? -1) + 1;
-                    throw new DatasetException(new SourceLocation(path, line, (int)(ex.BytePositionInLine ?? -1) + 1), $"not valid JSON: {ex.Message.Split(" Path:")[0]}", ex);
+                    JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, line, (int)(ex.BytePositionInLine ?? -1) + 1), $"not valid JSON: {ex.Message.Split(" Path:")[0]}", ex));
+                    yield break;
+                }
+                catch (Exception ex) when (InputFile.IsReadFailure(ex) || ex is InvalidOperationException)
+                {
+                    JsonlReader.Report(problems, new DatasetException(InputFile.Locate(path, ex), ex is InvalidOperationException ? "not valid JSON text" : InputFile.Describe(ex), ex));
+                    yield break;
                 }
 
-                Datapoint datapoint;
+                Datapoint? datapoint;
                 try
                 {
+                    JsonStrings.Check(element, new SourceLocation(path, 0, Field: $"[{index}]"));
                     datapoint = DatapointParser.Parse(element, new SourceLocation(path, 0, Field: $"[{index}]"));
                 }
                 catch (DatasetException ex)
                 {
                     // Line numbers cost nothing on the happy path: they are found only when an error needs one.
                     var line = JsonLineOfElement(path, index);
-                    throw new DatasetException(ex.Location with { Line = line }, ex.Message[(ex.Location.ToString().Length + 2)..], ex.InnerException);
+                    JsonlReader.Report(problems, new DatasetException(ex.Location with { Line = line }, ex.Detail, ex.InnerException));
+                    datapoint = null;
                 }
 
                 index++;
-                yield return datapoint with { Location = new SourceLocation(path, 0, Field: $"[{index - 1}]") };
+                if (datapoint is not null)
+                {
+                    yield return datapoint with { Location = new SourceLocation(path, 0, Field: $"[{index - 1}]") };
+                }
             }
         }
     }
@@ -180,36 +197,50 @@ internal static class Dataset
         return 0;
     }
 
-    private static async IAsyncEnumerable<Datapoint> ReadYamlAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<Datapoint> ReadYamlAsync(string path, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(OpenRead(path), Encoding.UTF8);
+        using var reader = JsonlReader.Open(path, path);
         var parser = new Parser(reader);
         var line = 0;
-        Datapoint Next(out bool done)
+        Datapoint? Next(out bool done)
         {
+            done = true;
             try
             {
                 if (parser.Current is SequenceEnd)
                 {
-                    done = true;
-                    return null!;
+                    return null;
                 }
 
                 line = (int)parser.Current!.Start.Line;
                 var location = new SourceLocation(path, line);
                 var node = YamlJson.ReadNode(parser, path);
                 done = false;
-                return DatapointParser.Parse(JsonSerializer.SerializeToElement(node), location);
+                var element = JsonSerializer.SerializeToElement(node);
+                JsonStrings.Check(element, location);
+                return Parse(element, location, problems);
+            }
+            catch (DatasetException ex)
+            {
+                JsonlReader.Report(problems, ex);
+                return null;
             }
             catch (YamlException ex)
             {
-                throw new DatasetException(new SourceLocation(path, (int)ex.Start.Line, (int)ex.Start.Column), $"not valid YAML: {ex.Message}", ex);
+                JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, (int)ex.Start.Line, (int)ex.Start.Column), $"not valid YAML: {ex.Message}", ex));
             }
             catch (InvalidOperationException ex)
             {
                 // The YAML scanner gives up without a position on some broken input (an unclosed [ or {).
-                throw new DatasetException(new SourceLocation(path, line), "not valid YAML in the datapoint that starts here (an unclosed [, { or quote?)", ex);
+                JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, line), "not valid YAML in the datapoint that starts here (an unclosed [, { or quote?)", ex));
             }
+            catch (Exception ex) when (InputFile.IsReadFailure(ex))
+            {
+                JsonlReader.Report(problems, new DatasetException(InputFile.Locate(path, ex), InputFile.Describe(ex), ex));
+            }
+
+            done = true;
+            return null;
         }
 
         try
@@ -240,6 +271,14 @@ internal static class Dataset
         {
             throw new DatasetException(new SourceLocation(path, (int)ex.Start.Line, (int)ex.Start.Column), $"not valid YAML: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            throw new DatasetException(new SourceLocation(path, 1), "not valid YAML at the start of the file (an unclosed [, { or quote?)", ex);
+        }
+        catch (Exception ex) when (InputFile.IsReadFailure(ex))
+        {
+            throw new DatasetException(InputFile.Locate(path, ex), InputFile.Describe(ex), ex);
+        }
 
         while (true)
         {
@@ -250,46 +289,44 @@ internal static class Dataset
                 yield break;
             }
 
-            yield return datapoint;
+            if (datapoint is not null)
+            {
+                yield return datapoint;
+            }
         }
     }
 
-    private static async IAsyncEnumerable<Datapoint> ReadCsvAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<Datapoint> ReadCsvAsync(string path, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(OpenRead(path), Encoding.UTF8);
-        using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectDelimiter = false, TrimOptions = TrimOptions.None });
-        if (!await csv.ReadAsync().ConfigureAwait(false))
-        {
-            yield break;
-        }
-
-        csv.ReadHeader();
-        var header = csv.HeaderRecord ?? [];
         string[] known = ["id", "input", "expected", "tags"];
-        for (var column = 0; column < header.Length; column++)
+        await foreach (var row in CsvRows.ReadAsync(path, path, problems, cancellationToken).ConfigureAwait(false))
         {
-            var name = header[column];
-            if (!known.Contains(name) && !name.StartsWith("context.", StringComparison.Ordinal))
+            var header = row.Header;
+            if (ReferenceEquals(row.Cells, header))
             {
-                throw new DatasetException(new SourceLocation(path, 1, column + 1, name),
-                    $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input, expected, tags and context.NAME)");
+                for (var column = 0; column < header.Count; column++)
+                {
+                    var name = header[column];
+                    if (!known.Contains(name) && !name.StartsWith("context.", StringComparison.Ordinal))
+                    {
+                        throw new DatasetException(new SourceLocation(path, 1, column + 1, name),
+                            $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input, expected, tags and context.NAME)");
+                    }
+                }
+
+                if (!header.Contains("input"))
+                {
+                    throw new DatasetException(new SourceLocation(path, 1, Field: "input"), "a CSV dataset needs an 'input' column");
+                }
+
+                continue;
             }
-        }
 
-        if (!header.Contains("input"))
-        {
-            throw new DatasetException(new SourceLocation(path, 1, Field: "input"), "a CSV dataset needs an 'input' column");
-        }
-
-        while (await csv.ReadAsync().ConfigureAwait(false))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var location = new SourceLocation(path, csv.Parser.RawRow);
             var json = new System.Text.Json.Nodes.JsonObject();
             var context = new System.Text.Json.Nodes.JsonObject();
-            for (var column = 0; column < header.Length; column++)
+            for (var column = 0; column < header.Count && column < row.Cells.Count; column++)
             {
-                var value = column < csv.Parser.Count ? csv.GetField(column) : null;
+                var value = row.Cells[column];
                 var name = header[column];
                 if (string.IsNullOrEmpty(value))
                 {
@@ -312,11 +349,15 @@ internal static class Dataset
 
             if (json["input"] is null)
             {
-                throw new DatasetException(location.WithField("input"), "is empty");
+                JsonlReader.Report(problems, new DatasetException(row.Location.WithField("input"), "is empty"));
+                continue;
             }
 
             json["context"] = context;
-            yield return DatapointParser.Parse(JsonSerializer.SerializeToElement(json), location);
+            if (Parse(JsonSerializer.SerializeToElement(json), row.Location, problems) is { } datapoint)
+            {
+                yield return datapoint;
+            }
         }
     }
 }

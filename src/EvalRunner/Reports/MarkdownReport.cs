@@ -73,9 +73,13 @@ internal static class MarkdownReport
                     $"- **{MarkdownText.Cell(run.Suite)}**: resumed; {run.Repaid} generation(s) paid again (sent by the interrupted run, which stopped before their rows were written)");
             }
 
+        }
+
+        foreach (var run in runs)
+        {
             foreach (var warning in run.Warnings)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"- ⚠️ **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(warning)}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- ⚠️ **{MarkdownText.Cell(run.Suite)}**: warning: {MarkdownText.Cell(warning)}");
             }
         }
 

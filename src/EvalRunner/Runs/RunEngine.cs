@@ -23,13 +23,17 @@ public sealed class RunEngine
 
     internal TimeProvider Time { get; }
 
-    /// <summary>Counts the datapoints, checking every one (format, fields, duplicate ids) without generating anything.</summary>
-    /// <exception cref="DatasetException">A datapoint is malformed or an id repeats.</exception>
+    /// <summary>
+    /// Counts the datapoints, checking every one (format, fields, duplicate ids) without generating anything. Every
+    /// problem of the dataset is found in this one pass and reported together.
+    /// </summary>
+    /// <exception cref="DatasetException">Datapoints are malformed or ids repeat; the message lists each problem.</exception>
     internal static async Task<int> CountDatapointsAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
         var count = 0;
-        await foreach (var datapoint in suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
+        var problems = new ProblemList();
+        await foreach (var datapoint in suite.ReadDatapointsAsync(problems, cancellationToken).ConfigureAwait(false))
         {
             if (filter?.Matches(datapoint) != false)
             {
@@ -37,6 +41,7 @@ public sealed class RunEngine
             }
         }
 
+        problems.ThrowIfAny(dataset: true);
         return count;
     }
 

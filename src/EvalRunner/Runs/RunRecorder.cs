@@ -161,8 +161,9 @@ internal sealed class RunRecorder : IAsyncDisposable
     /// <summary>Writes the last rows, decides the run, writes <c>run.json</c>. Later calls return the same result.</summary>
     /// <param name="stopped">Why the run stopped early, if it did.</param>
     /// <param name="cancelled">Whether the run was cancelled.</param>
+    /// <param name="warnings">What the run noticed that decides nothing (<see cref="RunResult.Warnings"/>).</param>
     /// <exception cref="ResultsWriteException">A file of the run could not be written.</exception>
-    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false)
+    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false, IReadOnlyList<string>? warnings = null)
     {
         if (_result is not null)
         {
@@ -173,10 +174,10 @@ internal sealed class RunRecorder : IAsyncDisposable
         await _writer.ConfigureAwait(false);
         _journal.Dispose();
         ThrowIfFaulted();
-        List<string> warnings;
+        List<string> noticed;
         lock (_warnings)
         {
-            warnings = [.. _warnings];
+            noticed = [.. _warnings, .. warnings ?? []];
         }
 
         var result = _tally.Decide(stopped, cancelled) with
@@ -185,7 +186,7 @@ internal sealed class RunRecorder : IAsyncDisposable
             FinishedAt = _time.GetUtcNow(),
             OutputDirectory = _directory,
             Repaid = Volatile.Read(ref _repaid),
-            Warnings = warnings,
+            Warnings = noticed,
         };
         result = await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
         try

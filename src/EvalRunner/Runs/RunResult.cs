@@ -51,7 +51,10 @@ public sealed record RunResult
     /// </summary>
     public int Repaid { get; init; }
 
-    /// <summary>What a reader of the run should know that did not change its verdict (a damaged line dropped on resume).</summary>
+    /// <summary>
+    /// What the run noticed that decides nothing but needs a look, one sentence each: a damaged line dropped on resume,
+    /// scores of an <c>external</c> evaluator whose ids match no datapoint (a typo, a removed datapoint).
+    /// </summary>
     public IReadOnlyList<string> Warnings
     {
         get;

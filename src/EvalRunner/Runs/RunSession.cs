@@ -1,3 +1,4 @@
+using EvalRunner.Evaluators.BuiltIn;
 using System.Net;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
@@ -234,7 +235,8 @@ public sealed partial class RunSession : IAsyncDisposable
 
         await DisposePartsAsync().ConfigureAwait(false);
         _http.Dispose();
-        return await _recorder.CompleteAsync(_stopped, _cancelled).ConfigureAwait(false);
+        var warnings = await ExternalEvaluator.UnknownIdWarningsAsync(Suite, CancellationToken.None).ConfigureAwait(false);
+        return await _recorder.CompleteAsync(_stopped, _cancelled, warnings).ConfigureAwait(false);
     }
 
     private async IAsyncEnumerable<(Datapoint Datapoint, Generator Generator)> WorkAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

@@ -62,7 +62,11 @@ public sealed record Suite
 
     /// <summary>Streams the datapoints (from the file, or inline) without reading a file whole.</summary>
     public IAsyncEnumerable<Datapoint> ReadDatapointsAsync(CancellationToken cancellationToken = default) =>
+        ReadDatapointsAsync(null, cancellationToken);
+
+    /// <summary>Streams the datapoints; with <paramref name="problems"/>, a malformed datapoint is added there and reading goes on.</summary>
+    internal IAsyncEnumerable<Datapoint> ReadDatapointsAsync(ProblemList? problems, CancellationToken cancellationToken) =>
         DatasetPath is null
-            ? Dataset.RejectDuplicateIdsAsync(InlineDatapoints.ToAsyncEnumerable(), cancellationToken)
-            : Dataset.ReadAsync(DatasetPath, cancellationToken);
+            ? Dataset.RejectDuplicateIdsAsync(InlineDatapoints.ToAsyncEnumerable(), problems, cancellationToken)
+            : Dataset.ReadAsync(DatasetPath, problems, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EvalRunner.Datasets;
@@ -70,41 +71,23 @@ public static partial class SuiteLoader
     {
         ArgumentNullException.ThrowIfNull(path);
         settings ??= Settings.FromEnvironment();
-        if (!File.Exists(path))
-        {
-            throw new SuiteException(new SourceLocation(path, 0), "suite file not found");
-        }
-
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (YamlException ex)
-        {
-            throw new SuiteException(new SourceLocation(path, (int)ex.Start.Line, (int)ex.Start.Column), $"not valid YAML: {ex.InnerException?.Message ?? ex.Message}", ex);
-        }
-
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            throw new SuiteException(new SourceLocation(path, 1), "a suite must be a YAML mapping with dataset, models, evaluators and thresholds");
-        }
-
-        var map = new YamlMap(root, path, string.Empty, settings);
+        var root = Parse(path);
+        var problems = new ProblemList();
+        var map = new YamlMap(root, path, string.Empty, settings, problems);
         map.AllowOnly(TopKeys);
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
 
-        var (datasetPath, inline) = ReadDataset(map, directory);
-        var prices = ReadPrices(map);
-        var context = new SuiteReadContext { Directory = directory, Suite = map, Prices = prices, Settings = settings };
-        var models = ReadModels(map, context);
-        var all = ReadEvaluators(map, context);
+        var (datasetPath, inline) = map.Try(() => ReadDataset(map, directory), (null, []));
+        var prices = map.Try(() => ReadPrices(map), new PriceTable());
+        var context = new SuiteReadContext { Directory = directory, Suite = map, Prices = prices, Settings = settings, Problems = problems };
+        var models = map.Try(() => ReadModels(map, context), []);
+        var (all, failed) = map.Try(() => ReadEvaluators(map, context), ([], []));
         foreach (var evaluator in evaluators ?? [])
         {
             if (all.Any(e => e.Name == evaluator.Name))
             {
-                throw new SuiteException(map.Here with { Field = "evaluators" }, $"the C# evaluator '{evaluator.Name}' has the name of an evaluator in the suite; rename one");
+                problems.Add(new SuiteException(map.Here with { Field = "evaluators" }, $"the C# evaluator '{evaluator.Name}' has the name of an evaluator in the suite; rename one"));
+                continue;
             }
 
             all.Add(CodeEvaluatorSpec.For(evaluator));
@@ -112,17 +95,69 @@ public static partial class SuiteLoader
 
         var suite = new Suite
         {
-            Name = map.String("name") ?? DefaultName(path),
+            Name = map.Try(() => map.String("name"), null) ?? DefaultName(path),
             Path = path,
             DatasetPath = datasetPath,
             InlineDatapoints = inline,
             Models = models,
-            Judge = map.Map("judge") is { } judge ? SpecReader.ReadJudgeModel(judge, context) : null,
+            Judge = map.Try(() => map.Map("judge") is { } judge ? SpecReader.ReadJudgeModel(judge, context) : null, null),
             Evaluators = all,
             Prices = prices,
-            Options = ReadOptions(map),
+            Options = map.Try(() => ReadOptions(map), new RunOptions()),
         };
-        return suite with { Thresholds = ReadThresholds(map, suite.Columns) };
+        suite = suite with { Thresholds = ReadThresholds(map, suite.Columns, failed) };
+        problems.ThrowIfAny();
+        return suite;
+    }
+
+    /// <summary>
+    /// Reads the suite file's YAML: any failure of the file or the parser is a <see cref="SuiteException"/> with the
+    /// line, and so are explicit type tags and alias bombs (<see cref="GuardedYamlParser"/>).
+    /// </summary>
+    private static YamlMappingNode Parse(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new SuiteException(new SourceLocation(path, 0), "is a directory; give the suite file (NAME.eval.yaml)");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new SuiteException(new SourceLocation(path, 0), "suite file not found");
+        }
+
+        var stream = new YamlStream();
+        GuardedYamlParser? parser = null;
+        try
+        {
+            using var reader = InputFile.OpenText(path);
+            parser = new GuardedYamlParser(new Parser(reader));
+            stream.Load(parser);
+        }
+        catch (UnsafeYamlException ex)
+        {
+            throw new SuiteException(new SourceLocation(path, (int)ex.Start.Line, (int)ex.Start.Column), ex.Reason, ex);
+        }
+        catch (YamlException ex)
+        {
+            throw new SuiteException(new SourceLocation(path, (int)ex.Start.Line, (int)ex.Start.Column), $"not valid YAML: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The YAML scanner gives up without a position on some broken input (a tab inside an unclosed [ or {).
+            throw new SuiteException(new SourceLocation(path, Math.Max(1, parser?.LastLine ?? 1)), "not valid YAML after this line (an unclosed [, { or quote, or a tab used to indent?)", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DecoderFallbackException)
+        {
+            throw new SuiteException(InputFile.Locate(path, ex), InputFile.Describe(ex), ex);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new SuiteException(new SourceLocation(path, 1), "a suite must be a YAML mapping with dataset, models, evaluators and thresholds");
+        }
+
+        return root;
     }
 
     private static string DefaultName(string path)
@@ -148,6 +183,11 @@ public static partial class SuiteLoader
             case YamlScalarNode:
                 var relative = map.String("dataset")!;
                 var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, relative));
+                if (Directory.Exists(full))
+                {
+                    throw map.Error("dataset", $"'{relative}' is a directory; give the dataset file");
+                }
+
                 if (!File.Exists(full))
                 {
                     throw map.Error("dataset", $"dataset file '{relative}' not found (looked for {full})");
@@ -166,9 +206,12 @@ public static partial class SuiteLoader
                 var index = 0;
                 foreach (var item in sequence.Children)
                 {
-                    var element = JsonSerializer.SerializeToElement(YamlJson.FromNode(item));
-                    datapoints.Add(DatapointParser.Parse(element, map.Location(item, $"dataset[{index}]")));
+                    var at = map.Location(item, $"dataset[{index}]");
                     index++;
+                    if (map.Try(() => DatapointParser.Parse(JsonSerializer.SerializeToElement(YamlJson.FromNode(item, at)), at), null) is { } datapoint)
+                    {
+                        datapoints.Add(datapoint);
+                    }
                 }
 
                 return (null, datapoints);
@@ -185,30 +228,38 @@ public static partial class SuiteLoader
             throw new SuiteException(map.Here with { Field = "models" }, "'models' is required: at least one model config (provider: openai, command, ...)");
         }
 
-        var names = ProviderKind.Names;
         foreach (var model in map.Maps("models"))
         {
-            var provider = model.RequireString("provider", $"one of {string.Join(", ", names)}");
-            var kind = ProviderKind.Find(provider)
-                ?? throw model.Error("provider", $"unknown provider '{provider}'{Suggest.DidYouMean(provider, names)}; use {string.Join(", ", names)}");
-            model.AllowOnly([.. ModelKeys, .. kind.Keys]);
-            var config = kind.Read(model, context) with
+            if (map.Try(() => ReadModel(model, context, models), null) is { } config)
             {
-                Temperature = model.Double("temperature", 0, 2),
-                MaxTokens = model.Int("max_tokens", 1),
-                SystemPrompt = model.String("system_prompt"),
-                Template = ReadTemplate(model, "template", allowResponse: false),
-                WorkingDirectory = context.Directory,
-            };
-            if (models.Any(m => m.Name == config.Name))
-            {
-                throw model.Error("name", $"model config name '{config.Name}' is used twice; give each a unique 'name'");
+                models.Add(config);
             }
-
-            models.Add(config);
         }
 
-        return models.Count > 0 ? models : throw map.Error("models", "needs at least one model config");
+        return models.Count > 0 || map.Problems?.Count > 0 ? models : throw map.Error("models", "needs at least one model config");
+    }
+
+    private static ModelConfig ReadModel(YamlMap model, SuiteReadContext context, List<ModelConfig> models)
+    {
+        var names = ProviderKind.Names;
+        var provider = model.RequireString("provider", $"one of {string.Join(", ", names)}");
+        var kind = ProviderKind.Find(provider)
+            ?? throw model.Error("provider", $"unknown provider '{provider}'{Suggest.DidYouMean(provider, names)}; use {string.Join(", ", names)}");
+        model.AllowOnly([.. ModelKeys, .. kind.Keys]);
+        var config = kind.Read(model, context) with
+        {
+            Temperature = model.Try(() => model.Double("temperature", 0, 2), null),
+            MaxTokens = model.Try(() => model.Int("max_tokens", 1), null),
+            SystemPrompt = model.Try(() => model.String("system_prompt"), null),
+            Template = model.Try(() => ReadTemplate(model, "template", allowResponse: false), null),
+            WorkingDirectory = context.Directory,
+        };
+        if (models.Any(m => m.Name == config.Name))
+        {
+            throw model.Error("name", $"model config name '{config.Name}' is used twice; give each a unique 'name'");
+        }
+
+        return config;
     }
 
     private static PromptTemplate? ReadTemplate(YamlMap map, string key, bool allowResponse)
@@ -240,44 +291,65 @@ public static partial class SuiteLoader
         return new PriceTable(overrides);
     }
 
-    private static List<EvaluatorSpec> ReadEvaluators(YamlMap map, SuiteReadContext context)
+    private static (List<EvaluatorSpec> Evaluators, List<string> Failed) ReadEvaluators(YamlMap map, SuiteReadContext context)
     {
         var evaluators = new List<EvaluatorSpec>();
-        var types = EvaluatorKind.Types;
+        var failed = new List<string>();
         foreach (var spec in map.Maps("evaluators"))
         {
-            var type = spec.RequireString("type", $"one of {string.Join(", ", types)}");
-            var name = spec.String("name") ?? type;
-            var kind = EvaluatorKind.Find(type)
-                ?? throw spec.Error("type", $"unknown evaluator type '{type}'{Suggest.DidYouMean(type, types)}; use {string.Join(", ", types)}");
-            spec.AllowOnly(["type", "name", .. kind.Options]);
-            var evaluator = kind.Read(spec, name, context) with { Location = spec.Here };
-            if (evaluators.Any(e => e.Name == name))
+            if (map.Try(() => ReadEvaluator(spec, context, evaluators), null) is { } evaluator)
             {
-                throw spec.Error(spec.Has("name") ? "name" : "type", $"evaluator name '{name}' is used twice; give each a unique 'name'");
+                evaluators.Add(evaluator);
             }
-
-            if (!EvaluatorName().IsMatch(name))
+            else if ((spec.Node("name") ?? spec.Node("type")) is YamlScalarNode { Value: { } name })
             {
-                throw spec.Error("name", $"'{name}' is not a valid evaluator name; use letters, digits, '_' and '-'");
+                // Its columns are unknown: thresholds over them are not checked, rather than each reported as unknown.
+                failed.Add(name);
             }
-
-            evaluators.Add(evaluator);
         }
 
-        return evaluators;
+        return (evaluators, failed);
     }
 
-    private static List<Threshold> ReadThresholds(YamlMap map, IReadOnlyDictionary<string, Column> columns)
+    private static EvaluatorSpec ReadEvaluator(YamlMap spec, SuiteReadContext context, List<EvaluatorSpec> evaluators)
+    {
+        var types = EvaluatorKind.Types;
+        var type = spec.RequireString("type", $"one of {string.Join(", ", types)}");
+        var name = spec.String("name") ?? type;
+        var kind = EvaluatorKind.Find(type)
+            ?? throw spec.Error("type", $"unknown evaluator type '{type}'{Suggest.DidYouMean(type, types)}; use {string.Join(", ", types)}");
+        spec.AllowOnly(["type", "name", .. kind.Options]);
+        var evaluator = kind.Read(spec, name, context) with { Location = spec.Here };
+        if (evaluators.Any(e => e.Name == name))
+        {
+            throw spec.Error(spec.Has("name") ? "name" : "type", $"evaluator name '{name}' is used twice; give each a unique 'name'");
+        }
+
+        if (!EvaluatorName().IsMatch(name))
+        {
+            throw spec.Error("name", $"'{name}' is not a valid evaluator name; use letters, digits, '_' and '-'");
+        }
+
+        return evaluator;
+    }
+
+    private static List<Threshold> ReadThresholds(YamlMap map, IReadOnlyDictionary<string, Column> columns, List<string> failedEvaluators)
     {
         var thresholds = new List<Threshold>();
         var index = 0;
-        foreach (var item in map.Sequence("thresholds") ?? [])
+        foreach (var item in map.Try(() => map.Sequence("thresholds"), null) ?? [])
         {
             var at = map.Location(item, $"thresholds[{index}]");
+            index++;
             if (item is not YamlScalarNode { Value: { } text })
             {
-                throw new SuiteException(at, "a threshold is a rule in quotes, for example \"mean(contains.passed) >= 0.9\"");
+                map.Problems!.Add(new SuiteException(at, "a threshold is a rule in quotes, for example \"mean(contains.passed) >= 0.9\""));
+                continue;
+            }
+
+            if (failedEvaluators.Any(name => text.Contains(name + ".", StringComparison.Ordinal)))
+            {
+                continue;
             }
 
             try
@@ -286,10 +358,8 @@ public static partial class SuiteLoader
             }
             catch (FormatException ex)
             {
-                throw new SuiteException(at, ex.Message);
+                map.Problems!.Add(new SuiteException(at, ex.Message));
             }
-
-            index++;
         }
 
         return thresholds;

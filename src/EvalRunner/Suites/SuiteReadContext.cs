@@ -16,4 +16,9 @@ internal sealed record SuiteReadContext
 
     /// <summary>Where <c>${VAR}</c> values and API keys come from.</summary>
     public required Settings Settings { get; init; }
+
+    /// <summary>
+    /// Where a reader adds a problem that leaves the rest of the suite readable, so that one pass reports them all.
+    /// </summary>
+    public ProblemList Problems { get; init; } = new();
 }

@@ -7,31 +7,36 @@ namespace EvalRunner.Suites;
 /// <summary>
 /// A YAML mapping of a suite file, read with its location: every wrong key, wrong type or bad value becomes a
 /// <see cref="SuiteException"/> naming file, line, column and the field path, and <c>${VAR}</c> is interpolated.
+/// With a <see cref="ProblemList"/>, problems that leave the rest readable (unknown and duplicate keys) are added to it
+/// instead, so that one pass finds them all.
 /// </summary>
 internal sealed partial class YamlMap
 {
     private readonly YamlMappingNode _node;
     private readonly Dictionary<string, (YamlScalarNode Key, YamlNode Value)> _entries = new(StringComparer.Ordinal);
 
-    public YamlMap(YamlMappingNode node, string file, string path, Settings settings)
+    public YamlMap(YamlMappingNode node, string file, string path, Settings settings, ProblemList? problems = null)
     {
         _node = node;
         File = file;
         Path = path;
         Settings = settings;
+        Problems = problems;
         foreach (var (key, value) in node.Children)
         {
             if (key is not YamlScalarNode scalar || scalar.Value is null)
             {
-                throw new SuiteException(Location(key, path), "keys must be plain strings");
+                Report(new SuiteException(Location(key, path), "keys must be plain strings"));
             }
-
-            if (!_entries.TryAdd(scalar.Value, (scalar, value)))
+            else if (!_entries.TryAdd(scalar.Value, (scalar, value)))
             {
-                throw new SuiteException(Location(key, Join(scalar.Value)), $"duplicate key '{scalar.Value}'");
+                Report(new SuiteException(Location(key, Join(scalar.Value)), $"duplicate key '{scalar.Value}'"));
             }
         }
     }
+
+    /// <summary>Where problems are collected; null when the first problem throws.</summary>
+    public ProblemList? Problems { get; }
 
     public string File { get; }
 
@@ -62,11 +67,27 @@ internal sealed partial class YamlMap
         {
             if (!allowed.Contains(name))
             {
-                throw new SuiteException(
+                Report(new SuiteException(
                     Location(key, Join(name)),
-                    $"unknown key '{name}'{Suggest.DidYouMean(name, allowed)}; allowed here: {string.Join(", ", allowed)}");
+                    $"unknown key '{name}'{Suggest.DidYouMean(name, allowed)}; allowed here: {string.Join(", ", allowed)}"));
             }
         }
+    }
+
+    /// <summary>
+    /// Reads one value; when problems are collected, a problem is added and <paramref name="fallback"/> returned so the
+    /// reader goes on to the next value.
+    /// </summary>
+    public T Try<T>(Func<T> read, T fallback) => Problems is null ? read() : Problems.Try(read, fallback);
+
+    private void Report(SuiteException problem)
+    {
+        if (Problems is null)
+        {
+            throw problem;
+        }
+
+        Problems.Add(problem);
     }
 
     public YamlNode? Node(string key) => _entries.TryGetValue(key, out var entry) && !IsNull(entry.Value) ? entry.Value : null;
@@ -166,7 +187,7 @@ internal sealed partial class YamlMap
     public YamlMap? Map(string key) => Node(key) switch
     {
         null => null,
-        YamlMappingNode mapping => new YamlMap(mapping, File, Join(key), Settings),
+        YamlMappingNode mapping => new YamlMap(mapping, File, Join(key), Settings, Problems),
         var other => throw Error(key, $"must be a mapping (key: value lines), not {Describe(other)}"),
     };
 
@@ -184,10 +205,15 @@ internal sealed partial class YamlMap
         foreach (var item in Sequence(key) ?? [])
         {
             var path = $"{Join(key)}[{index}]";
-            yield return item is YamlMappingNode mapping
-                ? new YamlMap(mapping, File, path, Settings)
-                : throw new SuiteException(Location(item, path), $"must be a mapping, not {Describe(item)}");
             index++;
+            if (item is YamlMappingNode mapping)
+            {
+                yield return new YamlMap(mapping, File, path, Settings, Problems);
+            }
+            else
+            {
+                Report(new SuiteException(Location(item, path), $"must be a mapping, not {Describe(item)}"));
+            }
         }
     }
 

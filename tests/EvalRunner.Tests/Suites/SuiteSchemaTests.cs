@@ -14,7 +14,7 @@ public sealed class SuiteSchemaTests
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(yaml));
-        var json = JsonSerializer.SerializeToElement(YamlJson.FromNode(stream.Documents[0].RootNode));
+        var json = JsonSerializer.SerializeToElement(YamlJson.FromNode(stream.Documents[0].RootNode, new EvalRunner.SourceLocation("suite.yaml", 0)));
         return Schema.Evaluate(json, new EvaluationOptions { OutputFormat = OutputFormat.List });
     }
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using CsvHelper;
-using CsvHelper.Configuration;
+using EvalRunner.Datasets;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 
@@ -33,87 +32,94 @@ internal sealed class ExternalKind : EvaluatorKind
             ?? throw new SuiteException(spec.Here with { Field = spec.Join("columns") }, "'columns' is required: the score columns and their types (rating: integer)"))
             .Select(c => c with { WhenMissing = missing })
             .ToList();
-        var scores = Path.GetExtension(file).ToLowerInvariant() switch
+        var format = Path.GetExtension(file).ToLowerInvariant();
+        if (format is not (".jsonl" or ".csv"))
         {
-            ".jsonl" => ReadScoresJsonl(file, relative, columns),
-            ".csv" => ReadScoresCsv(file, relative, columns),
-            var other => throw spec.Error("file", $"'{other}' is not a scores format; use .jsonl or .csv"),
-        };
-        return new ExternalSpec { Name = name, Columns = ExternalEvaluator.ColumnsFor(columns), Scored = columns, Scores = scores };
+            throw spec.Error("file", $"'{format}' is not a scores format; use .jsonl or .csv");
+        }
+
+        var scores = ReadScores(file, relative, format, columns, context.Problems);
+        return new ExternalSpec { Name = name, Columns = ExternalEvaluator.ColumnsFor(columns), Scored = columns, Scores = scores, File = relative };
     }
 
-    private static Dictionary<string, IReadOnlyDictionary<string, object?>> ReadScoresJsonl(string file, string shown, List<Column> columns)
+    /// <summary>
+    /// Reads a score file through the dataset readers (<see cref="JsonlReader"/>, <see cref="CsvRows"/>): each bad row
+    /// is a problem of the suite, and reading goes on to find the others.
+    /// </summary>
+    private static Dictionary<string, IReadOnlyDictionary<string, object?>> ReadScores(
+        string file, string shown, string format, List<Column> columns, ProblemList problems)
     {
         var scores = new Dictionary<string, IReadOnlyDictionary<string, object?>>(StringComparer.Ordinal);
-        var line = 0;
-        foreach (var text in File.ReadLines(file))
+        var fileProblems = new ProblemList();
+        try
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
+            if (format == ".jsonl")
             {
-                continue;
+                foreach (var row in JsonlReader.ReadAsync(file, shown, fileProblems, CancellationToken.None).ToBlockingEnumerable())
+                {
+                    fileProblems.Try(() => AddJsonScore(scores, row, columns));
+                }
             }
+            else
+            {
+                foreach (var row in CsvRows.ReadAsync(file, shown, fileProblems, CancellationToken.None).ToBlockingEnumerable())
+                {
+                    fileProblems.Try(() => AddCsvScore(scores, row, columns));
+                }
+            }
+        }
+        catch (DatasetException ex)
+        {
+            fileProblems.Add(ex);
+        }
 
-            var at = new SourceLocation(shown, line);
-            JsonElement row;
-            try
-            {
-                using var document = JsonDocument.Parse(text);
-                row = document.RootElement.Clone();
-            }
-            catch (JsonException ex)
-            {
-                throw new SuiteException(at, $"not valid JSON: {ex.Message.Split(" Path:")[0]}");
-            }
-
-            var id = row.ValueKind == JsonValueKind.Object && row.TryGetProperty("id", out var idValue) && idValue.ValueKind is JsonValueKind.String or JsonValueKind.Number
-                ? (idValue.ValueKind == JsonValueKind.String ? idValue.GetString()! : idValue.GetRawText())
-                : throw new SuiteException(at with { Field = "id" }, "every score needs the datapoint's 'id'");
-            var values = new Dictionary<string, object?>();
-            foreach (var column in columns)
-            {
-                values[column.Name] = row.TryGetProperty(column.Name, out var value) && value.ValueKind != JsonValueKind.Null
-                    ? ScoreValue(column, value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText(), at with { Field = column.Name })
-                    : null;
-            }
-
-            AddScore(scores, id, values, at);
+        foreach (var problem in fileProblems.Items)
+        {
+            // A score file belongs to the suite: its problems are the suite's.
+            problems.Add(new SuiteException(problem.Location, problem.Message));
         }
 
         return scores;
     }
 
-    private static Dictionary<string, IReadOnlyDictionary<string, object?>> ReadScoresCsv(string file, string shown, List<Column> columns)
+    private static void AddJsonScore(Dictionary<string, IReadOnlyDictionary<string, object?>> scores, JsonRow row, List<Column> columns)
     {
-        var scores = new Dictionary<string, IReadOnlyDictionary<string, object?>>(StringComparer.Ordinal);
-        using var reader = new StreamReader(file);
-        using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture));
-        if (!csv.Read())
+        var at = row.Location;
+        var value = row.Value;
+        var id = value.ValueKind == JsonValueKind.Object && value.TryGetProperty("id", out var idValue) && idValue.ValueKind is JsonValueKind.String or JsonValueKind.Number
+            ? (idValue.ValueKind == JsonValueKind.String ? idValue.GetString()! : idValue.GetRawText())
+            : throw new SuiteException(at with { Field = "id" }, "every score needs the datapoint's 'id'");
+        var values = new Dictionary<string, object?>();
+        foreach (var column in columns)
         {
-            return scores;
+            values[column.Name] = value.TryGetProperty(column.Name, out var cell) && cell.ValueKind != JsonValueKind.Null
+                ? ScoreValue(column, cell.ValueKind == JsonValueKind.String ? cell.GetString()! : cell.GetRawText(), at with { Field = column.Name })
+                : null;
         }
 
-        csv.ReadHeader();
-        var header = csv.HeaderRecord ?? [];
-        if (!header.Contains("id"))
-        {
-            throw new SuiteException(new SourceLocation(shown, 1, Field: "id"), "a scores CSV needs an 'id' column");
-        }
+        AddScore(scores, id, values, at);
+    }
 
-        while (csv.Read())
+    private static void AddCsvScore(Dictionary<string, IReadOnlyDictionary<string, object?>> scores, CsvRow row, List<Column> columns)
+    {
+        if (ReferenceEquals(row.Cells, row.Header))
         {
-            var at = new SourceLocation(shown, csv.Parser.RawRow);
-            var values = new Dictionary<string, object?>();
-            foreach (var column in columns)
+            if (!row.Header.Contains("id"))
             {
-                var text = header.Contains(column.Name) ? csv.GetField(column.Name) : null;
-                values[column.Name] = string.IsNullOrEmpty(text) ? null : ScoreValue(column, text, at with { Field = column.Name });
+                throw new SuiteException(row.Location with { Field = "id" }, "a scores CSV needs an 'id' column");
             }
 
-            AddScore(scores, csv.GetField("id") ?? string.Empty, values, at);
+            return;
         }
 
-        return scores;
+        var values = new Dictionary<string, object?>();
+        foreach (var column in columns)
+        {
+            var text = row[column.Name];
+            values[column.Name] = string.IsNullOrEmpty(text) ? null : ScoreValue(column, text, row.Location with { Field = column.Name });
+        }
+
+        AddScore(scores, row["id"] ?? string.Empty, values, row.Location);
     }
 
     private static void AddScore(Dictionary<string, IReadOnlyDictionary<string, object?>> scores, string id, Dictionary<string, object?> values, SourceLocation at)
@@ -148,6 +154,9 @@ internal sealed record ExternalSpec : EvaluatorSpec
     /// <summary>The scores by datapoint id.</summary>
     public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> Scores { get; init; }
 
+    /// <summary>The score file as the suite names it.</summary>
+    public string File { get; init; } = "scores";
+
     internal override IEvaluator Build(RunServices services) => new ExternalEvaluator(Name, Scored, Scores);
 }
 
@@ -163,6 +172,50 @@ internal sealed class ExternalEvaluator(string name, IReadOnlyList<Column> colum
 
     /// <summary>The score columns and <c>found</c>.</summary>
     public static IReadOnlyList<Column> ColumnsFor(IReadOnlyList<Column> columns) => [.. columns, Column.Bool("found", "Whether the file has a score for this datapoint")];
+
+    /// <summary>How many unknown ids a warning names before "and N more".</summary>
+    private const int NamedIds = 10;
+
+    /// <summary>
+    /// One warning per <c>external</c> evaluator whose score file has ids that match no datapoint of the suite's
+    /// dataset (a typo, a removed datapoint): the first ids and a count. Empty when the suite has no external evaluator.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> UnknownIdWarningsAsync(Suite suite, CancellationToken cancellationToken)
+    {
+        var externals = suite.Evaluators.OfType<ExternalSpec>().ToList();
+        if (externals.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var datapoint in suite.ReadDatapointsAsync(new ProblemList(), cancellationToken).ConfigureAwait(false))
+            {
+                ids.Add(datapoint.Id);
+            }
+        }
+        catch (DatasetException)
+        {
+            // The dataset changed or broke since the run checked it: no warning is better than a wrong one.
+            return [];
+        }
+
+        var warnings = new List<string>();
+        foreach (var external in externals)
+        {
+            var unknown = external.Scores.Keys.Where(id => !ids.Contains(id)).Order(StringComparer.Ordinal).ToList();
+            if (unknown.Count > 0)
+            {
+                var named = string.Join(", ", unknown.Take(NamedIds).Select(id => $"'{id}'"));
+                var more = unknown.Count > NamedIds ? $" and {unknown.Count - NamedIds} more" : string.Empty;
+                warnings.Add($"external evaluator '{external.Name}': {unknown.Count} score{(unknown.Count == 1 ? string.Empty : "s")} in {external.File} match no datapoint: {named}{more} (a typo, or a removed datapoint?)");
+            }
+        }
+
+        return warnings;
+    }
 
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {

@@ -21,13 +21,13 @@ internal sealed class JsonSchemaKind : EvaluatorKind
         if (spec.Node("schema") is { } node)
         {
             key = "schema";
-            text = YamlJson.FromNode(node)?.ToJsonString() ?? "{}";
+            text = YamlJson.FromNode(node, spec.LocationOf(key))?.ToJsonString() ?? "{}";
         }
         else if (spec.String("schema_file") is { } file)
         {
             key = "schema_file";
             var full = Path.GetFullPath(Path.Combine(directory, file));
-            text = File.Exists(full) ? File.ReadAllText(full) : throw spec.Error(key, $"schema file '{file}' not found (looked for {full})");
+            text = File.Exists(full) ? InputFile.ReadAllText(full, spec.LocationOf(key)) : throw spec.Error(key, $"schema file '{file}' not found (looked for {full})");
         }
         else
         {

@@ -38,7 +38,7 @@ internal sealed class HttpProvider : ProviderKind
     public override ModelConfig Read(YamlMap model, SuiteReadContext context)
     {
         var url = SpecReader.ReadUrl(model, "url") ?? throw new SuiteException(model.Here with { Field = model.Join("url") }, "'url' is required: the endpoint to POST each datapoint to");
-        var body = model.Node("body") is { } node ? YamlJson.FromNode(node) : null;
+        var body = model.Node("body") is { } node ? YamlJson.FromNode(node, model.LocationOf("body")) : null;
         if (body is not null)
         {
             try

@@ -1,0 +1,156 @@
+using EvalRunner.Suites;
+using EvalRunner.Testing;
+
+namespace EvalRunner.Tests.Suites;
+
+/// <summary>Hostile and broken suite files: each is a <see cref="SuiteException"/> naming file and line, never another exception.</summary>
+public sealed class SuiteInputTests
+{
+    private const string Rest = "models:\n  - {provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\nthresholds:\n  - length.words <= 5\n";
+
+    private static TempDirectory Setup()
+    {
+        var dir = new TempDirectory();
+        dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hi\"}\n");
+        return dir;
+    }
+
+    [Fact]
+    public void A_tab_inside_an_unclosed_flow_sequence_is_a_suite_error_with_a_line()
+    {
+        using var dir = Setup();
+        var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n\t- [provider: command,\n" + Rest[7..]);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal(path, ex.Location.File);
+        Assert.True(ex.Location.Line >= 1, ex.Message);
+        Assert.StartsWith($"{path}:", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_alias_bomb_is_rejected_at_once_naming_file_and_line()
+    {
+        using var dir = Setup();
+        var bomb = new System.Text.StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for (var level = 'b'; level <= 'i'; level++)
+        {
+            var previous = (char)(level - 1);
+            bomb.Append(level).Append(": &").Append(level).Append(" [").Append(string.Join(",", Enumerable.Repeat("*" + previous, 9))).Append("]\n");
+        }
+
+        var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\n" + Rest + "description:\n  " + bomb.ToString().Replace("\n", "\n  ", StringComparison.Ordinal));
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal(path, ex.Location.File);
+        Assert.InRange(ex.Location.Line, 8, 20);
+        Assert.Contains("aliases", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("1,000,000 nodes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("!<!System.Diagnostics.Process,System> {}")]
+    [InlineData("!!binary aGVsbG8=")]
+    [InlineData("!custom hello")]
+    [InlineData("!!str hello")]
+    public void An_explicit_type_tag_is_rejected_with_file_and_line(string value)
+    {
+        using var dir = Setup();
+        var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\n" + Rest + "description: " + value + "\n");
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal(8, ex.Location.Line);
+        Assert.Contains("explicit YAML tags", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_problem_of_a_suite_is_reported_in_one_pass_each_with_file_line_column_and_field()
+    {
+        using var dir = Setup();
+        var path = dir.File("s.eval.yaml", """
+            dataset: cases.jsonl
+            modls: 1
+            models:
+              - {provider: comand, command: [python3, bot.py]}
+              - {provider: command, command: [python3, bot.py], temperature: 9}
+            evaluators:
+              - type: lenght
+              - type: contains
+                ignore_cse: true
+            thresholds:
+              - mean(contains.passd) >= 0.9
+            run:
+              concurrency: 0
+            """);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        var lines = ex.Message.Split('\n');
+        Assert.Equal(7, lines.Length);
+        Assert.Equal(2, ex.Location.Line);
+        Assert.All(lines, line => Assert.Matches($@"^{System.Text.RegularExpressions.Regex.Escape(path)}:\d+:\d+: [a-z_\[\]0-9.]+: ", line));
+        Assert.Contains(lines, line => line.Contains(":2:1: modls: unknown key", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains(":4:16: models[0].provider: unknown provider 'comand'", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("models[1].temperature: must be a number", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("evaluators[0].type: unknown evaluator type 'lenght'", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("evaluators[1].ignore_cse: unknown key", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("thresholds[0]:", StringComparison.Ordinal) && line.Contains("contains.passd", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.concurrency: must be a whole number", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void More_than_fifty_problems_list_fifty_and_then_how_many_more()
+    {
+        using var dir = Setup();
+        var unknown = string.Concat(Enumerable.Range(0, 60).Select(i => $"extra{i}: 1\n"));
+        var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\n" + Rest + unknown);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        var lines = ex.Message.Split('\n');
+        Assert.Equal(51, lines.Length);
+        Assert.Equal("and 10 more problems", lines[^1]);
+    }
+
+    [Fact]
+    public void Thresholds_over_an_evaluator_that_failed_to_read_are_not_reported_again()
+    {
+        using var dir = Setup();
+        var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nevaluators:\n  - {name: words, type: length, bogus: 1}\nthresholds:\n  - words.words <= 5\n");
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal($"{path}:5:33: evaluators[0].bogus: unknown key 'bogus'; allowed here: type, name", ex.Message);
+    }
+
+    [Fact]
+    public void A_directory_bytes_that_are_not_UTF8_and_a_missing_file_are_suite_errors_with_the_file()
+    {
+        using var dir = Setup();
+        var folder = Directory.CreateDirectory(Path.Combine(dir.Path, "folder.eval.yaml")).FullName;
+        var binary = Path.Combine(dir.Path, "binary.eval.yaml");
+        File.WriteAllBytes(binary, [.. "dataset: cases.jsonl\n"u8, .. "name: caf"u8, 0xC3, 0x28, (byte)'\n']);
+
+        var isFolder = Assert.Throws<SuiteException>(() => SuiteLoader.Load(folder, TestSettings.With()));
+        var notText = Assert.Throws<SuiteException>(() => SuiteLoader.Load(binary, TestSettings.With()));
+        var missing = Assert.Throws<SuiteException>(() => SuiteLoader.Load(Path.Combine(dir.Path, "none.eval.yaml"), TestSettings.With()));
+
+        Assert.Equal($"{folder}: is a directory; give the suite file (NAME.eval.yaml)", isFolder.Message);
+        Assert.Equal($"{binary}:2: is not valid UTF-8 text; save the file as UTF-8", notText.Message);
+        Assert.EndsWith("none.eval.yaml: suite file not found", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dataset_that_is_a_directory_is_reported_at_the_dataset_key()
+    {
+        using var dir = Setup();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "data.jsonl"));
+        var path = dir.File("s.eval.yaml", "dataset: data.jsonl\n" + Rest);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal($"{path}:1:10: dataset: 'data.jsonl' is a directory; give the dataset file", ex.Message);
+    }
+}
