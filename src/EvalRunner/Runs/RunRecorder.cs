@@ -23,6 +23,9 @@ internal sealed class RunRecorder : IAsyncDisposable
 
     private readonly Settings? _settings;
 
+    /// <summary>The suite's fingerprint as the run started, recorded in <c>run.json</c>; null when not known.</summary>
+    public SuiteFingerprint? Fingerprint { get; set; }
+
     private RunRecorder(Suite suite, string directory, TimeProvider time, IRunObserver? observer, Settings? settings)
     {
         _settings = settings;
@@ -69,7 +72,14 @@ internal sealed class RunRecorder : IAsyncDisposable
 
         _rows.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
-        var result = _tally.Decide(stopped, cancelled) with { StartedAt = _started, FinishedAt = _time.GetUtcNow(), OutputDirectory = _directory };
+        var result = _tally.Decide(stopped, cancelled) with
+        {
+            StartedAt = _started,
+            FinishedAt = _time.GetUtcNow(),
+            OutputDirectory = _directory,
+            SuiteHash = Fingerprint?.Hash,
+            SuiteParts = Fingerprint?.Parts,
+        };
         result = await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
         _result = result;
         return result;

@@ -32,7 +32,7 @@ public sealed partial class RunSession : IAsyncDisposable
     private bool _cancelled;
     private int _ranAll;
 
-    private RunSession(RunEngine engine, Suite suite, RunRequest request, IReadOnlyList<Row> kept)
+    private RunSession(RunEngine engine, Suite suite, RunRequest request, IReadOnlyList<Row> kept, SuiteFingerprint fingerprint)
     {
         _engine = engine;
         Suite = suite;
@@ -55,6 +55,7 @@ public sealed partial class RunSession : IAsyncDisposable
         request.Cache?.AlsoRedact(engine.Settings.Redactor);
         (_generators, _evaluators, _judge) = BuildParts(setup);
         _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings);
+        _recorder.Fingerprint = fingerprint;
     }
 
     /// <summary>The suite this session runs.</summary>
@@ -65,8 +66,22 @@ public sealed partial class RunSession : IAsyncDisposable
 
     internal static async Task<RunSession> StartAsync(RunEngine engine, Suite suite, RunRequest request, CancellationToken cancellationToken)
     {
+        var fingerprint = await SuiteFingerprint.ComputeAsync(suite, cancellationToken).ConfigureAwait(false);
+        if (request.Resume && !request.ResumeAnyway && SuiteFingerprint.ReadFrom(request.OutputDirectory) is { } earlier
+            && fingerprint.ChangesSince(earlier) is { Count: > 0 } changes)
+        {
+            // Rows of another suite would be mixed into this run's verdict.
+            throw new SuiteException(
+                new SourceLocation(suite.Path, 0),
+                $"cannot resume the run in {request.OutputDirectory}: the suite changed since it started ({string.Join(", ", changes)}); "
+                + "run it again without --resume, or pass --resume-anyway (RunRequest.ResumeAnyway in code) to keep its finished rows anyway");
+        }
+
         List<Row> kept = request.Resume ? [.. ResultsStore.ReadRows(request.OutputDirectory).Where(r => r.Outcome != Outcome.Error)] : [];
-        var session = new RunSession(engine, suite, request, kept);
+        var session = new RunSession(engine, suite, request, kept, fingerprint);
+
+        // Written before the first row, so that a killed run still says which suite its rows belong to.
+        await fingerprint.WriteAsync(request.OutputDirectory, cancellationToken).ConfigureAwait(false);
         foreach (var row in kept)
         {
             // Resumed rows are written again first: the run's files hold every row, old and new.
