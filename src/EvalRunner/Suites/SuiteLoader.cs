@@ -103,7 +103,9 @@ public static partial class SuiteLoader
             var ((template, variable), (ids, count)) = (pair.Key, pair.Value);
             var more = count > ids.Count ? $" and {count - ids.Count} more" : string.Empty;
             var datapoints = count == 1 ? "1 datapoint has" : $"{count} datapoints have";
-            return (template.Location, Message: $"{template.Owner} uses {{{variable}}}, but {datapoints} no {variable}: {string.Join(", ", ids)}{more}; "
+            // The location names the template's field; without one the message does.
+            var owner = template.Location is null ? template.Owner : "the template";
+            return (template.Location, Message: $"{owner} uses {{{variable}}}, but {datapoints} no {variable}: {string.Join(", ", ids)}{more}; "
                 + $"add it to their context, or remove it from the template");
         }).ToList();
         var (location, message) = problems[0];

@@ -42,7 +42,7 @@ public sealed class CheckPhaseCliTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("s.eval.yaml:5:", result.StandardError, StringComparison.Ordinal);
-        Assert.Contains("models[0].template uses {context.policy}, but 1 datapoint has no context.policy: b;", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("models[0].template: the template uses {context.policy}, but 1 datapoint has no context.policy: b;", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 180000)]

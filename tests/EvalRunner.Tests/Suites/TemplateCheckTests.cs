@@ -37,7 +37,7 @@ public sealed class TemplateCheckTests
         Assert.Equal(8, ex.Location.Line);
         Assert.Equal("models[0].template", ex.Location.Field);
         Assert.EndsWith(
-            "models[0].template uses {context.policy}, but 13 datapoints have no context.policy: "
+            "the template uses {context.policy}, but 13 datapoints have no context.policy: "
             + "bare-00, bare-01, bare-02, bare-03, bare-04, bare-05, bare-06, bare-07, bare-08, bare-09 and 3 more; add it to their context, or remove it from the template",
             ex.Message,
             StringComparison.Ordinal);
@@ -65,7 +65,7 @@ public sealed class TemplateCheckTests
         var ex = await Assert.ThrowsAsync<SuiteException>(() => SuiteLoader.CheckAsync(suite, settings, TestContext.Current.CancellationToken));
 
         Assert.Equal(7, ex.Location.Line);
-        Assert.Contains("evaluator 'judge' prompt uses {context.user.name}, but 1 datapoint has no context.user.name: b;", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("evaluators[0].prompt: the template uses {context.user.name}, but 1 datapoint has no context.user.name: b;", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60000)]
