@@ -10,14 +10,14 @@ namespace EvalRunner.Cli;
 /// <summary>The commands: translate arguments to engine calls and results to the console and an exit code.</summary>
 internal static class Commands
 {
-    public static async Task<int> ValidateAsync(IReadOnlyList<string> paths, Settings settings, CancellationToken cancellationToken)
+    public static async Task<int> ValidateAsync(IReadOnlyList<string> paths, bool allowOutsidePaths, Settings settings, CancellationToken cancellationToken)
     {
         var exit = ExitCodes.Passed;
         foreach (var path in paths)
         {
             try
             {
-                var suite = SuiteLoader.Load(path, settings);
+                var suite = SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = allowOutsidePaths });
                 await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
                 var count = await RunEngine.CountDatapointsAsync(suite, null, cancellationToken);
                 AnsiConsole.MarkupLine(
@@ -49,7 +49,7 @@ internal static class Commands
             // Every suite is checked before the first one spends anything.
             foreach (var path in command.Suites)
             {
-                suites.Add(SuiteLoader.Load(path, settings));
+                suites.Add(SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths }));
             }
 
             foreach (var suite in suites)
@@ -97,7 +97,7 @@ internal static class Commands
             try
             {
                 var progress = new ConsoleProgress();
-                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume };
+                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway };
                 var result = await engine.RunAsync(suite, request, cancellationToken);
                 progress.Finish();
                 ConsoleReport.Print(result);

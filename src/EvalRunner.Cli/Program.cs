@@ -25,9 +25,11 @@ var cacheDirOption = new Option<string>("--cache-dir") { Description = "Cache di
 var cacheTtlOption = new Option<string?>("--cache-ttl") { Description = "Entries older than this are misses: 12h, 7d" };
 var resumeOption = new Option<string?>("--resume") { Description = "Continue the interrupted run in this results directory: finished rows are kept, only the rest run" };
 var dryRunOption = new Option<bool>("--dry-run") { Description = "Print the calls, tokens and cost a run would need, calling nothing" };
+var resumeAnywayOption = new Option<bool>("--resume-anyway") { Description = "With --resume: keep the finished rows even when the suite or its files changed since the interrupted run" };
+var allowOutsideOption = new Option<bool>("--allow-outside-paths") { Description = "Allow datasets, Python, scores and schema files outside the suite's repository (its git work tree, else its folder)" };
 var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
 {
-    suitesArgument, outOption, concurrencyOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, dryRunOption,
+    suitesArgument, outOption, concurrencyOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, allowOutsideOption,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -49,6 +51,11 @@ run.SetAction(async (parse, cancellationToken) =>
 
     var filter = parse.GetValue(filterOption) is { Length: > 0 } terms ? new DatapointFilter { Terms = terms } : null;
     var resume = parse.GetValue(resumeOption);
+    if (parse.GetValue(resumeAnywayOption) && resume is null)
+    {
+        return Fail("--resume-anyway needs --resume DIR");
+    }
+
     return await Commands.RunAsync(
         new RunCommand
         {
@@ -60,7 +67,9 @@ run.SetAction(async (parse, cancellationToken) =>
             CacheDirectory = parse.GetValue(cacheDirOption)!,
             CacheTtl = ttl,
             Resume = resume is not null,
+            ResumeAnyway = parse.GetValue(resumeAnywayOption),
             DryRun = parse.GetValue(dryRunOption),
+            AllowOutsidePaths = parse.GetValue(allowOutsideOption),
         },
         settings,
         cancellationToken);
@@ -82,8 +91,8 @@ prune.SetAction(parse =>
 });
 var cache = new Command("cache", "The response cache") { prune };
 
-var validate = new Command("validate", "Check suites and their datasets without generating anything") { suitesArgument };
-validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, settings, cancellationToken));
+var validate = new Command("validate", "Check suites and their datasets without generating anything") { suitesArgument, allowOutsideOption };
+validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, parse.GetValue(allowOutsideOption), settings, cancellationToken));
 
 var directoryArgument = new Argument<string>("results") { Description = "A results directory (--out of `run`, or one suite's folder)" };
 var formatOption = new Option<string>("--format") { Description = "markdown, html or junit", DefaultValueFactory = _ => "markdown" };

@@ -21,5 +21,9 @@ internal sealed record RunCommand
 
     public bool Resume { get; init; }
 
+    public bool ResumeAnyway { get; init; }
+
     public bool DryRun { get; init; }
+
+    public bool AllowOutsidePaths { get; init; }
 }

@@ -17,6 +17,9 @@ internal abstract record EvaluatorSpec
     /// <summary>Where the suite declares the evaluator; null for one given in code.</summary>
     public SourceLocation? Location { get; init; }
 
+    /// <summary>The templates the evaluator renders per datapoint (a judge's prompt), for the check phase.</summary>
+    internal virtual IEnumerable<Templates.PromptTemplate> Templates => [];
+
     /// <summary>Builds the live evaluator for one run; the engine calls it once per run and disposes what it built.</summary>
     internal abstract IEvaluator Build(RunServices services);
 

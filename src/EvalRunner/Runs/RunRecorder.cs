@@ -34,6 +34,9 @@ internal sealed class RunRecorder : IAsyncDisposable
     private long _spentTokens;
     private int _repaid;
 
+    /// <summary>The suite's fingerprint as the run started, recorded in <c>run.json</c>; null when not known.</summary>
+    public SuiteFingerprint? Fingerprint { get; set; }
+
     private RunRecorder(Suite suite, string directory, int capacity, TimeProvider time, IRunObserver? observer, Settings? settings, IReadOnlyList<Row>? kept)
     {
         _settings = settings;
@@ -187,6 +190,8 @@ internal sealed class RunRecorder : IAsyncDisposable
             OutputDirectory = _directory,
             Repaid = Volatile.Read(ref _repaid),
             Warnings = noticed,
+            SuiteHash = Fingerprint?.Hash,
+            SuiteParts = Fingerprint?.Parts,
         };
         result = await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
         try

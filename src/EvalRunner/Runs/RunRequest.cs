@@ -18,6 +18,12 @@ public sealed record RunRequest
     /// <summary>Keep the finished rows of <see cref="OutputDirectory"/>'s results.jsonl and run only the others.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// With <see cref="Resume"/>: resume even when the suite (its file, dataset, Python, scores or schema files) changed
+    /// since the interrupted run. Without it such a resume is refused with the files that changed.
+    /// </summary>
+    public bool ResumeAnyway { get; init; }
+
     /// <summary>Told about every row as it is written, and about the total before the first row.</summary>
     internal IRunObserver? Observer { get; init; }
 }

@@ -9,6 +9,17 @@ public sealed record RunResult
     /// <summary>The suite file.</summary>
     public required string SuitePath { get; init; }
 
+    /// <summary>
+    /// The SHA-256 (hex) of the suite file and every file it reads (dataset, Python, scores and schema files), as the
+    /// run started; null in a run.json written without one.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SuiteHash { get; init; }
+
+    /// <summary>The SHA-256 (hex) of each file in <see cref="SuiteHash"/>, by its path relative to the suite's folder.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? SuiteParts { get; init; }
+
     /// <summary>Pass, fail, error or cancelled.</summary>
     public required Verdict Verdict { get; init; }
 

@@ -34,7 +34,7 @@ public sealed partial class RunSession : IAsyncDisposable
     private bool _cancelled;
     private int _ranAll;
 
-    private RunSession(RunEngine engine, Suite suite, RunRequest request, IReadOnlyList<Row> kept, HashSet<(string, string)> unwritten)
+    private RunSession(RunEngine engine, Suite suite, RunRequest request, IReadOnlyList<Row> kept, HashSet<(string, string)> unwritten, SuiteFingerprint fingerprint)
     {
         _engine = engine;
         Suite = suite;
@@ -62,6 +62,7 @@ public sealed partial class RunSession : IAsyncDisposable
             // Finished rows wait for the writer in a channel as deep as the concurrency, so the rows paid for and not
             // yet on disk are never more than the calls in flight.
             _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings, _concurrency, request.Resume ? kept : null);
+            _recorder.Fingerprint = fingerprint;
         }
         catch
         {
@@ -78,9 +79,19 @@ public sealed partial class RunSession : IAsyncDisposable
     /// <summary>Where <c>results.jsonl</c> and <c>run.json</c> are written.</summary>
     public string OutputDirectory => _request.OutputDirectory;
 
-    internal static Task<RunSession> StartAsync(RunEngine engine, Suite suite, RunRequest request, CancellationToken cancellationToken)
+    internal static async Task<RunSession> StartAsync(RunEngine engine, Suite suite, RunRequest request, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        var fingerprint = await SuiteFingerprint.ComputeAsync(suite, cancellationToken).ConfigureAwait(false);
+        if (request.Resume && !request.ResumeAnyway && SuiteFingerprint.ReadFrom(request.OutputDirectory) is { } earlier
+            && fingerprint.ChangesSince(earlier) is { Count: > 0 } changes)
+        {
+            // Rows of another suite would be mixed into this run's verdict.
+            throw new SuiteException(
+                new SourceLocation(suite.Path, 0),
+                $"cannot resume the run in {request.OutputDirectory}: the suite changed since it started ({string.Join(", ", changes)}); "
+                + "run it again without --resume, or pass --resume-anyway (RunRequest.ResumeAnyway in code) to keep its finished rows anyway");
+        }
+
         List<Row> kept = [];
         List<string> warnings = [];
         HashSet<(string, string)> unwritten = [];
@@ -96,9 +107,20 @@ public sealed partial class RunSession : IAsyncDisposable
         }
 
         // Resumed rows come first in the run's files, which hold every row, old and new (a cut line is gone).
-        var session = new RunSession(engine, suite, request, kept, unwritten);
+        var session = new RunSession(engine, suite, request, kept, unwritten, fingerprint);
         warnings.ForEach(session._recorder.Warn);
-        return Task.FromResult(session);
+        try
+        {
+            // Written before the first row, so that a killed run still says which suite its rows belong to.
+            await fingerprint.WriteAsync(request.OutputDirectory, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return session;
     }
 
     /// <summary>

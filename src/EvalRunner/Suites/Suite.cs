@@ -41,6 +41,9 @@ public sealed record Suite
     /// <summary>Concurrency, timeout and error handling.</summary>
     internal RunOptions Options { get; init; } = new();
 
+    /// <summary>The files the suite reads besides itself (dataset, Python, scores, schema files), for its fingerprint.</summary>
+    internal IReadOnlyList<SuiteFile> Files { get; init; } = [];
+
     /// <summary>Every column of every evaluator, by <c>evaluator.column</c>.</summary>
     public IReadOnlyDictionary<string, Column> Columns
     {

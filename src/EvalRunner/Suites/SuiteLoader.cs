@@ -50,12 +50,68 @@ public static partial class SuiteLoader
             await ProviderKind.For(model).CheckAsync(model, settings, cancellationToken).ConfigureAwait(false);
         }
 
+        await CheckTemplatesAsync(suite, cancellationToken).ConfigureAwait(false);
         foreach (var evaluator in suite.Evaluators)
         {
             await evaluator.CheckAsync(settings, cancellationToken).ConfigureAwait(false);
         }
 
         Checked.AddOrUpdate(suite, settings);
+    }
+
+    /// <summary>
+    /// Every <c>{context.NAME}</c> of every template (model configs' templates and bodies, judges' prompts) against
+    /// every datapoint: a datapoint without the value would be generated or judged for nothing.
+    /// </summary>
+    private static async Task CheckTemplatesAsync(Suite suite, CancellationToken cancellationToken)
+    {
+        var templates = suite.Models
+            .SelectMany(m => (m.Template is { } template ? [template] : Array.Empty<PromptTemplate>()).Concat(m.Options?.Templates ?? []))
+            .Concat(suite.Evaluators.SelectMany(e => e.Templates))
+            .Where(t => t.Variables.Any(v => v.StartsWith("context.", StringComparison.Ordinal)))
+            .ToList();
+        if (templates.Count == 0)
+        {
+            return;
+        }
+
+        const int Named = 10;
+        var lacking = new Dictionary<(PromptTemplate Template, string Variable), (List<string> Ids, int Count)>();
+        await foreach (var datapoint in suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var template in templates)
+            {
+                foreach (var variable in template.MissingIn(datapoint))
+                {
+                    var entry = lacking.TryGetValue((template, variable), out var found) ? found : ([], 0);
+                    if (entry.Ids.Count < Named)
+                    {
+                        entry.Ids.Add(datapoint.Id);
+                    }
+
+                    lacking[(template, variable)] = (entry.Ids, entry.Count + 1);
+                }
+            }
+        }
+
+        if (lacking.Count == 0)
+        {
+            return;
+        }
+
+        var problems = lacking.Select(pair =>
+        {
+            var ((template, variable), (ids, count)) = (pair.Key, pair.Value);
+            var more = count > ids.Count ? $" and {count - ids.Count} more" : string.Empty;
+            var datapoints = count == 1 ? "1 datapoint has" : $"{count} datapoints have";
+            // The location names the template's field; without one the message does.
+            var owner = template.Location is null ? template.Owner : "the template";
+            return (template.Location, Message: $"{owner} uses {{{variable}}}, but {datapoints} no {variable}: {string.Join(", ", ids)}{more}; "
+                + $"add it to their context, or remove it from the template");
+        }).ToList();
+        var (location, message) = problems[0];
+        var others = problems.Skip(1).Select(p => p.Location is { } at ? $"\n{at}: {p.Message}" : $"\n{p.Message}");
+        throw new SuiteException(location ?? new SourceLocation(suite.Path, 0), message + string.Concat(others));
     }
 
     /// <summary>Loads a suite file: data only, nothing is started; <see cref="CheckAsync"/> checks what needs a process.</summary>
@@ -67,22 +123,36 @@ public static partial class SuiteLoader
     /// </param>
     /// <exception cref="SuiteException">The suite is malformed; the message names file, line, column and field.</exception>
     /// <exception cref="DatasetException">An inline datapoint is malformed.</exception>
-    public static Suite Load(string path, Settings? settings = null, IReadOnlyList<IEvaluator>? evaluators = null)
+    public static Suite Load(string path, Settings? settings = null, IReadOnlyList<IEvaluator>? evaluators = null) =>
+        Load(path, new SuiteLoadOptions { Settings = settings, Evaluators = evaluators ?? [] });
+
+    /// <summary>Loads a suite file with <paramref name="options"/>: data only, nothing is started.</summary>
+    /// <param name="path">The suite YAML file.</param>
+    /// <param name="options">Settings, C# evaluators, and whether files outside the suite's repository are allowed.</param>
+    /// <exception cref="SuiteException">
+    /// The suite is malformed, or names a file outside its repository without <see cref="SuiteLoadOptions.AllowOutsidePaths"/>;
+    /// the message names file, line, column and field.
+    /// </exception>
+    /// <exception cref="DatasetException">An inline datapoint is malformed.</exception>
+    public static Suite Load(string path, SuiteLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(path);
-        settings ??= Settings.FromEnvironment();
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Settings ?? Settings.FromEnvironment();
+        var evaluators = options.Evaluators;
         var root = Parse(path);
         var problems = new ProblemList();
         var map = new YamlMap(root, path, string.Empty, settings, problems);
         map.AllowOnly(TopKeys);
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        var paths = new SuitePaths(path, options.AllowOutsidePaths);
+        var directory = paths.Directory;
 
-        var (datasetPath, inline) = map.Try(() => ReadDataset(map, directory), (null, []));
+        var (datasetPath, inline) = map.Try(() => ReadDataset(map, paths), (null, []));
         var prices = map.Try(() => ReadPrices(map), new PriceTable());
-        var context = new SuiteReadContext { Directory = directory, Suite = map, Prices = prices, Settings = settings, Problems = problems };
+        var context = new SuiteReadContext { Directory = directory, Paths = paths, Suite = map, Prices = prices, Settings = settings, Problems = problems };
         var models = map.Try(() => ReadModels(map, context), []);
         var (all, failed) = map.Try(() => ReadEvaluators(map, context), ([], []));
-        foreach (var evaluator in evaluators ?? [])
+        foreach (var evaluator in evaluators)
         {
             if (all.Any(e => e.Name == evaluator.Name))
             {
@@ -104,6 +174,7 @@ public static partial class SuiteLoader
             Evaluators = all,
             Prices = prices,
             Options = map.Try(() => ReadOptions(map), new RunOptions()),
+            Files = paths.Files,
         };
         suite = suite with { Thresholds = ReadThresholds(map, suite.Columns, failed) };
         problems.ThrowIfAny();
@@ -174,7 +245,7 @@ public static partial class SuiteLoader
         return name;
     }
 
-    private static (string? Path, IReadOnlyList<Datapoint> Inline) ReadDataset(YamlMap map, string directory)
+    private static (string? Path, IReadOnlyList<Datapoint> Inline) ReadDataset(YamlMap map, SuitePaths paths)
     {
         switch (map.Node("dataset"))
         {
@@ -182,7 +253,7 @@ public static partial class SuiteLoader
                 throw new SuiteException(map.Here with { Field = "dataset" }, "'dataset' is required: a file (data/cases.jsonl) or a list of datapoints");
             case YamlScalarNode:
                 var relative = map.String("dataset")!;
-                var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, relative));
+                var full = paths.Resolve(map, "dataset", relative);
                 if (Directory.Exists(full))
                 {
                     throw map.Error("dataset", $"'{relative}' is a directory; give the dataset file");
@@ -267,7 +338,7 @@ public static partial class SuiteLoader
         var text = map.String(key);
         try
         {
-            return text is null ? null : PromptTemplate.Parse(text, map.Join(key), allowResponse);
+            return text is null ? null : PromptTemplate.Parse(text, map.Join(key), allowResponse).At(map.LocationOf(key));
         }
         catch (FormatException ex)
         {

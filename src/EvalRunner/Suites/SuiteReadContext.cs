@@ -8,6 +8,9 @@ internal sealed record SuiteReadContext
     /// <summary>The suite file's directory; relative paths resolve against it.</summary>
     public required string Directory { get; init; }
 
+    /// <summary>Resolves the files the suite names, inside its repository unless outside paths are allowed.</summary>
+    public required SuitePaths Paths { get; init; }
+
     /// <summary>The whole suite, for top-level keys such as <c>judge:</c>.</summary>
     public required YamlMap Suite { get; init; }
 

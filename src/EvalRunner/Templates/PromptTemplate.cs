@@ -14,11 +14,18 @@ internal sealed class PromptTemplate
     private static readonly string[] Fixed = ["input.content", "input.role", "output.content", "expected", "full_history", "id", "generated_response"];
     private readonly List<(string? Text, string? Variable)> _parts;
 
-    private PromptTemplate(string text, List<(string? Text, string? Variable)> parts)
+    private PromptTemplate(string text, string owner, List<(string? Text, string? Variable)> parts)
     {
         Text = text;
+        Owner = owner;
         _parts = parts;
     }
+
+    /// <summary>Names the template's owner in errors (for example <c>models[0].template</c>).</summary>
+    internal string Owner { get; }
+
+    /// <summary>Where the suite writes the template; null for one given in code.</summary>
+    internal SourceLocation? Location { get; private init; }
 
     /// <summary>The template as written.</summary>
     public string Text { get; }
@@ -90,7 +97,33 @@ internal sealed class PromptTemplate
             parts.Add((literal.ToString(), null));
         }
 
-        return new PromptTemplate(text, parts);
+        return new PromptTemplate(text, owner, parts);
+    }
+
+    /// <summary>The same template, declared at <paramref name="location"/> of a suite.</summary>
+    internal PromptTemplate At(SourceLocation location) => new(Text, Owner, _parts) { Location = location };
+
+    /// <summary>The <c>{context.NAME}</c> variables the template uses that <paramref name="datapoint"/> has no value for.</summary>
+    internal IEnumerable<string> MissingIn(Datapoint datapoint) =>
+        Variables.Where(v => v.StartsWith("context.", StringComparison.Ordinal) && !HasContext(datapoint, v["context.".Length..])).Distinct();
+
+    private static bool HasContext(Datapoint datapoint, string path)
+    {
+        var names = path.Split('.');
+        if (!datapoint.Context.TryGetValue(names[0], out var value))
+        {
+            return false;
+        }
+
+        foreach (var name in names.Skip(1))
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The template with the datapoint's values filled in.</summary>

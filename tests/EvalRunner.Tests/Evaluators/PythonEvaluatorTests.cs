@@ -172,6 +172,88 @@ public sealed class PythonEvaluatorTests
         Assert.StartsWith($"{broken}:8: evaluators[0].code: python evaluator 'words': SyntaxError", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = 120000)]
+    [InlineData("import json\n\ndef main(input, output, context, full_history, generated_response, threshold):\n    return {}\n", 3, "missing a required argument: 'threshold'")]
+    [InlineData("def main(input, output):\n    return {}\n", 1, "got an unexpected keyword argument 'context'")]
+    [InlineData("def main():\n    return {}\n", 1, "got an unexpected keyword argument 'input'")]
+    [InlineData("main = 42\n", 1, "main is a int, not a function; define main(input, output, context, full_history, generated_response, **kwargs)")]
+    [InlineData("def main(**kwargs):\n    return {\n", 2, "SyntaxError: '{' was never closed")]
+    public async Task A_main_that_cannot_take_the_documented_arguments_is_an_error_of_the_check_phase_with_file_and_line_and_nothing_is_generated(string python, int line, string problem)
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = Setup(python, "{\"id\": \"a\", \"input\": \"q\"}\n{\"id\": \"b\", \"input\": \"q\"}\n");
+        var suite = Suite().Replace("[{name: bot, provider: command, command: [python3, bot.py]}]", $"[{{name: bot, provider: openai, model: gpt-4o-mini, base_url: \"{server.BaseUrl}\", api_key: sk-test}}]", StringComparison.Ordinal);
+
+        var ex = await Assert.ThrowsAsync<SuiteException>(() => SuiteRun.RunAsync(dir, suite, TestContext.Current.CancellationToken));
+
+        Assert.StartsWith($"evaluators/quality.py:{line}: python evaluator 'quality': ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, server.RequestCount);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_main_with_named_arguments_and_kwargs_passes_the_signature_check()
+    {
+        using var dir = Setup("def main(generated_response, id, *, tags=None, **rest):\n    return {'ok': id == 'a'}\n", "{\"id\": \"a\", \"input\": \"q\"}\n");
+
+        var (result, _) = await SuiteRun.RunAsync(dir, Suite("thresholds:\n  - quality.ok == true\n").Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+
+        Assert.Equal(Verdict.Pass, result.Verdict);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_worker_that_dies_on_every_call_is_started_at_most_four_times_and_every_row_gets_an_error()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = Setup(CrashingEvaluator, Datapoints(30));
+        var suite = Suite().Replace("[{name: bot, provider: command, command: [python3, bot.py]}]", $"[{{name: bot, provider: openai, model: gpt-4o-mini, base_url: \"{server.BaseUrl}\", api_key: sk-test}}]", StringComparison.Ordinal)
+            .Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal);
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, suite, TestContext.Current.CancellationToken);
+
+        // One start for the check phase, then three that died.
+        Assert.InRange(File.ReadAllLines(Path.Combine(dir.Path, "starts.txt")).Length, 1, 4);
+        Assert.Equal((30, 30), (result.Rows, result.Errors));
+        Assert.All(rows, row => Assert.Equal("evaluator", row.EvaluationError("quality").Kind()));
+        var dead = rows.Select(row => row.EvaluationError("quality").Message()).Where(m => m.StartsWith("the Python worker died 3 times in a row", StringComparison.Ordinal)).ToList();
+        Assert.Equal(28, dead.Count);
+        Assert.All(dead, message => Assert.Contains("the last time: the Python worker exited with code 1:\nabout to die", message, StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Tracebacks_name_the_evaluator_file_relative_to_the_suite_and_inline_code_by_its_line_in_the_suite()
+    {
+        using var dir = Setup("def helper(x):\n    return 1 / x\n\ndef main(generated_response, **kwargs):\n    return {'ok': helper(0) > 0}\n", "{\"id\": \"a\", \"input\": \"q\"}\n");
+        var fromFile = Suite().Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal);
+        var inline = """
+            dataset: cases.jsonl
+            models: [{name: bot, provider: command, command: [python3, bot.py]}]
+            evaluators:
+              - name: quality
+                type: python
+                code: |
+                  def main(generated_response, **kwargs):
+                      return {'ok': [][1]}
+            """;
+
+        var (_, rows) = await SuiteRun.RunAsync(dir, fromFile, TestContext.Current.CancellationToken);
+        var (_, inlineRows) = await SuiteRun.RunAsync(dir.File("inline.eval.yaml", inline), TestSettings.With(), (RunRequest?)null, TestContext.Current.CancellationToken);
+
+        var error = rows.Row("a").EvaluationError("quality").Message();
+        Assert.Contains("File \"evaluators/quality.py\", line 5, in main", error, StringComparison.Ordinal);
+        Assert.Contains("File \"evaluators/quality.py\", line 2, in helper", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(dir.Path, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("evalrunner-worker", error, StringComparison.Ordinal);
+        var inlineError = inlineRows.Row("a").EvaluationError("quality").Message();
+        Assert.Contains("File \"inline.eval.yaml\", line 8, in main", inlineError, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetTempPath(), inlineError, StringComparison.Ordinal);
+    }
+
+    /// <summary>Counts its imports in starts.txt, then kills its own process on every call.</summary>
+    internal const string CrashingEvaluator = "import os, sys\nwith open('starts.txt', 'a') as f:\n    f.write('start\\n')\n\ndef main(generated_response, **kwargs):\n    sys.stderr.write('about to die\\n')\n    sys.stderr.flush()\n    os._exit(1)\n";
+
+    internal static string Datapoints(int count) => string.Concat(Enumerable.Range(0, count).Select(i => $"{{\"id\": \"d{i:00}\", \"input\": \"q{i}\"}}\n"));
+
     /// <summary>Loads and runs the check phase, as every front end does before a run.</summary>
     private static async Task LoadAndCheckAsync(string path, CancellationToken cancellationToken)
     {

@@ -89,8 +89,8 @@ public sealed class SecretRedactionTests
         Assert.Contains("the answer shows exact ***", row.Evaluation("judge").GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(Verdict.Fail, result.Verdict);
 
-        // Nothing written holds the key: results.jsonl, run.json, the cache (two entries: generation and judge).
-        Assert.Equal(2, SecretForms.AssertAbsentFromFiles(Key, output));
+        // Nothing written holds the key: results.jsonl, run.json, fingerprint.json, the cache (two entries: generation and judge).
+        Assert.Equal(3, SecretForms.AssertAbsentFromFiles(Key, output));
         Assert.Equal(2, SecretForms.AssertAbsentFromFiles(Key, cacheDirectory));
 
         var reports = await RunReport.ReadAllAsync(output, TestContext.Current.CancellationToken);

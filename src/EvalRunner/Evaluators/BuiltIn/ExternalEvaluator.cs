@@ -16,7 +16,7 @@ internal sealed class ExternalKind : EvaluatorKind
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
     {
         var relative = spec.RequireString("file", "a JSONL or CSV file of scores with an 'id' per datapoint");
-        var file = Path.GetFullPath(Path.Combine(context.Directory, relative));
+        var file = context.Paths.Resolve(spec, "file", relative);
         if (!File.Exists(file))
         {
             throw spec.Error("file", $"scores file '{relative}' not found (looked for {file})");

@@ -12,9 +12,9 @@ internal sealed class JsonSchemaKind : EvaluatorKind
     public override string[] Options => ["schema", "schema_file"];
 
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
-        new JsonSchemaSpec { Name = name, Columns = JsonSchemaEvaluator.Returned, Schema = ReadSchema(spec, context.Directory) };
+        new JsonSchemaSpec { Name = name, Columns = JsonSchemaEvaluator.Returned, Schema = ReadSchema(spec, context.Paths) };
 
-    private static JsonSchema ReadSchema(YamlMap spec, string directory)
+    private static JsonSchema ReadSchema(YamlMap spec, SuitePaths paths)
     {
         string text;
         string key;
@@ -26,7 +26,7 @@ internal sealed class JsonSchemaKind : EvaluatorKind
         else if (spec.String("schema_file") is { } file)
         {
             key = "schema_file";
-            var full = Path.GetFullPath(Path.Combine(directory, file));
+            var full = paths.Resolve(spec, key, file);
             text = File.Exists(full) ? InputFile.ReadAllText(full, spec.LocationOf(key)) : throw spec.Error(key, $"schema file '{file}' not found (looked for {full})");
         }
         else

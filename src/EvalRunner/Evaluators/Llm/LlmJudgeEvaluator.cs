@@ -20,7 +20,7 @@ internal sealed class LlmKind : EvaluatorKind
         PromptTemplate prompt;
         try
         {
-            prompt = PromptTemplate.Parse(text, $"evaluator '{name}' prompt", allowResponse: true);
+            prompt = PromptTemplate.Parse(text, $"evaluator '{name}' prompt", allowResponse: true).At(spec.LocationOf("prompt"));
         }
         catch (FormatException ex)
         {
@@ -65,6 +65,8 @@ internal sealed record LlmJudgeSpec : EvaluatorSpec
 
     /// <summary>Asks for the output schema as structured output, where the provider supports it.</summary>
     public bool StructuredOutput { get; init; } = true;
+
+    internal override IEnumerable<PromptTemplate> Templates => [Prompt];
 
     /// <summary>The prompt's length in characters without the datapoint, for estimates.</summary>
     internal int PromptLength => Prompt.Text.Length + LlmJudgeEvaluator.Instructions(Judge, Output).Length;

@@ -19,6 +19,8 @@ internal sealed class PythonKind : EvaluatorKind
         string? file = null;
         string? code = null;
         SourceLocation firstLine;
+        string shownName;
+        var lineOffset = 0;
         if (spec.String("file") is { } relative)
         {
             if (spec.Has("code"))
@@ -26,13 +28,14 @@ internal sealed class PythonKind : EvaluatorKind
                 throw spec.Error("code", "give either 'file' or 'code', not both");
             }
 
-            file = Path.GetFullPath(Path.Combine(context.Directory, relative));
+            file = context.Paths.Resolve(spec, "file", relative);
             if (!File.Exists(file))
             {
                 throw spec.Error("file", $"Python file '{relative}' not found (looked for {file})");
             }
 
             firstLine = new SourceLocation(relative, 1);
+            shownName = Path.GetRelativePath(context.Directory, file);
         }
         else if (spec.String("code") is { } inline)
         {
@@ -40,6 +43,8 @@ internal sealed class PythonKind : EvaluatorKind
             code = inline;
             var node = (YamlScalarNode)spec.Node("code")!;
             firstLine = new SourceLocation(spec.File, (int)node.Start.Line + (node.Style is ScalarStyle.Literal or ScalarStyle.Folded ? 1 : 0), Field: spec.Join("code"));
+            shownName = Path.GetRelativePath(context.Directory, Path.GetFullPath(spec.File));
+            lineOffset = firstLine.Line - 1;
         }
         else
         {
@@ -56,6 +61,8 @@ internal sealed class PythonKind : EvaluatorKind
             Code = code,
             SourceKey = spec.LocationOf(file is null ? "code" : "file"),
             FirstLine = firstLine,
+            ShownName = shownName,
+            LineOffset = lineOffset,
             Timeout = spec.Duration("timeout") ?? TimeSpan.FromSeconds(30),
             Columns = SpecReader.ReadColumns(spec, "columns", allowRange: false) ?? [],
         };
@@ -89,6 +96,12 @@ internal sealed record PythonSpec : EvaluatorSpec
     /// <summary>Where line 1 of the Python source is: line n of the source maps to this line + n - 1.</summary>
     public required SourceLocation FirstLine { get; init; }
 
+    /// <summary>How tracebacks name the source: its path relative to the suite (the suite file for inline code).</summary>
+    public required string ShownName { get; init; }
+
+    /// <summary>Lines of <see cref="ShownName"/> before the source's line 1 (inline code starts inside the suite).</summary>
+    public int LineOffset { get; init; }
+
     /// <summary>The longest one call of <c>main()</c> may take.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -98,7 +111,7 @@ internal sealed record PythonSpec : EvaluatorSpec
         JsonElement status;
         try
         {
-            status = await PythonWorker.CheckAsync(interpreter, SourceFile(), WorkingDirectory, cancellationToken).ConfigureAwait(false);
+            status = await PythonWorker.CheckAsync(interpreter, Source(), WorkingDirectory, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or JsonException or CliWrap.Exceptions.CliWrapException or System.ComponentModel.Win32Exception)
         {
@@ -107,17 +120,20 @@ internal sealed record PythonSpec : EvaluatorSpec
 
         if (!status.GetProperty("ready").GetBoolean())
         {
-            var line = status.TryGetProperty("line", out var at) && at.ValueKind == JsonValueKind.Number ? at.GetInt32() : 1;
-            throw new SuiteException(FirstLine with { Line = FirstLine.Line + line - 1 }, $"python evaluator '{Name}': {status.GetProperty("error").GetString()}");
+            // The worker counts lines in the shown file: inline code's lines are already the suite's.
+            var line = status.TryGetProperty("line", out var at) && at.ValueKind == JsonValueKind.Number ? at.GetInt32() : FirstLine.Line;
+            throw new SuiteException(FirstLine with { Line = line }, $"python evaluator '{Name}': {status.GetProperty("error").GetString()}");
         }
     }
 
     internal override IEvaluator Build(RunServices services) =>
-        new PythonEvaluator(Name, Columns, new PythonWorker(Interpreter(services.Settings), SourceFile(), WorkingDirectory, Timeout));
+        new PythonEvaluator(Name, Columns, new PythonWorker(Interpreter(services.Settings), Source(), WorkingDirectory, Timeout));
 
     private string Interpreter(Settings settings) =>
         SpecReader.ResolveExecutable(Python, WorkingDirectory, settings)
         ?? throw new SuiteException(PythonLocation, $"Python interpreter '{Python}' not found (not a file relative to the suite, nor on PATH); set 'python:' to your interpreter, for example .venv/bin/python");
+
+    private PythonSource Source() => new() { File = SourceFile(), ShownName = ShownName, LineOffset = LineOffset };
 
     /// <summary>The file the worker runs: the Python file, or inline code written to a temporary file of its own.</summary>
     private string SourceFile()

@@ -11,10 +11,14 @@ namespace EvalRunner.Evaluators.Python;
 /// <summary>
 /// One long-lived Python process that runs an evaluator file's <c>main(...)</c>, spoken to in JSON lines through
 /// CliWrap. Calls are serialised; a call past its timeout, or a crash, kills the process, fails only that call,
-/// and the next call starts a new one.
+/// and the next call starts a new one. After <see cref="MaxCrashes"/> crashes in a row the worker is dead: every
+/// later call fails at once with the last crash, instead of starting a process per datapoint.
 /// </summary>
-internal sealed class PythonWorker(string python, string file, string directory, TimeSpan timeout) : IAsyncDisposable
+internal sealed class PythonWorker(string python, PythonSource source, string directory, TimeSpan timeout) : IAsyncDisposable
 {
+    /// <summary>Crashes in a row after which the worker is not started again.</summary>
+    public const int MaxCrashes = 3;
+
     private static readonly Lazy<string> Script = new(ExtractScript);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _pending = new();
@@ -24,12 +28,15 @@ internal sealed class PythonWorker(string python, string file, string directory,
     private Task? _process;
     private TaskCompletionSource<JsonElement>? _ready;
     private long _nextId;
+    private PythonEvaluatorException? _crash;
+    private int _crashes;
+    private string? _dead;
 
     /// <summary>What the worker reports after loading the file: <c>{"ready": true}</c> or the error and its line.</summary>
-    public static async Task<JsonElement> CheckAsync(string python, string file, string directory, CancellationToken cancellationToken)
+    public static async Task<JsonElement> CheckAsync(string python, PythonSource source, string directory, CancellationToken cancellationToken)
     {
         var result = await Cli.Wrap(python)
-            .WithArguments([Script.Value, file, "--check"])
+            .WithArguments([Script.Value, .. source.Arguments, "--check"])
             .WithWorkingDirectory(directory)
             .WithEnvironmentVariables(env => env.Set("PYTHONIOENCODING", "utf-8"))
             .WithValidation(CommandResultValidation.None)
@@ -38,7 +45,7 @@ internal sealed class PythonWorker(string python, string file, string directory,
         var first = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
         if (first is null)
         {
-            throw new InvalidOperationException($"{python} exited with code {result.ExitCode} before loading {file}: {result.StandardError.Trim()}");
+            throw new InvalidOperationException($"{python} exited with code {result.ExitCode} before loading {source.ShownName}: {result.StandardError.Trim()}");
         }
 
         using var document = JsonDocument.Parse(first);
@@ -55,11 +62,16 @@ internal sealed class PythonWorker(string python, string file, string directory,
         _pending[id] = answer;
         try
         {
-            await StartAsync(cancellationToken).ConfigureAwait(false);
-            await _stdin!.Writer.WriteAsync(JsonSerializer.Serialize(new { id, args }), cancellationToken).ConfigureAwait(false);
+            if (_dead is not null)
+            {
+                throw new PythonEvaluatorException(_dead);
+            }
+
             JsonElement response;
             try
             {
+                await StartAsync(cancellationToken).ConfigureAwait(false);
+                await _stdin!.Writer.WriteAsync(JsonSerializer.Serialize(new { id, args }), cancellationToken).ConfigureAwait(false);
                 response = await answer.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
@@ -67,7 +79,20 @@ internal sealed class PythonWorker(string python, string file, string directory,
                 await StopAsync().ConfigureAwait(false);
                 throw new PythonEvaluatorException($"main() did not return within {timeout.TotalSeconds:0.###}s; the worker was restarted", Runs.ErrorKind.Timeout);
             }
+            catch (PythonEvaluatorException crash) when (ReferenceEquals(crash, _crash))
+            {
+                // The process died (at start or in this call): a worker that keeps dying is not started again.
+                if (++_crashes < MaxCrashes)
+                {
+                    throw;
+                }
 
+                _dead = $"the Python worker died {_crashes} times in a row and is not started again in this run; the last time: {crash.Message}";
+                throw new PythonEvaluatorException(_dead);
+            }
+
+            // The worker answered: it is alive, whatever main() did.
+            _crashes = 0;
             if (response.GetProperty("ok").GetBoolean())
             {
                 return response.GetProperty("result");
@@ -102,7 +127,7 @@ internal sealed class PythonWorker(string python, string file, string directory,
         var stdin = _stdin;
         var ready = _ready;
         _process = Cli.Wrap(python)
-            .WithArguments([Script.Value, file])
+            .WithArguments([Script.Value, .. source.Arguments])
             .WithWorkingDirectory(directory)
             .WithEnvironmentVariables(env => env.Set("PYTHONUNBUFFERED", "1").Set("PYTHONIOENCODING", "utf-8"))
             .WithStandardInputPipe(PipeSource.Create(async (destination, token) =>
@@ -123,7 +148,7 @@ internal sealed class PythonWorker(string python, string file, string directory,
         var status = await ready.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         if (!status.GetProperty("ready").GetBoolean())
         {
-            throw new PythonEvaluatorException($"{file}: {status.GetProperty("error").GetString()}");
+            throw new PythonEvaluatorException($"{source.ShownName}: {status.GetProperty("error").GetString()}");
         }
     }
 
@@ -176,6 +201,11 @@ internal sealed class PythonWorker(string python, string file, string directory,
             : $"the Python worker exited{(execution.IsCompletedSuccessfully ? $" with code {execution.Result.ExitCode}" : string.Empty)}"
                 + (tail.Length > 0 ? $":\n{tail}" : string.Empty);
         var error = new PythonEvaluatorException(reason);
+        if (!execution.IsCanceled)
+        {
+            _crash = error;
+        }
+
         _ready?.TrySetException(error);
         foreach (var pending in _pending.Values)
         {

@@ -24,6 +24,12 @@ internal sealed record HttpOptions : ProviderOptions
     [JsonIgnore]
     public JsonNode? Body { get; init; }
 
+    /// <summary>The body's templates, at the body's place in the suite.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<PromptTemplate> BodyTemplates { get; init; } = [];
+
+    internal override IEnumerable<PromptTemplate> Templates => BodyTemplates;
+
     /// <summary>Where the response text is in the JSON answer (<c>$.choices[0].text</c>); null takes the whole answer.</summary>
     public string? ResponsePath { get; init; }
 }
@@ -39,11 +45,12 @@ internal sealed class HttpProvider : ProviderKind
     {
         var url = SpecReader.ReadUrl(model, "url") ?? throw new SuiteException(model.Here with { Field = model.Join("url") }, "'url' is required: the endpoint to POST each datapoint to");
         var body = model.Node("body") is { } node ? YamlJson.FromNode(node, model.LocationOf("body")) : null;
+        var templates = new List<(JsonNode Node, PromptTemplate Template)>();
         if (body is not null)
         {
             try
             {
-                HttpGenerator.CollectTemplates(body, []);
+                HttpGenerator.CollectTemplates(body, templates);
             }
             catch (FormatException ex)
             {
@@ -60,6 +67,7 @@ internal sealed class HttpProvider : ProviderKind
                 Url = url,
                 Headers = model.StringMap("headers", Secrecy.Secret) ?? new Dictionary<string, string>(),
                 Body = body,
+                BodyTemplates = [.. templates.Select(t => t.Template.At(model.LocationOf("body")))],
                 ResponsePath = SpecReader.ReadResponsePath(model),
             },
         };
