@@ -90,6 +90,9 @@ public sealed class CliInputTests
     public async Task Unknown_external_score_ids_are_a_warning_in_the_console_the_summary_and_run_json()
     {
         using var dir = new TempDirectory();
+
+        // The copies are one repository, as the examples are: the suite reads the quickstart's dataset.
+        Directory.CreateDirectory(Path.Combine(dir.Path, ".git"));
         foreach (var folder in new[] { "quickstart", "external-scores", "support-bot" })
         {
             foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "examples", folder)))

@@ -28,6 +28,9 @@ public sealed class FuzzTests
     private static TempDirectory CopyExamples()
     {
         var dir = new TempDirectory();
+
+        // The copies are one repository, as the examples are: a suite may read a dataset of another example.
+        Directory.CreateDirectory(Path.Combine(dir.Path, ".git"));
         foreach (var folder in new[] { "quickstart", "external-scores", "llm-judge", "support-bot" })
         {
             foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "examples", folder)))
