@@ -60,7 +60,8 @@ internal sealed class RunRecorder : IAsyncDisposable
     /// <summary>Writes the last rows, decides the run, writes <c>run.json</c>. Later calls return the same result.</summary>
     /// <param name="stopped">Why the run stopped early, if it did.</param>
     /// <param name="cancelled">Whether the run was cancelled.</param>
-    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false)
+    /// <param name="amend">Adds what the session knows (concurrency, retries, rows not run) before run.json is written.</param>
+    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false, Func<RunResult, RunResult>? amend = null)
     {
         if (_result is not null)
         {
@@ -70,6 +71,17 @@ internal sealed class RunRecorder : IAsyncDisposable
         _rows.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         var result = _tally.Decide(stopped, cancelled) with { StartedAt = _started, FinishedAt = _time.GetUtcNow(), OutputDirectory = _directory };
+        if (amend is not null)
+        {
+            result = amend(result);
+            if (stopped is not null && result.NotRun > 0)
+            {
+                // Rows never started are no rows: in no count, but said in the verdict.
+                var reasons = result.Reasons.Select(r => r.Kind == VerdictReasonKind.Stopped ? r with { Message = $"{r.Message}; {result.NotRun} rows were not run" } : r).ToList();
+                result = result with { Reasons = reasons, Reason = string.Join(". ", reasons.Select(r => r.Message)) };
+            }
+        }
+
         result = await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
         _result = result;
         return result;

@@ -45,6 +45,18 @@ public sealed record RunResult
     /// </summary>
     public int Excluded { get; init; }
 
+    /// <summary>
+    /// Rows never started because the run stopped early (its budget, or a provider fault no retry fixes). They are
+    /// not rows: in no count and no denominator; the verdict of a stopped run is an error and says how many.
+    /// </summary>
+    public int NotRun { get; init; }
+
+    /// <summary>The calls allowed at once: configured, and where the adaptive limiter settled; null when the run generated nothing itself.</summary>
+    public ConcurrencySummary? Concurrency { get; init; }
+
+    /// <summary>How often LLM requests were sent again, by cause.</summary>
+    public RetryCounts Retries { get; init; } = new();
+
     /// <summary>Per model config counts and totals.</summary>
     public IReadOnlyList<ModelSummary> Models { get; init; } = [];
 
