@@ -35,11 +35,11 @@ internal static partial class ReportValues
     public static string? Provider(RunResult run)
     {
         var parts = new List<string>();
-        if (run.Retries.Total > 0)
+        if (run.Retries is { Total: > 0 } retries)
         {
-            var causes = new[] { ("rate limit", run.Retries.RateLimit), ("server error", run.Retries.ServerError), ("timeout", run.Retries.Timeout), ("unusable answer", run.Retries.Unusable) }
+            var causes = new[] { ("rate limit", retries.RateLimit), ("server error", retries.ServerError), ("timeout", retries.Timeout), ("unusable answer", retries.Unusable) }
                 .Where(c => c.Item2 > 0).Select(c => $"{c.Item2} after {c.Item1}");
-            parts.Add($"{run.Retries.Total} retries ({string.Join(", ", causes)})");
+            parts.Add($"{retries.Total} retries ({string.Join(", ", causes)})");
         }
 
         if (run.Concurrency is { } concurrency && concurrency.Lowest < concurrency.Configured)

@@ -54,8 +54,8 @@ public sealed record RunResult
     /// <summary>The calls allowed at once: configured, and where the adaptive limiter settled; null when the run generated nothing itself.</summary>
     public ConcurrencySummary? Concurrency { get; init; }
 
-    /// <summary>How often LLM requests were sent again, by cause.</summary>
-    public RetryCounts Retries { get; init; } = new();
+    /// <summary>How often LLM requests were sent again, by cause; null in runs written before it was recorded.</summary>
+    public RetryCounts? Retries { get; init; }
 
     /// <summary>Per model config counts and totals.</summary>
     public IReadOnlyList<ModelSummary> Models { get; init; } = [];

@@ -49,7 +49,7 @@ public sealed class ProviderFaultTests
         Assert.Equal(VerdictReasonKind.Stopped, Assert.Single(result.Reasons).Kind);
         Assert.Contains("no quota left", result.Reason, StringComparison.Ordinal);
         Assert.Contains($"{60 - rows.Count} rows were not run", result.Reason, StringComparison.Ordinal);
-        Assert.Equal(0, result.Retries.Total);
+        Assert.Equal(0, result.Retries!.Total);
         var error = rows[0].GetProperty("error");
         Assert.Equal("rate_limit", error.Kind());
         Assert.Contains("429 insufficient_quota: You exceeded your current quota", error.Message(), StringComparison.Ordinal);
@@ -106,7 +106,7 @@ public sealed class ProviderFaultTests
 
         Assert.True(result.Verdict == Verdict.Pass, result.Reason);
         Assert.Equal(3, server.RequestCount);
-        Assert.Equal(2, result.Retries.RateLimit);
+        Assert.Equal(2, result.Retries!.RateLimit);
     }
 
     [Fact(Timeout = 120000)]
@@ -122,7 +122,7 @@ public sealed class ProviderFaultTests
         var (first, _) = await RunAsync(dir, Suite(server, "  concurrency: 1\n  retries: 3\n"));
 
         Assert.True(first.Verdict == Verdict.Pass, first.Reason);
-        Assert.Equal(3, first.Retries.Unusable);
+        Assert.Equal(3, first.Retries!.Unusable);
 
         server.AnswerNext(2, "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[]}");
         var (second, rows) = await RunAsync(dir, Suite(server, "  concurrency: 1\n  retries: 1\n"));
@@ -130,7 +130,7 @@ public sealed class ProviderFaultTests
         var message = rows[0].GetProperty("error").Message();
         Assert.Contains("the provider answered 200 with no usable completion: 'choices' is missing or empty (after 2 tries)", message, StringComparison.Ordinal);
         Assert.DoesNotContain("Specified argument", message, StringComparison.Ordinal);
-        Assert.Equal(1, second.Retries.Unusable);
+        Assert.Equal(1, second.Retries!.Unusable);
     }
 
     [Fact(Timeout = 120000)]
@@ -184,8 +184,8 @@ public sealed class ProviderFaultTests
         Assert.Equal(300, rows.Count);
         Assert.Equal(0, result.Errors);
         Assert.True(server.OverLimit > 0);
-        Assert.True(result.Retries.RateLimit > 0);
-        Assert.Equal(server.OverLimit, result.Retries.RateLimit);
+        Assert.True(result.Retries!.RateLimit > 0);
+        Assert.Equal(server.OverLimit, result.Retries!.RateLimit);
         Assert.Equal(64, result.Concurrency!.Configured);
         Assert.InRange(result.Concurrency.Effective, 1, 12);
         var runJson = File.ReadAllText(Path.Combine(result.OutputDirectory, "run.json"));
