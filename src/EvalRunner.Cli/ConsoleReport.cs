@@ -62,6 +62,15 @@ internal static class ConsoleReport
             AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
         }
 
+        if (ReportValues.Provider(result) is { } provider)
+        {
+            AnsiConsole.MarkupLine($"[grey]provider: {Markup.Escape(provider)}[/]");
+        }
+        else if (result.Concurrency is { } concurrency)
+        {
+            AnsiConsole.MarkupLine($"[grey]provider: concurrency {concurrency.Effective} of {concurrency.Configured}, no retries[/]");
+        }
+
         var colour = result.Verdict switch { Verdict.Pass => "green", Verdict.Fail => "red", _ => "yellow" };
         AnsiConsole.MarkupLine($"[bold {colour}]{result.Verdict.ToString().ToUpperInvariant()}[/] {Markup.Escape(result.Suite)}: {Markup.Escape(result.Reason)}");
         AnsiConsole.MarkupLine($"[grey]results: {Markup.Escape(Path.Combine(result.OutputDirectory, result.Results))}[/]");
@@ -82,6 +91,11 @@ internal static class ConsoleReport
         foreach (var row in ResultsStore.ReadRows(result.OutputDirectory, result.Results).Where(r => r.Outcome != Outcome.Pass))
         {
             var why = row.Outcome == Outcome.Error ? row.Error?.Message ?? string.Empty : string.Join("\n", row.FailedRules);
+            if (row.Log.Status is { } status)
+            {
+                why = $"[{ReportValues.Status(status)}] {why}";
+            }
+
             table.AddRow(
                 Markup.Escape(row.DatapointId),
                 Markup.Escape(row.ModelConfig),

@@ -13,7 +13,10 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<FakeChatRequest> _requests = new();
-    private readonly ConcurrentQueue<(int Status, string Body, TimeSpan? RetryAfter)> _failures = new();
+    private readonly ConcurrentQueue<(int Status, string Body, (string Name, string Value)[] Headers)> _failures = new();
+    private int _inFlight;
+    private int _peakInFlight;
+    private long _overLimit;
     private readonly TaskCompletionSource _hanging = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string? _hangMarker;
     private int _hangs;
@@ -49,11 +52,45 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// </summary>
     public void FailNext(int count, int statusCode, string body = "{\"error\":{\"message\":\"fake failure\"}}", TimeSpan? retryAfter = null)
     {
+        // Retry-After takes whole seconds; OpenAI also sends retry-after-ms, so a test can ask for a wait of a few ms.
+        (string, string)[] headers = retryAfter is { } wait
+            ? [("Retry-After", ((int)wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)), ("retry-after-ms", ((long)wait.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture))]
+            : [];
+        FailNext(count, statusCode, body, headers);
+    }
+
+    /// <summary>The next <paramref name="count"/> chat requests answer <paramref name="statusCode"/> with exactly these headers.</summary>
+    public void FailNext(int count, int statusCode, string body, params (string Name, string Value)[] headers)
+    {
         for (var i = 0; i < count; i++)
         {
-            _failures.Enqueue((statusCode, body, retryAfter));
+            _failures.Enqueue((statusCode, body, headers));
         }
     }
+
+    /// <summary>The next <paramref name="count"/> chat requests answer 200 with <paramref name="body"/> as it is (an error body, no choices).</summary>
+    public void AnswerNext(int count, string body) => FailNext(count, 200, body);
+
+    /// <summary>An OpenAI quota error body (429 <c>insufficient_quota</c>).</summary>
+    public const string QuotaBody = "{\"error\":{\"message\":\"You exceeded your current quota, please check your plan and billing details.\",\"type\":\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}";
+
+    /// <summary>The finish_reason of each answer: stop, length or content_filter.</summary>
+    public Func<FakeChatRequest, string> FinishReason { get; set; } = _ => "stop";
+
+    /// <summary>When it returns text, the answer is a refusal: <c>content: null</c> and this <c>refusal</c>.</summary>
+    public Func<FakeChatRequest, string?> Refusal { get; set; } = _ => null;
+
+    /// <summary>
+    /// The most chat requests served at once; one more in flight is answered 429 with <c>retry-after-ms: 0</c>, as a
+    /// provider that admits fewer calls than the run's concurrency. Null admits all.
+    /// </summary>
+    public int? MaxInFlight { get; set; }
+
+    /// <summary>The most chat requests that were in flight at once.</summary>
+    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+
+    /// <summary>The requests answered 429 because more than <see cref="MaxInFlight"/> were in flight.</summary>
+    public long OverLimit => Interlocked.Read(ref _overLimit);
 
     /// <summary>The next <paramref name="count"/> chat requests never answer (until the client gives up).</summary>
     public void HangNext(int count) => Interlocked.Add(ref _hangs, count);
@@ -146,6 +183,34 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     private async Task ChatCompletionsAsync(HttpContext context)
     {
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            int peak;
+            while (inFlight > (peak = Volatile.Read(ref _peakInFlight)) && Interlocked.CompareExchange(ref _peakInFlight, inFlight, peak) != peak)
+            {
+            }
+
+            if (inFlight > MaxInFlight)
+            {
+                Interlocked.Increment(ref _requestCount);
+                Interlocked.Increment(ref _overLimit);
+                context.Response.Headers.RetryAfter = "0";
+                context.Response.Headers["retry-after-ms"] = "0";
+                await ErrorAsync(context, 429, "Rate limit reached: too many requests in flight");
+                return;
+            }
+
+            await ChatCompletionsCoreAsync(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task ChatCompletionsCoreAsync(HttpContext context)
+    {
         var (request, failed) = await ReceiveAsync(context, context.Request.Headers.Authorization.FirstOrDefault() ?? context.Request.Headers["api-key"].FirstOrDefault());
         if (failed || request is null)
         {
@@ -164,16 +229,17 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         }
 
         var answer = Respond(request);
+        var refusal = Refusal(request);
         var model = request.Model ?? (string?)context.Request.RouteValues["deployment"] ?? "fake-model";
         var promptTokens = request.Messages.Sum(m => Words(m.Content));
-        var completionTokens = Words(answer);
+        var completionTokens = Words(refusal ?? answer);
         await context.Response.WriteAsJsonAsync(new
         {
             id = "chatcmpl-" + RequestCount,
             @object = "chat.completion",
             created = 1_700_000_000,
             model,
-            choices = new[] { new { index = 0, message = new { role = "assistant", content = answer }, finish_reason = "stop" } },
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = refusal is null ? answer : null, refusal }, finish_reason = FinishReason(request) } },
             usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens },
         });
         Interlocked.Increment(ref _answered);
@@ -354,11 +420,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         Interlocked.Increment(ref _hangs);
         if (_failures.TryDequeue(out var failure))
         {
-            if (failure.RetryAfter is { } retryAfter)
+            foreach (var (name, value) in failure.Headers)
             {
-                // Retry-After takes whole seconds; OpenAI also sends retry-after-ms, so a test can ask for a wait of a few ms.
-                context.Response.Headers.RetryAfter = ((int)retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                context.Response.Headers["retry-after-ms"] = ((long)retryAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers[name] = value;
             }
 
             context.Response.StatusCode = failure.Status;

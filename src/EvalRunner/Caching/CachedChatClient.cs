@@ -29,6 +29,15 @@ internal sealed class CachedChatClient : DistributedCachingChatClient
         return response;
     }
 
+    /// <summary>
+    /// Stores only complete answers: one cut at the token limit, refused or filtered is never served later as if it
+    /// were normal; the next run asks the provider again.
+    /// </summary>
+    protected override Task WriteCacheAsync(string key, ChatResponse value, CancellationToken cancellationToken) =>
+        Generation.ChatClientGenerator.StatusOf(value, Generation.ChatClientGenerator.RefusalOf(value)) is null
+            ? base.WriteCacheAsync(key, value, cancellationToken)
+            : Task.CompletedTask;
+
     /// <summary>What answers in replay mode when the cache has nothing: no network call, an explicit error.</summary>
     private sealed class ReplayMissClient : IChatClient
     {

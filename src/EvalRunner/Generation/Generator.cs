@@ -10,7 +10,17 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
     public ModelConfig Config { get; } = config;
 
     /// <summary>The response text, the model that answered, and token counts when known.</summary>
-    protected sealed record Output(string Response, string? Model = null, long? InputTokens = null, long? OutputTokens = null, bool CacheHit = false);
+    protected sealed record Output(string Response, string? Model = null, long? InputTokens = null, long? OutputTokens = null, bool CacheHit = false)
+    {
+        /// <summary>How the answer ended when it is not complete.</summary>
+        public LogStatus? Status { get; init; }
+
+        /// <summary>The SHA-256 of the whole output when <see cref="Response"/> was already cut to the limit by the generator.</summary>
+        public string? CutSha256 { get; init; }
+    }
+
+    /// <summary>The most bytes of one response kept (<c>run.max_output_bytes</c>).</summary>
+    public int MaxOutputBytes { get; set; } = 1 << 20;
 
     /// <summary>Generates; every failure but the caller's cancellation becomes a log with <see cref="Log.Error"/> set.</summary>
     public async Task<Log> GenerateAsync(Datapoint datapoint, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
@@ -23,11 +33,15 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
         {
             var prompt = Config.Template?.Render(datapoint);
             var output = await GenerateCoreAsync(datapoint, prompt, timeoutSource.Token).ConfigureAwait(false);
+            var (response, sha256) = output.CutSha256 is { } cut ? (output.Response, cut) : OutputCap.Cut(output.Response, MaxOutputBytes);
             return new Log
             {
                 ModelConfig = Config.Name,
                 Model = output.Model ?? Config.Model,
-                Response = output.Response,
+                Response = response,
+                Status = output.Status,
+                TruncatedOutput = sha256 is not null,
+                OutputSha256 = sha256,
                 LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 InputTokens = output.InputTokens,
                 OutputTokens = output.OutputTokens,
@@ -47,7 +61,13 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
                 ModelConfig = Config.Name,
                 Model = Config.Model,
                 LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                Error = new Runs.RunError { Kind = kind, Source = Config.Name, Message = settings.Redact($"generation failed ({Config.Name}): {reason}") },
+                Error = new Runs.RunError
+                {
+                    Kind = kind,
+                    Source = Config.Name,
+                    Message = settings.Redact($"generation failed ({Config.Name}): {reason}"),
+                    Fault = (ex as ProviderException)?.Fault,
+                },
             };
         }
     }

@@ -29,4 +29,13 @@ public sealed record Log
 
     /// <summary>Why the generation failed, with secrets removed; null when it succeeded.</summary>
     public Runs.RunError? Error { get; init; }
+
+    /// <summary>Set when the answer is not a complete one: cut at the token limit, refused, or filtered; null when complete.</summary>
+    public LogStatus? Status { get; init; }
+
+    /// <summary>Whether the response was longer than <c>run.max_output_bytes</c> and was cut there.</summary>
+    public bool TruncatedOutput { get; init; }
+
+    /// <summary>The SHA-256 (hex) of the whole response when it was cut (<see cref="TruncatedOutput"/>); else null.</summary>
+    public string? OutputSha256 { get; init; }
 }

@@ -128,6 +128,15 @@ internal static class MarkdownReport
             $"Tokens: {models.Sum(m => m.InputTokens)} in, {models.Sum(m => m.OutputTokens)} out. "
             + $"Cost: {Usd(models.Sum(m => m.CostUsd + m.JudgeCostUsd))} (generations {Usd(models.Sum(m => m.CostUsd))}, judges {Usd(models.Sum(m => m.JudgeCostUsd))}). "
             + $"Cache: {models.Sum(m => m.CacheHits)} of {models.Sum(m => m.Rows)} generations answered from the cache, {models.Sum(m => m.TokensSaved)} tokens saved.");
+        foreach (var run in runs)
+        {
+            if (ReportValues.Provider(run) is { } provider)
+            {
+                md.AppendLine();
+                md.AppendLine(CultureInfo.InvariantCulture, $"Provider ({MarkdownText.Cell(run.Suite)}): {MarkdownText.Cell(provider)}.");
+            }
+        }
+
         var misses = failing.SelectMany((rows, i) => rows.Where(r => r.Error?.Kind == ErrorKind.CacheMiss).Select(r => $"{runs[i].Suite} › {r.DatapointId}")).ToList();
         if (misses.Count > 0)
         {

@@ -9,7 +9,51 @@ internal static partial class ReportValues
 {
     /// <summary>Every evaluator column of the row as <c>evaluator.column</c> and value, in order.</summary>
     public static IEnumerable<KeyValuePair<string, object?>> Columns(Row row) =>
-        row.Evaluations.SelectMany(e => e.Values.Select(v => KeyValuePair.Create($"{e.Evaluator}.{v.Key}", v.Value)));
+        LogValues(row).Concat(row.Evaluations.SelectMany(e => e.Values.Select(v => KeyValuePair.Create($"{e.Evaluator}.{v.Key}", v.Value))));
+
+    /// <summary>How the generation ended and whether its output was cut, shown only when it is not a complete answer.</summary>
+    private static IEnumerable<KeyValuePair<string, object?>> LogValues(Row row)
+    {
+        if (row.Log.Status is { } status)
+        {
+            yield return KeyValuePair.Create<string, object?>("log.status", Status(status));
+        }
+
+        if (row.Log.TruncatedOutput)
+        {
+            yield return KeyValuePair.Create<string, object?>("log.truncated_output", $"true (sha256 of the whole: {row.Log.OutputSha256})");
+        }
+    }
+
+    /// <summary>A log status as written in results (<c>truncated</c>, <c>refused</c>, <c>filtered</c>).</summary>
+    public static string Status(Generation.LogStatus status) => status.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// One sentence on how the provider behaved when it was not plainly: retries by cause, a lower concurrency than
+    /// configured, rows not run; null when there is nothing to say.
+    /// </summary>
+    public static string? Provider(RunResult run)
+    {
+        var parts = new List<string>();
+        if (run.Retries is { Total: > 0 } retries)
+        {
+            var causes = new[] { ("rate limit", retries.RateLimit), ("server error", retries.ServerError), ("timeout", retries.Timeout), ("unusable answer", retries.Unusable) }
+                .Where(c => c.Item2 > 0).Select(c => $"{c.Item2} after {c.Item1}");
+            parts.Add($"{retries.Total} retries ({string.Join(", ", causes)})");
+        }
+
+        if (run.Concurrency is { } concurrency && concurrency.Lowest < concurrency.Configured)
+        {
+            parts.Add($"concurrency settled at {concurrency.Effective} of {concurrency.Configured} (lowest {concurrency.Lowest}) as the provider rate limited");
+        }
+
+        if (run.NotRun > 0)
+        {
+            parts.Add($"{run.NotRun} rows not run (the run stopped early)");
+        }
+
+        return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
 
     public static string Outcome(Row row) => row.Outcome.ToString().ToLowerInvariant();
 

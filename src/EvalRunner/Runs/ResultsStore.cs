@@ -238,6 +238,9 @@ internal static class ResultsStore
                     OutputTokens = row.Log.OutputTokens,
                     CacheHit = row.Log.CacheHit,
                     CostUsd = row.Log.CostUsd is { } cost ? Math.Round(cost, 8) : null,
+                    Status = row.Log.Status,
+                    TruncatedOutput = row.Log.TruncatedOutput,
+                    OutputSha256 = row.Log.OutputSha256,
                     Error = CleanError(row.Log.Error),
                 },
                 Evaluations = evaluations,
@@ -279,6 +282,9 @@ internal static class ResultsStore
                     OutputTokens = Log.OutputTokens,
                     CacheHit = Log.CacheHit,
                     CostUsd = Log.CostUsd,
+                    Status = Log.Status,
+                    TruncatedOutput = Log.TruncatedOutput,
+                    OutputSha256 = Log.OutputSha256,
                     Error = Log.Error,
                 },
                 Evaluations = evaluations,
@@ -315,6 +321,15 @@ internal static class ResultsStore
         public bool CacheHit { get; init; }
 
         public double? CostUsd { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public LogStatus? Status { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+        public bool TruncatedOutput { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? OutputSha256 { get; init; }
 
         public RunError? Error { get; init; }
     }

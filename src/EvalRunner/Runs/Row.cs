@@ -53,6 +53,11 @@ public sealed record Row
         var dot = column.IndexOf('.', StringComparison.Ordinal);
         var evaluator = column[..dot];
         var name = column[(dot + 1)..];
+        if (evaluator == LogColumns.Evaluator && LogColumns.Value(Log, name) is { } logValue)
+        {
+            return logValue;
+        }
+
         foreach (var evaluation in Evaluations)
         {
             if (evaluation.Evaluator == evaluator)

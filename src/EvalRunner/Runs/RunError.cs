@@ -15,10 +15,14 @@ public sealed record RunError
     /// <summary>What happened and, where it helps, what to do; never an exception's type name.</summary>
     public required string Message { get; init; }
 
+    /// <summary>Set when the provider's answer is one no retry fixes; the same fault on row after row stops the run.</summary>
+    internal Generation.ProviderFault? Fault { get; init; }
+
     /// <summary>The kind of failure an exception means (<paramref name="otherwise"/> when it says no more); its message says the rest.</summary>
     internal static ErrorKind KindOf(Exception exception, ErrorKind otherwise) => exception switch
     {
         Evaluators.Python.PythonEvaluatorException python => python.Kind,
+        Generation.ProviderException provider => provider.Kind,
         Caching.CacheMissException => ErrorKind.CacheMiss,
         System.ClientModel.ClientResultException { Status: 429 } => ErrorKind.RateLimit,
         TimeoutException or OperationCanceledException => ErrorKind.Timeout,

@@ -165,8 +165,9 @@ internal sealed class RunRecorder : IAsyncDisposable
     /// <param name="stopped">Why the run stopped early, if it did.</param>
     /// <param name="cancelled">Whether the run was cancelled.</param>
     /// <param name="warnings">What the run noticed that decides nothing (<see cref="RunResult.Warnings"/>).</param>
+    /// <param name="amend">Adds what the session knows (concurrency, retries, rows not run) before run.json is written.</param>
     /// <exception cref="ResultsWriteException">A file of the run could not be written.</exception>
-    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false, IReadOnlyList<string>? warnings = null)
+    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false, IReadOnlyList<string>? warnings = null, Func<RunResult, RunResult>? amend = null)
     {
         if (_result is not null)
         {
@@ -193,6 +194,17 @@ internal sealed class RunRecorder : IAsyncDisposable
             SuiteHash = Fingerprint?.Hash,
             SuiteParts = Fingerprint?.Parts,
         };
+        if (amend is not null)
+        {
+            result = amend(result);
+            if (stopped is not null && result.NotRun > 0)
+            {
+                // Rows never started are no rows: in no count, but said in the verdict.
+                var reasons = result.Reasons.Select(r => r.Kind == VerdictReasonKind.Stopped ? r with { Message = $"{r.Message}; {result.NotRun} rows were not run" } : r).ToList();
+                result = result with { Reasons = reasons, Reason = string.Join(". ", reasons.Select(r => r.Message)) };
+            }
+        }
+
         result = await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
         try
         {

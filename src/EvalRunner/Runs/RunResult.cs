@@ -74,6 +74,20 @@ public sealed record RunResult
         init => field = value ?? [];
     } = [];
 
+    /// <summary>
+    /// Rows never started because the run stopped early (its budget, or a provider fault no retry fixes). They are
+    /// not rows: in no count and no denominator; the verdict of a stopped run is an error and says how many.
+    /// </summary>
+    public int NotRun { get; init; }
+
+    /// <summary>The calls allowed at once: configured, and where the adaptive limiter settled; null when the run generated nothing itself.</summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    internal ConcurrencySummary? Concurrency { get; init; }
+
+    /// <summary>How often LLM requests were sent again, by cause; null in runs written before it was recorded.</summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    internal RetryCounts? Retries { get; init; }
+
     /// <summary>Per model config counts and totals.</summary>
     [System.Text.Json.Serialization.JsonInclude]
     internal IReadOnlyList<ModelSummary> Models { get; init; } = [];

@@ -24,6 +24,14 @@ internal sealed class RunServices
     /// <summary>An embedding generator for an LLM model config, with the run's retries and request timeout.</summary>
     public IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(ModelConfig config) => ProviderKind.For(config).CreateEmbeddingGenerator(config, Setup);
 
+    /// <summary>The most bytes of one generated response kept (<c>run.max_output_bytes</c>).</summary>
+    public int MaxOutputBytes { get; init; } = 1 << 20;
+
     /// <summary>The generator of a model config.</summary>
-    public Generator CreateGenerator(ModelConfig config) => ProviderKind.For(config).CreateGenerator(config, this);
+    public Generator CreateGenerator(ModelConfig config)
+    {
+        var generator = ProviderKind.For(config).CreateGenerator(config, this);
+        generator.MaxOutputBytes = MaxOutputBytes;
+        return generator;
+    }
 }

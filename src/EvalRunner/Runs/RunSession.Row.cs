@@ -10,7 +10,7 @@ public sealed partial class RunSession
     /// <summary>The generators and evaluators this run uses, built from the suite's specs for this run alone.</summary>
     private (List<Generator> Generators, List<IEvaluator> Evaluators, IChatClient? Judge) BuildParts(ClientSetup setup)
     {
-        var services = new RunServices { Settings = _engine.Settings, Time = _engine.Time, Http = _http, Setup = setup, Prices = Suite.Prices };
+        var services = new RunServices { Settings = _engine.Settings, Time = _engine.Time, Http = _http, Setup = setup, Prices = Suite.Prices, MaxOutputBytes = Suite.Options.MaxOutputBytes };
         var generators = new List<Generator>(Suite.Models.Count);
         var evaluators = new List<IEvaluator>(Suite.Evaluators.Count);
         try

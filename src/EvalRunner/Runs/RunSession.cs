@@ -29,6 +29,9 @@ public sealed partial class RunSession : IAsyncDisposable
     private readonly HashSet<(string DatapointId, string ModelConfig)> _unwritten;
     private readonly Lock _lock = new();
     private readonly int _concurrency;
+    private readonly RetryTally _retries = new();
+    private readonly Dictionary<string, FaultStreak> _streaks = [];
+    private int _planned = -1;
     private Task<RunResult>? _completion;
     private string? _stopped;
     private bool _cancelled;
@@ -51,7 +54,10 @@ public sealed partial class RunSession : IAsyncDisposable
         {
             Retries = suite.Options.Retries,
             RequestTimeout = suite.Options.RequestTimeout ?? suite.Options.Timeout,
+            MaxRetryWait = suite.Options.MaxRetryWait,
             OnRateLimited = _limiter.RateLimited,
+            WaitBeforeRetry = AdaptiveLimiter.PauseAsync,
+            Tally = _retries,
             Cache = request.Cache,
         };
         // The cache may be committed: what it stores is redacted with this run's secrets too.
@@ -141,7 +147,8 @@ public sealed partial class RunSession : IAsyncDisposable
 
         // The whole dataset is checked before the first paid generation.
         var datapoints = checkedDatapoints ?? await RunEngine.CountDatapointsAsync(Suite, _request.Filter, cancellationToken).ConfigureAwait(false);
-        _request.Observer?.Started(Math.Max(0, (datapoints * Suite.Models.Count) - _done.Count));
+        _planned = Math.Max(0, (datapoints * Suite.Models.Count) - _done.Count);
+        _request.Observer?.Started(_planned);
         // A file that cannot be written stops the run at once: a row that cannot be written is paid for and lost.
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _recorder.Faulted);
         try
@@ -158,7 +165,10 @@ public sealed partial class RunSession : IAsyncDisposable
                             return;
                         }
 
-                        await _limiter.WaitAsync(token).ConfigureAwait(false);
+                        var slot = await _limiter.WaitAsync(token).ConfigureAwait(false);
+
+                        // Retries of this row's calls give the slot back while they wait (AdaptiveLimiter.PauseAsync).
+                        AdaptiveLimiter.Current = slot;
                         Row? row = null;
                         try
                         {
@@ -167,7 +177,7 @@ public sealed partial class RunSession : IAsyncDisposable
                         }
                         finally
                         {
-                            _limiter.Release(succeeded: row is { Log.Error: null });
+                            _limiter.Release(succeeded: row is { Log.Error: null }, slot);
                         }
 
                         if (_unwritten.Count > 0 && _unwritten.Contains((_engine.Settings.Redact(work.Datapoint.Id), _engine.Settings.Redact(work.Generator.Config.Name))) && Paid(row.Log))
@@ -177,6 +187,11 @@ public sealed partial class RunSession : IAsyncDisposable
 
                         // The slot is held until the row is on disk: rows paid for and not written never exceed the concurrency.
                         await _recorder.AddAsync(row, CancellationToken.None).ConfigureAwait(false);
+                        if (Watch(row) is { } fault)
+                        {
+                            Stop(fault);
+                            await budget.CancelAsync().ConfigureAwait(false);
+                        }
                     })
                 .ConfigureAwait(false);
         }
@@ -248,6 +263,47 @@ public sealed partial class RunSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Rows of one model config in a row that failed with the same fault no retry fixes.</summary>
+    private sealed class FaultStreak
+    {
+        public string? Key;
+        public int Count;
+        public bool Succeeded;
+    }
+
+    /// <summary>
+    /// Why the run should stop: <see cref="StopAfter"/> rows of a model config in a row failed with the same fault no
+    /// retry fixes (a bad key, no quota, a wait longer than run.max_retry_wait) — or, for a fault that may be the
+    /// datapoint's own (a 400, a prompt over the context length), before any row of it succeeded. Else null.
+    /// </summary>
+    private string? Watch(Row row)
+    {
+        lock (_lock)
+        {
+            if (!_streaks.TryGetValue(row.ModelConfig, out var streak))
+            {
+                _streaks[row.ModelConfig] = streak = new FaultStreak();
+            }
+
+            if (row.Log.Error?.Fault is not { } fault)
+            {
+                streak.Key = null;
+                streak.Count = 0;
+                streak.Succeeded |= row.Log.Error is null;
+                return null;
+            }
+
+            streak.Count = streak.Key == fault.Key ? streak.Count + 1 : 1;
+            streak.Key = fault.Key;
+            return streak.Count >= StopAfter && (fault.AccountWide || !streak.Succeeded)
+                ? $"the provider refused {streak.Count} rows of {row.ModelConfig} in a row for a reason no retry fixes, so no more were started: {row.Log.Error.Message}"
+                : null;
+        }
+    }
+
+    /// <summary>Rows in a row with the same unfixable fault that stop the run.</summary>
+    internal const int StopAfter = 5;
+
     private async Task<RunResult> CompleteCoreAsync()
     {
         foreach (var generator in _generators)
@@ -258,7 +314,14 @@ public sealed partial class RunSession : IAsyncDisposable
         await DisposePartsAsync().ConfigureAwait(false);
         _http.Dispose();
         var warnings = await ExternalEvaluator.UnknownIdWarningsAsync(Suite, CancellationToken.None).ConfigureAwait(false);
-        return await _recorder.CompleteAsync(_stopped, _cancelled, warnings).ConfigureAwait(false);
+        var retries = _retries.Snapshot();
+        var ran = _planned >= 0;
+        return await _recorder.CompleteAsync(_stopped, _cancelled, warnings, result => result with
+        {
+            NotRun = ran ? Math.Max(0, _planned + _done.Count - result.Rows) : 0,
+            Concurrency = ran ? new ConcurrencySummary { Configured = _concurrency, Effective = _limiter.Limit, Lowest = _limiter.Lowest } : null,
+            Retries = retries,
+        }).ConfigureAwait(false);
     }
 
     private async IAsyncEnumerable<(Datapoint Datapoint, Generator Generator)> WorkAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

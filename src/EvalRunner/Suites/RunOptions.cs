@@ -29,4 +29,16 @@ internal sealed record RunOptions
     /// with an error or a failed evaluator have none. Default 1: every row must be measured (fail closed).
     /// </summary>
     public double MinCoverage { get; init; } = 1.0;
+
+    /// <summary>
+    /// The longest wait a 429 answer may ask for (<c>retry-after-ms</c> or <c>Retry-After</c>); a longer one fails the
+    /// request at once with the wait it asked for. Default 60 s.
+    /// </summary>
+    public TimeSpan MaxRetryWait { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The most bytes (UTF-8) of one generated response kept; a longer one is cut there and its row says
+    /// <c>truncated_output</c>, with the SHA-256 of the whole. Default 1 MB (1,048,576).
+    /// </summary>
+    public int MaxOutputBytes { get; init; } = 1 << 20;
 }

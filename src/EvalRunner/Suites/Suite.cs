@@ -53,7 +53,10 @@ public sealed record Suite
             var cache = _columns;
             if (cache is null || !ReferenceEquals(cache.Value.Evaluators, Evaluators))
             {
-                cache = (Evaluators, Evaluators.SelectMany(e => e.Columns.Select(c => KeyValuePair.Create($"{e.Name}.{c.Name}", c))).ToDictionary());
+                cache = (Evaluators, Evaluators.SelectMany(e => e.Columns.Select(c => KeyValuePair.Create($"{e.Name}.{c.Name}", c)))
+                    .Concat(Runs.LogColumns.Columns.Select(c => KeyValuePair.Create($"{Runs.LogColumns.Evaluator}.{c.Name}", c)))
+                    .DistinctBy(c => c.Key)
+                    .ToDictionary());
                 _columns = cache;
             }
 

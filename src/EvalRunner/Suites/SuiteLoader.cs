@@ -443,7 +443,7 @@ public static partial class SuiteLoader
             return new RunOptions();
         }
 
-        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens"]);
+        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens", "max_retry_wait", "max_output_bytes"]);
         var defaults = new RunOptions();
         return new RunOptions
         {
@@ -455,6 +455,8 @@ public static partial class SuiteLoader
             RequestTimeout = run.Duration("request_timeout"),
             MaxCost = run.Double("max_cost", 0),
             MaxTokens = run.Int("max_tokens", 1),
+            MaxRetryWait = run.Duration("max_retry_wait") ?? defaults.MaxRetryWait,
+            MaxOutputBytes = run.Int("max_output_bytes", 1024) ?? defaults.MaxOutputBytes,
         };
     }
 }

@@ -52,7 +52,7 @@ internal sealed partial record Threshold
         var columnName = match.Groups["col"].Value;
         if (!columns.TryGetValue(columnName, out var column))
         {
-            throw new FormatException($"'{text}': unknown column '{columnName}'{Suggest.DidYouMean(columnName, columns.Keys)}; known columns: {string.Join(", ", columns.Keys)}");
+            throw new FormatException($"'{text}': unknown column '{columnName}'{Suggest.DidYouMean(columnName, columns.Keys)}; known columns: {string.Join(", ", columns.Keys.Where(k => !k.StartsWith(Runs.LogColumns.Evaluator + ".", StringComparison.Ordinal)))} (and log.truncated, log.refused, log.filtered, log.truncated_output)");
         }
 
         var op = match.Groups["op"].Value;

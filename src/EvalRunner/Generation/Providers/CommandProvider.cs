@@ -1,7 +1,5 @@
-using System.Text;
 using System.Text.Json;
 using CliWrap;
-using CliWrap.Buffered;
 using EvalRunner.Datasets;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
@@ -67,25 +65,39 @@ internal sealed class CommandGenerator(ModelConfig config, CommandOptions option
 
     protected override async Task<Output> GenerateCoreAsync(Datapoint datapoint, string? prompt, CancellationToken cancellationToken)
     {
+        // Output is read as it streams and only run.max_output_bytes of it is kept: a program that prints 50 MB costs
+        // the limit in memory, not the output.
+        using var output = new CappedOutputStream(MaxOutputBytes);
+        using var errors = new CappedOutputStream(4000);
         var result = await Cli.Wrap(options.Command[0])
             .WithArguments(options.Command.Skip(1))
             .WithWorkingDirectory(Config.WorkingDirectory)
             .WithStandardInputPipe(PipeSource.FromBytes(DatapointJson.ToUtf8(datapoint, prompt)))
+            .WithStandardOutputPipe(PipeTarget.ToStream(output))
+            .WithStandardErrorPipe(PipeTarget.ToStream(errors))
             .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(Encoding.UTF8, cancellationToken)
+            .ExecuteAsync(cancellationToken)
             .ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
-            var stderr = result.StandardError.Trim();
+            var (stderr, _) = errors.Result();
+            stderr = stderr.Trim();
             throw new InvalidOperationException(
                 $"command '{string.Join(' ', options.Command)}' exited with code {result.ExitCode}"
-                + (stderr.Length > 0 ? $": {(stderr.Length > 2000 ? "…" + stderr[^2000..] : stderr)}" : string.Empty));
+                + (stderr.Length > 0 ? $": {stderr}{(errors.Exceeded ? "…" : string.Empty)}" : string.Empty));
         }
 
-        var stdout = result.StandardOutput.TrimEnd('\r', '\n');
+        var (text, sha256) = output.Result();
+        var stdout = text.TrimEnd('\r', '\n');
         if (_responsePath is null)
         {
-            return new Output(stdout);
+            return new Output(stdout) { CutSha256 = sha256 };
+        }
+
+        if (sha256 is not null)
+        {
+            throw new InvalidOperationException(
+                $"command '{string.Join(' ', options.Command)}' printed {output.Length} bytes, more than run.max_output_bytes ({MaxOutputBytes}); response_path needs the whole JSON");
         }
 
         using var document = JsonDocument.Parse(stdout);

@@ -133,8 +133,17 @@ internal sealed class HttpGenerator : Generator
 
         request.Content = new ByteArrayContent(_options.Body is null ? DatapointJson.ToUtf8(datapoint, prompt) : RenderBody(datapoint));
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+
+        // The answer is read as it streams and only run.max_output_bytes of it is kept.
+        using var body = new CappedOutputStream(MaxOutputBytes);
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
+        }
+
+        var (text, sha256) = body.Result();
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException(
@@ -143,7 +152,13 @@ internal sealed class HttpGenerator : Generator
 
         if (_responsePath is null)
         {
-            return new Output(text);
+            return new Output(text) { CutSha256 = sha256 };
+        }
+
+        if (sha256 is not null)
+        {
+            throw new InvalidOperationException(
+                $"POST {Redactor.ShowUrl(_options.Url)} answered {body.Length} bytes, more than run.max_output_bytes ({MaxOutputBytes}); response_path needs the whole JSON");
         }
 
         using var document = JsonDocument.Parse(text);

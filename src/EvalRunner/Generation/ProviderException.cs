@@ -1,0 +1,12 @@
+using EvalRunner.Runs;
+
+namespace EvalRunner.Generation;
+
+/// <summary>An LLM provider's answer that the run cannot use, said in words, with the kind of error it makes.</summary>
+internal sealed class ProviderException(ErrorKind kind, string message, ProviderFault? fault = null) : Exception(message)
+{
+    public ErrorKind Kind { get; } = kind;
+
+    /// <summary>Set when no retry fixes it.</summary>
+    public ProviderFault? Fault { get; } = fault;
+}
