@@ -13,23 +13,6 @@ public sealed class CheckPhaseCliTests
 {
     private const string Bot = "import json,sys\nprint('Answer: ' + json.load(sys.stdin)['input'])\n";
 
-    private static string CliPath
-    {
-        get
-        {
-            var configuration = typeof(CheckPhaseCliTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-            return Path.Combine(Repository.Root, "src", "EvalRunner.Cli", "bin", configuration, "net10.0", "EvalRunner.Cli.dll");
-        }
-    }
-
-    private static Task<BufferedCommandResult> EvalRunnerAsync(string workingDirectory, string[] arguments, CancellationToken cancellationToken) =>
-        CliWrap.Cli.Wrap("dotnet")
-            .WithArguments([CliPath, .. arguments])
-            .WithWorkingDirectory(workingDirectory)
-            .WithEnvironmentVariables(env => env.Set("NO_COLOR", "1").Set("COLUMNS", "200"))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
-
     [Fact(Timeout = 120000)]
     public async Task Validate_names_the_datapoints_that_lack_a_context_variable_of_a_template_and_exits_with_2()
     {
@@ -38,7 +21,7 @@ public sealed class CheckPhaseCliTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"q\",\"context\":{\"policy\":\"p\"}}\n{\"id\":\"b\",\"input\":\"q\"}\n");
         dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - provider: command\n    command: [python3, bot.py]\n    template: \"{context.policy}: {input.content}\"\nevaluators:\n  - type: length\n");
 
-        var result = await EvalRunnerAsync(dir.Path, ["validate", "s.eval.yaml"], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "s.eval.yaml"], TestContext.Current.CancellationToken);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("s.eval.yaml:5:", result.StandardError, StringComparison.Ordinal);
@@ -54,7 +37,7 @@ public sealed class CheckPhaseCliTests
         dir.File("cases.jsonl", PythonEvaluatorTests.Datapoints(30));
         dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels:\n  - {{provider: openai, model: gpt-4o-mini, base_url: \"{server.BaseUrl}\", api_key: sk-test}}\nevaluators:\n  - {{name: score, type: python, file: score.py, columns: {{ok: bool}}}}\n");
 
-        var result = await EvalRunnerAsync(dir.Path, ["run", "s.eval.yaml", "--out", "out", "--cache", "off"], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["run", "s.eval.yaml", "--out", "out", "--cache", "off"], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 2, result.StandardOutput + result.StandardError);
         Assert.InRange(File.ReadAllLines(Path.Combine(dir.Path, "starts.txt")).Length, 1, 4);
@@ -73,11 +56,11 @@ public sealed class CheckPhaseCliTests
         dir.File("suite/s.eval.yaml", "dataset: ../outside.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\n");
         var suite = Path.Combine("suite", "s.eval.yaml");
 
-        var validate = await EvalRunnerAsync(dir.Path, ["validate", suite], TestContext.Current.CancellationToken);
-        var run = await EvalRunnerAsync(dir.Path, ["run", suite, "--out", "out"], TestContext.Current.CancellationToken);
+        var validate = await EvalRunnerCli.RunAsync(dir.Path, ["validate", suite], TestContext.Current.CancellationToken);
+        var run = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "out"], TestContext.Current.CancellationToken);
         var wroteNothing = !File.Exists(Path.Combine(dir.Path, "out", "s", "results.jsonl"));
-        var allowedValidate = await EvalRunnerAsync(dir.Path, ["validate", suite, "--allow-outside-paths"], TestContext.Current.CancellationToken);
-        var allowedRun = await EvalRunnerAsync(dir.Path, ["run", suite, "--out", "out", "--allow-outside-paths"], TestContext.Current.CancellationToken);
+        var allowedValidate = await EvalRunnerCli.RunAsync(dir.Path, ["validate", suite, "--allow-outside-paths"], TestContext.Current.CancellationToken);
+        var allowedRun = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "out", "--allow-outside-paths"], TestContext.Current.CancellationToken);
 
         foreach (var refused in new[] { validate, run })
         {
@@ -99,15 +82,15 @@ public sealed class CheckPhaseCliTests
         dir.File("bot.py", Bot);
         var dataset = dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"q\"}\n{\"id\":\"b\",\"input\":\"r\"}\n");
         dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {name: bot, provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\n");
-        var first = await EvalRunnerAsync(dir.Path, ["run", "s.eval.yaml", "--out", "out"], TestContext.Current.CancellationToken);
+        var first = await EvalRunnerCli.RunAsync(dir.Path, ["run", "s.eval.yaml", "--out", "out"], TestContext.Current.CancellationToken);
         var runJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "out", "s", "run.json"))).RootElement;
 
         // A killed run leaves no run.json: the fingerprint written at the start still says what it ran.
         File.Delete(Path.Combine(dir.Path, "out", "s", "run.json"));
-        var unchanged = await EvalRunnerAsync(dir.Path, ["run", "s.eval.yaml", "--resume", "out"], TestContext.Current.CancellationToken);
+        var unchanged = await EvalRunnerCli.RunAsync(dir.Path, ["run", "s.eval.yaml", "--resume", "out"], TestContext.Current.CancellationToken);
         File.AppendAllText(dataset, "{\"id\":\"c\",\"input\":\"s\"}\n");
-        var refused = await EvalRunnerAsync(dir.Path, ["run", "s.eval.yaml", "--resume", "out"], TestContext.Current.CancellationToken);
-        var anyway = await EvalRunnerAsync(dir.Path, ["run", "s.eval.yaml", "--resume", "out", "--resume-anyway"], TestContext.Current.CancellationToken);
+        var refused = await EvalRunnerCli.RunAsync(dir.Path, ["run", "s.eval.yaml", "--resume", "out"], TestContext.Current.CancellationToken);
+        var anyway = await EvalRunnerCli.RunAsync(dir.Path, ["run", "s.eval.yaml", "--resume", "out", "--resume-anyway"], TestContext.Current.CancellationToken);
 
         Assert.True(first.ExitCode == 0, first.StandardOutput + first.StandardError);
         Assert.Equal(64, runJson.GetProperty("suite_hash").GetString()!.Length);

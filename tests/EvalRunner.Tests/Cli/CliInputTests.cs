@@ -11,23 +11,6 @@ public sealed class CliInputTests
 {
     private const string Rest = "models:\n  - {provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\nthresholds:\n  - length.words <= 5\n";
 
-    private static string CliPath
-    {
-        get
-        {
-            var configuration = typeof(CliInputTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-            return Path.Combine(Repository.Root, "src", "EvalRunner.Cli", "bin", configuration, "net10.0", "EvalRunner.Cli.dll");
-        }
-    }
-
-    private static Task<BufferedCommandResult> EvalRunnerAsync(string workingDirectory, string[] arguments, CancellationToken cancellationToken) =>
-        CliWrap.Cli.Wrap("dotnet")
-            .WithArguments([CliPath, .. arguments])
-            .WithWorkingDirectory(workingDirectory)
-            .WithEnvironmentVariables(env => env.Set("NO_COLOR", "1").Set("COLUMNS", "200"))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
-
     private static void AssertNoStackTrace(BufferedCommandResult result)
     {
         var output = result.StandardOutput + result.StandardError;
@@ -42,8 +25,8 @@ public sealed class CliInputTests
         dir.File("cases.csv", "id,input\na,hello\nb,one,two\nc,fine\nd,\"multi\nline\",extra\n");
         dir.File("s.eval.yaml", "dataset: cases.csv\n" + Rest);
 
-        var run = await EvalRunnerAsync(dir.Path, ["run", "s.eval.yaml", "--out", "out"], TestContext.Current.CancellationToken);
-        var validate = await EvalRunnerAsync(dir.Path, ["validate", "s.eval.yaml"], TestContext.Current.CancellationToken);
+        var run = await EvalRunnerCli.RunAsync(dir.Path, ["run", "s.eval.yaml", "--out", "out"], TestContext.Current.CancellationToken);
+        var validate = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "s.eval.yaml"], TestContext.Current.CancellationToken);
 
         foreach (var result in new[] { run, validate })
         {
@@ -65,7 +48,7 @@ public sealed class CliInputTests
         dir.File("bomb.eval.yaml", "dataset: cases.jsonl\n" + Rest + "description:\n" + bomb);
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hi\"}\n");
 
-        var result = await EvalRunnerAsync(dir.Path, ["validate", "bomb.eval.yaml"], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "bomb.eval.yaml"], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 2, result.StandardOutput + result.StandardError);
         AssertNoStackTrace(result);
@@ -79,7 +62,7 @@ public sealed class CliInputTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hi\"}\n");
         dir.File("broken.eval.yaml", "dataset: cases.jsonl\nmodels:\n\t- [provider: command,\nevaluators:\n  - type: length\n");
 
-        var result = await EvalRunnerAsync(dir.Path, ["validate", "broken.eval.yaml"], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "broken.eval.yaml"], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 2, result.StandardOutput + result.StandardError);
         AssertNoStackTrace(result);
@@ -103,8 +86,8 @@ public sealed class CliInputTests
 
         File.AppendAllText(Path.Combine(dir.Path, "external-scores", "reviews.csv"), "refund-windw,5,true,bob\nremoved-one,3,false,bob\n");
 
-        var validate = await EvalRunnerAsync(dir.Path, ["validate", "external-scores/review.eval.yaml"], TestContext.Current.CancellationToken);
-        var run = await EvalRunnerAsync(dir.Path, ["run", "external-scores/review.eval.yaml", "--out", "out", "--cache", "off"], TestContext.Current.CancellationToken);
+        var validate = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "external-scores/review.eval.yaml"], TestContext.Current.CancellationToken);
+        var run = await EvalRunnerCli.RunAsync(dir.Path, ["run", "external-scores/review.eval.yaml", "--out", "out", "--cache", "off"], TestContext.Current.CancellationToken);
 
         const string warning = "external evaluator 'review': 2 scores in reviews.csv match no datapoint: 'refund-windw', 'removed-one'";
         Assert.True(validate.ExitCode == 0, validate.StandardOutput + validate.StandardError);

@@ -11,29 +11,12 @@ public sealed class CliTests
 {
     private static readonly string RepositoryRoot = Repository.Root;
 
-    internal static string CliPath
-    {
-        get
-        {
-            var configuration = typeof(CliTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-            return Path.Combine(RepositoryRoot, "src", "EvalRunner.Cli", "bin", configuration, "net10.0", "EvalRunner.Cli.dll");
-        }
-    }
-
-    private static Task<BufferedCommandResult> EvalRunnerAsync(string workingDirectory, string[] arguments, CancellationToken cancellationToken) =>
-        CliWrap.Cli.Wrap("dotnet")
-            .WithArguments([CliPath, .. arguments])
-            .WithWorkingDirectory(workingDirectory)
-            .WithEnvironmentVariables(env => env.Set("NO_COLOR", "1").Set("COLUMNS", "200"))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
-
     [Fact(Timeout = 180000)]
     public async Task The_quickstart_example_passes_with_exit_code_0_and_writes_results_and_run_json()
     {
         using var output = new TempDirectory();
 
-        var result = await EvalRunnerAsync(RepositoryRoot, ["run", "examples/quickstart/support.eval.yaml", "--out", output.Path], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(RepositoryRoot, ["run", "examples/quickstart/support.eval.yaml", "--out", output.Path], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Contains("PASS support-quickstart", result.StandardOutput, StringComparison.Ordinal);
@@ -56,8 +39,8 @@ public sealed class CliTests
         var empty = dir.File("empty.eval.yaml", "dataset: empty.jsonl\n" + rest);
         var some = dir.File("some.eval.yaml", "dataset: cases.jsonl\n" + rest);
 
-        var none = await EvalRunnerAsync(dir.Path, ["run", empty, "--out", "out-empty"], TestContext.Current.CancellationToken);
-        var unmatched = await EvalRunnerAsync(dir.Path, ["run", some, "--out", "out-filter", "--filter", "no-such-id"], TestContext.Current.CancellationToken);
+        var none = await EvalRunnerCli.RunAsync(dir.Path, ["run", empty, "--out", "out-empty"], TestContext.Current.CancellationToken);
+        var unmatched = await EvalRunnerCli.RunAsync(dir.Path, ["run", some, "--out", "out-filter", "--filter", "no-such-id"], TestContext.Current.CancellationToken);
 
         Assert.True(none.ExitCode == 2, none.StandardOutput + none.StandardError);
         Assert.Contains("no datapoints ran", none.StandardOutput, StringComparison.Ordinal);
@@ -72,7 +55,7 @@ public sealed class CliTests
         Directory.CreateDirectory(Path.Combine(dir.Path, "results", "suite"));
         File.WriteAllText(Path.Combine(dir.Path, "results", "suite", "run.json"), "{\n  \"suite\": \"s\",\n  \"verdict\": \"maybe\"\n}\n");
 
-        var result = await EvalRunnerAsync(dir.Path, ["report", "results"], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["report", "results"], TestContext.Current.CancellationToken);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains($"{Path.Combine("results", "suite", "run.json")}:3: not a run", result.StandardError, StringComparison.Ordinal);
@@ -86,7 +69,7 @@ public sealed class CliTests
         dir.File("cases.jsonl", "{\"id\":\"short\",\"input\":\"hi\"}\n{\"id\":\"too-long\",\"input\":\"a b c d e f g h\"}\n");
         var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\nthresholds:\n  - length.words <= 5\n");
 
-        var result = await EvalRunnerAsync(dir.Path, ["run", suite, "--out", "out"], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "out"], TestContext.Current.CancellationToken);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("too-long", result.StandardOutput, StringComparison.Ordinal);
@@ -102,8 +85,8 @@ public sealed class CliTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"x\"}\n");
         var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodel:\n  - provider: command\n");
 
-        var run = await EvalRunnerAsync(dir.Path, ["run", suite], TestContext.Current.CancellationToken);
-        var validate = await EvalRunnerAsync(dir.Path, ["validate", suite], TestContext.Current.CancellationToken);
+        var run = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite], TestContext.Current.CancellationToken);
+        var validate = await EvalRunnerCli.RunAsync(dir.Path, ["validate", suite], TestContext.Current.CancellationToken);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(2, validate.ExitCode);
@@ -122,9 +105,9 @@ public sealed class CliTests
         var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n");
         var good = dir.File("good.eval.yaml", "dataset:\n  - input: hello\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n");
 
-        var bad = await EvalRunnerAsync(dir.Path, ["validate", suite], TestContext.Current.CancellationToken);
-        var ok = await EvalRunnerAsync(dir.Path, ["validate", good], TestContext.Current.CancellationToken);
-        var run = await EvalRunnerAsync(dir.Path, ["run", suite, "--out", "out"], TestContext.Current.CancellationToken);
+        var bad = await EvalRunnerCli.RunAsync(dir.Path, ["validate", suite], TestContext.Current.CancellationToken);
+        var ok = await EvalRunnerCli.RunAsync(dir.Path, ["validate", good], TestContext.Current.CancellationToken);
+        var run = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "out"], TestContext.Current.CancellationToken);
 
         Assert.Equal(2, bad.ExitCode);
         Assert.StartsWith("error: cases.jsonl:3: not valid JSON:", bad.StandardError.Trim(), StringComparison.Ordinal);
@@ -139,7 +122,7 @@ public sealed class CliTests
     {
         using var output = new TempDirectory();
 
-        var result = await EvalRunnerAsync(RepositoryRoot, ["run", "examples/quickstart/support.eval.yaml", "--out", output.Path, "--filter", "tag:shipping", "--concurrency", "2"], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(RepositoryRoot, ["run", "examples/quickstart/support.eval.yaml", "--out", output.Path, "--filter", "tag:shipping", "--concurrency", "2"], TestContext.Current.CancellationToken);
 
         Assert.Equal(0, result.ExitCode);
         var ids = File.ReadAllLines(Path.Combine(output.Path, "support-quickstart", "results.jsonl"))
@@ -156,7 +139,7 @@ public sealed class CliTests
         dir.File("cases.jsonl", string.Join('\n', Enumerable.Range(0, 60).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"q{i}\"}}")));
         var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nrun:\n  concurrency: 2\n");
         var results = Path.Combine(dir.Path, "out", "s", "results.jsonl");
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [CliPath, "run", suite, "--out", "out"])
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [EvalRunnerCli.Path, "run", suite, "--out", "out"])
         {
             WorkingDirectory = dir.Path,
             RedirectStandardOutput = true,
@@ -194,7 +177,7 @@ public sealed class CliTests
     {
         using var output = new TempDirectory();
 
-        var result = await EvalRunnerAsync(RepositoryRoot, ["run", suite, "--out", output.Path], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(RepositoryRoot, ["run", suite, "--out", output.Path], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Equal(10, File.ReadAllLines(Path.Combine(output.Path, name, "results.jsonl")).Length);
@@ -208,7 +191,7 @@ public sealed class CliTests
         using var output = new TempDirectory();
 
         var result = await CliWrap.Cli.Wrap("dotnet")
-            .WithArguments([CliPath, "run", "examples/llm-judge/judge.eval.yaml", "--out", output.Path, "--cache", "off"])
+            .WithArguments([EvalRunnerCli.Path, "run", "examples/llm-judge/judge.eval.yaml", "--out", output.Path, "--cache", "off"])
             .WithWorkingDirectory(RepositoryRoot)
             .WithEnvironmentVariables(env => env.Set("OPENAI_BASE_URL", server.BaseUrl.ToString()).Set("OPENAI_API_KEY", "sk-judge-test-key"))
             .WithValidation(CommandResultValidation.None)
@@ -231,7 +214,7 @@ public sealed class CliTests
         dir.File("cases.jsonl", string.Join('\n', Enumerable.Range(0, 24).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"q{i}\"}}")));
         var suite = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels: [{{provider: openai, model: m, base_url: \"{server.BaseUrl}\"}}]\nevaluators: [{{type: length}}]\nrun: {{concurrency: 2}}\n");
         var results = Path.Combine(dir.Path, "out", "s", "results.jsonl");
-        using (var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [CliPath, "run", suite, "--out", "out", "--cache", "off"])
+        using (var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [EvalRunnerCli.Path, "run", suite, "--out", "out", "--cache", "off"])
         {
             WorkingDirectory = dir.Path,
             RedirectStandardOutput = true,
@@ -254,7 +237,7 @@ public sealed class CliTests
         var finished = File.ReadAllLines(results).Count(line => line.EndsWith('}'));
         var paidBefore = server.RequestCount;
 
-        var resumed = await EvalRunnerAsync(dir.Path, ["run", suite, "--resume", "out", "--cache", "off"], TestContext.Current.CancellationToken);
+        var resumed = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--resume", "out", "--cache", "off"], TestContext.Current.CancellationToken);
 
         Assert.True(resumed.ExitCode == 0, resumed.StandardOutput + resumed.StandardError);
         var rows = File.ReadAllLines(results).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("datapoint_id").GetString()).ToList();
@@ -272,7 +255,7 @@ public sealed class CliTests
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hello there\"}\n{\"id\":\"b\",\"input\":\"general kenobi\"}\n");
         var suite = dir.File("s.eval.yaml", $"dataset: cases.jsonl\nmodels: [{{provider: openai, model: gpt-4o-mini, base_url: \"{server.BaseUrl}\", max_tokens: 100}}]\njudge: {{provider: openai, model: gpt-4o, base_url: \"{server.BaseUrl}\"}}\nevaluators:\n  - {{name: tone, type: llm, prompt: \"Rate {{generated_response}}\", output_schema: {{score: integer}}}}\n");
 
-        var result = await EvalRunnerAsync(dir.Path, ["run", suite, "--dry-run"], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--dry-run"], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Matches(@"s: 2 generation calls, 2 judge calls \(more if judges retry\), about [\d,]+ input and [\d,]+ output tokens, about \$0\.\d+; nothing was called", result.StandardOutput);

@@ -11,13 +11,6 @@ namespace EvalRunner.Tests.Cli;
 /// <summary>A full or read-only disk and a killed process, with the real CLI, a real tmpfs and the loopback server.</summary>
 public sealed class DiskAndProcessFaultTests
 {
-    private static Task<BufferedCommandResult> EvalRunnerAsync(string workingDirectory, string[] arguments, CancellationToken cancellationToken) =>
-        CliWrap.Cli.Wrap("dotnet")
-            .WithArguments([CliTests.CliPath, .. arguments])
-            .WithWorkingDirectory(workingDirectory)
-            .WithEnvironmentVariables(env => env.Set("NO_COLOR", "1").Set("COLUMNS", "200"))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
 
     private static string Suite(TempDirectory dir, FakeOpenAIServer server, int datapoints, int concurrency)
     {
@@ -35,7 +28,7 @@ public sealed class DiskAndProcessFaultTests
         await using var disk = await TmpfsMount.MountAsync(Path.Combine(dir.Path, "disk"), "64k", cancellationToken);
         var suite = Suite(dir, server, datapoints: 300, concurrency: 4);
 
-        var result = await EvalRunnerAsync(dir.Path, ["run", suite, "--out", Path.Combine("disk", "out"), "--cache", "off"], cancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", Path.Combine("disk", "out"), "--cache", "off"], cancellationToken);
 
         var rowsFile = Path.Combine("disk", "out", "s", "results.jsonl");
         Assert.True(result.ExitCode == 2, result.StandardOutput + result.StandardError);
@@ -63,7 +56,7 @@ public sealed class DiskAndProcessFaultTests
         await disk.MakeReadOnlyAsync(cancellationToken);
         var suite = Suite(dir, server, datapoints: 20, concurrency: 4);
 
-        var result = await EvalRunnerAsync(dir.Path, ["run", suite, "--out", Path.Combine("disk", "out"), "--cache", "off"], cancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", Path.Combine("disk", "out"), "--cache", "off"], cancellationToken);
 
         Assert.True(result.ExitCode == 2, result.StandardOutput + result.StandardError);
         Assert.Contains($"error: {Path.Combine("disk", "out", "s")}: cannot write the run's results: Read-only file system", result.StandardError, StringComparison.Ordinal);
@@ -93,13 +86,13 @@ public sealed class DiskAndProcessFaultTests
         await using var server = await FakeOpenAIServer.StartAsync(cancellationToken);
         using var dir = new TempDirectory();
         var suite = Suite(dir, server, datapoints: 6, concurrency: 2);
-        var first = await EvalRunnerAsync(dir.Path, ["run", suite, "--out", "out", "--cache", "off"], cancellationToken);
+        var first = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "out", "--cache", "off"], cancellationToken);
         Assert.True(first.ExitCode == 0, first.StandardOutput + first.StandardError);
         var rowsFile = Path.Combine(dir.Path, "out", "s", "results.jsonl");
         var text = await File.ReadAllTextAsync(rowsFile, cancellationToken);
         await File.WriteAllTextAsync(rowsFile, text[..^40], cancellationToken);
 
-        var resumed = await EvalRunnerAsync(dir.Path, ["run", suite, "--resume", "out", "--cache", "off"], cancellationToken);
+        var resumed = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--resume", "out", "--cache", "off"], cancellationToken);
 
         Assert.True(resumed.ExitCode == 0, resumed.StandardOutput + resumed.StandardError);
         var warning = $"{Path.Combine("out", "s", "results.jsonl")}:6: not a whole row (cut off when the earlier run stopped); it was dropped and its datapoint ran again";
@@ -123,7 +116,7 @@ public sealed class DiskAndProcessFaultTests
 
         // Ten requests are answered; the next ones are held at the provider, sent and never answered, until the kill.
         server.HoldAfter(10);
-        using (var process = Process.Start(new ProcessStartInfo("dotnet", [CliTests.CliPath, "run", suite, "--out", "out", "--cache", "off"])
+        using (var process = Process.Start(new ProcessStartInfo("dotnet", [EvalRunnerCli.Path, "run", suite, "--out", "out", "--cache", "off"])
         {
             WorkingDirectory = dir.Path,
             RedirectStandardOutput = true,
@@ -145,7 +138,7 @@ public sealed class DiskAndProcessFaultTests
         Assert.Equal(10, server.AnsweredCount);
         server.OpenGate();
 
-        var resumed = await EvalRunnerAsync(dir.Path, ["run", suite, "--resume", "out", "--cache", "off"], cancellationToken);
+        var resumed = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--resume", "out", "--cache", "off"], cancellationToken);
 
         Assert.True(resumed.ExitCode == 0, resumed.StandardOutput + resumed.StandardError);
         var ids = File.ReadAllLines(Path.Combine(dir.Path, "out", "s", "results.jsonl"))

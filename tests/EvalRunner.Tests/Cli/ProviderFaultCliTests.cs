@@ -9,25 +9,12 @@ namespace EvalRunner.Tests.Cli;
 /// <summary>Provider faults seen through the real <c>evalrunner run</c> process: exit code, console and run.json.</summary>
 public sealed class ProviderFaultCliTests
 {
-    private static string CliPath
-    {
-        get
-        {
-            var configuration = typeof(ProviderFaultCliTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-            return Path.Combine(Repository.Root, "src", "EvalRunner.Cli", "bin", configuration, "net10.0", "EvalRunner.Cli.dll");
-        }
-    }
 
     private static Task<BufferedCommandResult> RunAsync(TempDirectory dir, FakeOpenAIServer server, string run, CancellationToken cancellationToken)
     {
         dir.File("cases.jsonl", string.Join('\n', Enumerable.Range(0, 30).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"question {i}\",\"expected\":\"question {i}\"}}")));
         dir.File("s.eval.yaml", $"name: faults\ndataset: cases.jsonl\nmodels:\n  - {{name: gpt, provider: openai, model: gpt-4o-mini, base_url: \"{server.BaseUrl}\", api_key: sk-cli-fault-secret-9}}\nevaluators:\n  - type: contains\nthresholds:\n  - contains.passed == true\nrun:\n{run}");
-        return CliWrap.Cli.Wrap("dotnet")
-            .WithArguments([CliPath, "run", "s.eval.yaml", "--out", "out", "--cache", "off"])
-            .WithWorkingDirectory(dir.Path)
-            .WithEnvironmentVariables(env => env.Set("NO_COLOR", "1").Set("COLUMNS", "250"))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
+        return EvalRunnerCli.RunAsync(dir.Path, ["run", "s.eval.yaml", "--out", "out", "--cache", "off"], cancellationToken);
     }
 
     private static JsonElement RunJson(TempDirectory dir) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "out", "faults", "run.json"))).RootElement;
