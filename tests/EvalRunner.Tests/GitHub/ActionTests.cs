@@ -130,9 +130,12 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
     private static void UserRepository(TempDirectory dir)
     {
         dir.File("global.json", "{\"sdk\": {\"version\": \"8.0.100\"}}\n");
-        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "examples", "quickstart")))
+        foreach (var example in new[] { "quickstart", "support-bot" })
         {
-            File.Copy(file, Path.Combine(Directory.CreateDirectory(Path.Combine(dir.Path, "evals")).FullName, Path.GetFileName(file)));
+            foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "examples", example)))
+            {
+                File.Copy(file, Path.Combine(Directory.CreateDirectory(Path.Combine(dir.Path, "examples", example)).FullName, Path.GetFileName(file)));
+            }
         }
     }
 
@@ -144,8 +147,8 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
         UserRepository(dir);
         var results = Path.Combine(dir.Path, "results");
 
-        var steps = await RunActionAsync(dir, server, new() { ["suites"] = "evals/support.eval.yaml", ["results-dir"] = "results" });
-        var again = await RunActionAsync(dir, server, new() { ["suites"] = "evals/support.eval.yaml", ["results-dir"] = "results" });
+        var steps = await RunActionAsync(dir, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" });
+        var again = await RunActionAsync(dir, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" });
 
         Assert.Equal(["guard", "dotnet", "cli-key", "build", "evaluate", "report", "link", "verdict"], steps.Select(s => s.Id));
         Assert.All(steps, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
@@ -265,10 +268,13 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
         using var dir = new TempDirectory();
         UserRepository(dir);
 
-        var steps = await RunActionAsync(dir, dir.Path, server, new() { ["suites"] = "evals/support.eval.yaml", ["results-dir"] = "results" }, eventName);
+        var steps = await RunActionAsync(dir, dir.Path, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" }, eventName);
 
-        var guard = Assert.Single(steps);
-        Assert.Equal(("guard", 2), (guard.Id, guard.ExitCode));
+        // Only the steps that run always() follow, and they find nothing to link.
+        Assert.Equal(["guard", "link"], steps.Select(s => s.Id));
+        var guard = steps[0];
+        Assert.Equal(2, guard.ExitCode);
+        Assert.DoesNotContain("artifact", File.ReadAllText(Path.Combine(dir.Path, "step_summary.md")), StringComparison.Ordinal);
         Assert.Contains($"::error::EvalRunner: refusing to run under the {eventName} event", guard.Log, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "results")));
         Assert.Empty(server.Requests);
@@ -281,7 +287,7 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
         using var dir = new TempDirectory();
         UserRepository(dir);
 
-        var steps = await RunActionAsync(dir, dir.Path, server, new() { ["suites"] = "evals/support.eval.yaml", ["results-dir"] = "results", ["comment"] = "off", ["allow-untrusted-code"] = "true" }, "pull_request_target");
+        var steps = await RunActionAsync(dir, dir.Path, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results", ["comment"] = "off", ["allow-untrusted-code"] = "true" }, "pull_request_target");
 
         Assert.All(steps, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
         Assert.Contains("::warning::EvalRunner: running repository code under pull_request_target", steps[0].Log, StringComparison.Ordinal);
