@@ -65,6 +65,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
     private void Annotate(IReadOnlyList<RunReport> reports)
     {
         var count = 0;
+        var workspace = settings.Get("GITHUB_WORKSPACE");
         foreach (var report in reports)
         {
             foreach (var row in report.Rows.Where(r => r.Outcome != Outcome.Pass))
@@ -75,7 +76,9 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
                     return;
                 }
 
-                var place = ReportValues.Place(row) is ({ } file, var line) ? $"file={Property(file)},line={line}," : string.Empty;
+                var place = ReportValues.Place(row) is ({ } file, var line) && AnnotationPath.InRepository(file, workspace, Directory.GetCurrentDirectory()) is { } path
+                    ? $"file={Property(path)},line={line},"
+                    : string.Empty;
 
                 var why = row.Outcome == Outcome.Error ? row.Error?.Message ?? "error" : string.Join("; ", row.FailedRules);
                 log.WriteLine($"::error {place}title={Property($"{report.Run.Suite} › {row.DatapointId} [{row.ModelConfig}]")}::{Data($"{ReportValues.Outcome(row)}: {why}")}");

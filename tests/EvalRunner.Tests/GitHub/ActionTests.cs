@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using CliWrap;
 using CliWrap.Buffered;
 using EvalRunner.Reports;
@@ -8,57 +9,95 @@ using YamlDotNet.RepresentationModel;
 namespace EvalRunner.Tests.GitHub;
 
 /// <summary>
-/// Runs the shell steps of the repository's action.yml as GitHub would: each with its env (inputs resolved), its own
-/// GITHUB_OUTPUT, a shared GITHUB_STEP_SUMMARY, a pull_request event, and GITHUB_API_URL on the test server.
-/// Steps that use other actions (setup-dotnet, upload-artifact) are left to GitHub.
+/// Runs the shell steps of the repository's action.yml as GitHub would, in a user's repository (GITHUB_WORKSPACE):
+/// each with its env (inputs resolved), its own GITHUB_OUTPUT, a shared GITHUB_STEP_SUMMARY, the event, and
+/// GITHUB_API_URL on the test server. Steps that use other actions (setup-dotnet, cache, upload-artifact) are left to
+/// GitHub: their outputs are empty, as on a cache miss. The runner's temp folder is shared by the class, as a restored
+/// cache would be, so the CLI is built once.
 /// </summary>
-public sealed partial class ActionTests
+public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixture<ActionTests.Runner>
 {
+    /// <summary>The runner's temp folder, kept for the whole class.</summary>
+    public sealed class Runner : IDisposable
+    {
+        public TempDirectory Temp { get; } = new();
+
+        public void Dispose() => Temp.Dispose();
+    }
+
     private sealed record StepResult(string Id, int ExitCode, Dictionary<string, string> Outputs, string Log);
 
-    private static async Task<List<StepResult>> RunActionAsync(TempDirectory dir, FakeGitHubServer server, Dictionary<string, string> inputs)
+    private Task<List<StepResult>> RunActionAsync(TempDirectory dir, FakeGitHubServer server, Dictionary<string, string> inputs) =>
+        RunActionAsync(dir, dir.Path, server, inputs);
+
+    private async Task<List<StepResult>> RunActionAsync(TempDirectory dir, string workspace, FakeGitHubServer server, Dictionary<string, string> inputs, string eventName = "pull_request")
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(File.ReadAllText(Path.Combine(Repository.Root, "action.yml"))));
         var action = (YamlMappingNode)stream.Documents[0].RootNode;
         var declared = (YamlMappingNode)action["inputs"];
+        Assert.All(inputs.Keys, k => Assert.True(declared.Children.ContainsKey(k), $"action.yml has no input {k}"));
         var values = declared.Children.ToDictionary(
             i => ((YamlScalarNode)i.Key).Value!,
             i => inputs.GetValueOrDefault(((YamlScalarNode)i.Key).Value!) ?? (((YamlMappingNode)i.Value).Children.TryGetValue("default", out var d) ? ((YamlScalarNode)d).Value ?? string.Empty : string.Empty));
-        var summary = dir.File("step_summary.md", string.Empty);
+        var summary = Path.Combine(dir.Path, "step_summary.md");
+        if (!File.Exists(summary))
+        {
+            dir.File("step_summary.md", string.Empty);
+        }
+
         var @event = dir.File("event.json", "{\"pull_request\":{\"number\":7}}");
-        var temp = Directory.CreateDirectory(Path.Combine(dir.Path, "runner-temp")).FullName;
+        var temp = runner.Temp.Path;
         var outputs = new Dictionary<string, Dictionary<string, string>>();
         var results = new List<StepResult>();
         var index = 0;
+        var failed = false;
+        string Resolve(string text) => Expression().Replace(text, m => m.Groups[1].Value.Trim() switch
+        {
+            var e when e.StartsWith("inputs.", StringComparison.Ordinal) => Resolve(values[e["inputs.".Length..]]),
+            "github.action_path" => Repository.Root,
+            "github.token" => "ghs_action_token",
+            "runner.temp" => temp,
+            var e when e.StartsWith("steps.", StringComparison.Ordinal) && e.Split('.') is [_, var stepId, "outputs", var name]
+                => outputs.GetValueOrDefault(stepId)?.GetValueOrDefault(name) ?? string.Empty,
+            var e => throw new InvalidOperationException($"the test does not know the expression {e}"),
+        });
+
+        // GitHub's rule: a condition without a status function is `success() && ...`.
+        bool Runs(string? condition) => condition switch
+        {
+            null => !failed,
+            "always()" => true,
+            _ when ComparisonCondition().Match(condition) is { Success: true } c =>
+                !failed && (Resolve("${{ " + c.Groups["left"].Value + " }}") == c.Groups["right"].Value) == (c.Groups["op"].Value == "=="),
+            _ => throw new InvalidOperationException($"the test does not know the condition {condition}"),
+        };
+
         foreach (YamlMappingNode step in ((YamlSequenceNode)((YamlMappingNode)action["runs"])["steps"]).Children)
         {
             index++;
-            if (!step.Children.TryGetValue("run", out var run))
+            var id = step.Children.TryGetValue("id", out var idNode) ? ((YamlScalarNode)idNode).Value! : $"step{index}";
+            outputs[id] = [];
+            if (!step.Children.TryGetValue("run", out var run)
+                || !Runs(step.Children.TryGetValue("if", out var condition) ? ((YamlScalarNode)condition).Value : null))
             {
                 continue;
             }
 
-            var id = step.Children.TryGetValue("id", out var idNode) ? ((YamlScalarNode)idNode).Value! : $"step{index}";
-            string Resolve(string text) => Expression().Replace(text, m => m.Groups[1].Value.Trim() switch
-            {
-                var e when e.StartsWith("inputs.", StringComparison.Ordinal) => Resolve(values[e["inputs.".Length..]]),
-                "github.action_path" => Repository.Root,
-                "github.token" => "ghs_action_token",
-                "runner.temp" => temp,
-                var e when e.StartsWith("steps.", StringComparison.Ordinal) && e.Split('.') is [_, var stepId, "outputs", var name]
-                    => outputs.GetValueOrDefault(stepId)?.GetValueOrDefault(name) ?? string.Empty,
-                var e => throw new InvalidOperationException($"the test does not know the expression {e}"),
-            });
             var output = dir.File($"output-{id}.txt", string.Empty);
             var env = new Dictionary<string, string?>
             {
                 ["GITHUB_ACTIONS"] = "true",
                 ["GITHUB_OUTPUT"] = output,
                 ["GITHUB_STEP_SUMMARY"] = summary,
+                ["GITHUB_EVENT_NAME"] = eventName,
                 ["GITHUB_EVENT_PATH"] = @event,
+                ["GITHUB_WORKSPACE"] = workspace,
                 ["GITHUB_API_URL"] = server.ApiUrl.ToString(),
+                ["GITHUB_SERVER_URL"] = "https://github.example",
                 ["GITHUB_REPOSITORY"] = "acme/bot",
+                ["GITHUB_RUN_ID"] = "4242",
+                ["RUNNER_OS"] = "Linux",
                 ["RUNNER_TEMP"] = temp,
             };
             if (step.Children.TryGetValue("env", out var stepEnv))
@@ -70,8 +109,8 @@ public sealed partial class ActionTests
             }
 
             var workingDirectory = step.Children.TryGetValue("working-directory", out var wd)
-                ? Path.GetFullPath(Path.Combine(Repository.Root, Resolve(((YamlScalarNode)wd).Value!)))
-                : Repository.Root;
+                ? Path.GetFullPath(Path.Combine(workspace, Resolve(((YamlScalarNode)wd).Value!)))
+                : workspace;
             var result = await CliWrap.Cli.Wrap("bash")
                 .WithArguments(["--noprofile", "--norc", "-eo", "pipefail", "-c", ((YamlScalarNode)run).Value!])
                 .WithWorkingDirectory(workingDirectory)
@@ -81,58 +120,209 @@ public sealed partial class ActionTests
             outputs[id] = File.ReadAllLines(output).Where(l => l.Contains('=', StringComparison.Ordinal))
                 .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..]);
             results.Add(new StepResult(id, result.ExitCode, outputs[id], result.StandardOutput + result.StandardError));
-            if (result.ExitCode != 0)
-            {
-                break;
-            }
+            failed |= result.ExitCode != 0;
         }
 
         return results;
     }
 
-    [Fact(Timeout = 300000)]
-    public async Task The_actions_steps_run_the_suite_write_the_summary_and_outputs_and_comment_once_on_the_pull_request()
+    /// <summary>A user's repository: its own global.json pinning an SDK the runner does not have, and its suites.</summary>
+    private static void UserRepository(TempDirectory dir)
+    {
+        dir.File("global.json", "{\"sdk\": {\"version\": \"8.0.100\"}}\n");
+        foreach (var example in new[] { "quickstart", "support-bot" })
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "examples", example)))
+            {
+                File.Copy(file, Path.Combine(Directory.CreateDirectory(Path.Combine(dir.Path, "examples", example)).FullName, Path.GetFileName(file)));
+            }
+        }
+    }
+
+    [Fact(Timeout = 600000)]
+    public async Task In_a_user_repository_that_pins_another_sdk_the_steps_run_the_suite_write_the_summary_outputs_and_html_report_and_comment_once()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
         using var dir = new TempDirectory();
+        UserRepository(dir);
         var results = Path.Combine(dir.Path, "results");
 
-        var steps = await RunActionAsync(dir, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = results });
-        var again = await RunActionAsync(dir, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = results });
+        var steps = await RunActionAsync(dir, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" });
+        var again = await RunActionAsync(dir, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" });
 
-        Assert.Equal(["dotnet", "build", "evaluate", "report", "verdict"], steps.Select(s => s.Id));
+        Assert.Equal(["guard", "dotnet", "cli-key", "build", "evaluate", "report", "link", "verdict"], steps.Select(s => s.Id));
         Assert.All(steps, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
         Assert.Equal("0", steps.Single(s => s.Id == "evaluate").Outputs["exit-code"]);
         var report = steps.Single(s => s.Id == "report").Outputs;
-        Assert.Equal(("true", "1", results, Path.Combine(results, "summary.md")), (report["passed"], report["pass-rate"], report["results-dir"], report["summary-path"]));
-        Assert.Contains("## ✅ EvalRunner: support\\-quickstart passed", File.ReadAllText(Path.Combine(dir.Path, "step_summary.md")), StringComparison.Ordinal);
+        Assert.Equal(("true", "1", "results", Path.Combine("results", "summary.md")), (report["passed"], report["pass-rate"], report["results-dir"], report["summary-path"]));
+        var summary = File.ReadAllText(Path.Combine(dir.Path, "step_summary.md"));
+        Assert.Contains("## ✅ EvalRunner: support\\-quickstart passed", summary, StringComparison.Ordinal);
+        Assert.Contains("[evalrunner-results artifact](https://github.example/acme/bot/actions/runs/4242)", summary, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(results, "summary.md")));
+        Assert.Contains("<html", File.ReadAllText(Path.Combine(results, "report.html")), StringComparison.OrdinalIgnoreCase);
         var comment = Assert.Single(server.Comments(7));
         Assert.StartsWith(MarkdownReport.Marker("support-quickstart"), comment.Body, StringComparison.Ordinal);
-        Assert.All(again, s => Assert.Equal(0, s.ExitCode));
+        Assert.All(again, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
+        Assert.Contains("the CLI for evalrunner-cli-Linux-", again.Single(s => s.Id == "build").Log, StringComparison.Ordinal);
+        Assert.Equal(steps.Single(s => s.Id == "cli-key").Outputs["key"], again.Single(s => s.Id == "cli-key").Outputs["key"]);
         Assert.Single(server.Comments(7));
         Assert.Contains(server.Requests, r => r.Method == "PATCH");
         Assert.All(server.Requests, r => Assert.Equal("Token ghs_action_token", r.Authorization));
     }
 
-    [Fact(Timeout = 300000)]
-    public async Task With_fail_on_thresholds_a_failing_suite_fails_the_action_after_reporting()
+    [Fact(Timeout = 600000)]
+    public async Task With_fail_on_thresholds_a_failing_suite_fails_the_action_after_reporting_with_annotations_relative_to_the_workspace()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
         using var dir = new TempDirectory();
-        var suite = dir.File("s.eval.yaml", "name: strict\ndataset:\n  - {id: a, input: hello}\nmodels: [{provider: command, command: [python3, -c, \"print('one two three')\"]}]\nevaluators: [{type: length}]\nthresholds: ['length.words <= 2']\n");
+        dir.File("evals/s.eval.yaml", "name: strict\ndataset:\n  - {id: a, input: hello}\nmodels: [{provider: command, command: [python3, -c, \"print('one two three')\"]}]\nevaluators: [{type: length}]\nthresholds: ['length.words <= 2']\n");
 
-        var steps = await RunActionAsync(dir, server, new() { ["suites"] = suite, ["results-dir"] = Path.Combine(dir.Path, "results"), ["comment"] = "off" });
+        var steps = await RunActionAsync(dir, server, new() { ["suites"] = "s.eval.yaml", ["working-directory"] = "evals", ["results-dir"] = "results", ["comment"] = "off" });
 
         Assert.Equal("1", steps.Single(s => s.Id == "evaluate").Outputs["exit-code"]);
-        Assert.Equal("false", steps.Single(s => s.Id == "report").Outputs["passed"]);
+        var report = steps.Single(s => s.Id == "report");
+        Assert.Equal("false", report.Outputs["passed"]);
+        Assert.Contains("::error file=evals/s.eval.yaml,line=3,title=strict › a", report.Log, StringComparison.Ordinal);
         var verdict = steps.Single(s => s.Id == "verdict");
         Assert.Equal(1, verdict.ExitCode);
         Assert.Contains("::error::EvalRunner: thresholds failed", verdict.Log, StringComparison.Ordinal);
         Assert.Empty(server.Requests);
         Assert.Contains("length.words &lt;\\= 2 \\(was 3\\)", File.ReadAllText(Path.Combine(dir.Path, "step_summary.md")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "evals", "results", "report.html")));
     }
+
+    [Fact(Timeout = 600000)]
+    public async Task An_invalid_suite_shows_its_own_error_in_the_log_the_summary_and_an_annotation_and_no_later_step_hides_it()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        UserRepository(dir);
+        dir.File("evals/bad.eval.yaml", "name: bad\ndataset:\n  - {id: a, input: hello}\nmodels: [{provider: command, command: [python3, -c, \"print(1)\"]}]\nevaluators: [{type: nosuch}]\n");
+
+        var steps = await RunActionAsync(dir, server, new() { ["suites"] = "evals/bad.eval.yaml", ["results-dir"] = "results", ["comment"] = "off" });
+
+        var evaluate = steps.Single(s => s.Id == "evaluate");
+        Assert.Equal((0, "2"), (evaluate.ExitCode, evaluate.Outputs["exit-code"]));
+        Assert.Contains("evals/bad.eval.yaml:5:21: evaluators[0].type: unknown evaluator type 'nosuch'", evaluate.Log, StringComparison.Ordinal);
+        Assert.Contains("::error file=evals/bad.eval.yaml,line=5,title=EvalRunner%3A invalid input::evaluators[0].type: unknown evaluator type 'nosuch'", evaluate.Log, StringComparison.Ordinal);
+        var summary = File.ReadAllText(Path.Combine(dir.Path, "step_summary.md"));
+        Assert.Contains("## ❌ EvalRunner: invalid input or configuration", summary, StringComparison.Ordinal);
+        Assert.Contains("evals/bad.eval.yaml:5:21: evaluators[0].type: unknown evaluator type 'nosuch'", summary, StringComparison.Ordinal);
+        var report = steps.Single(s => s.Id == "report");
+        Assert.Equal(0, report.ExitCode);
+        Assert.DoesNotContain("run.json", report.Log, StringComparison.Ordinal);
+        var verdict = steps.Single(s => s.Id == "verdict");
+        Assert.Equal(2, verdict.ExitCode);
+        Assert.Contains("::error::EvalRunner: invalid input or configuration", verdict.Log, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 900000)]
+    public async Task In_test_project_mode_failing_evaluations_are_reported_from_the_run_results_with_annotations_on_the_source_dataset_and_fail_on_never_is_honoured()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        var fixture = Path.Combine(Repository.Root, "tests", "fixtures", "FailingEvals");
+        var versions = XDocument.Load(Path.Combine(Repository.Root, "Directory.Packages.props")).Descendants("PackageVersion")
+            .ToDictionary(p => (string)p.Attribute("Include")!, p => (string)p.Attribute("Version")!);
+        File.Copy(Path.Combine(Repository.Root, "global.json"), Path.Combine(dir.Path, "global.json"));
+        dir.File("tests/Evals/FailingEvals.cs", File.ReadAllText(Path.Combine(fixture, "FailingEvals.cs")));
+        dir.File("tests/Evals/evals/failing.eval.yaml", File.ReadAllText(Path.Combine(fixture, "evals", "failing.eval.yaml")));
+        dir.File("tests/Evals/Evals.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <OutputType>Exe</OutputType>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="xunit.v3" Version="{versions["xunit.v3"]}" />
+                <ProjectReference Include="{Path.Combine(Repository.Root, "src", "EvalRunner.Xunit", "EvalRunner.Xunit.csproj")}" />
+                <None Include="evals/**" CopyToOutputDirectory="PreserveNewest" />
+                <Using Include="Xunit" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var steps = await RunActionAsync(dir, dir.Path, server, new() { ["test-project"] = "tests/Evals", ["fail-on"] = "never", ["comment"] = "off", ["results-dir"] = "results" });
+
+        var evaluate = steps.Single(s => s.Id == "evaluate");
+        Assert.True(evaluate.Outputs["test-exit-code"] == "2", evaluate.Log);
+        Assert.Equal("0", evaluate.Outputs["exit-code"]);
+        var report = steps.Single(s => s.Id == "report");
+        Assert.Equal("false", report.Outputs["passed"]);
+        Assert.Contains("::error file=tests/Evals/evals/failing.eval.yaml,line=7,title=failing › no-expected [echo]::", report.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("bin/", string.Join('\n', report.Log.Split('\n').Where(l => l.StartsWith("::error", StringComparison.Ordinal))), StringComparison.Ordinal);
+        var verdict = steps.Single(s => s.Id == "verdict");
+        Assert.Equal(0, verdict.ExitCode);
+        Assert.DoesNotContain("invalid input", verdict.Log + File.ReadAllText(Path.Combine(dir.Path, "step_summary.md")), StringComparison.Ordinal);
+        Assert.Contains("EvalRunner: failing failed", File.ReadAllText(Path.Combine(dir.Path, "step_summary.md")), StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = 600000)]
+    [InlineData("pull_request_target")]
+    [InlineData("workflow_run")]
+    public async Task Under_events_with_a_writing_token_the_action_refuses_to_run_repository_code_without_allow_untrusted_code(string eventName)
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        UserRepository(dir);
+
+        var steps = await RunActionAsync(dir, dir.Path, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" }, eventName);
+
+        // Only the steps that run always() follow, and they find nothing to link.
+        Assert.Equal(["guard", "link"], steps.Select(s => s.Id));
+        var guard = steps[0];
+        Assert.Equal(2, guard.ExitCode);
+        Assert.DoesNotContain("artifact", File.ReadAllText(Path.Combine(dir.Path, "step_summary.md")), StringComparison.Ordinal);
+        Assert.Contains($"::error::EvalRunner: refusing to run under the {eventName} event", guard.Log, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "results")));
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact(Timeout = 600000)]
+    public async Task With_allow_untrusted_code_the_action_runs_under_pull_request_target_with_a_warning()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        UserRepository(dir);
+
+        var steps = await RunActionAsync(dir, dir.Path, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results", ["comment"] = "off", ["allow-untrusted-code"] = "true" }, "pull_request_target");
+
+        Assert.All(steps, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
+        Assert.Contains("::warning::EvalRunner: running repository code under pull_request_target", steps[0].Log, StringComparison.Ordinal);
+        Assert.Equal("true", steps.Single(s => s.Id == "report").Outputs["passed"]);
+    }
+
+    [Fact]
+    public void Every_remote_action_in_the_action_and_the_workflows_is_pinned_by_commit_sha_with_its_version_in_a_comment()
+    {
+        var files = new[] { Path.Combine(Repository.Root, "action.yml") }
+            .Concat(Directory.GetFiles(Path.Combine(Repository.Root, ".github", "workflows"), "*.yml"))
+            .Concat(Directory.GetFiles(Path.Combine(Repository.Root, "examples"), "*.yml"))
+            .ToList();
+        var uses = files.SelectMany(f => File.ReadAllLines(f).Select(l => (File: Path.GetFileName(f), Line: l)))
+            .Select(l => (l.File, Match: Uses().Match(l.Line)))
+            .Where(l => l.Match.Success && !l.Match.Groups["ref"].Value.StartsWith("./", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.Contains(uses, u => u.Match.Groups["ref"].Value.StartsWith("actions/upload-artifact@", StringComparison.Ordinal));
+        Assert.All(uses, u => Assert.True(
+            PinnedUses().IsMatch(u.Match.Groups["ref"].Value + " " + u.Match.Groups["rest"].Value.Trim())
+                // The product's own action in the copy-me example: users pin the release they choose.
+                || u.Match.Groups["ref"].Value.StartsWith("evalrunner/evalrunner@", StringComparison.Ordinal),
+            $"{u.File}: {u.Match.Value.Trim()} is not pinned as owner/name@<40-hex sha> # vX.Y.Z"));
+    }
+
+    [GeneratedRegex(@"^\s*-?\s*uses:\s*(?<ref>\S+)(?<rest>.*)$")]
+    private static partial Regex Uses();
+
+    [GeneratedRegex(@"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")]
+    private static partial Regex PinnedUses();
 
     [GeneratedRegex(@"\$\{\{\s*(.+?)\s*\}\}")]
     private static partial Regex Expression();
+
+    [GeneratedRegex(@"^(?<left>[\w.-]+)\s*(?<op>==|!=)\s*'(?<right>[^']*)'$")]
+    private static partial Regex ComparisonCondition();
 }
