@@ -157,7 +157,9 @@ internal static class Commands
         {
             "html" => HtmlReport.Render(reports),
             "junit" => JunitReport.Render(reports),
-            _ => MarkdownReport.Render(reports, request.OutFile ?? request.Directory, request.Github ? MarkdownReport.GitHubCommentLimit : int.MaxValue),
+            // The whole summary: GitHub's limits apply to what --github writes to GitHub, not to this file, which the
+            // Action keeps in the results artifact that a cut comment or job summary points to.
+            _ => MarkdownReport.Render(reports, request.OutFile ?? request.Directory, int.MaxValue),
         });
         if (request.OutFile is not null)
         {
@@ -180,7 +182,7 @@ internal static class Commands
         {
             await new GitHubReporter(settings, Console.Out).ReportAsync(
                 reports,
-                new GitHubOptions { Comment = request.Comment, ResultsDirectory = request.Directory, SummaryPath = request.OutFile },
+                new GitHubOptions { Comment = request.Comment, CommentAuthor = request.CommentAuthor, ResultsDirectory = request.Directory, SummaryPath = request.OutFile },
                 cancellationToken);
         }
 
