@@ -44,18 +44,29 @@ internal static class MarkdownReport
             }
         }
 
-        // Still too long: keep as many failing datapoints as fit.
-        var total = failing.Sum(f => f.Count);
-        for (var keep = total - 1; keep >= 0; keep = keep > 50 ? keep * 3 / 4 : keep - 1)
+        // Still too long: keep as many failing datapoints as fit (the size grows with every one kept: search).
+        var best = Build(reports, failing, 300, 0, fullReport, marker, limit);
+        if (Size(best) > limit)
         {
+            return Fit(best, limit, fullReport);
+        }
+
+        var (fits, over) = (0, failing.Sum(f => f.Count));
+        while (over - fits > 1)
+        {
+            var keep = fits + ((over - fits) / 2);
             var text = Build(reports, failing, 300, keep, fullReport, marker, limit);
             if (Size(text) <= limit)
             {
-                return text;
+                (fits, best) = (keep, text);
+            }
+            else
+            {
+                over = keep;
             }
         }
 
-        return Fit(Build(reports, failing, 300, 0, fullReport, marker, limit), limit, fullReport);
+        return best;
     }
 
     /// <summary>
