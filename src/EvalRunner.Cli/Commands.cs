@@ -117,12 +117,13 @@ internal static class Commands
 
         if (results.Count > 0)
         {
-            // The Markdown summary of every suite of this invocation, for people and for a later `report --github`.
+            // The whole Markdown summary of every suite of this invocation, for people and for a later `report --github`:
+            // never cut, since it is what a cut job summary or comment points to (in the results artifact).
             var reports = results.Select(r => new RunReport { Run = r, Directory = r.OutputDirectory }).ToList();
             var summary = Path.Combine(outDirectory, "summary.md");
             try
             {
-                await AtomicFile.WriteAllTextAsync(summary, settings.Redact(MarkdownReport.Render(reports, summary)), CancellationToken.None);
+                await AtomicFile.WriteAllTextAsync(summary, settings.Redact(MarkdownReport.Render(reports, summary, int.MaxValue)), CancellationToken.None);
             }
             catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
             {

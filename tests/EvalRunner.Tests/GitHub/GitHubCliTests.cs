@@ -2,14 +2,15 @@ using CliWrap;
 using CliWrap.Buffered;
 using EvalRunner.Testing;
 using EvalRunner.Tests.Cli;
+using EvalRunner.Tests.Reports;
 
 namespace EvalRunner.Tests.GitHub;
 
 /// <summary>
-/// The real <c>evalrunner</c> process in a pull-request workflow whose GitHub is down or rate-limited: the exit code
-/// comes from the verdict, the fault is one warning, and nothing crashes.
+/// The real <c>evalrunner</c> process in a pull-request workflow: GitHub's size limits, the comment's author, and a
+/// GitHub that is down or rate-limited (the exit code comes from the verdict, the fault is one warning, nothing crashes).
 /// </summary>
-public sealed class GitHubFaultCliTests
+public sealed class GitHubCliTests
 {
     private const string PassingSuite =
         "name: smoke\ndataset:\n  - {id: a, input: hello}\nmodels: [{provider: command, command: [python3, -c, \"print('one two three')\"]}]\nevaluators: [{type: length}]\nthresholds: ['length.words <= 5']\n";
@@ -110,5 +111,25 @@ public sealed class GitHubFaultCliTests
         Assert.Contains("## ✅ EvalRunner: smoke passed", comment.Body, StringComparison.Ordinal);
         Assert.DoesNotContain(server.Requests, r => r.Path == "/api/v3/user");
         Assert.Empty(Warnings(result));
+    }
+
+    [Fact(Timeout = 180000)]
+    public async Task Report_github_cuts_the_comment_and_job_summary_to_GitHubs_byte_limits_and_keeps_the_whole_summary_file()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = Workspace();
+        var answer = string.Concat(Enumerable.Repeat("答えは😀です。返金は🎉三十日以内。", 300));
+        await ReportFixture.WriteAsync(dir, Enumerable.Range(0, 400).Select(i => ($"dp-{i}", answer, false)), TestContext.Current.CancellationToken);
+
+        var result = await EvalRunnerAsync(dir, server, ["report", "out", "--github", "--out", "out/summary.md"]);
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        var comment = Assert.Single(server.Requests, r => r.Method == "POST");
+        Assert.True(comment.CommentBytes <= 65_536, $"{comment.CommentBytes} bytes");
+        Assert.Contains("the full report is in the evalrunner\\-results artifact of this workflow run", comment.Comment, StringComparison.Ordinal);
+        Assert.True(new FileInfo(Path.Combine(dir.Path, "step_summary.md")).Length <= 1024 * 1024);
+        var summary = File.ReadAllText(Path.Combine(dir.Path, "out", "summary.md"));
+        Assert.DoesNotContain("were cut to stay under", summary, StringComparison.Ordinal);
+        Assert.Equal(400, summary.Split("<details>").Length - 1);
     }
 }
