@@ -117,12 +117,13 @@ internal static class Commands
 
         if (results.Count > 0)
         {
-            // The Markdown summary of every suite of this invocation, for people and for a later `report --github`.
+            // The whole Markdown summary of every suite of this invocation, for people and for a later `report --github`:
+            // never cut, since it is what a cut job summary or comment points to (in the results artifact).
             var reports = results.Select(r => new RunReport { Run = r, Directory = r.OutputDirectory }).ToList();
             var summary = Path.Combine(outDirectory, "summary.md");
             try
             {
-                await AtomicFile.WriteAllTextAsync(summary, settings.Redact(MarkdownReport.Render(reports, summary)), CancellationToken.None);
+                await AtomicFile.WriteAllTextAsync(summary, settings.Redact(MarkdownReport.Render(reports, summary, int.MaxValue)), CancellationToken.None);
             }
             catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
             {
@@ -157,7 +158,9 @@ internal static class Commands
         {
             "html" => HtmlReport.Render(reports),
             "junit" => JunitReport.Render(reports),
-            _ => MarkdownReport.Render(reports, request.OutFile ?? request.Directory, request.Github ? MarkdownReport.GitHubCommentLimit : int.MaxValue),
+            // The whole summary: GitHub's limits apply to what --github writes to GitHub, not to this file, which the
+            // Action keeps in the results artifact that a cut comment or job summary points to.
+            _ => MarkdownReport.Render(reports, request.OutFile ?? request.Directory, int.MaxValue),
         });
         if (request.OutFile is not null)
         {
@@ -180,7 +183,7 @@ internal static class Commands
         {
             await new GitHubReporter(settings, Console.Out).ReportAsync(
                 reports,
-                new GitHubOptions { Comment = request.Comment, ResultsDirectory = request.Directory, SummaryPath = request.OutFile },
+                new GitHubOptions { Comment = request.Comment, CommentAuthor = request.CommentAuthor, ResultsDirectory = request.Directory, SummaryPath = request.OutFile },
                 cancellationToken);
         }
 

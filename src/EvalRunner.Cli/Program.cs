@@ -101,11 +101,12 @@ var reportOutOption = new Option<string?>("--out", "-o") { Description = "Write 
 var githubOption = new Option<bool>("--github") { Description = "Also write the step summary, outputs, annotations and PR comments (in GitHub Actions)" };
 var commentOption = new Option<string>("--comment") { Description = "PR comments: update (one per suite, edited in place), new, or off", DefaultValueFactory = _ => "update" };
 commentOption.AcceptOnlyFromAmong("update", "new", "off");
+var commentAuthorOption = new Option<string?>("--comment-author") { Description = "With --github: the login whose comments are edited in place (an app's bot, e.g. my-app[bot]); default: EVALRUNNER_COMMENT_AUTHOR, else the token's user, else github-actions[bot]" };
 var failOnOption = new Option<string>("--fail-on") { Description = "thresholds: exit 1 when a run failed; never: exit 0", DefaultValueFactory = _ => "never" };
 failOnOption.AcceptOnlyFromAmong("thresholds", "never");
-var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, failOnOption };
+var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, commentAuthorOption, failOnOption };
 report.SetAction(async (parse, cancellationToken) => await Commands.ReportAsync(
-    new ReportRequest(parse.GetValue(directoryArgument)!, parse.GetValue(formatOption)!, parse.GetValue(reportOutOption), parse.GetValue(githubOption), parse.GetValue(commentOption)!, parse.GetValue(failOnOption) == "thresholds"),
+    new ReportRequest(parse.GetValue(directoryArgument)!, parse.GetValue(formatOption)!, parse.GetValue(reportOutOption), parse.GetValue(githubOption), parse.GetValue(commentOption)!, parse.GetValue(failOnOption) == "thresholds", parse.GetValue(commentAuthorOption)),
     settings,
     cancellationToken));
 

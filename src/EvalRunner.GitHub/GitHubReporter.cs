@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using EvalRunner.Reports;
@@ -11,9 +12,11 @@ namespace EvalRunner.GitHub;
 /// <summary>
 /// Puts results where reviewers look: the job summary (<c>GITHUB_STEP_SUMMARY</c>), step outputs
 /// (<c>GITHUB_OUTPUT</c>), <c>::error</c> annotations on failing datapoints, and one pull-request comment per suite,
-/// found again by a hidden marker and edited in place (Octokit, against <c>GITHUB_API_URL</c>). A comment that cannot
-/// be written (a fork's read-only token) is a warning; it never changes the verdict or loses the summary. Everything it
-/// writes passes <see cref="Settings.Redact"/>.
+/// found again by a hidden marker and edited in place (Octokit, against <c>GITHUB_API_URL</c>). Only comments written
+/// by the token's own identity are edited, and duplicates left by runs reporting at the same moment are deleted. The
+/// summary and comments are cut to GitHub's limits in bytes. A comment that cannot be written (a fork's read-only token,
+/// GitHub down or rate-limited after the retries of <see cref="RetryAfterHandler"/>) is a warning; it never throws,
+/// changes the verdict or loses the summary. Everything it writes passes <see cref="Settings.Redact"/>.
 /// </summary>
 internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProvider? timeProvider = null)
 {
@@ -33,8 +36,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         settings.GetSecret("GITHUB_TOKEN");
         if (settings.Get("GITHUB_STEP_SUMMARY") is { } summaryFile)
         {
-            var summary = settings.Redact(MarkdownReport.Render(reports, options.FullReport, StepSummaryLimit - 1024));
-            await File.AppendAllTextAsync(summaryFile, summary + "\n", cancellationToken).ConfigureAwait(false);
+            await WriteSummaryAsync(summaryFile, reports, options, cancellationToken).ConfigureAwait(false);
         }
 
         if (settings.Get("GITHUB_OUTPUT") is { } outputFile)
@@ -86,6 +88,23 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         }
     }
 
+    private async Task WriteSummaryAsync(string summaryFile, IReadOnlyList<RunReport> reports, GitHubOptions options, CancellationToken cancellationToken)
+    {
+        // GitHub drops a step's whole summary over 1 MiB, counted in bytes with whatever the step wrote before.
+        var written = File.Exists(summaryFile) ? new FileInfo(summaryFile).Length : 0;
+        var room = (int)Math.Max(0, StepSummaryLimit - written - 1);
+        if (room < 1024)
+        {
+            log.WriteLine("::warning::EvalRunner did not add to the job summary: this step's summary is already at GitHub's 1 MiB limit. "
+                + $"The full report is in {Data(options.FullReport)}.");
+            return;
+        }
+
+        // Redaction only shortens the text; Fit keeps it within the room whatever happens.
+        var summary = MarkdownReport.Fit(settings.Redact(MarkdownReport.Render(reports, options.FullReport, room)), room, options.FullReport);
+        await File.AppendAllTextAsync(summaryFile, summary + "\n", cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task CommentAsync(IReadOnlyList<RunReport> reports, GitHubOptions options, CancellationToken cancellationToken)
     {
         var number = PullRequestNumber();
@@ -103,47 +122,156 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         }
 
         var api = new Uri(settings.Get("GITHUB_API_URL") ?? "https://api.github.com");
+        var tries = options.Tries
+            ?? (int.TryParse(settings.GetNotSecret("EVALRUNNER_GITHUB_TRIES"), NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : RetryAfterHandler.DefaultTries);
+        var retries = new RetryAfterHandler(_time, tries);
         var connection = new Connection(
             new ProductHeaderValue("evalrunner"),
             api,
             new InMemoryCredentialStore(new Credentials(token)),
-            new HttpClientAdapter(() => new RetryAfterHandler(_time)),
+            new HttpClientAdapter(() => retries),
             new SimpleJsonSerializer());
         var client = new GitHubClient(connection);
-        foreach (var report in reports)
+        var pending = reports.Select(r => r.Run.Suite).ToList();
+        try
         {
-            // Redaction only shortens the text, so the comment stays under GitHub's limit.
-            var body = settings.Redact(MarkdownReport.Render([report], options.FullReport, MarkdownReport.GitHubCommentLimit, marker: true));
-            var marker = settings.Redact(MarkdownReport.Marker(report.Run.Suite));
-            try
+            // Only the writer's own comments are edited: never a person's that quotes the marker, never another bot's.
+            var author = options.Comment == "update" ? await AuthorAsync(client, options).ConfigureAwait(false) : null;
+            foreach (var report in reports)
             {
-                IssueComment? existing = null;
-                if (options.Comment == "update")
+                try
                 {
-                    var comments = await client.Issue.Comment.GetAllForIssue(owner, name, number.Value).ConfigureAwait(false);
-                    existing = comments.LastOrDefault(c => c.Body?.StartsWith(marker, StringComparison.Ordinal) == true);
+                    await CommentAsync(client, new CommentThread { Owner = owner, Name = name, Number = number.Value }, report, author, options).ConfigureAwait(false);
+                }
+                catch (ApiException ex) when (!IsUnavailable(ex))
+                {
+                    // This suite's comment was refused (a fork's read-only token, a locked conversation): say so, go on.
+                    log.WriteLine($"::warning::EvalRunner did not comment on pull request #{number} for suite '{Data(report.Run.Suite)}': {Data(Why(ex, api, retries.Tries) + ": " + ex.Message)}. The step summary has the results; the verdict is unchanged.");
                 }
 
-                if (existing is null)
-                {
-                    await client.Issue.Comment.Create(owner, name, number.Value, body).ConfigureAwait(false);
-                    log.WriteLine(settings.Redact($"EvalRunner: commented on pull request #{number} for suite '{report.Run.Suite}'."));
-                }
-                else
-                {
-                    await client.Issue.Comment.Update(owner, name, existing.Id, body).ConfigureAwait(false);
-                    log.WriteLine(settings.Redact($"EvalRunner: updated the comment on pull request #{number} for suite '{report.Run.Suite}'."));
-                }
+                pending.Remove(report.Run.Suite);
             }
-            catch (ApiException ex)
+        }
+        catch (Exception ex) when (ex is ApiException or HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // GitHub is down, failing or rate-limited for this token: one warning for every suite left, never a crash.
+            var detail = ex is ApiException or HttpRequestException ? ": " + ex.Message : string.Empty;
+            log.WriteLine(
+                $"::warning::EvalRunner did not comment on pull request #{number} for {(pending.Count == 1 ? "suite" : "suites")} {Data(string.Join(", ", pending.Select(s => $"'{s}'")))}: "
+                + $"{Data(Why(ex, api, retries.Tries) + detail)}. The step summary has the results; the verdict is unchanged.");
+        }
+    }
+
+    private async Task CommentAsync(GitHubClient client, CommentThread pr, RunReport report, string? author, GitHubOptions options)
+    {
+        // Redaction only shortens the text; Fit keeps the body within GitHub's limit whatever happens.
+        var body = MarkdownReport.Fit(
+            settings.Redact(MarkdownReport.Render([report], options.FullReport, MarkdownReport.GitHubCommentLimit, marker: true)),
+            MarkdownReport.GitHubCommentLimit,
+            options.FullReport);
+        var marker = settings.Redact(MarkdownReport.Marker(report.Run.Suite));
+        if (author is null)
+        {
+            await client.Issue.Comment.Create(pr.Owner, pr.Name, pr.Number, body).ConfigureAwait(false);
+            log.WriteLine(settings.Redact($"EvalRunner: commented on pull request #{pr.Number} for suite '{report.Run.Suite}'."));
+            return;
+        }
+
+        var mine = await OwnAsync(client, pr, marker, author).ConfigureAwait(false);
+        if (mine.Count > 0)
+        {
+            await client.Issue.Comment.Update(pr.Owner, pr.Name, mine[0].Id, body).ConfigureAwait(false);
+            await DeleteAsync(client, pr, mine.Skip(1)).ConfigureAwait(false);
+            log.WriteLine(settings.Redact($"EvalRunner: updated the comment on pull request #{pr.Number} for suite '{report.Run.Suite}'."));
+            return;
+        }
+
+        var created = await client.Issue.Comment.Create(pr.Owner, pr.Name, pr.Number, body).ConfigureAwait(false);
+        log.WriteLine(settings.Redact($"EvalRunner: commented on pull request #{pr.Number} for suite '{report.Run.Suite}'."));
+
+        // Another run may have created one at the same moment: look again, keep the oldest with this run's body, and
+        // delete the newer ones. A reporter that lost its own comment to the other one's clean-up still writes its body.
+        var again = await OwnAsync(client, pr, marker, author).ConfigureAwait(false);
+        if (again.Count > 0 && again[0].Id != created.Id)
+        {
+            await client.Issue.Comment.Update(pr.Owner, pr.Name, again[0].Id, body).ConfigureAwait(false);
+        }
+
+        await DeleteAsync(client, pr, again.Skip(1)).ConfigureAwait(false);
+    }
+
+    private static async Task<List<IssueComment>> OwnAsync(GitHubClient client, CommentThread pr, string marker, string author)
+    {
+        var comments = await client.Issue.Comment.GetAllForIssue(pr.Owner, pr.Name, pr.Number).ConfigureAwait(false);
+        return [.. comments
+            .Where(c => string.Equals(c.User?.Login, author, StringComparison.OrdinalIgnoreCase) && c.Body?.StartsWith(marker, StringComparison.Ordinal) == true)
+            .OrderBy(c => c.CreatedAt)
+            .ThenBy(c => c.Id)];
+    }
+
+    private static async Task DeleteAsync(GitHubClient client, CommentThread pr, IEnumerable<IssueComment> duplicates)
+    {
+        foreach (var duplicate in duplicates)
+        {
+            try
             {
-                var why = ex.StatusCode is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound
-                    ? "the token cannot write pull-request comments (pull requests from forks get a read-only token; the workflow needs `permissions: pull-requests: write`)"
-                    : $"GitHub answered {(int)ex.StatusCode}";
-                log.WriteLine($"::warning::EvalRunner did not comment on pull request #{number} for suite '{Data(report.Run.Suite)}': {Data(why + ": " + ex.Message)}. The step summary has the results; the verdict is unchanged.");
+                await client.Issue.Comment.Delete(pr.Owner, pr.Name, duplicate.Id).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                // The other run deleted it first.
             }
         }
     }
+
+    /// <summary>The login whose comments this token writes.</summary>
+    private async Task<string> AuthorAsync(GitHubClient client, GitHubOptions options)
+    {
+        if ((options.CommentAuthor ?? settings.GetNotSecret("EVALRUNNER_COMMENT_AUTHOR")) is { } login)
+        {
+            return login;
+        }
+
+        try
+        {
+            // A personal token is a user.
+            return (await client.User.Current().ConfigureAwait(false)).Login;
+        }
+        catch (ApiException ex) when (ex.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound && !IsUnavailable(ex))
+        {
+            // An installation token cannot read a user; the workflow's GITHUB_TOKEN is one, and writes as this bot.
+            // Another app's installation token names its bot with comment-author.
+            return WorkflowBot;
+        }
+    }
+
+    /// <summary>The login of the workflow token's comments.</summary>
+    public const string WorkflowBot = "github-actions[bot]";
+
+    // A fault another try (later) can get past: GitHub is failing, or the token's rate limit is used up.
+    private static bool IsUnavailable(ApiException ex) => (int)ex.StatusCode >= 500 || IsRateLimit(ex);
+
+    private static bool IsRateLimit(ApiException ex) => RetryAfterHandler.IsRateLimit(ex.StatusCode, name => Header(ex, name));
+
+    private static string? Header(ApiException ex, string name) =>
+        ex.HttpResponse?.Headers?.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+
+    private static string Why(Exception ex, Uri api, int tries) => ex switch
+    {
+        HttpRequestException => $"GitHub could not be reached at {api} ({Tries(tries)})",
+        TaskCanceledException => $"GitHub did not answer in time at {api}",
+        ApiException e when IsRateLimit(e) => RetryAfterHandler.ResetOf(name => Header(e, name)) is { } reset
+            ? $"the token's GitHub API rate limit is used up until {reset.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC ({Tries(tries)}, waiting at most {RetryAfterHandler.MaxWait.TotalSeconds:0} s)"
+            : $"GitHub's rate limit was hit ({Tries(tries)})",
+        ApiException e when (int)e.StatusCode >= 500 => $"GitHub answered {(int)e.StatusCode} ({Tries(tries)})",
+        ApiException { StatusCode: HttpStatusCode.Forbidden or HttpStatusCode.NotFound } =>
+            "the token cannot write pull-request comments (pull requests from forks get a read-only token; the workflow needs `permissions: pull-requests: write`)",
+        ApiException { StatusCode: HttpStatusCode.Unauthorized } => "GitHub did not accept the token (401)",
+        ApiException e => $"GitHub answered {(int)e.StatusCode}",
+        _ => ex.Message,
+    };
+
+    private static string Tries(int tries) => tries == 1 ? "tried once" : $"tried {tries} times";
 
     private long? PullRequestNumber()
     {

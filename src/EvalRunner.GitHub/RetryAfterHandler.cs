@@ -1,23 +1,44 @@
+using System.Globalization;
 using System.Net;
 
 namespace EvalRunner.GitHub;
 
 /// <summary>
-/// Retries a GitHub API request when GitHub says when to (a rate limit answered with 403 or 429 and Retry-After),
-/// at most three times and never waiting longer than a minute at once.
+/// Tries a GitHub API request again, up to <paramref name="tries"/> tries in all, when another try can succeed: GitHub
+/// could not be reached, answered 5xx, or answered a rate limit (403 or 429) with <c>Retry-After</c> or with
+/// <c>x-ratelimit-remaining: 0</c> and <c>x-ratelimit-reset</c>. Faults back off 1 s, 2 s, 4 s…; a rate limit waits as
+/// GitHub says, never more than <see cref="MaxWait"/> at once, and a limit that resets later than that is not waited
+/// for at all. Every wait goes through <see cref="TimeProvider"/>.
 /// </summary>
-internal sealed class RetryAfterHandler(TimeProvider time) : DelegatingHandler(new SocketsHttpHandler())
+internal sealed class RetryAfterHandler(TimeProvider time, int tries = RetryAfterHandler.DefaultTries) : DelegatingHandler(new SocketsHttpHandler())
 {
-    private const int MaxRetries = 3;
+    /// <summary>Tries per request unless told otherwise.</summary>
+    public const int DefaultTries = 3;
+
+    /// <summary>The longest single wait.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>Tries per request.</summary>
+    public int Tries { get; } = Math.Max(1, tries);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
-            var response = await base.SendAsync(attempt == 0 ? request : Copy(request, body), cancellationToken).ConfigureAwait(false);
-            var limited = response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.TooManyRequests;
-            if (!limited || attempt == MaxRetries || RetryAfter(response) is not { } wait)
+            HttpResponseMessage response;
+            try
+            {
+                response = await base.SendAsync(attempt == 1 ? request : Copy(request, body), cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException) when (attempt < Tries && !cancellationToken.IsCancellationRequested)
+            {
+                // Unreachable (connection refused, DNS, reset): back off and try again.
+                await Task.Delay(Backoff(attempt), time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (attempt >= Tries || Wait(response, attempt) is not { } wait)
             {
                 return response;
             }
@@ -27,12 +48,51 @@ internal sealed class RetryAfterHandler(TimeProvider time) : DelegatingHandler(n
         }
     }
 
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    /// <summary>Whether GitHub's answer is its rate limit (primary or secondary), judged by status and headers.</summary>
+    public static bool IsRateLimit(HttpStatusCode status, Func<string, string?> header) =>
+        status == HttpStatusCode.TooManyRequests
+        || (status == HttpStatusCode.Forbidden && (header("x-ratelimit-remaining") == "0" || header("retry-after") is not null));
+
+    /// <summary>When GitHub's rate limit resets (<c>x-ratelimit-reset</c>, Unix seconds), if it said.</summary>
+    public static DateTimeOffset? ResetOf(Func<string, string?> header) =>
+        long.TryParse(header("x-ratelimit-reset"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
+    private TimeSpan? Wait(HttpResponseMessage response, int attempt)
     {
-        var header = response.Headers.RetryAfter;
-        var wait = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : null);
-        return wait is null ? null : TimeSpan.FromSeconds(Math.Clamp(wait.Value.TotalSeconds, 0, 60));
+        if ((int)response.StatusCode >= 500)
+        {
+            return Backoff(attempt);
+        }
+
+        string? Header(string name) => response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+        if (!IsRateLimit(response.StatusCode, Header))
+        {
+            // A 403 without rate-limit headers is a token that cannot do this: no try changes that.
+            return null;
+        }
+
+        if (response.Headers.RetryAfter is { } retryAfter)
+        {
+            var wait = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - time.GetUtcNow() : TimeSpan.Zero);
+            return Clamp(wait);
+        }
+
+        if (Header("x-ratelimit-remaining") == "0" && ResetOf(Header) is { } reset)
+        {
+            var wait = reset - time.GetUtcNow();
+
+            // A limit that resets later than the longest wait would fail again: give up now, not after waiting.
+            return wait > MaxWait ? null : Clamp(wait);
+        }
+
+        return Backoff(attempt);
     }
+
+    private static TimeSpan Clamp(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxWait ? MaxWait : wait;
+
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromSeconds(Math.Pow(2, attempt - 1));
 
     private static HttpRequestMessage Copy(HttpRequestMessage request, byte[]? body)
     {

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -6,33 +8,108 @@ using Microsoft.AspNetCore.Http;
 namespace EvalRunner.Testing;
 
 /// <summary>
-/// A GitHub-API-shaped server on 127.0.0.1 for pull-request comments (list, create, edit), under both <c>/</c> and
-/// <c>/api/v3/</c> (GitHub Enterprise Server). It keeps the comments, records every request, and can answer faults.
+/// A GitHub-API-shaped server on 127.0.0.1 for pull-request comments (list, create, edit, delete) and <c>GET /user</c>,
+/// under both <c>/</c> and <c>/api/v3/</c> (GitHub Enterprise Server). It keeps the comments with their authors, records
+/// every request (its body, the body's bytes and the identity behind the token), and answers faults on demand.
 /// </summary>
+/// <remarks>
+/// Tokens are identities as on GitHub: a token given to <see cref="AddUserToken"/> is a person's (GET /user answers
+/// the login); one given to <see cref="AddInstallationToken"/> is an app's installation token (GET /user answers 403,
+/// comments are the app's bot); any other token is the workflow's <c>GITHUB_TOKEN</c>, whose comments are written by
+/// <c>github-actions[bot]</c>.
+/// </remarks>
 public sealed class FakeGitHubServer : IAsyncDisposable
 {
+    public const string WorkflowBot = "github-actions[bot]";
+
     private readonly WebApplication _app;
-    private readonly ConcurrentQueue<(string Method, string Path, string? Authorization, string Body)> _requests = new();
-    private readonly ConcurrentQueue<(int Status, string Body, int? RetryAfter)> _failures = new();
-    private readonly ConcurrentDictionary<long, (long Issue, string Body)> _comments = new();
+    private readonly ConcurrentQueue<FakeGitHubRequest> _requests = new();
+    private readonly ConcurrentQueue<Failure> _failures = new();
+    private readonly ConcurrentDictionary<long, (long Issue, FakeGitHubComment Comment)> _comments = new();
+    private readonly ConcurrentDictionary<string, string> _users = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _installations = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private TaskCompletionSource? _listGate;
+    private int _listsToHold;
     private long _nextId = 1000;
+    private bool _stopped;
 
     private FakeGitHubServer(WebApplication app) => _app = app;
 
+    private sealed record Failure(int Status, string Body, IReadOnlyDictionary<string, string> Headers);
+
     public Uri ApiUrl { get; private set; } = null!;
 
-    public IReadOnlyList<(string Method, string Path, string? Authorization, string Body)> Requests => [.. _requests];
+    public IReadOnlyList<FakeGitHubRequest> Requests => [.. _requests];
 
     /// <summary>The comments on an issue or pull request, oldest first.</summary>
-    public IReadOnlyList<(long Id, string Body)> Comments(long issue) =>
-        [.. _comments.Where(c => c.Value.Issue == issue).OrderBy(c => c.Key).Select(c => (c.Key, c.Value.Body))];
+    public IReadOnlyList<FakeGitHubComment> Comments(long issue) =>
+        [.. _comments.Where(c => c.Value.Issue == issue).OrderBy(c => c.Key).Select(c => c.Value.Comment)];
+
+    /// <summary>A personal token: GET /user answers <paramref name="login"/>, and its comments are written by it.</summary>
+    public void AddUserToken(string token, string login) => _users[token] = login;
+
+    /// <summary>An app's installation token: GET /user answers 403, and its comments are written by <paramref name="login"/>.</summary>
+    public void AddInstallationToken(string token, string login) => _installations[token] = login;
+
+    /// <summary>A comment written by someone else (a person quoting the marker, another bot).</summary>
+    public long AddComment(long issue, string body, string author)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        _comments[id] = (issue, new FakeGitHubComment { Id = id, Body = body, Author = author });
+        return id;
+    }
 
     /// <summary>The next <paramref name="count"/> requests answer <paramref name="status"/>, with Retry-After when given.</summary>
-    public void FailNext(int count, int status, string message, int? retryAfter = null)
+    public void FailNext(int count, int status, string message, int? retryAfter = null) =>
+        FailNext(count, status, message, retryAfter is { } seconds ? new Dictionary<string, string> { ["Retry-After"] = seconds.ToString(CultureInfo.InvariantCulture) } : new Dictionary<string, string>());
+
+    /// <summary>The next <paramref name="count"/> requests answer <paramref name="status"/> with these headers.</summary>
+    public void FailNext(int count, int status, string message, IReadOnlyDictionary<string, string> headers)
     {
         for (var i = 0; i < count; i++)
         {
-            _failures.Enqueue((status, JsonSerializer.Serialize(new { message, documentation_url = "https://docs.github.com/rest" }), retryAfter));
+            _failures.Enqueue(new Failure(status, JsonSerializer.Serialize(new { message, documentation_url = "https://docs.github.com/rest" }), headers));
+        }
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> requests meet GitHub's primary rate limit: <paramref name="status"/> (403 or
+    /// 429) with <c>x-ratelimit-remaining: 0</c> and <c>x-ratelimit-reset</c> at <paramref name="reset"/>.
+    /// </summary>
+    public void RateLimitNext(int count, DateTimeOffset reset, int status = 403) => FailNext(
+        count,
+        status,
+        "API rate limit exceeded for installation ID 1.",
+        new Dictionary<string, string>
+        {
+            ["x-ratelimit-limit"] = "5000",
+            ["x-ratelimit-remaining"] = "0",
+            ["x-ratelimit-used"] = "5000",
+            ["x-ratelimit-reset"] = reset.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            ["x-ratelimit-resource"] = "core",
+        });
+
+    /// <summary>
+    /// The next <paramref name="count"/> comment listings wait until all of them have arrived, then answer: reporters
+    /// started together all see the same comments, as two workflow runs that report at the same moment do.
+    /// </summary>
+    public void HoldListings(int count)
+    {
+        lock (_gate)
+        {
+            _listsToHold = count;
+            _listGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Stops listening: from now on a connection to <see cref="ApiUrl"/> is refused.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
         }
     }
 
@@ -45,9 +122,11 @@ public sealed class FakeGitHubServer : IAsyncDisposable
                 server = new FakeGitHubServer(app);
                 foreach (var prefix in new[] { string.Empty, "/api/v3" })
                 {
+                    app.MapGet(prefix + "/user", server.CurrentUserAsync);
                     app.MapGet(prefix + "/repos/{owner}/{repo}/issues/{number:long}/comments", server.ListAsync);
                     app.MapPost(prefix + "/repos/{owner}/{repo}/issues/{number:long}/comments", server.CreateAsync);
                     app.MapMethods(prefix + "/repos/{owner}/{repo}/issues/comments/{id:long}", ["PATCH"], server.UpdateAsync);
+                    app.MapDelete(prefix + "/repos/{owner}/{repo}/issues/comments/{id:long}", server.DeleteAsync);
                 }
             },
             cancellationToken);
@@ -55,17 +134,43 @@ public sealed class FakeGitHubServer : IAsyncDisposable
         return server;
     }
 
+    private static string? Token(HttpContext context) =>
+        context.Request.Headers.Authorization.FirstOrDefault() is { } header && header.IndexOf(' ', StringComparison.Ordinal) is var space and > 0
+            ? header[(space + 1)..]
+            : null;
+
+    private string Login(HttpContext context) => Token(context) is { } token
+        ? _users.GetValueOrDefault(token) ?? _installations.GetValueOrDefault(token) ?? WorkflowBot
+        : WorkflowBot;
+
     private async Task<(bool Failed, string Body)> ReceiveAsync(HttpContext context)
     {
-        using var reader = new StreamReader(context.Request.Body);
-        var body = await reader.ReadToEndAsync(context.RequestAborted);
-        _requests.Enqueue((context.Request.Method, context.Request.Path.Value!, context.Request.Headers.Authorization.FirstOrDefault(), body));
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        var bytes = buffer.ToArray();
+        var body = Encoding.UTF8.GetString(bytes);
+        string? comment = null;
+        if (bytes.Length > 0 && JsonDocument.Parse(body).RootElement is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("body", out var text))
+        {
+            comment = text.GetString();
+        }
+
+        _requests.Enqueue(new FakeGitHubRequest
+        {
+            Method = context.Request.Method,
+            Path = context.Request.Path.Value!,
+            Authorization = context.Request.Headers.Authorization.FirstOrDefault(),
+            Body = body,
+            BodyBytes = bytes.Length,
+            Comment = comment,
+            Login = Login(context),
+        });
         if (_failures.TryDequeue(out var failure))
         {
             context.Response.StatusCode = failure.Status;
-            if (failure.RetryAfter is { } seconds)
+            foreach (var (name, value) in failure.Headers)
             {
-                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers[name] = value;
             }
 
             context.Response.ContentType = "application/json";
@@ -76,6 +181,24 @@ public sealed class FakeGitHubServer : IAsyncDisposable
         return (false, body);
     }
 
+    private async Task CurrentUserAsync(HttpContext context)
+    {
+        if ((await ReceiveAsync(context)).Failed)
+        {
+            return;
+        }
+
+        if (Token(context) is { } token && _users.TryGetValue(token, out var login))
+        {
+            await context.Response.WriteAsJsonAsync(new { login, id = 1, node_id = "U_1", type = "User", site_admin = false });
+            return;
+        }
+
+        // Installation tokens (the workflow's GITHUB_TOKEN, an app's token) cannot read a user.
+        context.Response.StatusCode = 403;
+        await context.Response.WriteAsJsonAsync(new { message = "Resource not accessible by integration", documentation_url = "https://docs.github.com/rest/users/users#get-the-authenticated-user" });
+    }
+
     private async Task ListAsync(HttpContext context, string owner, string repo, long number)
     {
         if ((await ReceiveAsync(context)).Failed)
@@ -83,7 +206,27 @@ public sealed class FakeGitHubServer : IAsyncDisposable
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(Comments(number).Select(c => Json(owner, repo, number, c.Id, c.Body)));
+        Task? hold = null;
+        lock (_gate)
+        {
+            if (_listsToHold > 0 && _listGate is { } gate)
+            {
+                hold = gate.Task;
+                if (--_listsToHold == 0)
+                {
+                    // Everyone has arrived; none of them could have written a comment yet.
+                    gate.SetResult();
+                }
+            }
+        }
+
+        var comments = Comments(number);
+        if (hold is not null)
+        {
+            await hold.WaitAsync(context.RequestAborted);
+        }
+
+        await context.Response.WriteAsJsonAsync(comments.Select(c => Json(owner, repo, number, c)));
     }
 
     private async Task CreateAsync(HttpContext context, string owner, string repo, long number)
@@ -96,9 +239,10 @@ public sealed class FakeGitHubServer : IAsyncDisposable
 
         var text = JsonDocument.Parse(body).RootElement.GetProperty("body").GetString()!;
         var id = Interlocked.Increment(ref _nextId);
-        _comments[id] = (number, text);
+        var comment = new FakeGitHubComment { Id = id, Body = text, Author = Login(context) };
+        _comments[id] = (number, comment);
         context.Response.StatusCode = 201;
-        await context.Response.WriteAsJsonAsync(Json(owner, repo, number, id, text));
+        await context.Response.WriteAsJsonAsync(Json(owner, repo, number, comment));
     }
 
     private async Task UpdateAsync(HttpContext context, string owner, string repo, long id)
@@ -111,31 +255,64 @@ public sealed class FakeGitHubServer : IAsyncDisposable
 
         if (!_comments.TryGetValue(id, out var comment))
         {
-            context.Response.StatusCode = 404;
+            await NotFoundAsync(context);
+            return;
+        }
+
+        if (comment.Comment.Author != Login(context))
+        {
+            // GitHub lets only the author (or a maintainer) edit; the reporter must never try someone else's.
+            context.Response.StatusCode = 403;
+            await context.Response.WriteAsJsonAsync(new { message = "You cannot edit a comment written by someone else (test server)" });
             return;
         }
 
         var text = JsonDocument.Parse(body).RootElement.GetProperty("body").GetString()!;
-        _comments[id] = (comment.Issue, text);
-        await context.Response.WriteAsJsonAsync(Json(owner, repo, comment.Issue, id, text));
+        var edited = comment.Comment with { Body = text };
+        _comments[id] = (comment.Issue, edited);
+        await context.Response.WriteAsJsonAsync(Json(owner, repo, comment.Issue, edited));
     }
 
-    private object Json(string owner, string repo, long issue, long id, string body) => new
+    private async Task DeleteAsync(HttpContext context, string owner, string repo, long id)
     {
-        id,
-        node_id = "IC_" + id,
-        url = $"{ApiUrl}repos/{owner}/{repo}/issues/comments/{id}",
-        html_url = $"http://127.0.0.1/{owner}/{repo}/pull/{issue}#issuecomment-{id}",
-        body,
-        user = new { login = "github-actions[bot]", id = 41898282, type = "Bot" },
-        created_at = "2026-01-01T00:00:00Z",
-        updated_at = "2026-01-01T00:00:00Z",
-        author_association = "NONE",
+        if ((await ReceiveAsync(context)).Failed)
+        {
+            return;
+        }
+
+        if (!_comments.TryRemove(id, out _))
+        {
+            await NotFoundAsync(context);
+            return;
+        }
+
+        context.Response.StatusCode = 204;
+    }
+
+    private static Task NotFoundAsync(HttpContext context)
+    {
+        context.Response.StatusCode = 404;
+        return context.Response.WriteAsJsonAsync(new { message = "Not Found", documentation_url = "https://docs.github.com/rest" });
+    }
+
+    private object Json(string owner, string repo, long issue, FakeGitHubComment comment) => new
+    {
+        id = comment.Id,
+        node_id = "IC_" + comment.Id,
+        url = $"{ApiUrl}repos/{owner}/{repo}/issues/comments/{comment.Id}",
+        html_url = $"http://127.0.0.1/{owner}/{repo}/pull/{issue}#issuecomment-{comment.Id}",
+        body = comment.Body,
+        user = new { login = comment.Author, id = comment.IsBot ? 41898282 : 1, type = comment.IsBot ? "Bot" : "User" },
+
+        // Ids grow with time, as on GitHub: the oldest comment has the smallest id and the earliest date.
+        created_at = DateTimeOffset.FromUnixTimeSeconds(1_767_225_600 + comment.Id).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        updated_at = DateTimeOffset.FromUnixTimeSeconds(1_767_225_600 + comment.Id).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        author_association = comment.IsBot ? "NONE" : "MEMBER",
     };
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
     }
 }

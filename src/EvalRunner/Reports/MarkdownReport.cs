@@ -7,21 +7,29 @@ namespace EvalRunner.Reports;
 /// <summary>
 /// The Markdown summary a reviewer reads in ten seconds: verdict, a table per suite, every aggregate rule, per model
 /// config figures, tokens and latency, then each failing datapoint in a collapsible &lt;details&gt;. Everything from
-/// a dataset or a model passes <see cref="MarkdownText"/>. Long reports are cut to <see cref="GitHubCommentLimit"/>:
-/// long fields first, then failing datapoints, with a line that says what was cut and where the full report is.
+/// a dataset or a model passes <see cref="MarkdownText"/>. Long reports are cut to a size limit counted in UTF-8 bytes
+/// (which also bounds the characters): long fields first, then failing datapoints, then whole lines — never inside a
+/// character or a block — with a line that says what was cut and where the full report is.
 /// </summary>
 internal static class MarkdownReport
 {
-    /// <summary>GitHub's limit for a comment body, in characters.</summary>
+    /// <summary>GitHub's limit for a comment body: 65,536 characters, and as many UTF-8 bytes.</summary>
     public const int GitHubCommentLimit = 65_536;
 
     /// <summary>The hidden marker that finds a suite's PR comment again.</summary>
     public static string Marker(string suite) => $"<!-- evalrunner:suite={Uri.EscapeDataString(suite)} -->";
 
+    /// <summary>The size GitHub's limits count: the larger of UTF-16 characters and UTF-8 bytes (the bytes, in practice).</summary>
+    public static int Size(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Math.Max(text.Length, Encoding.UTF8.GetByteCount(text));
+    }
+
     /// <summary>Renders the reports.</summary>
     /// <param name="reports">The runs, one per suite.</param>
     /// <param name="fullReport">Where the full report is, named in the line that says something was cut.</param>
-    /// <param name="limit">The most characters to return.</param>
+    /// <param name="limit">The most UTF-8 bytes (and so characters) to return.</param>
     /// <param name="marker">Whether to start with the suite's hidden marker (PR comments, one suite each).</param>
     public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false)
     {
@@ -29,29 +37,126 @@ internal static class MarkdownReport
         var failing = reports.Select(r => r.Rows.Where(row => row.Outcome != Outcome.Pass).ToList()).ToList();
         foreach (var fieldLimit in new[] { 4000, 1000, 300 })
         {
-            var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker);
-            if (text.Length <= limit)
+            var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker, limit);
+            if (Size(text) <= limit)
             {
                 return text;
             }
         }
 
-        // Still too long: keep as many failing datapoints as fit.
-        var total = failing.Sum(f => f.Count);
-        for (var keep = total - 1; keep >= 0; keep = keep > 50 ? keep * 3 / 4 : keep - 1)
+        // Still too long: keep as many failing datapoints as fit (the size grows with every one kept: search).
+        var best = Build(reports, failing, 300, 0, fullReport, marker, limit);
+        if (Size(best) > limit)
         {
-            var text = Build(reports, failing, 300, keep, fullReport, marker);
-            if (text.Length <= limit)
+            return Fit(best, limit, fullReport);
+        }
+
+        var (fits, over) = (0, failing.Sum(f => f.Count));
+        while (over - fits > 1)
+        {
+            var keep = fits + ((over - fits) / 2);
+            var text = Build(reports, failing, 300, keep, fullReport, marker, limit);
+            if (Size(text) <= limit)
             {
-                return text;
+                (fits, best) = (keep, text);
+            }
+            else
+            {
+                over = keep;
             }
         }
 
-        var bare = Build(reports, failing, 300, 0, fullReport, marker);
-        return bare.Length <= limit ? bare : bare[..(limit - 200)] + $"\n\n_Cut at {limit:N0} characters; the full report is in {MarkdownText.Cell(fullReport)}._\n";
+        return best;
     }
 
-    private static string Build(IReadOnlyList<RunReport> reports, List<List<Row>> failing, int fieldLimit, int maxDetails, string fullReport, bool marker)
+    /// <summary>
+    /// The text itself when it is within <paramref name="limit"/>, else its first whole lines that fit, with every
+    /// code fence and &lt;details&gt; they opened closed again, and a last line that says it was cut and where the
+    /// full report is. Cutting between lines never splits a character (nor a UTF-16 surrogate pair) or an entity.
+    /// </summary>
+    public static string Fit(string text, int limit, string fullReport)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (Size(text) <= limit)
+        {
+            return text;
+        }
+
+        var note = string.Create(CultureInfo.InvariantCulture, $"_Cut to stay under GitHub's limit of {limit:N0} bytes; the full report is in {MarkdownText.Cell(fullReport)}._\n");
+        var room = limit - Size(note);
+        var kept = new StringBuilder();
+        var (bytes, chars, fenced, open) = (0, 0, false, 0);
+        var start = 0;
+        while (start < text.Length)
+        {
+            var end = text.IndexOf('\n', start);
+            var line = end < 0 ? text[start..] + "\n" : text[start..(end + 1)];
+            start = end < 0 ? text.Length : end + 1;
+            var (fencedAfter, openAfter) = Blocks(line, fenced, open);
+            var closing = Closing(fencedAfter, openAfter);
+            var (lineBytes, closingBytes) = (Encoding.UTF8.GetByteCount(line), Encoding.UTF8.GetByteCount(closing));
+            if (Math.Max(bytes + lineBytes + closingBytes, chars + line.Length + closing.Length) > room)
+            {
+                break;
+            }
+
+            kept.Append(line);
+            (bytes, chars, fenced, open) = (bytes + lineBytes, chars + line.Length, fencedAfter, openAfter);
+        }
+
+        return kept.Append(Closing(fenced, open)).Append(note).ToString();
+    }
+
+    // Which code fence and how many <details> are open after a line (the report writes each on a line of its own;
+    // text from models and datasets is escaped, so it opens neither).
+    private static (bool Fenced, int Open) Blocks(string line, bool fenced, int open)
+    {
+        var trimmed = line.TrimStart();
+        if (trimmed.StartsWith("```", StringComparison.Ordinal) || trimmed.StartsWith("~~~", StringComparison.Ordinal))
+        {
+            return (!fenced, open);
+        }
+
+        if (fenced)
+        {
+            return (true, open);
+        }
+
+        var opened = Count(line, "<details");
+        var closed = Count(line, "</details>");
+        return (false, Math.Max(0, open + opened - closed));
+    }
+
+    private static int Count(string text, string what)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(what, StringComparison.OrdinalIgnoreCase); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.OrdinalIgnoreCase))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    // What ends the blocks still open, then a blank line so that the note is a paragraph of its own, not a table row.
+    private static string Closing(bool fenced, int open)
+    {
+        var closing = new StringBuilder();
+        if (fenced)
+        {
+            closing.Append("```\n");
+        }
+
+        closing.Append('\n');
+        for (var i = 0; i < open; i++)
+        {
+            closing.Append("</details>\n\n");
+        }
+
+        return closing.ToString();
+    }
+
+    private static string Build(IReadOnlyList<RunReport> reports, List<List<Row>> failing, int fieldLimit, int maxDetails, string fullReport, bool marker, int limit)
     {
         var md = new StringBuilder();
         var runs = reports.Select(r => r.Run).ToList();
@@ -168,7 +273,7 @@ internal static class MarkdownReport
             if (shown < total)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"_{total - shown} more failing datapoints were cut to stay under GitHub's {GitHubCommentLimit:N0}-character limit; the full report is in {MarkdownText.Cell(fullReport)}._");
+                    $"_{total - shown} more failing datapoints were cut to stay under GitHub's limit of {limit:N0} bytes; the full report is in {MarkdownText.Cell(fullReport)}._");
                 md.AppendLine();
             }
         }

@@ -14,11 +14,18 @@ internal static class MarkdownText
     /// <summary>Text for a block inside &lt;details&gt;: lines are kept.</summary>
     public static string Block(string? text) => Escape(text ?? string.Empty, keepLines: true);
 
-    /// <summary>Text cut to <paramref name="limit"/> characters, with a mark where it was cut.</summary>
+    /// <summary>Text cut to <paramref name="limit"/> characters, with a mark where it was cut; never between the two halves of a surrogate pair.</summary>
     public static string Cut(string text, int limit)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return text.Length <= limit ? text : text[..limit] + $" … ({text.Length - limit} more characters)";
+        if (text.Length <= limit)
+        {
+            return text;
+        }
+
+        // An emoji is two UTF-16 characters: half of one is not text (GitHub and UTF-8 show it as �).
+        var at = limit > 0 && char.IsHighSurrogate(text[limit - 1]) ? limit - 1 : limit;
+        return text[..at] + $" … ({text.Length - at} more characters)";
     }
 
     private static string Escape(string text, bool keepLines)

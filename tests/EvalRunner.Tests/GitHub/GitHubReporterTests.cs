@@ -11,7 +11,7 @@ public sealed class GitHubReporterTests
 {
     private sealed class Workflow : IDisposable
     {
-        public Workflow(FakeGitHubServer server)
+        public Workflow(FakeGitHubServer server, string token = "ghs_secret_token_value", params (string Name, string Value)[] more)
         {
             Dir = new TempDirectory();
             var summary = Dir.File("step_summary.md", string.Empty);
@@ -25,8 +25,8 @@ public sealed class GitHubReporterTests
                 ["GITHUB_EVENT_PATH"] = @event,
                 ["GITHUB_API_URL"] = server.ApiUrl.ToString(),
                 ["GITHUB_REPOSITORY"] = "acme/bot",
-                ["GITHUB_TOKEN"] = "ghs_secret_token_value",
-            });
+                ["GITHUB_TOKEN"] = token,
+            }.Concat(more.ToDictionary(m => m.Name, m => m.Value)).ToDictionary());
         }
 
         public TempDirectory Dir { get; }
@@ -41,8 +41,24 @@ public sealed class GitHubReporterTests
 
         public TimeProvider Time { get; init; } = TimeProvider.System;
 
+        public long SummaryBytes => new FileInfo(Path.Combine(Dir.Path, "step_summary.md")).Length;
+
         public Task<bool> ReportAsync(IReadOnlyList<RunReport> reports) =>
             new GitHubReporter(Settings, Log, Time).ReportAsync(reports, new GitHubOptions { ResultsDirectory = "evalrunner-results", SummaryPath = "evalrunner-results/summary.md" }, TestContext.Current.CancellationToken);
+
+        /// <summary>Reports with the fake clock moved on whenever the reporter waits on it.</summary>
+        public async Task<bool> ReportWaitingAsync(IReadOnlyList<RunReport> reports, FakeTimeProvider time)
+        {
+            var reporting = ReportAsync(reports);
+            while (await Task.WhenAny(reporting, Task.Delay(10, TestContext.Current.CancellationToken)) != reporting)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            return await reporting;
+        }
+
+        public IReadOnlyList<string> Warnings => [.. Log.ToString().Split('\n').Where(l => l.StartsWith("::warning::", StringComparison.Ordinal))];
 
         public void Dispose() => Dir.Dispose();
     }
@@ -69,7 +85,8 @@ public sealed class GitHubReporterTests
         Assert.Equal(2, server.Requests.Count(r => r.Method == "POST"));
         Assert.Equal(2, server.Requests.Count(r => r.Method == "PATCH"));
         Assert.All(server.Requests, r => Assert.Equal("Token ghs_secret_token_value", r.Authorization));
-        Assert.All(server.Requests, r => Assert.StartsWith("/api/v3/repos/acme/bot/issues/", r.Path, StringComparison.Ordinal));
+        Assert.All(server.Requests.Where(r => r.Path != "/api/v3/user"), r => Assert.StartsWith("/api/v3/repos/acme/bot/issues/", r.Path, StringComparison.Ordinal));
+        Assert.All(afterSecond, c => Assert.Equal(FakeGitHubServer.WorkflowBot, c.Author));
         Assert.Contains("## ❌ EvalRunner: 2 suites failed", workflow.Summary, StringComparison.Ordinal);
         Assert.Contains("passed=false\npass-rate=0.9231\nresults-dir=evalrunner-results\nsummary-path=evalrunner-results/summary.md\n", workflow.Output, StringComparison.Ordinal);
         Assert.Contains("::error file=tests/fixtures/FailingEvals/evals/failing.eval.yaml,line=7,title=failing › no-expected [echo]::error: contains: no 'value' configured", workflow.Log.ToString(), StringComparison.Ordinal);
@@ -123,17 +140,11 @@ public sealed class GitHubReporterTests
         var reports = await FixedAsync();
 
         // The reporter waits for Retry-After on the fake clock: move it on until the report is written.
-        var reporting = workflow.ReportAsync(reports);
-        while (await Task.WhenAny(reporting, Task.Delay(10, TestContext.Current.CancellationToken)) != reporting)
-        {
-            time.Advance(TimeSpan.FromSeconds(1));
-        }
-
-        await reporting;
+        await workflow.ReportWaitingAsync(reports, time);
 
         Assert.Equal(2, server.Comments(42).Count);
-        // The first request was answered 403 with Retry-After and sent again: one GET more than the two suites need.
-        Assert.Equal(3, server.Requests.Count(r => r.Method == "GET"));
+        // The first request (GET /user) was answered 403 with Retry-After and sent again.
+        Assert.Equal(2, server.Requests.Count(r => r.Path == "/api/v3/user"));
         Assert.DoesNotContain("::warning::", workflow.Log.ToString(), StringComparison.Ordinal);
     }
 
@@ -149,7 +160,7 @@ public sealed class GitHubReporterTests
 
         var body = Assert.Single(server.Comments(42)).Body;
         Assert.True(body.Length <= MarkdownReport.GitHubCommentLimit);
-        Assert.Contains("more failing datapoints were cut to stay under GitHub's 65,536-character limit", body, StringComparison.Ordinal);
+        Assert.Contains("more failing datapoints were cut to stay under GitHub's limit of 65,536 bytes; the full report is in the evalrunner\\-results artifact of this workflow run", body, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60000)]
@@ -165,4 +176,243 @@ public sealed class GitHubReporterTests
         Assert.Contains("passed=false", workflow.Output, StringComparison.Ordinal);
         Assert.NotEmpty(workflow.Summary);
     }
+
+    // Byte limits
+
+    [Fact(Timeout = 120000)]
+    public async Task Emoji_and_CJK_output_keeps_the_comment_within_65536_bytes_and_the_step_summary_within_1_MiB()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        using var dir = new TempDirectory();
+        var answer = string.Concat(Enumerable.Repeat("答えは😀です。返金は🎉三十日以内、詳しくは窓口へ。", 250));
+        var reports = await ReportFixture.WriteAsync(dir, Enumerable.Range(0, 600).Select(i => ($"dp-{i}", answer, false)), TestContext.Current.CancellationToken);
+
+        await workflow.ReportAsync(reports);
+
+        var post = Assert.Single(server.Requests, r => r.Method == "POST");
+        Assert.True(post.CommentBytes <= MarkdownReport.GitHubCommentLimit, $"{post.CommentBytes} bytes");
+        Assert.True(post.Comment!.Length <= MarkdownReport.GitHubCommentLimit, $"{post.Comment.Length} characters");
+        Assert.True(post.CommentBytes > 40_000, "the comment holds as much as fits");
+        Assert.DoesNotContain('\uFFFD', post.Comment);
+        Assert.Equal(Count(post.Comment, "<details>"), Count(post.Comment, "</details>"));
+        Assert.Contains("the full report is in the evalrunner\\-results artifact of this workflow run", post.Comment, StringComparison.Ordinal);
+        Assert.Equal(post.Comment, Assert.Single(server.Comments(42)).Body);
+        Assert.True(workflow.SummaryBytes <= GitHubReporter.StepSummaryLimit, $"{workflow.SummaryBytes} bytes");
+        Assert.True(workflow.SummaryBytes > 900_000, "the summary holds as much as fits");
+        var summary = workflow.Summary;
+        Assert.Equal(Count(summary, "<details>"), Count(summary, "</details>"));
+        Assert.Contains("more failing datapoints were cut to stay under GitHub's limit of", summary, StringComparison.Ordinal);
+        Assert.Contains("evalrunner\\-results artifact", summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("the full report is in evalrunner\\-results/summary.md", summary, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_step_summary_that_already_holds_text_gets_only_the_room_left_under_1_MiB()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        File.WriteAllText(Path.Combine(workflow.Dir.Path, "step_summary.md"), new string('x', 1_000_000) + "\n");
+        File.WriteAllText(Path.Combine(workflow.Dir.Path, "event.json"), "{\"ref\":\"refs/heads/main\"}");
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, Enumerable.Range(0, 100).Select(i => ($"dp-{i}", string.Concat(Enumerable.Repeat("漢字🎉", 1000)), false)), TestContext.Current.CancellationToken);
+
+        await workflow.ReportAsync(reports);
+
+        Assert.True(workflow.SummaryBytes <= GitHubReporter.StepSummaryLimit, $"{workflow.SummaryBytes} bytes");
+        Assert.Contains("## ❌ EvalRunner: hostile failed", workflow.Summary, StringComparison.Ordinal);
+    }
+
+    // Sticky comments: whose comments are edited
+
+    [Fact(Timeout = 60000)]
+    public async Task With_the_workflow_token_only_the_bots_comment_is_edited_and_a_persons_comment_quoting_the_marker_stays_untouched()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("a", "an answer", false)], TestContext.Current.CancellationToken);
+        var quote = MarkdownReport.Marker("hostile") + "\nWhy does the bot say this failed? Copied from its comment.";
+        var human = server.AddComment(42, quote, "octocat");
+        var otherBot = server.AddComment(42, MarkdownReport.Marker("hostile") + "\nanother bot", "some-app[bot]");
+
+        await workflow.ReportAsync(reports);
+        await workflow.ReportAsync(reports);
+
+        var comments = server.Comments(42);
+        Assert.Equal(3, comments.Count);
+        Assert.Equal(quote, comments.Single(c => c.Id == human).Body);
+        Assert.Equal(MarkdownReport.Marker("hostile") + "\nanother bot", comments.Single(c => c.Id == otherBot).Body);
+        var mine = Assert.Single(comments, c => c.Author == FakeGitHubServer.WorkflowBot);
+        Assert.StartsWith(MarkdownReport.Marker("hostile") + "\n## ❌", mine.Body, StringComparison.Ordinal);
+        Assert.All(server.Requests.Where(r => r.Method is "PATCH" or "DELETE"), r => Assert.EndsWith($"/comments/{mine.Id}", r.Path, StringComparison.Ordinal));
+        Assert.Single(server.Requests, r => r.Method == "PATCH");
+        Assert.Contains(server.Requests, r => r.Path == "/api/v3/user");
+        Assert.Empty(workflow.Warnings);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_personal_token_edits_the_comment_of_the_user_GET_user_names_and_not_the_bots()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        server.AddUserToken("ghp_personal_token_0123", "alice");
+        using var workflow = new Workflow(server, "ghp_personal_token_0123");
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("a", "an answer", false)], TestContext.Current.CancellationToken);
+        var bots = server.AddComment(42, MarkdownReport.Marker("hostile") + "\nold bot comment", FakeGitHubServer.WorkflowBot);
+        var alices = server.AddComment(42, MarkdownReport.Marker("hostile") + "\nold alice comment", "alice");
+
+        await workflow.ReportAsync(reports);
+
+        var comments = server.Comments(42);
+        Assert.Equal(2, comments.Count);
+        Assert.Equal(MarkdownReport.Marker("hostile") + "\nold bot comment", comments.Single(c => c.Id == bots).Body);
+        Assert.Contains("## ❌ EvalRunner: hostile failed", comments.Single(c => c.Id == alices).Body, StringComparison.Ordinal);
+        Assert.Equal("alice", Assert.Single(server.Requests, r => r.Path == "/api/v3/user").Login);
+        Assert.EndsWith($"/comments/{alices}", Assert.Single(server.Requests, r => r.Method == "PATCH").Path, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task An_app_token_with_comment_author_edits_the_apps_comment_without_asking_GET_user()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        server.AddInstallationToken("ghs_app_installation_0123", "evals-app[bot]");
+        using var workflow = new Workflow(server, "ghs_app_installation_0123", ("EVALRUNNER_COMMENT_AUTHOR", "evals-app[bot]"));
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("a", "an answer", false)], TestContext.Current.CancellationToken);
+        var workflowBots = server.AddComment(42, MarkdownReport.Marker("hostile") + "\nfrom the workflow token", FakeGitHubServer.WorkflowBot);
+        var apps = server.AddComment(42, MarkdownReport.Marker("hostile") + "\nfrom the app", "evals-app[bot]");
+
+        await workflow.ReportAsync(reports);
+
+        var comments = server.Comments(42);
+        Assert.Equal(MarkdownReport.Marker("hostile") + "\nfrom the workflow token", comments.Single(c => c.Id == workflowBots).Body);
+        Assert.Contains("## ❌ EvalRunner: hostile failed", comments.Single(c => c.Id == apps).Body, StringComparison.Ordinal);
+        Assert.Equal(2, comments.Count);
+        Assert.DoesNotContain(server.Requests, r => r.Path == "/api/v3/user");
+        Assert.All(server.Requests, r => Assert.Equal("evals-app[bot]", r.Login));
+        // The login is no secret: it is not redacted from what the reporter prints.
+        Assert.DoesNotContain("***", workflow.Log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Two_runs_reporting_at_the_same_moment_end_with_one_comment_the_oldest()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var first = new Workflow(server);
+        using var second = new Workflow(server);
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("a", "an answer", false)], TestContext.Current.CancellationToken);
+
+        // Both list the comments before either has written one, so both create one.
+        server.HoldListings(2);
+        await Task.WhenAll(first.ReportAsync(reports), second.ReportAsync(reports));
+
+        var created = server.Requests.Where(r => r.Method == "POST").ToList();
+        Assert.Equal(2, created.Count);
+        var remaining = Assert.Single(server.Comments(42));
+        Assert.Equal(FakeGitHubServer.WorkflowBot, remaining.Author);
+        Assert.StartsWith(MarkdownReport.Marker("hostile"), remaining.Body, StringComparison.Ordinal);
+        Assert.Contains(server.Requests, r => r.Method == "DELETE" && r.Path.EndsWith($"/comments/{remaining.Id + 1}", StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Requests, r => r.Method == "DELETE" && r.Path.EndsWith($"/comments/{remaining.Id}", StringComparison.Ordinal));
+        Assert.Empty(first.Warnings.Concat(second.Warnings));
+
+        // The next run finds that one comment and edits it.
+        await first.ReportAsync(reports);
+        Assert.Equal(remaining.Id, Assert.Single(server.Comments(42)).Id);
+    }
+
+    // GitHub down, failing or rate-limited
+
+    [Fact(Timeout = 60000)]
+    public async Task GitHub_unreachable_is_tried_three_times_then_one_warning_and_the_summary_and_outputs_are_written()
+    {
+        var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        await server.StopAsync();
+        var time = new FakeTimeProvider();
+        var start = time.GetUtcNow();
+        using var workflow = new Workflow(server) { Time = time };
+
+        var passed = await workflow.ReportWaitingAsync(await FixedAsync(), time);
+
+        Assert.False(passed);
+        var warning = Assert.Single(workflow.Warnings);
+        Assert.StartsWith("::warning::EvalRunner did not comment on pull request #42 for suites 'failing', 'support-quickstart': GitHub could not be reached at " + server.ApiUrl + " (tried 3 times): ", warning, StringComparison.Ordinal);
+        Assert.EndsWith("The step summary has the results; the verdict is unchanged.", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot write", warning, StringComparison.Ordinal);
+        // Backed off 1 s, then 2 s, on the fake clock.
+        Assert.True(time.GetUtcNow() - start >= TimeSpan.FromSeconds(3));
+        Assert.Contains("passed=false", workflow.Output, StringComparison.Ordinal);
+        Assert.Contains("### Failing datapoints", workflow.Summary, StringComparison.Ordinal);
+        await server.DisposeAsync();
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_5xx_answer_is_retried_and_the_comment_is_written()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        server.FailNext(2, 502, "Server Error");
+        var time = new FakeTimeProvider();
+        using var workflow = new Workflow(server) { Time = time };
+
+        await workflow.ReportWaitingAsync(await FixedAsync(), time);
+
+        Assert.Equal(2, server.Comments(42).Count);
+        Assert.Equal(3, server.Requests.Count(r => r.Path == "/api/v3/user"));
+        Assert.Empty(workflow.Warnings);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_5xx_that_lasts_ends_in_one_warning_after_three_tries()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        server.FailNext(100, 503, "Service Unavailable");
+        var time = new FakeTimeProvider();
+        using var workflow = new Workflow(server) { Time = time };
+
+        await workflow.ReportWaitingAsync(await FixedAsync(), time);
+
+        Assert.Empty(server.Comments(42));
+        Assert.Equal(3, server.Requests.Count);
+        Assert.Contains("GitHub answered 503 (tried 3 times): Service Unavailable", Assert.Single(workflow.Warnings), StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = 60000)]
+    [InlineData(403)]
+    [InlineData(429)]
+    public async Task The_primary_rate_limit_is_waited_for_until_x_ratelimit_reset_and_the_comment_is_written(int status)
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        var time = new FakeTimeProvider();
+        var start = time.GetUtcNow();
+        server.RateLimitNext(1, start.AddSeconds(30), status);
+        using var workflow = new Workflow(server) { Time = time };
+
+        await workflow.ReportWaitingAsync(await FixedAsync(), time);
+
+        Assert.Equal(2, server.Comments(42).Count);
+        Assert.True(time.GetUtcNow() - start >= TimeSpan.FromSeconds(30));
+        Assert.Empty(workflow.Warnings);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_rate_limit_that_resets_in_an_hour_is_not_waited_for_and_is_never_called_a_token_that_cannot_write()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        var time = new FakeTimeProvider();
+        var reset = time.GetUtcNow().AddHours(1);
+        server.RateLimitNext(100, reset);
+        using var workflow = new Workflow(server) { Time = time };
+
+        // Nothing waits: the fake clock is never moved.
+        await workflow.ReportAsync(await FixedAsync());
+
+        var warning = Assert.Single(workflow.Warnings);
+        Assert.Contains($"the token's GitHub API rate limit is used up until {reset.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot write", warning, StringComparison.Ordinal);
+        Assert.Single(server.Requests);
+        Assert.Empty(server.Comments(42));
+    }
+
+    private static int Count(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
 }

@@ -71,9 +71,69 @@ public sealed class MarkdownReportTests
 
         Assert.True(markdown.Length <= MarkdownReport.GitHubCommentLimit, markdown.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains(@"… \(2702 more characters\)", markdown, StringComparison.Ordinal);
-        Assert.Matches(@"_\d+ more failing datapoints were cut to stay under GitHub's 65,536-character limit; the full report is in the evalrunner\\-results artifact\._", markdown);
+        Assert.Matches(@"_\d+ more failing datapoints were cut to stay under GitHub's limit of 65,536 bytes; the full report is in the evalrunner\\-results artifact\._", markdown);
         var html = Markdown.ToHtml(markdown, Pipeline);
         Assert.Equal(CountOf(html, "<details>"), CountOf(html, "</details>"));
+    }
+
+    [Fact]
+    public async Task Emoji_and_CJK_output_is_cut_to_the_limit_in_UTF8_bytes_not_in_characters()
+    {
+        using var dir = new TempDirectory();
+        var text = string.Concat(Enumerable.Repeat("回答😀が長すぎます🎉", 600));
+        var reports = await ReportFixture.WriteAsync(dir, Enumerable.Range(0, 60).Select(i => ($"dp-{i}", text, false)), TestContext.Current.CancellationToken);
+
+        var markdown = MarkdownReport.Render(reports, "the evalrunner-results artifact");
+
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(markdown);
+        Assert.True(bytes <= MarkdownReport.GitHubCommentLimit, bytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(markdown.Length <= MarkdownReport.GitHubCommentLimit);
+        Assert.Matches(@"_\d+ more failing datapoints were cut to stay under GitHub's limit of 65,536 bytes", markdown);
+        AssertNoLoneSurrogate(markdown);
+    }
+
+    [Fact]
+    public void Text_cut_between_lines_closes_the_code_fence_and_the_details_it_opened_and_names_where_the_full_report_is()
+    {
+        var text = "<!-- marker -->\n## title\n\n<details><summary>❌ a</summary>\n\n```\n"
+            + string.Concat(Enumerable.Range(0, 2000).Select(i => $"行 {i} 🎉🎉🎉 テキスト\n"))
+            + "```\n\n</details>\n\nlast line\n";
+
+        var cut = MarkdownReport.Fit(text, 4096, "the evalrunner-results artifact");
+
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(cut) <= 4096);
+        Assert.StartsWith("<!-- marker -->\n## title\n", cut, StringComparison.Ordinal);
+        Assert.EndsWith("```\n\n</details>\n\n_Cut to stay under GitHub's limit of 4,096 bytes; the full report is in the evalrunner\\-results artifact._\n", cut, StringComparison.Ordinal);
+        Assert.DoesNotContain("last line", cut, StringComparison.Ordinal);
+        AssertNoLoneSurrogate(cut);
+        var html = Markdown.ToHtml(cut, Pipeline);
+        Assert.Equal(CountOf(html, "<details>"), CountOf(html, "</details>"));
+        Assert.Equal(CountOf(html, "<pre>"), CountOf(html, "</pre>"));
+        Assert.Contains("<p><em>Cut to stay under GitHub", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_field_cut_to_its_limit_never_keeps_half_of_an_emoji()
+    {
+        var cut = MarkdownText.Cut("ab😀cd", 3);
+
+        Assert.Equal("ab … (4 more characters)", cut);
+    }
+
+    private static void AssertNoLoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]))
+            {
+                Assert.True(i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]), $"a lone high surrogate at {i}");
+                i++;
+            }
+            else
+            {
+                Assert.False(char.IsLowSurrogate(text[i]), $"a lone low surrogate at {i}");
+            }
+        }
     }
 
     private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
