@@ -56,9 +56,22 @@ public sealed class PackedPackages : IDisposable
         var solution = new { solution = new { path = Path.Combine(Repository.Root, "EvalRunner.sln"), projects = Ids.Select(id => $"src/{id}/{id}.csproj") } };
         await File.WriteAllTextAsync(filter, JsonSerializer.Serialize(solution), cancellationToken);
 
+        // A release builds in a checkout whose origin is the GitHub repository, and SourceLink maps the sources to it.
+        // Here the origin may be missing or a local path: give the git root the GitHub URL a release checkout has.
+        var origin = Path.Combine(_directory.Path, "github-origin.targets");
+        await File.WriteAllTextAsync(origin, """
+            <Project>
+              <Target Name="UseTheGitHubOrigin" AfterTargets="InitializeSourceControlInformationFromSourceControlManager">
+                <ItemGroup>
+                  <SourceRoot Update="@(SourceRoot)" ScmRepositoryUrl="https://github.com/evalrunner/evalrunner" Condition="'%(SourceRoot.SourceControl)' == 'git'" />
+                </ItemGroup>
+              </Target>
+            </Project>
+            """, cancellationToken);
+
         await RunAsync(
             "dotnet",
-            ["pack", filter, "-c", "Release", "-o", Folder, "--artifacts-path", Path.Combine(_directory.Path, "artifacts"), $"-p:Version={Version}", "-nodeReuse:false", "--nologo"],
+            ["pack", filter, $"-p:CustomAfterMicrosoftCommonTargets={origin}", "-c", "Release", "-o", Folder, "--artifacts-path", Path.Combine(_directory.Path, "artifacts"), $"-p:Version={Version}", "-nodeReuse:false", "--nologo"],
             Repository.Root,
             cancellationToken);
     }
