@@ -2,12 +2,13 @@ using System.IO.Compression;
 using System.Reflection.Metadata;
 using System.Text;
 using System.Xml.Linq;
+using CliWrap.Buffered;
 using EvalRunner.Testing;
 
 namespace EvalRunner.Tests.Packaging;
 
-/// <summary>Packs the packages as a release does, reads what they carry, and installs them as a user would.</summary>
-public sealed class PackageTests(PackedPackages packages) : IClassFixture<PackedPackages>
+/// <summary>Runs the release workflow for a tag, reads what its packages carry, and installs them as a user would.</summary>
+public sealed class PackageTests(ReleaseRun release) : IClassFixture<ReleaseRun>
 {
     private const string Url = "https://github.com/evalrunner/evalrunner";
 
@@ -17,18 +18,18 @@ public sealed class PackageTests(PackedPackages packages) : IClassFixture<Packed
     [Fact(Timeout = 600000)]
     public async Task Each_package_carries_its_id_version_license_urls_commit_readme_description_and_symbols()
     {
-        var packed = await packages.GetAsync(TestContext.Current.CancellationToken);
+        var packed = await Released(TestContext.Current.CancellationToken);
 
         Assert.Matches("^[0-9a-f]{40}$", packed.Commit);
-        foreach (var id in PackedPackages.Ids)
+        foreach (var id in ReleaseRun.Ids)
         {
-            var nupkg = Path.Combine(packed.Folder, $"{id}.{PackedPackages.Version}.nupkg");
+            var nupkg = Path.Combine(packed.Folder, $"{id}.{ReleaseRun.Version}.nupkg");
             Assert.True(File.Exists(nupkg), $"{nupkg} was not packed: {string.Join(", ", Directory.GetFiles(packed.Folder).Select(Path.GetFileName))}");
             using var zip = ZipFile.OpenRead(nupkg);
             var metadata = Nuspec(zip, id);
 
             Assert.Equal(id, Text(metadata, "id"));
-            Assert.Equal(PackedPackages.Version, Text(metadata, "version"));
+            Assert.Equal(ReleaseRun.Version, Text(metadata, "version"));
             var license = Element(metadata, "license");
             Assert.Equal("expression", (string?)license.Attribute("type"));
             Assert.Equal("MIT", license.Value);
@@ -52,20 +53,20 @@ public sealed class PackageTests(PackedPackages packages) : IClassFixture<Packed
         }
 
         // The tool is a dotnet tool; the xunit front end depends on the engine of the same version.
-        using (var cli = ZipFile.OpenRead(Path.Combine(packed.Folder, $"EvalRunner.Cli.{PackedPackages.Version}.nupkg")))
+        using (var cli = ZipFile.OpenRead(Path.Combine(packed.Folder, $"EvalRunner.Cli.{ReleaseRun.Version}.nupkg")))
         {
             Assert.Equal("DotnetTool", (string?)Element(Element(Nuspec(cli, "EvalRunner.Cli"), "packageTypes"), "packageType").Attribute("name"));
             Assert.NotNull(cli.GetEntry("tools/net10.0/any/EvalRunner.Cli.dll"));
         }
 
-        using (var xunit = ZipFile.OpenRead(Path.Combine(packed.Folder, $"EvalRunner.Xunit.{PackedPackages.Version}.nupkg")))
+        using (var xunit = ZipFile.OpenRead(Path.Combine(packed.Folder, $"EvalRunner.Xunit.{ReleaseRun.Version}.nupkg")))
         {
             var dependencies = Nuspec(xunit, "EvalRunner.Xunit").Descendants().Where(e => e.Name.LocalName == "dependency").ToList();
-            Assert.Contains(dependencies, d => (string?)d.Attribute("id") == "EvalRunner" && (string?)d.Attribute("version") == PackedPackages.Version);
+            Assert.Contains(dependencies, d => (string?)d.Attribute("id") == "EvalRunner" && (string?)d.Attribute("version") == ReleaseRun.Version);
         }
 
         // The engine's symbols point at this commit's sources on GitHub (SourceLink).
-        using var symbols = ZipFile.OpenRead(Path.Combine(packed.Folder, $"EvalRunner.{PackedPackages.Version}.snupkg"));
+        using var symbols = ZipFile.OpenRead(Path.Combine(packed.Folder, $"EvalRunner.{ReleaseRun.Version}.snupkg"));
         var pdb = symbols.GetEntry("lib/net10.0/EvalRunner.pdb");
         Assert.NotNull(pdb);
         var sourceLink = await SourceLinkAsync(pdb, TestContext.Current.CancellationToken);
@@ -76,13 +77,13 @@ public sealed class PackageTests(PackedPackages packages) : IClassFixture<Packed
     public async Task A_project_builds_against_the_local_packages_and_the_tool_installs_from_them_and_runs()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var packed = await packages.GetAsync(cancellationToken);
+        var packed = await Released(cancellationToken);
         using var dir = new TempDirectory();
 
         // The packages the repository's own restore fetched are in the machine's package folder: the project restores
         // its dependencies from there and EvalRunner from the local folder, and calls no package host. Packages it
         // extracts go to a folder of its own, so a later run never sees these test versions in the machine's cache.
-        var machinePackages = (await PackedPackages.RunAsync("dotnet", ["nuget", "locals", "global-packages", "--list"], Repository.Root, cancellationToken))
+        var machinePackages = (await ReleaseRun.RunAsync("dotnet", ["nuget", "locals", "global-packages", "--list"], Repository.Root, cancellationToken))
             .StandardOutput.Trim()["global-packages:".Length..].Trim();
         Assert.True(Directory.Exists(machinePackages), machinePackages);
         dir.File("NuGet.config", $"""
@@ -114,8 +115,8 @@ public sealed class PackageTests(PackedPackages packages) : IClassFixture<Packed
                 <ImplicitUsings>enable</ImplicitUsings>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="EvalRunner" Version="{PackedPackages.Version}" />
-                <PackageReference Include="EvalRunner.Xunit" Version="{PackedPackages.Version}" />
+                <PackageReference Include="EvalRunner" Version="{ReleaseRun.Version}" />
+                <PackageReference Include="EvalRunner.Xunit" Version="{ReleaseRun.Version}" />
               </ItemGroup>
             </Project>
             """);
@@ -128,21 +129,67 @@ public sealed class PackageTests(PackedPackages packages) : IClassFixture<Packed
             """);
         var quickstart = Path.Combine(Repository.Root, "examples", "quickstart", "support.eval.yaml");
 
-        await PackedPackages.RunAsync("dotnet", ["build", "Consumer", "-nodeReuse:false", "--nologo", "-v", "q"], dir.Path, cancellationToken);
-        var consumer = await PackedPackages.RunAsync("dotnet", [Path.Combine(dir.Path, "Consumer", "bin", "Debug", "net10.0", "Consumer.dll"), quickstart], dir.Path, cancellationToken);
+        await ReleaseRun.RunAsync("dotnet", ["build", "Consumer", "-nodeReuse:false", "--nologo", "-v", "q"], dir.Path, cancellationToken);
+        var consumer = await ReleaseRun.RunAsync("dotnet", [Path.Combine(dir.Path, "Consumer", "bin", "Debug", "net10.0", "Consumer.dll"), quickstart], dir.Path, cancellationToken);
 
         Assert.Equal("loaded support-quickstart with EvalSuiteAttribute", consumer.StandardOutput.Trim());
-        Assert.True(Directory.Exists(Path.Combine(dir.Path, "nuget-packages", "evalrunner", PackedPackages.Version)), "EvalRunner was not restored from the local folder");
+        Assert.True(Directory.Exists(Path.Combine(dir.Path, "nuget-packages", "evalrunner", ReleaseRun.Version)), "EvalRunner was not restored from the local folder");
 
         // The tool, as the README installs it from local packages.
         var tools = Path.Combine(dir.Path, "tools");
-        await PackedPackages.RunAsync("dotnet", ["tool", "install", "--tool-path", tools, "--add-source", packed.Folder, "EvalRunner.Cli", "--version", PackedPackages.Version], dir.Path, cancellationToken);
+        await ReleaseRun.RunAsync("dotnet", ["tool", "install", "--tool-path", tools, "--add-source", packed.Folder, "EvalRunner.Cli", "--version", ReleaseRun.Version], dir.Path, cancellationToken);
         var evalrunner = Path.Combine(tools, OperatingSystem.IsWindows() ? "evalrunner.exe" : "evalrunner");
-        var help = await PackedPackages.RunAsync(evalrunner, ["--help"], dir.Path, cancellationToken);
-        var validate = await PackedPackages.RunAsync(evalrunner, ["validate", quickstart], dir.Path, cancellationToken);
+        var help = await ReleaseRun.RunAsync(evalrunner, ["--help"], dir.Path, cancellationToken);
+        var validate = await ReleaseRun.RunAsync(evalrunner, ["validate", quickstart], dir.Path, cancellationToken);
 
         Assert.Contains("evalrunner [command] [options]", help.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("suite 'support-quickstart', 10 datapoints", validate.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 600000)]
+    public async Task The_release_workflow_attaches_the_packages_to_a_release_of_the_tag_and_skips_NuGet_without_a_key()
+    {
+        var packed = await Released(TestContext.Current.CancellationToken);
+
+        Assert.Equal(["Version from the tag", "Pack", "GitHub release", "Push to NuGet"], packed.Steps.Select(s => s.Name));
+        var calls = packed.GhCalls.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, calls.Length);
+        Assert.Equal($"release view {ReleaseRun.Tag} | GH_TOKEN=ghs_workflow_token", calls[0]);
+        var create = calls[1];
+        Assert.StartsWith($"release create {ReleaseRun.Tag} ", create, StringComparison.Ordinal);
+        Assert.EndsWith($" --title EvalRunner {ReleaseRun.Version} --generate-notes --prerelease | GH_TOKEN=ghs_workflow_token", create, StringComparison.Ordinal);
+        var attached = create.Split(' ').Where(a => a.EndsWith(".nupkg", StringComparison.Ordinal) || a.EndsWith(".snupkg", StringComparison.Ordinal)).Select(Path.GetFileName).Order(StringComparer.Ordinal);
+        Assert.Equal(
+            ReleaseRun.Ids.SelectMany(id => new[] { $"{id}.{ReleaseRun.Version}.nupkg", $"{id}.{ReleaseRun.Version}.snupkg" }).Order(StringComparer.Ordinal),
+            attached);
+        Assert.Contains("::notice title=NuGet::the repository has no NUGET_API_KEY secret", packed.Steps[^1].Log, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task The_release_workflow_refuses_a_tag_that_is_not_a_version()
+    {
+        var step = ReleaseRun.WorkflowStep("Version from the tag");
+        using var dir = new TempDirectory();
+        var output = dir.File("output.txt", string.Empty);
+
+        var result = await CliWrap.Cli.Wrap("bash")
+            .WithArguments(["--noprofile", "--norc", "-eo", "pipefail", "-c", step])
+            .WithEnvironmentVariables(env => env.Set("GITHUB_REF_NAME", "v1.2").Set("GITHUB_OUTPUT", output))
+            .WithValidation(CliWrap.CommandResultValidation.None)
+            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("::error title=release::tag 'v1.2' is not v<major>.<minor>.<patch>[-<prerelease>]", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Empty(await File.ReadAllTextAsync(output, TestContext.Current.CancellationToken));
+    }
+
+    /// <summary>The workflow's run; fails the test with the failing step's log when a step failed.</summary>
+    private async Task<ReleaseRun> Released(CancellationToken cancellationToken)
+    {
+        var run = await release.GetAsync(cancellationToken);
+        var failed = run.Steps.FirstOrDefault(s => s.ExitCode != 0);
+        Assert.True(failed is null, $"step '{failed?.Name}' exited with {failed?.ExitCode}:\n{failed?.Log}");
+        return run;
     }
 
     private static XElement Nuspec(ZipArchive zip, string id)
