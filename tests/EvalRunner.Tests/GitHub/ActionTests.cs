@@ -56,6 +56,7 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
         {
             var e when e.StartsWith("inputs.", StringComparison.Ordinal) => Resolve(values[e["inputs.".Length..]]),
             "github.action_path" => Repository.Root,
+            "github.action_ref" => string.Empty,
             "github.token" => "ghs_action_token",
             "runner.temp" => temp,
             var e when e.StartsWith("steps.", StringComparison.Ordinal) && e.Split('.') is [_, var stepId, "outputs", var name]

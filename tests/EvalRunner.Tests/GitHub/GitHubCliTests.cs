@@ -17,7 +17,7 @@ public sealed class GitHubCliTests
 
     private static Task<BufferedCommandResult> EvalRunnerAsync(TempDirectory dir, FakeGitHubServer server, string[] arguments, params (string Name, string Value)[] more) =>
         CliWrap.Cli.Wrap("dotnet")
-            .WithArguments([CliTests.CliPath, .. arguments])
+            .WithArguments([Cli.EvalRunnerCli.Path, .. arguments])
             .WithWorkingDirectory(dir.Path)
             .WithEnvironmentVariables(env =>
             {

@@ -184,6 +184,45 @@ public sealed class PackageTests(ReleaseRun release) : IClassFixture<ReleaseRun>
     }
 
     /// <summary>The workflow's run; fails the test with the failing step's log when a step failed.</summary>
+    [Fact(Timeout = 600000)]
+    public async Task The_action_at_a_release_tag_installs_that_released_tool_and_builds_nothing()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var packed = await Released(cancellationToken);
+        using var dir = new TempDirectory();
+        var temp = Directory.CreateDirectory(Path.Combine(dir.Path, "runner-temp")).FullName;
+        var tool = Path.Combine(temp, "evalrunner");
+        var build = ActionStep("build");
+
+        var result = await CliWrap.Cli.Wrap("bash")
+            .WithArguments(["--noprofile", "--norc", "-eo", "pipefail", "-c", build])
+            .WithWorkingDirectory(dir.Path)
+            .WithEnvironmentVariables(env => env
+                .Set("ACTION_PATH", Repository.Root).Set("ACTION_REF", ReleaseRun.Tag).Set("TOOL_SOURCE", packed.Folder)
+                .Set("TOOL_DIR", tool).Set("CLI_KEY", "evalrunner-cli-test").Set("RUNNER_TEMP", temp)
+                .Set("NUGET_PACKAGES", Path.Combine(dir.Path, "nuget-packages")).Set("DOTNET_NOLOGO", "1").Set("DOTNET_CLI_TELEMETRY_OPTOUT", "1"))
+            .WithValidation(CliWrap.CommandResultValidation.None)
+            .ExecuteBufferedAsync(cancellationToken);
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        Assert.Contains($"installed the released evalrunner tool {ReleaseRun.Version}", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("building it from the action's sources", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal("evalrunner-cli-test", File.ReadAllText(Path.Combine(tool, ".key")).Trim());
+        var validate = await ReleaseRun.RunAsync("dotnet", [Path.Combine(tool, "EvalRunner.Cli.dll"), "validate", "examples/quickstart/support.eval.yaml"], Repository.Root, cancellationToken);
+        Assert.Contains("support-quickstart", validate.StandardOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>The shell script of one step of the repository's action.yml.</summary>
+    private static string ActionStep(string id)
+    {
+        var stream = new YamlDotNet.RepresentationModel.YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(Path.Combine(Repository.Root, "action.yml"))));
+        var steps = (YamlDotNet.RepresentationModel.YamlSequenceNode)((YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlMappingNode)stream.Documents[0].RootNode)["runs"])["steps"];
+        var step = steps.Children.Cast<YamlDotNet.RepresentationModel.YamlMappingNode>()
+            .Single(s => s.Children.TryGetValue("id", out var name) && name.ToString() == id);
+        return ((YamlDotNet.RepresentationModel.YamlScalarNode)step["run"]).Value!;
+    }
+
     private async Task<ReleaseRun> Released(CancellationToken cancellationToken)
     {
         var run = await release.GetAsync(cancellationToken);
