@@ -64,7 +64,7 @@ internal static class Commands
                     var estimate = await RunEngine.EstimateAsync(suite, filter, cancellationToken);
                     Console.WriteLine(
                         $"{suite.Name}: {estimate.GenerationCalls} generation calls, {estimate.JudgeCalls} judge calls (more if judges retry), "
-                        + $"about {estimate.InputTokens:N0} input and {estimate.OutputTokens:N0} output tokens, about ${estimate.CostUsd:0.####}"
+                        + $"about {estimate.InputTokens:N0} input and {estimate.OutputTokens:N0} output tokens, about {ValueText.Usd(estimate.CostUsd)}"
                         + (estimate.UnpricedCalls > 0 ? $" plus {estimate.UnpricedCalls} calls to models without a price" : string.Empty)
                         + "; nothing was called");
                 }

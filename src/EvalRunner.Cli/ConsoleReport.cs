@@ -30,7 +30,7 @@ internal static class ConsoleReport
                 $"{model.MeanLatencyMs:0} ms",
                 $"{model.InputTokens}/{model.OutputTokens}",
                 model.CacheHits.ToString(CultureInfo.InvariantCulture),
-                "$" + (model.CostUsd + model.JudgeCostUsd).ToString("0.####", CultureInfo.InvariantCulture));
+                ValueText.Usd(model.CostUsd + model.JudgeCostUsd));
         }
 
         AnsiConsole.Write(models);
@@ -52,6 +52,7 @@ internal static class ConsoleReport
         }
 
         PrintFailures(result);
+        PrintNeedsLiveRun(result);
         if (result.Repaid > 0)
         {
             AnsiConsole.MarkupLine($"[yellow]resumed: {result.Repaid} generation(s) paid again[/] (sent by the interrupted run, which stopped before their rows were written)");
@@ -59,7 +60,7 @@ internal static class ConsoleReport
 
         foreach (var warning in result.Warnings)
         {
-            AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] {Escape(warning)}");
         }
 
         if (ReportValues.Provider(result) is { } provider)
@@ -72,7 +73,7 @@ internal static class ConsoleReport
         }
 
         var colour = result.Verdict switch { Verdict.Pass => "green", Verdict.Fail => "red", _ => "yellow" };
-        AnsiConsole.MarkupLine($"[bold {colour}]{result.Verdict.ToString().ToUpperInvariant()}[/] {Markup.Escape(result.Suite)}: {Markup.Escape(result.Reason)}");
+        AnsiConsole.MarkupLine($"[bold {colour}]{result.Verdict.ToString().ToUpperInvariant()}[/] {Escape(result.Suite)}: {Escape(result.Reason)}");
         AnsiConsole.MarkupLine($"[grey]results: {Markup.Escape(Path.Combine(result.OutputDirectory, result.Results))}[/]");
         AnsiConsole.WriteLine();
     }
@@ -80,7 +81,7 @@ internal static class ConsoleReport
     /// <summary>Reads the failing rows back from results.jsonl, so the run itself never holds rows in memory.</summary>
     private static void PrintFailures(RunResult result)
     {
-        if (result.Failed + result.Errors + result.Excluded == 0)
+        if (result.Failed + result.Errors == 0)
         {
             return;
         }
@@ -88,7 +89,7 @@ internal static class ConsoleReport
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Failing rows[/] (first {MaxFailuresShown})");
         table.AddColumn("datapoint").AddColumn("model config").AddColumn("outcome").AddColumn("why");
         var shown = 0;
-        foreach (var row in ResultsStore.ReadRows(result.OutputDirectory, result.Results).Where(r => r.Outcome != Outcome.Pass))
+        foreach (var row in ResultsStore.ReadRows(result.OutputDirectory, result.Results).Where(r => r.Outcome != Outcome.Pass && !r.NeedsLiveRun))
         {
             var why = row.Outcome == Outcome.Error ? row.Error?.Message ?? string.Empty : string.Join("\n", row.FailedRules);
             if (row.Log.Status is { } status)
@@ -97,10 +98,10 @@ internal static class ConsoleReport
             }
 
             table.AddRow(
-                Markup.Escape(row.DatapointId),
+                Escape(row.DatapointId),
                 Markup.Escape(row.ModelConfig),
                 row.Outcome == Outcome.Error ? $"[yellow]{Markup.Escape(ReportValues.Kind(row.Error))}[/]" : "[red]fail[/]",
-                Markup.Escape(why.Length > 300 ? why[..300] + "…" : why));
+                Escape(why.Length > 300 ? why[..300] + "…" : why));
             if (++shown == MaxFailuresShown)
             {
                 break;
@@ -109,4 +110,21 @@ internal static class ConsoleReport
 
         AnsiConsole.Write(table);
     }
+
+    /// <summary>In replay mode, the datapoints not in the response cache: not measured, neither passed nor failed.</summary>
+    private static void PrintNeedsLiveRun(RunResult result)
+    {
+        if (result.Excluded == 0)
+        {
+            return;
+        }
+
+        var names = ResultsStore.ReadRows(result.OutputDirectory, result.Results).Where(r => r.NeedsLiveRun)
+            .Select(r => $"{r.DatapointId} [{r.ModelConfig}]").Take(MaxFailuresShown * 2).ToList();
+        AnsiConsole.MarkupLine($"[yellow]needs live run: {result.Excluded} of {result.Rows} rows[/] (not in the response cache; not measured): "
+            + Escape(string.Join(", ", names) + (result.Excluded > names.Count ? ", …" : string.Empty)));
+    }
+
+    /// <summary>Text from a model or a dataset for the console: markup escaped, bidirectional controls shown as markers.</summary>
+    private static string Escape(string text) => Markup.Escape(BidiText.Neutralise(text));
 }

@@ -110,7 +110,7 @@ report.SetAction(async (parse, cancellationToken) => await Commands.ReportAsync(
     settings,
     cancellationToken));
 
-var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, 130 cancelled.")
+var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, nothing measured, or stopped (budget, provider fault, results not writable), 130 cancelled (Ctrl-C, SIGTERM).")
 {
     run,
     validate,

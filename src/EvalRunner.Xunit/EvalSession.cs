@@ -27,6 +27,7 @@ internal sealed class EvalSession : IRunObserver
     private Task<RunResult>? _run;
     private Task<RunSession>? _supplied;
     private int _suppliedRows;
+    private int _aggregatesChecked;
 
     private EvalSession(string key, string path, Type[] evaluatorTypes)
     {
@@ -39,13 +40,7 @@ internal sealed class EvalSession : IRunObserver
         _byId = Datapoints.ToDictionary(d => d.Id, StringComparer.Ordinal);
         _engine = new RunEngine(_settings);
         OutputDirectory = Path.Combine(_settings.Get("EVALRUNNER_RESULTS") ?? Path.Combine(Directory.GetCurrentDirectory(), "evalrunner-results"), Suite.Name);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            if (_supplied is { IsCompletedSuccessfully: true } started)
-            {
-                started.Result.CompleteAsync().GetAwaiter().GetResult();
-            }
-        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Finish();
     }
 
     public string Key { get; }
@@ -152,6 +147,12 @@ internal sealed class EvalSession : IRunObserver
     public void AssertRow(Row row)
     {
         TestContext.Current.TestOutputHelper?.WriteLine(ResultsStore.RowText(row, _settings));
+        if (row.NeedsLiveRun)
+        {
+            // Replay mode without the call in the cache: not measured, so neither passed nor failed.
+            throw new NeedsLiveRunException(_settings.Redact($"{Suite.Name} › {row.DatapointId} [{row.ModelConfig}]: needs a live run ({row.Error?.Message})"));
+        }
+
         if (!row.FailsRun(Suite.Options))
         {
             return;
@@ -190,6 +191,7 @@ internal sealed class EvalSession : IRunObserver
 
     public void AssertAggregates(RunResult result)
     {
+        Interlocked.Exchange(ref _aggregatesChecked, 1);
         var output = TestContext.Current.TestOutputHelper;
         output?.WriteLine(_settings.Redact($"{result.Verdict}: {result.Reason} (results in {result.OutputDirectory})"));
         foreach (var aggregate in result.Aggregates)
@@ -198,7 +200,7 @@ internal sealed class EvalSession : IRunObserver
         }
 
         // Rows that failed or errored fail their own cases; this case fails for every other reason of the verdict.
-        var reasons = result.Reasons.Where(r => r.Kind is not (VerdictReasonKind.Passed or VerdictReasonKind.RowsFailed or VerdictReasonKind.RowsErrored)).ToList();
+        var reasons = result.Reasons.Where(r => r.Kind is not (VerdictReasonKind.Passed or VerdictReasonKind.RowsFailed or VerdictReasonKind.RowsErrored or VerdictReasonKind.NeedsLiveRun)).ToList();
         if (result.Verdict != Verdict.Pass && reasons.Count > 0)
         {
             throw new EvalFailedException(_settings.Redact(
@@ -207,6 +209,43 @@ internal sealed class EvalSession : IRunObserver
                 + string.Concat(result.Aggregates.Where(a => !a.Passed).Select(a => $"\n  - {a.Rule} [{a.ModelConfig}] was {Show(a.Value)}{(a.CoverageProblem is { } problem ? $" ({problem})" : string.Empty)}"))
                 + $"\n{result.Rows} rows: {result.Passed} passed, {result.Failed} failed, {result.Errors} errors"));
         }
+    }
+
+    /// <summary>
+    /// At the end of the test process: completes a run fed by the cases, and when datapoint cases ran but the aggregate
+    /// case did not (a filter left it out), says so: in the output, and as a warning in run.json that the summary shows.
+    /// </summary>
+    private void Finish()
+    {
+        RunResult? result = null;
+        if (_supplied is { IsCompletedSuccessfully: true } started)
+        {
+            result = started.Result.CompleteAsync().GetAwaiter().GetResult();
+        }
+        else if (_run is { } run && Volatile.Read(ref _aggregatesChecked) == 0)
+        {
+            // Every case that ran waited for its own row; the run finishes its last rows and decides at once.
+            result = run.Wait(TimeSpan.FromSeconds(10)) ? run.Result : null;
+        }
+
+        if (result is null || Volatile.Read(ref _aggregatesChecked) == 1)
+        {
+            return;
+        }
+
+        var warning = $"the '{Suite.Name} › aggregate thresholds' test case did not run (a test filter left it out), so no test case checked the aggregate thresholds; "
+            + $"the run's verdict, with them, is {result.Verdict.ToString().ToLowerInvariant()}: {result.Reason}";
+        try
+        {
+            ResultsStore.WriteRunAsync(result with { Warnings = [.. result.Warnings, warning] }, _settings, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (ResultsWriteException ex)
+        {
+            warning += $" (and run.json could not be updated: {ex.Message})";
+        }
+
+        // The test platform has stopped capturing by now: this reaches the console of `dotnet test`.
+        Console.Error.WriteLine(_settings.Redact($"warning: EvalRunner: {warning}"));
     }
 
     void IRunObserver.Started(int total)

@@ -7,7 +7,7 @@ namespace EvalRunner.Xunit;
 
 /// <summary>
 /// Makes every datapoint × model config of a suite its own test case of a <c>[Theory]</c> taking an
-/// <see cref="EvalCase"/>, named <c>suite › datapoint-id</c>, with traits <c>suite</c>, <c>id</c>, <c>model</c> and
+/// <see cref="EvalCase"/>, named <c>suite › datapoint-id [model]</c>, with traits <c>suite</c>, <c>id</c>, <c>model</c> and
 /// <c>tag</c> for <c>dotnet test --filter</c>; plus one case <c>suite › aggregate thresholds</c>. Discovery reads the
 /// dataset only; no model is called until a case runs.
 /// </summary>
@@ -26,13 +26,13 @@ public sealed class EvalSuiteAttribute(string path) : DataAttribute
     {
         var session = EvalSession.For(Path, Evaluators);
         var rows = new List<ITheoryDataRow>();
-        var several = session.Suite.Models.Count > 1;
         foreach (var datapoint in session.Datapoints)
         {
             foreach (var model in session.Suite.Models)
             {
-                var row = new TheoryDataRow<EvalCase>(new EvalCase(session.Key, datapoint.Id, model.Name))
-                    .WithTestDisplayName($"{session.Suite.Name} › {datapoint.Id}" + (several ? $" [{model.Name}]" : string.Empty))
+                // xunit shows "display name [label]": suite › datapoint-id [model], without the argument list.
+                var row = new TheoryDataRow<EvalCase>(new EvalCase(session.Key, datapoint.Id, model.Name)) { Label = model.Name }
+                    .WithTestDisplayName($"{session.Suite.Name} › {datapoint.Id}")
                     .WithTrait("suite", session.Suite.Name)
                     .WithTrait("id", datapoint.Id)
                     .WithTrait("model", model.Name)
@@ -46,7 +46,8 @@ public sealed class EvalSuiteAttribute(string path) : DataAttribute
             }
         }
 
-        rows.Add(new TheoryDataRow<EvalCase>(new EvalCase(session.Key, datapointId: null, model: null))
+        // An empty label shows the display name alone.
+        rows.Add(new TheoryDataRow<EvalCase>(new EvalCase(session.Key, datapointId: null, model: null)) { Label = string.Empty }
             .WithTestDisplayName($"{session.Suite.Name} › aggregate thresholds")
             .WithTrait("suite", session.Suite.Name)
             .WithTrait("kind", "aggregate"));

@@ -21,6 +21,29 @@ internal static partial class ValueText
         _ => value.ToString() ?? string.Empty,
     };
 
+    /// <summary>
+    /// An amount in US dollars: <c>$0</c>, <c>$1.25</c>, <c>$0.05</c>, and below a cent two significant digits
+    /// (<c>$0.0012</c>, <c>$0.000034</c>), so a small cost never shows as <c>$0</c>.
+    /// </summary>
+    public static string Usd(double value)
+    {
+        if (value == 0 || double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return "$" + value.ToString("0.####", CultureInfo.InvariantCulture);
+        }
+
+        var magnitude = Math.Abs(value);
+        if (magnitude >= 0.01)
+        {
+            return "$" + value.ToString("0.####", CultureInfo.InvariantCulture);
+        }
+
+        // Two significant digits: 0.0012 has its first at the 3rd decimal, so 4 decimals.
+        var decimals = Math.Min(15, 1 - (int)Math.Floor(Math.Log10(magnitude)));
+        var rounded = Math.Round(value, decimals, MidpointRounding.AwayFromZero);
+        return "$" + rounded.ToString("0." + new string('#', decimals), CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A duration: <c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>12h</c>, <c>7d</c>, or a plain number of seconds; null when the text is none.</summary>
     public static TimeSpan? ParseDuration(string text)
     {

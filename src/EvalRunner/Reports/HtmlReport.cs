@@ -12,27 +12,31 @@ internal static class HtmlReport
 {
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
 
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    private static string? Text(string? text) => text is null ? null : BidiText.Neutralise(text);
+
     /// <summary>Renders the reports as one HTML page.</summary>
     public static string Render(IReadOnlyList<RunReport> reports)
     {
         ArgumentNullException.ThrowIfNull(reports);
         var summary = Markdown.ToHtml(MarkdownReport.Render(reports, limit: int.MaxValue), Pipeline);
+        // Bidirectional controls are shown as markers (<U+202E>) in every text the page shows, not obeyed.
         var rows = reports.SelectMany(report => report.Rows.Select(row => new
         {
-            suite = report.Run.Suite,
-            id = row.DatapointId,
-            model = row.ModelConfig,
-            outcome = ReportValues.Outcome(row),
-            input = row.Input,
-            response = row.Log.Response,
-            rules = string.Join("; ", row.FailedRules),
-            error = row.Error?.Message,
-            columns = ReportValues.Columns(row).ToDictionary(c => c.Key, c => c.Value),
+            suite = Text(report.Run.Suite),
+            id = Text(row.DatapointId),
+            model = Text(row.ModelConfig),
+            outcome = row.NeedsLiveRun ? "needs-live-run" : ReportValues.Outcome(row),
+            input = Text(row.Input),
+            response = Text(row.Log.Response),
+            rules = Text(string.Join("; ", row.FailedRules)),
+            error = Text(row.Error?.Message),
+            columns = ReportValues.Columns(row).ToDictionary(c => Text(c.Key)!, c => c.Value is string text ? Text(text) : c.Value),
         })).ToList();
 
         // Inside <script> only "</" could end the element early; JSON escapes it.
         var data = JsonSerializer.Serialize(rows).Replace("</", "<\\/", StringComparison.Ordinal);
-        var title = WebUtility.HtmlEncode(reports.Count == 1 ? $"EvalRunner: {reports[0].Run.Suite}" : $"EvalRunner: {reports.Count} suites");
+        var title = WebUtility.HtmlEncode(BidiText.Neutralise(reports.Count == 1 ? $"EvalRunner: {reports[0].Run.Suite}" : $"EvalRunner: {reports.Count} suites"));
         return $$"""
             <!DOCTYPE html>
             <html lang="en">
@@ -46,7 +50,7 @@ internal static class HtmlReport
             th, td { border: 1px solid #d0d7de; padding: 4px 8px; vertical-align: top; text-align: left; }
             th { background: #f6f8fa; cursor: pointer; user-select: none; }
             td.text { min-width: 14rem; max-width: 28rem; white-space: pre-wrap; word-break: break-word; }
-            tr.fail td.outcome { color: #cf222e; font-weight: 600; } tr.error td.outcome { color: #9a6700; font-weight: 600; }
+            tr.fail td.outcome { color: #cf222e; font-weight: 600; } tr.error td.outcome { color: #9a6700; font-weight: 600; } tr.needs-live-run td.outcome { color: #57606a; font-style: italic; }
             #filter { padding: 6px; width: 24rem; }
             .chart { display: inline-block; margin: 0 1.5rem 1rem 0; } .chart h4 { margin: .25rem 0; }
             </style>

@@ -16,6 +16,9 @@ internal static class MarkdownReport
     /// <summary>GitHub's limit for a comment body: 65,536 characters, and as many UTF-8 bytes.</summary>
     public const int GitHubCommentLimit = 65_536;
 
+    /// <summary>The most datapoints named in the "Needs live run" list; the rest are counted.</summary>
+    private const int MaxLiveRunListed = 100;
+
     /// <summary>The hidden marker that finds a suite's PR comment again.</summary>
     public static string Marker(string suite) => $"<!-- evalrunner:suite={Uri.EscapeDataString(suite)} -->";
 
@@ -34,7 +37,7 @@ internal static class MarkdownReport
     public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false)
     {
         ArgumentNullException.ThrowIfNull(reports);
-        var failing = reports.Select(r => r.Rows.Where(row => row.Outcome != Outcome.Pass).ToList()).ToList();
+        var failing = reports.Select(r => r.Rows.Where(row => row.Outcome != Outcome.Pass && !row.NeedsLiveRun).ToList()).ToList();
         foreach (var fieldLimit in new[] { 4000, 1000, 300 })
         {
             var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker, limit);
@@ -160,6 +163,7 @@ internal static class MarkdownReport
     {
         var md = new StringBuilder();
         var runs = reports.Select(r => r.Run).ToList();
+        var live = runs.Any(r => r.Excluded > 0);
         if (marker && runs.Count == 1)
         {
             md.AppendLine(Marker(runs[0].Suite));
@@ -189,12 +193,14 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
-        md.AppendLine("| suite | verdict | datapoints | passed | failed | errors | pass rate |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        // A "needs live run" column only when a replayed run left datapoints unmeasured; the pass rate is over the measured.
+        md.AppendLine(live ? "| suite | verdict | datapoints | passed | failed | errors | needs live run | pass rate |" : "| suite | verdict | datapoints | passed | failed | errors | pass rate |");
+        md.AppendLine(live ? "|---|---|---:|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|---:|");
         foreach (var run in runs)
         {
+            var measured = run.Rows - run.Excluded;
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {MarkdownText.Cell(run.Suite)} | {Icon(run.Verdict)} {run.Verdict.ToString().ToLowerInvariant()} | {run.Rows} | {run.Passed} | {run.Failed} | {run.Errors} | {Percent(run.Rows == 0 ? 0 : (double)run.Passed / run.Rows)} |");
+                $"| {MarkdownText.Cell(run.Suite)} | {Icon(run.Verdict)} {run.Verdict.ToString().ToLowerInvariant()} | {run.Rows} | {run.Passed} | {run.Failed} | {run.Errors} |{(live ? $" {run.Excluded} |" : string.Empty)} {Percent(measured == 0 ? 0 : (double)run.Passed / measured)} |");
         }
 
         md.AppendLine();
@@ -216,14 +222,16 @@ internal static class MarkdownReport
 
         md.AppendLine("### Model configs");
         md.AppendLine();
-        md.AppendLine("| suite | model config | rows | passed | failed | errors | pass rate | mean latency | tokens in | tokens out | cache hits | cost |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine(live
+            ? "| suite | model config | rows | passed | failed | errors | needs live run | pass rate | mean latency | tokens in | tokens out | cache hits | cost |"
+            : "| suite | model config | rows | passed | failed | errors | pass rate | mean latency | tokens in | tokens out | cache hits | cost |");
+        md.AppendLine(live ? "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var run in runs)
         {
             foreach (var model in run.Models)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {MarkdownText.Cell(run.Suite)} | {MarkdownText.Cell(model.Name)} | {model.Rows} | {model.Passed} | {model.Failed} | {model.Errors} | {Percent(model.PassRate)} | {model.MeanLatencyMs.ToString("0", CultureInfo.InvariantCulture)} ms | {model.InputTokens} | {model.OutputTokens} | {model.CacheHits} | {Usd(model.CostUsd + model.JudgeCostUsd)} |");
+                    $"| {MarkdownText.Cell(run.Suite)} | {MarkdownText.Cell(model.Name)} | {model.Rows} | {model.Passed} | {model.Failed} | {model.Errors} |{(live ? $" {model.Excluded} |" : string.Empty)} {Percent(model.PassRate)} | {model.MeanLatencyMs.ToString("0", CultureInfo.InvariantCulture)} ms | {model.InputTokens} | {model.OutputTokens} | {model.CacheHits} | {Usd(model.CostUsd + model.JudgeCostUsd)} |");
             }
         }
 
@@ -242,13 +250,28 @@ internal static class MarkdownReport
             }
         }
 
-        var misses = failing.SelectMany((rows, i) => rows.Where(r => r.Error?.Kind == ErrorKind.CacheMiss).Select(r => $"{runs[i].Suite} › {r.DatapointId}")).ToList();
+        var misses = reports.SelectMany(r => r.Rows.Where(row => row.NeedsLiveRun).Select(row => (r.Run.Suite, Row: row))).ToList();
         if (misses.Count > 0)
         {
+            // Not failed, not passed: listed so that a maintainer knows what a live run must still measure.
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"### Needs live run ({misses.Count})");
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"**{misses.Count} datapoints are not in the cache and need a live run:** {MarkdownText.Cell(string.Join(", ", misses.Take(50)))}{(misses.Count > 50 ? " …" : string.Empty)}");
+                $"Not in the response cache (replay mode), so not measured: neither passed nor failed, in no pass rate or aggregate. {misses.Count} of {runs.Sum(r => r.Rows)} rows.");
+            md.AppendLine();
+            foreach (var (suite, row) in misses.Take(MaxLiveRunListed))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"- {MarkdownText.Cell(suite)} › {MarkdownText.Cell(row.DatapointId)} [{MarkdownText.Cell(row.ModelConfig)}]{(row.Location is null ? string.Empty : $" ({MarkdownText.Cell(row.Location)})")}");
+            }
+
+            if (misses.Count > MaxLiveRunListed)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- … and {misses.Count - MaxLiveRunListed} more (every one is in {MarkdownText.Cell(fullReport)})");
+            }
         }
+
         var shown = 0;
         var total = failing.Sum(f => f.Count);
         if (total > 0)
@@ -284,7 +307,8 @@ internal static class MarkdownReport
     private static void Details(StringBuilder md, string suite, Row row, int limit)
     {
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"<details><summary>{(row.Outcome == Outcome.Error ? "⚠️" : "❌")} {MarkdownText.Cell(suite)} › {MarkdownText.Cell(row.DatapointId)} [{MarkdownText.Cell(row.ModelConfig)}]: {ReportValues.Outcome(row)}</summary>");
+            // Inside an HTML block GitHub applies no Markdown: HTML escaping only, or backslashes would show.
+            $"<details><summary>{(row.Outcome == Outcome.Error ? "⚠️" : "❌")} {MarkdownText.Html(suite)} › {MarkdownText.Html(row.DatapointId)} [{MarkdownText.Html(row.ModelConfig)}]: {ReportValues.Outcome(row)}</summary>");
         md.AppendLine();
         if (row.FailedRules.Count > 0)
         {
@@ -333,7 +357,7 @@ internal static class MarkdownReport
         _ => "⚠️",
     };
 
-    private static string Usd(double value) => "$" + value.ToString("0.####", CultureInfo.InvariantCulture);
+    private static string Usd(double value) => ValueText.Usd(value);
 
     private static string Percent(double value) => value.ToString("0.0%", CultureInfo.InvariantCulture);
 

@@ -4,7 +4,8 @@ namespace EvalRunner.Reports;
 
 /// <summary>
 /// The one escaper for text from datasets and models going into Markdown (GitHub comments, step summaries): nothing
-/// in it can start HTML, close a &lt;details&gt;, break a table, mention a user, or become a link or an image.
+/// in it can start HTML, close a &lt;details&gt;, break a table, mention a user, or become a link or an image, and
+/// bidirectional control characters are shown as <c>&lt;U+202E&gt;</c> (see <see cref="BidiText"/>).
 /// </summary>
 internal static class MarkdownText
 {
@@ -13,6 +14,12 @@ internal static class MarkdownText
 
     /// <summary>Text for a block inside &lt;details&gt;: lines are kept.</summary>
     public static string Block(string? text) => Escape(text ?? string.Empty, keepLines: true);
+
+    /// <summary>
+    /// Text inside an HTML block of the Markdown (a &lt;summary&gt; line): GitHub applies no Markdown there, so a
+    /// backslash escape would show; only HTML escaping is used, with the same guards against mentions and links.
+    /// </summary>
+    public static string Html(string? text) => Escape(text ?? string.Empty, keepLines: false, markdown: false);
 
     /// <summary>Text cut to <paramref name="limit"/> characters, with a mark where it was cut; never between the two halves of a surrogate pair.</summary>
     public static string Cut(string text, int limit)
@@ -28,7 +35,7 @@ internal static class MarkdownText
         return text[..at] + $" … ({text.Length - at} more characters)";
     }
 
-    private static string Escape(string text, bool keepLines)
+    private static string Escape(string text, bool keepLines, bool markdown = true)
     {
         var result = new StringBuilder(text.Length + 16);
         for (var i = 0; i < text.Length; i++)
@@ -64,8 +71,12 @@ internal static class MarkdownText
                 case '\n':
                     result.Append(keepLines ? "<br>\n" : "<br>");
                     break;
-                case '\\' or '`' or '*' or '_' or '[' or ']' or '(' or ')' or '#' or '!' or '~' or '+' or '-' or '=' or '{' or '}':
+                case '\\' or '`' or '*' or '_' or '[' or ']' or '(' or ')' or '#' or '!' or '~' or '+' or '-' or '=' or '{' or '}' when markdown:
                     result.Append('\\').Append(c);
+                    break;
+                case var control when BidiText.IsControl(control):
+                    // Shown, not obeyed: a bidirectional control could reorder what the reader sees.
+                    result.Append("&lt;").Append(BidiText.Marker(control)[1..^1]).Append("&gt;");
                     break;
                 default:
                     result.Append(c);

@@ -27,8 +27,8 @@ internal sealed record ModelSummary
     /// <summary>Rows left out of the decision on purpose (in replay mode, calls not in the cache).</summary>
     public int Excluded { get; init; }
 
-    /// <summary>Passed ÷ rows (errors included in the denominator); 0 when no rows ran.</summary>
-    public double PassRate => Rows == 0 ? 0 : (double)Passed / Rows;
+    /// <summary>Passed ÷ rows measured (errors included in the denominator, rows that need a live run not); 0 when none.</summary>
+    public double PassRate => Rows - Excluded == 0 ? 0 : (double)Passed / (Rows - Excluded);
 
     /// <summary>Mean generation latency in milliseconds.</summary>
     public double MeanLatencyMs { get; init; }

@@ -39,12 +39,21 @@ public sealed record Row
     /// <summary>What went wrong, for an <see cref="Outcome.Error"/> row.</summary>
     public RunError? Error { get; init; }
 
-    /// <summary>Whether this row counts against the run: it failed a rule, or it errored and <c>run.fail_on_error</c> is on.</summary>
+    /// <summary>
+    /// Whether this row counts against the run: it failed a rule, or it errored and <c>run.fail_on_error</c> is on. A
+    /// row that needs a live run (<see cref="NeedsLiveRun"/>) does not.
+    /// </summary>
     internal bool FailsRun(Suites.RunOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Outcome == Outcome.Fail || (Outcome == Outcome.Error && options.FailOnError);
+        return Outcome == Outcome.Fail || (Outcome == Outcome.Error && options.FailOnError && !NeedsLiveRun);
     }
+
+    /// <summary>
+    /// In replay mode, a row whose calls are not in the response cache (with <c>run.replay_missing: skip</c>): it was not
+    /// measured and needs a live run; neither passed nor failed, in no denominator.
+    /// </summary>
+    internal bool NeedsLiveRun => Outcome == Outcome.Error && Error?.Kind == ErrorKind.CacheMiss;
 
     /// <summary>The value of <c>evaluator.column</c>, or null when absent.</summary>
     public object? Value(string column)

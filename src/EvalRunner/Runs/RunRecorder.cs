@@ -228,7 +228,7 @@ internal sealed class RunRecorder : IAsyncDisposable
         {
             if (options.MaxCost is { } maxCost && _spentUsd >= maxCost)
             {
-                return $"budget reached: spent ${_spentUsd:0.####} of run.max_cost ${maxCost:0.####}; no new calls were started";
+                return $"budget reached: spent {ValueText.Usd(_spentUsd)} of run.max_cost {ValueText.Usd(maxCost)}; no new calls were started";
             }
 
             return options.MaxTokens is { } maxTokens && _spentTokens >= maxTokens

@@ -78,9 +78,14 @@ public sealed partial class RunSession
     private async Task<Row> RowForAsync(Datapoint datapoint, Log log, CancellationToken cancellationToken)
     {
         var row = NewRow(datapoint, log);
-        return log.Error is not null
+        row = log.Error is not null
             ? row with { Error = log.Error }
             : await EvaluateRowAsync(datapoint, row, cancellationToken).ConfigureAwait(false);
+
+        // In replay mode a call not in the cache leaves the datapoint unmeasured; run.replay_missing: fail makes it a failing row.
+        return row.NeedsLiveRun && Suite.Options.ReplayMissing == Suites.ReplayMissing.Fail
+            ? row with { Outcome = Outcome.Fail, FailedRules = ["not in the cache: needs a live run (run.replay_missing: fail)"] }
+            : row;
     }
 
     private static Row NewRow(Datapoint datapoint, Log log) => new()

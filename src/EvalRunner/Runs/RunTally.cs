@@ -47,7 +47,7 @@ internal sealed class RunTally(Suite suite)
             model.TokensSaved += (row.Log.InputTokens ?? 0) + (row.Log.OutputTokens ?? 0);
         }
         // Left out on purpose (in replay mode, a call not in the cache): neither a pass nor an error, in no denominator.
-        if (row.Error?.Kind == ErrorKind.CacheMiss)
+        if (row.NeedsLiveRun)
         {
             model.Excluded++;
             return;
@@ -170,9 +170,10 @@ internal sealed class RunTally(Suite suite)
             return (Runs.Verdict.Error, [Reason(VerdictReasonKind.Stopped, $"stopped after {rows} rows: {stopped}")]);
         }
 
+        var unit = suite.Models.Count == 1 ? "datapoints" : "rows";
         if (rows == 0 && excluded > 0)
         {
-            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"nothing was measured: all {excluded} rows need a live run (not in the cache)")]);
+            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"nothing was measured: all {excluded} {unit} need a live run (their calls are not in the response cache)")]);
         }
 
         if (rows == 0)
@@ -180,9 +181,13 @@ internal sealed class RunTally(Suite suite)
             return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"no datapoints ran (the dataset {suite.DatasetPath ?? $"in {suite.Path}"} is empty or the filter matched nothing); a run that measures nothing never passes")]);
         }
 
+        // Said with every verdict below: the verdict is decided on what was measured, and this is how much was not.
+        List<VerdictReason> unmeasured = excluded > 0
+            ? [Reason(VerdictReasonKind.NeedsLiveRun, $"{excluded} of {rows + excluded} {unit} need a live run (their calls are not in the response cache); the verdict is decided on the {rows} measured")]
+            : [];
         if (errors == rows)
         {
-            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"nothing was measured: all {rows} rows errored; first error: {_firstError}")]);
+            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"nothing was measured: all {rows} rows errored; first error: {_firstError}"), .. unmeasured]);
         }
 
         var reasons = new List<VerdictReason>();
@@ -206,14 +211,13 @@ internal sealed class RunTally(Suite suite)
 
         if (reasons.Count > 0)
         {
-            return (Runs.Verdict.Fail, reasons);
+            return (Runs.Verdict.Fail, [.. reasons, .. unmeasured]);
         }
 
-        var checks = (aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty)
-            + (excluded > 0 ? $"; {excluded} rows excluded (not in the cache, they need a live run)" : string.Empty);
+        var checks = aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty;
         return (Runs.Verdict.Pass, [Reason(VerdictReasonKind.Passed, errors == 0
             ? $"all {rows} rows passed{checks}"
-            : $"{passed} of {rows} rows passed{checks}; {errors} rows errored, allowed by run.fail_on_error: false")]);
+            : $"{passed} of {rows} rows passed{checks}; {errors} rows errored, allowed by run.fail_on_error: false"), .. unmeasured]);
     }
 
     private static VerdictReason Reason(VerdictReasonKind kind, string message) => new() { Kind = kind, Message = message };

@@ -23,4 +23,10 @@ public enum VerdictReasonKind
 
     /// <summary>Rows errored and <c>run.fail_on_error</c> is true.</summary>
     RowsErrored,
+
+    /// <summary>
+    /// In replay mode, datapoints whose calls are not in the response cache were not measured (they need a live run);
+    /// said beside the reasons that decided, with how many of how many.
+    /// </summary>
+    NeedsLiveRun,
 }

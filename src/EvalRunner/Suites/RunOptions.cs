@@ -41,4 +41,10 @@ internal sealed record RunOptions
     /// <c>truncated_output</c>, with the SHA-256 of the whole. Default 1 MB (1,048,576).
     /// </summary>
     public int MaxOutputBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// In replay mode (<c>--cache replay</c>), what a datapoint whose calls are not in the cache means: it needs a live
+    /// run and is left out of the decision (skip, the default), or it is a failing row (fail).
+    /// </summary>
+    public ReplayMissing ReplayMissing { get; init; } = ReplayMissing.Skip;
 }

@@ -443,7 +443,7 @@ public static partial class SuiteLoader
             return new RunOptions();
         }
 
-        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens", "max_retry_wait", "max_output_bytes"]);
+        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens", "max_retry_wait", "max_output_bytes", "replay_missing"]);
         var defaults = new RunOptions();
         return new RunOptions
         {
@@ -457,6 +457,12 @@ public static partial class SuiteLoader
             MaxTokens = run.Int("max_tokens", 1),
             MaxRetryWait = run.Duration("max_retry_wait") ?? defaults.MaxRetryWait,
             MaxOutputBytes = run.Int("max_output_bytes", 1024) ?? defaults.MaxOutputBytes,
+            ReplayMissing = run.String("replay_missing") switch
+            {
+                null or "skip" => ReplayMissing.Skip,
+                "fail" => ReplayMissing.Fail,
+                var other => throw run.Error("replay_missing", $"must be 'skip' or 'fail', not '{other}'"),
+            },
         };
     }
 }

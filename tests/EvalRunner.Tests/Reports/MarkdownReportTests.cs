@@ -136,5 +136,87 @@ public sealed class MarkdownReportTests
         }
     }
 
+    [Fact]
+    public async Task The_summary_line_of_a_failing_datapoint_is_html_escaped_so_github_shows_it_as_plain_text()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("side-by-side_v2 (b) <i>x</i> & #1", "answer", false)], TestContext.Current.CancellationToken);
+
+        var markdown = MarkdownReport.Render(reports);
+
+        // GitHub applies no Markdown inside an HTML block: a backslash escape there would show as a backslash.
+        var line = markdown.Split('\n').Single(l => l.StartsWith("<details><summary>", StringComparison.Ordinal));
+        Assert.Equal("<details><summary>❌ hostile › side-by-side_v2 (b) &lt;i&gt;x&lt;/i&gt; &amp; #1 [m]: fail</summary>", line);
+        var summary = Markdown.Parse(markdown, Pipeline).Descendants<HtmlBlock>().Single(b => b.Lines.ToString().Contains("<summary>", StringComparison.Ordinal));
+        Assert.DoesNotContain("\\", summary.Lines.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData('\u202A')]
+    [InlineData('\u202B')]
+    [InlineData('\u202C')]
+    [InlineData('\u202D')]
+    [InlineData('\u202E')]
+    [InlineData('\u2066')]
+    [InlineData('\u2067')]
+    [InlineData('\u2068')]
+    [InlineData('\u2069')]
+    [InlineData('\u200E')]
+    [InlineData('\u200F')]
+    [InlineData('\u061C')]
+    public async Task Bidirectional_control_characters_from_models_and_datasets_are_shown_as_markers_in_markdown_and_html(char control)
+    {
+        using var dir = new TempDirectory();
+        var marker = $"U+{(int)control:X4}";
+        var reports = await ReportFixture.WriteAsync(dir, [($"id{control}gnp.exe", $"pass{control}liaf", false)], TestContext.Current.CancellationToken);
+
+        var markdown = MarkdownReport.Render(reports);
+        var html = HtmlReport.Render(reports);
+
+        Assert.DoesNotContain(control, markdown);
+        Assert.Contains($"id&lt;{marker}&gt;gnp.exe", markdown, StringComparison.Ordinal);
+        Assert.Contains($"pass&lt;{marker}&gt;liaf", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain(control, html);
+        const string open = "<script id=\"data\" type=\"application/json\">";
+        var data = html[(html.IndexOf(open, StringComparison.Ordinal) + open.Length)..];
+        var rows = System.Text.Json.JsonDocument.Parse(data[..data.IndexOf("</script>", StringComparison.Ordinal)].Replace("<\\/", "</", StringComparison.Ordinal)).RootElement;
+        Assert.Equal($"id<{marker}>gnp.exe", rows[0].GetProperty("id").GetString());
+        Assert.Equal($"pass<{marker}>liaf", rows[0].GetProperty("response").GetString());
+        Assert.Equal($"a<{marker}>b", BidiText.Neutralise($"a{control}b"));
+    }
+
+    [Theory]
+    [InlineData(0.0, "$0")]
+    [InlineData(0.0012, "$0.0012")]
+    [InlineData(0.00123456, "$0.0012")]
+    [InlineData(0.000034567, "$0.000035")]
+    [InlineData(0.005, "$0.005")]
+    [InlineData(0.0099, "$0.0099")]
+    [InlineData(0.01, "$0.01")]
+    [InlineData(1.23456, "$1.2346")]
+    [InlineData(12.5, "$12.5")]
+    public void Costs_below_a_cent_show_two_significant_digits_never_zero(double usd, string shown) =>
+        Assert.Equal(shown, ValueText.Usd(usd));
+
+    [Fact]
+    public async Task The_summary_shows_a_cost_below_a_cent_and_the_cache_hits()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("cheap", "answer", true)], TestContext.Current.CancellationToken);
+        var run = reports[0].Run;
+        var cheap = new RunReport
+        {
+            Run = run with { Models = [run.Models[0] with { CostUsd = 0.0012, JudgeCostUsd = 0.00003, CacheHits = 1, TokensSaved = 42 }] },
+            Directory = reports[0].Directory,
+        };
+
+        var markdown = MarkdownReport.Render([cheap]);
+
+        Assert.Contains("| $0.0012 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("Cost: $0.0012 (generations $0.0012, judges $0.00003).", markdown, StringComparison.Ordinal);
+        Assert.Contains("Cache: 1 of 1 generations answered from the cache, 42 tokens saved.", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("$0 ", markdown, StringComparison.Ordinal);
+    }
+
     private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
 }

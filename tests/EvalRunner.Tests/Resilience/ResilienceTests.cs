@@ -116,9 +116,10 @@ public sealed class ResilienceTests
         Assert.Equal("cache_miss", miss.Kind());
         Assert.Equal("generation failed (gpt): not in cache (replay mode): this call needs a live run", miss.Message());
         Assert.Equal(Verdict.Pass, changed.Result.Verdict);
-        Assert.Contains("1 rows excluded (not in the cache, they need a live run)", changed.Result.Reason, StringComparison.Ordinal);
+        Assert.Contains("1 of 5 datapoints need a live run", changed.Result.Reason, StringComparison.Ordinal);
         var summary = MarkdownReport.Render(await RunReport.ReadAllAsync(Path.Combine(dir.Path, "out"), TestContext.Current.CancellationToken));
-        Assert.Contains("**1 datapoints are not in the cache and need a live run:** suite › d3", summary, StringComparison.Ordinal);
+        Assert.Contains("### Needs live run (1)", summary, StringComparison.Ordinal);
+        Assert.Contains("- suite › d3 [gpt]", summary, StringComparison.Ordinal);
         Assert.NotEmpty(Directory.GetFiles(cacheDir, "*.json", SearchOption.AllDirectories));
         AssertNoSecretIn(dir.Path);
     }

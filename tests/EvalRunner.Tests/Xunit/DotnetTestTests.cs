@@ -64,6 +64,9 @@ public sealed class DotnetTestTests
         Assert.Contains(results, r => r.Name.StartsWith("support › refund-window", StringComparison.Ordinal));
         Assert.Contains(results, r => r.Name.StartsWith("generated › multi-turn", StringComparison.Ordinal));
         Assert.Equal(2, results.Count(r => r.Name.Contains("› aggregate thresholds", StringComparison.Ordinal)));
+        Assert.Contains(results, r => r.Name == "support › refund-window [support-bot]");
+        Assert.Contains(results, r => r.Name == "support › aggregate thresholds");
+        Assert.DoesNotContain("\"warnings\": [\n    \"the", File.ReadAllText(Path.Combine(dir.Path, "evals", "support", "run.json")), StringComparison.Ordinal);
         var refund = results.Single(r => r.Name.StartsWith("support › refund-window", StringComparison.Ordinal));
         Assert.Contains("\"datapoint_id\": \"refund-window\"", refund.Output, StringComparison.Ordinal);
 
@@ -88,9 +91,21 @@ public sealed class DotnetTestTests
         var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, ["--filter-trait", "tag=shipping"], TestContext.Current.CancellationToken);
 
         Assert.True(exitCode == 0, console);
+
+        // The documented name: suite › datapoint-id [model], nothing appended.
         Assert.Equal(
-            ["generated › express-shipping", "generated › multi-turn", "generated › shipping-time", "support › express-shipping", "support › multi-turn", "support › shipping-time"],
-            results.Select(r => r.Name[..r.Name.IndexOf('(', StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
+            ["generated › express-shipping [support-bot]", "generated › multi-turn [support-bot]", "generated › shipping-time [support-bot]",
+             "support › express-shipping [support-bot]", "support › multi-turn [support-bot]", "support › shipping-time [support-bot]"],
+            results.Select(r => r.Name).Order(StringComparer.Ordinal));
+
+        // The filter left the aggregate cases out: run.json says so, for the summary, with the verdict the rules give.
+        foreach (var suite in new[] { "support", "generated" })
+        {
+            var warnings = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "evals", suite, "run.json"))).RootElement.GetProperty("warnings");
+            var warning = Assert.Single(warnings.EnumerateArray()).GetString()!;
+            Assert.Contains($"the '{suite} › aggregate thresholds' test case did not run (a test filter left it out), so no test case checked the aggregate thresholds", warning, StringComparison.Ordinal);
+            Assert.Contains("the run's verdict, with them, is pass", warning, StringComparison.Ordinal);
+        }
     }
 
     [Fact(Timeout = 600000)]
