@@ -51,6 +51,7 @@ public static partial class SuiteLoader
         }
 
         await CheckTemplatesAsync(suite, cancellationToken).ConfigureAwait(false);
+        await CheckTargetsAsync(suite, cancellationToken).ConfigureAwait(false);
         foreach (var evaluator in suite.Evaluators)
         {
             await evaluator.CheckAsync(settings, cancellationToken).ConfigureAwait(false);
@@ -112,6 +113,49 @@ public static partial class SuiteLoader
         var (location, message) = problems[0];
         var others = problems.Skip(1).Select(p => p.Location is { } at ? $"\n{at}: {p.Message}" : $"\n{p.Message}");
         throw new SuiteException(location ?? new SourceLocation(suite.Path, 0), message + string.Concat(others));
+    }
+
+    /// <summary>
+    /// Offline evaluators (those that compare with a target, <see cref="EvaluatorSpec.NeedsExpected"/>) against the
+    /// responses supplied with the dataset: a log without <c>expected</c> would only give error rows.
+    /// </summary>
+    private static async Task CheckTargetsAsync(Suite suite, CancellationToken cancellationToken)
+    {
+        var offline = suite.Evaluators.Where(e => e.NeedsExpected).ToList();
+        if (offline.Count == 0)
+        {
+            return;
+        }
+
+        const int Named = 10;
+        var ids = new List<string>();
+        var count = 0;
+        await foreach (var datapoint in suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (datapoint.SuppliedLog is not null && datapoint.Expected is null)
+            {
+                count++;
+                if (ids.Count < Named)
+                {
+                    ids.Add(datapoint.Id);
+                }
+            }
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        var more = count > ids.Count ? $" and {count - ids.Count} more" : string.Empty;
+        var logs = count == 1 ? "1 supplied response has" : $"{count} supplied responses have";
+        var first = offline[0];
+        var names = string.Join(", ", offline.Select(e => $"'{e.Name}'"));
+        throw new SuiteException(
+            first.Location ?? new SourceLocation(suite.Path, 0),
+            $"evaluator{(offline.Count == 1 ? string.Empty : "s")} {names} compare{(offline.Count == 1 ? "s" : string.Empty)} with the expected answer, "
+            + $"but {logs} no 'expected': {string.Join(", ", ids)}{more}; give those datapoints expected (or map the column that holds it under fields:), "
+            + "give the evaluator a value to compare with, or use evaluators that need only the log");
     }
 
     /// <summary>Loads a suite file: data only, nothing is started; <see cref="CheckAsync"/> checks what needs a process.</summary>
