@@ -19,9 +19,14 @@ internal static class Commands
             {
                 var suite = SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = allowOutsidePaths });
                 await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
-                var count = await RunEngine.CountDatapointsAsync(suite, null, cancellationToken);
+                var count = await RunEngine.CountAsync(suite, null, cancellationToken);
+                var datapoints = count.Supplied == 0
+                    ? $"{count.Datapoints} datapoints × {suite.Models.Count} model configs"
+                    : count.Supplied == count.Datapoints
+                        ? $"{count.Datapoints} supplied responses"
+                        : $"{count.Datapoints - count.Supplied} datapoints × {suite.Models.Count} model configs and {count.Supplied} supplied responses";
                 AnsiConsole.MarkupLine(
-                    $"[green]✓[/] {Markup.Escape(path)}: suite '{Markup.Escape(suite.Name)}', {count} datapoints × {suite.Models.Count} model configs, "
+                    $"[green]✓[/] {Markup.Escape(path)}: suite '{Markup.Escape(suite.Name)}', {datapoints}, "
                     + $"{suite.Evaluators.Count} evaluators, {suite.Thresholds.Count} thresholds");
                 foreach (var warning in await EvalRunner.Evaluators.BuiltIn.ExternalEvaluator.UnknownIdWarningsAsync(suite, cancellationToken))
                 {

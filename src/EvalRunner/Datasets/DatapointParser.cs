@@ -8,7 +8,14 @@ namespace EvalRunner.Datasets;
 /// <summary>Turns one JSON object (from any dataset format) into a <see cref="Datapoint"/>, naming the field of any error.</summary>
 internal static class DatapointParser
 {
-    private static readonly string[] Keys = ["id", "messages", "input", "expected", "context", "tags"];
+    /// <summary>The fields of a supplied response (a log generated elsewhere).</summary>
+    public static readonly string[] LogKeys = ["generated_response", "model", "latency_ms", "input_tokens", "output_tokens", "cost_usd", "timestamp"];
+
+    /// <summary>Every field a datapoint may have.</summary>
+    public static readonly string[] Keys = ["id", "messages", "input", "expected", "context", "tags", .. LogKeys];
+
+    /// <summary>The model config of a supplied response whose log names no model.</summary>
+    public const string SuppliedModelConfig = "supplied";
 
     public static Datapoint Parse(JsonElement element, SourceLocation location)
     {
@@ -23,6 +30,7 @@ internal static class DatapointParser
         JsonElement? expected = null;
         Dictionary<string, JsonElement> context = [];
         List<string> tags = [];
+        var log = new LogFields();
 
         foreach (var property in element.EnumerateObject())
         {
@@ -70,6 +78,43 @@ internal static class DatapointParser
                 case "tags":
                     tags = ParseTags(value, at);
                     break;
+                case "generated_response":
+                    log.Response = value.ValueKind switch
+                    {
+                        JsonValueKind.String => value.GetString(),
+                        JsonValueKind.Null => null,
+                        _ => throw new DatasetException(at, $"must be a string (the response generated elsewhere), not {Describe(value)}"),
+                    };
+                    break;
+                case "model":
+                    log.Model = value.ValueKind switch
+                    {
+                        JsonValueKind.String when value.GetString()!.Trim().Length > 0 => value.GetString()!.Trim(),
+                        JsonValueKind.Null => null,
+                        _ => throw new DatasetException(at, $"must be a non-empty string (the model that generated the response), not {Describe(value)}"),
+                    };
+                    log.Given ??= property.Name;
+                    break;
+                case "latency_ms":
+                    log.LatencyMs = Number(value, at);
+                    log.Given ??= property.Name;
+                    break;
+                case "input_tokens":
+                    log.InputTokens = Count(value, at);
+                    log.Given ??= property.Name;
+                    break;
+                case "output_tokens":
+                    log.OutputTokens = Count(value, at);
+                    log.Given ??= property.Name;
+                    break;
+                case "cost_usd":
+                    log.CostUsd = Number(value, at);
+                    log.Given ??= property.Name;
+                    break;
+                case "timestamp":
+                    log.Timestamp = Timestamp(value, at);
+                    log.Given ??= property.Name;
+                    break;
                 default:
                     throw new DatasetException(at, $"unknown field '{property.Name}'{Suggest.DidYouMean(property.Name, Keys)} (put extra data under 'context')");
             }
@@ -86,6 +131,11 @@ internal static class DatapointParser
             throw new DatasetException(location.WithField("messages"), "a datapoint needs 'messages' (a non-empty list) or 'input' (a string)");
         }
 
+        if (log.Response is null && log.Given is { } given)
+        {
+            throw new DatasetException(location.WithField(given), $"'{given}' describes a response generated elsewhere, but the datapoint has no 'generated_response'");
+        }
+
         var datapoint = new Datapoint
         {
             Id = id ?? string.Empty,
@@ -94,6 +144,18 @@ internal static class DatapointParser
             Context = context,
             Tags = tags,
             Location = location,
+            SuppliedLog = log.Response is null ? null : new Generation.Log
+            {
+                ModelConfig = log.Model ?? SuppliedModelConfig,
+                Model = log.Model,
+                Response = log.Response,
+                LatencyMs = log.LatencyMs ?? 0,
+                InputTokens = log.InputTokens,
+                OutputTokens = log.OutputTokens,
+                CostUsd = log.CostUsd,
+                Timestamp = log.Timestamp,
+                Supplied = true,
+            },
         };
         return id is null ? datapoint with { Id = DeriveId(datapoint) } : datapoint;
     }
@@ -108,6 +170,12 @@ internal static class DatapointParser
         }
 
         text.Append(datapoint.Expected?.GetRawText());
+        if (datapoint.SuppliedLog is { } log)
+        {
+            // Two logs of the same question differ by their answers (and models).
+            text.Append('\u001d').Append(log.ModelConfig).Append('\u001f').Append(log.Response);
+        }
+
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
         return "dp-" + Convert.ToHexStringLower(hash)[..12];
     }
@@ -121,8 +189,77 @@ internal static class DatapointParser
         _ => throw new DatasetException(at, $"unknown role '{role}' (use user, assistant, system or tool; human and ai are accepted too)"),
     };
 
+    /// <summary>A number, or a string holding one (a CSV cell); not negative.</summary>
+    private static double? Number(JsonElement value, SourceLocation at)
+    {
+        double? number = value.ValueKind switch
+        {
+            JsonValueKind.Null => null,
+            JsonValueKind.Number => value.GetDouble(),
+            JsonValueKind.String when double.TryParse(value.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed) => parsed,
+            _ => throw new DatasetException(at, $"must be a number, not {Describe(value)}{Shown(value)}"),
+        };
+        return number is < 0 or double.NaN or double.PositiveInfinity ? throw new DatasetException(at, $"must be a number of 0 or more, not {number}") : number;
+    }
+
+    /// <summary>A whole number of 0 or more, or a string holding one (a CSV cell).</summary>
+    private static long? Count(JsonElement value, SourceLocation at) => value.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.Number when value.TryGetInt64(out var n) && n >= 0 => n,
+        JsonValueKind.String when long.TryParse(value.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) => n,
+        _ => throw new DatasetException(at, $"must be a whole number of 0 or more, not {Describe(value)}{Shown(value)}"),
+    };
+
+    /// <summary>An ISO 8601 date and time (UTC unless it says), or Unix seconds (a number, as <c>created</c> in OpenAI's answers).</summary>
+    private static DateTimeOffset? Timestamp(JsonElement value, SourceLocation at)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds) && seconds is >= 0 and < 253402300800)
+        {
+            return DateTimeOffset.FromUnixTimeSeconds(seconds);
+        }
+
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            var text = value.GetString()!;
+            if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed))
+            {
+                return parsed;
+            }
+
+            if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out seconds) && seconds < 253402300800)
+            {
+                return DateTimeOffset.FromUnixTimeSeconds(seconds);
+            }
+        }
+
+        throw new DatasetException(at, $"must be a date and time (ISO 8601, such as 2025-01-31T12:00:00Z) or Unix seconds, not {Describe(value)}{Shown(value)}");
+    }
+
+    private static string Shown(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String ? $" '{(value.GetString()!.Length > 40 ? value.GetString()![..40] + "…" : value.GetString())}'" : string.Empty;
+
     private static List<ChatMessage> ParseMessages(JsonElement value, SourceLocation at)
     {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            // A messages column of a CSV file (or a string field of a log) holds the conversation as JSON text.
+            try
+            {
+                using var document = JsonDocument.Parse(value.GetString()!);
+                return ParseMessages(document.RootElement.Clone(), at);
+            }
+            catch (JsonException)
+            {
+                throw new DatasetException(at, "must be a list of {role, content} messages; this string is not a JSON list");
+            }
+        }
+
         if (value.ValueKind != JsonValueKind.Array)
         {
             throw new DatasetException(at, $"must be a list of {{role, content}} messages, not {Describe(value)}");

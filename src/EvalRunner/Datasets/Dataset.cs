@@ -30,6 +30,30 @@ internal static class Dataset
     public static IAsyncEnumerable<Datapoint> ReadAsync(string path, ProblemList? problems, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path) || !File.Exists(path))
+        {
+            // The same error the reader gives, before the extension is looked at.
+            return ReadAsync(new DatasetSource { Path = path }, problems, cancellationToken);
+        }
+
+        var format = DatasetSource.FormatOf(path) ?? throw new DatasetException(
+            new SourceLocation(path, 0),
+            $"unknown dataset format '{Path.GetExtension(path).ToLowerInvariant()}' (use {string.Join(", ", Extensions)})");
+        return RejectDuplicateIdsAsync(ReadAsync(new DatasetSource { Path = path, Format = format }, problems, cancellationToken), problems, cancellationToken);
+    }
+
+    /// <summary>
+    /// Streams the datapoints of one entry of a suite's <c>dataset:</c> in its format, each row through its field
+    /// mapping; ids are not checked for repeats here (the suite checks them over all its entries).
+    /// </summary>
+    public static IAsyncEnumerable<Datapoint> ReadAsync(DatasetSource source, ProblemList? problems, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Path is not { } path)
+        {
+            return source.Inline.ToAsyncEnumerable();
+        }
+
         if (Directory.Exists(path))
         {
             throw new DatasetException(new SourceLocation(path, 0), "is a directory, not a dataset file");
@@ -40,25 +64,34 @@ internal static class Dataset
             throw new DatasetException(new SourceLocation(path, 0), "dataset file not found");
         }
 
-        var datapoints = Path.GetExtension(path).ToLowerInvariant() switch
+        var fields = source.Fields;
+        Func<JsonElement, SourceLocation, JsonElement>? transform = source.Format == DatasetFormat.OpenAIChat
+            ? (row, location) => OpenAIChatLog.Convert(row, location) is var log && fields is not null
+                ? fields.Apply(row, location, log)
+                : JsonSerializer.SerializeToElement(log)
+            : fields is null ? null : (row, location) => fields.Apply(row, location);
+        return source.Format switch
         {
-            ".jsonl" or ".ndjson" => ReadJsonlAsync(path, problems, cancellationToken),
-            ".json" => ReadJsonAsync(path, problems, cancellationToken),
-            ".yaml" or ".yml" => ReadYamlAsync(path, problems, cancellationToken),
-            ".csv" => ReadCsvAsync(path, problems, cancellationToken),
-            var other => throw new DatasetException(
-                new SourceLocation(path, 0),
-                $"unknown dataset format '{other}' (use {string.Join(", ", Extensions)})"),
+            DatasetFormat.Jsonl => ReadJsonlAsync(path, transform, problems, cancellationToken),
+            DatasetFormat.Json => ReadJsonAsync(path, transform, problems, cancellationToken),
+            DatasetFormat.Yaml => ReadYamlAsync(path, transform, problems, cancellationToken),
+            DatasetFormat.Csv => ReadCsvAsync(path, fields, problems, cancellationToken),
+            _ => DatasetSource.FormatOf(path) == DatasetFormat.Json
+                ? ReadJsonAsync(path, transform, problems, cancellationToken)
+                : ReadJsonlAsync(path, transform, problems, cancellationToken),
         };
-        return RejectDuplicateIdsAsync(datapoints, problems, cancellationToken);
     }
 
+    /// <summary>One row as a datapoint: through <paramref name="transform"/> (a field mapping, a log format) when there is one.</summary>
+    private static Datapoint Convert(JsonElement row, SourceLocation location, Func<JsonElement, SourceLocation, JsonElement>? transform) =>
+        DatapointParser.Parse(transform is null ? row : transform(row, location), location);
+
     /// <summary>Parses one datapoint; a malformed one goes to <paramref name="problems"/> (null is returned) or is thrown.</summary>
-    private static Datapoint? Parse(JsonElement element, SourceLocation location, ProblemList? problems)
+    private static Datapoint? Parse(JsonElement element, SourceLocation location, ProblemList? problems, Func<JsonElement, SourceLocation, JsonElement>? transform = null)
     {
         try
         {
-            return DatapointParser.Parse(element, location);
+            return Convert(element, location, transform);
         }
         catch (DatasetException ex) when (problems is not null)
         {
@@ -76,9 +109,11 @@ internal static class Dataset
         var seen = new Dictionary<string, SourceLocation?>(StringComparer.Ordinal);
         await foreach (var datapoint in datapoints.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (!seen.TryAdd(datapoint.Id, datapoint.Location))
+            // Supplied responses of one datapoint from several models are rows of different model configs.
+            var key = datapoint.SuppliedLog is { } log ? $"{datapoint.Id}\u0000{log.ModelConfig}" : datapoint.Id;
+            if (!seen.TryAdd(key, datapoint.Location))
             {
-                var first = seen[datapoint.Id];
+                var first = seen[key];
                 var where = datapoint.Location ?? new SourceLocation("dataset", 0);
                 JsonlReader.Report(problems, new DatasetException(
                     where.WithField("id"),
@@ -91,18 +126,18 @@ internal static class Dataset
         }
     }
 
-    private static async IAsyncEnumerable<Datapoint> ReadJsonlAsync(string path, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<Datapoint> ReadJsonlAsync(string path, Func<JsonElement, SourceLocation, JsonElement>? transform, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var row in JsonlReader.ReadAsync(path, path, problems, cancellationToken).ConfigureAwait(false))
         {
-            if (Parse(row.Value, row.Location, problems) is { } datapoint)
+            if (Parse(row.Value, row.Location, problems, transform) is { } datapoint)
             {
                 yield return datapoint;
             }
         }
     }
 
-    private static async IAsyncEnumerable<Datapoint> ReadJsonAsync(string path, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<Datapoint> ReadJsonAsync(string path, Func<JsonElement, SourceLocation, JsonElement>? transform, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var stream = JsonlReader.Open(path, path).BaseStream;
         await using (stream.ConfigureAwait(false))
@@ -150,7 +185,7 @@ internal static class Dataset
                 try
                 {
                     JsonStrings.Check(element, new SourceLocation(path, 0, Field: $"[{index}]"));
-                    datapoint = DatapointParser.Parse(element, new SourceLocation(path, 0, Field: $"[{index}]"));
+                    datapoint = Convert(element, new SourceLocation(path, 0, Field: $"[{index}]"), transform);
                 }
                 catch (DatasetException ex)
                 {
@@ -197,7 +232,7 @@ internal static class Dataset
         return 0;
     }
 
-    private static async IAsyncEnumerable<Datapoint> ReadYamlAsync(string path, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<Datapoint> ReadYamlAsync(string path, Func<JsonElement, SourceLocation, JsonElement>? transform, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var reader = JsonlReader.Open(path, path);
         var parser = new Parser(reader);
@@ -218,7 +253,7 @@ internal static class Dataset
                 done = false;
                 var element = JsonSerializer.SerializeToElement(node);
                 JsonStrings.Check(element, location);
-                return Parse(element, location, problems);
+                return Parse(element, location, problems, transform);
             }
             catch (DatasetException ex)
             {
@@ -296,27 +331,53 @@ internal static class Dataset
         }
     }
 
-    private static async IAsyncEnumerable<Datapoint> ReadCsvAsync(string path, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<Datapoint> ReadCsvAsync(string path, FieldMap? fields, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string[] known = ["id", "input", "expected", "tags"];
+        string[] known = ["id", "input", "messages", "expected", "tags", .. DatapointParser.LogKeys];
         await foreach (var row in CsvRows.ReadAsync(path, path, problems, cancellationToken).ConfigureAwait(false))
         {
             var header = row.Header;
             if (ReferenceEquals(row.Cells, header))
             {
+                if (fields is not null)
+                {
+                    // The mapping names the columns; each row is checked against it.
+                    continue;
+                }
+
                 for (var column = 0; column < header.Count; column++)
                 {
                     var name = header[column];
                     if (!known.Contains(name) && !name.StartsWith("context.", StringComparison.Ordinal))
                     {
                         throw new DatasetException(new SourceLocation(path, 1, column + 1, name),
-                            $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input, expected, tags and context.NAME)");
+                            $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input, expected, tags, context.NAME and the log fields "
+                            + "generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp; map other names with the suite's fields:)");
                     }
                 }
 
-                if (!header.Contains("input"))
+                if (!header.Contains("input") && !header.Contains("messages"))
                 {
                     throw new DatasetException(new SourceLocation(path, 1, Field: "input"), "a CSV dataset needs an 'input' column");
+                }
+
+                continue;
+            }
+
+            if (fields is not null)
+            {
+                var cells = new System.Text.Json.Nodes.JsonObject();
+                for (var column = 0; column < header.Count && column < row.Cells.Count; column++)
+                {
+                    if (!string.IsNullOrEmpty(row.Cells[column]))
+                    {
+                        cells[header[column]] = row.Cells[column];
+                    }
+                }
+
+                if (Parse(JsonSerializer.SerializeToElement(cells), row.Location, problems, (element, location) => fields.Apply(element, location)) is { } mapped)
+                {
+                    yield return mapped;
                 }
 
                 continue;
@@ -347,7 +408,7 @@ internal static class Dataset
                 }
             }
 
-            if (json["input"] is null)
+            if (json["input"] is null && json["messages"] is null)
             {
                 JsonlReader.Report(problems, new DatasetException(row.Location.WithField("input"), "is empty"));
                 continue;

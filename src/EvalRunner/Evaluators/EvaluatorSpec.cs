@@ -17,6 +17,12 @@ internal abstract record EvaluatorSpec
     /// <summary>Where the suite declares the evaluator; null for one given in code.</summary>
     public SourceLocation? Location { get; init; }
 
+    /// <summary>
+    /// Whether the evaluator compares with a target (the datapoint's <c>expected</c>): an offline evaluator, which
+    /// cannot score logs that have none. An evaluator that needs only the log (an online one) says false.
+    /// </summary>
+    internal virtual bool NeedsExpected => false;
+
     /// <summary>The templates the evaluator renders per datapoint (a judge's prompt), for the check phase.</summary>
     internal virtual IEnumerable<Templates.PromptTemplate> Templates => [];
 

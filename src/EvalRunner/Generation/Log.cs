@@ -38,4 +38,10 @@ public sealed record Log
 
     /// <summary>The SHA-256 (hex) of the whole response when it was cut (<see cref="TruncatedOutput"/>); else null.</summary>
     public string? OutputSha256 { get; init; }
+
+    /// <summary>Whether the response came with the datapoint (generated elsewhere) instead of from a model config of the suite.</summary>
+    internal bool Supplied { get; init; }
+
+    /// <summary>When a supplied response was generated, as its dataset says; null when it does not say.</summary>
+    internal DateTimeOffset? Timestamp { get; init; }
 }

@@ -241,6 +241,8 @@ internal static class ResultsStore
                     Status = row.Log.Status,
                     TruncatedOutput = row.Log.TruncatedOutput,
                     OutputSha256 = row.Log.OutputSha256,
+                    Supplied = row.Log.Supplied,
+                    Timestamp = row.Log.Timestamp,
                     Error = CleanError(row.Log.Error),
                 },
                 Evaluations = evaluations,
@@ -285,6 +287,8 @@ internal static class ResultsStore
                     Status = Log.Status,
                     TruncatedOutput = Log.TruncatedOutput,
                     OutputSha256 = Log.OutputSha256,
+                    Supplied = Log.Supplied,
+                    Timestamp = Log.Timestamp,
                     Error = Log.Error,
                 },
                 Evaluations = evaluations,
@@ -330,6 +334,13 @@ internal static class ResultsStore
 
         [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public string? OutputSha256 { get; init; }
+
+        /// <summary>True when the response came with the dataset (logs generated elsewhere).</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+        public bool Supplied { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public DateTimeOffset? Timestamp { get; init; }
 
         public RunError? Error { get; init; }
     }

@@ -28,21 +28,40 @@ public sealed class RunEngine
     /// problem of the dataset is found in this one pass and reported together.
     /// </summary>
     /// <exception cref="DatasetException">Datapoints are malformed or ids repeat; the message lists each problem.</exception>
-    internal static async Task<int> CountDatapointsAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
+    internal static async Task<int> CountDatapointsAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken) =>
+        (await CountAsync(suite, filter, cancellationToken).ConfigureAwait(false)).Datapoints;
+
+    /// <summary>
+    /// Counts the datapoints and the supplied responses among them, checking every datapoint as
+    /// <see cref="CountDatapointsAsync"/> does; in a suite without model configs, a datapoint without a response is
+    /// a problem too (nothing could generate it).
+    /// </summary>
+    /// <exception cref="DatasetException">Datapoints are malformed, ids repeat, or a response is missing; the message lists each problem.</exception>
+    internal static async Task<DatasetCount> CountAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
-        var count = 0;
+        int count = 0, supplied = 0;
         var problems = new ProblemList();
         await foreach (var datapoint in suite.ReadDatapointsAsync(problems, cancellationToken).ConfigureAwait(false))
         {
+            if (suite.Models.Count == 0 && datapoint.SuppliedLog is null)
+            {
+                problems.Add(new DatasetException(
+                    (datapoint.Location ?? new SourceLocation(suite.Path, 0)).WithField("generated_response"),
+                    $"datapoint '{datapoint.Id}' has no response, and the suite has no models to generate one; "
+                    + "give it a generated_response (or map the column that holds it under the dataset's fields:), or add models: to the suite"));
+                continue;
+            }
+
             if (filter?.Matches(datapoint) != false)
             {
                 count++;
+                supplied += datapoint.SuppliedLog is null ? 0 : 1;
             }
         }
 
         problems.ThrowIfAny(dataset: true);
-        return count;
+        return new DatasetCount(count, supplied);
     }
 
     /// <summary>Counts the calls a run would make and estimates tokens and cost, calling nothing.</summary>
@@ -61,6 +80,23 @@ public sealed class RunEngine
             }
 
             var conversation = datapoint.Messages.Sum(m => m.Text.Length);
+            if (datapoint.SuppliedLog is { } log)
+            {
+                // A response generated elsewhere costs nothing here; only its judges are called.
+                var supplied = (int)(log.OutputTokens ?? ((log.Response?.Length ?? 0) / 4) + 1);
+                foreach (var judge in judges)
+                {
+                    judgeCalls++;
+                    var judgeInput = judge.PromptLength / 4 + (conversation / 4) + supplied + 200;
+                    var judgeOutput = judge.Output.Count * 20;
+                    input += judgeInput;
+                    output += judgeOutput;
+                    Price(judge.Judge.Model, judgeInput, judgeOutput);
+                }
+
+                continue;
+            }
+
             foreach (var model in suite.Models)
             {
                 generations++;
@@ -124,11 +160,11 @@ public sealed class RunEngine
         ArgumentNullException.ThrowIfNull(request);
 
         // The whole dataset is checked before anything is built or any file is replaced.
-        var datapoints = await CountDatapointsAsync(suite, request.Filter, cancellationToken).ConfigureAwait(false);
+        var count = await CountAsync(suite, request.Filter, cancellationToken).ConfigureAwait(false);
         var session = await StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
         await using (session.ConfigureAwait(false))
         {
-            await session.RunCheckedAsync(datapoints, cancellationToken).ConfigureAwait(false);
+            await session.RunCheckedAsync(count.Rows(suite.Models.Count), cancellationToken).ConfigureAwait(false);
             return await session.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }

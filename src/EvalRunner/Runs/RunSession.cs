@@ -138,7 +138,7 @@ public sealed partial class RunSession : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The session already ran its datapoints or was completed.</exception>
     public Task RunAllAsync(CancellationToken cancellationToken = default) => RunCheckedAsync(null, cancellationToken);
 
-    internal async Task RunCheckedAsync(int? checkedDatapoints, CancellationToken cancellationToken)
+    internal async Task RunCheckedAsync(int? checkedRows, CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _ranAll, 1) == 1 || _completion is not null)
         {
@@ -146,8 +146,8 @@ public sealed partial class RunSession : IAsyncDisposable
         }
 
         // The whole dataset is checked before the first paid generation.
-        var datapoints = checkedDatapoints ?? await RunEngine.CountDatapointsAsync(Suite, _request.Filter, cancellationToken).ConfigureAwait(false);
-        _planned = Math.Max(0, (datapoints * Suite.Models.Count) - _done.Count);
+        var rows = checkedRows ?? (await RunEngine.CountAsync(Suite, _request.Filter, cancellationToken).ConfigureAwait(false)).Rows(Suite.Models.Count);
+        _planned = Math.Max(0, rows - _done.Count);
         _request.Observer?.Started(_planned);
         // A file that cannot be written stops the run at once: a row that cannot be written is paid for and lost.
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _recorder.Faulted);
@@ -172,15 +172,23 @@ public sealed partial class RunSession : IAsyncDisposable
                         Row? row = null;
                         try
                         {
-                            _recorder.Starting(work.Datapoint.Id, work.Generator.Config.Name);
-                            row = await RunRowAsync(work.Datapoint, work.Generator, token).ConfigureAwait(false);
+                            if (work.Generator is { } generator)
+                            {
+                                _recorder.Starting(work.Datapoint.Id, generator.Config.Name);
+                                row = await RunRowAsync(work.Datapoint, generator, token).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                // A response generated elsewhere: evaluated as it is, nothing is generated or paid for.
+                                row = await RowForAsync(work.Datapoint, SuppliedLog(work.Datapoint), token).ConfigureAwait(false);
+                            }
                         }
                         finally
                         {
                             _limiter.Release(succeeded: row is { Log.Error: null }, slot);
                         }
 
-                        if (_unwritten.Count > 0 && _unwritten.Contains((_engine.Settings.Redact(work.Datapoint.Id), _engine.Settings.Redact(work.Generator.Config.Name))) && Paid(row.Log))
+                        if (_unwritten.Count > 0 && work.Generator is not null && _unwritten.Contains((_engine.Settings.Redact(work.Datapoint.Id), _engine.Settings.Redact(work.Generator.Config.Name))) && Paid(row.Log))
                         {
                             _recorder.Repaid();
                         }
@@ -324,12 +332,30 @@ public sealed partial class RunSession : IAsyncDisposable
         }).ConfigureAwait(false);
     }
 
-    private async IAsyncEnumerable<(Datapoint Datapoint, Generator Generator)> WorkAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>A datapoint's supplied log, priced by the price table when its dataset gives tokens and no cost.</summary>
+    private Log SuppliedLog(Datapoint datapoint)
+    {
+        var log = datapoint.SuppliedLog!;
+        return log.CostUsd is null && log.Model is { } model ? log with { CostUsd = Suite.Prices.Cost(model, log.InputTokens, log.OutputTokens) } : log;
+    }
+
+    /// <summary>Each datapoint with each model config, or once with its supplied response (no generator).</summary>
+    private async IAsyncEnumerable<(Datapoint Datapoint, Generator? Generator)> WorkAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var datapoint in Suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
         {
             if (_request.Filter?.Matches(datapoint) == false)
             {
+                continue;
+            }
+
+            if (datapoint.SuppliedLog is { } supplied)
+            {
+                if (!_done.Contains((datapoint.Id, supplied.ModelConfig)))
+                {
+                    yield return (datapoint, null);
+                }
+
                 continue;
             }
 

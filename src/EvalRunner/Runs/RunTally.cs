@@ -34,7 +34,12 @@ internal sealed class RunTally(Suite suite)
 
     public void Add(Row row)
     {
-        var model = _models[row.ModelConfig];
+        if (!_models.TryGetValue(row.ModelConfig, out var model))
+        {
+            // Supplied responses group by the model their logs name (or "supplied"), after the suite's model configs.
+            _models[row.ModelConfig] = model = new ModelTally();
+        }
+
         model.Rows++;
         model.LatencyMs += row.Log.LatencyMs;
         model.InputTokens += row.Log.InputTokens ?? 0;
@@ -133,14 +138,15 @@ internal sealed class RunTally(Suite suite)
             Aggregates = aggregates,
             CostUsd = Math.Round(_models.Values.Sum(m => m.CostUsd + m.JudgeCostUsd), 6),
             Thresholds = [.. suite.Thresholds.Select(t => t.Text)],
-            Models = [.. suite.Models.Select(config =>
+            Models = [.. _models.Select(entry =>
             {
-                var model = _models[config.Name];
+                var (name, model) = entry;
+                var config = suite.Models.FirstOrDefault(m => m.Name == name);
                 return new ModelSummary
                 {
-                    Name = config.Name,
-                    Provider = config.Provider,
-                    Model = config.Model,
+                    Name = name,
+                    Provider = config?.Provider ?? Datasets.DatapointParser.SuppliedModelConfig,
+                    Model = config is null ? (name == Datasets.DatapointParser.SuppliedModelConfig ? null : name) : config.Model,
                     Rows = model.Rows,
                     Passed = model.Passed,
                     Failed = model.Failed,

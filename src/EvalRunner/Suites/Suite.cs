@@ -20,7 +20,16 @@ public sealed record Suite
     /// <summary>Datapoints written in the suite itself (or given in code).</summary>
     public IReadOnlyList<Datapoint> InlineDatapoints { get; init; } = [];
 
-    /// <summary>The model configs; each datapoint is generated once per model config.</summary>
+    /// <summary>
+    /// The entries of <c>dataset:</c>, in order: files (with their format and field mapping) and inline datapoints.
+    /// Empty for a suite made in code, whose <see cref="DatasetPath"/> or <see cref="InlineDatapoints"/> say it.
+    /// </summary>
+    internal IReadOnlyList<DatasetSource> Sources { get; init; } = [];
+
+    /// <summary>
+    /// The model configs; each datapoint without a supplied response is generated once per model config. Empty when
+    /// every datapoint brings its response (logs generated elsewhere).
+    /// </summary>
     internal IReadOnlyList<ModelConfig> Models { get; init; } = [];
 
     /// <summary>
@@ -72,7 +81,20 @@ public sealed record Suite
 
     /// <summary>Streams the datapoints; with <paramref name="problems"/>, a malformed datapoint is added there and reading goes on.</summary>
     internal IAsyncEnumerable<Datapoint> ReadDatapointsAsync(ProblemList? problems, CancellationToken cancellationToken) =>
-        DatasetPath is null
-            ? Dataset.RejectDuplicateIdsAsync(InlineDatapoints.ToAsyncEnumerable(), problems, cancellationToken)
-            : Dataset.ReadAsync(DatasetPath, problems, cancellationToken);
+        Sources.Count > 0
+            ? Dataset.RejectDuplicateIdsAsync(ReadSourcesAsync(problems, cancellationToken), problems, cancellationToken)
+            : DatasetPath is null
+                ? Dataset.RejectDuplicateIdsAsync(InlineDatapoints.ToAsyncEnumerable(), problems, cancellationToken)
+                : Dataset.ReadAsync(DatasetPath, problems, cancellationToken);
+
+    private async IAsyncEnumerable<Datapoint> ReadSourcesAsync(ProblemList? problems, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var source in Sources)
+        {
+            await foreach (var datapoint in Dataset.ReadAsync(source, problems, cancellationToken).ConfigureAwait(false))
+            {
+                yield return datapoint;
+            }
+        }
+    }
 }

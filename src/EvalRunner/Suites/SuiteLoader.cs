@@ -51,6 +51,7 @@ public static partial class SuiteLoader
         }
 
         await CheckTemplatesAsync(suite, cancellationToken).ConfigureAwait(false);
+        await CheckTargetsAsync(suite, cancellationToken).ConfigureAwait(false);
         foreach (var evaluator in suite.Evaluators)
         {
             await evaluator.CheckAsync(settings, cancellationToken).ConfigureAwait(false);
@@ -114,6 +115,49 @@ public static partial class SuiteLoader
         throw new SuiteException(location ?? new SourceLocation(suite.Path, 0), message + string.Concat(others));
     }
 
+    /// <summary>
+    /// Offline evaluators (those that compare with a target, <see cref="EvaluatorSpec.NeedsExpected"/>) against the
+    /// responses supplied with the dataset: a log without <c>expected</c> would only give error rows.
+    /// </summary>
+    private static async Task CheckTargetsAsync(Suite suite, CancellationToken cancellationToken)
+    {
+        var offline = suite.Evaluators.Where(e => e.NeedsExpected).ToList();
+        if (offline.Count == 0)
+        {
+            return;
+        }
+
+        const int Named = 10;
+        var ids = new List<string>();
+        var count = 0;
+        await foreach (var datapoint in suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (datapoint.SuppliedLog is not null && datapoint.Expected is null)
+            {
+                count++;
+                if (ids.Count < Named)
+                {
+                    ids.Add(datapoint.Id);
+                }
+            }
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        var more = count > ids.Count ? $" and {count - ids.Count} more" : string.Empty;
+        var logs = count == 1 ? "1 supplied response has" : $"{count} supplied responses have";
+        var first = offline[0];
+        var names = string.Join(", ", offline.Select(e => $"'{e.Name}'"));
+        throw new SuiteException(
+            first.Location ?? new SourceLocation(suite.Path, 0),
+            $"evaluator{(offline.Count == 1 ? string.Empty : "s")} {names} compare{(offline.Count == 1 ? "s" : string.Empty)} with the expected answer, "
+            + $"but {logs} no 'expected': {string.Join(", ", ids)}{more}; give those datapoints expected (or map the column that holds it under fields:), "
+            + "give the evaluator a value to compare with, or use evaluators that need only the log");
+    }
+
     /// <summary>Loads a suite file: data only, nothing is started; <see cref="CheckAsync"/> checks what needs a process.</summary>
     /// <param name="path">The suite YAML file.</param>
     /// <param name="settings">Where <c>${VAR}</c> values and API keys come from; the process environment when null.</param>
@@ -147,7 +191,7 @@ public static partial class SuiteLoader
         var paths = new SuitePaths(path, options.AllowOutsidePaths);
         var directory = paths.Directory;
 
-        var (datasetPath, inline) = map.Try(() => ReadDataset(map, paths), (null, []));
+        var sources = map.Try(() => ReadDataset(map, paths), []);
         var prices = map.Try(() => ReadPrices(map), new PriceTable());
         var context = new SuiteReadContext { Directory = directory, Paths = paths, Suite = map, Prices = prices, Settings = settings, Problems = problems };
         var models = map.Try(() => ReadModels(map, context), []);
@@ -167,8 +211,9 @@ public static partial class SuiteLoader
         {
             Name = map.Try(() => map.String("name"), null) ?? DefaultName(path),
             Path = path,
-            DatasetPath = datasetPath,
-            InlineDatapoints = inline,
+            DatasetPath = sources.FirstOrDefault(s => s.Path is not null)?.Path,
+            InlineDatapoints = [.. sources.SelectMany(s => s.Inline)],
+            Sources = sources,
             Models = models,
             Judge = map.Try(() => map.Map("judge") is { } judge ? SpecReader.ReadJudgeModel(judge, context) : null, null),
             Evaluators = all,
@@ -245,60 +290,173 @@ public static partial class SuiteLoader
         return name;
     }
 
-    private static (string? Path, IReadOnlyList<Datapoint> Inline) ReadDataset(YamlMap map, SuitePaths paths)
+    private static readonly string[] DatasetKeys = ["path", "format", "fields"];
+
+    private static readonly Dictionary<string, DatasetFormat> Formats = new(StringComparer.Ordinal)
+    {
+        ["jsonl"] = DatasetFormat.Jsonl,
+        ["json"] = DatasetFormat.Json,
+        ["yaml"] = DatasetFormat.Yaml,
+        ["csv"] = DatasetFormat.Csv,
+        ["openai-chat"] = DatasetFormat.OpenAIChat,
+    };
+
+    /// <summary>
+    /// <c>dataset:</c> — a file; a mapping <c>{path, format, fields}</c>; or a list of files, such mappings and inline
+    /// datapoints, read in order.
+    /// </summary>
+    private static List<DatasetSource> ReadDataset(YamlMap map, SuitePaths paths)
     {
         switch (map.Node("dataset"))
         {
             case null:
-                throw new SuiteException(map.Here with { Field = "dataset" }, "'dataset' is required: a file (data/cases.jsonl) or a list of datapoints");
-            case YamlScalarNode:
-                var relative = map.String("dataset")!;
-                var full = paths.Resolve(map, "dataset", relative);
-                if (Directory.Exists(full))
-                {
-                    throw map.Error("dataset", $"'{relative}' is a directory; give the dataset file");
-                }
-
-                if (!File.Exists(full))
-                {
-                    throw map.Error("dataset", $"dataset file '{relative}' not found (looked for {full})");
-                }
-
-                if (!Dataset.Extensions.Contains(System.IO.Path.GetExtension(full).ToLowerInvariant()))
-                {
-                    throw map.Error("dataset", $"'{relative}' is not a dataset file; use {string.Join(", ", Dataset.Extensions)}");
-                }
-
-                // Locations read best relative to where the command runs (and match CI annotations).
-                var relativeToHere = System.IO.Path.GetRelativePath(Directory.GetCurrentDirectory(), full);
-                return (relativeToHere.StartsWith("..", StringComparison.Ordinal) ? full : relativeToHere, []);
+                throw new SuiteException(map.Here with { Field = "dataset" }, "'dataset' is required: a file (data/cases.jsonl), a list of files or datapoints, or {path, format, fields}");
+            case YamlScalarNode scalar:
+                return [ReadDatasetFile(Wrap(map, scalar, "dataset"), paths)];
+            case YamlMappingNode:
+                return [ReadDatasetFile(map.Map("dataset")!, paths)];
             case YamlSequenceNode sequence:
+                var sources = new List<DatasetSource>();
                 var datapoints = new List<Datapoint>();
                 var index = 0;
                 foreach (var item in sequence.Children)
                 {
-                    var at = map.Location(item, $"dataset[{index}]");
+                    var field = $"dataset[{index}]";
+                    var at = map.Location(item, field);
                     index++;
-                    if (map.Try(() => DatapointParser.Parse(JsonSerializer.SerializeToElement(YamlJson.FromNode(item, at)), at), null) is { } datapoint)
+                    YamlMap? file = item switch
+                    {
+                        YamlScalarNode name => Wrap(map, name, field),
+                        YamlMappingNode mapping when mapping.Children.ContainsKey(new YamlScalarNode("path")) => new YamlMap(mapping, map.File, field, map.Settings, map.Problems),
+                        _ => null,
+                    };
+                    if (file is not null)
+                    {
+                        Flush();
+                        if (map.Try(() => ReadDatasetFile(file, paths), null) is { } source)
+                        {
+                            sources.Add(source);
+                        }
+                    }
+                    else if (map.Try(() => DatapointParser.Parse(JsonSerializer.SerializeToElement(YamlJson.FromNode(item, at)), at), null) is { } datapoint)
                     {
                         datapoints.Add(datapoint);
                     }
                 }
 
-                return (null, datapoints);
+                Flush();
+                return sources;
+
+                void Flush()
+                {
+                    if (datapoints.Count > 0)
+                    {
+                        sources.Add(new DatasetSource { Inline = [.. datapoints] });
+                        datapoints.Clear();
+                    }
+                }
+
             default:
-                throw map.Error("dataset", "must be a file path or a list of datapoints");
+                throw map.Error("dataset", "must be a file path, a list of files or datapoints, or a mapping {path, format, fields}");
         }
+    }
+
+    /// <summary>A file named by a plain string, read as the mapping <c>{path: NAME}</c> at the same place.</summary>
+    private static YamlMap Wrap(YamlMap map, YamlScalarNode name, string field) =>
+        new(new YamlMappingNode { { new YamlScalarNode("path"), name } }, map.File, field, map.Settings, map.Problems) { Scalar = true };
+
+    private static DatasetSource ReadDatasetFile(YamlMap entry, SuitePaths paths)
+    {
+        entry.AllowOnly(DatasetKeys);
+        var relative = entry.RequireString("path", "the dataset file, relative to the suite");
+        SuiteException Error(string message) => entry.Error("path", message);
+        var full = paths.Resolve(entry, "path", relative);
+        if (Directory.Exists(full))
+        {
+            throw Error($"'{relative}' is a directory; give the dataset file");
+        }
+
+        if (!File.Exists(full))
+        {
+            throw Error($"dataset file '{relative}' not found (looked for {full})");
+        }
+
+        DatasetFormat format;
+        if (entry.String("format") is { } name)
+        {
+            format = Formats.TryGetValue(name, out var named)
+                ? named
+                : throw entry.Error("format", $"unknown dataset format '{name}'{Suggest.DidYouMean(name, Formats.Keys)}; use {string.Join(", ", Formats.Keys)}");
+        }
+        else
+        {
+            format = DatasetSource.FormatOf(full)
+                ?? throw Error($"'{relative}' is not a dataset file; use {string.Join(", ", Dataset.Extensions)}, or say how to read it with format: ({string.Join(", ", Formats.Keys)})");
+        }
+
+        // Locations read best relative to where the command runs (and match CI annotations).
+        var relativeToHere = System.IO.Path.GetRelativePath(Directory.GetCurrentDirectory(), full);
+        return new DatasetSource
+        {
+            Path = relativeToHere.StartsWith("..", StringComparison.Ordinal) ? full : relativeToHere,
+            Format = format,
+            Fields = entry.Try(() => ReadFields(entry), null),
+        };
+    }
+
+    /// <summary><c>fields:</c> — source column or JSON path → datapoint field, and <c>rest:</c>; every target checked here.</summary>
+    private static FieldMap? ReadFields(YamlMap entry)
+    {
+        if (entry.Map("fields") is not { } fields)
+        {
+            return null;
+        }
+
+        var mappings = new List<KeyValuePair<string, string>>();
+        var rest = RestPolicy.Error;
+        foreach (var source in fields.Keys)
+        {
+            if (source == "rest")
+            {
+                rest = fields.String("rest") switch
+                {
+                    "context" => RestPolicy.Context,
+                    "ignore" => RestPolicy.Ignore,
+                    "error" => RestPolicy.Error,
+                    var value => throw fields.Error("rest", $"must be context (keep unmapped fields as context), ignore (leave them out) or error, not '{value}'"),
+                };
+                continue;
+            }
+
+            var target = fields.Try(() => fields.RequireString(source, "the datapoint field it holds"), null);
+            if (target is null)
+            {
+                continue;
+            }
+
+            if (FieldMap.TargetProblem(target) is { } problem)
+            {
+                fields.Try<object?>(() => throw fields.Error(source, problem), null);
+                continue;
+            }
+
+            if (target != "context" && mappings.FirstOrDefault(m => m.Value == target) is { Key: { } other })
+            {
+                fields.Try<object?>(() => throw fields.Error(source, $"'{other}' and '{source}' both map to '{target}'; map one column to each field"), null);
+                continue;
+            }
+
+            mappings.Add(KeyValuePair.Create(source, target));
+        }
+
+        return new FieldMap { Mappings = mappings, Rest = rest };
     }
 
     private static List<ModelConfig> ReadModels(YamlMap map, SuiteReadContext context)
     {
         var models = new List<ModelConfig>();
-        if (!map.Has("models"))
-        {
-            throw new SuiteException(map.Here with { Field = "models" }, "'models' is required: at least one model config (provider: openai, command, ...)");
-        }
 
+        // Without models, every datapoint brings its response (logs generated elsewhere); the run checks that.
         foreach (var model in map.Maps("models"))
         {
             if (map.Try(() => ReadModel(model, context, models), null) is { } config)
@@ -307,7 +465,7 @@ public static partial class SuiteLoader
             }
         }
 
-        return models.Count > 0 || map.Problems?.Count > 0 ? models : throw map.Error("models", "needs at least one model config");
+        return models;
     }
 
     private static ModelConfig ReadModel(YamlMap model, SuiteReadContext context, List<ModelConfig> models)

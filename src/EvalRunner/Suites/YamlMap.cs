@@ -46,11 +46,14 @@ internal sealed partial class YamlMap
 
     public IEnumerable<string> Keys => _entries.Keys;
 
+    /// <summary>Whether the mapping stands for a plain value of the suite (a file named by a string), so errors name the value itself.</summary>
+    public bool Scalar { get; init; }
+
     public SourceLocation Here => Location(_node, Path.Length == 0 ? null : Path);
 
     public bool Has(string key) => _entries.ContainsKey(key);
 
-    public string Join(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
+    public string Join(string key) => Scalar ? Path : Path.Length == 0 ? key : $"{Path}.{key}";
 
     public SourceLocation Location(YamlNode node, string? field) =>
         new(File, (int)node.Start.Line, (int)node.Start.Column, string.IsNullOrEmpty(field) ? null : field);

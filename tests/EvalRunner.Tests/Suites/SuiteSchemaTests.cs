@@ -55,11 +55,26 @@ public sealed class SuiteSchemaTests
     [InlineData("dataset: [{id: a}]\nmodels: [{provider: command, command: x}]\n", "/dataset")]
     [InlineData("dataset: d.jsonl\nmodels: [{provider: command, command: x}]\nevaluators: [{type: llm, prompt: x}]\n", "/evaluators/0")]
     [InlineData("dataset: d.jsonl\nmodels: [{provider: command, command: x}]\nevaluators: [{type: python, file: a.py, code: x}]\n", "/evaluators/0")]
+    [InlineData("dataset: {path: d.csv, fields: {user_msg: inptu}}\n", "/dataset")]
+    [InlineData("dataset: {path: d.jsonl, format: openai}\n", "/dataset")]
     public void A_suite_the_loader_rejects_fails_the_schema_at_the_same_place(string yaml, string location)
     {
         var results = Validate(yaml);
 
         Assert.False(results.IsValid);
         Assert.Contains(location, Errors(results), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("dataset: replies.jsonl\nevaluators: [{type: length}]\n")]
+    [InlineData("dataset: {path: export.csv, fields: {user_msg: input, bot_reply: generated_response, meta.user: context.user, rest: context}}\n")]
+    [InlineData("dataset: {path: logs.log, format: openai-chat}\n")]
+    [InlineData("dataset: [a.jsonl, {path: b.csv, format: csv}, {id: x, input: hi, generated_response: hello, model: m, latency_ms: 3}]\n")]
+    [InlineData("dataset: d.jsonl\nevaluators: [{type: python, code: x, needs_expected: true}]\n")]
+    public void The_logs_mode_forms_of_a_suite_match_the_schema(string yaml)
+    {
+        var results = Validate(yaml);
+
+        Assert.True(results.IsValid, Errors(results));
     }
 }

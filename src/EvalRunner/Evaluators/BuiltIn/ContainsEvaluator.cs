@@ -30,6 +30,9 @@ internal sealed record ContainsSpec : EvaluatorSpec
 
     public bool IgnoreCase { get; init; }
 
+    /// <summary>Without a value, the response is compared with the expected answer.</summary>
+    internal override bool NeedsExpected => Values.Count == 0;
+
     internal override IEvaluator Build(RunServices services) => new ContainsEvaluator(Name, Values, All, IgnoreCase);
 }
 

@@ -35,6 +35,9 @@ internal sealed record EmbeddingSimilaritySpec : EvaluatorSpec
     /// <summary>The embedding model (an LLM provider).</summary>
     public required ModelConfig Model { get; init; }
 
+    /// <summary>Without a value, the response is compared with the expected answer.</summary>
+    internal override bool NeedsExpected => Value is null;
+
     internal override IEvaluator Build(RunServices services) => new EmbeddingSimilarityEvaluator(Name, Value, services.CreateEmbeddingGenerator(Model));
 }
 

@@ -22,6 +22,9 @@ internal sealed record EqualsSpec : EvaluatorSpec
 
     public bool Trim { get; init; } = true;
 
+    /// <summary>Without a value, the response is compared with the expected answer.</summary>
+    internal override bool NeedsExpected => Values.Count == 0;
+
     internal override IEvaluator Build(RunServices services) => new EqualsEvaluator(Name, Values, IgnoreCase, Trim);
 }
 

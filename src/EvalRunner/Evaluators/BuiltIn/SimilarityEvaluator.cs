@@ -19,6 +19,9 @@ internal sealed record SimilaritySpec : EvaluatorSpec
     /// <summary>The reference text; null compares with the expected answer.</summary>
     public string? Value { get; init; }
 
+    /// <summary>Without a value, the response is compared with the expected answer.</summary>
+    internal override bool NeedsExpected => Value is null;
+
     internal override IEvaluator Build(RunServices services) => new SimilarityEvaluator(Name, Value);
 }
 

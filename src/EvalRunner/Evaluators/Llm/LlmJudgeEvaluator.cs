@@ -68,6 +68,9 @@ internal sealed record LlmJudgeSpec : EvaluatorSpec
 
     internal override IEnumerable<PromptTemplate> Templates => [Prompt];
 
+    /// <summary>A prompt that shows the expected answer (<c>{output.content}</c>, <c>{expected}</c>) needs one.</summary>
+    internal override bool NeedsExpected => Prompt.Variables.Any(v => v is "output.content" or "expected");
+
     /// <summary>The prompt's length in characters without the datapoint, for estimates.</summary>
     internal int PromptLength => Prompt.Text.Length + LlmJudgeEvaluator.Instructions(Judge, Output).Length;
 

@@ -12,7 +12,7 @@ internal sealed class PythonKind : EvaluatorKind
 {
     public override string Type => "python";
 
-    public override string[] Options => ["file", "code", "python", "timeout", "columns"];
+    public override string[] Options => ["file", "code", "python", "timeout", "columns", "needs_expected"];
 
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
     {
@@ -65,6 +65,7 @@ internal sealed class PythonKind : EvaluatorKind
             LineOffset = lineOffset,
             Timeout = spec.Duration("timeout") ?? TimeSpan.FromSeconds(30),
             Columns = SpecReader.ReadColumns(spec, "columns", allowRange: false) ?? [],
+            Expected = spec.Bool("needs_expected") ?? false,
         };
     }
 }
@@ -101,6 +102,14 @@ internal sealed record PythonSpec : EvaluatorSpec
 
     /// <summary>Lines of <see cref="ShownName"/> before the source's line 1 (inline code starts inside the suite).</summary>
     public int LineOffset { get; init; }
+
+    /// <summary>
+    /// <c>needs_expected: true</c>: <c>main()</c> compares with <c>output</c> (the expected answer), so logs without
+    /// one are refused at the check. Declared, not guessed: every <c>main()</c> receives <c>output</c>, used or not.
+    /// </summary>
+    public bool Expected { get; init; }
+
+    internal override bool NeedsExpected => Expected;
 
     /// <summary>The longest one call of <c>main()</c> may take.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
