@@ -119,7 +119,9 @@ internal static class ConsoleReport
             return;
         }
 
+        // Rows are in the order they finished; the list is in a stable order.
         var names = ResultsStore.ReadRows(result.OutputDirectory, result.Results).Where(r => r.NeedsLiveRun)
+            .OrderBy(r => r.ModelConfig, StringComparer.Ordinal).ThenBy(r => r.DatapointId, StringComparer.Ordinal)
             .Select(r => $"{r.DatapointId} [{r.ModelConfig}]").Take(MaxFailuresShown * 2).ToList();
         AnsiConsole.MarkupLine($"[yellow]needs live run: {result.Excluded} of {result.Rows} rows[/] (not in the response cache; not measured): "
             + Escape(string.Join(", ", names) + (result.Excluded > names.Count ? ", …" : string.Empty)));

@@ -250,7 +250,9 @@ internal static class MarkdownReport
             }
         }
 
-        var misses = reports.SelectMany(r => r.Rows.Where(row => row.NeedsLiveRun).Select(row => (r.Run.Suite, Row: row))).ToList();
+        var misses = reports.SelectMany(r => r.Rows.Where(row => row.NeedsLiveRun).Select(row => (r.Run.Suite, Row: row)))
+            .OrderBy(m => m.Suite, StringComparer.Ordinal).ThenBy(m => m.Row.ModelConfig, StringComparer.Ordinal).ThenBy(m => m.Row.DatapointId, StringComparer.Ordinal)
+            .ToList();
         if (misses.Count > 0)
         {
             // Not failed, not passed: listed so that a maintainer knows what a live run must still measure.
