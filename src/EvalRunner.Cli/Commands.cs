@@ -195,6 +195,40 @@ internal static class Commands
         return request.FailOnThresholds ? ExitCodes.For(reports.Select(r => r.Run)) : ExitCodes.Passed;
     }
 
+    public static async Task<int> WatchAsync(string path, string logs, string outDirectory, TimeSpan poll, bool allowOutsidePaths, Settings settings, CancellationToken cancellationToken)
+    {
+        EvalRunner.Online.OnlineMonitor monitor;
+        Suite suite;
+        try
+        {
+            suite = SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = allowOutsidePaths });
+            await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
+            var directory = Path.Combine(outDirectory, UniqueName(suite.Name, []));
+            Console.WriteLine($"watching {logs} with suite '{suite.Name}' → {directory} (Ctrl-C stops)");
+            monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(new RunEngine(settings), suite, directory, Console.WriteLine, cancellationToken);
+        }
+        catch (EvalRunnerException ex)
+        {
+            PrintError(ex, settings);
+            return ExitCodes.Invalid;
+        }
+
+        using (monitor)
+        {
+            try
+            {
+                var result = await monitor.WatchAsync(logs, poll, cancellationToken);
+                Console.WriteLine($"watch stopped: {monitor.Evaluated} logs evaluated this time, {monitor.Malformed} malformed lines skipped; {result.Rows} rows in {result.OutputDirectory}");
+                return ExitCodes.Passed;
+            }
+            catch (EvalRunnerException ex)
+            {
+                PrintError(ex, settings);
+                return ExitCodes.Invalid;
+            }
+        }
+    }
+
     private static string UniqueName(string name, HashSet<string> taken)
     {
         var safe = string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));

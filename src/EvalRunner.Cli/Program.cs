@@ -110,11 +110,28 @@ report.SetAction(async (parse, cancellationToken) => await Commands.ReportAsync(
     settings,
     cancellationToken));
 
+var watchSuiteArgument = new Argument<string>("suite") { Description = "The suite file (*.eval.yaml) whose evaluators and thresholds score the logs" };
+var logsOption = new Option<string>("--logs") { Description = "JSONL log files to follow: a path or a file-name pattern (logs/app*.jsonl)", Required = true };
+var watchOutOption = new Option<string>("--out", "-o") { Description = "Results directory; the suite writes DIR/<suite name>/ (rows, checkpoint, run.json)", DefaultValueFactory = _ => "evalrunner-results" };
+var pollOption = new Option<string>("--poll") { Description = "How often the files are read for new lines: 200ms, 1s", DefaultValueFactory = _ => "250ms" };
+var watch = new Command("watch", "Follow production log files and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, watchOutOption, pollOption, allowOutsideOption };
+watch.SetAction(async (parse, cancellationToken) =>
+{
+    var poll = Durations.Parse(parse.GetValue(pollOption)!);
+    if (poll is null)
+    {
+        return Fail($"--poll '{parse.GetValue(pollOption)}' is not a duration such as 250ms or 1s");
+    }
+
+    return await Commands.WatchAsync(parse.GetValue(watchSuiteArgument)!, parse.GetValue(logsOption)!, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption), settings, cancellationToken);
+});
+
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, nothing measured, or stopped (budget, provider fault, results not writable), 130 cancelled (Ctrl-C, SIGTERM).")
 {
     run,
     validate,
     report,
+    watch,
     cache,
 };
 // Ctrl-C cancels the run; the engine then writes run.json with the finished rows, which needs a moment.

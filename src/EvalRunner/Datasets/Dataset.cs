@@ -64,23 +64,37 @@ internal static class Dataset
             throw new DatasetException(new SourceLocation(path, 0), "dataset file not found");
         }
 
-        var fields = source.Fields;
-        Func<JsonElement, SourceLocation, JsonElement>? transform = source.Format == DatasetFormat.OpenAIChat
-            ? (row, location) => OpenAIChatLog.Convert(row, location) is var log && fields is not null
-                ? fields.Apply(row, location, log)
-                : JsonSerializer.SerializeToElement(log)
-            : fields is null ? null : (row, location) => fields.Apply(row, location);
+        var transform = TransformOf(source);
         return source.Format switch
         {
             DatasetFormat.Jsonl => ReadJsonlAsync(path, transform, problems, cancellationToken),
             DatasetFormat.Json => ReadJsonAsync(path, transform, problems, cancellationToken),
             DatasetFormat.Yaml => ReadYamlAsync(path, transform, problems, cancellationToken),
-            DatasetFormat.Csv => ReadCsvAsync(path, fields, problems, cancellationToken),
+            DatasetFormat.Csv => ReadCsvAsync(path, source.Fields, problems, cancellationToken),
             _ => DatasetSource.FormatOf(path) == DatasetFormat.Json
                 ? ReadJsonAsync(path, transform, problems, cancellationToken)
                 : ReadJsonlAsync(path, transform, problems, cancellationToken),
         };
     }
+
+    /// <summary>What turns one JSON row of <paramref name="source"/> into the datapoint format: its log format, its field mapping.</summary>
+    private static Func<JsonElement, SourceLocation, JsonElement>? TransformOf(DatasetSource source)
+    {
+        var fields = source.Fields;
+        return source.Format == DatasetFormat.OpenAIChat
+            ? (row, location) => OpenAIChatLog.Convert(row, location) is var log && fields is not null
+                ? fields.Apply(row, location, log)
+                : JsonSerializer.SerializeToElement(log)
+            : fields is null ? null : (row, location) => fields.Apply(row, location);
+    }
+
+    /// <summary>
+    /// Parses one JSON row as <paramref name="source"/> says (its format and field mapping; plain datapoint JSON when
+    /// null), as the watcher does for each line of a followed log file.
+    /// </summary>
+    /// <exception cref="DatasetException">The row is malformed.</exception>
+    internal static Datapoint ParseRow(JsonElement row, SourceLocation location, DatasetSource? source) =>
+        Convert(row, location, source is null ? null : TransformOf(source));
 
     /// <summary>One row as a datapoint: through <paramref name="transform"/> (a field mapping, a log format) when there is one.</summary>
     private static Datapoint Convert(JsonElement row, SourceLocation location, Func<JsonElement, SourceLocation, JsonElement>? transform) =>

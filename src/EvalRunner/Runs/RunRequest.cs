@@ -24,6 +24,12 @@ public sealed record RunRequest
     /// </summary>
     public bool ResumeAnyway { get; init; }
 
+    /// <summary>
+    /// With <see cref="Resume"/>: keep error rows too (the watcher's rows are each a log evaluated once, error or not;
+    /// a run's error rows are run again instead).
+    /// </summary>
+    internal bool KeepErrorRows { get; init; }
+
     /// <summary>Told about every row as it is written, and about the total before the first row.</summary>
     internal IRunObserver? Observer { get; init; }
 }

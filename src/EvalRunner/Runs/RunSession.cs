@@ -104,7 +104,7 @@ public sealed partial class RunSession : IAsyncDisposable
         if (request.Resume)
         {
             var (rows, damaged) = ResultsStore.ReadRowsToResume(request.OutputDirectory);
-            kept = [.. rows.Where(r => r.Outcome != Outcome.Error && r.Error is null)];
+            kept = request.KeepErrorRows ? [.. rows] : [.. rows.Where(r => r.Outcome != Outcome.Error && r.Error is null)];
             warnings = damaged;
 
             // Generations the interrupted run had sent whose rows never reached the file: paid for, and paid again now.

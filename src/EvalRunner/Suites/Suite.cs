@@ -47,6 +47,9 @@ public sealed record Suite
     /// <summary>Prices per million tokens for cost tracking (built-in list prices, overridden by <c>prices:</c>).</summary>
     internal PriceTable Prices { get; init; } = new();
 
+    /// <summary>The <c>online:</c> section for <c>evalrunner watch</c>; null when the suite has none.</summary>
+    internal OnlineOptions? Online { get; init; }
+
     /// <summary>Concurrency, timeout and error handling.</summary>
     internal RunOptions Options { get; init; } = new();
 

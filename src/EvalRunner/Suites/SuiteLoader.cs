@@ -23,7 +23,7 @@ public static partial class SuiteLoader
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
     private static partial Regex EvaluatorName();
 
-    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run"];
+    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online"];
     private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
 
     // Suites that passed the check, with the settings they passed it with: `validate`, the CLI and the xunit front end
@@ -219,6 +219,7 @@ public static partial class SuiteLoader
             Evaluators = all,
             Prices = prices,
             Options = map.Try(() => ReadOptions(map), new RunOptions()),
+            Online = map.Try(() => ReadOnline(map, directory), null),
             Files = paths.Files,
         };
         suite = suite with { Thresholds = ReadThresholds(map, suite.Columns, failed) };
@@ -309,6 +310,9 @@ public static partial class SuiteLoader
     {
         switch (map.Node("dataset"))
         {
+            case null when map.Has("online"):
+                // A suite for `evalrunner watch` only: its logs come from the watched files.
+                return [];
             case null:
                 throw new SuiteException(map.Here with { Field = "dataset" }, "'dataset' is required: a file (data/cases.jsonl), a list of files or datapoints, or {path, format, fields}");
             case YamlScalarNode scalar:
@@ -621,6 +625,57 @@ public static partial class SuiteLoader
                 "fail" => ReplayMissing.Fail,
                 var other => throw run.Error("replay_missing", $"must be 'skip' or 'fail', not '{other}'"),
             },
+        };
+    }
+
+    /// <summary><c>online:</c> — the rolling window, the minimum logs before a rule fires, sampling and where alerts go.</summary>
+    private static OnlineOptions? ReadOnline(YamlMap map, string directory)
+    {
+        if (map.Map("online") is not { } online)
+        {
+            return map.Has("online") ? new OnlineOptions() : null;
+        }
+
+        online.AllowOnly(["window", "min_logs", "sample", "alerts"]);
+        int? windowLogs = null;
+        TimeSpan? windowDuration = null;
+        if (online.String("window") is { } window)
+        {
+            if (int.TryParse(window, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count))
+            {
+                windowLogs = count >= 1 ? count : throw online.Error("window", "must be at least 1 log");
+            }
+            else
+            {
+                windowDuration = online.Duration("window");
+            }
+        }
+
+        string? file = null;
+        Uri? webhook = null;
+        if (online.Map("alerts") is { } alerts)
+        {
+            alerts.AllowOnly(["file", "webhook"]);
+            file = alerts.String("file") is { } path ? Path.GetFullPath(Path.Combine(directory, path)) : null;
+            if (alerts.String("webhook", Secrecy.Secret) is { } url)
+            {
+                webhook = Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                    ? uri
+                    : throw alerts.Error("webhook", "must be an http(s) URL");
+
+                // A webhook URL is its own credential (Slack's are): never printed.
+                map.Settings.AddSecret(url);
+            }
+        }
+
+        return new OnlineOptions
+        {
+            WindowLogs = windowDuration is null ? windowLogs ?? OnlineOptions.DefaultWindowLogs : null,
+            WindowDuration = windowDuration,
+            MinLogs = online.Int("min_logs", 1) ?? new OnlineOptions().MinLogs,
+            Sample = online.Double("sample", 0, 1) ?? 1,
+            AlertsFile = file,
+            Webhook = webhook,
         };
     }
 }

@@ -1,0 +1,352 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using EvalRunner.Datasets;
+using EvalRunner.Evaluators;
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+using EvalRunner.Thresholds;
+
+namespace EvalRunner.Online;
+
+/// <summary>
+/// Online evaluation of one suite: logs go into a bounded queue, are evaluated through the run session at the suite's
+/// concurrency (each row written to the results store before it counts), and the suite's aggregate thresholds are
+/// decided continuously over a rolling window, with an alert when a rule starts to fail and when it passes again.
+/// </summary>
+internal sealed class OnlineMonitor : ILogIntake, IDisposable
+{
+    private readonly RunSession _session;
+    private readonly Suite _suite;
+    private readonly OnlineOptions _options;
+    private readonly Settings _settings;
+    private readonly TimeProvider _time;
+    private readonly Action<string> _say;
+    private readonly Channel<(IncomingLog Log, FollowedFile? File, long Offset)> _queue;
+    private readonly HashSet<string> _done;
+    private readonly Lock _lock = new();
+    private readonly Queue<(DateTimeOffset At, Dictionary<string, double?> Values)> _window = new();
+    private readonly Dictionary<string, bool> _breached = [];
+    private readonly List<Threshold> _aggregates;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private LogFollower? _follower;
+    private long _evaluated;
+    private long _skipped;
+    private long _malformed;
+    private int _inFlight;
+
+    private OnlineMonitor(RunSession session, Settings settings, TimeProvider time, Action<string> say, HashSet<string> done)
+    {
+        _session = session;
+        _suite = session.Suite;
+        _options = _suite.Online ?? new OnlineOptions();
+        _settings = settings;
+        _time = time;
+        _say = say;
+        _done = done;
+        _aggregates = [.. _suite.Thresholds.Where(t => t.IsAggregate)];
+        _queue = Channel.CreateBounded<(IncomingLog, FollowedFile?, long)>(new BoundedChannelOptions(QueueCapacity) { SingleWriter = false });
+    }
+
+    /// <summary>Logs that may wait for an evaluator.</summary>
+    public const int QueueCapacity = 1000;
+
+    public long Evaluated => Interlocked.Read(ref _evaluated);
+
+    public long Malformed => Interlocked.Read(ref _malformed);
+
+    /// <summary>Logs waiting in the queue.</summary>
+    public int QueueDepth => _queue.Reader.Count;
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Bytes of followed files not read yet.</summary>
+    public long UnreadBytes => _follower?.UnreadBytes ?? 0;
+
+    /// <summary>
+    /// Starts the results store in <paramref name="directory"/>, keeping its earlier rows: their log ids are never
+    /// evaluated again.
+    /// </summary>
+    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken)
+    {
+        var (rows, _) = ResultsStore.ReadRowsToResume(directory);
+        var done = rows.Select(r => r.DatapointId).ToHashSet(StringComparer.Ordinal);
+        var request = new RunRequest { OutputDirectory = directory, Resume = true, ResumeAnyway = true, KeepErrorRows = true };
+        var session = await engine.StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
+        var monitor = new OnlineMonitor(session, engine.Settings, engine.Time, say, done);
+        foreach (var row in rows)
+        {
+            monitor.AddToWindow(row, announce: false);
+        }
+
+        return monitor;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> TryAcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken)
+    {
+        if (QueueCapacity - _queue.Reader.Count < logs.Count)
+        {
+            return false;
+        }
+
+        foreach (var log in logs)
+        {
+            await _queue.Writer.WriteAsync((log, null, 0), cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Follows <paramref name="glob"/> and evaluates every new log until <paramref name="cancellationToken"/> fires; then
+    /// stops reading, lets evaluations in flight finish or drop (a dropped one has no row and is read again next time),
+    /// writes the checkpoint and completes the run (<c>run.json</c>).
+    /// </summary>
+    public async Task<RunResult> WatchAsync(string glob, TimeSpan pollInterval, CancellationToken cancellationToken)
+    {
+        var directory = _session.OutputDirectory;
+        using var follower = _follower = new LogFollower(glob, WatchCheckpoint.Read(directory));
+        var workers = Enumerable.Range(0, _suite.Options.Concurrency).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)).ToList();
+        var source = _suite.Sources.FirstOrDefault(s => s.Path is not null);
+        var lastStatus = _time.GetUtcNow();
+        long lastEvaluated = 0;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                foreach (var line in follower.Poll())
+                {
+                    await AcceptLineAsync(line, source, cancellationToken).ConfigureAwait(false);
+                }
+
+                await WatchCheckpoint.WriteAsync(directory, follower.Marks(), CancellationToken.None).ConfigureAwait(false);
+                var now = _time.GetUtcNow();
+                if (now - lastStatus >= StatusInterval)
+                {
+                    var evaluated = Evaluated;
+                    var rate = (evaluated - lastEvaluated) / (now - lastStatus).TotalSeconds;
+                    _say($"watch: {evaluated} logs evaluated ({rate:0.#}/s), {QueueDepth} queued, {InFlight} in flight, {UnreadBytes} bytes unread, {Malformed} malformed");
+                    (lastStatus, lastEvaluated) = (now, evaluated);
+                }
+
+                await Task.Delay(pollInterval, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped: the checkpoint below keeps the place.
+        }
+
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        await WatchCheckpoint.WriteAsync(directory, follower.Marks(), CancellationToken.None).ConfigureAwait(false);
+        return await _session.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _http.Dispose();
+        _follower?.Dispose();
+    }
+
+    /// <summary>How often the console gets a status line.</summary>
+    public static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether the log with <paramref name="id"/> is evaluated: a stable share of ids by their hash.</summary>
+    public static bool Sampled(string id, double share)
+    {
+        if (share >= 1)
+        {
+            return true;
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(id));
+        return BitConverter.ToUInt64(hash, 0) / (double)ulong.MaxValue < share;
+    }
+
+    private async Task AcceptLineAsync(LogLine line, DatasetSource? source, CancellationToken cancellationToken)
+    {
+        var id = line.File.IdAt(line.Offset);
+        var location = new SourceLocation(line.File.Path, line.Line);
+        Datapoint datapoint;
+        try
+        {
+            if (line.Text.Length == 0)
+            {
+                throw new DatasetException(location, "the line is longer than 1 MiB; skipped");
+            }
+
+            using var document = JsonDocument.Parse(line.Text);
+            datapoint = Dataset.ParseRow(document.RootElement, location, source);
+            if (datapoint.SuppliedLog is null)
+            {
+                throw new DatasetException(location.WithField("generated_response"), "a log needs the response it answers with (generated_response, or the field mapped to it)");
+            }
+        }
+        catch (Exception ex) when (ex is DatasetException or JsonException)
+        {
+            Interlocked.Increment(ref _malformed);
+            var message = ex is DatasetException ? ex.Message : $"{location}: not valid JSON ({ex.Message})";
+            _say(_settings.Redact($"skipped: {message}"));
+            return;
+        }
+
+        if (_done.Contains(id) || !Sampled(id, _options.Sample))
+        {
+            Interlocked.Increment(ref _skipped);
+            return;
+        }
+
+        var log = datapoint.SuppliedLog;
+        if (log.CostUsd is null && log.Model is { } model)
+        {
+            log = log with { CostUsd = _suite.Prices.Cost(model, log.InputTokens, log.OutputTokens) };
+        }
+
+        lock (_follower!.Sync)
+        {
+            line.File.Pending(line.Offset, line.Line);
+        }
+
+        var incoming = new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = log };
+        await _queue.Writer.WriteAsync((incoming, line.File, line.Offset), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WorkAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var (log, file, offset) in _queue.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Not evaluated: the checkpoint still points before it.
+                continue;
+            }
+
+            Interlocked.Increment(ref _inFlight);
+            try
+            {
+                var row = await _session.EvaluateAsync(log.Datapoint, log.Log, cancellationToken).ConfigureAwait(false);
+                lock (_lock)
+                {
+                    _done.Add(log.Id);
+                }
+
+                if (file is not null)
+                {
+                    lock (_follower!.Sync)
+                    {
+                        file.Done(offset);
+                    }
+                }
+
+                Interlocked.Increment(ref _evaluated);
+                var alerts = AddToWindow(row, announce: true);
+                foreach (var alert in alerts)
+                {
+                    await AlertAsync(alert).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped mid-evaluation: no row, so it is evaluated after a restart.
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+    }
+
+    /// <summary>Adds a row to the rolling window and returns the rules whose state it changed.</summary>
+    private List<WatchAlert> AddToWindow(Row row, bool announce)
+    {
+        var changes = new List<WatchAlert>();
+        if (_aggregates.Count == 0)
+        {
+            return changes;
+        }
+
+        var columns = _suite.Columns;
+        var values = new Dictionary<string, double?>();
+        foreach (var column in _aggregates.Select(t => t.ColumnName).Distinct())
+        {
+            var value = row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(column));
+            if (value is null && row.Outcome != Outcome.Error && columns[column].WhenMissing == MissingValue.Skip)
+            {
+                continue;
+            }
+
+            values[column] = value;
+        }
+
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            _window.Enqueue((now, values));
+            while (_window.Count > 0 && (_options.WindowLogs is { } most ? _window.Count > most : now - _window.Peek().At > _options.WindowDuration))
+            {
+                _window.Dequeue();
+            }
+
+            if (_window.Count < _options.MinLogs)
+            {
+                return changes;
+            }
+
+            foreach (var threshold in _aggregates)
+            {
+                var inWindow = _window.Where(w => w.Values.ContainsKey(threshold.ColumnName)).Select(w => w.Values[threshold.ColumnName]).ToList();
+                var value = threshold.Aggregate(inWindow, columns[threshold.ColumnName].Type);
+                var breached = !threshold.IsSatisfiedBy(value);
+                if (breached != _breached.GetValueOrDefault(threshold.Text))
+                {
+                    _breached[threshold.Text] = breached;
+                    if (announce)
+                    {
+                        changes.Add(new WatchAlert { Time = now, Suite = _suite.Name, Rule = threshold.Text, State = breached ? "breach" : "clear", Value = value, Logs = _window.Count });
+                    }
+                }
+            }
+        }
+
+        return changes;
+    }
+
+    private async Task AlertAsync(WatchAlert alert)
+    {
+        _say(alert.Text);
+        var json = _settings.Redact(JsonSerializer.Serialize(new { time = alert.Time, suite = alert.Suite, rule = alert.Rule, state = alert.State, value = alert.Value, logs = alert.Logs }));
+        if (_options.AlertsFile is { } path)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                await File.AppendAllTextAsync(path, json + "\n", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
+            {
+                _say(_settings.Redact($"warning: cannot write the alert to {path}: {ex.Message}"));
+            }
+        }
+
+        if (_options.Webhook is { } webhook)
+        {
+            try
+            {
+                using var body = new StringContent(JsonSerializer.Serialize(new { text = alert.Text }), Encoding.UTF8, "application/json");
+                using var response = await _http.PostAsync(webhook, body, CancellationToken.None).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    _say($"warning: the alert webhook answered {(int)response.StatusCode}");
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                _say(_settings.Redact($"warning: the alert webhook failed: {ex.Message}"));
+            }
+        }
+    }
+}
