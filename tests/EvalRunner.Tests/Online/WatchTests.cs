@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EvalRunner.Online;
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+using EvalRunner.Testing;
+using EvalRunner.Tests.Cli;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace EvalRunner.Tests.Online;
+
+/// <summary>`evalrunner watch` on real files: the CLI as a process, killed and started again, and the monitor in process.</summary>
+public sealed class WatchTests
+{
+    private const string Pass = "{\"input\":\"can I get my money back?\",\"generated_response\":\"yes, a refund is possible\"}\n";
+    private const string Failing = "{\"input\":\"can I get my money back?\",\"generated_response\":\"no\"}\n";
+
+    [Fact(Timeout = 240000)]
+    public async Task Every_log_is_evaluated_exactly_once_across_a_kill_a_restart_and_a_rotation()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [mean(contains.passed) >= 0.5]\nonline: {window: 100}\n");
+        var log = Path.Combine(dir.Path, "app.jsonl");
+        var rows = Path.Combine(dir.Path, "out", "prod", "results.jsonl");
+        File.WriteAllText(log, Repeat(Pass, 5));
+
+        using (var first = Start(dir.Path))
+        {
+            await WaitForRowsAsync(first, rows, 5, token);
+            File.AppendAllText(log, Repeat(Pass, 4) + "not json at all\n" + Pass);
+            await WaitForRowsAsync(first, rows, 10, token);
+            first.Kill();
+            await first.WaitForExitAsync(token);
+        }
+
+        // While it is down: more logs; none is lost, none evaluated twice.
+        File.AppendAllText(log, Repeat(Pass, 5));
+        using var second = Start(dir.Path);
+        await WaitForRowsAsync(second, rows, 15, token);
+
+        // Rotation: the last lines of the old file, a rename, a new file at the path.
+        File.AppendAllText(log, Repeat(Pass, 2));
+        File.Move(log, log + ".1");
+        File.WriteAllText(log, Repeat(Pass, 3));
+        await WaitForRowsAsync(second, rows, 20, token);
+
+        using (var term = Process.Start("kill", ["-TERM", second.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync(token);
+        }
+
+        await second.WaitForExitAsync(token);
+        var ids = File.ReadAllLines(rows).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("datapoint_id").GetString()!).ToList();
+        Assert.Equal(20, ids.Count);
+        Assert.Equal(20, ids.Distinct().Count());
+        Assert.True(File.Exists(Path.Combine(dir.Path, "out", "prod", "run.json")), "a clean stop writes run.json");
+
+        // The results directory reads like a run's.
+        var report = await EvalRunnerCli.RunAsync(dir.Path, ["report", "out"], token);
+        Assert.True(report.ExitCode == 0, report.StandardOutput + report.StandardError);
+        Assert.Contains("prod", report.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_malformed_line_is_reported_with_its_file_and_line_and_the_watcher_goes_on()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nonline: {}\n");
+        var log = Path.Combine(dir.Path, "app.jsonl");
+        File.WriteAllText(log, Pass + "{\"input\": \"no response\"}\n" + Pass);
+        var said = new List<string>();
+        var suite = SuiteLoader.Load(Path.Combine(dir.Path, "prod.eval.yaml"), new SuiteLoadOptions { Settings = new Settings(new Dictionary<string, string>()) });
+        using var monitor = await OnlineMonitor.StartAsync(new RunEngine(new Settings(new Dictionary<string, string>())), suite, Path.Combine(dir.Path, "out"), s => { lock (said) { said.Add(s); } }, token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var watching = monitor.WatchAsync(log, TimeSpan.FromMilliseconds(20), stop.Token);
+        await UntilAsync(() => monitor.Evaluated == 2, watching, token);
+        await stop.CancelAsync();
+        await watching;
+
+        Assert.Equal(1, monitor.Malformed);
+        Assert.Contains(said, s => s.Contains("app.jsonl:2: generated_response", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_rolling_metric_over_its_threshold_and_back_gives_one_alert_and_one_clear_also_on_the_webhook()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var posted = new List<string>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.MapPost("/hook", async (HttpRequest request) =>
+            {
+                using var reader = new StreamReader(request.Body);
+                var body = await reader.ReadToEndAsync();
+                lock (posted)
+                {
+                    posted.Add(body);
+                }
+
+                return Results.Ok();
+            });
+        await app.StartAsync(token);
+        await using var _ = app;
+        var url = app.Urls.First().TrimEnd('/') + "/";
+        using var dir = new TempDirectory();
+        dir.File(
+            "prod.eval.yaml",
+            "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [mean(contains.passed) >= 0.5]\nrun: {concurrency: 1}\n"
+            + $"online: {{window: 4, min_logs: 4, alerts: {{file: alerts.jsonl, webhook: '{url}hook'}}}}\n");
+        var log = Path.Combine(dir.Path, "app.jsonl");
+        File.WriteAllText(log, string.Empty);
+        var settings = new Settings(new Dictionary<string, string>());
+        var suite = SuiteLoader.Load(Path.Combine(dir.Path, "prod.eval.yaml"), new SuiteLoadOptions { Settings = settings });
+        using var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, Path.Combine(dir.Path, "out"), _ => { }, token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var watching = monitor.WatchAsync(log, TimeSpan.FromMilliseconds(20), stop.Token);
+        var alerts = Path.Combine(dir.Path, "alerts.jsonl");
+
+        File.AppendAllText(log, Repeat(Pass, 4));
+        await UntilAsync(() => monitor.Evaluated == 4, watching, token);
+        File.AppendAllText(log, Repeat(Failing, 6));
+        await UntilAsync(() => monitor.Evaluated == 10 && File.Exists(alerts), watching, token);
+        File.AppendAllText(log, Repeat(Pass, 6));
+        await UntilAsync(() => monitor.Evaluated == 16 && File.ReadAllLines(alerts).Length == 2, watching, token);
+        await stop.CancelAsync();
+        await watching;
+
+        var states = File.ReadAllLines(alerts).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("state").GetString()).ToList();
+        Assert.Equal(["breach", "clear"], states);
+        Assert.Equal(2, posted.Count);
+        Assert.Contains("ALERT", JsonDocument.Parse(posted[0]).RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains("cleared", JsonDocument.Parse(posted[1]).RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sampling_by_log_id_is_stable_and_takes_about_its_share()
+    {
+        var ids = Enumerable.Range(0, 2000).Select(i => $"app.jsonl#1.2:{i * 40}").ToList();
+        var taken = ids.Count(id => OnlineMonitor.Sampled(id, 0.1));
+
+        Assert.InRange(taken, 120, 280);
+        Assert.All(ids, id => Assert.Equal(OnlineMonitor.Sampled(id, 0.1), OnlineMonitor.Sampled(id, 0.1)));
+    }
+
+    private static string Repeat(string line, int count) => string.Concat(Enumerable.Repeat(line, count));
+
+    private static Process Start(string directory)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { EvalRunnerCli.Path, "watch", "prod.eval.yaml", "--logs", "app.jsonl", "--out", "out", "--poll", "50ms" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitForRowsAsync(Process process, string rows, int count, CancellationToken cancellationToken)
+    {
+        while (!File.Exists(rows) || File.ReadAllLines(rows).Count(l => l.EndsWith('}')) < count)
+        {
+            Assert.False(process.HasExited, $"the watcher exited with {(process.HasExited ? process.ExitCode : 0)} before {count} rows");
+            await Task.Delay(50, cancellationToken);
+        }
+
+        Assert.Equal(count, File.ReadAllLines(rows).Length);
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, Task watching, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            Assert.False(watching.IsCompleted, "the watcher stopped");
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+}
