@@ -11,6 +11,12 @@ namespace EvalRunner.Runs;
 internal sealed class RunTally(Suite suite)
 {
     private readonly Dictionary<string, ModelTally> _models = suite.Models.ToDictionary(m => m.Name, _ => new ModelTally());
+
+    // The suite's model configs in their order, then the models of supplied logs by name: rows finish in any order,
+    // reports and aggregates list them the same way every run.
+    private IEnumerable<KeyValuePair<string, ModelTally>> OrderedModels() =>
+        suite.Models.Select(m => KeyValuePair.Create(m.Name, _models[m.Name]))
+            .Concat(_models.Where(entry => !suite.Models.Any(m => m.Name == entry.Key)).OrderBy(entry => entry.Key, StringComparer.Ordinal));
     private readonly (string Column, bool SkipMissing)[] _aggregateColumns =
         [.. suite.Thresholds.Where(t => t.IsAggregate).Select(t => t.ColumnName).Distinct().Select(c => (c, suite.Columns[c].WhenMissing == MissingValue.Skip))];
     private string? _firstError;
@@ -95,7 +101,7 @@ internal sealed class RunTally(Suite suite)
         var aggregates = new List<AggregateResult>();
         foreach (var threshold in suite.Thresholds.Where(t => t.IsAggregate))
         {
-            foreach (var (name, model) in _models)
+            foreach (var (name, model) in OrderedModels())
             {
                 var values = model.Values.GetValueOrDefault(threshold.ColumnName) ?? [];
                 var value = threshold.Aggregate(values, columns[threshold.ColumnName].Type);
@@ -138,7 +144,7 @@ internal sealed class RunTally(Suite suite)
             Aggregates = aggregates,
             CostUsd = Math.Round(_models.Values.Sum(m => m.CostUsd + m.JudgeCostUsd), 6),
             Thresholds = [.. suite.Thresholds.Select(t => t.Text)],
-            Models = [.. _models.Select(entry =>
+            Models = [.. OrderedModels().Select(entry =>
             {
                 var (name, model) = entry;
                 var config = suite.Models.FirstOrDefault(m => m.Name == name);

@@ -80,8 +80,8 @@ public sealed class LogsModeTests
         Assert.False(phone.Evaluation("judge").GetProperty("correct").GetBoolean());
 
         // Aggregates are per model: the two models of the logs are reported separately.
-        Assert.Equal(["bot-v2", "bot-v1"], result.Models.Select(m => m.Name));
-        Assert.Equal(2, result.Models[0].Rows);
+        Assert.Equal(["bot-v1", "bot-v2"], result.Models.Select(m => m.Name));
+        Assert.Equal(2, result.Models[1].Rows);
         Assert.False(result.Aggregates.Single(a => a.ModelConfig == "bot-v1").Passed);
         Assert.True(result.Aggregates.Single(a => a.ModelConfig == "bot-v2").Passed);
     }
