@@ -30,6 +30,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private readonly Dictionary<string, bool> _breached = [];
     private readonly List<Threshold> _aggregates;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly LogInbox _inbox;
+    private readonly SemaphoreSlim _accepting = new(1, 1);
     private LogFollower? _follower;
     private long _evaluated;
     private long _skipped;
@@ -47,6 +49,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         _done = done;
         _aggregates = [.. _suite.Thresholds.Where(t => t.IsAggregate)];
         _queue = Channel.CreateBounded<(IncomingLog, FollowedFile?, long)>(new BoundedChannelOptions(QueueCapacity) { SingleWriter = false });
+        _inbox = new LogInbox(session.OutputDirectory, settings);
     }
 
     /// <summary>Logs that may wait for an evaluator.</summary>
@@ -84,19 +87,47 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A batch is written to the inbox (<see cref="LogInbox"/>) and flushed before it is taken, so an acknowledged log is
+    /// evaluated even when the watcher is killed before its row is written. Logs outside the sample and logs that already
+    /// have a row are acknowledged without an evaluation.
+    /// </remarks>
     public async ValueTask<bool> TryAcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken)
     {
-        if (QueueCapacity - _queue.Reader.Count < logs.Count)
+        await _accepting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return false;
-        }
+            List<IncomingLog> taken;
+            lock (_lock)
+            {
+                taken = [.. logs.Where(l => !_done.Contains(l.Id) && Sampled(l.Id, _options.Sample))];
+            }
 
-        foreach (var log in logs)
+            Interlocked.Add(ref _skipped, logs.Count - taken.Count);
+            if (QueueCapacity - _queue.Reader.Count < taken.Count)
+            {
+                return false;
+            }
+
+            _inbox.Append(taken);
+            try
+            {
+                foreach (var log in taken)
+                {
+                    await _queue.Writer.WriteAsync((log, null, 0), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
+            {
+                // The watcher is stopping: the logs are in the inbox, and the next start evaluates them.
+            }
+
+            return true;
+        }
+        finally
         {
-            await _queue.Writer.WriteAsync((log, null, 0), cancellationToken).ConfigureAwait(false);
+            _accepting.Release();
         }
-
-        return true;
     }
 
     /// <summary>
@@ -109,11 +140,23 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         var directory = _session.OutputDirectory;
         using var follower = _follower = new LogFollower(glob, WatchCheckpoint.Read(directory));
         var workers = Enumerable.Range(0, _suite.Options.Concurrency).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)).ToList();
+        HashSet<string> done;
+        lock (_lock)
+        {
+            done = [.. _done];
+        }
+
         var source = _suite.Sources.FirstOrDefault(s => s.Path is not null);
         var lastStatus = _time.GetUtcNow();
         long lastEvaluated = 0;
         try
         {
+            // Logs pushed and acknowledged before a restart, whose rows were never written.
+            foreach (var pending in await _inbox.PendingAsync(done, CancellationToken.None).ConfigureAwait(false))
+            {
+                await _queue.Writer.WriteAsync((pending, null, 0), cancellationToken).ConfigureAwait(false);
+            }
+
             while (!cancellationToken.IsCancellationRequested)
             {
                 foreach (var line in follower.Poll())
@@ -149,6 +192,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     public void Dispose()
     {
         _http.Dispose();
+        _accepting.Dispose();
         _follower?.Dispose();
     }
 

@@ -87,6 +87,62 @@ public sealed class WatchTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task Pushed_logs_are_stored_before_they_are_acknowledged_and_a_restart_evaluates_each_once()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [contains.passed == true]\nonline: {}\n");
+        var settings = new Settings(new Dictionary<string, string>());
+        var suite = SuiteLoader.Load(suitePath, new SuiteLoadOptions { Settings = settings });
+        var output = Path.Combine(dir.Path, "out");
+        var none = Path.Combine(dir.Path, "no-files-*.jsonl");
+        static IncomingLog Pushed(int i) => new()
+        {
+            Id = $"http:r1:{i}",
+            Datapoint = new EvalRunner.Datasets.Datapoint { Id = $"http:r1:{i}", Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")], Tags = ["pushed"] },
+            Log = new EvalRunner.Generation.Log { ModelConfig = "prod-bot", Model = "prod-bot", Response = i % 2 == 0 ? "yes, a refund" : "no", LatencyMs = 120, InputTokens = 9 },
+        };
+
+        // Acknowledged while nothing evaluates (the watcher is not running yet): the logs are in the inbox only.
+        using (var first = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, output, _ => { }, token))
+        {
+            Assert.True(await first.TryAcceptAsync([Pushed(0), Pushed(1), Pushed(2)], token));
+        }
+
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(output, LogInbox.FileName)).Length);
+
+        // The next start evaluates each acknowledged log once, and a log pushed again with a row is not evaluated again.
+        using (var second = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, output, _ => { }, token))
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+            var watching = second.WatchAsync(none, TimeSpan.FromMilliseconds(20), stop.Token);
+            await UntilAsync(() => second.Evaluated == 3, watching, token);
+            Assert.True(await second.TryAcceptAsync([Pushed(1), Pushed(3)], token));
+            await UntilAsync(() => second.Evaluated == 4, watching, token);
+            await stop.CancelAsync();
+            await watching;
+        }
+
+        var rows = File.ReadAllLines(Path.Combine(output, "results.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["http:r1:0", "http:r1:1", "http:r1:2", "http:r1:3"], rows.Select(r => r.GetProperty("datapoint_id").GetString()).Order());
+        var first0 = rows.Single(r => r.GetProperty("datapoint_id").GetString() == "http:r1:0");
+        Assert.Equal("prod-bot", first0.GetProperty("model_config").GetString());
+        Assert.Equal("pass", first0.GetProperty("outcome").GetString());
+        Assert.Equal("fail", rows.Single(r => r.GetProperty("datapoint_id").GetString() == "http:r1:1").GetProperty("outcome").GetString());
+
+        // Restarted once more: the inbox holds nothing that still needs a row.
+        using (var third = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, output, _ => { }, token))
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+            await stop.CancelAsync();
+            await third.WatchAsync(none, TimeSpan.FromMilliseconds(20), stop.Token);
+        }
+
+        Assert.Empty(File.ReadAllLines(Path.Combine(output, LogInbox.FileName)));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(output, "results.jsonl")).Length);
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task A_rolling_metric_over_its_threshold_and_back_gives_one_alert_and_one_clear_also_on_the_webhook()
     {
         var token = TestContext.Current.CancellationToken;
