@@ -1,0 +1,17 @@
+using EvalRunner.Datasets;
+using EvalRunner.Generation;
+
+namespace EvalRunner.Online;
+
+/// <summary>
+/// A log that arrived for online evaluation: the datapoint it answers and the log itself. <see cref="Id"/> is its
+/// source and position (a file and byte offset, a request and index), never its content, so identical logs stay distinct.
+/// </summary>
+internal sealed record IncomingLog
+{
+    public required string Id { get; init; }
+
+    public required Datapoint Datapoint { get; init; }
+
+    public required Log Log { get; init; }
+}
