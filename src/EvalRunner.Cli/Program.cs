@@ -151,3 +151,6 @@ static int Fail(string message)
     Commands.PrintError(message);
     return ExitCodes.Invalid;
 }
+
+/// <summary>The entry point; declared so that it stays internal (the ASP.NET Core framework reference would make it public).</summary>
+internal partial class Program;

@@ -1,0 +1,75 @@
+using EvalRunner.Cli.Online.Otlp;
+using EvalRunner.Online;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Http;
+
+namespace EvalRunner.Cli.Online;
+
+/// <summary><c>POST /v1/traces</c>: OTLP/HTTP (protobuf) traces; GenAI chat spans become logs, other spans are ignored.</summary>
+internal sealed partial class LogListener
+{
+    private async Task HandleTracesAsync(HttpContext context)
+    {
+        if (!await AuthorizeAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        if (!HasMediaType(context, "application/x-protobuf"))
+        {
+            await WriteErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, "send OTLP traces as application/x-protobuf (OTLP/HTTP with the http/protobuf protocol)").ConfigureAwait(false);
+            return;
+        }
+
+        if (await ReadBodyAsync(context).ConfigureAwait(false) is not { } body)
+        {
+            return;
+        }
+
+        ExportTraceServiceRequest request;
+        try
+        {
+            request = ExportTraceServiceRequest.Parser.ParseFrom(body);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "the body is not an OTLP ExportTraceServiceRequest").ConfigureAwait(false);
+            return;
+        }
+
+        List<IncomingLog> logs = [];
+        long rejected = 0;
+        foreach (var span in request.ResourceSpans.SelectMany(resource => resource.ScopeSpans).SelectMany(scope => scope.Spans))
+        {
+            switch (GenAISpans.ToLog(span))
+            {
+                case { Log: { } log }:
+                    logs.Add(log);
+                    break;
+                case { Missing: true }:
+                    rejected++;
+                    break;
+            }
+        }
+
+        if (logs.Count > 0 && !await _intake.TryAcceptAsync(logs, context.RequestAborted).ConfigureAwait(false))
+        {
+            await BusyAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var response = new ExportTraceServiceResponse();
+        if (rejected > 0)
+        {
+            response.PartialSuccess = new ExportTracePartialSuccess
+            {
+                RejectedSpans = rejected,
+                ErrorMessage = "GenAI chat spans without message content were not taken (enable sensitive data in the OpenTelemetry chat client)",
+            };
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/x-protobuf";
+        await context.Response.Body.WriteAsync(response.ToByteArray(), context.RequestAborted).ConfigureAwait(false);
+    }
+}

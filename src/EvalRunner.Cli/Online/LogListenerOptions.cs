@@ -1,0 +1,19 @@
+using System.Net;
+
+namespace EvalRunner.Cli.Online;
+
+/// <summary>Where the log listener listens and what it lets in.</summary>
+internal sealed record LogListenerOptions
+{
+    /// <summary>The default body limit: 10 MB.</summary>
+    public const long DefaultMaxBodyBytes = 10 * 1024 * 1024;
+
+    /// <summary>The address and port (0: any free port) to listen on, such as 127.0.0.1:4318.</summary>
+    public required IPEndPoint Endpoint { get; init; }
+
+    /// <summary>When set, a request without <c>Authorization: Bearer</c> and this token is answered 401.</summary>
+    public string? BearerToken { get; init; }
+
+    /// <summary>A larger request body is answered 413 (after decompression for gzip bodies).</summary>
+    public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+}

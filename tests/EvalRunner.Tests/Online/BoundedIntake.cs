@@ -1,0 +1,48 @@
+using EvalRunner.Online;
+
+namespace EvalRunner.Tests.Online;
+
+/// <summary>A log intake that keeps what it takes, up to <see cref="Capacity"/> logs waiting; <see cref="Drain"/> empties the queue.</summary>
+internal sealed class BoundedIntake(int capacity = int.MaxValue) : ILogIntake
+{
+    private readonly Lock _lock = new();
+    private readonly List<IncomingLog> _taken = [];
+    private int _waiting;
+
+    public int Capacity { get; } = capacity;
+
+    public IReadOnlyList<IncomingLog> Taken
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _taken];
+            }
+        }
+    }
+
+    public ValueTask<bool> TryAcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_waiting + logs.Count > Capacity)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _waiting += logs.Count;
+            _taken.AddRange(logs);
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <summary>The waiting logs were evaluated: the queue has room again.</summary>
+    public void Drain()
+    {
+        lock (_lock)
+        {
+            _waiting = 0;
+        }
+    }
+}
