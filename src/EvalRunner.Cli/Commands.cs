@@ -1,4 +1,5 @@
 using EvalRunner.Caching;
+using EvalRunner.Datasets;
 using EvalRunner.GitHub;
 using EvalRunner.Reports;
 using EvalRunner.Runs;
@@ -195,16 +196,15 @@ internal static class Commands
         return request.FailOnThresholds ? ExitCodes.For(reports.Select(r => r.Run)) : ExitCodes.Passed;
     }
 
-    public static async Task<int> WatchAsync(string path, string logs, string outDirectory, TimeSpan poll, bool allowOutsidePaths, Settings settings, CancellationToken cancellationToken)
+    public static async Task<int> WatchAsync(WatchRequest request, Settings settings, CancellationToken cancellationToken)
     {
         EvalRunner.Online.OnlineMonitor monitor;
         Suite suite;
         try
         {
-            suite = SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = allowOutsidePaths });
+            suite = SuiteLoader.Load(request.Suite, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = request.AllowOutsidePaths });
             await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
-            var directory = Path.Combine(outDirectory, UniqueName(suite.Name, []));
-            Console.WriteLine($"watching {logs} with suite '{suite.Name}' → {directory} (Ctrl-C stops)");
+            var directory = Path.Combine(request.OutDirectory, UniqueName(suite.Name, []));
             monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(new RunEngine(settings), suite, directory, Console.WriteLine, cancellationToken);
         }
         catch (EvalRunnerException ex)
@@ -215,16 +215,38 @@ internal static class Commands
 
         using (monitor)
         {
+            Online.LogListener? listener = null;
             try
             {
-                var result = await monitor.WatchAsync(logs, poll, cancellationToken);
-                Console.WriteLine($"watch stopped: {monitor.Evaluated} logs evaluated this time, {monitor.Malformed} malformed lines skipped; {result.Rows} rows in {result.OutputDirectory}");
-                return ExitCodes.Passed;
+                if (request.Listen is { } options)
+                {
+                    // Pushed logs are read as the suite's dataset rows are: its field mapping applies to them too.
+                    var source = suite.Sources.FirstOrDefault(s => s.Path is not null);
+                    listener = await Online.LogListener.StartAsync(options, monitor, source is null ? null : (row, at) => Dataset.ParseRow(row, at, source), cancellationToken);
+                }
             }
-            catch (EvalRunnerException ex)
+            catch (IOException ex)
             {
-                PrintError(ex, settings);
+                // Kestrel's "address already in use" and friends.
+                Console.Error.WriteLine(settings.Redact($"error: --listen {request.Listen!.Endpoint}: {ex.Message}"));
                 return ExitCodes.Invalid;
+            }
+
+            await using (listener)
+            {
+                var sources = string.Join(" and ", new[] { request.Logs, listener is null ? null : $"{listener.Address}logs, {listener.Address}v1/traces" }.OfType<string>());
+                Console.WriteLine($"watching {sources} with suite '{suite.Name}' → {Path.Combine(request.OutDirectory, UniqueName(suite.Name, []))} (Ctrl-C stops)");
+                try
+                {
+                    var result = await monitor.WatchAsync(request.Logs, request.Poll, cancellationToken);
+                    Console.WriteLine($"watch stopped: {monitor.Evaluated} logs evaluated this time, {monitor.Malformed} malformed lines skipped; {result.Rows} rows in {result.OutputDirectory}");
+                    return ExitCodes.Passed;
+                }
+                catch (EvalRunnerException ex)
+                {
+                    PrintError(ex, settings);
+                    return ExitCodes.Invalid;
+                }
             }
         }
     }

@@ -111,10 +111,13 @@ report.SetAction(async (parse, cancellationToken) => await Commands.ReportAsync(
     cancellationToken));
 
 var watchSuiteArgument = new Argument<string>("suite") { Description = "The suite file (*.eval.yaml) whose evaluators and thresholds score the logs" };
-var logsOption = new Option<string>("--logs") { Description = "JSONL log files to follow: a path or a file-name pattern (logs/app*.jsonl)", Required = true };
+var logsOption = new Option<string>("--logs") { Description = "JSONL log files to follow: a path or a file-name pattern (logs/app*.jsonl)" };
+var listenOption = new Option<string>("--listen") { Description = "Accept logs pushed over HTTP on this address (127.0.0.1:8080): POST /logs (JSON, JSONL) and OTLP/HTTP POST /v1/traces" };
+var listenTokenOption = new Option<string>("--listen-token-env") { Description = "The environment variable whose value is the bearer token every push must carry (Authorization: Bearer ...)" };
+var maxBodyOption = new Option<long>("--max-body-bytes") { Description = "The largest request body the listener takes (413 above it)", DefaultValueFactory = _ => EvalRunner.Cli.Online.LogListenerOptions.DefaultMaxBodyBytes };
 var watchOutOption = new Option<string>("--out", "-o") { Description = "Results directory; the suite writes DIR/<suite name>/ (rows, checkpoint, run.json)", DefaultValueFactory = _ => "evalrunner-results" };
 var pollOption = new Option<string>("--poll") { Description = "How often the files are read for new lines: 200ms, 1s", DefaultValueFactory = _ => "250ms" };
-var watch = new Command("watch", "Follow production log files and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, watchOutOption, pollOption, allowOutsideOption };
+var watch = new Command("watch", "Follow production log files and logs pushed over HTTP or OpenTelemetry, and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, listenOption, listenTokenOption, maxBodyOption, watchOutOption, pollOption, allowOutsideOption };
 watch.SetAction(async (parse, cancellationToken) =>
 {
     var poll = Durations.Parse(parse.GetValue(pollOption)!);
@@ -123,7 +126,31 @@ watch.SetAction(async (parse, cancellationToken) =>
         return Fail($"--poll '{parse.GetValue(pollOption)}' is not a duration such as 250ms or 1s");
     }
 
-    return await Commands.WatchAsync(parse.GetValue(watchSuiteArgument)!, parse.GetValue(logsOption)!, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption), settings, cancellationToken);
+    var logs = parse.GetValue(logsOption);
+    var listen = parse.GetValue(listenOption);
+    if (logs is null && listen is null)
+    {
+        return Fail("give the logs to watch: --logs FILES, --listen ADDRESS, or both");
+    }
+
+    EvalRunner.Cli.Online.LogListenerOptions? listener = null;
+    if (listen is not null)
+    {
+        if (!System.Net.IPEndPoint.TryParse(listen, out var endpoint) || endpoint.Port == 0 && !listen.EndsWith(":0", StringComparison.Ordinal))
+        {
+            return Fail($"--listen '{listen}' is not an address and port such as 127.0.0.1:8080");
+        }
+
+        string? token = null;
+        if (parse.GetValue(listenTokenOption) is { } tokenVariable && (token = settings.GetSecret(tokenVariable)) is null)
+        {
+            return Fail($"--listen-token-env {tokenVariable}: the variable is not set");
+        }
+
+        listener = new EvalRunner.Cli.Online.LogListenerOptions { Endpoint = endpoint, BearerToken = token, MaxBodyBytes = parse.GetValue(maxBodyOption) };
+    }
+
+    return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption)), settings, cancellationToken);
 });
 
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, nothing measured, or stopped (budget, provider fault, results not writable), 130 cancelled (Ctrl-C, SIGTERM).")

@@ -135,10 +135,13 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     /// stops reading, lets evaluations in flight finish or drop (a dropped one has no row and is read again next time),
     /// writes the checkpoint and completes the run (<c>run.json</c>).
     /// </summary>
-    public async Task<RunResult> WatchAsync(string glob, TimeSpan pollInterval, CancellationToken cancellationToken)
+    /// <param name="glob">The log files to follow; null when logs only arrive pushed (<see cref="TryAcceptAsync"/>).</param>
+    /// <param name="pollInterval">How often the files are read for new lines.</param>
+    /// <param name="cancellationToken">Stops the watch.</param>
+    public async Task<RunResult> WatchAsync(string? glob, TimeSpan pollInterval, CancellationToken cancellationToken)
     {
         var directory = _session.OutputDirectory;
-        using var follower = _follower = new LogFollower(glob, WatchCheckpoint.Read(directory));
+        using var follower = _follower = glob is null ? null : new LogFollower(glob, WatchCheckpoint.Read(directory));
         var workers = Enumerable.Range(0, _suite.Options.Concurrency).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)).ToList();
         HashSet<string> done;
         lock (_lock)
@@ -159,12 +162,16 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
             while (!cancellationToken.IsCancellationRequested)
             {
-                foreach (var line in follower.Poll())
+                foreach (var line in follower?.Poll() ?? [])
                 {
                     await AcceptLineAsync(line, source, cancellationToken).ConfigureAwait(false);
                 }
 
-                await WatchCheckpoint.WriteAsync(directory, follower.Marks(), CancellationToken.None).ConfigureAwait(false);
+                if (follower is not null)
+                {
+                    await WatchCheckpoint.WriteAsync(directory, follower.Marks(), CancellationToken.None).ConfigureAwait(false);
+                }
+
                 var now = _time.GetUtcNow();
                 if (now - lastStatus >= StatusInterval)
                 {
@@ -184,7 +191,11 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
         _queue.Writer.TryComplete();
         await Task.WhenAll(workers).ConfigureAwait(false);
-        await WatchCheckpoint.WriteAsync(directory, follower.Marks(), CancellationToken.None).ConfigureAwait(false);
+        if (follower is not null)
+        {
+            await WatchCheckpoint.WriteAsync(directory, follower.Marks(), CancellationToken.None).ConfigureAwait(false);
+        }
+
         return await _session.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -142,6 +142,78 @@ public sealed class WatchTests
         Assert.Equal(4, File.ReadAllLines(Path.Combine(output, "results.jsonl")).Length);
     }
 
+    [Fact(Timeout = 240000)]
+    public async Task Watch_listen_takes_logs_pushed_with_the_bearer_token_and_a_restart_keeps_each_once()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [contains.passed == true]\nonline: {}\n");
+        var rows = Path.Combine(dir.Path, "out", "prod", "results.jsonl");
+        using var http = new HttpClient();
+        async Task<HttpResponseMessage> PushAsync(Uri logs, string body, string? bearer)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, logs) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/x-ndjson") };
+            if (bearer is not null)
+            {
+                request.Headers.Authorization = new("Bearer", bearer);
+            }
+
+            return await http.SendAsync(request, token);
+        }
+
+        using (var first = StartListening(dir.Path, out var address))
+        {
+            var logs = new Uri(await address.WaitAsync(TimeSpan.FromSeconds(60), token), "logs");
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await PushAsync(logs, Pass, null)).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await PushAsync(logs, Pass + Failing, "push-secret-token-1234")).StatusCode);
+            await WaitForRowsAsync(first, rows, 2, token);
+            first.Kill();
+            await first.WaitForExitAsync(token);
+        }
+
+        using (var second = StartListening(dir.Path, out var address))
+        {
+            var logs = new Uri(await address.WaitAsync(TimeSpan.FromSeconds(60), token), "logs");
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await PushAsync(logs, Pass, "push-secret-token-1234")).StatusCode);
+            await WaitForRowsAsync(second, rows, 3, token);
+            second.Kill();
+            await second.WaitForExitAsync(token);
+        }
+
+        var written = File.ReadAllLines(rows).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(3, written.Select(r => r.GetProperty("datapoint_id").GetString()).Distinct().Count());
+        Assert.Equal(["fail", "pass", "pass"], written.Select(r => r.GetProperty("outcome").GetString()).Order());
+        Assert.DoesNotContain("push-secret-token-1234", string.Concat(Directory.GetFiles(Path.Combine(dir.Path, "out"), "*", SearchOption.AllDirectories).Select(File.ReadAllText)), StringComparison.Ordinal);
+    }
+
+    /// <summary>`evalrunner watch --listen 127.0.0.1:0` with a bearer token; <paramref name="address"/> completes with the bound root URL it prints.</summary>
+    private static Process StartListening(string directory, out Task<Uri> address)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { EvalRunnerCli.Path, "watch", "prod.eval.yaml", "--listen", "127.0.0.1:0", "--listen-token-env", "PUSH_TOKEN", "--out", "out" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["PUSH_TOKEN"] = "push-secret-token-1234";
+        var bound = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text && System.Text.RegularExpressions.Regex.Match(text, @"(http://127\.0\.0\.1:\d+/)logs") is { Success: true } match)
+            {
+                bound.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.Exited += (_, _) => bound.TrySetException(new InvalidOperationException("the watcher exited before it listened"));
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        address = bound.Task;
+        return process;
+    }
+
     [Fact(Timeout = 120000)]
     public async Task A_rolling_metric_over_its_threshold_and_back_gives_one_alert_and_one_clear_also_on_the_webhook()
     {
