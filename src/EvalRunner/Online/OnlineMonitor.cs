@@ -100,16 +100,22 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             List<IncomingLog> taken;
             lock (_lock)
             {
-                taken = [.. logs.Where(l => !_done.Contains(l.Id) && Sampled(l.Id, _options.Sample))];
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampled(l.Id, _options.Sample))];
             }
 
-            Interlocked.Add(ref _skipped, logs.Count - taken.Count);
             if (QueueCapacity - _queue.Reader.Count < taken.Count)
             {
                 return false;
             }
 
             _inbox.Append(taken);
+            Interlocked.Add(ref _skipped, logs.Count - taken.Count);
+            lock (_lock)
+            {
+                taken.ForEach(l => _done.Add(l.Id));
+            }
+
             try
             {
                 foreach (var log in taken)
@@ -157,6 +163,11 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             // Logs pushed and acknowledged before a restart, whose rows were never written.
             foreach (var pending in await _inbox.PendingAsync(done, CancellationToken.None).ConfigureAwait(false))
             {
+                lock (_lock)
+                {
+                    _done.Add(pending.Id);
+                }
+
                 await _queue.Writer.WriteAsync((pending, null, 0), cancellationToken).ConfigureAwait(false);
             }
 
@@ -224,7 +235,6 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
     private async Task AcceptLineAsync(LogLine line, DatasetSource? source, CancellationToken cancellationToken)
     {
-        var id = line.File.IdAt(line.Offset);
         var location = new SourceLocation(line.File.Path, line.Line);
         Datapoint datapoint;
         try
@@ -249,7 +259,17 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             return;
         }
 
-        if (_done.Contains(id) || !Sampled(id, _options.Sample))
+        // A log's id is its own id when it has one, else its file and position: never its content, so identical logs
+        // without ids stay distinct.
+        var id = datapoint.Id != DatapointParser.DeriveId(datapoint) ? datapoint.Id : line.File.IdAt(line.Offset);
+        bool taken;
+        lock (_lock)
+        {
+            // Taken once: a later line with the same id, before or after this one is evaluated, is not evaluated again.
+            taken = Sampled(id, _options.Sample) && _done.Add(id);
+        }
+
+        if (!taken)
         {
             Interlocked.Increment(ref _skipped);
             return;

@@ -215,6 +215,30 @@ public sealed class WatchTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task A_log_with_its_own_id_is_known_by_it_and_evaluated_once_and_logs_without_one_by_their_place()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nonline: {}\n");
+        var log = Path.Combine(dir.Path, "app.jsonl");
+        const string Own = "{\"id\":\"conv-7\",\"input\":\"can I get my money back?\",\"generated_response\":\"yes, a refund\"}\n";
+        File.WriteAllText(log, Own + Pass + Own + Pass);
+        var settings = new Settings(new Dictionary<string, string>());
+        var suite = SuiteLoader.Load(Path.Combine(dir.Path, "prod.eval.yaml"), new SuiteLoadOptions { Settings = settings });
+        using var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, Path.Combine(dir.Path, "out"), _ => { }, token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var watching = monitor.WatchAsync(log, TimeSpan.FromMilliseconds(20), stop.Token);
+        await UntilAsync(() => monitor.Evaluated == 3, watching, token);
+        await stop.CancelAsync();
+        await watching;
+
+        var ids = File.ReadAllLines(Path.Combine(dir.Path, "out", "results.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("datapoint_id").GetString()!).ToList();
+        Assert.Equal(3, ids.Count);
+        Assert.Single(ids, id => id == "conv-7");
+        Assert.Equal(2, ids.Count(id => id != "conv-7" && id.Contains("app.jsonl", StringComparison.Ordinal)));
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task A_rolling_metric_over_its_threshold_and_back_gives_one_alert_and_one_clear_also_on_the_webhook()
     {
         var token = TestContext.Current.CancellationToken;
