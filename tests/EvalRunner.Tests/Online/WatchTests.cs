@@ -239,6 +239,32 @@ public sealed class WatchTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task A_truncated_file_is_read_again_from_its_start_and_its_new_logs_are_evaluated()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nonline: {}\n");
+        var log = Path.Combine(dir.Path, "app.jsonl");
+        File.WriteAllText(log, Repeat(Pass, 4));
+        var settings = new Settings(new Dictionary<string, string>());
+        var suite = SuiteLoader.Load(Path.Combine(dir.Path, "prod.eval.yaml"), new SuiteLoadOptions { Settings = settings });
+        using var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, Path.Combine(dir.Path, "out"), _ => { }, token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var watching = monitor.WatchAsync(log, TimeSpan.FromMilliseconds(20), stop.Token);
+        await UntilAsync(() => monitor.Evaluated == 4, watching, token);
+
+        // Truncated in place (copytruncate log rotation) and written again: shorter than what was read.
+        File.WriteAllText(log, Repeat(Failing, 2));
+        await UntilAsync(() => monitor.Evaluated == 6, watching, token);
+        await stop.CancelAsync();
+        await watching;
+
+        var rows = File.ReadAllLines(Path.Combine(dir.Path, "out", "results.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(6, rows.Select(r => r.GetProperty("datapoint_id").GetString()).Distinct().Count());
+        Assert.Equal(2, rows.Count(r => r.GetProperty("log").GetProperty("generated_response").GetString() == "no"));
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task A_rolling_metric_over_its_threshold_and_back_gives_one_alert_and_one_clear_also_on_the_webhook()
     {
         var token = TestContext.Current.CancellationToken;
