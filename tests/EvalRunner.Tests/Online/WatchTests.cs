@@ -74,13 +74,10 @@ public sealed class WatchTests
         var log = Path.Combine(dir.Path, "app.jsonl");
         File.WriteAllText(log, Pass + "{\"input\": \"no response\"}\n" + Pass);
         var said = new List<string>();
-        var suite = SuiteLoader.Load(Path.Combine(dir.Path, "prod.eval.yaml"), new SuiteLoadOptions { Settings = new Settings(new Dictionary<string, string>()) });
-        using var monitor = await OnlineMonitor.StartAsync(new RunEngine(new Settings(new Dictionary<string, string>())), suite, Path.Combine(dir.Path, "out"), s => { lock (said) { said.Add(s); } }, token);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var watching = monitor.WatchAsync(log, TimeSpan.FromMilliseconds(20), stop.Token);
-        await UntilAsync(() => monitor.Evaluated == 2, watching, token);
-        await stop.CancelAsync();
-        await watching;
+        await using var watch = await InProcessWatch.StartAsync(Path.Combine(dir.Path, "prod.eval.yaml"), Path.Combine(dir.Path, "out"), log, token, s => { lock (said) { said.Add(s); } });
+        var monitor = watch.Monitor;
+        await watch.UntilAsync(() => monitor.Evaluated == 2, token);
+        await watch.StopAsync();
 
         Assert.Equal(1, monitor.Malformed);
         Assert.Contains(said, s => s.Contains("app.jsonl:2: generated_response", StringComparison.Ordinal));
@@ -95,7 +92,6 @@ public sealed class WatchTests
         var settings = new Settings(new Dictionary<string, string>());
         var suite = SuiteLoader.Load(suitePath, new SuiteLoadOptions { Settings = settings });
         var output = Path.Combine(dir.Path, "out");
-        var none = Path.Combine(dir.Path, "no-files-*.jsonl");
         static IncomingLog Pushed(int i) => new()
         {
             Id = $"http:r1:{i}",
@@ -112,15 +108,11 @@ public sealed class WatchTests
         Assert.Equal(3, File.ReadAllLines(Path.Combine(output, LogInbox.FileName)).Length);
 
         // The next start evaluates each acknowledged log once, and a log pushed again with a row is not evaluated again.
-        using (var second = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, output, _ => { }, token))
+        await using (var second = await InProcessWatch.StartAsync(suitePath, output, null, token))
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-            var watching = second.WatchAsync(none, TimeSpan.FromMilliseconds(20), stop.Token);
-            await UntilAsync(() => second.Evaluated == 3, watching, token);
-            Assert.True(await second.TryAcceptAsync([Pushed(1), Pushed(3)], token));
-            await UntilAsync(() => second.Evaluated == 4, watching, token);
-            await stop.CancelAsync();
-            await watching;
+            await second.UntilAsync(() => second.Monitor.Evaluated == 3, token);
+            Assert.True(await second.Monitor.TryAcceptAsync([Pushed(1), Pushed(3)], token));
+            await second.UntilAsync(() => second.Monitor.Evaluated == 4, token);
         }
 
         var rows = File.ReadAllLines(Path.Combine(output, "results.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -131,11 +123,8 @@ public sealed class WatchTests
         Assert.Equal("fail", rows.Single(r => r.GetProperty("datapoint_id").GetString() == "http:r1:1").GetProperty("outcome").GetString());
 
         // Restarted once more: the inbox holds nothing that still needs a row.
-        using (var third = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, output, _ => { }, token))
+        await using (await InProcessWatch.StartAsync(suitePath, output, null, token))
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-            await stop.CancelAsync();
-            await third.WatchAsync(none, TimeSpan.FromMilliseconds(20), stop.Token);
         }
 
         Assert.Empty(File.ReadAllLines(Path.Combine(output, LogInbox.FileName)));
@@ -223,14 +212,10 @@ public sealed class WatchTests
         var log = Path.Combine(dir.Path, "app.jsonl");
         const string Own = "{\"id\":\"conv-7\",\"input\":\"can I get my money back?\",\"generated_response\":\"yes, a refund\"}\n";
         File.WriteAllText(log, Own + Pass + Own + Pass);
-        var settings = new Settings(new Dictionary<string, string>());
-        var suite = SuiteLoader.Load(Path.Combine(dir.Path, "prod.eval.yaml"), new SuiteLoadOptions { Settings = settings });
-        using var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, Path.Combine(dir.Path, "out"), _ => { }, token);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var watching = monitor.WatchAsync(log, TimeSpan.FromMilliseconds(20), stop.Token);
-        await UntilAsync(() => monitor.Evaluated == 3, watching, token);
-        await stop.CancelAsync();
-        await watching;
+        await using var watch = await InProcessWatch.StartAsync(Path.Combine(dir.Path, "prod.eval.yaml"), Path.Combine(dir.Path, "out"), log, token);
+        var monitor = watch.Monitor;
+        await watch.UntilAsync(() => monitor.Evaluated == 3, token);
+        await watch.StopAsync();
 
         var ids = File.ReadAllLines(Path.Combine(dir.Path, "out", "results.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("datapoint_id").GetString()!).ToList();
         Assert.Equal(3, ids.Count);
@@ -246,18 +231,14 @@ public sealed class WatchTests
         dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nonline: {}\n");
         var log = Path.Combine(dir.Path, "app.jsonl");
         File.WriteAllText(log, Repeat(Pass, 4));
-        var settings = new Settings(new Dictionary<string, string>());
-        var suite = SuiteLoader.Load(Path.Combine(dir.Path, "prod.eval.yaml"), new SuiteLoadOptions { Settings = settings });
-        using var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, Path.Combine(dir.Path, "out"), _ => { }, token);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var watching = monitor.WatchAsync(log, TimeSpan.FromMilliseconds(20), stop.Token);
-        await UntilAsync(() => monitor.Evaluated == 4, watching, token);
+        await using var watch = await InProcessWatch.StartAsync(Path.Combine(dir.Path, "prod.eval.yaml"), Path.Combine(dir.Path, "out"), log, token);
+        var monitor = watch.Monitor;
+        await watch.UntilAsync(() => monitor.Evaluated == 4, token);
 
         // Truncated in place (copytruncate log rotation) and written again: shorter than what was read.
         File.WriteAllText(log, Repeat(Failing, 2));
-        await UntilAsync(() => monitor.Evaluated == 6, watching, token);
-        await stop.CancelAsync();
-        await watching;
+        await watch.UntilAsync(() => monitor.Evaluated == 6, token);
+        await watch.StopAsync();
 
         var rows = File.ReadAllLines(Path.Combine(dir.Path, "out", "results.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(6, rows.Select(r => r.GetProperty("datapoint_id").GetString()).Distinct().Count());
@@ -294,21 +275,17 @@ public sealed class WatchTests
             + $"online: {{window: 4, min_logs: 4, alerts: {{file: alerts.jsonl, webhook: '{url}hook'}}}}\n");
         var log = Path.Combine(dir.Path, "app.jsonl");
         File.WriteAllText(log, string.Empty);
-        var settings = new Settings(new Dictionary<string, string>());
-        var suite = SuiteLoader.Load(Path.Combine(dir.Path, "prod.eval.yaml"), new SuiteLoadOptions { Settings = settings });
-        using var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, Path.Combine(dir.Path, "out"), _ => { }, token);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var watching = monitor.WatchAsync(log, TimeSpan.FromMilliseconds(20), stop.Token);
+        await using var watch = await InProcessWatch.StartAsync(Path.Combine(dir.Path, "prod.eval.yaml"), Path.Combine(dir.Path, "out"), log, token);
+        var monitor = watch.Monitor;
         var alerts = Path.Combine(dir.Path, "alerts.jsonl");
 
         File.AppendAllText(log, Repeat(Pass, 4));
-        await UntilAsync(() => monitor.Evaluated == 4, watching, token);
+        await watch.UntilAsync(() => monitor.Evaluated == 4, token);
         File.AppendAllText(log, Repeat(Failing, 6));
-        await UntilAsync(() => monitor.Evaluated == 10 && File.Exists(alerts), watching, token);
+        await watch.UntilAsync(() => monitor.Evaluated == 10 && File.Exists(alerts), token);
         File.AppendAllText(log, Repeat(Pass, 6));
-        await UntilAsync(() => monitor.Evaluated == 16 && File.ReadAllLines(alerts).Length == 2, watching, token);
-        await stop.CancelAsync();
-        await watching;
+        await watch.UntilAsync(() => monitor.Evaluated == 16 && File.ReadAllLines(alerts).Length == 2, token);
+        await watch.StopAsync();
 
         var states = File.ReadAllLines(alerts).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("state").GetString()).ToList();
         Assert.Equal(["breach", "clear"], states);
@@ -356,12 +333,55 @@ public sealed class WatchTests
         Assert.Equal(count, File.ReadAllLines(rows).Length);
     }
 
-    private static async Task UntilAsync(Func<bool> condition, Task watching, CancellationToken cancellationToken)
+    /// <summary>An online monitor watching in this process (every 20 ms); disposing it stops the watch and completes its run.</summary>
+    private sealed class InProcessWatch : IAsyncDisposable
     {
-        while (!condition())
+        private readonly CancellationTokenSource _stop;
+        private readonly Task<RunResult> _watching;
+
+        private InProcessWatch(OnlineMonitor monitor, string? glob, CancellationTokenSource stop)
         {
-            Assert.False(watching.IsCompleted, "the watcher stopped");
-            await Task.Delay(20, cancellationToken);
+            Monitor = monitor;
+            _stop = stop;
+            _watching = monitor.WatchAsync(glob, TimeSpan.FromMilliseconds(20), stop.Token);
+        }
+
+        public OnlineMonitor Monitor { get; }
+
+        public static async Task<InProcessWatch> StartAsync(string suitePath, string output, string? glob, CancellationToken cancellationToken, Action<string>? say = null)
+        {
+            var settings = new Settings(new Dictionary<string, string>());
+            var suite = SuiteLoader.Load(suitePath, new SuiteLoadOptions { Settings = settings });
+            var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, output, say ?? (_ => { }), cancellationToken);
+            return new InProcessWatch(monitor, glob, CancellationTokenSource.CreateLinkedTokenSource(cancellationToken));
+        }
+
+        /// <summary>Waits until <paramref name="condition"/> holds; fails at once when the watch stopped.</summary>
+        public async Task UntilAsync(Func<bool> condition, CancellationToken cancellationToken)
+        {
+            while (!condition())
+            {
+                Assert.False(_watching.IsCompleted, "the watcher stopped");
+                await Task.Delay(20, cancellationToken);
+            }
+        }
+
+        /// <summary>Stops the watch and waits for it to complete its run.</summary>
+        public async Task StopAsync()
+        {
+            if (!_stop.IsCancellationRequested)
+            {
+                await _stop.CancelAsync();
+            }
+
+            await _watching;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            Monitor.Dispose();
+            _stop.Dispose();
         }
     }
 }
