@@ -260,6 +260,7 @@ public sealed partial class RunSession : IAsyncDisposable
         }
 
         var row = await RowForAsync(datapoint, log, watched: true, cancellationToken).ConfigureAwait(false);
+        row = row with { EvaluatedAt = _engine.Time.GetUtcNow() };
         await _recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
         return row;
     }
