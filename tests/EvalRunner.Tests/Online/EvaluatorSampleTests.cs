@@ -69,6 +69,7 @@ public sealed class EvaluatorSampleTests
         Assert.Equal(judged, rows.Count(r => r.GetProperty("evaluations").TryGetProperty("judge", out _)));
         Assert.All(rows, r => Assert.True(r.GetProperty("evaluations").TryGetProperty("contains", out _)));
         Assert.DoesNotContain(rows, r => r.GetProperty("outcome").GetString() == "error");
+        Assert.All(rows, r => Assert.Equal(JsonValueKind.String, r.GetProperty("evaluated_at").ValueKind));
 
         // The aggregate over the sampled column counts only the sampled rows, all of them measured.
         var judgeMean = result.Aggregates.Single(a => a.Rule == "mean(judge.score) >= 5");
