@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace EvalRunner.Benchmarks;
 
-/// <summary>The benchmark's command line: --n, --concurrency, --latency-ms.</summary>
+/// <summary>The benchmark's command line: --n, --concurrency, --latency-ms; --watch with --poll-ms, --rate, --latency-logs.</summary>
 internal sealed record BenchmarkOptions
 {
     public int N { get; init; } = 10_000;
@@ -14,6 +14,18 @@ internal sealed record BenchmarkOptions
     /// <summary>Measures the dotnet test path instead: one EvalCase awaited after another, as the test runner does.</summary>
     public bool Xunit { get; init; }
 
+    /// <summary>Measures `evalrunner watch` instead: logs per second evaluated and the latency added per log.</summary>
+    public bool Watch { get; init; }
+
+    /// <summary>The watcher's poll interval (the CLI's default).</summary>
+    public int PollMs { get; init; } = 250;
+
+    /// <summary>Logs appended per second in the latency phase of --watch.</summary>
+    public int Rate { get; init; } = 200;
+
+    /// <summary>Logs appended one by one, each timestamped, in the latency phase of --watch.</summary>
+    public int LatencyLogs { get; init; } = 2000;
+
     public static BenchmarkOptions Parse(string[] args)
     {
         var options = new BenchmarkOptions();
@@ -21,6 +33,12 @@ internal sealed record BenchmarkOptions
         {
             options = options with { Xunit = true, N = 100, Concurrency = 16 };
             args = [.. args.Where(a => a != "--xunit")];
+        }
+
+        if (args.Contains("--watch"))
+        {
+            options = options with { Watch = true, N = 20_000, Concurrency = 8 };
+            args = [.. args.Where(a => a != "--watch")];
         }
 
         for (var i = 0; i + 1 < args.Length; i += 2)
@@ -31,7 +49,10 @@ internal sealed record BenchmarkOptions
                 "--n" => options with { N = value },
                 "--concurrency" => options with { Concurrency = value },
                 "--latency-ms" => options with { LatencyMs = value },
-                _ => throw new ArgumentException($"unknown option {args[i]}; use --n, --concurrency, --latency-ms"),
+                "--poll-ms" => options with { PollMs = value },
+                "--rate" => options with { Rate = value },
+                "--latency-logs" => options with { LatencyLogs = value },
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --n, --concurrency, --latency-ms, --poll-ms, --rate, --latency-logs"),
             };
         }
 

@@ -11,6 +11,7 @@ using EvalRunner.Testing;
 // The end-to-end benchmark: the whole engine against the OpenAI-compatible test server, which runs in a child
 // process so that the CPU time measured here is the engine's alone.
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- [--n 10000] [--concurrency 64] [--latency-ms 200]
+//   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --watch [--n 20000] [--poll-ms 250] [--rate 200]
 if (args is ["serve", var latencyText])
 {
     await using var server = await FakeOpenAIServer.StartAsync();
@@ -22,6 +23,12 @@ if (args is ["serve", var latencyText])
 }
 
 var options = BenchmarkOptions.Parse(args);
+if (options.Watch)
+{
+    // No model server: the watcher evaluates logs that already carry their responses.
+    return await WatchBenchmark.RunAsync(options);
+}
+
 var serverStart = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true };
 if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
 {

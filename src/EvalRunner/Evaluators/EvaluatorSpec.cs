@@ -14,6 +14,12 @@ internal abstract record EvaluatorSpec
     /// <summary>The columns every evaluation returns, known at load time so that thresholds can be checked.</summary>
     public required IReadOnlyList<Column> Columns { get; init; }
 
+    /// <summary>
+    /// The share of watched logs the evaluator runs on (<c>sample:</c>, 0 to 1); 1 runs it on every log. A run always
+    /// evaluates every datapoint; only <c>evalrunner watch</c> samples.
+    /// </summary>
+    public double Sample { get; init; } = 1;
+
     /// <summary>Where the suite declares the evaluator; null for one given in code.</summary>
     public SourceLocation? Location { get; init; }
 
@@ -25,6 +31,9 @@ internal abstract record EvaluatorSpec
 
     /// <summary>The templates the evaluator renders per datapoint (a judge's prompt), for the check phase.</summary>
     internal virtual IEnumerable<Templates.PromptTemplate> Templates => [];
+
+    /// <summary>Whether a watched log is in the evaluator's sample: a stable share by the hash of the log id and the evaluator name.</summary>
+    internal bool Samples(string logId) => Sample >= 1 || Online.OnlineMonitor.Sampled(logId + "\u001f" + Name, Sample);
 
     /// <summary>Builds the live evaluator for one run; the engine calls it once per run and disposes what it built.</summary>
     internal abstract IEvaluator Build(RunServices services);

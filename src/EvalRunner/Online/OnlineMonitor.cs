@@ -303,7 +303,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             Interlocked.Increment(ref _inFlight);
             try
             {
-                var row = await _session.EvaluateAsync(log.Datapoint, log.Log, cancellationToken).ConfigureAwait(false);
+                var row = await _session.EvaluateWatchedAsync(log.Datapoint, log.Log, cancellationToken).ConfigureAwait(false);
                 lock (_lock)
                 {
                     _done.Add(log.Id);

@@ -6,7 +6,8 @@ namespace EvalRunner.Reports;
 
 /// <summary>
 /// One self-contained HTML file (no network): the Markdown summary rendered with Markdig, every row in a table that
-/// can be filtered and sorted, and a histogram per numeric evaluator column.
+/// can be filtered and sorted, a histogram per numeric evaluator column, and for a watch the metrics over time
+/// (<see cref="OverTimeSection"/>).
 /// </summary>
 internal static class HtmlReport
 {
@@ -36,6 +37,12 @@ internal static class HtmlReport
 
         // Inside <script> only "</" could end the element early; JSON escapes it.
         var data = JsonSerializer.Serialize(rows).Replace("</", "<\\/", StringComparison.Ordinal);
+        var overTime = string.Concat(reports.Select(OverTimeSection.Render));
+        if (overTime.Length > 0)
+        {
+            overTime = "<h2>Over time</h2>\n<section id=\"over-time\">" + overTime + "</section>";
+        }
+
         var title = WebUtility.HtmlEncode(BidiText.Neutralise(reports.Count == 1 ? $"EvalRunner: {reports[0].Run.Suite}" : $"EvalRunner: {reports.Count} suites"));
         return $$"""
             <!DOCTYPE html>
@@ -52,11 +59,13 @@ internal static class HtmlReport
             td.text { min-width: 14rem; max-width: 28rem; white-space: pre-wrap; word-break: break-word; }
             tr.fail td.outcome { color: #cf222e; font-weight: 600; } tr.error td.outcome { color: #9a6700; font-weight: 600; } tr.needs-live-run td.outcome { color: #57606a; font-style: italic; }
             #filter { padding: 6px; width: 24rem; }
+            .over-time-chart { display: block; margin: .5rem 0; }
             .chart { display: inline-block; margin: 0 1.5rem 1rem 0; } .chart h4 { margin: .25rem 0; }
             </style>
             </head>
             <body>
             <section id="summary">{{summary}}</section>
+            {{overTime}}
             <h2>Score distributions</h2>
             <section id="charts"></section>
             <h2>Rows</h2>

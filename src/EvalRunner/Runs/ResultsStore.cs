@@ -191,6 +191,9 @@ internal static class ResultsStore
 
         public RunError? Error { get; init; }
 
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public DateTimeOffset? EvaluatedAt { get; init; }
+
         public static RowRecord From(Row row, Settings? settings)
         {
             string Clean(string text) => settings?.Redact(text) ?? text;
@@ -249,6 +252,7 @@ internal static class ResultsStore
                 EvaluationErrors = errors,
                 FailedRules = settings is null ? row.FailedRules : [.. row.FailedRules.Select(Clean)],
                 Error = CleanError(row.Error),
+                EvaluatedAt = row.EvaluatedAt,
             };
         }
 
@@ -294,6 +298,7 @@ internal static class ResultsStore
                 Evaluations = evaluations,
                 FailedRules = FailedRules,
                 Error = Error,
+                EvaluatedAt = EvaluatedAt,
             };
         }
 

@@ -39,6 +39,9 @@ public sealed record Row
     /// <summary>What went wrong, for an <see cref="Outcome.Error"/> row.</summary>
     public RunError? Error { get; init; }
 
+    /// <summary>When the watcher evaluated the log (<c>evaluated_at</c>); null for a run's rows.</summary>
+    internal DateTimeOffset? EvaluatedAt { get; init; }
+
     /// <summary>
     /// Whether this row counts against the run: it failed a rule, or it errored and <c>run.fail_on_error</c> is on. A
     /// row that needs a live run (<see cref="NeedsLiveRun"/>) does not.

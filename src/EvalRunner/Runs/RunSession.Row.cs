@@ -71,16 +71,16 @@ public sealed partial class RunSession
 
         // An answer from the cache cost nothing this time.
         log = log with { CostUsd = log.CacheHit ? 0 : Suite.Prices.Cost(generator.Config.Model, log.InputTokens, log.OutputTokens) };
-        return await RowForAsync(datapoint, log, cancellationToken).ConfigureAwait(false);
+        return await RowForAsync(datapoint, log, watched: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The row of a log: an error row when the generation failed, else evaluated and decided.</summary>
-    private async Task<Row> RowForAsync(Datapoint datapoint, Log log, CancellationToken cancellationToken)
+    private async Task<Row> RowForAsync(Datapoint datapoint, Log log, bool watched, CancellationToken cancellationToken)
     {
         var row = NewRow(datapoint, log);
         row = log.Error is not null
             ? row with { Error = log.Error }
-            : await EvaluateRowAsync(datapoint, row, cancellationToken).ConfigureAwait(false);
+            : await EvaluateRowAsync(datapoint, row, watched, cancellationToken).ConfigureAwait(false);
 
         // In replay mode a call not in the cache leaves the datapoint unmeasured; run.replay_missing: fail makes it a failing row.
         return row.NeedsLiveRun && Suite.Options.ReplayMissing == Suites.ReplayMissing.Fail
@@ -101,13 +101,19 @@ public sealed partial class RunSession
     };
 
     /// <summary>Runs every evaluator on a row's log and decides the row by the per-datapoint thresholds.</summary>
-    private async Task<Row> EvaluateRowAsync(Datapoint datapoint, Row row, CancellationToken cancellationToken)
+    private async Task<Row> EvaluateRowAsync(Datapoint datapoint, Row row, bool watched, CancellationToken cancellationToken)
     {
         var context = new EvaluationContext { Datapoint = datapoint, Log = row.Log, JudgeClient = _judge, Judge = Suite.Judge, Prices = Suite.Prices };
         var evaluations = new List<Evaluation>(_evaluators.Count);
-        foreach (var evaluator in _evaluators)
+        for (var i = 0; i < _evaluators.Count; i++)
         {
-            evaluations.Add(await EvaluateOneAsync(evaluator, context, cancellationToken).ConfigureAwait(false));
+            // A watched log outside an evaluator's sample: the evaluator is not called and the row has no value for it.
+            if (watched && !Suite.Evaluators[i].Samples(datapoint.Id))
+            {
+                continue;
+            }
+
+            evaluations.Add(await EvaluateOneAsync(_evaluators[i], context, cancellationToken).ConfigureAwait(false));
         }
 
         row = row with { Evaluations = evaluations };

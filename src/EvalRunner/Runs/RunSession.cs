@@ -180,7 +180,7 @@ public sealed partial class RunSession : IAsyncDisposable
                             else
                             {
                                 // A response generated elsewhere: evaluated as it is, nothing is generated or paid for.
-                                row = await RowForAsync(work.Datapoint, SuppliedLog(work.Datapoint), token).ConfigureAwait(false);
+                                row = await RowForAsync(work.Datapoint, SuppliedLog(work.Datapoint), watched: false, token).ConfigureAwait(false);
                             }
                         }
                         finally
@@ -243,7 +243,24 @@ public sealed partial class RunSession : IAsyncDisposable
             throw new InvalidOperationException($"the run of suite '{Suite.Name}' is complete; no more rows can be added");
         }
 
-        var row = await RowForAsync(datapoint, log, cancellationToken).ConfigureAwait(false);
+        var row = await RowForAsync(datapoint, log, watched: false, cancellationToken).ConfigureAwait(false);
+        await _recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
+        return row;
+    }
+
+    /// <summary>
+    /// <see cref="EvaluateAsync"/> for a watched log: an evaluator with a <c>sample:</c> runs only when the log is in
+    /// its sample, and the row has no values for it otherwise.
+    /// </summary>
+    internal async Task<Row> EvaluateWatchedAsync(Datapoint datapoint, Log log, CancellationToken cancellationToken)
+    {
+        if (_completion is not null)
+        {
+            throw new InvalidOperationException($"the run of suite '{Suite.Name}' is complete; no more rows can be added");
+        }
+
+        var row = await RowForAsync(datapoint, log, watched: true, cancellationToken).ConfigureAwait(false);
+        row = row with { EvaluatedAt = _engine.Time.GetUtcNow() };
         await _recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
         return row;
     }

@@ -551,8 +551,13 @@ public static partial class SuiteLoader
         var name = spec.String("name") ?? type;
         var kind = EvaluatorKind.Find(type)
             ?? throw spec.Error("type", $"unknown evaluator type '{type}'{Suggest.DidYouMean(type, types)}; use {string.Join(", ", types)}");
-        spec.AllowOnly(["type", "name", .. kind.Options]);
+        spec.AllowOnly(["type", "name", "sample", .. kind.Options]);
         var evaluator = kind.Read(spec, name, context) with { Location = spec.Here };
+        if (spec.Double("sample", 0, 1) is { } sample && sample < 1)
+        {
+            // A log outside the sample has no value for the evaluator's columns: rules and aggregates skip it.
+            evaluator = evaluator with { Sample = sample, Columns = [.. evaluator.Columns.Select(c => c with { WhenMissing = MissingValue.Skip })] };
+        }
         if (evaluators.Any(e => e.Name == name))
         {
             throw spec.Error(spec.Has("name") ? "name" : "type", $"evaluator name '{name}' is used twice; give each a unique 'name'");

@@ -81,6 +81,65 @@ public sealed class HtmlReportTests
     }
 
     [Fact(Timeout = 180000)]
+    public async Task A_watch_report_shows_the_pass_rate_and_aggregate_means_per_time_bucket()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [contains.passed == true, mean(contains.passed) >= 0.5]\nonline: {}\n");
+        var settings = new Settings(new Dictionary<string, string>());
+        var suite = EvalRunner.Suites.SuiteLoader.Load(suitePath, new EvalRunner.Suites.SuiteLoadOptions { Settings = settings });
+        var output = Path.Combine(dir.Path, "out");
+        var start = new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
+
+        // 10:00 four logs that pass, 11:00 two of four, 12:00 none of two.
+        var plan = new[] { (0, 4, 4), (1, 4, 2), (2, 2, 0) };
+        var logs = plan.SelectMany(p => Enumerable.Range(0, p.Item2).Select(i => (At: start.AddHours(p.Item1).AddMinutes(i), Pass: i < p.Item3))).Select((l, i) => new EvalRunner.Online.IncomingLog
+        {
+            Id = $"http:r1:{i}",
+            Datapoint = new EvalRunner.Datasets.Datapoint { Id = $"http:r1:{i}", Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")] },
+            Log = new EvalRunner.Generation.Log { ModelConfig = "prod-bot", Response = l.Pass ? "yes, a refund" : "no <b>way</b>", Timestamp = l.At },
+        }).ToList();
+        using (var monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(new EvalRunner.Runs.RunEngine(settings), suite, output, _ => { }, token))
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+            var watching = monitor.WatchAsync(null, TimeSpan.FromMilliseconds(20), stop.Token);
+            Assert.True(await monitor.TryAcceptAsync(logs, token));
+            while (monitor.Evaluated < logs.Count)
+            {
+                Assert.False(watching.IsCompleted, "the watcher stopped");
+                await Task.Delay(20, token);
+            }
+
+            await stop.CancelAsync();
+            await watching;
+        }
+
+        var reports = await RunReport.ReadAllAsync(output, token);
+        var file = dir.File("report.html", HtmlReport.Render(reports));
+        var (browser, playwright) = await LaunchAsync(token);
+        using (playwright)
+        await using (browser)
+        {
+            var (page, problems, requests) = await OpenAsync(browser, file);
+
+            var buckets = page.Locator("#over-time table tbody tr");
+            Assert.Equal(3, await buckets.CountAsync());
+            Assert.Equal(["mean(contains.passed)"], (await page.Locator("#over-time table thead th").AllInnerTextsAsync()).Skip(3));
+            Assert.Equal(["2026-11-27 10:00", "4", "100.0%", "1"], await buckets.Nth(0).Locator("td").AllInnerTextsAsync());
+            Assert.Equal(["2026-11-27 11:00", "4", "50.0%", "0.5"], await buckets.Nth(1).Locator("td").AllInnerTextsAsync());
+            Assert.Equal(["2026-11-27 12:00", "2", "0.0%", "0"], await buckets.Nth(2).Locator("td").AllInnerTextsAsync());
+            Assert.Equal(3, await page.Locator("#over-time svg circle").CountAsync());
+            Assert.Equal(10, await page.Locator("#rows tbody tr").CountAsync());
+            Assert.Empty(problems);
+            Assert.Empty(requests);
+        }
+
+        // A run's report has no over-time section.
+        var run = await RunReport.ReadAllAsync(ReportFixture.FixedResults, token);
+        Assert.DoesNotContain("id=\"over-time\"", HtmlReport.Render(run), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 180000)]
     public async Task Script_and_markup_in_a_response_stay_text()
     {
         using var dir = new TempDirectory();

@@ -26,7 +26,7 @@ public sealed class PartsTests
                 block => block.GetProperty("if").GetProperty("properties").GetProperty("type").GetProperty("const").GetString()!,
                 block => block.GetProperty("then").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray());
 
-        Assert.All(EvaluatorKind.All, kind => Assert.Equal(blocks[kind.Type], kind.Options.Append("name").Append("type").Order(StringComparer.Ordinal)));
+        Assert.All(EvaluatorKind.All, kind => Assert.Equal(blocks[kind.Type], kind.Options.Append("name").Append("type").Append("sample").Order(StringComparer.Ordinal)));
     }
 
     [Fact]

@@ -122,7 +122,7 @@ public sealed class SuiteInputTests
 
         var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
 
-        Assert.Equal($"{path}:5:33: evaluators[0].bogus: unknown key 'bogus'; allowed here: type, name", ex.Message);
+        Assert.Equal($"{path}:5:33: evaluators[0].bogus: unknown key 'bogus'; allowed here: type, name, sample", ex.Message);
     }
 
     [Fact]
