@@ -160,6 +160,20 @@ internal static class Commands
             return ExitCodes.Invalid;
         }
 
+        if (request.Since is { } since)
+        {
+            try
+            {
+                var now = TimeProvider.System.GetUtcNow();
+                reports = [.. reports.Select(r => r.Since(since, now, settings))];
+            }
+            catch (EvalRunnerException ex)
+            {
+                PrintError(ex, settings);
+                return ExitCodes.Invalid;
+            }
+        }
+
         var text = settings.Redact(request.Format switch
         {
             "html" => HtmlReport.Render(reports),

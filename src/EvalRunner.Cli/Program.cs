@@ -104,11 +104,21 @@ commentOption.AcceptOnlyFromAmong("update", "new", "off");
 var commentAuthorOption = new Option<string?>("--comment-author") { Description = "With --github: the login whose comments are edited in place (an app's bot, e.g. my-app[bot]); default: EVALRUNNER_COMMENT_AUTHOR, else the token's user, else github-actions[bot]" };
 var failOnOption = new Option<string>("--fail-on") { Description = "thresholds: exit 1 when a run failed; never: exit 0", DefaultValueFactory = _ => "never" };
 failOnOption.AcceptOnlyFromAmong("thresholds", "never");
-var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, commentAuthorOption, failOnOption };
-report.SetAction(async (parse, cancellationToken) => await Commands.ReportAsync(
-    new ReportRequest(parse.GetValue(directoryArgument)!, parse.GetValue(formatOption)!, parse.GetValue(reportOutOption), parse.GetValue(githubOption), parse.GetValue(commentOption)!, parse.GetValue(failOnOption) == "thresholds", parse.GetValue(commentAuthorOption)),
-    settings,
-    cancellationToken));
+var sinceOption = new Option<string?>("--since") { Description = "Only the logs of the last DURATION (1h, 30m, 7d) of a watch's results, decided again by the suite's thresholds" };
+var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, commentAuthorOption, failOnOption, sinceOption };
+report.SetAction(async (parse, cancellationToken) =>
+{
+    TimeSpan? since = null;
+    if (parse.GetValue(sinceOption) is { } sinceText && (since = Durations.Parse(sinceText)) is null)
+    {
+        return Fail($"--since '{sinceText}' is not a duration such as 1h, 30m or 7d");
+    }
+
+    return await Commands.ReportAsync(
+        new ReportRequest(parse.GetValue(directoryArgument)!, parse.GetValue(formatOption)!, parse.GetValue(reportOutOption), parse.GetValue(githubOption), parse.GetValue(commentOption)!, parse.GetValue(failOnOption) == "thresholds", parse.GetValue(commentAuthorOption), since),
+        settings,
+        cancellationToken);
+});
 
 var watchSuiteArgument = new Argument<string>("suite") { Description = "The suite file (*.eval.yaml) whose evaluators and thresholds score the logs" };
 var logsOption = new Option<string>("--logs") { Description = "JSONL log files to follow: a path or a file-name pattern (logs/app*.jsonl)" };

@@ -188,7 +188,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 {
                     var evaluated = Evaluated;
                     var rate = (evaluated - lastEvaluated) / (now - lastStatus).TotalSeconds;
-                    _say($"watch: {evaluated} logs evaluated ({rate:0.#}/s), {QueueDepth} queued, {InFlight} in flight, {UnreadBytes} bytes unread, {Malformed} malformed");
+                    _say($"watch: {evaluated} logs evaluated ({rate:0.#}/s); lag: {QueueDepth + InFlight} logs waiting ({QueueDepth} queued, {InFlight} in flight) and {UnreadBytes} bytes not read yet; {Malformed} malformed");
                     (lastStatus, lastEvaluated) = (now, evaluated);
                 }
 

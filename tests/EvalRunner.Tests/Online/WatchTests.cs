@@ -245,6 +245,63 @@ public sealed class WatchTests
         Assert.Equal(2, rows.Count(r => r.GetProperty("log").GetProperty("generated_response").GetString() == "no"));
     }
 
+    [Fact(Timeout = 180000)]
+    public async Task Report_since_covers_only_the_recent_logs_of_a_watch_and_decides_them_again()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [mean(contains.passed) >= 0.5]\nonline: {}\n");
+        var now = TimeProvider.System.GetUtcNow();
+        static IncomingLog At(int i, DateTimeOffset at, bool pass) => new()
+        {
+            Id = $"http:r1:{i}",
+            Datapoint = new EvalRunner.Datasets.Datapoint { Id = $"http:r1:{i}", Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")] },
+            Log = new EvalRunner.Generation.Log { ModelConfig = "prod-bot", Response = pass ? "yes, a refund" : "no", Timestamp = at },
+        };
+
+        // Three hours ago three failing logs; ten minutes ago two passing ones.
+        await using (var watch = await InProcessWatch.StartAsync(suitePath, Path.Combine(dir.Path, "out", "prod"), null, token))
+        {
+            Assert.True(await watch.Monitor.TryAcceptAsync([At(0, now.AddHours(-3), false), At(1, now.AddHours(-3), false), At(2, now.AddHours(-3), false), At(3, now.AddMinutes(-10), true), At(4, now.AddMinutes(-10), true)], token));
+            await watch.UntilAsync(() => watch.Monitor.Evaluated == 5, token);
+        }
+
+        var all = await EvalRunnerCli.RunAsync(dir.Path, ["report", "out", "--fail-on", "thresholds"], token);
+        var recent = await EvalRunnerCli.RunAsync(dir.Path, ["report", "out", "--fail-on", "thresholds", "--since", "1h"], token);
+        var bad = await EvalRunnerCli.RunAsync(dir.Path, ["report", "out", "--since", "soon"], token);
+
+        Assert.True(all.ExitCode == 1, all.StandardOutput + all.StandardError);
+        Assert.True(recent.ExitCode == 0, recent.StandardOutput + recent.StandardError);
+        Assert.True(recent.StandardOutput.Contains("| prod | ✅ pass | 2 | 2 | 0 | 0 |", StringComparison.Ordinal), recent.StandardOutput);
+        Assert.Contains("this report covers the logs from", recent.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--since 'soon' is not a duration", bad.StandardError + bad.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task The_status_line_says_throughput_lag_and_queue_depth_every_five_seconds_of_the_watchers_clock()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nonline: {}\n");
+        var log = dir.File("app.jsonl", Repeat(Pass, 3));
+        var said = new List<string>();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
+        await using var watch = await InProcessWatch.StartAsync(Path.Combine(dir.Path, "prod.eval.yaml"), Path.Combine(dir.Path, "out"), log, token, s => { lock (said) { said.Add(s); } }, clock);
+
+        // The watcher polls on its own clock: each step of the fake clock lets it read once more.
+        await watch.UntilAsync(() => { clock.Advance(TimeSpan.FromMilliseconds(20)); return watch.Monitor.Evaluated == 3; }, token);
+        await watch.UntilAsync(() => { clock.Advance(TimeSpan.FromSeconds(1)); lock (said) { return said.Any(s => s.StartsWith("watch: 3 ", StringComparison.Ordinal)); } }, token);
+
+        string status;
+        lock (said)
+        {
+            status = said.First(s => s.StartsWith("watch: 3 ", StringComparison.Ordinal));
+        }
+
+        Assert.Matches(@"^watch: 3 logs evaluated \([0-9.]+/s\); lag: 0 logs waiting \(0 queued, 0 in flight\) and 0 bytes not read yet; 0 malformed$", status);
+    }
+
     [Fact(Timeout = 120000)]
     public async Task A_rolling_metric_over_its_threshold_and_back_gives_one_alert_and_one_clear_also_on_the_webhook()
     {
@@ -348,11 +405,11 @@ public sealed class WatchTests
 
         public OnlineMonitor Monitor { get; }
 
-        public static async Task<InProcessWatch> StartAsync(string suitePath, string output, string? glob, CancellationToken cancellationToken, Action<string>? say = null)
+        public static async Task<InProcessWatch> StartAsync(string suitePath, string output, string? glob, CancellationToken cancellationToken, Action<string>? say = null, TimeProvider? time = null)
         {
             var settings = new Settings(new Dictionary<string, string>());
             var suite = SuiteLoader.Load(suitePath, new SuiteLoadOptions { Settings = settings });
-            var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, output, say ?? (_ => { }), cancellationToken);
+            var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings, time), suite, output, say ?? (_ => { }), cancellationToken);
             return new InProcessWatch(monitor, glob, CancellationTokenSource.CreateLinkedTokenSource(cancellationToken));
         }
 
