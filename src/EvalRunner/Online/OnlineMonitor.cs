@@ -38,8 +38,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private long _malformed;
     private int _inFlight;
 
-    private OnlineMonitor(RunSession session, Settings settings, TimeProvider time, Action<string> say, HashSet<string> done)
+    private OnlineMonitor(RunSession session, Settings settings, TimeProvider time, Action<string> say, HashSet<string> done, int queueCapacity)
     {
+        _capacity = queueCapacity;
         _session = session;
         _suite = session.Suite;
         _options = _suite.Online ?? new OnlineOptions();
@@ -48,12 +49,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         _say = say;
         _done = done;
         _aggregates = [.. _suite.Thresholds.Where(t => t.IsAggregate)];
-        _queue = Channel.CreateBounded<(IncomingLog, FollowedFile?, long)>(new BoundedChannelOptions(QueueCapacity) { SingleWriter = false });
+        _queue = Channel.CreateBounded<(IncomingLog, FollowedFile?, long)>(new BoundedChannelOptions(queueCapacity) { SingleWriter = false });
         _inbox = new LogInbox(session.OutputDirectory, settings);
     }
 
-    /// <summary>Logs that may wait for an evaluator.</summary>
-    public const int QueueCapacity = 1000;
+    /// <summary>Logs that may wait for an evaluator, unless the watcher is given another bound.</summary>
+    public const int DefaultQueueCapacity = 1000;
+
+    private readonly int _capacity;
 
     public long Evaluated => Interlocked.Read(ref _evaluated);
 
@@ -71,13 +74,13 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     /// Starts the results store in <paramref name="directory"/>, keeping its earlier rows: their log ids are never
     /// evaluated again.
     /// </summary>
-    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken)
+    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken, int queueCapacity = DefaultQueueCapacity)
     {
         var (rows, _) = ResultsStore.ReadRowsToResume(directory);
         var done = rows.Select(r => r.DatapointId).ToHashSet(StringComparer.Ordinal);
         var request = new RunRequest { OutputDirectory = directory, Resume = true, ResumeAnyway = true, KeepErrorRows = true };
         var session = await engine.StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
-        var monitor = new OnlineMonitor(session, engine.Settings, engine.Time, say, done);
+        var monitor = new OnlineMonitor(session, engine.Settings, engine.Time, say, done, queueCapacity);
         foreach (var row in rows)
         {
             monitor.AddToWindow(row, announce: false);
@@ -104,7 +107,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampled(l.Id, _options.Sample))];
             }
 
-            if (QueueCapacity - _queue.Reader.Count < taken.Count)
+            if (_capacity - _queue.Reader.Count < taken.Count)
             {
                 return false;
             }

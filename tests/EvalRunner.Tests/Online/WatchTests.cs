@@ -303,6 +303,54 @@ public sealed class WatchTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task A_pushed_burst_larger_than_the_watchers_queue_gets_429_and_every_log_is_evaluated_once_after_retries()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nonline: {}\n");
+        var settings = new Settings(new Dictionary<string, string>());
+        var suite = SuiteLoader.Load(suitePath, new SuiteLoadOptions { Settings = settings });
+        var output = Path.Combine(dir.Path, "out");
+        static string Logs(int from, int count) => string.Concat(Enumerable.Range(from, count).Select(i => $"{{\"id\":\"b{i}\",\"input\":\"can I get my money back?\",\"generated_response\":\"yes, a refund\"}}\n"));
+
+        // A queue of 4 and nothing evaluating yet: the queue fills.
+        using var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, output, _ => { }, token, queueCapacity: 4);
+        await using var listener = await EvalRunner.Cli.Online.LogListener.StartAsync(
+            new EvalRunner.Cli.Online.LogListenerOptions { Endpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) }, monitor, parse: null, token);
+        using var http = new HttpClient();
+        async Task<HttpResponseMessage> PushAsync(string body) =>
+            await http.PostAsync(new Uri(listener.Address, "logs"), new StringContent(body, System.Text.Encoding.UTF8, "application/x-ndjson"), token);
+
+        var burst = await PushAsync(Logs(0, 6));
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, burst.StatusCode);
+        Assert.NotNull(burst.Headers.RetryAfter);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await PushAsync(Logs(0, 4))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, (await PushAsync(Logs(4, 2))).StatusCode);
+
+        // The evaluators drain the queue; the client retries what was refused until it is taken.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var watching = monitor.WatchAsync(null, TimeSpan.FromMilliseconds(20), stop.Token);
+        while ((await PushAsync(Logs(4, 2))).StatusCode != System.Net.HttpStatusCode.Accepted)
+        {
+            Assert.False(watching.IsCompleted, "the watcher stopped");
+            await Task.Delay(20, token);
+        }
+
+        while (monitor.Evaluated < 6)
+        {
+            Assert.False(watching.IsCompleted, "the watcher stopped");
+            await Task.Delay(20, token);
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await PushAsync(Logs(0, 6))).StatusCode);
+        await stop.CancelAsync();
+        await watching;
+
+        var ids = File.ReadAllLines(Path.Combine(output, "results.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("datapoint_id").GetString()).ToList();
+        Assert.Equal(["b0", "b1", "b2", "b3", "b4", "b5"], ids.Order());
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task A_rolling_metric_over_its_threshold_and_back_gives_one_alert_and_one_clear_also_on_the_webhook()
     {
         var token = TestContext.Current.CancellationToken;
