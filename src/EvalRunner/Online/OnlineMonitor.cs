@@ -26,8 +26,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private readonly Channel<(IncomingLog Log, FollowedFile? File, long Offset)> _queue;
     private readonly HashSet<string> _done;
     private readonly Lock _lock = new();
-    private readonly Queue<(DateTimeOffset At, Dictionary<string, double?> Values)> _window = new();
-    private readonly Dictionary<string, bool> _breached = [];
+    // One rolling window per model config, as offline aggregates are decided per model config.
+    private readonly Dictionary<string, Queue<(DateTimeOffset At, Dictionary<string, double?> Values)>> _windows = [];
+    private readonly Dictionary<(string ModelConfig, string Rule), bool> _breached = [];
     private readonly List<Threshold> _aggregates;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly LogInbox _inbox;
@@ -363,28 +364,33 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            _window.Enqueue((now, values));
-            while (_window.Count > 0 && (_options.WindowLogs is { } most ? _window.Count > most : now - _window.Peek().At > _options.WindowDuration))
+            if (!_windows.TryGetValue(row.ModelConfig, out var window))
             {
-                _window.Dequeue();
+                _windows[row.ModelConfig] = window = new();
             }
 
-            if (_window.Count < _options.MinLogs)
+            window.Enqueue((now, values));
+            while (window.Count > 0 && (_options.WindowLogs is { } most ? window.Count > most : now - window.Peek().At > _options.WindowDuration))
+            {
+                window.Dequeue();
+            }
+
+            if (window.Count < _options.MinLogs)
             {
                 return changes;
             }
 
             foreach (var threshold in _aggregates)
             {
-                var inWindow = _window.Where(w => w.Values.ContainsKey(threshold.ColumnName)).Select(w => w.Values[threshold.ColumnName]).ToList();
+                var inWindow = window.Where(w => w.Values.ContainsKey(threshold.ColumnName)).Select(w => w.Values[threshold.ColumnName]).ToList();
                 var value = threshold.Aggregate(inWindow, columns[threshold.ColumnName].Type);
                 var breached = !threshold.IsSatisfiedBy(value);
-                if (breached != _breached.GetValueOrDefault(threshold.Text))
+                if (breached != _breached.GetValueOrDefault((row.ModelConfig, threshold.Text)))
                 {
-                    _breached[threshold.Text] = breached;
+                    _breached[(row.ModelConfig, threshold.Text)] = breached;
                     if (announce)
                     {
-                        changes.Add(new WatchAlert { Time = now, Suite = _suite.Name, Rule = threshold.Text, State = breached ? "breach" : "clear", Value = value, Logs = _window.Count });
+                        changes.Add(new WatchAlert { Time = now, Suite = _suite.Name, ModelConfig = row.ModelConfig, Rule = threshold.Text, State = breached ? "breach" : "clear", Value = value, Logs = window.Count });
                     }
                 }
             }
@@ -396,7 +402,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private async Task AlertAsync(WatchAlert alert)
     {
         _say(alert.Text);
-        var json = _settings.Redact(JsonSerializer.Serialize(new { time = alert.Time, suite = alert.Suite, rule = alert.Rule, state = alert.State, value = alert.Value, logs = alert.Logs }));
+        var json = _settings.Redact(JsonSerializer.Serialize(new { time = alert.Time, suite = alert.Suite, model_config = alert.ModelConfig, rule = alert.Rule, state = alert.State, value = alert.Value, logs = alert.Logs }));
         if (_options.AlertsFile is { } path)
         {
             try

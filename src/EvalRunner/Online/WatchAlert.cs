@@ -7,6 +7,9 @@ internal sealed record WatchAlert
 
     public required string Suite { get; init; }
 
+    /// <summary>The model config whose rolling window the rule was decided over.</summary>
+    public required string ModelConfig { get; init; }
+
     public required string Rule { get; init; }
 
     /// <summary><c>breach</c> or <c>clear</c>.</summary>
@@ -17,5 +20,5 @@ internal sealed record WatchAlert
     /// <summary>Rows in the window when the state changed.</summary>
     public required int Logs { get; init; }
 
-    public string Text => $"[{Suite}] {(State == "breach" ? "ALERT" : "cleared")}: {Rule} — {(Value is { } v ? ValueText.Format(v) : "no value")} over the last {Logs} logs";
+    public string Text => $"[{Suite} / {ModelConfig}] {(State == "breach" ? "ALERT" : "cleared")}: {Rule} — {(Value is { } v ? ValueText.Format(v) : "no value")} over the last {Logs} logs";
 }

@@ -351,6 +351,33 @@ public sealed class WatchTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task Each_model_config_has_its_own_window_and_only_the_failing_one_alerts()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [mean(contains.passed) >= 0.5]\nonline: {window: 4, min_logs: 4, alerts: {file: alerts.jsonl}}\n");
+        static IncomingLog From(string model, int i, bool pass) => new()
+        {
+            Id = $"{model}:{i}",
+            Datapoint = new EvalRunner.Datasets.Datapoint { Id = $"{model}:{i}", Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")] },
+            Log = new EvalRunner.Generation.Log { ModelConfig = model, Model = model, Response = pass ? "yes, a refund" : "no" },
+        };
+
+        await using (var watch = await InProcessWatch.StartAsync(suitePath, Path.Combine(dir.Path, "out"), null, token))
+        {
+            // Interleaved: all of the old model's logs pass, none of the new one's; together they would be 0.5 and pass.
+            var logs = Enumerable.Range(0, 4).SelectMany(i => new[] { From("bot-old", i, true), From("bot-new", i, false) }).ToList();
+            Assert.True(await watch.Monitor.TryAcceptAsync(logs, token));
+            await watch.UntilAsync(() => watch.Monitor.Evaluated == 8, token);
+        }
+
+        var alerts = File.ReadAllLines(Path.Combine(dir.Path, "alerts.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var alert = Assert.Single(alerts);
+        Assert.Equal("bot-new", alert.GetProperty("model_config").GetString());
+        Assert.Equal("breach", alert.GetProperty("state").GetString());
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task A_rolling_metric_over_its_threshold_and_back_gives_one_alert_and_one_clear_also_on_the_webhook()
     {
         var token = TestContext.Current.CancellationToken;
