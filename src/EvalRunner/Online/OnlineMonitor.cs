@@ -420,7 +420,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         {
             try
             {
-                using var body = new StringContent(JsonSerializer.Serialize(new { text = alert.Text }), Encoding.UTF8, "application/json");
+                using var body = new StringContent(_settings.Redact(JsonSerializer.Serialize(new { text = alert.Text })), Encoding.UTF8, "application/json");
                 using var response = await _http.PostAsync(webhook, body, CancellationToken.None).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                 {

@@ -112,7 +112,7 @@ public sealed class ReplayMissingTests
         dir.File("cases.jsonl", Dataset(3));
         var suite = dir.File("suite.eval.yaml", Suite(server));
 
-        var result = await CliAsync(dir.Path, ["run", suite, "--out", "out", "--cache", "replay", "--cache-dir", "empty-cache"], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "out", "--cache", "replay", "--cache-dir", "empty-cache"], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 2, result.StandardOutput + result.StandardError);
         Assert.Equal(0, server.RequestCount);
@@ -128,13 +128,13 @@ public sealed class ReplayMissingTests
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
         var suite = dir.File("suite.eval.yaml", Suite(server));
         dir.File("cases.jsonl", Dataset(2));
-        var live = await CliAsync(dir.Path, ["run", suite, "--out", "live", "--cache-dir", "cache"], TestContext.Current.CancellationToken);
+        var live = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "live", "--cache-dir", "cache"], TestContext.Current.CancellationToken);
         Assert.True(live.ExitCode == 0, live.StandardOutput + live.StandardError);
         // A bidirectional control in an id is shown as a marker in the console, not obeyed.
         dir.File("cases.jsonl", Dataset(4).Replace("\"id\":\"d3\"", "\"id\":\"d3\\u202Eevil\"", StringComparison.Ordinal));
         var requests = server.RequestCount;
 
-        var result = await CliAsync(dir.Path, ["run", suite, "--out", "out", "--cache", "replay", "--cache-dir", "cache"], TestContext.Current.CancellationToken);
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "out", "--cache", "replay", "--cache-dir", "cache"], TestContext.Current.CancellationToken);
 
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Equal(requests, server.RequestCount);
@@ -143,12 +143,4 @@ public sealed class ReplayMissingTests
         Assert.Contains("d2 [gpt], d3<U+202E>evil [gpt]", result.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("\u202E", result.StandardOutput, StringComparison.Ordinal);
     }
-
-    private static Task<BufferedCommandResult> CliAsync(string workingDirectory, string[] arguments, CancellationToken cancellationToken) =>
-        CliWrap.Cli.Wrap("dotnet")
-            .WithArguments([EvalRunnerCli.Path, .. arguments])
-            .WithWorkingDirectory(workingDirectory)
-            .WithEnvironmentVariables(env => env.Set("NO_COLOR", "1").Set("COLUMNS", "200"))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
 }

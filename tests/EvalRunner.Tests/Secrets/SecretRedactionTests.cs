@@ -9,6 +9,8 @@ using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;
 
+using EvalRunner.Tests.Cli;
+
 namespace EvalRunner.Tests.Secrets;
 
 /// <summary>
@@ -266,19 +268,10 @@ public sealed class SecretRedactionTests
         }
     }
 
-    private static Task<BufferedCommandResult> CliAsync(string workingDirectory, Action<CliWrap.Builders.EnvironmentVariablesBuilder> environment, params string[] arguments)
-    {
-        var configuration = typeof(SecretRedactionTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var cli = Path.Combine(Repository.Root, "src", "EvalRunner.Cli", "bin", configuration, "net10.0", "EvalRunner.Cli.dll");
-        return CliWrap.Cli.Wrap("dotnet")
-            .WithArguments([cli, .. arguments])
-            .WithWorkingDirectory(workingDirectory)
-            .WithEnvironmentVariables(env =>
-            {
-                env.Set("NO_COLOR", "1").Set("COLUMNS", "200").Set("GITHUB_ACTIONS", null).Set("GITHUB_TOKEN", null);
-                environment(env);
-            })
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
-    }
+    private static Task<BufferedCommandResult> CliAsync(string workingDirectory, Action<CliWrap.Builders.EnvironmentVariablesBuilder> environment, params string[] arguments) =>
+        EvalRunnerCli.RunAsync(workingDirectory, arguments, TestContext.Current.CancellationToken, env =>
+        {
+            env.Set("GITHUB_ACTIONS", null).Set("GITHUB_TOKEN", null);
+            environment(env);
+        });
 }

@@ -141,9 +141,6 @@ public sealed class FuzzTests
     {
         using var dir = CopyExamples();
         var random = new Random(7);
-        var cli = Path.Combine(Repository.Root, "src", "EvalRunner.Cli", "bin",
-            typeof(FuzzTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
-                .Cast<System.Reflection.AssemblyConfigurationAttribute>().Single().Configuration, "net10.0", "EvalRunner.Cli.dll");
         for (var i = 0; i < 4; i++)
         {
             var file = new[] { "quickstart/support.eval.yaml", "quickstart/support.jsonl", "external-scores/reviews.csv", "external-scores/review.eval.yaml" }[i];
@@ -153,12 +150,7 @@ public sealed class FuzzTests
             File.WriteAllBytes(full, mutated);
             var suite = file.StartsWith("quickstart", StringComparison.Ordinal) ? "quickstart/support.eval.yaml" : "external-scores/review.eval.yaml";
 
-            var result = await CliWrap.Cli.Wrap("dotnet")
-                .WithArguments([cli, "validate", suite])
-                .WithWorkingDirectory(dir.Path)
-                .WithEnvironmentVariables(env => env.Set("NO_COLOR", "1"))
-                .WithValidation(CommandResultValidation.None)
-                .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+            var result = await Cli.EvalRunnerCli.RunAsync(dir.Path, ["validate", suite], TestContext.Current.CancellationToken);
             File.WriteAllBytes(full, original);
 
             var output = result.StandardOutput + result.StandardError;
