@@ -92,17 +92,10 @@ public sealed class WatchTests
         var settings = new Settings(new Dictionary<string, string>());
         var suite = SuiteLoader.Load(suitePath, new SuiteLoadOptions { Settings = settings });
         var output = Path.Combine(dir.Path, "out");
-        static IncomingLog Pushed(int i) => new()
-        {
-            Id = $"http:r1:{i}",
-            Datapoint = new EvalRunner.Datasets.Datapoint { Id = $"http:r1:{i}", Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")], Tags = ["pushed"] },
-            Log = new EvalRunner.Generation.Log { ModelConfig = "prod-bot", Model = "prod-bot", Response = i % 2 == 0 ? "yes, a refund" : "no", LatencyMs = 120, InputTokens = 9 },
-        };
-
         // Acknowledged while nothing evaluates (the watcher is not running yet): the logs are in the inbox only.
         using (var first = await OnlineMonitor.StartAsync(new RunEngine(settings), suite, output, _ => { }, token))
         {
-            Assert.True(await first.TryAcceptAsync([Pushed(0), Pushed(1), Pushed(2)], token));
+            Assert.True(await first.TryAcceptAsync([PushedLog("http:r1:0", true), PushedLog("http:r1:1", false), PushedLog("http:r1:2", true)], token));
         }
 
         Assert.Equal(3, File.ReadAllLines(Path.Combine(output, LogInbox.FileName)).Length);
@@ -111,7 +104,7 @@ public sealed class WatchTests
         await using (var second = await InProcessWatch.StartAsync(suitePath, output, null, token))
         {
             await second.UntilAsync(() => second.Monitor.Evaluated == 3, token);
-            Assert.True(await second.Monitor.TryAcceptAsync([Pushed(1), Pushed(3)], token));
+            Assert.True(await second.Monitor.TryAcceptAsync([PushedLog("http:r1:1", false), PushedLog("http:r1:3", false)], token));
             await second.UntilAsync(() => second.Monitor.Evaluated == 4, token);
         }
 
@@ -252,17 +245,10 @@ public sealed class WatchTests
         using var dir = new TempDirectory();
         var suitePath = dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [mean(contains.passed) >= 0.5]\nonline: {}\n");
         var now = TimeProvider.System.GetUtcNow();
-        static IncomingLog At(int i, DateTimeOffset at, bool pass) => new()
-        {
-            Id = $"http:r1:{i}",
-            Datapoint = new EvalRunner.Datasets.Datapoint { Id = $"http:r1:{i}", Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")] },
-            Log = new EvalRunner.Generation.Log { ModelConfig = "prod-bot", Response = pass ? "yes, a refund" : "no", Timestamp = at },
-        };
-
         // Three hours ago three failing logs; ten minutes ago two passing ones.
         await using (var watch = await InProcessWatch.StartAsync(suitePath, Path.Combine(dir.Path, "out", "prod"), null, token))
         {
-            Assert.True(await watch.Monitor.TryAcceptAsync([At(0, now.AddHours(-3), false), At(1, now.AddHours(-3), false), At(2, now.AddHours(-3), false), At(3, now.AddMinutes(-10), true), At(4, now.AddMinutes(-10), true)], token));
+            Assert.True(await watch.Monitor.TryAcceptAsync([PushedLog("http:r1:0", false, at: now.AddHours(-3)), PushedLog("http:r1:1", false, at: now.AddHours(-3)), PushedLog("http:r1:2", false, at: now.AddHours(-3)), PushedLog("http:r1:3", true, at: now.AddMinutes(-10)), PushedLog("http:r1:4", true, at: now.AddMinutes(-10))], token));
             await watch.UntilAsync(() => watch.Monitor.Evaluated == 5, token);
         }
 
@@ -356,17 +342,10 @@ public sealed class WatchTests
         var token = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory();
         var suitePath = dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [mean(contains.passed) >= 0.5]\nonline: {window: 4, min_logs: 4, alerts: {file: alerts.jsonl}}\n");
-        static IncomingLog From(string model, int i, bool pass) => new()
-        {
-            Id = $"{model}:{i}",
-            Datapoint = new EvalRunner.Datasets.Datapoint { Id = $"{model}:{i}", Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")] },
-            Log = new EvalRunner.Generation.Log { ModelConfig = model, Model = model, Response = pass ? "yes, a refund" : "no" },
-        };
-
         await using (var watch = await InProcessWatch.StartAsync(suitePath, Path.Combine(dir.Path, "out"), null, token))
         {
             // Interleaved: all of the old model's logs pass, none of the new one's; together they would be 0.5 and pass.
-            var logs = Enumerable.Range(0, 4).SelectMany(i => new[] { From("bot-old", i, true), From("bot-new", i, false) }).ToList();
+            var logs = Enumerable.Range(0, 4).SelectMany(i => new[] { PushedLog($"bot-old:{i}", true, "bot-old"), PushedLog($"bot-new:{i}", false, "bot-new") }).ToList();
             Assert.True(await watch.Monitor.TryAcceptAsync(logs, token));
             await watch.UntilAsync(() => watch.Monitor.Evaluated == 8, token);
         }
@@ -435,6 +414,14 @@ public sealed class WatchTests
         Assert.InRange(taken, 120, 280);
         Assert.All(ids, id => Assert.Equal(OnlineMonitor.Sampled(id, 0.1), OnlineMonitor.Sampled(id, 0.1)));
     }
+
+    /// <summary>A log as a service pushes it: the refund question, answered well (<paramref name="pass"/>) or not.</summary>
+    private static IncomingLog PushedLog(string id, bool pass, string model = "prod-bot", DateTimeOffset? at = null) => new()
+    {
+        Id = id,
+        Datapoint = new EvalRunner.Datasets.Datapoint { Id = id, Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")], Tags = ["pushed"] },
+        Log = new EvalRunner.Generation.Log { ModelConfig = model, Model = model, Response = pass ? "yes, a refund" : "no", LatencyMs = 120, InputTokens = 9, Timestamp = at },
+    };
 
     private static string Repeat(string line, int count) => string.Concat(Enumerable.Repeat(line, count));
 
