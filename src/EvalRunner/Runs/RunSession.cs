@@ -193,13 +193,16 @@ public sealed partial class RunSession : IAsyncDisposable
                             _recorder.Repaid();
                         }
 
-                        // The slot is held until the row is on disk: rows paid for and not written never exceed the concurrency.
-                        await _recorder.AddAsync(row, CancellationToken.None).ConfigureAwait(false);
+                        // A fault no retry fixes stops new rows as soon as this row shows it, not once the row is on disk: the
+                        // other slots would go on starting rows meanwhile.
                         if (Watch(row) is { } fault)
                         {
                             Stop(fault);
                             await budget.CancelAsync().ConfigureAwait(false);
                         }
+
+                        // The slot is held until the row is on disk: rows paid for and not written never exceed the concurrency.
+                        await _recorder.AddAsync(row, CancellationToken.None).ConfigureAwait(false);
                     })
                 .ConfigureAwait(false);
         }
