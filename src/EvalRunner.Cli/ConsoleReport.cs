@@ -38,13 +38,13 @@ internal static class ConsoleReport
         if (result.Aggregates.Count > 0)
         {
             var aggregates = new Table().Border(TableBorder.Rounded).Title("[bold]Aggregate thresholds[/]");
-            aggregates.AddColumn("rule").AddColumn("model config").AddColumn("value").AddColumn("");
+            aggregates.AddColumn("rule").AddColumn("model config").AddColumn("value [[95% interval]]").AddColumn("");
             foreach (var aggregate in result.Aggregates)
             {
                 aggregates.AddRow(
                     Markup.Escape(aggregate.Rule),
                     Markup.Escape(aggregate.ModelConfig),
-                    aggregate.Value is { } value ? value.ToString("0.####", CultureInfo.InvariantCulture) : "n/a",
+                    Markup.Escape(ReportValues.WithInterval(aggregate)),
                     aggregate.Passed ? "[green]pass[/]" : "[red]FAIL[/]");
             }
 

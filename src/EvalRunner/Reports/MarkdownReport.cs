@@ -209,12 +209,12 @@ internal static class MarkdownReport
         {
             md.AppendLine("### Aggregate thresholds");
             md.AppendLine();
-            md.AppendLine("| suite | rule | model config | value | |");
+            md.AppendLine("| suite | rule | model config | value [95% interval] | |");
             md.AppendLine("|---|---|---|---:|:-:|");
             foreach (var (suite, aggregate) in aggregates)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {MarkdownText.Cell(suite)} | {MarkdownText.Cell(aggregate.Rule)} | {MarkdownText.Cell(aggregate.ModelConfig)} | {Number(aggregate.Value)} | {(aggregate.Passed ? "✅" : "❌")} |");
+                    $"| {MarkdownText.Cell(suite)} | {MarkdownText.Cell(aggregate.Rule)} | {MarkdownText.Cell(aggregate.ModelConfig)} | {ReportValues.WithInterval(aggregate)} | {(aggregate.Passed ? "✅" : "❌")} |");
             }
 
             md.AppendLine();
@@ -362,6 +362,4 @@ internal static class MarkdownReport
     private static string Usd(double value) => ValueText.Usd(value);
 
     private static string Percent(double value) => value.ToString("0.0%", CultureInfo.InvariantCulture);
-
-    private static string Number(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a";
 }
