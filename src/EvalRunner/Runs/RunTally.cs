@@ -24,7 +24,7 @@ internal sealed class RunTally(Suite suite)
 
     // Datapoint ids are kept only when an aggregate has an interval: to notice a datapoint with several rows, whose
     // rows the interval must resample together.
-    private readonly bool _clusters = suite.Thresholds.Any(t => t.IsAggregate && t.HasInterval);
+    private readonly bool _keepDatapointIds = suite.Thresholds.Any(t => t.IsAggregate && t.HasInterval);
     private string? _firstError;
 
     private sealed class ModelTally
@@ -100,7 +100,7 @@ internal sealed class RunTally(Suite suite)
             return;
         }
 
-        if (_clusters)
+        if (_keepDatapointIds)
         {
             AddToCluster(model, row.DatapointId);
         }
