@@ -55,7 +55,9 @@ internal static class Commands
             // Every suite is checked before the first one spends anything.
             foreach (var path in command.Suites)
             {
-                suites.Add(SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths }));
+                // --repeat applies to the suite as loaded, so that a dry run counts its trials too.
+                suites.Add(new RunRequest { OutputDirectory = outDirectory, Repeat = command.Repeat }.Apply(
+                    SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths })));
             }
 
             foreach (var suite in suites)
@@ -103,7 +105,7 @@ internal static class Commands
             try
             {
                 var progress = new ConsoleProgress();
-                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway };
+                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway };
                 var result = await engine.RunAsync(suite, request, cancellationToken);
                 progress.Finish();
                 ConsoleReport.Print(result);

@@ -65,7 +65,7 @@ public sealed class EvalCase : IXunitSerializable
             return;
         }
 
-        Session.AssertRow(await Session.GeneratedRowAsync(_datapointId!, ModelConfig).WaitAsync(cancellationToken).ConfigureAwait(false));
+        Session.AssertRows(await Session.GeneratedRowsAsync(_datapointId!, ModelConfig).WaitAsync(cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -84,9 +84,9 @@ public sealed class EvalCase : IXunitSerializable
         }
 
         var log = new Log { ModelConfig = ModelConfig, Model = "application", Response = response, LatencyMs = latency?.TotalMilliseconds ?? 0 };
-        var row = await Session.EvaluateSuppliedAsync(Datapoint, log, cancellationToken).ConfigureAwait(false);
-        Session.AssertRow(row);
-        return row;
+        var rows = await Session.EvaluateSuppliedAsync(Datapoint, log, cancellationToken).ConfigureAwait(false);
+        Session.AssertRows(rows);
+        return rows[0];
     }
 
     /// <summary>
@@ -111,9 +111,9 @@ public sealed class EvalCase : IXunitSerializable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             var failed = new Log { ModelConfig = ModelConfig, Model = "application", LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds, Error = new RunError { Kind = ErrorKind.Generation, Source = ModelConfig, Message = $"the application failed: {ex.Message}" } };
-            var errorRow = await Session.EvaluateSuppliedAsync(Datapoint, failed, cancellationToken).ConfigureAwait(false);
-            Session.AssertRow(errorRow);
-            return errorRow;
+            var errorRows = await Session.EvaluateSuppliedAsync(Datapoint, failed, cancellationToken).ConfigureAwait(false);
+            Session.AssertRows(errorRows);
+            return errorRows[0];
         }
 
         return await EvaluateAsync(response, Stopwatch.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);

@@ -257,6 +257,23 @@ public sealed partial class RunSession : IAsyncDisposable
     }
 
     /// <summary>
+    /// <see cref="EvaluateAsync"/> as one trial of a repeated run (<c>run.repeat</c>): the evaluators run anew, their
+    /// cached calls keyed by the trial, and the row keeps its trial number.
+    /// </summary>
+    internal async Task<Row> EvaluateTrialAsync(Datapoint datapoint, Log log, int trial, CancellationToken cancellationToken)
+    {
+        if (_completion is not null)
+        {
+            throw new InvalidOperationException($"the run of suite '{Suite.Name}' is complete; no more rows can be added");
+        }
+
+        Caching.CacheTrial.Current = trial;
+        var row = await RowForAsync(datapoint, log, watched: false, cancellationToken).ConfigureAwait(false) with { Trial = trial };
+        await _recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
+        return row;
+    }
+
+    /// <summary>
     /// <see cref="EvaluateAsync"/> for a watched log: an evaluator with a <c>sample:</c> runs only when the log is in
     /// its sample, and the row has no values for it otherwise.
     /// </summary>

@@ -60,37 +60,16 @@ internal sealed class RunTally(Suite suite)
             model.CacheHits++;
             model.TokensSaved += (row.Log.InputTokens ?? 0) + (row.Log.OutputTokens ?? 0);
         }
-        ref var trials = ref _trials is null
-            ? ref System.Runtime.CompilerServices.Unsafe.NullRef<TrialCounts>()
-            : ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_trials, (row.ModelConfig, row.DatapointId), out _);
-        var repeated = _trials is not null;
+        if (_trials is not null)
+        {
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_trials, (row.ModelConfig, row.DatapointId), out _).Add(row);
+        }
 
         // Left out on purpose (in replay mode, a call not in the cache): neither a pass nor an error, in no denominator.
         if (row.NeedsLiveRun)
         {
             model.Excluded++;
-            if (repeated)
-            {
-                trials.Excluded++;
-            }
-
             return;
-        }
-
-        if (repeated)
-        {
-            switch (row.Outcome)
-            {
-                case Outcome.Pass:
-                    trials.Passed++;
-                    break;
-                case Outcome.Fail:
-                    trials.Failed++;
-                    break;
-                default:
-                    trials.Errors++;
-                    break;
-            }
         }
 
         switch (row.Outcome)
@@ -221,27 +200,27 @@ internal sealed class RunTally(Suite suite)
         var order = OrderedModels().Select((entry, index) => (entry.Key, index)).ToDictionary(e => e.Key, e => e.index, StringComparer.Ordinal);
         foreach (var ((modelConfig, id), trials) in _trials.OrderBy(e => order.GetValueOrDefault(e.Key.ModelConfig)).ThenBy(e => e.Key.DatapointId, StringComparer.Ordinal))
         {
-            if (trials.Measured == 0)
+            if (trials.Decide(required) is not { } outcome)
             {
                 continue;
             }
 
             total++;
-            var met = trials.Passed >= required;
-            if (met)
+            var met = outcome == Outcome.Pass;
+            switch (outcome)
             {
-                passed++;
-            }
-            else if (trials.Failed > 0)
-            {
-                failed++;
-            }
-            else
-            {
-                errored++;
+                case Outcome.Pass:
+                    passed++;
+                    break;
+                case Outcome.Fail:
+                    failed++;
+                    break;
+                default:
+                    errored++;
+                    break;
             }
 
-            if (trials.Passed > 0 && trials.Passed < trials.Measured)
+            if (trials.Flaky)
             {
                 flaky++;
                 if (listed.Count < DatapointSummary.MaxListed)
