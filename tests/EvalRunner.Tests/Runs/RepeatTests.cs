@@ -42,6 +42,9 @@ public sealed class RepeatTests
         run: {{run}}
         """;
 
+    // Trial 1 is written without "trial", as every row of a run without repeat.
+    private static int Trial(JsonElement row) => row.TryGetProperty("trial", out var trial) ? trial.GetInt32() : 1;
+
     private static void JudgeVariesPerCall(FakeOpenAIServer server)
     {
         var calls = new ConcurrentDictionary<string, int>();
@@ -73,7 +76,7 @@ public sealed class RepeatTests
         Assert.Equal(9, rows.Count);
         foreach (var id in new[] { "steady", "flaky", "bad" })
         {
-            var trials = rows.Where(r => r.GetProperty("datapoint_id").GetString() == id).Select(r => r.GetProperty("trial").GetInt32()).Order().ToList();
+            var trials = rows.Where(r => r.GetProperty("datapoint_id").GetString() == id).Select(Trial).Order().ToList();
             Assert.Equal([1, 2, 3], trials);
         }
 
@@ -170,7 +173,7 @@ public sealed class RepeatTests
 
         Assert.Equal(6, requests);
         Assert.Equal(requests, server.RequestCount);
-        static List<(int, long)> Scores(SuiteRun run) => [.. run.Rows.Select(r => (r.GetProperty("trial").GetInt32(), r.Evaluation("judge").GetProperty("score").GetInt64())).Order()];
+        static List<(int, long)> Scores(SuiteRun run) => [.. run.Rows.Select(r => (Trial(r), r.Evaluation("judge").GetProperty("score").GetInt64())).Order()];
         Assert.Equal(Scores(first), Scores(second));
         Assert.Equal(2, Scores(first).Count(s => s.Item2 == 5));
     }
@@ -192,7 +195,7 @@ public sealed class RepeatTests
         var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
 
         Assert.StartsWith($"{path}:{line}:", ex.Message, StringComparison.Ordinal);
-        Assert.EndsWith(message, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 120000)]
