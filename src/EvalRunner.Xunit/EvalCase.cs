@@ -70,7 +70,9 @@ public sealed class EvalCase : IXunitSerializable
 
     /// <summary>
     /// Evaluates a response your own code produced for this datapoint with the suite's evaluators, records the row,
-    /// and fails the test unless it passed. On the aggregate case, checks the aggregate thresholds instead.
+    /// and fails the test unless it passed. On the aggregate case, checks the aggregate thresholds instead. With
+    /// <c>run.repeat</c> above 1 the evaluators judge the response once per trial and the case passes when
+    /// <c>run.min_passes</c> trials pass; the row of trial 1 is returned.
     /// </summary>
     /// <param name="response">The response of the application under test.</param>
     /// <param name="latency">How long the application took, for the <c>latency</c> evaluator; zero when not given.</param>
