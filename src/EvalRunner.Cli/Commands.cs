@@ -93,7 +93,8 @@ internal static class Commands
             "off" => CacheMode.Off,
             _ => CacheMode.ReadWrite,
         };
-        var cache = mode == CacheMode.Off ? null : new FileResponseCache(command.CacheDirectory, mode, command.CacheTtl, settings: settings);
+        // Disposed when the run ends: the cache files it added to are rewritten sorted, for git.
+        await using var cache = mode == CacheMode.Off ? null : new FileResponseCache(command.CacheDirectory, mode, command.CacheTtl, settings: settings);
 
         var engine = new RunEngine(settings);
         var results = new List<RunResult>();
