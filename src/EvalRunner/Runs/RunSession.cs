@@ -148,7 +148,7 @@ public sealed partial class RunSession : IAsyncDisposable
         // The whole dataset is checked before the first paid generation.
         var rows = checkedRows ?? (await RunEngine.CountAsync(Suite, _request.Filter, cancellationToken).ConfigureAwait(false)).Rows(Suite.Models.Count) * Suite.Options.Repeat;
         _planned = Math.Max(0, rows - _done.Count);
-        _request.Observer?.Started(_planned);
+        _request.Observer?.Started(_planned, () => _limiter.Limit);
         // A file that cannot be written stops the run at once: a row that cannot be written is paid for and lost.
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _recorder.Faulted);
         try
