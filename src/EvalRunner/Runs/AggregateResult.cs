@@ -23,7 +23,7 @@ public sealed record AggregateResult
 
     /// <summary>
     /// How the interval was computed: <c>wilson</c> (rate, or mean of a bool column), <c>t</c> (mean of numbers) or
-    /// <c>bootstrap</c> (percentiles; every function when a datapoint has several rows, resampling whole datapoints);
+    /// <c>bootstrap</c> (percentiles; with <c>run.repeat</c> above 1 every function, resampling datapoints with all their trials);
     /// null without an interval.
     /// </summary>
     public string? Interval { get; init; }

@@ -16,8 +16,8 @@ internal sealed partial record Threshold
     /// <summary>
     /// The aggregate and its 95% interval. With one row per datapoint: Wilson for <c>rate</c> and <c>mean</c> of a bool
     /// column (successes over every row, error rows included), Student t for <c>mean</c> of numbers, a percentile
-    /// bootstrap for the percentiles. With <paramref name="clusters"/> (the values grouped by datapoint, because a
-    /// datapoint has several rows) a bootstrap that resamples whole datapoints, for every function.
+    /// bootstrap for the percentiles. With <paramref name="clusters"/> (the values grouped by datapoint, when a datapoint
+    /// has several trials) a bootstrap that resamples whole datapoints, for every function.
     /// </summary>
     /// <param name="values">One entry per row as for <see cref="Aggregate"/>.</param>
     /// <param name="type">The column's type.</param>

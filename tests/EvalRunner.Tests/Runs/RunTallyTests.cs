@@ -9,7 +9,9 @@ namespace EvalRunner.Tests.Runs;
 /// <summary>Confidence intervals of aggregates as the run's tally computes them from rows.</summary>
 public sealed class RunTallyTests
 {
-    private static Suite Load(TempDirectory dir, params string[] thresholds)
+    private static Suite Load(TempDirectory dir, params string[] thresholds) => Load(dir, repeat: 1, thresholds);
+
+    private static Suite Load(TempDirectory dir, int repeat, params string[] thresholds)
     {
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hi\"}\n");
         return SuiteLoader.Load(dir.File("s.eval.yaml", $"""
@@ -20,13 +22,14 @@ public sealed class RunTallyTests
               - {"{"}type: contains, value: Answer{"}"}
               - {"{"}type: length{"}"}
             thresholds: [{string.Join(", ", thresholds)}]
-            run: {"{"}min_coverage: 0.5{"}"}
+            run: {"{"}min_coverage: 0.5, repeat: {repeat}{"}"}
             """), TestSettings.With());
     }
 
-    private static Row Row(string id, bool? passed, int words = 10) => new()
+    private static Row Row(string id, bool? passed, int words = 10, int trial = 1) => new()
     {
         DatapointId = id,
+        Trial = trial,
         ModelConfig = "bot",
         Outcome = passed is null ? Outcome.Error : Outcome.Pass,
         Log = new Log { ModelConfig = "bot", Response = "Answer", LatencyMs = 1 },
@@ -82,12 +85,12 @@ public sealed class RunTallyTests
     public void The_same_rows_in_another_order_give_the_same_intervals_also_with_several_rows_per_datapoint()
     {
         using var dir = new TempDirectory();
-        var suite = Load(dir, "rate(contains.passed) >= 0.5", "p90(length.words) <= 100", "mean(length.words) <= 100");
-        // Datapoint a has three rows and b two (repeated trials): the intervals resample datapoints, not rows.
+        var suite = Load(dir, repeat: 3, "rate(contains.passed) >= 0.5", "p90(length.words) <= 100", "mean(length.words) <= 100");
+        // run.repeat 3, some trials still missing: a has three rows, b two: the intervals resample datapoints, not rows.
         Row[] rows =
         [
-            Row("a", true, 3), Row("b", false, 40), Row("a", true, 7), Row("c", true, 5), Row("b", true, 9),
-            Row("a", false, 11), Row("d", null), Row("e", true, 60), Row("f", false, 2), Row("g", true, 8),
+            Row("a", true, 3), Row("b", false, 40), Row("a", true, 7, trial: 2), Row("c", true, 5), Row("b", true, 9, trial: 2),
+            Row("a", false, 11, trial: 3), Row("d", null), Row("e", true, 60), Row("f", false, 2), Row("g", true, 8),
         ];
 
         var forward = Decide(suite, rows);
@@ -139,5 +142,28 @@ public sealed class RunTallyTests
         var written = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "out", "run.json"))).RootElement.GetProperty("aggregates")[0];
         Assert.Equal("wilson", written.GetProperty("interval").GetString());
         Assert.Equal(aggregate.Lower!.Value, written.GetProperty("lower").GetDouble(), 12);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_repeated_run_gives_every_aggregate_a_bootstrap_interval_over_datapoints()
+    {
+        using var dir = new TempDirectory();
+        dir.File("bot.py", "import json,sys\nd=json.load(sys.stdin)\nprint(('Answer: ' if 'x' not in d['input'] else 'No: ') + d['input'])\n");
+        dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"one\"}\n{\"id\":\"b\",\"input\":\"two\"}\n{\"id\":\"c\",\"input\":\"six\"}\n");
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, """
+            dataset: cases.jsonl
+            models:
+              - {name: bot, provider: command, command: [python3, bot.py]}
+            evaluators:
+              - {type: contains, value: Answer}
+            thresholds: [rate(contains.passed) >= 0.5]
+            run: {repeat: 2}
+            """, TestContext.Current.CancellationToken);
+
+        // Datapoint c fails both trials: resampling the three datapoints, the rate is 0, 1/3, 2/3 or 1.
+        Assert.Equal(6, rows.Count);
+        var aggregate = Assert.Single(result.Aggregates);
+        Assert.Equal(("bootstrap", 0.0, 1.0), (aggregate.Interval, aggregate.Lower!.Value, aggregate.Upper!.Value));
     }
 }
