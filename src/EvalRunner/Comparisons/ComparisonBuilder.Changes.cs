@@ -60,7 +60,7 @@ internal static partial class ComparisonBuilder
             }
 
             shared++;
-            var (basePassed, headPassed) = (Passed(baseTrials!), Passed(headTrials!));
+            var (basePassed, headPassed) = (Passed(baseTrials!, suite), Passed(headTrials!, suite));
             if (basePassed && !headPassed)
             {
                 regressions++;
@@ -86,8 +86,15 @@ internal static partial class ComparisonBuilder
         return lists with { Shared = shared, Regressions = regressions };
     }
 
-    /// <summary>A datapoint passed when more than half of its trials passed (its one row, without repeats).</summary>
-    private static bool Passed(List<RowFacts> trials) => trials.Count(t => t.Passed) * 2 > trials.Count;
+    /// <summary>
+    /// A datapoint passed as the run decides it: at least <c>run.min_passes</c> of its trials passed (its one row,
+    /// without repeats). A run with another number of trials than the suite's repeat (a baseline run with another
+    /// <c>repeat</c>) passes a datapoint when more than half of its trials passed.
+    /// </summary>
+    private static bool Passed(List<RowFacts> trials, Suite? suite) =>
+        suite is { Options: var options } && trials.Count == options.Repeat
+            ? trials.Count(t => t.Passed) >= options.RequiredPasses
+            : trials.Count(t => t.Passed) * 2 > trials.Count;
 
     private static double? Mean(List<RowFacts> trials, string column)
     {
