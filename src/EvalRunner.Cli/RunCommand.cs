@@ -29,4 +29,6 @@ internal sealed record RunCommand
     public bool DryRun { get; init; }
 
     public bool AllowOutsidePaths { get; init; }
+
+    public string? Baseline { get; init; }
 }

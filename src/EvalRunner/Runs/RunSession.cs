@@ -69,6 +69,7 @@ public sealed partial class RunSession : IAsyncDisposable
             // yet on disk are never more than the calls in flight.
             _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings, _concurrency, request.Resume ? kept : null);
             _recorder.Fingerprint = fingerprint;
+            _recorder.BaselinePath = request.Baseline;
         }
         catch
         {
@@ -117,6 +118,9 @@ public sealed partial class RunSession : IAsyncDisposable
         warnings.ForEach(session._recorder.Warn);
         try
         {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(suite.Path));
+            session._recorder.Source = folder is null ? null : await Comparisons.SourceReader.ReadAsync(engine.Settings, folder, cancellationToken).ConfigureAwait(false);
+
             // Written before the first row, so that a killed run still says which suite its rows belong to.
             await fingerprint.WriteAsync(request.OutputDirectory, cancellationToken).ConfigureAwait(false);
         }

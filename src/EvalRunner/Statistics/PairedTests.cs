@@ -24,26 +24,49 @@ internal static class PairedTests
     }
 
     /// <summary>
-    /// A paired bootstrap over datapoints: <paramref name="baseline"/>[i] and <paramref name="candidate"/>[i] are the
-    /// trial values of datapoint i; a datapoint without values on either side is left out. See <see cref="Bootstrap(IReadOnlyList{double}, double, int, int, double)"/>.
+    /// A paired bootstrap of an aggregate: datapoints are drawn with replacement (each with all its trials, in both
+    /// runs), the aggregate is computed over the drawn rows of each run, and P = (1 + #draws whose difference
+    /// (head − baseline) is on the good side of <paramref name="margin"/>) / (draws + 1): small when the data show
+    /// head is worse than "baseline + margin". A draw on which either aggregate is null is skipped.
     /// </summary>
+    /// <param name="baseline">Per datapoint, the values of its baseline rows (null where a row has none).</param>
+    /// <param name="head">Per datapoint, in the same order, the values of its head rows.</param>
+    /// <param name="statistic">The aggregate over rows; null when there is nothing to aggregate.</param>
+    /// <param name="margin">The difference allowed: the rule is head OP baseline + margin.</param>
+    /// <param name="higherIsBetter">True for rules with &gt;= or &gt; (a drop is the regression), false for &lt;= or &lt;.</param>
+    /// <param name="resamples">How many draws.</param>
+    /// <param name="seed">The seed of the draws (<see cref="Seeds.Of"/>).</param>
     /// <exception cref="ArgumentException">The two lists differ in length.</exception>
-    public static PairedResult Bootstrap(
-        IReadOnlyList<IReadOnlyList<double>> baseline, IReadOnlyList<IReadOnlyList<double>> candidate, double margin, int seed,
-        int resamples = Intervals.DefaultResamples, double confidence = 0.95)
+    public static double Bootstrap(
+        IReadOnlyList<IReadOnlyList<double?>> baseline,
+        IReadOnlyList<IReadOnlyList<double?>> head,
+        Func<IReadOnlyList<double?>, double?> statistic,
+        double margin,
+        bool higherIsBetter,
+        int resamples,
+        int seed)
     {
         ArgumentNullException.ThrowIfNull(baseline);
-        ArgumentNullException.ThrowIfNull(candidate);
-        if (baseline.Count != candidate.Count)
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(statistic);
+        if (baseline.Count != head.Count)
         {
-            throw new ArgumentException($"baseline has {baseline.Count} datapoints, candidate {candidate.Count}; pair them by datapoint", nameof(candidate));
+            throw new ArgumentException("baseline and head must list the same datapoints", nameof(head));
         }
 
-        var differences = baseline.Zip(candidate)
-            .Where(pair => pair.First.Count > 0 && pair.Second.Count > 0)
-            .Select(pair => pair.Second.Average() - pair.First.Average())
-            .ToList();
-        return Bootstrap(differences, margin, seed, resamples, confidence);
+        if (baseline.Count == 0 || resamples < 1)
+        {
+            return 1;
+        }
+
+        // Datapoint indices are resampled, so that one draw picks the same datapoints on both sides.
+        var differences = Intervals.Resample(
+            Enumerable.Range(0, baseline.Count).ToArray(),
+            picks => statistic([.. picks.SelectMany(i => head[i])]) - statistic([.. picks.SelectMany(i => baseline[i])]),
+            seed,
+            resamples);
+        var good = differences.Count(d => higherIsBetter ? d >= margin : d <= margin);
+        return (good + 1.0) / (differences.Count + 1.0);
     }
 
     /// <summary>

@@ -158,7 +158,7 @@ public sealed class StatisticsTests
     public void A_paired_bootstrap_of_a_clear_regression_has_the_smallest_p_it_can_give()
     {
         // Every datapoint lost 1 on the candidate: no resample reaches -0.5, so P = (1 + 0) / (2000 + 1); sd 0 -> no d_z.
-        var result = PairedTests.Bootstrap([[1.0, 1.0], [1.0], [0.5]], [[0.0], [0.0, 0.0], [-0.5]], margin: 0.5, seed: 7);
+        var result = PairedTests.Bootstrap([-1.0, -1.0, -1.0], margin: 0.5, seed: 7);
 
         Assert.Equal(-1, result.Delta, 12);
         Assert.Equal(1.0 / 2001, result.P, 12);
