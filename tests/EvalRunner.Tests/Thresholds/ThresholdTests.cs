@@ -86,6 +86,7 @@ public sealed class ThresholdTests
     [InlineData("upper(max(latency.ms)) <= 3", "max() has no confidence interval; upper() applies to")]
     [InlineData("lower(contains.passed) >= 0.8", "lower() takes an aggregate, not a column: lower(rate(contains.passed))")]
     [InlineData("lower(rate(latency.ms)) > 1", "rate() needs a bool column")]
+    [InlineData("lower(rate(contains.passed)) >= baseline - 5%", "lower() compares a bound with a number, not with the baseline")]
     public void A_malformed_rule_says_what_is_wrong(string rule, string message)
     {
         var ex = Assert.Throws<FormatException>(() => Threshold.Parse(rule, Columns));
