@@ -55,7 +55,14 @@ internal static class Commands
             // Every suite is checked before the first one spends anything.
             foreach (var path in command.Suites)
             {
-                suites.Add(SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths }));
+                var loaded = SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths });
+                if (ModelOverride.Apply(loaded, command.Models, out var problem) is not { } suite)
+                {
+                    PrintError(settings.Redact($"{path}: {problem}"));
+                    return ExitCodes.Invalid;
+                }
+
+                suites.Add(suite);
             }
 
             foreach (var suite in suites)

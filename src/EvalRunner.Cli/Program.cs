@@ -26,10 +26,11 @@ var cacheTtlOption = new Option<string?>("--cache-ttl") { Description = "Entries
 var resumeOption = new Option<string?>("--resume") { Description = "Continue the interrupted run in this results directory: finished rows are kept, only the rest run" };
 var dryRunOption = new Option<bool>("--dry-run") { Description = "Print the calls, tokens and cost a run would need, calling nothing" };
 var resumeAnywayOption = new Option<bool>("--resume-anyway") { Description = "With --resume: keep the finished rows even when the suite or its files changed since the interrupted run" };
+var modelOption = new Option<string[]>("--model", "-m") { Description = "NAME=MODEL: generate model config NAME with MODEL; a NAME the suite lacks is added as a copy of its first model config (repeatable, to compare side by side)", AllowMultipleArgumentsPerToken = false };
 var allowOutsideOption = new Option<bool>("--allow-outside-paths") { Description = "Allow datasets, Python, scores and schema files outside the suite's repository (its git work tree, else its folder)" };
 var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
 {
-    suitesArgument, outOption, concurrencyOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, allowOutsideOption,
+    suitesArgument, outOption, concurrencyOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -56,9 +57,21 @@ run.SetAction(async (parse, cancellationToken) =>
         return Fail("--resume-anyway needs --resume DIR");
     }
 
+    var models = new List<EvalRunner.Suites.ModelOverride>();
+    foreach (var text in parse.GetValue(modelOption) ?? [])
+    {
+        if (EvalRunner.Suites.ModelOverride.Parse(text, out var problem) is not { } model)
+        {
+            return Fail(problem!);
+        }
+
+        models.Add(model);
+    }
+
     return await Commands.RunAsync(
         new RunCommand
         {
+            Models = models,
             Suites = parse.GetValue(suitesArgument)!,
             OutDirectory = resume ?? parse.GetValue(outOption)!,
             Concurrency = concurrency,

@@ -26,4 +26,7 @@ internal sealed record RunCommand
     public bool DryRun { get; init; }
 
     public bool AllowOutsidePaths { get; init; }
+
+    /// <summary>Model configs changed or added for this run (<c>--model NAME=MODEL</c>).</summary>
+    public IReadOnlyList<EvalRunner.Suites.ModelOverride> Models { get; init; } = [];
 }

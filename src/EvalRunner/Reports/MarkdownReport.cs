@@ -34,13 +34,16 @@ internal static class MarkdownReport
     /// <param name="fullReport">Where the full report is, named in the line that says something was cut.</param>
     /// <param name="limit">The most UTF-8 bytes (and so characters) to return.</param>
     /// <param name="marker">Whether to start with the suite's hidden marker (PR comments, one suite each).</param>
-    public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false)
+    /// <param name="sideBySideLines">The most datapoints each "Model configs side by side" pivot shows (0: none, the HTML report shows them).</param>
+    public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false, int sideBySideLines = ModelsSection.MarkdownLines)
     {
         ArgumentNullException.ThrowIfNull(reports);
         var failing = reports.Select(r => r.Rows.Where(row => row.Outcome != Outcome.Pass && !row.NeedsLiveRun).ToList()).ToList();
+        var pivots = reports.Select(ModelsSection.Build).ToList();
+        var sections = new Sections(pivots, sideBySideLines);
         foreach (var fieldLimit in new[] { 4000, 1000, 300 })
         {
-            var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker, limit);
+            var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker, limit, sections);
             if (Size(text) <= limit)
             {
                 return text;
@@ -48,7 +51,9 @@ internal static class MarkdownReport
         }
 
         // Still too long: keep as many failing datapoints as fit (the size grows with every one kept: search).
-        var best = Build(reports, failing, 300, 0, fullReport, marker, limit);
+        // The pivots shrink too: each then shows its disagreements first, as far as ten.
+        sections = sections with { Lines = Math.Min(sideBySideLines, 10) };
+        var best = Build(reports, failing, 300, 0, fullReport, marker, limit, sections);
         if (Size(best) > limit)
         {
             return Fit(best, limit, fullReport);
@@ -58,7 +63,7 @@ internal static class MarkdownReport
         while (over - fits > 1)
         {
             var keep = fits + ((over - fits) / 2);
-            var text = Build(reports, failing, 300, keep, fullReport, marker, limit);
+            var text = Build(reports, failing, 300, keep, fullReport, marker, limit, sections);
             if (Size(text) <= limit)
             {
                 (fits, best) = (keep, text);
@@ -159,7 +164,7 @@ internal static class MarkdownReport
         return closing.ToString();
     }
 
-    private static string Build(IReadOnlyList<RunReport> reports, List<List<Row>> failing, int fieldLimit, int maxDetails, string fullReport, bool marker, int limit)
+    private static string Build(IReadOnlyList<RunReport> reports, List<List<Row>> failing, int fieldLimit, int maxDetails, string fullReport, bool marker, int limit, Sections sections)
     {
         var md = new StringBuilder();
         var runs = reports.Select(r => r.Run).ToList();
@@ -204,7 +209,8 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
-        var aggregates = runs.SelectMany(r => r.Aggregates.Select(a => (r.Suite, a))).ToList();
+        // A suite with several model configs shows its aggregates by model config in its side-by-side section.
+        var aggregates = runs.Where((_, i) => sections.Pivots[i] is null).SelectMany(r => r.Aggregates.Select(a => (r.Suite, a))).ToList();
         if (aggregates.Count > 0)
         {
             md.AppendLine("### Aggregate thresholds");
@@ -247,6 +253,14 @@ internal static class MarkdownReport
             {
                 md.AppendLine();
                 md.AppendLine(CultureInfo.InvariantCulture, $"Provider ({MarkdownText.Cell(run.Suite)}): {MarkdownText.Cell(provider)}.");
+            }
+        }
+
+        for (var i = 0; i < runs.Count; i++)
+        {
+            if (sections.Pivots[i] is { } pivot)
+            {
+                ModelsSection.AppendMarkdown(md, runs[i], pivot, sections.Lines);
             }
         }
 
@@ -348,6 +362,9 @@ internal static class MarkdownReport
         md.AppendLine("</details>");
         md.AppendLine();
     }
+
+    /// <summary>Each suite's side-by-side pivot (null for a suite with one model config) and how many datapoints each shows.</summary>
+    private sealed record Sections(IReadOnlyList<ModelsSection.Pivot?> Pivots, int Lines);
 
     private static string Word(List<RunResult> runs) =>
         runs.Any(r => r.Verdict == Verdict.Fail) ? "failed" : runs.Any(r => r.Verdict == Verdict.Cancelled) ? "was cancelled" : "could not measure";
