@@ -55,14 +55,17 @@ internal static class ModelsSection
     /// <summary>An aggregate's value with its pass mark: <c>0.84 ✅</c>.</summary>
     private static string Shown(AggregateResult? result) => result is null ? "–" : $"{Value(result)} {(result.Passed ? "✅" : "❌")}";
 
-    /// <summary>The pivot of a suite's rows, or null when the suite has fewer than two model configs.</summary>
+    /// <summary>The pivot of a suite's rows, or null when the suite has fewer than two model configs or they share no datapoint.</summary>
     public static Pivot? Build(RunReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         return Build(report.Run, [.. report.Rows]);
     }
 
-    /// <summary>The pivot of <paramref name="rows"/> (whose positions its cells name), or null with fewer than two model configs.</summary>
+    /// <summary>
+    /// The pivot of <paramref name="rows"/> (whose positions its cells name), or null with fewer than two model configs
+    /// or when no datapoint has rows of two of them.
+    /// </summary>
     public static Pivot? Build(RunResult run, IReadOnlyList<Row> rows)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -87,6 +90,12 @@ internal static class ModelsSection
             }
 
             cells[configs.FindIndex(c => c == rows[i].ModelConfig)].Add(i);
+        }
+
+        // Configs compared on no common datapoint (a watch's logs, each answered by one) have nothing side by side.
+        if (!byId.Values.Any(cells => cells.Count(c => c.Count > 0) >= 2))
+        {
+            return null;
         }
 
         foreach (var id in order)

@@ -79,6 +79,16 @@ public sealed class ModelsSectionTests
         Assert.Equal(25, pivot.Disagreements);
     }
 
+    [Fact(Timeout = 180000)]
+    public async Task Model_configs_that_share_no_datapoint_have_no_pivot()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ModelsFixture.RunAsync(dir, TestContext.Current.CancellationToken);
+        var rows = reports[0].Rows.Select(r => r with { DatapointId = r.ModelConfig + ":" + r.DatapointId }).ToList();
+
+        Assert.Null(ModelsSection.Build(reports[0].Run, rows));
+    }
+
     [Fact]
     public async Task A_suite_with_one_model_config_has_no_side_by_side_section()
     {
