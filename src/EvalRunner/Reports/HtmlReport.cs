@@ -6,8 +6,9 @@ namespace EvalRunner.Reports;
 
 /// <summary>
 /// One self-contained HTML file (no network): the Markdown summary rendered with Markdig, every row in a table that
-/// can be filtered and sorted, a histogram per numeric evaluator column, and for a watch the metrics over time
-/// (<see cref="OverTimeSection"/>).
+/// can be filtered and sorted, a histogram per numeric evaluator column, for several model configs every datapoint of
+/// each and two picked configs' responses side by side (<see cref="ModelsSection"/>), and for a watch the metrics over
+/// time (<see cref="OverTimeSection"/>).
 /// </summary>
 internal static class HtmlReport
 {
