@@ -55,7 +55,9 @@ internal static class Commands
             // Every suite is checked before the first one spends anything.
             foreach (var path in command.Suites)
             {
-                var loaded = SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths });
+                // --repeat applies to the suite as loaded, so that a dry run counts its trials too.
+                var loaded = new RunRequest { OutputDirectory = outDirectory, Repeat = command.Repeat }.Apply(
+                    SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths }));
                 if (ModelOverride.Apply(loaded, command.Models, out var problem) is not { } suite)
                 {
                     PrintError(settings.Redact($"{path}: {problem}"));
@@ -98,7 +100,8 @@ internal static class Commands
             "off" => CacheMode.Off,
             _ => CacheMode.ReadWrite,
         };
-        var cache = mode == CacheMode.Off ? null : new FileResponseCache(command.CacheDirectory, mode, command.CacheTtl, settings: settings);
+        // Disposed when the run ends: the cache files it added to are rewritten sorted, for git.
+        await using var cache = mode == CacheMode.Off ? null : new FileResponseCache(command.CacheDirectory, mode, command.CacheTtl, settings: settings);
 
         var engine = new RunEngine(settings);
         var results = new List<RunResult>();
@@ -110,7 +113,7 @@ internal static class Commands
             try
             {
                 var progress = new ConsoleProgress();
-                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway };
+                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway };
                 var result = await engine.RunAsync(suite, request, cancellationToken);
                 progress.Finish();
                 ConsoleReport.Print(result);

@@ -34,6 +34,7 @@ internal static class ConsoleReport
         }
 
         AnsiConsole.Write(models);
+        PrintTrials(result);
 
         var configs = ModelsSection.Configs(result);
         if (result.Aggregates.Count > 0 && configs.Count >= 2)
@@ -116,7 +117,7 @@ internal static class ConsoleReport
             }
 
             table.AddRow(
-                Escape(row.DatapointId),
+                Escape(row.Trial > 1 || result.Datapoints is not null ? $"{row.DatapointId} (trial {row.Trial})" : row.DatapointId),
                 Markup.Escape(row.ModelConfig),
                 row.Outcome == Outcome.Error ? $"[yellow]{Markup.Escape(ReportValues.Kind(row.Error))}[/]" : "[red]fail[/]",
                 Escape(why.Length > 300 ? why[..300] + "…" : why));
@@ -127,6 +128,31 @@ internal static class ConsoleReport
         }
 
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>A repeated run: the datapoints decided by k of n, pass@k and pass^k per model config, and the flaky datapoints.</summary>
+    private static void PrintTrials(RunResult result)
+    {
+        if (result.Datapoints is not { } datapoints)
+        {
+            return;
+        }
+
+        AnsiConsole.MarkupLine(
+            $"[bold]{datapoints.Repeat} trials each[/], passing with at least {datapoints.MinPasses}: {datapoints.Total} datapoints, "
+            + $"[green]{datapoints.Passed} passed[/], {(datapoints.Failed > 0 ? $"[red]{datapoints.Failed} failed[/]" : "0 failed")}, "
+            + $"{(datapoints.Errored > 0 ? $"[yellow]{datapoints.Errored} errored[/]" : "0 errored")}, {(datapoints.Flaky > 0 ? $"[yellow]{datapoints.Flaky} flaky[/]" : "0 flaky")}");
+        foreach (var model in result.Models.Where(m => m.PassAtK is not null))
+        {
+            AnsiConsole.MarkupLine($"  {Markup.Escape(model.Name)}: pass@{datapoints.Repeat} {model.PassAtK!.Value.ToString("0.0%", CultureInfo.InvariantCulture)}, pass^{datapoints.Repeat} {model.PassHatK!.Value.ToString("0.0%", CultureInfo.InvariantCulture)}");
+        }
+
+        if (datapoints.Flaky > 0)
+        {
+            var listed = datapoints.FlakyDatapoints.Select(f => $"{f.Id} [{f.ModelConfig}] {f.Passed}/{f.Trials}");
+            AnsiConsole.MarkupLine($"[yellow]flaky datapoints[/] (some trials passed, some did not): "
+                + Escape(string.Join(", ", listed) + (datapoints.Flaky > datapoints.FlakyDatapoints.Count ? $", … ({datapoints.Flaky - datapoints.FlakyDatapoints.Count} more in run.json's count)" : string.Empty)));
+        }
     }
 
     /// <summary>In replay mode, the datapoints not in the response cache: not measured, neither passed nor failed.</summary>

@@ -17,6 +17,7 @@ if (Console.IsOutputRedirected)
 var suitesArgument = new Argument<string[]>("suite") { Description = "Suite files (*.eval.yaml)", Arity = ArgumentArity.OneOrMore };
 var outOption = new Option<string>("--out", "-o") { Description = "Results directory; each suite writes DIR/<suite name>/", DefaultValueFactory = _ => "evalrunner-results" };
 var concurrencyOption = new Option<int?>("--concurrency", "-c") { Description = "Generations at once (overrides run.concurrency)" };
+var repeatOption = new Option<int?>("--repeat") { Description = "Trials of each datapoint x model config, 1 to 1000 (overrides run.repeat)" };
 var filterOption = new Option<string[]>("--filter", "-f") { Description = "Only datapoints with this id, or tag:NAME (repeatable)", AllowMultipleArgumentsPerToken = false };
 
 var cacheOption = new Option<string>("--cache") { Description = "Response cache: read-write, read-only, replay (no network: misses are errors), off", DefaultValueFactory = _ => "read-write" };
@@ -30,7 +31,7 @@ var modelOption = new Option<string[]>("--model", "-m") { Description = "NAME=MO
 var allowOutsideOption = new Option<bool>("--allow-outside-paths") { Description = "Allow datasets, Python, scores and schema files outside the suite's repository (its git work tree, else its folder)" };
 var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
 {
-    suitesArgument, outOption, concurrencyOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption,
+    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -38,6 +39,12 @@ run.SetAction(async (parse, cancellationToken) =>
     if (concurrency is < 1)
     {
         return Fail("--concurrency must be at least 1");
+    }
+
+    var repeat = parse.GetValue(repeatOption);
+    if (repeat is < 1 or > EvalRunner.Suites.RunOptions.MaxRepeat)
+    {
+        return Fail($"--repeat must be a whole number from 1 to {EvalRunner.Suites.RunOptions.MaxRepeat}, not {repeat}");
     }
 
     TimeSpan? ttl = null;
@@ -75,6 +82,7 @@ run.SetAction(async (parse, cancellationToken) =>
             Suites = parse.GetValue(suitesArgument)!,
             OutDirectory = resume ?? parse.GetValue(outOption)!,
             Concurrency = concurrency,
+            Repeat = repeat,
             Filter = filter,
             Cache = parse.GetValue(cacheOption)!,
             CacheDirectory = parse.GetValue(cacheDirOption)!,

@@ -28,7 +28,8 @@ internal static class HtmlReport
         var rows = read.SelectMany(r => r.Rows.Select(row => new
         {
             suite = Text(r.Report.Run.Suite),
-            id = Text(row.DatapointId),
+            // A repeated run's rows name their trial beside the id.
+            id = Text(r.Report.Run.Datapoints is null ? row.DatapointId : $"{row.DatapointId} (trial {row.Trial})"),
             model = Text(row.ModelConfig),
             outcome = row.NeedsLiveRun ? "needs-live-run" : ReportValues.Outcome(row),
             input = Text(row.Input),

@@ -20,6 +20,9 @@ internal static class MarkdownReport
     /// <summary>The most datapoints named in the "Needs live run" list; the rest are counted.</summary>
     private const int MaxLiveRunListed = 100;
 
+    /// <summary>The most flaky datapoints named per suite; the rest are counted.</summary>
+    private const int MaxFlakyListed = 20;
+
     /// <summary>The hidden marker that finds a suite's PR comment again.</summary>
     public static string Marker(string suite) => $"<!-- evalrunner:suite={Uri.EscapeDataString(suite)} -->";
 
@@ -265,6 +268,7 @@ internal static class MarkdownReport
             }
         }
 
+        Trials(md, runs);
         var misses = reports.SelectMany(r => r.Rows.Where(row => row.NeedsLiveRun).Select(row => (r.Run.Suite, Row: row)))
             .OrderBy(m => m.Suite, StringComparer.Ordinal).ThenBy(m => m.Row.ModelConfig, StringComparer.Ordinal).ThenBy(m => m.Row.DatapointId, StringComparer.Ordinal)
             .ToList();
@@ -305,7 +309,7 @@ internal static class MarkdownReport
                         break;
                     }
 
-                    Details(md, runs[i].Suite, row, fieldLimit);
+                    Details(md, runs[i].Suite, row, fieldLimit, runs[i].Datapoints is not null);
                     shown++;
                 }
             }
@@ -321,11 +325,74 @@ internal static class MarkdownReport
         return md.ToString();
     }
 
-    private static void Details(StringBuilder md, string suite, Row row, int limit)
+    /// <summary>
+    /// Repeated runs (<c>run.repeat</c>): datapoints decided by k of n, pass@k and pass^k per model config, and a
+    /// short list of the flaky datapoints.
+    /// </summary>
+    private static void Trials(StringBuilder md, List<RunResult> runs)
     {
+        var repeated = runs.Where(r => r.Datapoints is not null).ToList();
+        if (repeated.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine();
+        md.AppendLine("### Repeated trials");
+        md.AppendLine();
+        md.AppendLine("| suite | model config | trials | min passes | pass@k | pass^k |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|");
+        foreach (var run in repeated)
+        {
+            foreach (var model in run.Models.Where(m => m.PassAtK is not null))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {MarkdownText.Cell(run.Suite)} | {MarkdownText.Cell(model.Name)} | {run.Datapoints!.Repeat} | {run.Datapoints.MinPasses} | {Percent(model.PassAtK!.Value)} | {Percent(model.PassHatK!.Value)} |");
+            }
+        }
+
+        md.AppendLine();
+        foreach (var run in repeated)
+        {
+            var d = run.Datapoints!;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"- **{MarkdownText.Cell(run.Suite)}**: {d.Total} datapoints, {d.Passed} passed, {d.Failed} failed, {d.Errored} errored, {d.Flaky} flaky (k = {d.Repeat} trials each, passing with at least {d.MinPasses})");
+        }
+
+        var flaky = repeated.Where(r => r.Datapoints!.Flaky > 0).ToList();
+        if (flaky.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"#### Flaky datapoints ({flaky.Sum(r => r.Datapoints!.Flaky)})");
+        md.AppendLine();
+        md.AppendLine("Some trials passed and some did not: the answer depends on the draw.");
+        md.AppendLine();
+        foreach (var run in flaky)
+        {
+            var d = run.Datapoints!;
+            foreach (var datapoint in d.FlakyDatapoints.Take(MaxFlakyListed))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"- {MarkdownText.Cell(run.Suite)} › {MarkdownText.Cell(datapoint.Id)} [{MarkdownText.Cell(datapoint.ModelConfig)}]: {datapoint.Passed} of {datapoint.Trials} trials passed{(datapoint.Met ? string.Empty : " (below min passes)")}");
+            }
+
+            var listed = Math.Min(MaxFlakyListed, d.FlakyDatapoints.Count);
+            if (d.Flaky > listed)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- … and {d.Flaky - listed} more in {MarkdownText.Cell(run.Suite)}");
+            }
+        }
+    }
+
+    private static void Details(StringBuilder md, string suite, Row row, int limit, bool repeated)
+    {
+        var trial = repeated ? $" (trial {row.Trial})" : string.Empty;
         md.AppendLine(CultureInfo.InvariantCulture,
             // Inside an HTML block GitHub applies no Markdown: HTML escaping only, or backslashes would show.
-            $"<details><summary>{(row.Outcome == Outcome.Error ? "⚠️" : "❌")} {MarkdownText.Html(suite)} › {MarkdownText.Html(row.DatapointId)} [{MarkdownText.Html(row.ModelConfig)}]: {ReportValues.Outcome(row)}</summary>");
+            $"<details><summary>{(row.Outcome == Outcome.Error ? "⚠️" : "❌")} {MarkdownText.Html(suite)} › {MarkdownText.Html(row.DatapointId)} [{MarkdownText.Html(row.ModelConfig)}]{trial}: {ReportValues.Outcome(row)}</summary>");
         md.AppendLine();
         if (row.FailedRules.Count > 0)
         {

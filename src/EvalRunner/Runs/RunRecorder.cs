@@ -132,12 +132,12 @@ internal sealed class RunRecorder : IAsyncDisposable
     /// written knows on <c>--resume</c> that it pays for it again.
     /// </summary>
     /// <exception cref="ResultsWriteException">The journal could not be written; the run must stop.</exception>
-    public void Starting(string datapointId, string modelConfig)
+    public void Starting(string datapointId, string modelConfig, int trial = 1)
     {
         ThrowIfFaulted();
         try
         {
-            _journal.Started(Clean(datapointId), Clean(modelConfig));
+            _journal.Started(Clean(datapointId), Clean(modelConfig), trial);
         }
         catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
         {

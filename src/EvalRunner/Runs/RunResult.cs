@@ -88,6 +88,14 @@ public sealed record RunResult
     [System.Text.Json.Serialization.JsonInclude]
     internal RetryCounts? Retries { get; init; }
 
+    /// <summary>
+    /// In a repeated run (<c>run.repeat</c> above 1), the datapoints decided by the k-of-n rule, with the flaky ones;
+    /// null when the suite runs each datapoint once.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    internal DatapointSummary? Datapoints { get; init; }
+
     /// <summary>Per model config counts and totals.</summary>
     [System.Text.Json.Serialization.JsonInclude]
     internal IReadOnlyList<ModelSummary> Models { get; init; } = [];

@@ -610,10 +610,19 @@ public static partial class SuiteLoader
             return new RunOptions();
         }
 
-        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens", "max_retry_wait", "max_output_bytes", "replay_missing"]);
+        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens", "max_retry_wait", "max_output_bytes", "replay_missing", "repeat", "min_passes"]);
         var defaults = new RunOptions();
+        var repeat = run.Int("repeat", 1, RunOptions.MaxRepeat) ?? defaults.Repeat;
+        var minPasses = run.Int("min_passes", 1);
+        if (minPasses > repeat)
+        {
+            throw run.Error("min_passes", $"must be from 1 to run.repeat ({repeat}), not {minPasses}: a datapoint passes when at least min_passes of its {repeat} trials pass");
+        }
+
         return new RunOptions
         {
+            Repeat = repeat,
+            MinPasses = minPasses,
             Concurrency = run.Int("concurrency", 1, 1024) ?? defaults.Concurrency,
             Timeout = run.Duration("timeout") ?? defaults.Timeout,
             FailOnError = run.Bool("fail_on_error") ?? defaults.FailOnError,

@@ -46,15 +46,15 @@ internal static class ModelsFixture
             """);
     }
 
-    /// <summary>Runs the three model configs in process and reads the run back as the reports do.</summary>
-    public static async Task<IReadOnlyList<RunReport>> RunAsync(TempDirectory dir, CancellationToken cancellationToken)
+    /// <summary>Runs the three model configs in process (each datapoint <paramref name="repeat"/> times) and reads the run back as the reports do.</summary>
+    public static async Task<IReadOnlyList<RunReport>> RunAsync(TempDirectory dir, CancellationToken cancellationToken, int? repeat = null)
     {
         await using var server = await FakeOpenAIServer.StartAsync(cancellationToken);
         Answer(server);
         var url = server.BaseUrl;
         var suite = WriteSuite(dir, $"{{name: base, provider: openai, model: gpt-a, base_url: '{url}'}}, {{name: candidate, provider: openai, model: gpt-b, base_url: '{url}'}}, {{name: '{Third}', provider: openai, model: gpt-c, base_url: '{url}'}}");
         var output = Path.Combine(dir.Path, "out", "side");
-        await SuiteRun.RunAsync(suite, TestSettings.With(), new RunRequest { OutputDirectory = output }, cancellationToken);
+        await SuiteRun.RunAsync(suite, TestSettings.With(), new RunRequest { OutputDirectory = output, Repeat = repeat }, cancellationToken);
         return await RunReport.ReadAllAsync(Path.Combine(dir.Path, "out"), cancellationToken);
     }
 }

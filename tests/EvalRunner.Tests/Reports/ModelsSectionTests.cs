@@ -80,6 +80,22 @@ public sealed class ModelsSectionTests
     }
 
     [Fact(Timeout = 180000)]
+    public async Task A_repeated_run_shows_how_many_trials_of_each_config_passed()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ModelsFixture.RunAsync(dir, TestContext.Current.CancellationToken, repeat: 2);
+
+        var pivot = ModelsSection.Build(reports[0])!;
+        var markdown = MarkdownReport.Render(reports);
+
+        Assert.Equal(180, pivot.Rows.Count);
+        Assert.Equal(30, pivot.Lines.Count);
+        Assert.Equal(["2/2", "0/2", "2/2"], pivot.Lines.Single(l => l.Id == "d02").Cells.Select(c => ModelsSection.Label(pivot.Rows, c)));
+        Assert.Contains("Configs disagree on 25 of 30 datapoints.", markdown, StringComparison.Ordinal);
+        Assert.Contains("| ≠ | d02 | ✅ 2/2 · mean 1 | ❌ 0/2 · mean 0 | ✅ 2/2 · mean 1 |", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 180000)]
     public async Task Model_configs_that_share_no_datapoint_have_no_pivot()
     {
         using var dir = new TempDirectory();
