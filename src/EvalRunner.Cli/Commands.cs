@@ -113,7 +113,7 @@ internal static class Commands
             try
             {
                 var progress = new ConsoleProgress();
-                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway };
+                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway, Baseline = command.Baseline };
                 var result = await engine.RunAsync(suite, request, cancellationToken);
                 progress.Finish();
                 ConsoleReport.Print(result);
@@ -168,6 +168,26 @@ internal static class Commands
         {
             PrintError(ex.Message);
             return ExitCodes.Invalid;
+        }
+
+        if (request.Baseline is { } baseline)
+        {
+            try
+            {
+                var compared = new List<RunReport>();
+                foreach (var report in reports)
+                {
+                    var comparison = await CompareCommand.CompareAsync(report.Run, baseline, null, settings, cancellationToken);
+                    compared.Add(report with { Run = EvalRunner.Comparisons.BaselineGate.Apply(report.Run, comparison) });
+                }
+
+                reports = compared;
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                PrintError(settings.Redact(ex.Message));
+                return ExitCodes.Invalid;
+            }
         }
 
         if (request.Since is { } since)

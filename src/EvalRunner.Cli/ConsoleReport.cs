@@ -91,10 +91,60 @@ internal static class ConsoleReport
             AnsiConsole.MarkupLine($"[grey]provider: concurrency {concurrency.Effective} of {concurrency.Configured}, no retries[/]");
         }
 
+        PrintComparison(result);
         var colour = result.Verdict switch { Verdict.Pass => "green", Verdict.Fail => "red", _ => "yellow" };
         AnsiConsole.MarkupLine($"[bold {colour}]{result.Verdict.ToString().ToUpperInvariant()}[/] {Escape(result.Suite)}: {Escape(result.Reason)}");
         AnsiConsole.MarkupLine($"[grey]results: {Markup.Escape(Path.Combine(result.OutputDirectory, result.Results))}[/]");
         AnsiConsole.WriteLine();
+    }
+
+    /// <summary>The comparison with the baseline: headline, the gate's sentence, each regression rule, the regressions first.</summary>
+    public static void PrintComparison(RunResult result)
+    {
+        if (result.Baseline is not { } comparison)
+        {
+            return;
+        }
+
+        var headline = EvalRunner.Reports.ComparisonSection.Headline(comparison);
+        AnsiConsole.MarkupLine($"[bold]compared with baseline:[/] {Escape(headline)}");
+        AnsiConsole.MarkupLine($"{(comparison.Baseline.Stale ? "[yellow]baseline (stale):[/]" : "[grey]baseline:[/]")} {Escape(EvalRunner.Comparisons.ComparisonText.Identity(comparison.Baseline))}");
+        if (comparison.Rules.Count > 0)
+        {
+            var rules = new Table().Border(TableBorder.Rounded).Title("[bold]Regression rules[/]");
+            rules.AddColumn("rule").AddColumn("model config").AddColumn("base").AddColumn("head").AddColumn("Δ").AddColumn("p (Holm)").AddColumn("");
+            foreach (var rule in comparison.Rules)
+            {
+                rules.AddRow(
+                    Escape(rule.Rule),
+                    Escape(rule.ModelConfig),
+                    EvalRunner.Comparisons.ComparisonText.Number(rule.Base),
+                    EvalRunner.Comparisons.ComparisonText.Number(rule.Head),
+                    EvalRunner.Comparisons.ComparisonText.Signed(rule.Delta),
+                    rule.PAdjusted is { } p ? EvalRunner.Comparisons.ComparisonText.P(p) : string.Empty,
+                    rule.Decision switch
+                    {
+                        EvalRunner.Comparisons.RuleDecision.Broken => "[red]BROKEN[/]",
+                        EvalRunner.Comparisons.RuleDecision.Held => "[green]held[/]",
+                        _ => "[grey]not decided[/]",
+                    } + (rule.Note is { } note ? $" {Escape(note)}" : string.Empty));
+            }
+
+            AnsiConsole.Write(rules);
+        }
+
+        foreach (var change in comparison.RegressionRows.Take(MaxFailuresShown))
+        {
+            AnsiConsole.MarkupLine($"[red]regression[/] {Escape(change.DatapointId)} [[{Escape(change.ModelConfig)}]]: {Escape(string.Join("; ", change.HeadProblems))}");
+        }
+
+        if (comparison.Regressions > Math.Min(MaxFailuresShown, comparison.RegressionRows.Count))
+        {
+            AnsiConsole.MarkupLine($"[grey]… and {comparison.Regressions - Math.Min(MaxFailuresShown, comparison.RegressionRows.Count)} more regressions[/]");
+        }
+
+        var colour = comparison.Regressed ? "red" : "grey";
+        AnsiConsole.MarkupLine($"[{colour}]{Escape(comparison.Gate)}[/]");
     }
 
     /// <summary>Reads the failing rows back from results.jsonl, so the run itself never holds rows in memory.</summary>

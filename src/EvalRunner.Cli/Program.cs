@@ -29,9 +29,10 @@ var dryRunOption = new Option<bool>("--dry-run") { Description = "Print the call
 var resumeAnywayOption = new Option<bool>("--resume-anyway") { Description = "With --resume: keep the finished rows even when the suite or its files changed since the interrupted run" };
 var modelOption = new Option<string[]>("--model", "-m") { Description = "NAME=MODEL: generate model config NAME with MODEL; a NAME the suite lacks is added as a copy of its first model config (repeatable, to compare side by side)", AllowMultipleArgumentsPerToken = false };
 var allowOutsideOption = new Option<bool>("--allow-outside-paths") { Description = "Allow datasets, Python, scores and schema files outside the suite's repository (its git work tree, else its folder)" };
+var baselineOption = new Option<string?>("--baseline") { Description = "A baseline's results directory (an earlier run, or a folder of runs paired by suite name): decide the regression rules against it (overrides baseline.source)" };
 var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
 {
-    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption,
+    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption, baselineOption,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -91,6 +92,7 @@ run.SetAction(async (parse, cancellationToken) =>
             ResumeAnyway = parse.GetValue(resumeAnywayOption),
             DryRun = parse.GetValue(dryRunOption),
             AllowOutsidePaths = parse.GetValue(allowOutsideOption),
+            Baseline = parse.GetValue(baselineOption),
         },
         settings,
         cancellationToken);
@@ -126,7 +128,8 @@ var commentAuthorOption = new Option<string?>("--comment-author") { Description 
 var failOnOption = new Option<string>("--fail-on") { Description = "thresholds: exit 1 when a run failed; never: exit 0", DefaultValueFactory = _ => "never" };
 failOnOption.AcceptOnlyFromAmong("thresholds", "never");
 var sinceOption = new Option<string?>("--since") { Description = "Only the logs of the last DURATION (1h, 30m, 7d) of a watch's results, decided again by the suite's thresholds" };
-var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, commentAuthorOption, failOnOption, sinceOption };
+var reportBaselineOption = new Option<string?>("--baseline") { Description = "Compare with this baseline's results directory and show the comparison (regression rules, flips, new and removed datapoints)" };
+var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, commentAuthorOption, failOnOption, sinceOption, reportBaselineOption };
 report.SetAction(async (parse, cancellationToken) =>
 {
     TimeSpan? since = null;
@@ -136,7 +139,7 @@ report.SetAction(async (parse, cancellationToken) =>
     }
 
     return await Commands.ReportAsync(
-        new ReportRequest(parse.GetValue(directoryArgument)!, parse.GetValue(formatOption)!, parse.GetValue(reportOutOption), parse.GetValue(githubOption), parse.GetValue(commentOption)!, parse.GetValue(failOnOption) == "thresholds", parse.GetValue(commentAuthorOption), since),
+        new ReportRequest(parse.GetValue(directoryArgument)!, parse.GetValue(formatOption)!, parse.GetValue(reportOutOption), parse.GetValue(githubOption), parse.GetValue(commentOption)!, parse.GetValue(failOnOption) == "thresholds", parse.GetValue(commentAuthorOption), since, parse.GetValue(reportBaselineOption)),
         settings,
         cancellationToken);
 });
@@ -184,11 +187,40 @@ watch.SetAction(async (parse, cancellationToken) =>
     return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption)), settings, cancellationToken);
 });
 
+var baseArgument = new Argument<string>("base") { Description = "The baseline's results directory (one run, or a folder of runs: suites are paired by name)" };
+var headArgument = new Argument<string?>("head") { Description = "The results directory to compare with it (none with --models)", Arity = ArgumentArity.ZeroOrOne };
+var compareModelsOption = new Option<string[]>("--models") { Description = "A B: compare model config A (base) with B (head) on the same datapoints of the one run given", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
+var compareSuiteOption = new Option<string?>("--suite") { Description = "The suite whose rules decide (default: the suite file recorded in HEAD's run.json)" };
+var compare = new Command("compare", "Compare a results directory with a baseline's: regression rules, flips, new and removed datapoints. Exit codes: 0 no regression, 1 a regression, 2 an error") { baseArgument, headArgument, compareSuiteOption, compareModelsOption };
+compare.SetAction(async (parse, cancellationToken) =>
+{
+    var head = parse.GetValue(headArgument);
+    if (parse.GetValue(compareModelsOption) is [var baseModel, var headModel])
+    {
+        if (head is not null)
+        {
+            return Fail($"--models compares two model configs of one run: give one results directory, not also {head}");
+        }
+
+        if (baseModel == headModel)
+        {
+            return Fail($"--models {baseModel} {headModel}: give two different model configs");
+        }
+
+        return await CompareCommand.RunModelsAsync(parse.GetValue(baseArgument)!, baseModel, headModel, parse.GetValue(compareSuiteOption), settings, cancellationToken);
+    }
+
+    return head is null
+        ? Fail("give the results directory to compare with the baseline (compare BASE HEAD), or --models A B to compare two model configs of one run")
+        : await CompareCommand.RunAsync(parse.GetValue(baseArgument)!, head, parse.GetValue(compareSuiteOption), settings, cancellationToken);
+});
+
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, nothing measured, or stopped (budget, provider fault, results not writable), 130 cancelled (Ctrl-C, SIGTERM).")
 {
     run,
     validate,
     report,
+    compare,
     watch,
     cache,
 };

@@ -63,7 +63,7 @@ internal static class MarkdownReport
             return Fit(best, limit, fullReport);
         }
 
-        var (fits, over) = (0, failing.Sum(f => f.Count));
+        var (fits, over) = (0, failing.Sum(f => f.Count) + reports.Sum(r => r.Run.Baseline?.RegressionRows.Count ?? 0));
         while (over - fits > 1)
         {
             var keep = fits + ((over - fits) / 2);
@@ -180,7 +180,8 @@ internal static class MarkdownReport
 
         var passed = runs.All(r => r.Verdict == Verdict.Pass);
         var title = runs.Count == 1 ? $"EvalRunner: {MarkdownText.Cell(runs[0].Suite)}" : $"EvalRunner: {runs.Count} suites";
-        md.AppendLine(CultureInfo.InvariantCulture, $"## {(passed ? "✅" : "❌")} {title} {(passed ? "passed" : Word(runs))}");
+        var headline = runs.Count == 1 && runs[0].Baseline is { } compared ? $" — {MarkdownText.Cell(ComparisonSection.Headline(compared))}" : string.Empty;
+        md.AppendLine(CultureInfo.InvariantCulture, $"## {(passed ? "✅" : "❌")} {title} {(passed ? "passed" : Word(runs))}{headline}");
         md.AppendLine();
         foreach (var run in runs)
         {
@@ -213,6 +214,14 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
+
+        // The comparison with the baseline comes before the run's own tables: its regressions are what changed.
+        var details = maxDetails;
+        foreach (var run in runs)
+        {
+            ComparisonSection.Write(md, run, fieldLimit, ref details);
+        }
+
         // A suite with several model configs shows its aggregates by model config in its side-by-side section.
         var aggregates = runs.Where((_, i) => sections.Pivots[i] is null).SelectMany(r => r.Aggregates.Select(a => (r.Suite, a))).ToList();
         if (aggregates.Count > 0)
@@ -304,7 +313,7 @@ internal static class MarkdownReport
             {
                 foreach (var row in failing[i])
                 {
-                    if (shown >= maxDetails)
+                    if (shown >= details)
                     {
                         break;
                     }

@@ -76,6 +76,11 @@ public sealed record Row
             return logValue;
         }
 
+        if (evaluator == OutcomeColumns.Evaluator && OutcomeColumns.Value(this, name) is { } outcomeValue)
+        {
+            return outcomeValue;
+        }
+
         foreach (var evaluation in Evaluations)
         {
             if (evaluation.Evaluator == evaluator)

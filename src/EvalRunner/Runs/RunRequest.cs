@@ -50,6 +50,12 @@ public sealed record RunRequest
     /// </summary>
     internal bool KeepErrorRows { get; init; }
 
+    /// <summary>
+    /// The baseline's results directory (a run, or a folder of runs paired by suite name); overrides the suite's
+    /// <c>baseline.source</c>. Regression rules are decided against it once the rows are written.
+    /// </summary>
+    internal string? Baseline { get; init; }
+
     /// <summary>Told about every row as it is written, and about the total before the first row.</summary>
     internal IRunObserver? Observer { get; init; }
 }

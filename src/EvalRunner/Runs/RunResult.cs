@@ -20,6 +20,16 @@ public sealed record RunResult
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? SuiteParts { get; init; }
 
+    /// <summary>The commit and branch the run measured (CI's variables, else git); null when not known.</summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    internal Comparisons.RunSource? Source { get; init; }
+
+    /// <summary>The run compared with its baseline (regression rules, flips, new and removed datapoints); null when it was not compared.</summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    internal Comparisons.Comparison? Baseline { get; init; }
+
     /// <summary>Pass, fail, error or cancelled.</summary>
     public required Verdict Verdict { get; init; }
 

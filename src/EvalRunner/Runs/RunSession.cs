@@ -69,6 +69,7 @@ public sealed partial class RunSession : IAsyncDisposable
             // yet on disk are never more than the calls in flight.
             _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings, _concurrency, request.Resume ? kept : null);
             _recorder.Fingerprint = fingerprint;
+            _recorder.BaselinePath = request.Baseline;
         }
         catch
         {
@@ -117,6 +118,9 @@ public sealed partial class RunSession : IAsyncDisposable
         warnings.ForEach(session._recorder.Warn);
         try
         {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(suite.Path));
+            session._recorder.Source = folder is null ? null : await Comparisons.SourceReader.ReadAsync(engine.Settings, folder, cancellationToken).ConfigureAwait(false);
+
             // Written before the first row, so that a killed run still says which suite its rows belong to.
             await fingerprint.WriteAsync(request.OutputDirectory, cancellationToken).ConfigureAwait(false);
         }
@@ -148,7 +152,7 @@ public sealed partial class RunSession : IAsyncDisposable
         // The whole dataset is checked before the first paid generation.
         var rows = checkedRows ?? (await RunEngine.CountAsync(Suite, _request.Filter, cancellationToken).ConfigureAwait(false)).Rows(Suite.Models.Count) * Suite.Options.Repeat;
         _planned = Math.Max(0, rows - _done.Count);
-        _request.Observer?.Started(_planned);
+        _request.Observer?.Started(_planned, () => _limiter.Limit);
         // A file that cannot be written stops the run at once: a row that cannot be written is paid for and lost.
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _recorder.Faulted);
         try

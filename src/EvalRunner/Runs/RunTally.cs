@@ -18,7 +18,7 @@ internal sealed class RunTally(Suite suite)
         suite.Models.Select(m => KeyValuePair.Create(m.Name, _models[m.Name]))
             .Concat(_models.Where(entry => !suite.Models.Any(m => m.Name == entry.Key)).OrderBy(entry => entry.Key, StringComparer.Ordinal));
     private readonly (string Column, bool SkipMissing)[] _aggregateColumns =
-        [.. suite.Thresholds.Where(t => t.IsAggregate).Select(t => t.ColumnName).Distinct().Select(c => (c, suite.Columns[c].WhenMissing == MissingValue.Skip))];
+        [.. suite.Thresholds.Where(t => t.IsAggregate && !t.IsRegression).Select(t => t.ColumnName).Distinct().Select(c => (c, suite.Columns[c].WhenMissing == MissingValue.Skip))];
     private string? _firstError;
 
     // A repeated run's trials, per model config and datapoint: a few counters each, never the rows.
@@ -107,7 +107,7 @@ internal sealed class RunTally(Suite suite)
     {
         var columns = suite.Columns;
         var aggregates = new List<AggregateResult>();
-        foreach (var threshold in suite.Thresholds.Where(t => t.IsAggregate))
+        foreach (var threshold in suite.Thresholds.Where(t => t.IsAggregate && !t.IsRegression))
         {
             foreach (var (name, model) in OrderedModels())
             {

@@ -68,4 +68,31 @@ public sealed class ModelOverrideCliTests
         Assert.True(result.ExitCode == 2, result.StandardOutput + result.StandardError);
         Assert.Contains("--model x=... is given 2 times", result.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 180000)]
+    public async Task Compare_models_pairs_two_configs_of_one_run_by_datapoint_with_the_comparison_engine()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        await ModelsFixture.RunAsync(dir, token);
+
+        // base passes all 30, candidate 10: by the default gate, a significant regression from base to candidate.
+        var worse = await EvalRunnerCli.RunAsync(dir.Path, ["compare", "out", "--models", "base", "candidate"], token);
+        Assert.True(worse.ExitCode == 1, worse.StandardOutput + worse.StandardError);
+        Assert.Contains("side: model config base (base) compared with candidate (head) on the same datapoints", worse.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("BROKEN", worse.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("rate(outcome.passed) >= baseline significant", worse.StandardOutput, StringComparison.Ordinal);
+
+        var better = await EvalRunnerCli.RunAsync(dir.Path, ["compare", "out", "--models", "candidate", "base"], token);
+        Assert.True(better.ExitCode == 0, better.StandardOutput + better.StandardError);
+        Assert.DoesNotContain("BROKEN", better.StandardOutput, StringComparison.Ordinal);
+
+        var unknown = await EvalRunnerCli.RunAsync(dir.Path, ["compare", "out", "--models", "base", "candidat"], token);
+        Assert.True(unknown.ExitCode == 2, unknown.StandardOutput + unknown.StandardError);
+        Assert.Contains("suite 'side' has no model config 'candidat' (did you mean 'candidate'?)", unknown.StandardError, StringComparison.Ordinal);
+
+        var alone = await EvalRunnerCli.RunAsync(dir.Path, ["compare", "out"], token);
+        Assert.True(alone.ExitCode == 2, alone.StandardOutput + alone.StandardError);
+        Assert.Contains("or --models A B", alone.StandardError, StringComparison.Ordinal);
+    }
 }
