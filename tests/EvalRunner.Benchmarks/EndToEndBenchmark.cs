@@ -64,6 +64,7 @@ internal static class EndToEndBenchmark
             ideal_s = Math.Round(ideal.TotalSeconds, 2),
             efficiency = Math.Round(ideal / wall, 3),
             cpu_ms_per_datapoint = Math.Round(cpu.TotalMilliseconds / options.N, 3),
+            start_cpu_ms = Math.Round((half.StartCpu - before).TotalMilliseconds, 1),
             cpu_ms_per_datapoint_second_half = Math.Round(secondHalfCpu.TotalMilliseconds / (options.N - half.Rows), 3),
             python_cpu_ms_per_datapoint = options.Pipeline ? Math.Round(children.Total.TotalMilliseconds / options.N, 3) : (double?)null,
             server_cpu_s = Math.Round(serverCpu.TotalSeconds, 2),
@@ -82,7 +83,7 @@ internal static class EndToEndBenchmark
               wall time             {figures.wall_s} s
               ideal time            {figures.ideal_s} s   ((generations + judge calls) × latency ÷ concurrency)
               efficiency            {figures.efficiency}  (ideal ÷ wall)
-              engine CPU            {figures.cpu_ms_per_datapoint} ms per datapoint; {figures.cpu_ms_per_datapoint_second_half} ms over the second half
+              engine CPU            {figures.cpu_ms_per_datapoint} ms per datapoint; {figures.cpu_ms_per_datapoint_second_half} ms over the second half; {figures.start_cpu_ms} ms before the first row (load, check, fingerprint)
               python workers' CPU   {(figures.python_cpu_ms_per_datapoint is { } python ? $"{python} ms per datapoint (child processes, not in the engine's)" : "none")}
               test server's CPU     {figures.server_cpu_s} s ({figures.server_cpu_share} of one core over the wall time)
               peak working set      {figures.peak_working_set_mb} MB
@@ -114,9 +115,10 @@ internal static class EndToEndBenchmark
 
         public TimeSpan Cpu { get; private set; }
 
-        public void Started(int total)
-        {
-        }
+        /// <summary>This process's CPU time when the first row starts: the suite loaded, the dataset checked and fingerprinted.</summary>
+        public TimeSpan StartCpu { get; private set; }
+
+        public void Started(int total) => StartCpu = Process.GetCurrentProcess().TotalProcessorTime;
 
         public void RowFinished(Row row)
         {

@@ -38,7 +38,7 @@ internal sealed class RunTally(Suite suite)
         public double JudgeCostUsd;
         public int CacheHits;
         public long TokensSaved;
-        public readonly Dictionary<string, List<double?>> Values = [];
+        public readonly Dictionary<string, ColumnValues> Values = [];
     }
 
     public void Add(Row row)
@@ -90,7 +90,7 @@ internal sealed class RunTally(Suite suite)
         {
             if (!model.Values.TryGetValue(column, out var values))
             {
-                model.Values[column] = values = [];
+                model.Values[column] = values = new ColumnValues();
             }
 
             var value = row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(column));
