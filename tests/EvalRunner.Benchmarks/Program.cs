@@ -64,7 +64,7 @@ try
 
     if (options.Xunit)
     {
-        return await XunitBenchmark.RunAsync(options, SuiteFiles.Write(work, "xunit", options.N, options.Concurrency, baseUrl));
+        return await XunitBenchmark.RunAsync(options, engine, settings, SuiteFiles.Write(work, "xunit", options.N, options.Concurrency, baseUrl));
     }
 
     return await EndToEndBenchmark.RunAsync(options, engine, settings, work, baseUrl, serverProcess);
