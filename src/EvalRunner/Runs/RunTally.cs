@@ -47,8 +47,8 @@ internal sealed class RunTally(Suite suite)
         public long TokensSaved;
 
         // One entry per measured row in every column, so that row i is the same row in each; NaN where a column skips
-        // the row (missing: skip), null where the row has no value (an error).
-        public readonly Dictionary<string, List<double?>> Values = [];
+        // the row (missing: skip), null where the row has no value (an error). Eight bytes a row (ColumnValues).
+        public readonly Dictionary<string, ColumnValues> Values = [];
 
         // Datapoint id -> cluster number, in order of first appearance (one entry per datapoint, not per row).
         public readonly Dictionary<string, int> ClusterOf = new(StringComparer.Ordinal);
@@ -119,7 +119,7 @@ internal sealed class RunTally(Suite suite)
         {
             if (!model.Values.TryGetValue(column, out var values))
             {
-                model.Values[column] = values = [];
+                model.Values[column] = values = new ColumnValues();
             }
 
             var value = row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(column));
@@ -142,7 +142,7 @@ internal sealed class RunTally(Suite suite)
 
     // The values of one column grouped by datapoint, datapoints in id order (ordinal), each group's values sorted:
     // the same rows give the same clusters whatever order they finished in. Null when each datapoint has one row.
-    private static double?[][]? Clusters(ModelTally model, List<double?> column)
+    private static double?[][]? Clusters(ModelTally model, ColumnValues column)
     {
         if (model.RowClusters is not { } rowClusters)
         {
