@@ -69,7 +69,7 @@ internal static class Commands
             {
                 foreach (var suite in suites)
                 {
-                    var estimate = await RunEngine.EstimateAsync(suite, filter, cancellationToken);
+                    var estimate = await RunEngine.EstimateAsync(suite, new RunRequest { OutputDirectory = outDirectory, Filter = filter, Shard = command.Shard }.Selection, cancellationToken);
                     Console.WriteLine(
                         $"{suite.Name}: {estimate.GenerationCalls} generation calls, {estimate.JudgeCalls} judge calls (more if judges retry), "
                         + $"about {estimate.InputTokens:N0} input and {estimate.OutputTokens:N0} output tokens, about {ValueText.Usd(estimate.CostUsd)}"
@@ -106,7 +106,7 @@ internal static class Commands
             try
             {
                 var progress = new ConsoleProgress();
-                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway, Baseline = command.Baseline };
+                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway, Baseline = command.Baseline, Shard = command.Shard };
                 var result = await engine.RunAsync(suite, request, cancellationToken);
                 progress.Finish();
                 ConsoleReport.Print(result);

@@ -29,9 +29,10 @@ var dryRunOption = new Option<bool>("--dry-run") { Description = "Print the call
 var resumeAnywayOption = new Option<bool>("--resume-anyway") { Description = "With --resume: keep the finished rows even when the suite or its files changed since the interrupted run" };
 var allowOutsideOption = new Option<bool>("--allow-outside-paths") { Description = "Allow datasets, Python, scores and schema files outside the suite's repository (its git work tree, else its folder)" };
 var baselineOption = new Option<string?>("--baseline") { Description = "A baseline's results directory (an earlier run, or a folder of runs paired by suite name): decide the regression rules against it (overrides baseline.source)" };
+var shardOption = new Option<string?>("--shard") { Description = "Run only shard I of N (e.g. 1/3): the datapoints whose id hashes to it, with every model config and trial; join the shards with `evalrunner merge`" };
 var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
 {
-    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, allowOutsideOption, baselineOption,
+    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, allowOutsideOption, baselineOption, shardOption,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -58,6 +59,12 @@ run.SetAction(async (parse, cancellationToken) =>
     }
 
     var filter = parse.GetValue(filterOption) is { Length: > 0 } terms ? new DatapointFilter { Terms = terms } : null;
+    Shard? shard = null;
+    if (parse.GetValue(shardOption) is { } shardText && (shard = Shard.Parse(shardText, out var shardProblem)) is null)
+    {
+        return Fail(shardProblem!);
+    }
+
     var resume = parse.GetValue(resumeOption);
     if (parse.GetValue(resumeAnywayOption) && resume is null)
     {
@@ -80,6 +87,7 @@ run.SetAction(async (parse, cancellationToken) =>
             DryRun = parse.GetValue(dryRunOption),
             AllowOutsidePaths = parse.GetValue(allowOutsideOption),
             Baseline = parse.GetValue(baselineOption),
+            Shard = shard,
         },
         settings,
         cancellationToken);

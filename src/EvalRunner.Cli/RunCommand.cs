@@ -31,4 +31,7 @@ internal sealed record RunCommand
     public bool AllowOutsidePaths { get; init; }
 
     public string? Baseline { get; init; }
+
+    /// <summary>Runs only this shard's datapoints (<c>--shard I/N</c>) when set.</summary>
+    public Shard? Shard { get; init; }
 }

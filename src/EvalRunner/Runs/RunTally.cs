@@ -19,6 +19,9 @@ internal sealed class RunTally(Suite suite)
             .Concat(_models.Where(entry => !suite.Models.Any(m => m.Name == entry.Key)).OrderBy(entry => entry.Key, StringComparer.Ordinal));
     private readonly (string Column, bool SkipMissing)[] _aggregateColumns =
         [.. suite.Thresholds.Where(t => t.IsAggregate && !t.IsRegression).Select(t => t.ColumnName).Distinct().Select(c => (c, suite.Columns[c].WhenMissing == MissingValue.Skip))];
+    // The error row named in the verdict: the least by (datapoint id, model config, trial), not the first to finish, so
+    // that the same rows give the same reasons whatever order they came in (a merged sharded run equals a whole one).
+    private (string DatapointId, string ModelConfig, int Trial)? _firstErrorKey;
     private string? _firstError;
 
     // A repeated run's trials, per model config and datapoint: a few counters each, never the rows.
@@ -82,7 +85,13 @@ internal sealed class RunTally(Suite suite)
                 break;
             default:
                 model.Errors++;
-                _firstError ??= $"{row.DatapointId} ({row.ModelConfig}): {row.Error?.Message}";
+                if (_firstErrorKey is not { } key
+                    || string.CompareOrdinal(row.DatapointId, key.DatapointId) is var byId && (byId < 0
+                        || byId == 0 && (string.CompareOrdinal(row.ModelConfig, key.ModelConfig) is var byModel && (byModel < 0 || byModel == 0 && row.Trial < key.Trial))))
+                {
+                    _firstErrorKey = (row.DatapointId, row.ModelConfig, row.Trial);
+                    _firstError = $"{row.DatapointId} ({row.ModelConfig}): {row.Error?.Message}";
+                }
                 break;
         }
 
@@ -111,7 +120,10 @@ internal sealed class RunTally(Suite suite)
         {
             foreach (var (name, model) in OrderedModels())
             {
-                var values = model.Values.GetValueOrDefault(threshold.ColumnName) ?? [];
+                // Sorted before folding: a floating-point sum depends on the order of its terms, and rows finish in any
+                // order (concurrency, or shards merged by `evalrunner merge`). Sorted, the same rows give the same
+                // aggregate bit for bit however they arrived; percentiles sort anyway. Errors (null) come first.
+                var values = Ordered(model.Values.GetValueOrDefault(threshold.ColumnName) ?? []);
                 var value = threshold.Aggregate(values, columns[threshold.ColumnName].Type);
                 var covered = values.Count(v => v.HasValue);
                 var coverage = values.Count == 0 ? 1 : (double)covered / values.Count;
@@ -356,6 +368,14 @@ internal sealed class RunTally(Suite suite)
         return (Runs.Verdict.Pass, [Reason(VerdictReasonKind.Passed, errors == 0
             ? $"all {rows} rows passed{checks}"
             : $"{passed} of {rows} rows passed{checks}; {errors} rows errored, allowed by run.fail_on_error: false"), .. unmeasured]);
+    }
+
+    /// <summary>Values in a fixed order: nulls, then ascending (NaN first, as <see cref="double.CompareTo(double)"/> orders it).</summary>
+    private static List<double?> Ordered(List<double?> values)
+    {
+        var ordered = new List<double?>(values);
+        ordered.Sort(static (a, b) => a is { } x ? b is { } y ? x.CompareTo(y) : 1 : b is null ? 0 : -1);
+        return ordered;
     }
 
     private static VerdictReason Reason(VerdictReasonKind kind, string message) => new() { Kind = kind, Message = message };
