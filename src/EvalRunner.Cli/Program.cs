@@ -188,12 +188,19 @@ var compareSuiteOption = new Option<string?>("--suite") { Description = "The sui
 var compare = new Command("compare", "Compare a results directory with a baseline's: regression rules, flips, new and removed datapoints. Exit codes: 0 no regression, 1 a regression, 2 an error") { baseArgument, headArgument, compareSuiteOption };
 compare.SetAction(async (parse, cancellationToken) => await CompareCommand.RunAsync(parse.GetValue(baseArgument)!, parse.GetValue(headArgument)!, parse.GetValue(compareSuiteOption), settings, cancellationToken));
 
+var shardsArgument = new Argument<string[]>("shards") { Description = "Each shard's results folder (--out of `evalrunner run --shard I/N`)", Arity = ArgumentArity.OneOrMore };
+var mergeOutOption = new Option<string>("--out", "-o") { Description = "Results directory for the merged runs; each suite writes DIR/<suite name>/ as `run` does", DefaultValueFactory = _ => "evalrunner-results" };
+var mergeBaselineOption = new Option<string?>("--baseline") { Description = "A baseline's results directory: decide the regression rules of the merged runs against it (overrides baseline.source)" };
+var merge = new Command("merge", "Join the results of a suite's shards (run --shard I/N) into one run, decided as the whole run would be; a missing or failed shard makes the verdict an error") { shardsArgument, mergeOutOption, mergeBaselineOption };
+merge.SetAction(async (parse, cancellationToken) => await Commands.MergeAsync(parse.GetValue(shardsArgument)!, parse.GetValue(mergeOutOption)!, parse.GetValue(mergeBaselineOption), settings, cancellationToken));
+
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, nothing measured, or stopped (budget, provider fault, results not writable), 130 cancelled (Ctrl-C, SIGTERM).")
 {
     run,
     validate,
     report,
     compare,
+    merge,
     watch,
     cache,
 };
