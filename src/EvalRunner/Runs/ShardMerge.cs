@@ -114,6 +114,18 @@ internal static class ShardMerge
         // trials they ran (--repeat may have overridden run.repeat).
         var suite = SuiteLoader.Load(first.SuitePath, settings);
         suite = new RunRequest { OutputDirectory = directory, Repeat = first.Datapoints?.Repeat ?? 1 }.Apply(suite);
+
+        // And with the models they generated with (`run --model NAME=MODEL` changes or adds model configs): as run.json
+        // recorded them, so that the merged run lists and orders its model configs as the shards' runs did.
+        var suiteModels = suite.Models.ToDictionary(m => m.Name, m => m.Model, StringComparer.Ordinal);
+        List<ModelOverride> overrides = [.. first.Models
+            .Where(m => m.Model is { } model && m.Provider != Datasets.DatapointParser.SuppliedModelConfig
+                && (!suiteModels.TryGetValue(m.Name, out var configured) || configured != model))
+            .Select(m => new ModelOverride { Name = m.Name, Model = m.Model! })];
+        if (overrides.Count > 0 && ModelOverride.Apply(suite, overrides, out _) is { } overridden)
+        {
+            suite = overridden;
+        }
         var problems = new List<string>();
         var count = first.Shard?.Count ?? 0;
         var taken = new Dictionary<int, Part>();

@@ -141,11 +141,12 @@ public sealed class ShardTests
         using var dir = new TempDirectory();
         Suite(dir, server);
 
-        var whole = await CliAsync(dir, "run", "support.eval.yaml", "--out", "whole", "--cache", "off");
+        // --model adds a third model config to every run: the merge lists it as the shards' runs did.
+        var whole = await CliAsync(dir, "run", "support.eval.yaml", "--out", "whole", "--cache", "off", "--model", "extra=gpt-4.1");
         var shards = new List<BufferedCommandResult>();
         foreach (var i in new[] { 1, 2, 3 })
         {
-            shards.Add(await CliAsync(dir, "run", "support.eval.yaml", "--shard", $"{i}/3", "--out", $"shard-{i}", "--cache", "off"));
+            shards.Add(await CliAsync(dir, "run", "support.eval.yaml", "--shard", $"{i}/3", "--out", $"shard-{i}", "--cache", "off", "--model", "extra=gpt-4.1"));
         }
 
         var merge = await CliAsync(dir, "merge", "shard-1", "shard-2", "shard-3", "--out", "merged");
@@ -156,14 +157,15 @@ public sealed class ShardTests
         var expected = RunJson(Path.Combine(dir.Path, "whole", "support"));
         var merged = RunJson(Path.Combine(dir.Path, "merged", "support"));
         Assert.Equal(RowsWithoutTiming(Path.Combine(dir.Path, "whole", "support")), RowsWithoutTiming(Path.Combine(dir.Path, "merged", "support")));
-        Assert.Equal(60, RowsWithoutTiming(Path.Combine(dir.Path, "merged", "support")).Count);
-        Assert.Equal(6, expected["aggregates"]!.AsArray().Count);
+        Assert.Equal(90, RowsWithoutTiming(Path.Combine(dir.Path, "merged", "support")).Count);
+        Assert.Equal(9, expected["aggregates"]!.AsArray().Count);
         Assert.Equal(expected["aggregates"]!.ToJsonString(), merged["aggregates"]!.ToJsonString());
         Assert.Equal(expected["verdict"]!.GetValue<string>(), merged["verdict"]!.GetValue<string>());
         Assert.Equal(expected["reasons"]!.ToJsonString(), merged["reasons"]!.ToJsonString());
         Assert.Equal(expected["reason"]!.GetValue<string>(), merged["reason"]!.GetValue<string>());
         Assert.Equal((expected["rows"]!.GetValue<int>(), expected["passed"]!.GetValue<int>(), expected["failed"]!.GetValue<int>()), (merged["rows"]!.GetValue<int>(), merged["passed"]!.GetValue<int>(), merged["failed"]!.GetValue<int>()));
         Assert.Equal(3, merged["merged_shards"]!.GetValue<int>());
+        Assert.Equal(expected["models"]!.AsArray().Select(m => (m!["name"]!.GetValue<string>(), m["model"]!.GetValue<string>(), m["rows"]!.GetValue<int>())), merged["models"]!.AsArray().Select(m => (m!["name"]!.GetValue<string>(), m["model"]!.GetValue<string>(), m["rows"]!.GetValue<int>())));
         Assert.Equal(expected["suite_hash"]!.GetValue<string>(), merged["suite_hash"]!.GetValue<string>());
         Assert.True(File.Exists(Path.Combine(dir.Path, "merged", "summary.md")));
 
@@ -178,7 +180,7 @@ public sealed class ShardTests
             Assert.NotEmpty(rows);
             foreach (var group in rows.GroupBy(r => r["datapoint_id"]!.GetValue<string>()))
             {
-                Assert.Equal(["large", "small"], group.Select(r => r["model_config"]!.GetValue<string>()).Order());
+                Assert.Equal(["extra", "large", "small"], group.Select(r => r["model_config"]!.GetValue<string>()).Order());
                 Assert.Equal(i, Shard.Of(group.Key, 3));
                 Assert.True(owners.TryAdd(group.Key, i), $"{group.Key} ran in two shards");
             }
