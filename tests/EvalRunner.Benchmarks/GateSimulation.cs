@@ -75,7 +75,7 @@ internal static class GateSimulation
     /// <summary>A share and the half-width of its 95% Wilson interval.</summary>
     private static (double Rate, double HalfWidth) Proportion(int count, int n)
     {
-        var interval = EvalRunner.Statistics.Intervals.Wilson(count, n);
+        var interval = EvalRunner.Statistics.Intervals.Wilson(count, n)!;
         return ((double)count / n, (interval.Upper - interval.Lower) / 2);
     }
 
