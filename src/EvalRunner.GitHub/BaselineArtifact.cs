@@ -30,7 +30,7 @@ internal sealed class BaselineArtifact(Settings settings, TimeProvider? timeProv
         var outDirectory = Path.GetFullPath(request.OutDirectory);
         if (Directory.Exists(outDirectory) && Directory.EnumerateFileSystemEntries(outDirectory).Any())
         {
-            throw new BaselineException($"--out {request.OutDirectory}: the folder is not empty; give a new or empty folder for the baseline");
+            throw new BaselineException($"{request.OutDirectory}: the folder is not empty; give a new or empty folder for the baseline");
         }
 
         if ((request.Branch ?? settings.GetNotSecret("GITHUB_BASE_REF")) is not { } branch)
@@ -57,12 +57,22 @@ internal sealed class BaselineArtifact(Settings settings, TimeProvider? timeProv
         var where = $"{workflow} on branch {branch}";
         try
         {
-            var runs = await github.Client.Actions.Workflows.Runs.ListByWorkflow(
-                owner,
-                name,
-                workflow,
-                new WorkflowRunsRequest { Branch = branch, Status = CheckRunStatusFilter.Success, ExcludePullRequests = true },
-                new ApiOptions { PageSize = Math.Clamp(request.MaxRuns * 3, 10, 100), PageCount = 1, StartPage = 1 }).ConfigureAwait(false);
+            WorkflowRunsResponse runs;
+            try
+            {
+                runs = await github.Client.Actions.Workflows.Runs.ListByWorkflow(
+                    owner,
+                    name,
+                    workflow,
+                    new WorkflowRunsRequest { Branch = branch, Status = CheckRunStatusFilter.Success, ExcludePullRequests = true },
+                    new ApiOptions { PageSize = Math.Clamp(request.MaxRuns * 3, 10, 100), PageCount = 1, StartPage = 1 }).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                // What GitHub answers for a workflow file that is not on the default branch yet: the pull request adds it.
+                return None($"GitHub knows no workflow {workflow} in {repository} (404): a workflow that is new in this pull request has no runs on {branch} yet");
+            }
+
             var candidates = runs.WorkflowRuns
                 .Where(r => r.Conclusion?.StringValue == "success"
                     && r.Event is not ("pull_request" or "pull_request_target")
@@ -115,7 +125,7 @@ internal sealed class BaselineArtifact(Settings settings, TimeProvider? timeProv
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !GitHubApi.IsFault(ex, cancellationToken))
         {
-            throw new BaselineException($"--out {request.OutDirectory}: cannot write the baseline: {ex.Message}", ex);
+            throw new BaselineException($"{request.OutDirectory}: cannot write the baseline: {ex.Message}", ex);
         }
         catch (Exception ex) when (GitHubApi.IsFault(ex, cancellationToken))
         {

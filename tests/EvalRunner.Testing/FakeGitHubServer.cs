@@ -11,7 +11,7 @@ namespace EvalRunner.Testing;
 /// <summary>
 /// A GitHub-API-shaped server on 127.0.0.1 for pull-request comments (list, create, edit, delete), <c>GET /user</c>,
 /// and the workflow runs and artifacts of GitHub Actions (a workflow's runs by file name, filtered by branch and status;
-/// a run's artifacts; an artifact's zip), under both <c>/</c> and <c>/api/v3/</c> (GitHub Enterprise Server). It keeps
+/// a run's artifacts; an artifact's zip; a workflow with no run at all is not found), under both <c>/</c> and <c>/api/v3/</c> (GitHub Enterprise Server). It keeps
 /// the comments with their authors, records every request (its body, the body's bytes and the identity behind the
 /// token), and answers faults on demand. An artifact's download answers 302 to a second listener, on another port, that
 /// serves the zip as blob storage does (<see cref="BlobRequests"/>); an expired artifact's answers 410.
@@ -184,6 +184,13 @@ public sealed class FakeGitHubServer : IAsyncDisposable
     {
         if ((await ReceiveAsync(context)).Failed)
         {
+            return;
+        }
+
+        if (!_runs.Values.Any(r => r.Workflow == workflow))
+        {
+            // As GitHub: a workflow file it has never run (not on the default branch yet) is not found.
+            await NotFoundAsync(context);
             return;
         }
 

@@ -187,6 +187,7 @@ public sealed class BaselineArtifactTests
     [Theory(Timeout = 120000)]
     [InlineData("no-run", "no baseline: no successful run of evals.yml on branch main. The evaluation runs without a comparison.")]
     [InlineData("expired", "no baseline: the latest successful run of evals.yml on branch main had no evalrunner-results artifact to download (its artifact has expired). The evaluation runs without a comparison.")]
+    [InlineData("new-workflow", "no baseline: GitHub knows no workflow new-evals.yml in acme/bot (404): a workflow that is new in this pull request has no runs on main yet. The evaluation runs without a comparison.")]
     [InlineData("not-a-pull-request", "no baseline: this is not a pull request (GITHUB_BASE_REF is not set), so there is no base branch; give --branch to compare with one. The evaluation runs without a comparison.")]
     public async Task Baseline_fetch_without_a_baseline_prints_a_notice_exits_0_and_creates_no_folder(string situation, string notice)
     {
@@ -203,6 +204,11 @@ public sealed class BaselineArtifactTests
             foreach (var (name, value) in Environment(server))
             {
                 env.Set(name, situation == "not-a-pull-request" && name == "GITHUB_BASE_REF" ? null : value);
+            }
+
+            if (situation == "new-workflow")
+            {
+                env.Set("GITHUB_WORKFLOW_REF", "acme/bot/.github/workflows/new-evals.yml@refs/pull/7/merge");
             }
         });
 
