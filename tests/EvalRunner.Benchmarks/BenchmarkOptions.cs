@@ -17,6 +17,12 @@ internal sealed record BenchmarkOptions
     /// <summary>Measures `evalrunner watch` instead: logs per second evaluated and the latency added per log.</summary>
     public bool Watch { get; init; }
 
+    /// <summary>Measures the Python evaluator alone: evaluations per second through 1 worker, then through <see cref="Workers"/>.</summary>
+    public bool Python { get; init; }
+
+    /// <summary>The Python worker processes of the pooled phase of --python (default: the number of cores).</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
     /// <summary>The watcher's poll interval (the CLI's default).</summary>
     public int PollMs { get; init; } = 250;
 
@@ -41,6 +47,12 @@ internal sealed record BenchmarkOptions
             args = [.. args.Where(a => a != "--watch")];
         }
 
+        if (args.Contains("--python"))
+        {
+            options = options with { Python = true, N = 20_000, Concurrency = 64 };
+            args = [.. args.Where(a => a != "--python")];
+        }
+
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -52,7 +64,8 @@ internal sealed record BenchmarkOptions
                 "--poll-ms" => options with { PollMs = value },
                 "--rate" => options with { Rate = value },
                 "--latency-logs" => options with { LatencyLogs = value },
-                _ => throw new ArgumentException($"unknown option {args[i]}; use --n, --concurrency, --latency-ms, --poll-ms, --rate, --latency-logs"),
+                "--workers" => options with { Workers = value },
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --n, --concurrency, --latency-ms, --poll-ms, --rate, --latency-logs, --workers"),
             };
         }
 

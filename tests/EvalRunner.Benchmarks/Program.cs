@@ -12,6 +12,7 @@ using EvalRunner.Testing;
 // process so that the CPU time measured here is the engine's alone.
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- [--n 10000] [--concurrency 64] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --watch [--n 20000] [--poll-ms 250] [--rate 200]
+//   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --python [--n 20000] [--concurrency 64] [--workers CORES]
 if (args is ["serve", var latencyText])
 {
     await using var server = await FakeOpenAIServer.StartAsync();
@@ -23,6 +24,12 @@ if (args is ["serve", var latencyText])
 }
 
 var options = BenchmarkOptions.Parse(args);
+if (options.Python)
+{
+    // No model server: the Python evaluator's workers alone.
+    return await PythonBenchmark.RunAsync(options);
+}
+
 if (options.Watch)
 {
     // No model server: the watcher evaluates logs that already carry their responses.

@@ -12,7 +12,7 @@ internal sealed class PythonKind : EvaluatorKind
 {
     public override string Type => "python";
 
-    public override string[] Options => ["file", "code", "python", "timeout", "columns", "needs_expected"];
+    public override string[] Options => ["file", "code", "python", "timeout", "columns", "needs_expected", "workers"];
 
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
     {
@@ -66,8 +66,12 @@ internal sealed class PythonKind : EvaluatorKind
             Timeout = spec.Duration("timeout") ?? TimeSpan.FromSeconds(30),
             Columns = SpecReader.ReadColumns(spec, "columns", allowRange: false) ?? [],
             Expected = spec.Bool("needs_expected") ?? false,
+            Workers = Workers(spec),
         };
     }
+
+    // Each worker is a process: the default uses every core; 1 keeps a main() that shares state between calls in one process.
+    private static int Workers(YamlMap spec) => spec.Int("workers", 1, 256) ?? Environment.ProcessorCount;
 }
 
 /// <summary>
@@ -111,6 +115,12 @@ internal sealed record PythonSpec : EvaluatorSpec
 
     internal override bool NeedsExpected => Expected;
 
+    /// <summary>
+    /// How many Python processes may evaluate at once (<c>workers:</c>; default the number of cores). Each is its own
+    /// process, so <c>main()</c> must not rely on state shared between calls; <c>workers: 1</c> keeps one process.
+    /// </summary>
+    public int Workers { get; init; } = 1;
+
     /// <summary>The longest one call of <c>main()</c> may take.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -136,7 +146,7 @@ internal sealed record PythonSpec : EvaluatorSpec
     }
 
     internal override IEvaluator Build(RunServices services) =>
-        new PythonEvaluator(Name, Columns, new PythonWorker(Interpreter(services.Settings), Source(), WorkingDirectory, Timeout));
+        new PythonEvaluator(Name, Columns, new PythonPool(Interpreter(services.Settings), Source(), WorkingDirectory, Timeout, Workers));
 
     private string Interpreter(Settings settings) =>
         SpecReader.ResolveExecutable(Python, WorkingDirectory, settings)
@@ -162,7 +172,7 @@ internal sealed record PythonSpec : EvaluatorSpec
 /// <c>type: python</c> — a file or inline code defining
 /// <c>main(input, output, context, full_history, generated_response, **kwargs) -> dict</c>; the dict's keys are columns.
 /// </summary>
-internal sealed class PythonEvaluator(string name, IReadOnlyList<Column> columns, PythonWorker worker) : IEvaluator, IAsyncDisposable
+internal sealed class PythonEvaluator(string name, IReadOnlyList<Column> columns, PythonPool workers) : IEvaluator, IAsyncDisposable
 {
     public string Name { get; } = name;
 
@@ -185,7 +195,7 @@ internal sealed class PythonEvaluator(string name, IReadOnlyList<Column> columns
             ["tags"] = datapoint.Tags,
             ["model_config"] = context.Log.ModelConfig,
         };
-        var result = await worker.CallAsync(args, cancellationToken).ConfigureAwait(false);
+        var result = await workers.CallAsync(args, cancellationToken).ConfigureAwait(false);
         var values = new Dictionary<string, object?>();
         foreach (var property in result.EnumerateObject())
         {
@@ -206,5 +216,5 @@ internal sealed class PythonEvaluator(string name, IReadOnlyList<Column> columns
     private static bool IsInteger(JsonElement number) =>
         number.TryGetInt64(out _) && !number.GetRawText().AsSpan().ContainsAny('.', 'e', 'E');
 
-    public ValueTask DisposeAsync() => worker.DisposeAsync();
+    public ValueTask DisposeAsync() => workers.DisposeAsync();
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -9,28 +8,25 @@ using CliWrap.Buffered;
 namespace EvalRunner.Evaluators.Python;
 
 /// <summary>
-/// One long-lived Python process that runs an evaluator file's <c>main(...)</c>, spoken to in JSON lines through
-/// CliWrap. Calls are serialised; a call past its timeout, or a crash, kills the process, fails only that call,
-/// and the next call starts a new one. After <see cref="MaxCrashes"/> crashes in a row the worker is dead: every
-/// later call fails at once with the last crash, instead of starting a process per datapoint.
+/// One long-lived Python process at a time that runs an evaluator file's <c>main(...)</c>, spoken to in JSON lines
+/// through CliWrap. Calls are pipelined: they are written to the process as they come and answered in order, so the
+/// process never waits for the next request. The call at the head of the queue is the one running: its timeout starts
+/// when it gets there; past it the process is killed, that call fails and the calls behind it go to a new process.
+/// A crash fails the call it happened in (<see cref="PythonWorkerExit"/>); <see cref="PythonPool"/> counts crashes.
 /// </summary>
-internal sealed class PythonWorker(string python, PythonSource source, string directory, TimeSpan timeout) : IAsyncDisposable
+internal sealed class PythonWorker(string python, PythonSource source, string directory, TimeSpan timeout, PythonPool pool) : IAsyncDisposable
 {
-    /// <summary>Crashes in a row after which the worker is not started again.</summary>
-    public const int MaxCrashes = 3;
-
     private static readonly Lazy<string> Script = new(ExtractScript);
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _pending = new();
-    private readonly Queue<string> _stderr = new();
-    private Channel<string>? _stdin;
-    private CancellationTokenSource? _kill;
-    private Task? _process;
-    private TaskCompletionSource<JsonElement>? _ready;
-    private long _nextId;
-    private PythonEvaluatorException? _crash;
-    private int _crashes;
-    private string? _dead;
+    private readonly SemaphoreSlim _starting = new(1, 1);
+    private WorkerProcess? _process;
+    private int _load;
+    private bool _disposed;
+
+    /// <summary>Calls sent to this worker and not yet answered.</summary>
+    public int Load => Volatile.Read(ref _load);
+
+    /// <summary>Whether a process is running (started and not ended).</summary>
+    public bool IsRunning => _process is { Exited.IsCompleted: false };
 
     /// <summary>What the worker reports after loading the file: <c>{"ready": true}</c> or the error and its line.</summary>
     public static async Task<JsonElement> CheckAsync(string python, PythonSource source, string directory, CancellationToken cancellationToken)
@@ -52,204 +48,93 @@ internal sealed class PythonWorker(string python, PythonSource source, string di
         return document.RootElement.Clone();
     }
 
-    /// <summary>Calls <c>main(**args)</c> and returns its dict.</summary>
-    /// <exception cref="PythonEvaluatorException">The function raised, the call timed out, or the worker died.</exception>
-    public async Task<JsonElement> CallAsync(object args, CancellationToken cancellationToken)
+    /// <summary>Calls <c>main(**args)</c> with the arguments given as a JSON object, and returns the worker's answer.</summary>
+    /// <exception cref="PythonEvaluatorException">The file could not be loaded, or the call timed out.</exception>
+    /// <exception cref="PythonWorkerExit">The process ended with the call in it.</exception>
+    public async Task<JsonElement> CallAsync(string argsJson, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var id = Interlocked.Increment(ref _nextId);
-        var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = answer;
+        Interlocked.Increment(ref _load);
         try
         {
-            if (_dead is not null)
-            {
-                throw new PythonEvaluatorException(_dead);
-            }
+            var process = await StartAsync(cancellationToken).ConfigureAwait(false);
+            var call = process.Send(argsJson);
 
-            JsonElement response;
+            // Queued behind other calls, the call is not running yet: its timeout starts at the head of the queue.
+            await Task.WhenAny(call.Answer.Task, call.Head.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await StartAsync(cancellationToken).ConfigureAwait(false);
-                await _stdin!.Writer.WriteAsync(JsonSerializer.Serialize(new { id, args }), cancellationToken).ConfigureAwait(false);
-                response = await answer.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                return await call.Answer.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                await StopAsync().ConfigureAwait(false);
+                await process.KillAsync(call).ConfigureAwait(false);
                 throw new PythonEvaluatorException($"main() did not return within {timeout.TotalSeconds:0.###}s; the worker was restarted", Runs.ErrorKind.Timeout);
             }
-            catch (PythonEvaluatorException crash) when (ReferenceEquals(crash, _crash))
-            {
-                // The process died (at start or in this call): a worker that keeps dying is not started again.
-                if (++_crashes < MaxCrashes)
-                {
-                    throw;
-                }
-
-                _dead = $"the Python worker died {_crashes} times in a row and is not started again in this run; the last time: {crash.Message}";
-                throw new PythonEvaluatorException(_dead);
-            }
-
-            // The worker answered: it is alive, whatever main() did.
-            _crashes = 0;
-            if (response.GetProperty("ok").GetBoolean())
-            {
-                return response.GetProperty("result");
-            }
-
-            throw new PythonEvaluatorException(
-                response.GetProperty("error").GetString() + "\n" + response.GetProperty("traceback").GetString()?.TrimEnd());
         }
         finally
         {
-            _pending.TryRemove(id, out _);
-            _gate.Release();
+            Interlocked.Decrement(ref _load);
         }
     }
 
-    private async Task StartAsync(CancellationToken cancellationToken)
+    private async Task<WorkerProcess> StartAsync(CancellationToken cancellationToken)
     {
-        if (_process is { IsCompleted: false })
+        if (_process is { Exited.IsCompleted: false } running)
         {
-            return;
+            return running;
         }
 
-        _stdin = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-        _kill?.Dispose();
-        _kill = new CancellationTokenSource();
-        _ready = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_stderr)
-        {
-            _stderr.Clear();
-        }
-
-        var stdin = _stdin;
-        var ready = _ready;
-        _process = Cli.Wrap(python)
-            .WithArguments([Script.Value, .. source.Arguments])
-            .WithWorkingDirectory(directory)
-            .WithEnvironmentVariables(env => env.Set("PYTHONUNBUFFERED", "1").Set("PYTHONIOENCODING", "utf-8"))
-            .WithStandardInputPipe(PipeSource.Create(async (destination, token) =>
-            {
-                await foreach (var line in stdin.Reader.ReadAllAsync(token).ConfigureAwait(false))
-                {
-                    await destination.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), token).ConfigureAwait(false);
-                    await destination.FlushAsync(token).ConfigureAwait(false);
-                }
-            }))
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(line => OnLine(line, ready)))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(OnError))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteAsync(_kill.Token)
-            .Task
-            .ContinueWith(OnExit, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-
-        var status = await ready.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-        if (!status.GetProperty("ready").GetBoolean())
-        {
-            throw new PythonEvaluatorException($"{source.ShownName}: {status.GetProperty("error").GetString()}");
-        }
-    }
-
-    private void OnLine(string line, TaskCompletionSource<JsonElement> ready)
-    {
-        JsonElement message;
+        await _starting.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var document = JsonDocument.Parse(line);
-            message = document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            OnError(line);
-            return;
-        }
-
-        if (message.TryGetProperty("ready", out _))
-        {
-            ready.TrySetResult(message);
-        }
-        else if (message.TryGetProperty("id", out var id) && _pending.TryGetValue(id.GetInt64(), out var answer))
-        {
-            answer.TrySetResult(message);
-        }
-    }
-
-    private void OnError(string line)
-    {
-        lock (_stderr)
-        {
-            _stderr.Enqueue(line);
-            while (_stderr.Count > 40)
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_process is { Exited.IsCompleted: false } started)
             {
-                _stderr.Dequeue();
+                return started;
             }
-        }
-    }
 
-    private void OnExit(Task<CommandResult> execution)
-    {
-        string tail;
-        lock (_stderr)
+            // A process that keeps dying is not started again.
+            pool.ThrowIfDead();
+
+            // The ended process is done with: every call in it has been told.
+            _process?.Dispose();
+            var process = new WorkerProcess(python, source, directory, pool.Crashed);
+            _process = process;
+            var status = await process.Ready.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            if (!status.GetProperty("ready").GetBoolean())
+            {
+                throw new PythonEvaluatorException($"{source.ShownName}: {status.GetProperty("error").GetString()}");
+            }
+
+            return process;
+        }
+        finally
         {
-            tail = string.Join('\n', _stderr);
+            _starting.Release();
         }
-
-        var reason = execution.IsCanceled
-            ? "the worker was stopped"
-            : $"the Python worker exited{(execution.IsCompletedSuccessfully ? $" with code {execution.Result.ExitCode}" : string.Empty)}"
-                + (tail.Length > 0 ? $":\n{tail}" : string.Empty);
-        var error = new PythonEvaluatorException(reason);
-        if (!execution.IsCanceled)
-        {
-            _crash = error;
-        }
-
-        _ready?.TrySetException(error);
-        foreach (var pending in _pending.Values)
-        {
-            pending.TrySetException(error);
-        }
-    }
-
-    private async Task StopAsync()
-    {
-        _stdin?.Writer.TryComplete();
-        if (_kill is not null)
-        {
-            await _kill.CancelAsync().ConfigureAwait(false);
-        }
-
-        if (_process is not null)
-        {
-            await _process.ConfigureAwait(false);
-        }
-
-        _kill?.Dispose();
-        _kill = null;
-        _process = null;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _gate.WaitAsync().ConfigureAwait(false);
+        await _starting.WaitAsync().ConfigureAwait(false);
         try
         {
-            // Closing stdin ends the worker's loop; a worker stuck in user code is killed after a grace period.
-            _stdin?.Writer.TryComplete();
-            if (_process is not null && await Task.WhenAny(_process, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false) != _process)
+            _disposed = true;
+            if (_process is { } process)
             {
-                await StopAsync().ConfigureAwait(false);
-            }
+                // Closing stdin ends the worker's loop; a worker stuck in user code is killed after a grace period.
+                process.CloseInput();
+                if (await Task.WhenAny(process.Exited, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false) != process.Exited)
+                {
+                    await process.KillAsync(timedOut: null).ConfigureAwait(false);
+                }
 
-            _kill?.Dispose();
-            _kill = null;
-            _process = null;
+                process.Dispose();
+            }
         }
         finally
         {
-            _gate.Release();
+            _starting.Release();
         }
     }
 
@@ -268,5 +153,209 @@ internal sealed class PythonWorker(string python, PythonSource source, string di
         }
 
         return path;
+    }
+
+    /// <summary>One call in a process's queue.</summary>
+    private sealed class Call(long id)
+    {
+        public long Id { get; } = id;
+
+        /// <summary>Set when the call reaches the head of the queue: the process is running it.</summary>
+        public TaskCompletionSource Head { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<JsonElement> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>One started Python process: its queue of calls in the order sent, its input and its last lines of stderr.</summary>
+    private sealed class WorkerProcess : IDisposable
+    {
+        private readonly Lock _lock = new();
+        private readonly LinkedList<Call> _queue = new();
+        private readonly Queue<string> _stderr = new();
+        private readonly Channel<string> _stdin = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly CancellationTokenSource _kill = new();
+        private readonly Action<PythonEvaluatorException> _crashed;
+        private long _nextId;
+
+        public WorkerProcess(string python, PythonSource source, string directory, Action<PythonEvaluatorException> crashed)
+        {
+            _crashed = crashed;
+            var stdin = _stdin.Reader;
+            Exited = Cli.Wrap(python)
+                .WithArguments([Script.Value, .. source.Arguments])
+                .WithWorkingDirectory(directory)
+                .WithEnvironmentVariables(env => env.Set("PYTHONUNBUFFERED", "1").Set("PYTHONIOENCODING", "utf-8"))
+                .WithStandardInputPipe(PipeSource.Create(async (destination, token) =>
+                {
+                    // Every request waiting is written, then one flush: a burst of calls costs one round of pipe writes.
+                    while (await stdin.WaitToReadAsync(token).ConfigureAwait(false))
+                    {
+                        while (stdin.TryRead(out var line))
+                        {
+                            await destination.WriteAsync(Encoding.UTF8.GetBytes(line), token).ConfigureAwait(false);
+                        }
+
+                        await destination.FlushAsync(token).ConfigureAwait(false);
+                    }
+                }))
+                .WithStandardOutputPipe(PipeTarget.ToDelegate(OnLine))
+                .WithStandardErrorPipe(PipeTarget.ToDelegate(OnError))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteAsync(_kill.Token)
+                .Task
+                .ContinueWith(OnExit, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        public TaskCompletionSource<JsonElement> Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the process has ended and every call in it has been told.</summary>
+        public Task Exited { get; }
+
+        private Call? TimedOut { get; set; }
+
+        public Call Send(string argsJson)
+        {
+            lock (_lock)
+            {
+                var call = new Call(++_nextId);
+                if (Exited.IsCompleted)
+                {
+                    // Ended between start and send: the call never ran.
+                    call.Answer.TrySetException(new PythonWorkerExit(new PythonEvaluatorException("the Python worker had exited"), resend: true));
+                    return call;
+                }
+
+                _queue.AddLast(call);
+                if (_queue.Count == 1)
+                {
+                    call.Head.TrySetResult();
+                }
+
+                // Written in queue order: the process answers in the same order.
+                _stdin.Writer.TryWrite($"{{\"id\":{call.Id},\"args\":{argsJson}}}\n");
+                return call;
+            }
+        }
+
+        public void CloseInput() => _stdin.Writer.TryComplete();
+
+        /// <summary>Kills the process; <paramref name="timedOut"/> (the head call, past its timeout) is failed by its caller.</summary>
+        public async Task KillAsync(Call? timedOut)
+        {
+            lock (_lock)
+            {
+                TimedOut ??= timedOut;
+            }
+
+            _stdin.Writer.TryComplete();
+            try
+            {
+                await _kill.CancelAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Ended and replaced already: nothing left to kill.
+            }
+
+            await Exited.ConfigureAwait(false);
+        }
+
+        private void OnLine(string line)
+        {
+            JsonElement message;
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                message = document.RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                OnError(line);
+                return;
+            }
+
+            if (message.TryGetProperty("ready", out _))
+            {
+                Ready.TrySetResult(message);
+                return;
+            }
+
+            if (!message.TryGetProperty("id", out var idProperty) || !idProperty.TryGetInt64(out var id))
+            {
+                return;
+            }
+
+            Call? answered = null;
+            Call? next = null;
+            lock (_lock)
+            {
+                for (var node = _queue.First; node is not null; node = node.Next)
+                {
+                    if (node.Value.Id == id)
+                    {
+                        answered = node.Value;
+                        _queue.Remove(node);
+                        next = _queue.First?.Value;
+                        break;
+                    }
+                }
+            }
+
+            next?.Head.TrySetResult();
+            answered?.Answer.TrySetResult(message);
+        }
+
+        private void OnError(string line)
+        {
+            lock (_stderr)
+            {
+                _stderr.Enqueue(line);
+                while (_stderr.Count > 40)
+                {
+                    _stderr.Dequeue();
+                }
+            }
+        }
+
+        private void OnExit(Task<CommandResult> execution)
+        {
+            string tail;
+            lock (_stderr)
+            {
+                tail = string.Join('\n', _stderr);
+            }
+
+            var reason = execution.IsCanceled
+                ? "the worker was stopped"
+                : $"the Python worker exited{(execution.IsCompletedSuccessfully ? $" with code {execution.Result.ExitCode}" : string.Empty)}"
+                    + (tail.Length > 0 ? $":\n{tail}" : string.Empty);
+            var crash = new PythonEvaluatorException(reason);
+            if (!execution.IsCanceled)
+            {
+                // Counted before any call hears of it: a call sent again sees a dead evaluator at once.
+                _crashed(crash);
+            }
+
+            List<Call> calls;
+            Call? timedOut;
+            lock (_lock)
+            {
+                calls = [.. _queue];
+                _queue.Clear();
+                timedOut = TimedOut;
+            }
+
+            // Ended before it was ready: the start itself crashed.
+            Ready.TrySetException(new PythonWorkerExit(crash, resend: false));
+            for (var i = 0; i < calls.Count; i++)
+            {
+                // The head call is the one the process was running when it died (unless it was killed for its timeout,
+                // which its caller reports); the calls behind it never ran.
+                var ranIt = i == 0 && !execution.IsCanceled && timedOut is null;
+                calls[i].Answer.TrySetException(new PythonWorkerExit(crash, resend: !ranIt));
+            }
+        }
+
+        public void Dispose() => _kill.Dispose();
     }
 }
