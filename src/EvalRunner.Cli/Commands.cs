@@ -55,7 +55,9 @@ internal static class Commands
             // Every suite is checked before the first one spends anything.
             foreach (var path in command.Suites)
             {
-                suites.Add(SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths }));
+                // --repeat applies to the suite as loaded, so that a dry run counts its trials too.
+                suites.Add(new RunRequest { OutputDirectory = outDirectory, Repeat = command.Repeat }.Apply(
+                    SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths })));
             }
 
             foreach (var suite in suites)
@@ -91,7 +93,8 @@ internal static class Commands
             "off" => CacheMode.Off,
             _ => CacheMode.ReadWrite,
         };
-        var cache = mode == CacheMode.Off ? null : new FileResponseCache(command.CacheDirectory, mode, command.CacheTtl, settings: settings);
+        // Disposed when the run ends: the cache files it added to are rewritten sorted, for git.
+        await using var cache = mode == CacheMode.Off ? null : new FileResponseCache(command.CacheDirectory, mode, command.CacheTtl, settings: settings);
 
         var engine = new RunEngine(settings);
         var results = new List<RunResult>();
@@ -103,7 +106,7 @@ internal static class Commands
             try
             {
                 var progress = new ConsoleProgress();
-                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway };
+                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway, Baseline = command.Baseline };
                 var result = await engine.RunAsync(suite, request, cancellationToken);
                 progress.Finish();
                 ConsoleReport.Print(result);
@@ -158,6 +161,26 @@ internal static class Commands
         {
             PrintError(ex.Message);
             return ExitCodes.Invalid;
+        }
+
+        if (request.Baseline is { } baseline)
+        {
+            try
+            {
+                var compared = new List<RunReport>();
+                foreach (var report in reports)
+                {
+                    var comparison = await CompareCommand.CompareAsync(report.Run, baseline, null, settings, cancellationToken);
+                    compared.Add(report with { Run = EvalRunner.Comparisons.BaselineGate.Apply(report.Run, comparison) });
+                }
+
+                reports = compared;
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                PrintError(settings.Redact(ex.Message));
+                return ExitCodes.Invalid;
+            }
         }
 
         if (request.Since is { } since)

@@ -34,6 +34,7 @@ internal static class ConsoleReport
         }
 
         AnsiConsole.Write(models);
+        PrintTrials(result);
 
         if (result.Aggregates.Count > 0)
         {
@@ -72,10 +73,60 @@ internal static class ConsoleReport
             AnsiConsole.MarkupLine($"[grey]provider: concurrency {concurrency.Effective} of {concurrency.Configured}, no retries[/]");
         }
 
+        PrintComparison(result);
         var colour = result.Verdict switch { Verdict.Pass => "green", Verdict.Fail => "red", _ => "yellow" };
         AnsiConsole.MarkupLine($"[bold {colour}]{result.Verdict.ToString().ToUpperInvariant()}[/] {Escape(result.Suite)}: {Escape(result.Reason)}");
         AnsiConsole.MarkupLine($"[grey]results: {Markup.Escape(Path.Combine(result.OutputDirectory, result.Results))}[/]");
         AnsiConsole.WriteLine();
+    }
+
+    /// <summary>The comparison with the baseline: headline, the gate's sentence, each regression rule, the regressions first.</summary>
+    public static void PrintComparison(RunResult result)
+    {
+        if (result.Baseline is not { } comparison)
+        {
+            return;
+        }
+
+        var headline = EvalRunner.Reports.ComparisonSection.Headline(comparison);
+        AnsiConsole.MarkupLine($"[bold]compared with baseline:[/] {Escape(headline)}");
+        AnsiConsole.MarkupLine($"{(comparison.Baseline.Stale ? "[yellow]baseline (stale):[/]" : "[grey]baseline:[/]")} {Escape(EvalRunner.Comparisons.ComparisonText.Identity(comparison.Baseline))}");
+        if (comparison.Rules.Count > 0)
+        {
+            var rules = new Table().Border(TableBorder.Rounded).Title("[bold]Regression rules[/]");
+            rules.AddColumn("rule").AddColumn("model config").AddColumn("base").AddColumn("head").AddColumn("Δ").AddColumn("p (Holm)").AddColumn("");
+            foreach (var rule in comparison.Rules)
+            {
+                rules.AddRow(
+                    Escape(rule.Rule),
+                    Escape(rule.ModelConfig),
+                    EvalRunner.Comparisons.ComparisonText.Number(rule.Base),
+                    EvalRunner.Comparisons.ComparisonText.Number(rule.Head),
+                    EvalRunner.Comparisons.ComparisonText.Signed(rule.Delta),
+                    rule.PAdjusted is { } p ? EvalRunner.Comparisons.ComparisonText.P(p) : string.Empty,
+                    rule.Decision switch
+                    {
+                        EvalRunner.Comparisons.RuleDecision.Broken => "[red]BROKEN[/]",
+                        EvalRunner.Comparisons.RuleDecision.Held => "[green]held[/]",
+                        _ => "[grey]not decided[/]",
+                    } + (rule.Note is { } note ? $" {Escape(note)}" : string.Empty));
+            }
+
+            AnsiConsole.Write(rules);
+        }
+
+        foreach (var change in comparison.RegressionRows.Take(MaxFailuresShown))
+        {
+            AnsiConsole.MarkupLine($"[red]regression[/] {Escape(change.DatapointId)} [[{Escape(change.ModelConfig)}]]: {Escape(string.Join("; ", change.HeadProblems))}");
+        }
+
+        if (comparison.Regressions > Math.Min(MaxFailuresShown, comparison.RegressionRows.Count))
+        {
+            AnsiConsole.MarkupLine($"[grey]… and {comparison.Regressions - Math.Min(MaxFailuresShown, comparison.RegressionRows.Count)} more regressions[/]");
+        }
+
+        var colour = comparison.Regressed ? "red" : "grey";
+        AnsiConsole.MarkupLine($"[{colour}]{Escape(comparison.Gate)}[/]");
     }
 
     /// <summary>Reads the failing rows back from results.jsonl, so the run itself never holds rows in memory.</summary>
@@ -98,7 +149,7 @@ internal static class ConsoleReport
             }
 
             table.AddRow(
-                Escape(row.DatapointId),
+                Escape(row.Trial > 1 || result.Datapoints is not null ? $"{row.DatapointId} (trial {row.Trial})" : row.DatapointId),
                 Markup.Escape(row.ModelConfig),
                 row.Outcome == Outcome.Error ? $"[yellow]{Markup.Escape(ReportValues.Kind(row.Error))}[/]" : "[red]fail[/]",
                 Escape(why.Length > 300 ? why[..300] + "…" : why));
@@ -109,6 +160,31 @@ internal static class ConsoleReport
         }
 
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>A repeated run: the datapoints decided by k of n, pass@k and pass^k per model config, and the flaky datapoints.</summary>
+    private static void PrintTrials(RunResult result)
+    {
+        if (result.Datapoints is not { } datapoints)
+        {
+            return;
+        }
+
+        AnsiConsole.MarkupLine(
+            $"[bold]{datapoints.Repeat} trials each[/], passing with at least {datapoints.MinPasses}: {datapoints.Total} datapoints, "
+            + $"[green]{datapoints.Passed} passed[/], {(datapoints.Failed > 0 ? $"[red]{datapoints.Failed} failed[/]" : "0 failed")}, "
+            + $"{(datapoints.Errored > 0 ? $"[yellow]{datapoints.Errored} errored[/]" : "0 errored")}, {(datapoints.Flaky > 0 ? $"[yellow]{datapoints.Flaky} flaky[/]" : "0 flaky")}");
+        foreach (var model in result.Models.Where(m => m.PassAtK is not null))
+        {
+            AnsiConsole.MarkupLine($"  {Markup.Escape(model.Name)}: pass@{datapoints.Repeat} {model.PassAtK!.Value.ToString("0.0%", CultureInfo.InvariantCulture)}, pass^{datapoints.Repeat} {model.PassHatK!.Value.ToString("0.0%", CultureInfo.InvariantCulture)}");
+        }
+
+        if (datapoints.Flaky > 0)
+        {
+            var listed = datapoints.FlakyDatapoints.Select(f => $"{f.Id} [{f.ModelConfig}] {f.Passed}/{f.Trials}");
+            AnsiConsole.MarkupLine($"[yellow]flaky datapoints[/] (some trials passed, some did not): "
+                + Escape(string.Join(", ", listed) + (datapoints.Flaky > datapoints.FlakyDatapoints.Count ? $", … ({datapoints.Flaky - datapoints.FlakyDatapoints.Count} more in run.json's count)" : string.Empty)));
+        }
     }
 
     /// <summary>In replay mode, the datapoints not in the response cache: not measured, neither passed nor failed.</summary>

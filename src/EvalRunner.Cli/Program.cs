@@ -17,6 +17,7 @@ if (Console.IsOutputRedirected)
 var suitesArgument = new Argument<string[]>("suite") { Description = "Suite files (*.eval.yaml)", Arity = ArgumentArity.OneOrMore };
 var outOption = new Option<string>("--out", "-o") { Description = "Results directory; each suite writes DIR/<suite name>/", DefaultValueFactory = _ => "evalrunner-results" };
 var concurrencyOption = new Option<int?>("--concurrency", "-c") { Description = "Generations at once (overrides run.concurrency)" };
+var repeatOption = new Option<int?>("--repeat") { Description = "Trials of each datapoint x model config, 1 to 1000 (overrides run.repeat)" };
 var filterOption = new Option<string[]>("--filter", "-f") { Description = "Only datapoints with this id, or tag:NAME (repeatable)", AllowMultipleArgumentsPerToken = false };
 
 var cacheOption = new Option<string>("--cache") { Description = "Response cache: read-write, read-only, replay (no network: misses are errors), off", DefaultValueFactory = _ => "read-write" };
@@ -27,9 +28,10 @@ var resumeOption = new Option<string?>("--resume") { Description = "Continue the
 var dryRunOption = new Option<bool>("--dry-run") { Description = "Print the calls, tokens and cost a run would need, calling nothing" };
 var resumeAnywayOption = new Option<bool>("--resume-anyway") { Description = "With --resume: keep the finished rows even when the suite or its files changed since the interrupted run" };
 var allowOutsideOption = new Option<bool>("--allow-outside-paths") { Description = "Allow datasets, Python, scores and schema files outside the suite's repository (its git work tree, else its folder)" };
+var baselineOption = new Option<string?>("--baseline") { Description = "A baseline's results directory (an earlier run, or a folder of runs paired by suite name): decide the regression rules against it (overrides baseline.source)" };
 var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
 {
-    suitesArgument, outOption, concurrencyOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, allowOutsideOption,
+    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, allowOutsideOption, baselineOption,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -37,6 +39,12 @@ run.SetAction(async (parse, cancellationToken) =>
     if (concurrency is < 1)
     {
         return Fail("--concurrency must be at least 1");
+    }
+
+    var repeat = parse.GetValue(repeatOption);
+    if (repeat is < 1 or > EvalRunner.Suites.RunOptions.MaxRepeat)
+    {
+        return Fail($"--repeat must be a whole number from 1 to {EvalRunner.Suites.RunOptions.MaxRepeat}, not {repeat}");
     }
 
     TimeSpan? ttl = null;
@@ -62,6 +70,7 @@ run.SetAction(async (parse, cancellationToken) =>
             Suites = parse.GetValue(suitesArgument)!,
             OutDirectory = resume ?? parse.GetValue(outOption)!,
             Concurrency = concurrency,
+            Repeat = repeat,
             Filter = filter,
             Cache = parse.GetValue(cacheOption)!,
             CacheDirectory = parse.GetValue(cacheDirOption)!,
@@ -70,6 +79,7 @@ run.SetAction(async (parse, cancellationToken) =>
             ResumeAnyway = parse.GetValue(resumeAnywayOption),
             DryRun = parse.GetValue(dryRunOption),
             AllowOutsidePaths = parse.GetValue(allowOutsideOption),
+            Baseline = parse.GetValue(baselineOption),
         },
         settings,
         cancellationToken);
@@ -105,7 +115,8 @@ var commentAuthorOption = new Option<string?>("--comment-author") { Description 
 var failOnOption = new Option<string>("--fail-on") { Description = "thresholds: exit 1 when a run failed; never: exit 0", DefaultValueFactory = _ => "never" };
 failOnOption.AcceptOnlyFromAmong("thresholds", "never");
 var sinceOption = new Option<string?>("--since") { Description = "Only the logs of the last DURATION (1h, 30m, 7d) of a watch's results, decided again by the suite's thresholds" };
-var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, commentAuthorOption, failOnOption, sinceOption };
+var reportBaselineOption = new Option<string?>("--baseline") { Description = "Compare with this baseline's results directory and show the comparison (regression rules, flips, new and removed datapoints)" };
+var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, commentAuthorOption, failOnOption, sinceOption, reportBaselineOption };
 report.SetAction(async (parse, cancellationToken) =>
 {
     TimeSpan? since = null;
@@ -115,7 +126,7 @@ report.SetAction(async (parse, cancellationToken) =>
     }
 
     return await Commands.ReportAsync(
-        new ReportRequest(parse.GetValue(directoryArgument)!, parse.GetValue(formatOption)!, parse.GetValue(reportOutOption), parse.GetValue(githubOption), parse.GetValue(commentOption)!, parse.GetValue(failOnOption) == "thresholds", parse.GetValue(commentAuthorOption), since),
+        new ReportRequest(parse.GetValue(directoryArgument)!, parse.GetValue(formatOption)!, parse.GetValue(reportOutOption), parse.GetValue(githubOption), parse.GetValue(commentOption)!, parse.GetValue(failOnOption) == "thresholds", parse.GetValue(commentAuthorOption), since, parse.GetValue(reportBaselineOption)),
         settings,
         cancellationToken);
 });
@@ -173,12 +184,18 @@ baselineFetch.SetAction(async (parse, cancellationToken) => await Commands.Basel
     settings,
     cancellationToken));
 var baseline = new Command("baseline", "The results a pull request is compared with") { baselineFetch };
+var baseArgument = new Argument<string>("base") { Description = "The baseline's results directory (one run, or a folder of runs: suites are paired by name)" };
+var headArgument = new Argument<string>("head") { Description = "The results directory to compare with it" };
+var compareSuiteOption = new Option<string?>("--suite") { Description = "The suite whose rules decide (default: the suite file recorded in HEAD's run.json)" };
+var compare = new Command("compare", "Compare a results directory with a baseline's: regression rules, flips, new and removed datapoints. Exit codes: 0 no regression, 1 a regression, 2 an error") { baseArgument, headArgument, compareSuiteOption };
+compare.SetAction(async (parse, cancellationToken) => await CompareCommand.RunAsync(parse.GetValue(baseArgument)!, parse.GetValue(headArgument)!, parse.GetValue(compareSuiteOption), settings, cancellationToken));
 
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, nothing measured, or stopped (budget, provider fault, results not writable), 130 cancelled (Ctrl-C, SIGTERM).")
 {
     run,
     validate,
     report,
+    compare,
     watch,
     cache,
     baseline,

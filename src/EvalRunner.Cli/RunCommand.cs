@@ -11,6 +11,9 @@ internal sealed record RunCommand
 
     public int? Concurrency { get; init; }
 
+    /// <summary>Overrides each suite's <c>run.repeat</c> when set.</summary>
+    public int? Repeat { get; init; }
+
     public DatapointFilter? Filter { get; init; }
 
     public string Cache { get; init; } = "read-write";
@@ -26,4 +29,6 @@ internal sealed record RunCommand
     public bool DryRun { get; init; }
 
     public bool AllowOutsidePaths { get; init; }
+
+    public string? Baseline { get; init; }
 }

@@ -65,12 +65,14 @@ public sealed class EvalCase : IXunitSerializable
             return;
         }
 
-        Session.AssertRow(await Session.GeneratedRowAsync(_datapointId!, ModelConfig).WaitAsync(cancellationToken).ConfigureAwait(false));
+        Session.AssertRows(await Session.GeneratedRowsAsync(_datapointId!, ModelConfig).WaitAsync(cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
     /// Evaluates a response your own code produced for this datapoint with the suite's evaluators, records the row,
-    /// and fails the test unless it passed. On the aggregate case, checks the aggregate thresholds instead.
+    /// and fails the test unless it passed. On the aggregate case, checks the aggregate thresholds instead. With
+    /// <c>run.repeat</c> above 1 the evaluators judge the response once per trial and the case passes when
+    /// <c>run.min_passes</c> trials pass; the row of trial 1 is returned.
     /// </summary>
     /// <param name="response">The response of the application under test.</param>
     /// <param name="latency">How long the application took, for the <c>latency</c> evaluator; zero when not given.</param>
@@ -84,9 +86,9 @@ public sealed class EvalCase : IXunitSerializable
         }
 
         var log = new Log { ModelConfig = ModelConfig, Model = "application", Response = response, LatencyMs = latency?.TotalMilliseconds ?? 0 };
-        var row = await Session.EvaluateSuppliedAsync(Datapoint, log, cancellationToken).ConfigureAwait(false);
-        Session.AssertRow(row);
-        return row;
+        var rows = await Session.EvaluateSuppliedAsync(Datapoint, log, cancellationToken).ConfigureAwait(false);
+        Session.AssertRows(rows);
+        return rows[0];
     }
 
     /// <summary>
@@ -111,9 +113,9 @@ public sealed class EvalCase : IXunitSerializable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             var failed = new Log { ModelConfig = ModelConfig, Model = "application", LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds, Error = new RunError { Kind = ErrorKind.Generation, Source = ModelConfig, Message = $"the application failed: {ex.Message}" } };
-            var errorRow = await Session.EvaluateSuppliedAsync(Datapoint, failed, cancellationToken).ConfigureAwait(false);
-            Session.AssertRow(errorRow);
-            return errorRow;
+            var errorRows = await Session.EvaluateSuppliedAsync(Datapoint, failed, cancellationToken).ConfigureAwait(false);
+            Session.AssertRows(errorRows);
+            return errorRows[0];
         }
 
         return await EvaluateAsync(response, Stopwatch.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);

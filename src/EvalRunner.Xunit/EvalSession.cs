@@ -22,7 +22,7 @@ internal sealed class EvalSession : IRunObserver
     private readonly Dictionary<string, Datapoint> _byId;
     private readonly Settings _settings = Settings.FromEnvironment();
     private readonly RunEngine _engine;
-    private readonly ConcurrentDictionary<(string Id, string Model), TaskCompletionSource<Row>> _rows = new();
+    private readonly ConcurrentDictionary<(string Id, string Model), TrialRows> _rows = new();
     private readonly Lock _lock = new();
     private Task<RunResult>? _run;
     private Task<RunSession>? _supplied;
@@ -74,7 +74,8 @@ internal sealed class EvalSession : IRunObserver
         ? datapoint
         : throw new InvalidOperationException($"suite '{Suite.Name}' has no datapoint '{id}' any more; run discovery again");
 
-    public async Task<Row> GeneratedRowAsync(string id, string model)
+    /// <summary>The rows of a datapoint × model config: one per trial (<c>run.repeat</c>), by trial.</summary>
+    public async Task<IReadOnlyList<Row>> GeneratedRowsAsync(string id, string model)
     {
         Task<RunResult> run;
         lock (_lock)
@@ -88,7 +89,7 @@ internal sealed class EvalSession : IRunObserver
             run = _run ??= Task.Run(() => _engine.RunAsync(Suite, Request));
         }
 
-        var row = RowSlot(id, model).Task;
+        var row = RowSlot(id, model).Rows.Task;
         await Task.WhenAny(row, run).ConfigureAwait(false);
         if (row.IsCompleted)
         {
@@ -100,7 +101,8 @@ internal sealed class EvalSession : IRunObserver
             : throw new InvalidOperationException($"the run ended ({result.Verdict}: {result.Reason}) without a row for '{id}'");
     }
 
-    public async Task<Row> EvaluateSuppliedAsync(Datapoint datapoint, Log log, CancellationToken cancellationToken)
+    /// <summary>Evaluates a supplied log once per trial (<c>run.repeat</c>): the evaluators, an LLM judge among them, run anew each time.</summary>
+    public async Task<IReadOnlyList<Row>> EvaluateSuppliedAsync(Datapoint datapoint, Log log, CancellationToken cancellationToken)
     {
         Task<RunSession> session;
         lock (_lock)
@@ -113,10 +115,17 @@ internal sealed class EvalSession : IRunObserver
             session = _supplied ??= _engine.StartAsync(Suite, Request, CancellationToken.None);
         }
 
-        var row = await (await session.ConfigureAwait(false)).EvaluateAsync(datapoint, log, cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref _suppliedRows);
-        RowSlot(row.DatapointId, row.ModelConfig).TrySetResult(row);
-        return row;
+        var started = await session.ConfigureAwait(false);
+        var rows = new List<Row>(Suite.Options.Repeat);
+        for (var trial = 1; trial <= Suite.Options.Repeat; trial++)
+        {
+            var row = await started.EvaluateTrialAsync(datapoint, log, trial, cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _suppliedRows);
+            RowSlot(row.DatapointId, row.ModelConfig).Add(row);
+            rows.Add(row);
+        }
+
+        return rows;
     }
 
     public async Task<RunResult> CompleteAsync(CancellationToken cancellationToken)
@@ -142,6 +151,55 @@ internal sealed class EvalSession : IRunObserver
         }
 
         return await (await supplied.ConfigureAwait(false)).CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Passes or fails a datapoint × model config: by its one row, or in a repeated run by the k-of-n rule over its
+    /// trials (<c>run.min_passes</c> of <c>run.repeat</c>), naming the trials that did not pass.
+    /// </summary>
+    public void AssertRows(IReadOnlyList<Row> rows)
+    {
+        if (rows.Count == 1 && Suite.Options.Repeat == 1)
+        {
+            AssertRow(rows[0]);
+            return;
+        }
+
+        var counts = default(TrialCounts);
+        foreach (var row in rows)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine(ResultsStore.RowText(row, _settings));
+            counts.Add(row);
+        }
+
+        var first = rows[0];
+        var required = Suite.Options.RequiredPasses;
+        var outcome = counts.Decide(required);
+        if (outcome is null)
+        {
+            throw new NeedsLiveRunException(_settings.Redact($"{Suite.Name} › {first.DatapointId} [{first.ModelConfig}]: needs a live run, no trial is in the response cache ({first.Error?.Message})"));
+        }
+
+        if (outcome == Outcome.Pass || (outcome == Outcome.Error && !Suite.Options.FailOnError))
+        {
+            return;
+        }
+
+        var message = new StringBuilder();
+        message.AppendLine(CultureInfo.InvariantCulture,
+            $"{Suite.Name} › {first.DatapointId} [{first.ModelConfig}]: {outcome.Value.ToString().ToUpperInvariant()}: {counts.Passed} of {rows.Count} trials passed, fewer than min_passes {required}");
+        foreach (var row in rows.Where(r => r.Outcome != Outcome.Pass))
+        {
+            var why = row.NeedsLiveRun ? $"needs a live run ({row.Error?.Message})"
+                : row.Outcome == Outcome.Error ? $"error: {row.Error?.Message}"
+                : string.Join("; ", row.FailedRules);
+            message.AppendLine(CultureInfo.InvariantCulture, $"  trial {row.Trial}: {row.Outcome.ToString().ToUpperInvariant()}: {why}");
+            message.AppendLine(CultureInfo.InvariantCulture, $"    response: {row.Log.Response}");
+        }
+
+        message.AppendLine(CultureInfo.InvariantCulture, $"input: {first.Input}");
+        message.Append(CultureInfo.InvariantCulture, $"expected: {first.Expected}");
+        throw new EvalFailedException(_settings.Redact(message.ToString()));
     }
 
     public void AssertRow(Row row)
@@ -252,10 +310,9 @@ internal sealed class EvalSession : IRunObserver
     {
     }
 
-    void IRunObserver.RowFinished(Row row) => RowSlot(row.DatapointId, row.ModelConfig).TrySetResult(row);
+    void IRunObserver.RowFinished(Row row) => RowSlot(row.DatapointId, row.ModelConfig).Add(row);
 
-    private TaskCompletionSource<Row> RowSlot(string id, string model) =>
-        _rows.GetOrAdd((id, model), _ => new TaskCompletionSource<Row>(TaskCreationOptions.RunContinuationsAsynchronously));
+    private TrialRows RowSlot(string id, string model) => _rows.GetOrAdd((id, model), _ => new TrialRows(Suite.Options.Repeat));
 
     private static string Show(object? value) => ValueText.Format(value, quoteStrings: true);
     private static string Resolve(string path)

@@ -23,6 +23,9 @@ internal sealed record BenchmarkOptions
     /// <summary>The Python worker processes of the pooled phase of --python (default: the number of cores).</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>Measures a fully cached re-run instead: the suite runs once into the response cache, then again from it.</summary>
+    public bool Cached { get; init; }
+
     /// <summary>The watcher's poll interval (the CLI's default).</summary>
     public int PollMs { get; init; } = 250;
 
@@ -51,6 +54,12 @@ internal sealed record BenchmarkOptions
         {
             options = options with { Python = true, N = 20_000, Concurrency = 64 };
             args = [.. args.Where(a => a != "--python")];
+        }
+
+        if (args.Contains("--cached"))
+        {
+            options = options with { Cached = true };
+            args = [.. args.Where(a => a != "--cached")];
         }
 
         for (var i = 0; i + 1 < args.Length; i += 2)

@@ -12,6 +12,7 @@ using EvalRunner.Testing;
 // process so that the CPU time measured here is the engine's alone.
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- [--n 10000] [--concurrency 64] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --watch [--n 20000] [--poll-ms 250] [--rate 200]
+//   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --cached [--n 10000] [--concurrency 64]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --python [--n 20000] [--concurrency 64] [--workers CORES]
 if (args is ["serve", var latencyText])
 {
@@ -52,6 +53,11 @@ try
     using var work = new TempDirectory();
     var settings = Settings.FromEnvironment();
     var engine = new RunEngine(settings);
+
+    if (options.Cached)
+    {
+        return await CachedRunBenchmark.RunAsync(options, settings, Setup(work, "cached", options.N, options.Concurrency, baseUrl), baseUrl);
+    }
 
     if (options.Xunit)
     {

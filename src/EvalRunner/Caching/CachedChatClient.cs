@@ -17,6 +17,22 @@ internal sealed class CachedChatClient : DistributedCachingChatClient
         CacheKeyAdditionalValues = ["evalrunner-cache-v1", .. keyValues];
     }
 
+    /// <summary>
+    /// Microsoft.Extensions.AI's key, unchanged for trial 1 (a cache written by a run without <c>repeat</c> still
+    /// answers); a later trial of a repeated run adds its number, so its call is asked and stored on its own.
+    /// </summary>
+    protected override string GetCacheKey(IEnumerable<ChatMessage> messages, ChatOptions? options, params ReadOnlySpan<object?> additionalValues)
+    {
+        var trial = CacheTrial.Current;
+        if (trial == 1)
+        {
+            return base.GetCacheKey(messages, options, additionalValues);
+        }
+
+        object?[] values = [.. additionalValues, $"trial:{trial}"];
+        return base.GetCacheKey(messages, options, values);
+    }
+
     protected override async Task<ChatResponse?> ReadCacheAsync(string key, CancellationToken cancellationToken)
     {
         var response = await base.ReadCacheAsync(key, cancellationToken).ConfigureAwait(false);

@@ -49,7 +49,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         _time = time;
         _say = say;
         _done = done;
-        _aggregates = [.. _suite.Thresholds.Where(t => t.IsAggregate)];
+        _aggregates = [.. _suite.Thresholds.Where(t => t.IsAggregate && !t.IsRegression)];
         _queue = Channel.CreateBounded<(IncomingLog, FollowedFile?, long)>(new BoundedChannelOptions(queueCapacity) { SingleWriter = false });
         _inbox = new LogInbox(session.OutputDirectory, settings);
     }

@@ -25,7 +25,8 @@ internal static class HtmlReport
         var rows = reports.SelectMany(report => report.Rows.Select(row => new
         {
             suite = Text(report.Run.Suite),
-            id = Text(row.DatapointId),
+            // A repeated run's rows name their trial beside the id.
+            id = Text(report.Run.Datapoints is null ? row.DatapointId : $"{row.DatapointId} (trial {row.Trial})"),
             model = Text(row.ModelConfig),
             outcome = row.NeedsLiveRun ? "needs-live-run" : ReportValues.Outcome(row),
             input = Text(row.Input),

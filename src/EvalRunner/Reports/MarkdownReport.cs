@@ -19,6 +19,9 @@ internal static class MarkdownReport
     /// <summary>The most datapoints named in the "Needs live run" list; the rest are counted.</summary>
     private const int MaxLiveRunListed = 100;
 
+    /// <summary>The most flaky datapoints named per suite; the rest are counted.</summary>
+    private const int MaxFlakyListed = 20;
+
     /// <summary>The hidden marker that finds a suite's PR comment again.</summary>
     public static string Marker(string suite) => $"<!-- evalrunner:suite={Uri.EscapeDataString(suite)} -->";
 
@@ -54,7 +57,7 @@ internal static class MarkdownReport
             return Fit(best, limit, fullReport);
         }
 
-        var (fits, over) = (0, failing.Sum(f => f.Count));
+        var (fits, over) = (0, failing.Sum(f => f.Count) + reports.Sum(r => r.Run.Baseline?.RegressionRows.Count ?? 0));
         while (over - fits > 1)
         {
             var keep = fits + ((over - fits) / 2);
@@ -171,7 +174,8 @@ internal static class MarkdownReport
 
         var passed = runs.All(r => r.Verdict == Verdict.Pass);
         var title = runs.Count == 1 ? $"EvalRunner: {MarkdownText.Cell(runs[0].Suite)}" : $"EvalRunner: {runs.Count} suites";
-        md.AppendLine(CultureInfo.InvariantCulture, $"## {(passed ? "✅" : "❌")} {title} {(passed ? "passed" : Word(runs))}");
+        var headline = runs.Count == 1 && runs[0].Baseline is { } compared ? $" — {MarkdownText.Cell(ComparisonSection.Headline(compared))}" : string.Empty;
+        md.AppendLine(CultureInfo.InvariantCulture, $"## {(passed ? "✅" : "❌")} {title} {(passed ? "passed" : Word(runs))}{headline}");
         md.AppendLine();
         foreach (var run in runs)
         {
@@ -204,6 +208,14 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
+
+        // The comparison with the baseline comes before the run's own tables: its regressions are what changed.
+        var details = maxDetails;
+        foreach (var run in runs)
+        {
+            ComparisonSection.Write(md, run, fieldLimit, ref details);
+        }
+
         var aggregates = runs.SelectMany(r => r.Aggregates.Select(a => (r.Suite, a))).ToList();
         if (aggregates.Count > 0)
         {
@@ -250,6 +262,7 @@ internal static class MarkdownReport
             }
         }
 
+        Trials(md, runs);
         var misses = reports.SelectMany(r => r.Rows.Where(row => row.NeedsLiveRun).Select(row => (r.Run.Suite, Row: row)))
             .OrderBy(m => m.Suite, StringComparer.Ordinal).ThenBy(m => m.Row.ModelConfig, StringComparer.Ordinal).ThenBy(m => m.Row.DatapointId, StringComparer.Ordinal)
             .ToList();
@@ -285,12 +298,12 @@ internal static class MarkdownReport
             {
                 foreach (var row in failing[i])
                 {
-                    if (shown >= maxDetails)
+                    if (shown >= details)
                     {
                         break;
                     }
 
-                    Details(md, runs[i].Suite, row, fieldLimit);
+                    Details(md, runs[i].Suite, row, fieldLimit, runs[i].Datapoints is not null);
                     shown++;
                 }
             }
@@ -306,11 +319,74 @@ internal static class MarkdownReport
         return md.ToString();
     }
 
-    private static void Details(StringBuilder md, string suite, Row row, int limit)
+    /// <summary>
+    /// Repeated runs (<c>run.repeat</c>): datapoints decided by k of n, pass@k and pass^k per model config, and a
+    /// short list of the flaky datapoints.
+    /// </summary>
+    private static void Trials(StringBuilder md, List<RunResult> runs)
     {
+        var repeated = runs.Where(r => r.Datapoints is not null).ToList();
+        if (repeated.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine();
+        md.AppendLine("### Repeated trials");
+        md.AppendLine();
+        md.AppendLine("| suite | model config | trials | min passes | pass@k | pass^k |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|");
+        foreach (var run in repeated)
+        {
+            foreach (var model in run.Models.Where(m => m.PassAtK is not null))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {MarkdownText.Cell(run.Suite)} | {MarkdownText.Cell(model.Name)} | {run.Datapoints!.Repeat} | {run.Datapoints.MinPasses} | {Percent(model.PassAtK!.Value)} | {Percent(model.PassHatK!.Value)} |");
+            }
+        }
+
+        md.AppendLine();
+        foreach (var run in repeated)
+        {
+            var d = run.Datapoints!;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"- **{MarkdownText.Cell(run.Suite)}**: {d.Total} datapoints, {d.Passed} passed, {d.Failed} failed, {d.Errored} errored, {d.Flaky} flaky (k = {d.Repeat} trials each, passing with at least {d.MinPasses})");
+        }
+
+        var flaky = repeated.Where(r => r.Datapoints!.Flaky > 0).ToList();
+        if (flaky.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"#### Flaky datapoints ({flaky.Sum(r => r.Datapoints!.Flaky)})");
+        md.AppendLine();
+        md.AppendLine("Some trials passed and some did not: the answer depends on the draw.");
+        md.AppendLine();
+        foreach (var run in flaky)
+        {
+            var d = run.Datapoints!;
+            foreach (var datapoint in d.FlakyDatapoints.Take(MaxFlakyListed))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"- {MarkdownText.Cell(run.Suite)} › {MarkdownText.Cell(datapoint.Id)} [{MarkdownText.Cell(datapoint.ModelConfig)}]: {datapoint.Passed} of {datapoint.Trials} trials passed{(datapoint.Met ? string.Empty : " (below min passes)")}");
+            }
+
+            var listed = Math.Min(MaxFlakyListed, d.FlakyDatapoints.Count);
+            if (d.Flaky > listed)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- … and {d.Flaky - listed} more in {MarkdownText.Cell(run.Suite)}");
+            }
+        }
+    }
+
+    private static void Details(StringBuilder md, string suite, Row row, int limit, bool repeated)
+    {
+        var trial = repeated ? $" (trial {row.Trial})" : string.Empty;
         md.AppendLine(CultureInfo.InvariantCulture,
             // Inside an HTML block GitHub applies no Markdown: HTML escaping only, or backslashes would show.
-            $"<details><summary>{(row.Outcome == Outcome.Error ? "⚠️" : "❌")} {MarkdownText.Html(suite)} › {MarkdownText.Html(row.DatapointId)} [{MarkdownText.Html(row.ModelConfig)}]: {ReportValues.Outcome(row)}</summary>");
+            $"<details><summary>{(row.Outcome == Outcome.Error ? "⚠️" : "❌")} {MarkdownText.Html(suite)} › {MarkdownText.Html(row.DatapointId)} [{MarkdownText.Html(row.ModelConfig)}]{trial}: {ReportValues.Outcome(row)}</summary>");
         md.AppendLine();
         if (row.FailedRules.Count > 0)
         {

@@ -24,8 +24,11 @@ internal sealed class InflightJournal : IDisposable
     public static InflightJournal Create(string directory) =>
         new(new FileStream(PathIn(directory), FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0));
 
-    /// <summary>Records that the generation of a datapoint with a model config is about to be sent; on disk when it returns.</summary>
-    public void Started(string datapointId, string modelConfig)
+    /// <summary>
+    /// Records that the generation of a datapoint with a model config (in <paramref name="trial"/> of a repeated run) is
+    /// about to be sent; on disk when it returns.
+    /// </summary>
+    public void Started(string datapointId, string modelConfig, int trial = 1)
     {
         var buffer = new ArrayBufferWriter<byte>(64 + datapointId.Length + modelConfig.Length);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = ResultsJson.Encoder }))
@@ -33,6 +36,11 @@ internal sealed class InflightJournal : IDisposable
             writer.WriteStartObject();
             writer.WriteString("datapoint_id", datapointId);
             writer.WriteString("model_config", modelConfig);
+            if (trial != 1)
+            {
+                writer.WriteNumber("trial", trial);
+            }
+
             writer.WriteEndObject();
         }
 
@@ -45,9 +53,9 @@ internal sealed class InflightJournal : IDisposable
     }
 
     /// <summary>The generations started in <paramref name="directory"/>'s journal (none when there is no journal).</summary>
-    public static HashSet<(string DatapointId, string ModelConfig)> Read(string directory)
+    public static HashSet<(string DatapointId, string ModelConfig, int Trial)> Read(string directory)
     {
-        var started = new HashSet<(string, string)>();
+        var started = new HashSet<(string, string, int)>();
         var path = PathIn(directory);
         if (!System.IO.File.Exists(path))
         {
@@ -63,7 +71,8 @@ internal sealed class InflightJournal : IDisposable
                     && document.RootElement.TryGetProperty("datapoint_id", out var id) && id.ValueKind == JsonValueKind.String
                     && document.RootElement.TryGetProperty("model_config", out var model) && model.ValueKind == JsonValueKind.String)
                 {
-                    started.Add((id.GetString()!, model.GetString()!));
+                    var trial = document.RootElement.TryGetProperty("trial", out var number) && number.ValueKind == JsonValueKind.Number && number.TryGetInt32(out var value) ? value : 1;
+                    started.Add((id.GetString()!, model.GetString()!, trial));
                 }
             }
             catch (JsonException)

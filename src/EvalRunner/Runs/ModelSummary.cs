@@ -50,4 +50,15 @@ internal sealed record ModelSummary
 
     /// <summary>Tokens of the generations answered from the cache: paid once, not again.</summary>
     public long TokensSaved { get; init; }
+
+    /// <summary>
+    /// In a repeated run, the chance that at least one of k = <c>run.repeat</c> trials of a datapoint passes, estimated
+    /// from its trials and averaged over the datapoints; null when the suite runs each datapoint once.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? PassAtK { get; init; }
+
+    /// <summary>In a repeated run, the chance that all k trials of a datapoint pass (pass^k), as <see cref="PassAtK"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? PassHatK { get; init; }
 }

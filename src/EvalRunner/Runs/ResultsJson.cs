@@ -8,7 +8,7 @@ namespace EvalRunner.Runs;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    Converters = [typeof(SnakeCaseEnum<Outcome>), typeof(SnakeCaseEnum<Verdict>), typeof(SnakeCaseEnum<VerdictReasonKind>), typeof(SnakeCaseEnum<ErrorKind>), typeof(SnakeCaseEnum<Generation.LogStatus>)])]
+    Converters = [typeof(SnakeCaseEnum<Outcome>), typeof(SnakeCaseEnum<Verdict>), typeof(SnakeCaseEnum<VerdictReasonKind>), typeof(SnakeCaseEnum<ErrorKind>), typeof(SnakeCaseEnum<Generation.LogStatus>), typeof(SnakeCaseEnum<Comparisons.RuleDecision>)])]
 [JsonSerializable(typeof(ResultsStore.RowRecord))]
 [JsonSerializable(typeof(RunResult))]
 [JsonSerializable(typeof(bool))]

@@ -169,6 +169,10 @@ internal static class ResultsStore
 
         public required string ModelConfig { get; init; }
 
+        /// <summary>The trial of a repeated run; absent (1) when the suite runs each datapoint once.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public int? Trial { get; init; }
+
         public required Outcome Outcome { get; init; }
 
         public string Input { get; init; } = string.Empty;
@@ -227,6 +231,7 @@ internal static class ResultsStore
             {
                 DatapointId = Clean(row.DatapointId),
                 ModelConfig = Clean(row.ModelConfig),
+                Trial = row.Trial == 1 ? null : row.Trial,
                 Outcome = row.Outcome,
                 Input = Clean(row.Input),
                 Expected = Clean(row.Expected),
@@ -273,6 +278,7 @@ internal static class ResultsStore
             {
                 DatapointId = DatapointId,
                 ModelConfig = ModelConfig,
+                Trial = Trial is > 1 ? Trial.Value : 1,
                 Outcome = Outcome,
                 Input = Input,
                 Expected = Expected,

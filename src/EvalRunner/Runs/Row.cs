@@ -12,6 +12,12 @@ public sealed record Row
     /// <summary>The model config's name.</summary>
     public required string ModelConfig { get; init; }
 
+    /// <summary>
+    /// Which run of the datapoint × model config this row is, from 1 to <c>run.repeat</c>; 1 when the suite runs each
+    /// datapoint once. Written as <c>trial</c> in <c>results.jsonl</c> when above 1.
+    /// </summary>
+    public int Trial { get; init; } = 1;
+
     /// <summary>Pass, fail or error.</summary>
     public required Outcome Outcome { get; init; }
 
@@ -68,6 +74,11 @@ public sealed record Row
         if (evaluator == LogColumns.Evaluator && LogColumns.Value(Log, name) is { } logValue)
         {
             return logValue;
+        }
+
+        if (evaluator == OutcomeColumns.Evaluator && OutcomeColumns.Value(this, name) is { } outcomeValue)
+        {
+            return outcomeValue;
         }
 
         foreach (var evaluation in Evaluations)

@@ -117,7 +117,17 @@ public sealed class RunEngine
             }
         }
 
-        return new Estimate { GenerationCalls = generations, JudgeCalls = judgeCalls, InputTokens = input, OutputTokens = output, CostUsd = Math.Round(cost, 6), UnpricedCalls = unpriced };
+        // Each trial of a repeated run makes every call again.
+        var repeat = suite.Options.Repeat;
+        return new Estimate
+        {
+            GenerationCalls = generations * repeat,
+            JudgeCalls = judgeCalls * repeat,
+            InputTokens = input * repeat,
+            OutputTokens = output * repeat,
+            CostUsd = Math.Round(cost * repeat, 6),
+            UnpricedCalls = unpriced * repeat,
+        };
 
         void Price(string? model, long inputTokens, long outputTokens)
         {
@@ -148,6 +158,7 @@ public sealed class RunEngine
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(request);
+        suite = request.Apply(suite);
         await SuiteLoader.CheckAsync(suite, Settings, cancellationToken).ConfigureAwait(false);
         return await RunSession.StartAsync(this, suite, request, cancellationToken).ConfigureAwait(false);
     }
@@ -158,13 +169,14 @@ public sealed class RunEngine
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(request);
+        suite = request.Apply(suite);
 
         // The whole dataset is checked before anything is built or any file is replaced.
         var count = await CountAsync(suite, request.Filter, cancellationToken).ConfigureAwait(false);
         var session = await StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
         await using (session.ConfigureAwait(false))
         {
-            await session.RunCheckedAsync(count.Rows(suite.Models.Count), cancellationToken).ConfigureAwait(false);
+            await session.RunCheckedAsync(count.Rows(suite.Models.Count) * suite.Options.Repeat, cancellationToken).ConfigureAwait(false);
             return await session.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -19,6 +19,7 @@ internal sealed class RunRecorder : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _started;
     private readonly RunTally _tally;
+    private readonly Suite _suite;
     private readonly Channel<(Row Row, TaskCompletionSource Written)> _rows;
     private readonly FileStream _stream;
     private readonly InflightJournal _journal;
@@ -34,6 +35,15 @@ internal sealed class RunRecorder : IAsyncDisposable
     private long _spentTokens;
     private int _repaid;
 
+    /// <summary>The commit and branch the run measures, recorded in <c>run.json</c>; null when not known.</summary>
+    public Comparisons.RunSource? Source { get; set; }
+
+    /// <summary>
+    /// The baseline's results directory given for this run (else the suite's <c>baseline.source</c>); the regression
+    /// rules are decided against it when the run completes.
+    /// </summary>
+    public string? BaselinePath { get; set; }
+
     /// <summary>The suite's fingerprint as the run started, recorded in <c>run.json</c>; null when not known.</summary>
     public SuiteFingerprint? Fingerprint { get; set; }
 
@@ -45,6 +55,7 @@ internal sealed class RunRecorder : IAsyncDisposable
         _time = time;
         _started = time.GetUtcNow();
         _tally = new RunTally(suite);
+        _suite = suite;
 
         // The writer never lags far behind: a full channel holds back the callers, whose generations are paid for.
         _rows = Channel.CreateBounded<(Row, TaskCompletionSource)>(new BoundedChannelOptions(Math.Max(1, capacity)) { SingleReader = true });
@@ -132,12 +143,12 @@ internal sealed class RunRecorder : IAsyncDisposable
     /// written knows on <c>--resume</c> that it pays for it again.
     /// </summary>
     /// <exception cref="ResultsWriteException">The journal could not be written; the run must stop.</exception>
-    public void Starting(string datapointId, string modelConfig)
+    public void Starting(string datapointId, string modelConfig, int trial = 1)
     {
         ThrowIfFaulted();
         try
         {
-            _journal.Started(Clean(datapointId), Clean(modelConfig));
+            _journal.Started(Clean(datapointId), Clean(modelConfig), trial);
         }
         catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
         {
@@ -193,6 +204,7 @@ internal sealed class RunRecorder : IAsyncDisposable
             Warnings = noticed,
             SuiteHash = Fingerprint?.Hash,
             SuiteParts = Fingerprint?.Parts,
+            Source = Source,
         };
         if (amend is not null)
         {
@@ -205,6 +217,8 @@ internal sealed class RunRecorder : IAsyncDisposable
             }
         }
 
+        // Regression rules are decided on the rows as written, read back from results.jsonl.
+        result = await Comparisons.BaselineGate.DecideAsync(result, _suite, BaselinePath, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
         result = await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
         try
         {

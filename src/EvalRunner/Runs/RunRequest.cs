@@ -9,6 +9,26 @@ public sealed record RunRequest
     /// <summary>Overrides the suite's <c>run.concurrency</c> when set.</summary>
     public int? Concurrency { get; init; }
 
+    /// <summary>
+    /// Overrides the suite's <c>run.repeat</c> when set: how many times each datapoint × model config runs (1 to 1000).
+    /// A <c>run.min_passes</c> above it is taken as this many.
+    /// </summary>
+    public int? Repeat { get; init; }
+
+    /// <summary>The suite as this request runs it: with <see cref="Repeat"/> when set.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="Repeat"/> is below 1 or above 1000.</exception>
+    internal Suites.Suite Apply(Suites.Suite suite)
+    {
+        if (Repeat is not { } repeat || repeat == suite.Options.Repeat)
+        {
+            return suite;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1, nameof(Repeat));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(repeat, Suites.RunOptions.MaxRepeat, nameof(Repeat));
+        return suite with { Options = suite.Options with { Repeat = repeat } };
+    }
+
     /// <summary>Runs only the matching datapoints when set.</summary>
     internal DatapointFilter? Filter { get; init; }
 
@@ -29,6 +49,12 @@ public sealed record RunRequest
     /// a run's error rows are run again instead).
     /// </summary>
     internal bool KeepErrorRows { get; init; }
+
+    /// <summary>
+    /// The baseline's results directory (a run, or a folder of runs paired by suite name); overrides the suite's
+    /// <c>baseline.source</c>. Regression rules are decided against it once the rows are written.
+    /// </summary>
+    internal string? Baseline { get; init; }
 
     /// <summary>Told about every row as it is written, and about the total before the first row.</summary>
     internal IRunObserver? Observer { get; init; }

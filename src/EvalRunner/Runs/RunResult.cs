@@ -20,6 +20,16 @@ public sealed record RunResult
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? SuiteParts { get; init; }
 
+    /// <summary>The commit and branch the run measured (CI's variables, else git); null when not known.</summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    internal Comparisons.RunSource? Source { get; init; }
+
+    /// <summary>The run compared with its baseline (regression rules, flips, new and removed datapoints); null when it was not compared.</summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    internal Comparisons.Comparison? Baseline { get; init; }
+
     /// <summary>Pass, fail, error or cancelled.</summary>
     public required Verdict Verdict { get; init; }
 
@@ -87,6 +97,14 @@ public sealed record RunResult
     /// <summary>How often LLM requests were sent again, by cause; null in runs written before it was recorded.</summary>
     [System.Text.Json.Serialization.JsonInclude]
     internal RetryCounts? Retries { get; init; }
+
+    /// <summary>
+    /// In a repeated run (<c>run.repeat</c> above 1), the datapoints decided by the k-of-n rule, with the flaky ones;
+    /// null when the suite runs each datapoint once.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    internal DatapointSummary? Datapoints { get; init; }
 
     /// <summary>Per model config counts and totals.</summary>
     [System.Text.Json.Serialization.JsonInclude]

@@ -25,8 +25,8 @@ public sealed partial class RunSession : IAsyncDisposable
     private readonly List<Generator> _generators;
     private readonly List<IEvaluator> _evaluators;
     private readonly IChatClient? _judge;
-    private readonly HashSet<(string DatapointId, string ModelConfig)> _done;
-    private readonly HashSet<(string DatapointId, string ModelConfig)> _unwritten;
+    private readonly HashSet<(string DatapointId, string ModelConfig, int Trial)> _done;
+    private readonly HashSet<(string DatapointId, string ModelConfig, int Trial)> _unwritten;
     private readonly Lock _lock = new();
     private readonly int _concurrency;
     private readonly RetryTally _retries = new();
@@ -37,12 +37,12 @@ public sealed partial class RunSession : IAsyncDisposable
     private bool _cancelled;
     private int _ranAll;
 
-    private RunSession(RunEngine engine, Suite suite, RunRequest request, IReadOnlyList<Row> kept, HashSet<(string, string)> unwritten, SuiteFingerprint fingerprint)
+    private RunSession(RunEngine engine, Suite suite, RunRequest request, IReadOnlyList<Row> kept, HashSet<(string, string, int)> unwritten, SuiteFingerprint fingerprint)
     {
         _engine = engine;
         Suite = suite;
         _request = request;
-        _done = kept.Select(r => (r.DatapointId, r.ModelConfig)).ToHashSet();
+        _done = kept.Select(r => (r.DatapointId, r.ModelConfig, r.Trial)).ToHashSet();
         _unwritten = unwritten;
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.All })
         {
@@ -69,6 +69,7 @@ public sealed partial class RunSession : IAsyncDisposable
             // yet on disk are never more than the calls in flight.
             _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings, _concurrency, request.Resume ? kept : null);
             _recorder.Fingerprint = fingerprint;
+            _recorder.BaselinePath = request.Baseline;
         }
         catch
         {
@@ -100,7 +101,7 @@ public sealed partial class RunSession : IAsyncDisposable
 
         List<Row> kept = [];
         List<string> warnings = [];
-        HashSet<(string, string)> unwritten = [];
+        HashSet<(string, string, int)> unwritten = [];
         if (request.Resume)
         {
             var (rows, damaged) = ResultsStore.ReadRowsToResume(request.OutputDirectory);
@@ -109,7 +110,7 @@ public sealed partial class RunSession : IAsyncDisposable
 
             // Generations the interrupted run had sent whose rows never reached the file: paid for, and paid again now.
             unwritten = InflightJournal.Read(request.OutputDirectory);
-            unwritten.ExceptWith(rows.Select(r => (r.DatapointId, r.ModelConfig)));
+            unwritten.ExceptWith(rows.Select(r => (r.DatapointId, r.ModelConfig, r.Trial)));
         }
 
         // Resumed rows come first in the run's files, which hold every row, old and new (a cut line is gone).
@@ -117,6 +118,9 @@ public sealed partial class RunSession : IAsyncDisposable
         warnings.ForEach(session._recorder.Warn);
         try
         {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(suite.Path));
+            session._recorder.Source = folder is null ? null : await Comparisons.SourceReader.ReadAsync(engine.Settings, folder, cancellationToken).ConfigureAwait(false);
+
             // Written before the first row, so that a killed run still says which suite its rows belong to.
             await fingerprint.WriteAsync(request.OutputDirectory, cancellationToken).ConfigureAwait(false);
         }
@@ -146,9 +150,9 @@ public sealed partial class RunSession : IAsyncDisposable
         }
 
         // The whole dataset is checked before the first paid generation.
-        var rows = checkedRows ?? (await RunEngine.CountAsync(Suite, _request.Filter, cancellationToken).ConfigureAwait(false)).Rows(Suite.Models.Count);
+        var rows = checkedRows ?? (await RunEngine.CountAsync(Suite, _request.Filter, cancellationToken).ConfigureAwait(false)).Rows(Suite.Models.Count) * Suite.Options.Repeat;
         _planned = Math.Max(0, rows - _done.Count);
-        _request.Observer?.Started(_planned);
+        _request.Observer?.Started(_planned, () => _limiter.Limit);
         // A file that cannot be written stops the run at once: a row that cannot be written is paid for and lost.
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _recorder.Faulted);
         try
@@ -167,6 +171,9 @@ public sealed partial class RunSession : IAsyncDisposable
 
                         var slot = await _limiter.WaitAsync(token).ConfigureAwait(false);
 
+                        // Every cached call of this row (generation and judges) is keyed by its trial.
+                        Caching.CacheTrial.Current = work.Trial;
+
                         // Retries of this row's calls give the slot back while they wait (AdaptiveLimiter.PauseAsync).
                         AdaptiveLimiter.Current = slot;
                         Row? row = null;
@@ -174,7 +181,7 @@ public sealed partial class RunSession : IAsyncDisposable
                         {
                             if (work.Generator is { } generator)
                             {
-                                _recorder.Starting(work.Datapoint.Id, generator.Config.Name);
+                                _recorder.Starting(work.Datapoint.Id, generator.Config.Name, work.Trial);
                                 row = await RunRowAsync(work.Datapoint, generator, token).ConfigureAwait(false);
                             }
                             else
@@ -188,7 +195,9 @@ public sealed partial class RunSession : IAsyncDisposable
                             _limiter.Release(succeeded: row is { Log.Error: null }, slot);
                         }
 
-                        if (_unwritten.Count > 0 && work.Generator is not null && _unwritten.Contains((_engine.Settings.Redact(work.Datapoint.Id), _engine.Settings.Redact(work.Generator.Config.Name))) && Paid(row.Log))
+                        row = row with { Trial = work.Trial };
+
+                        if (_unwritten.Count > 0 && work.Generator is not null && _unwritten.Contains((_engine.Settings.Redact(work.Datapoint.Id), _engine.Settings.Redact(work.Generator.Config.Name), work.Trial)) && Paid(row.Log))
                         {
                             _recorder.Repaid();
                         }
@@ -247,6 +256,23 @@ public sealed partial class RunSession : IAsyncDisposable
         }
 
         var row = await RowForAsync(datapoint, log, watched: false, cancellationToken).ConfigureAwait(false);
+        await _recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
+        return row;
+    }
+
+    /// <summary>
+    /// <see cref="EvaluateAsync"/> as one trial of a repeated run (<c>run.repeat</c>): the evaluators run anew, their
+    /// cached calls keyed by the trial, and the row keeps its trial number.
+    /// </summary>
+    internal async Task<Row> EvaluateTrialAsync(Datapoint datapoint, Log log, int trial, CancellationToken cancellationToken)
+    {
+        if (_completion is not null)
+        {
+            throw new InvalidOperationException($"the run of suite '{Suite.Name}' is complete; no more rows can be added");
+        }
+
+        Caching.CacheTrial.Current = trial;
+        var row = await RowForAsync(datapoint, log, watched: false, cancellationToken).ConfigureAwait(false) with { Trial = trial };
         await _recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
         return row;
     }
@@ -359,9 +385,13 @@ public sealed partial class RunSession : IAsyncDisposable
         return log.CostUsd is null && log.Model is { } model ? log with { CostUsd = Suite.Prices.Cost(model, log.InputTokens, log.OutputTokens) } : log;
     }
 
-    /// <summary>Each datapoint with each model config, or once with its supplied response (no generator).</summary>
-    private async IAsyncEnumerable<(Datapoint Datapoint, Generator? Generator)> WorkAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Each datapoint with each model config, or with its supplied response (no generator), once per trial
+    /// (<c>run.repeat</c>), less the trials a resumed run kept.
+    /// </summary>
+    private async IAsyncEnumerable<(Datapoint Datapoint, Generator? Generator, int Trial)> WorkAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var repeat = Suite.Options.Repeat;
         await foreach (var datapoint in Suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
         {
             if (_request.Filter?.Matches(datapoint) == false)
@@ -371,9 +401,12 @@ public sealed partial class RunSession : IAsyncDisposable
 
             if (datapoint.SuppliedLog is { } supplied)
             {
-                if (!_done.Contains((datapoint.Id, supplied.ModelConfig)))
+                for (var trial = 1; trial <= repeat; trial++)
                 {
-                    yield return (datapoint, null);
+                    if (!_done.Contains((datapoint.Id, supplied.ModelConfig, trial)))
+                    {
+                        yield return (datapoint, null, trial);
+                    }
                 }
 
                 continue;
@@ -381,9 +414,12 @@ public sealed partial class RunSession : IAsyncDisposable
 
             foreach (var generator in _generators)
             {
-                if (!_done.Contains((datapoint.Id, generator.Config.Name)))
+                for (var trial = 1; trial <= repeat; trial++)
                 {
-                    yield return (datapoint, generator);
+                    if (!_done.Contains((datapoint.Id, generator.Config.Name, trial)))
+                    {
+                        yield return (datapoint, generator, trial);
+                    }
                 }
             }
         }

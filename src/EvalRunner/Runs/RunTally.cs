@@ -18,8 +18,11 @@ internal sealed class RunTally(Suite suite)
         suite.Models.Select(m => KeyValuePair.Create(m.Name, _models[m.Name]))
             .Concat(_models.Where(entry => !suite.Models.Any(m => m.Name == entry.Key)).OrderBy(entry => entry.Key, StringComparer.Ordinal));
     private readonly (string Column, bool SkipMissing)[] _aggregateColumns =
-        [.. suite.Thresholds.Where(t => t.IsAggregate).Select(t => t.ColumnName).Distinct().Select(c => (c, suite.Columns[c].WhenMissing == MissingValue.Skip))];
+        [.. suite.Thresholds.Where(t => t.IsAggregate && !t.IsRegression).Select(t => t.ColumnName).Distinct().Select(c => (c, suite.Columns[c].WhenMissing == MissingValue.Skip))];
     private string? _firstError;
+
+    // A repeated run's trials, per model config and datapoint: a few counters each, never the rows.
+    private readonly Dictionary<(string ModelConfig, string DatapointId), TrialCounts>? _trials = suite.Options.Repeat > 1 ? [] : null;
 
     private sealed class ModelTally
     {
@@ -57,6 +60,11 @@ internal sealed class RunTally(Suite suite)
             model.CacheHits++;
             model.TokensSaved += (row.Log.InputTokens ?? 0) + (row.Log.OutputTokens ?? 0);
         }
+        if (_trials is not null)
+        {
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_trials, (row.ModelConfig, row.DatapointId), out _).Add(row);
+        }
+
         // Left out on purpose (in replay mode, a call not in the cache): neither a pass nor an error, in no denominator.
         if (row.NeedsLiveRun)
         {
@@ -99,7 +107,7 @@ internal sealed class RunTally(Suite suite)
     {
         var columns = suite.Columns;
         var aggregates = new List<AggregateResult>();
-        foreach (var threshold in suite.Thresholds.Where(t => t.IsAggregate))
+        foreach (var threshold in suite.Thresholds.Where(t => t.IsAggregate && !t.IsRegression))
         {
             foreach (var (name, model) in OrderedModels())
             {
@@ -128,7 +136,8 @@ internal sealed class RunTally(Suite suite)
         var failed = _models.Values.Sum(m => m.Failed);
         var errors = _models.Values.Sum(m => m.Errors);
         var excluded = _models.Values.Sum(m => m.Excluded);
-        var (verdict, reasons) = Verdict(stopped, cancelled, rows - excluded, passed, failed, errors, excluded, aggregates);
+        var datapoints = DecideDatapoints();
+        var (verdict, reasons) = Verdict(stopped, cancelled, rows - excluded, passed, failed, errors, excluded, aggregates, datapoints);
         return new RunResult
         {
             Suite = suite.Name,
@@ -142,12 +151,14 @@ internal sealed class RunTally(Suite suite)
             Errors = errors,
             Excluded = excluded,
             Aggregates = aggregates,
+            Datapoints = datapoints,
             CostUsd = Math.Round(_models.Values.Sum(m => m.CostUsd + m.JudgeCostUsd), 6),
             Thresholds = [.. suite.Thresholds.Select(t => t.Text)],
             Models = [.. OrderedModels().Select(entry =>
             {
                 var (name, model) = entry;
                 var config = suite.Models.FirstOrDefault(m => m.Name == name);
+                var (passAtK, passHatK) = PassRates(name);
                 return new ModelSummary
                 {
                     Name = name,
@@ -165,12 +176,101 @@ internal sealed class RunTally(Suite suite)
                     JudgeCostUsd = Math.Round(model.JudgeCostUsd, 6),
                     CacheHits = model.CacheHits,
                     TokensSaved = model.TokensSaved,
+                    PassAtK = passAtK,
+                    PassHatK = passHatK,
                 };
             })],
         };
     }
 
-    private (Verdict, List<VerdictReason>) Verdict(string? stopped, bool cancelled, int rows, int passed, int failed, int errors, int excluded, List<AggregateResult> aggregates)
+    /// <summary>
+    /// A repeated run's datapoint × model config pairs decided by the k-of-n rule: passed with at least min_passes
+    /// passing trials; else failed when a trial failed, errored when the others only errored. Null for a run of one trial.
+    /// </summary>
+    private DatapointSummary? DecideDatapoints()
+    {
+        if (_trials is null)
+        {
+            return null;
+        }
+
+        var required = suite.Options.RequiredPasses;
+        int total = 0, passed = 0, failed = 0, errored = 0, flaky = 0;
+        var listed = new List<FlakyDatapoint>();
+        var order = OrderedModels().Select((entry, index) => (entry.Key, index)).ToDictionary(e => e.Key, e => e.index, StringComparer.Ordinal);
+        foreach (var ((modelConfig, id), trials) in _trials.OrderBy(e => order.GetValueOrDefault(e.Key.ModelConfig)).ThenBy(e => e.Key.DatapointId, StringComparer.Ordinal))
+        {
+            if (trials.Decide(required) is not { } outcome)
+            {
+                continue;
+            }
+
+            total++;
+            var met = outcome == Outcome.Pass;
+            switch (outcome)
+            {
+                case Outcome.Pass:
+                    passed++;
+                    break;
+                case Outcome.Fail:
+                    failed++;
+                    break;
+                default:
+                    errored++;
+                    break;
+            }
+
+            if (trials.Flaky)
+            {
+                flaky++;
+                if (listed.Count < DatapointSummary.MaxListed)
+                {
+                    listed.Add(new FlakyDatapoint { Id = id, ModelConfig = modelConfig, Passed = trials.Passed, Trials = trials.Measured, Met = met });
+                }
+            }
+        }
+
+        return new DatapointSummary
+        {
+            Repeat = suite.Options.Repeat,
+            MinPasses = required,
+            Total = total,
+            Passed = passed,
+            Failed = failed,
+            Errored = errored,
+            Flaky = flaky,
+            FlakyDatapoints = listed,
+        };
+    }
+
+    /// <summary>pass@k and pass^k of a model config with k = run.repeat, averaged over its measured datapoints; nulls for a run of one trial.</summary>
+    private (double? PassAtK, double? PassHatK) PassRates(string modelConfig)
+    {
+        if (_trials is null)
+        {
+            return (null, null);
+        }
+
+        double at = 0, hat = 0;
+        var count = 0;
+        foreach (var ((model, _), trials) in _trials)
+        {
+            if (model != modelConfig || trials.Measured == 0)
+            {
+                continue;
+            }
+
+            // A datapoint with fewer measured trials than k (some need a live run) is estimated with the trials it has.
+            var k = Math.Min(suite.Options.Repeat, trials.Measured);
+            at += Statistics.PassAtK.PassAt(trials.Measured, trials.Passed, k);
+            hat += Statistics.PassAtK.PassHat(trials.Measured, trials.Passed, k);
+            count++;
+        }
+
+        return count == 0 ? (null, null) : (Math.Round(at / count, 6), Math.Round(hat / count, 6));
+    }
+
+    private (Verdict, List<VerdictReason>) Verdict(string? stopped, bool cancelled, int rows, int passed, int failed, int errors, int excluded, List<AggregateResult> aggregates, DatapointSummary? datapoints)
     {
         if (cancelled)
         {
@@ -209,6 +309,32 @@ internal sealed class RunTally(Suite suite)
             reasons.Add(Reason(VerdictReasonKind.AggregateFailed, $"{failedAggregates.Count} aggregate threshold(s) failed: " + string.Join("; ", failedAggregates.Select(a =>
                 $"{a.Rule} [{a.ModelConfig}] was {(a.Value is { } v ? ValueText.Format(v) : "not computable (no values)")}"
                 + (a.CoverageProblem is { } problem ? $", {problem}" : string.Empty)))));
+        }
+
+        if (datapoints is not null)
+        {
+            // Trials decide datapoints: a datapoint fails when fewer than min_passes of its trials passed, not at its first failing trial.
+            var pairs = suite.Models.Count > 1 ? "datapoint × model config pairs" : "datapoints";
+            var rule = $"fewer than min_passes {datapoints.MinPasses} of {datapoints.Repeat} trials passed";
+            var flakyNote = datapoints.Flaky > 0 ? $"; {datapoints.Flaky} flaky (some trials passed, some did not)" : string.Empty;
+            if (datapoints.Failed > 0)
+            {
+                reasons.Add(Reason(VerdictReasonKind.RowsFailed, $"{datapoints.Failed} of {datapoints.Total} {pairs} failed ({rule}){flakyNote}"));
+            }
+
+            if (datapoints.Errored > 0 && suite.Options.FailOnError)
+            {
+                reasons.Add(Reason(VerdictReasonKind.RowsErrored, $"{datapoints.Errored} of {datapoints.Total} {pairs} errored ({rule}, the others errored; first: {_firstError}); set run.fail_on_error: false to decide by thresholds alone"));
+            }
+
+            if (reasons.Count > 0)
+            {
+                return (Runs.Verdict.Fail, [.. reasons, .. unmeasured]);
+            }
+
+            var held = aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty;
+            var errorNote = datapoints.Errored > 0 ? $"; {datapoints.Errored} errored, allowed by run.fail_on_error: false" : string.Empty;
+            return (Runs.Verdict.Pass, [Reason(VerdictReasonKind.Passed, $"{datapoints.Passed} of {datapoints.Total} {pairs} passed (at least {datapoints.MinPasses} of {datapoints.Repeat} trials each){held}{errorNote}{flakyNote}"), .. unmeasured]);
         }
 
         if (failed > 0)

@@ -29,4 +29,7 @@ public enum VerdictReasonKind
     /// said beside the reasons that decided, with how many of how many.
     /// </summary>
     NeedsLiveRun,
+
+    /// <summary>A regression rule against the baseline run is broken (<c>rate(outcome.passed) &gt;= baseline significant</c>).</summary>
+    Regression,
 }

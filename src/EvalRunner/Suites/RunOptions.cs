@@ -47,4 +47,19 @@ internal sealed record RunOptions
     /// run and is left out of the decision (skip, the default), or it is a failing row (fail).
     /// </summary>
     public ReplayMissing ReplayMissing { get; init; } = ReplayMissing.Skip;
+
+    /// <summary>How many times each datapoint × model config runs (generation and every evaluator). Default 1.</summary>
+    public int Repeat { get; init; } = 1;
+
+    /// <summary>
+    /// With <see cref="Repeat"/> above 1, how many trials of a datapoint × model config must pass for it to pass (k of n);
+    /// null means every trial (<see cref="Repeat"/>).
+    /// </summary>
+    public int? MinPasses { get; init; }
+
+    /// <summary>The trials that must pass: <see cref="MinPasses"/>, at most <see cref="Repeat"/>, or every trial.</summary>
+    public int RequiredPasses => Math.Min(MinPasses ?? Repeat, Repeat);
+
+    /// <summary>The most trials <c>run.repeat</c> (or <c>--repeat</c>) may ask for.</summary>
+    public const int MaxRepeat = 1000;
 }

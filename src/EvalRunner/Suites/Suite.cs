@@ -50,6 +50,9 @@ public sealed record Suite
     /// <summary>The <c>online:</c> section for <c>evalrunner watch</c>; null when the suite has none.</summary>
     internal OnlineOptions? Online { get; init; }
 
+    /// <summary>The <c>baseline:</c> section: where the baseline run is and how it is compared.</summary>
+    internal Comparisons.BaselineOptions Baseline { get; init; } = new();
+
     /// <summary>Concurrency, timeout and error handling.</summary>
     internal RunOptions Options { get; init; } = new();
 
@@ -67,6 +70,7 @@ public sealed record Suite
             {
                 cache = (Evaluators, Evaluators.SelectMany(e => e.Columns.Select(c => KeyValuePair.Create($"{e.Name}.{c.Name}", c)))
                     .Concat(Runs.LogColumns.Columns.Select(c => KeyValuePair.Create($"{Runs.LogColumns.Evaluator}.{c.Name}", c)))
+                    .Concat(Runs.OutcomeColumns.Columns.Select(c => KeyValuePair.Create($"{Runs.OutcomeColumns.Evaluator}.{c.Name}", c)))
                     .DistinctBy(c => c.Key)
                     .ToDictionary());
                 _columns = cache;

@@ -23,7 +23,7 @@ public static partial class SuiteLoader
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
     private static partial Regex EvaluatorName();
 
-    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online"];
+    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online", "baseline"];
     private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
 
     // Suites that passed the check, with the settings they passed it with: `validate`, the CLI and the xunit front end
@@ -220,6 +220,7 @@ public static partial class SuiteLoader
             Prices = prices,
             Options = map.Try(() => ReadOptions(map), new RunOptions()),
             Online = map.Try(() => ReadOnline(map, directory), null),
+            Baseline = map.Try(() => ReadBaseline(map, directory), new Comparisons.BaselineOptions()),
             Files = paths.Files,
         };
         suite = suite with { Thresholds = ReadThresholds(map, suite.Columns, failed) };
@@ -610,10 +611,19 @@ public static partial class SuiteLoader
             return new RunOptions();
         }
 
-        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens", "max_retry_wait", "max_output_bytes", "replay_missing"]);
+        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens", "max_retry_wait", "max_output_bytes", "replay_missing", "repeat", "min_passes"]);
         var defaults = new RunOptions();
+        var repeat = run.Int("repeat", 1, RunOptions.MaxRepeat) ?? defaults.Repeat;
+        var minPasses = run.Int("min_passes", 1);
+        if (minPasses > repeat)
+        {
+            throw run.Error("min_passes", $"must be from 1 to run.repeat ({repeat}), not {minPasses}: a datapoint passes when at least min_passes of its {repeat} trials pass");
+        }
+
         return new RunOptions
         {
+            Repeat = repeat,
+            MinPasses = minPasses,
             Concurrency = run.Int("concurrency", 1, 1024) ?? defaults.Concurrency,
             Timeout = run.Duration("timeout") ?? defaults.Timeout,
             FailOnError = run.Bool("fail_on_error") ?? defaults.FailOnError,
@@ -630,6 +640,25 @@ public static partial class SuiteLoader
                 "fail" => ReplayMissing.Fail,
                 var other => throw run.Error("replay_missing", $"must be 'skip' or 'fail', not '{other}'"),
             },
+        };
+    }
+
+    /// <summary><c>baseline:</c> — where the baseline run is, the tolerance of per-datapoint scores, alpha and the age after which it is stale.</summary>
+    private static Comparisons.BaselineOptions ReadBaseline(YamlMap map, string directory)
+    {
+        if (map.Map("baseline") is not { } baseline)
+        {
+            return new Comparisons.BaselineOptions();
+        }
+
+        baseline.AllowOnly(["source", "tolerance", "alpha", "max_age"]);
+        var defaults = new Comparisons.BaselineOptions();
+        return new Comparisons.BaselineOptions
+        {
+            Source = baseline.String("source") is { } source ? Path.GetFullPath(Path.Combine(directory, source)) : null,
+            Tolerance = baseline.Double("tolerance", 0) ?? defaults.Tolerance,
+            Alpha = baseline.Double("alpha", 0, 1) ?? defaults.Alpha,
+            MaxAge = baseline.Duration("max_age") ?? defaults.MaxAge,
         };
     }
 

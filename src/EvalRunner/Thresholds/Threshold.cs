@@ -52,11 +52,21 @@ internal sealed partial record Threshold
         var columnName = match.Groups["col"].Value;
         if (!columns.TryGetValue(columnName, out var column))
         {
-            throw new FormatException($"'{text}': unknown column '{columnName}'{Suggest.DidYouMean(columnName, columns.Keys)}; known columns: {string.Join(", ", columns.Keys.Where(k => !k.StartsWith(Runs.LogColumns.Evaluator + ".", StringComparison.Ordinal)))} (and log.truncated, log.refused, log.filtered, log.truncated_output)");
+            throw new FormatException($"'{text}': unknown column '{columnName}'{Suggest.DidYouMean(columnName, columns.Keys)}; known columns: {string.Join(", ", columns.Keys.Where(k => !k.StartsWith(Runs.LogColumns.Evaluator + ".", StringComparison.Ordinal) && !k.StartsWith(Runs.OutcomeColumns.Evaluator + ".", StringComparison.Ordinal)))} (and log.truncated, log.refused, log.filtered, log.truncated_output, outcome.passed)");
         }
 
         var op = match.Groups["op"].Value;
         var literal = match.Groups["value"].Value.Trim();
+        if (function is null && columnName.StartsWith(Runs.OutcomeColumns.Evaluator + ".", StringComparison.Ordinal))
+        {
+            throw new FormatException($"'{text}': {columnName} is the row's own outcome; use it in an aggregate rule such as rate({columnName}) >= 0.9");
+        }
+
+        if (BaselineTerm.TryParse(text, literal) is { } term)
+        {
+            return Regression(text, function, columnName, column, op, term);
+        }
+
         var expected = function is null ? PerDatapointValue(text, column, op, literal) : AggregateValue(text, function.Value, column, literal);
         return new Threshold { Text = text.Trim(), Function = function, ColumnName = columnName, Operator = op, Expected = expected };
     }

@@ -120,7 +120,7 @@ public sealed class ResilienceTests
         var summary = MarkdownReport.Render(await RunReport.ReadAllAsync(Path.Combine(dir.Path, "out"), TestContext.Current.CancellationToken));
         Assert.Contains("### Needs live run (1)", summary, StringComparison.Ordinal);
         Assert.Contains("- suite › d3 [gpt]", summary, StringComparison.Ordinal);
-        Assert.NotEmpty(Directory.GetFiles(cacheDir, "*.json", SearchOption.AllDirectories));
+        Assert.NotEqual(0, new FileResponseCache(cacheDir, CacheMode.ReadOnly).Count);
         AssertNoSecretIn(dir.Path);
     }
 
@@ -135,7 +135,7 @@ public sealed class ResilienceTests
         await RunAsync(dir, Suite(server), new RunRequest { OutputDirectory = string.Empty, Cache = new FileResponseCache(cacheDir, CacheMode.ReadOnly) });
         Assert.False(Directory.Exists(cacheDir));
         await RunAsync(dir, Suite(server), new RunRequest { OutputDirectory = string.Empty, Cache = new FileResponseCache(cacheDir, CacheMode.ReadWrite) });
-        var stored = Directory.GetFiles(cacheDir, "*.json", SearchOption.AllDirectories).Length;
+        var stored = new FileResponseCache(cacheDir, CacheMode.ReadOnly).Count;
         var kept = new FileResponseCache(cacheDir, CacheMode.ReadWrite).Prune(TimeSpan.FromDays(1));
         var removed = new FileResponseCache(cacheDir, CacheMode.ReadWrite, timeProvider: new FakeTimeProvider(TimeProvider.System.GetUtcNow() + TimeSpan.FromDays(2))).Prune(TimeSpan.FromDays(1));
 

@@ -73,7 +73,7 @@ public sealed class SuiteLoaderTests
             var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, Env()));
 
             Assert.Equal(
-                $"{path}:6:1: evaluator: unknown key 'evaluator' (did you mean 'evaluators'?); allowed here: name, description, dataset, models, judge, prices, evaluators, thresholds, run, online",
+                $"{path}:6:1: evaluator: unknown key 'evaluator' (did you mean 'evaluators'?); allowed here: name, description, dataset, models, judge, prices, evaluators, thresholds, run, online, baseline",
                 ex.Message);
         }
     }
@@ -111,7 +111,7 @@ public sealed class SuiteLoaderTests
             var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, Env()));
 
             Assert.Equal(
-                $"{path}:9:5: thresholds[0]: 'mean(length.word) <= 10': unknown column 'length.word' (did you mean 'length.words'?); known columns: length.chars, length.words, length.lines (and log.truncated, log.refused, log.filtered, log.truncated_output)",
+                $"{path}:9:5: thresholds[0]: 'mean(length.word) <= 10': unknown column 'length.word' (did you mean 'length.words'?); known columns: length.chars, length.words, length.lines (and log.truncated, log.refused, log.filtered, log.truncated_output, outcome.passed)",
                 ex.Message);
         }
     }

@@ -161,4 +161,38 @@ public sealed class DotnetTestTests
         Assert.True(run.GetProperty("rows").GetInt32() < 6, "the budget stopped the run before its last datapoint");
         Assert.True(server.RequestCount < 6, "no call was started after the budget was reached");
     }
+
+    [Fact(Timeout = 600000)]
+    public async Task With_repeat_each_datapoint_case_runs_its_trials_and_passes_by_k_of_n_naming_the_failed_trials()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        var calls = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var answers = new Dictionary<string, string[]> { ["steady"] = ["ok", "ok", "ok"], ["flaky"] = ["ok", "no", "ok"], ["bad"] = ["no", "ok", "no"] };
+        server.Respond = request =>
+        {
+            var input = request.Messages.Last(m => m.Role == "user").Content ?? string.Empty;
+            return answers[input][(calls.AddOrUpdate(input, 1, (_, n) => n + 1) - 1) % 3];
+        };
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project, TestContext.Current.CancellationToken);
+
+        var (exitCode, results, console) = await DotnetTestAsync(
+            project, dir.Path, new Dictionary<string, string> { ["EVALRUNNER_TEST_OPENAI_URL"] = server.BaseUrl.ToString() }, ["--filter-class", "FailingEvals.RepeatEvals"], TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode != 0, console);
+        Assert.Equal(4, results.Count);
+        TestResult Case(string name) => results.Single(r => r.Name.StartsWith($"repeat › {name}", StringComparison.Ordinal));
+        Assert.Equal("Passed", Case("steady").Outcome);
+        Assert.Equal("Passed", Case("flaky").Outcome);
+        var bad = Case("bad");
+        Assert.Equal("Failed", bad.Outcome);
+        Assert.Contains("repeat › bad [gpt]: FAIL: 1 of 3 trials passed, fewer than min_passes 2", bad.Message, StringComparison.Ordinal);
+        Assert.Equal(2, bad.Message.Split('\n').Count(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^  trial [123]: FAIL: contains\.passed == true")));
+        Assert.Equal("Passed", Case("aggregate thresholds").Outcome);
+        Assert.Equal(9, server.RequestCount);
+        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "evals", "repeat", "run.json"))).RootElement;
+        Assert.Equal(9, run.GetProperty("rows").GetInt32());
+        Assert.Equal(2, run.GetProperty("datapoints").GetProperty("flaky").GetInt32());
+    }
 }

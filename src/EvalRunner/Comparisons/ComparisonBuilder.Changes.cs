@@ -1,0 +1,150 @@
+using EvalRunner.Evaluators;
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+
+namespace EvalRunner.Comparisons;
+
+/// <summary>Per datapoint: flips, new, removed and scores that moved; and the responses of the regressions.</summary>
+internal static partial class ComparisonBuilder
+{
+    private sealed record ChangeLists
+    {
+        public int Shared { get; init; }
+
+        public int Regressions { get; init; }
+
+        public required List<(string Model, string Id)> RegressionKeys { get; init; }
+
+        public required List<DatapointRef> Fixes { get; init; }
+
+        public required List<DatapointRef> New { get; init; }
+
+        public required List<DatapointRef> Removed { get; init; }
+
+        public required List<ScoreChange> Changed { get; init; }
+    }
+
+    private static ChangeLists Changes(
+        Dictionary<(string Model, string Id), List<RowFacts>> head,
+        Dictionary<(string Model, string Id), List<RowFacts>> @base,
+        bool found,
+        double tolerance,
+        Dictionary<string, ColumnType> types,
+        Suite? suite)
+    {
+        var lists = new ChangeLists { RegressionKeys = [], Fixes = [], New = [], Removed = [], Changed = [] };
+        if (!found)
+        {
+            return lists;
+        }
+
+        // Integer and float columns as the rows carry them (a bool is a flip, not a score).
+        var numeric = types.Where(t => t.Value is ColumnType.Integer or ColumnType.Float && suite?.Columns.GetValueOrDefault(t.Key)?.Type is null or ColumnType.Integer or ColumnType.Float)
+            .Select(t => t.Key).Order(StringComparer.Ordinal).ToList();
+        var (shared, regressions) = (0, 0);
+        foreach (var key in head.Keys.Union(@base.Keys).OrderBy(k => k.Model, StringComparer.Ordinal).ThenBy(k => k.Id, StringComparer.Ordinal))
+        {
+            var reference = new DatapointRef { DatapointId = key.Id, ModelConfig = key.Model };
+            var inHead = head.TryGetValue(key, out var headTrials);
+            var inBase = @base.TryGetValue(key, out var baseTrials);
+            if (!inBase)
+            {
+                lists.New.Add(reference);
+                continue;
+            }
+
+            if (!inHead)
+            {
+                lists.Removed.Add(reference);
+                continue;
+            }
+
+            shared++;
+            var (basePassed, headPassed) = (Passed(baseTrials!, suite), Passed(headTrials!, suite));
+            if (basePassed && !headPassed)
+            {
+                regressions++;
+                if (lists.RegressionKeys.Count < MaxListed)
+                {
+                    lists.RegressionKeys.Add(key);
+                }
+            }
+            else if (!basePassed && headPassed)
+            {
+                lists.Fixes.Add(reference);
+            }
+
+            foreach (var column in numeric)
+            {
+                if (Mean(baseTrials!, column) is { } b && Mean(headTrials!, column) is { } h && Math.Abs(h - b) > tolerance)
+                {
+                    lists.Changed.Add(new ScoreChange { DatapointId = key.Id, ModelConfig = key.Model, Column = column, Base = b, Head = h });
+                }
+            }
+        }
+
+        return lists with { Shared = shared, Regressions = regressions };
+    }
+
+    /// <summary>
+    /// A datapoint passed as the run decides it: at least <c>run.min_passes</c> of its trials passed (its one row,
+    /// without repeats). A run with another number of trials than the suite's repeat (a baseline run with another
+    /// <c>repeat</c>) passes a datapoint when more than half of its trials passed.
+    /// </summary>
+    private static bool Passed(List<RowFacts> trials, Suite? suite) =>
+        suite is { Options: var options } && trials.Count == options.Repeat
+            ? trials.Count(t => t.Passed) >= options.RequiredPasses
+            : trials.Count(t => t.Passed) * 2 > trials.Count;
+
+    private static double? Mean(List<RowFacts> trials, string column)
+    {
+        var values = trials.Where(t => !t.Error).Select(t => t.Values.GetValueOrDefault(column)).OfType<double>().ToList();
+        return values.Count == 0 ? null : values.Average();
+    }
+
+    /// <summary>Both responses (first trial of each) of the listed regressions: a second pass over both files, so only these are held.</summary>
+    private static List<DatapointChange> Responses(string headDirectory, string headFile, RunResult baseRun, List<(string Model, string Id)> keys)
+    {
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var wanted = keys.ToHashSet();
+        var baseRows = new Dictionary<(string, string), Row>();
+        foreach (var row in ResultsStore.ReadRows(baseRun.OutputDirectory, baseRun.Results))
+        {
+            var key = (row.ModelConfig, row.DatapointId);
+            if (wanted.Contains(key))
+            {
+                baseRows.TryAdd(key, row);
+            }
+        }
+
+        var headRows = new Dictionary<(string, string), Row>();
+        foreach (var row in ResultsStore.ReadRows(headDirectory, headFile))
+        {
+            var key = (row.ModelConfig, row.DatapointId);
+            if (wanted.Contains(key))
+            {
+                headRows.TryAdd(key, row);
+            }
+        }
+
+        return [.. keys.Select(key =>
+        {
+            var b = baseRows.GetValueOrDefault(key);
+            var h = headRows.GetValueOrDefault(key);
+            IReadOnlyList<string> problems = h is null ? [] : h.Error is { } error ? [error.Message] : h.FailedRules;
+            return new DatapointChange
+            {
+                DatapointId = key.Id,
+                ModelConfig = key.Model,
+                Input = Cut(h?.Input ?? b?.Input),
+                BaseResponse = Cut(b?.Log.Response),
+                HeadResponse = Cut(h?.Log.Response),
+                HeadProblems = [.. problems.Take(10).Select(Cut)],
+            };
+        })];
+    }
+}

@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text;
+
+namespace EvalRunner.Comparisons;
+
+/// <summary>How a comparison is said in words: the gate's one sentence, numbers, p-values, ages.</summary>
+internal static class ComparisonText
+{
+    /// <summary>A value: two decimals at least, four at most.</summary>
+    public static string Number(double? value) => value?.ToString("0.00##", CultureInfo.InvariantCulture) ?? "n/a";
+
+    /// <summary>A difference with its sign (− for a drop).</summary>
+    public static string Signed(double? value) => value is not { } v ? "n/a" : v < 0 ? "−" + Number(-v) : "+" + Number(v);
+
+    /// <summary>A p-value.</summary>
+    public static string P(double p) => p < 0.001 ? "< 0.001" : p.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>An age in days or hours.</summary>
+    public static string Age(TimeSpan age) => age.TotalDays >= 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{age.TotalDays:0.#} days")
+        : string.Create(CultureInfo.InvariantCulture, $"{age.TotalHours:0.#} hours");
+
+    /// <summary>The baseline in a few words: commit, branch, date, age, and whether it is stale.</summary>
+    public static string Identity(BaselineIdentity baseline)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        if (!baseline.Found)
+        {
+            return baseline.Note ?? "no baseline";
+        }
+
+        var parts = new List<string>();
+        if (baseline.Commit is { } commit)
+        {
+            parts.Add($"commit {(commit.Length > 12 ? commit[..12] : commit)}");
+        }
+
+        if (baseline.Branch is { } branch)
+        {
+            parts.Add($"branch {branch}");
+        }
+
+        if (baseline.Date is { } date)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"finished {date.UtcDateTime:yyyy-MM-dd HH:mm} UTC"));
+        }
+
+        if (baseline.AgeHours is { } hours)
+        {
+            parts.Add($"{Age(TimeSpan.FromHours(hours))} old");
+        }
+
+        var text = parts.Count == 0 ? baseline.Path ?? "baseline" : string.Join(", ", parts);
+        return baseline.Stale ? $"{text} — STALE: {string.Join("; ", baseline.StaleReasons)}" : text;
+    }
+
+    /// <summary>
+    /// One sentence on what the gate decided and why: "Failed: rate(outcome.passed) dropped from 0.90 to 0.78 (−0.12,
+    /// p = 0.004 &lt; 0.05 after Holm) on 200 shared datapoints".
+    /// </summary>
+    public static string Gate(Comparison comparison, bool nameModels)
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        var broken = comparison.Rules.Where(r => r.Decision == RuleDecision.Broken).ToList();
+        var held = comparison.Rules.Where(r => r.Decision == RuleDecision.Held).ToList();
+        var stale = comparison.Baseline.Stale ? " (against a stale baseline)" : string.Empty;
+        if (broken.Count > 0)
+        {
+            var more = broken.Count > 1 ? $"; and {broken.Count - 1} more broken regression rule(s)" : string.Empty;
+            return $"Failed: {Rule(broken[0], comparison.Alpha, nameModels)}{more}{stale}";
+        }
+
+        if (held.Count > 0)
+        {
+            var undecided = comparison.Rules.Count - held.Count;
+            var rest = undecided > 0 ? $"; {undecided} rule(s) not decided" : string.Empty;
+            return $"Passed: no regression against the baseline; {Rule(held[0], comparison.Alpha, nameModels)}{rest}{stale}";
+        }
+
+        if (comparison.Rules.Count == 0)
+        {
+            return "No regression rule to decide";
+        }
+
+        var note = comparison.Rules[0].Note ?? "not decided";
+        return $"Not decided: {(note.StartsWith("not decided: ", StringComparison.Ordinal) ? note["not decided: ".Length..] : note)}; the regression rules neither pass nor fail the run";
+    }
+
+    private static string Rule(RegressionResult rule, double alpha, bool nameModels)
+    {
+        var text = new StringBuilder();
+        var name = rule.Rule.Split(' ')[0];
+        text.Append(name);
+        if (nameModels)
+        {
+            text.Append(" [").Append(rule.ModelConfig).Append(']');
+        }
+
+        var moved = rule.Delta switch
+        {
+            < 0 => "dropped",
+            > 0 => "rose",
+            _ => "stayed",
+        };
+        text.Append(' ').Append(moved).Append(rule.Delta is 0 ? " at " : " from ").Append(Number(rule.Base));
+        if (rule.Delta is not 0)
+        {
+            text.Append(" to ").Append(Number(rule.Head));
+        }
+
+        text.Append(" (").Append(Signed(rule.Delta));
+        if (rule.PAdjusted is { } p)
+        {
+            text.Append(", p = ").Append(P(p)).Append(p < alpha ? " < " : " ≥ ").Append(Number(alpha)).Append(" after Holm");
+        }
+        else if (rule.Bound is { } bound)
+        {
+            text.Append(", bound ").Append(Number(bound));
+        }
+
+        text.Append(')');
+        if (rule.Test is not null)
+        {
+            text.Append(" on ").Append(rule.Shared.ToString(CultureInfo.InvariantCulture)).Append(" shared datapoints");
+        }
+
+        return text.ToString();
+    }
+}

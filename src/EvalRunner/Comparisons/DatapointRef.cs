@@ -1,0 +1,11 @@
+namespace EvalRunner.Comparisons;
+
+/// <summary>A datapoint of a model config: fixed, new or removed.</summary>
+internal sealed record DatapointRef
+{
+    /// <summary>The datapoint's id.</summary>
+    public required string DatapointId { get; init; }
+
+    /// <summary>The model config.</summary>
+    public required string ModelConfig { get; init; }
+}
