@@ -307,28 +307,35 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
         Assert.Equal("true", steps.Single(s => s.Id == "report").Outputs["passed"]);
     }
 
-    [Fact(Timeout = 600000)]
-    public async Task On_a_pull_request_the_baseline_step_fetches_the_base_branchs_results_artifact_without_sending_the_token_to_blob_storage()
+    [Fact(Timeout = 900000)]
+    public async Task On_a_pull_request_the_base_branchs_results_artifact_is_the_baseline_and_the_comparison_shows_in_the_summary_and_the_comment()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
         using var dir = new TempDirectory();
         UserRepository(dir);
-        var (zip, runJson) = await BaselineArtifactTests.ResultsArtifactAsync(dir);
+        var inputs = new Dictionary<string, string> { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" };
+
+        // The base branch's run: the same workflow on a push to main, whose results directory the action uploads.
+        var push = await RunActionAsync(dir, dir.Path, server, new(inputs) { ["results-dir"] = "main-results", ["comment"] = "off" }, "push");
+        Assert.All(push, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
+        Assert.Contains("EvalRunner: no baseline: the push event is not a pull request.", push.Single(s => s.Id == "baseline").Log, StringComparison.Ordinal);
         var run = server.AddWorkflowRun(new FakeWorkflowRun { Workflow = "evals.yml", Branch = "main", HeadSha = "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed", CreatedAt = new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero) });
-        server.AddArtifact(run, "evalrunner-results", zip);
+        server.AddArtifact(run, "evalrunner-results", FakeGitHubServer.Zip(Path.Combine(dir.Path, "main-results")));
+        File.Delete(Path.Combine(dir.Path, "step_summary.md"));
 
-        var steps = await RunActionAsync(dir, dir.Path, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" }, lastStep: "baseline");
+        var steps = await RunActionAsync(dir, server, inputs);
 
+        Assert.All(steps, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
         var baseline = steps.Single(s => s.Id == "baseline");
-        Assert.True(baseline.ExitCode == 0, baseline.Log);
-        var folder = Path.Combine(runner.Temp.Path, "evalrunner-baseline");
-        Assert.Equal(folder, baseline.Outputs["dir"]);
+        Assert.Equal(Path.Combine(runner.Temp.Path, "evalrunner-baseline"), baseline.Outputs["dir"]);
         Assert.Contains($"baseline: the evalrunner-results artifact of main at 5eed5ee (https://github.example/acme/bot/actions/runs/{run}", baseline.Log, StringComparison.Ordinal);
-        Assert.Equal(runJson, File.ReadAllText(Path.Combine(folder, "smoke", "run.json")));
-        Assert.Equal("5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed", System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "baseline.json"))).RootElement.GetProperty("commit").GetString());
-        Assert.Contains(server.Requests, r => r.Path == "/api/v3/repos/acme/bot/actions/workflows/evals.yml/runs");
-        Assert.All(server.Requests, r => Assert.Equal("Token ghs_action_token", r.Authorization));
+        var summary = File.ReadAllText(Path.Combine(dir.Path, "step_summary.md"));
+        Assert.Contains("### Compared with baseline (support\\-quickstart): 0 regressions, 0 fixes", summary, StringComparison.Ordinal);
+        Assert.Contains("Baseline: commit 5eed5eed5eed, branch main", summary, StringComparison.Ordinal);
+        Assert.Contains($"https://github.example/acme/bot/actions/runs/{run}", summary, StringComparison.Ordinal);
+        Assert.Contains("### Compared with baseline (support\\-quickstart)", Assert.Single(server.Comments(7)).Body, StringComparison.Ordinal);
         Assert.Null(Assert.Single(server.BlobRequests).Authorization);
+        Assert.All(server.Requests, r => Assert.Equal("Token ghs_action_token", r.Authorization));
     }
 
     [Theory(Timeout = 600000)]

@@ -44,7 +44,7 @@ public sealed class BaselineArtifactTests
     }
 
     /// <summary>A results directory as `evalrunner run --out results` writes it (one suite, run for real), zipped as the Action uploads it.</summary>
-    internal static async Task<(byte[] Zip, string RunJson)> ResultsArtifactAsync(TempDirectory dir)
+    private static async Task<(byte[] Zip, string RunJson)> ResultsArtifactAsync(TempDirectory dir)
     {
         var results = Path.Combine(dir.Path, "results");
         var run = await SuiteRun.RunAsync(
