@@ -132,7 +132,7 @@ internal sealed class BaselineArtifact(Settings settings, TimeProvider? timeProv
             var detail = ex is ApiException or HttpRequestException ? ": " + ex.Message : string.Empty;
             return Unavailable(github.Why(
                 ex,
-                $"GitHub refused to list the runs and artifacts of {workflow} (the workflow needs `permissions: actions: read`, and the workflow file must exist in {repository})") + detail);
+                $"the token cannot read the workflow runs and artifacts of {repository} (the workflow needs `permissions: actions: read`)") + detail);
         }
     }
 

@@ -381,6 +381,21 @@ public sealed class BaselineArtifactTests
     }
 
     [Fact(Timeout = 60000)]
+    public async Task A_token_without_actions_read_is_unavailable_at_once_with_the_permission_to_grant()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        Run(server, "sha", Monday);
+        server.FailNext(1, 403, "Resource not accessible by integration");
+
+        var fetch = await FetchAsync(server, Path.Combine(dir.Path, "baseline"));
+
+        Assert.Equal(BaselineOutcome.Unavailable, fetch.Outcome);
+        Assert.Equal("the token cannot read the workflow runs and artifacts of acme/bot (the workflow needs `permissions: actions: read`): Resource not accessible by integration", fetch.Reason);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task Baseline_fetch_with_GitHub_failing_prints_one_warning_and_exits_0()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
