@@ -56,8 +56,15 @@ internal static class Commands
             foreach (var path in command.Suites)
             {
                 // --repeat applies to the suite as loaded, so that a dry run counts its trials too.
-                suites.Add(new RunRequest { OutputDirectory = outDirectory, Repeat = command.Repeat }.Apply(
-                    SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths })));
+                var loaded = new RunRequest { OutputDirectory = outDirectory, Repeat = command.Repeat }.Apply(
+                    SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = command.AllowOutsidePaths }));
+                if (ModelOverride.Apply(loaded, command.Models, out var problem) is not { } suite)
+                {
+                    PrintError(settings.Redact($"{path}: {problem}"));
+                    return ExitCodes.Invalid;
+                }
+
+                suites.Add(suite);
             }
 
             foreach (var suite in suites)

@@ -61,6 +61,94 @@ internal static class CompareCommand
     }
 
     /// <summary>
+    /// <c>evalrunner compare RUN --models A B</c>: in every suite of <paramref name="directory"/>, model config
+    /// <paramref name="baseModel"/> (the base) compared with <paramref name="headModel"/> (the head) on the datapoints
+    /// both answered, by the same engine and rules as two runs: 0 no regression, 1 a regression, 2 an error.
+    /// </summary>
+    public static async Task<int> RunModelsAsync(string directory, string baseModel, string headModel, string? suitePath, Settings settings, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(directory) || ResultsStore.FindRuns(directory).Count == 0)
+        {
+            Commands.PrintError($"{directory}: no run.json there or in its subdirectories; give a results directory (--out of `evalrunner run`, or one suite's folder)");
+            return ExitCodes.Invalid;
+        }
+
+        try
+        {
+            var reports = await RunReport.ReadAllAsync(directory, cancellationToken);
+            foreach (var report in reports)
+            {
+                var configs = ModelsSection.Configs(report.Run);
+                if (new[] { baseModel, headModel }.FirstOrDefault(m => !configs.Contains(m, StringComparer.Ordinal)) is { } unknown)
+                {
+                    Commands.PrintError(settings.Redact($"--models: suite '{report.Run.Suite}' has no model config '{unknown}'{Suggest.DidYouMean(unknown, configs)}; its model configs: {string.Join(", ", configs)}"));
+                    return ExitCodes.Invalid;
+                }
+            }
+
+            var regressed = false;
+            foreach (var report in reports)
+            {
+                var suite = LoadSuite(report.Run, suitePath, settings);
+                var comparison = await ComparisonBuilder.BuildAsync(
+                    new ComparisonRequest
+                    {
+                        Head = report.Run with { Models = [.. report.Run.Models.Where(m => m.Name == headModel)] },
+                        HeadDirectory = report.Directory,
+                        BaseDirectory = report.Directory,
+                        Suite = suite,
+                        Options = suite?.Baseline ?? new BaselineOptions(),
+                        // One run: the base is as old as the head.
+                        Now = report.Run.FinishedAt,
+                        BaseModel = baseModel,
+                        HeadModel = headModel,
+                    },
+                    cancellationToken);
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Run.Suite)}[/]: model config [bold]{Markup.Escape(BidiText.Neutralise(baseModel))}[/] (base) compared with [bold]{Markup.Escape(BidiText.Neutralise(headModel))}[/] (head) on the same datapoints [grey]({Markup.Escape(report.Directory)})[/]");
+                ConsoleReport.PrintComparison(report.Run with { Baseline = comparison });
+                AnsiConsole.WriteLine();
+                regressed |= comparison.Regressed;
+            }
+
+            return regressed ? ExitCodes.Failed : ExitCodes.Passed;
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            Commands.PrintError(settings.Redact(ex.Message));
+            return ExitCodes.Invalid;
+        }
+        catch (EvalRunnerException ex)
+        {
+            Commands.PrintError(ex, settings);
+            return ExitCodes.Invalid;
+        }
+    }
+
+    /// <summary>The suite given with --suite, else the one the run recorded while it still reads; null when neither.</summary>
+    /// <exception cref="SuiteException">The suite given with --suite cannot be read.</exception>
+    private static Suite? LoadSuite(RunResult run, string? suitePath, Settings settings)
+    {
+        if (suitePath is not null)
+        {
+            return SuiteLoader.Load(suitePath, settings);
+        }
+
+        if (File.Exists(run.SuitePath))
+        {
+            try
+            {
+                return SuiteLoader.Load(run.SuitePath, settings);
+            }
+            catch (EvalRunnerException)
+            {
+                // The suite changed into something unreadable since the run: compare by the default gate.
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// The head run compared with its suite's run under <paramref name="baseline"/>, by the rules of the suite at
     /// <paramref name="suitePath"/> (default: the suite file the head recorded, when it is still there).
     /// </summary>
@@ -68,22 +156,7 @@ internal static class CompareCommand
     /// <exception cref="System.Text.Json.JsonException">A run.json of the baseline is not a run.</exception>
     public static async Task<Comparison> CompareAsync(RunResult head, string baseline, string? suitePath, Settings settings, CancellationToken cancellationToken)
     {
-        Suite? suite = null;
-        if (suitePath is not null)
-        {
-            suite = SuiteLoader.Load(suitePath, settings);
-        }
-        else if (File.Exists(head.SuitePath))
-        {
-            try
-            {
-                suite = SuiteLoader.Load(head.SuitePath, settings);
-            }
-            catch (EvalRunnerException)
-            {
-                // The suite changed into something unreadable since the run: compare by the default gate.
-            }
-        }
+        var suite = LoadSuite(head, suitePath, settings);
 
         var (directory, note) = await BaselineLocator.FindAsync(baseline, head.Suite, cancellationToken);
         return await ComparisonBuilder.BuildAsync(

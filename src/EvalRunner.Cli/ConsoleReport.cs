@@ -36,16 +36,34 @@ internal static class ConsoleReport
         AnsiConsole.Write(models);
         PrintTrials(result);
 
-        if (result.Aggregates.Count > 0)
+        var configs = ModelsSection.Configs(result);
+        if (result.Aggregates.Count > 0 && configs.Count >= 2)
+        {
+            // Several model configs: each rule once, a column per config, to compare them side by side.
+            var sideBySide = new Table().Border(TableBorder.Rounded).Title("[bold]Aggregate thresholds by model config[/]");
+            sideBySide.AddColumn("rule");
+            foreach (var config in configs)
+            {
+                sideBySide.AddColumn(new TableColumn(Escape(config)).RightAligned());
+            }
+
+            foreach (var (rule, results) in ModelsSection.Aggregates(result, configs))
+            {
+                sideBySide.AddRow([Markup.Escape(rule), .. results.Select(r => r is null ? "–" : $"{Markup.Escape(ModelsSection.Value(r))} {(r.Passed ? "[green]pass[/]" : "[red]FAIL[/]")}")]);
+            }
+
+            AnsiConsole.Write(sideBySide);
+        }
+        else if (result.Aggregates.Count > 0)
         {
             var aggregates = new Table().Border(TableBorder.Rounded).Title("[bold]Aggregate thresholds[/]");
-            aggregates.AddColumn("rule").AddColumn("model config").AddColumn("value").AddColumn("");
+            aggregates.AddColumn("rule").AddColumn("model config").AddColumn("value [[95% interval]]").AddColumn("");
             foreach (var aggregate in result.Aggregates)
             {
                 aggregates.AddRow(
                     Markup.Escape(aggregate.Rule),
                     Markup.Escape(aggregate.ModelConfig),
-                    aggregate.Value is { } value ? value.ToString("0.####", CultureInfo.InvariantCulture) : "n/a",
+                    Markup.Escape(ReportValues.WithInterval(aggregate)),
                     aggregate.Passed ? "[green]pass[/]" : "[red]FAIL[/]");
             }
 

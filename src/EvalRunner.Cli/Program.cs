@@ -27,11 +27,12 @@ var cacheTtlOption = new Option<string?>("--cache-ttl") { Description = "Entries
 var resumeOption = new Option<string?>("--resume") { Description = "Continue the interrupted run in this results directory: finished rows are kept, only the rest run" };
 var dryRunOption = new Option<bool>("--dry-run") { Description = "Print the calls, tokens and cost a run would need, calling nothing" };
 var resumeAnywayOption = new Option<bool>("--resume-anyway") { Description = "With --resume: keep the finished rows even when the suite or its files changed since the interrupted run" };
+var modelOption = new Option<string[]>("--model", "-m") { Description = "NAME=MODEL: generate model config NAME with MODEL; a NAME the suite lacks is added as a copy of its first model config (repeatable, to compare side by side)", AllowMultipleArgumentsPerToken = false };
 var allowOutsideOption = new Option<bool>("--allow-outside-paths") { Description = "Allow datasets, Python, scores and schema files outside the suite's repository (its git work tree, else its folder)" };
 var baselineOption = new Option<string?>("--baseline") { Description = "A baseline's results directory (an earlier run, or a folder of runs paired by suite name): decide the regression rules against it (overrides baseline.source)" };
 var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
 {
-    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, allowOutsideOption, baselineOption,
+    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption, baselineOption,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -64,9 +65,21 @@ run.SetAction(async (parse, cancellationToken) =>
         return Fail("--resume-anyway needs --resume DIR");
     }
 
+    var models = new List<EvalRunner.Suites.ModelOverride>();
+    foreach (var text in parse.GetValue(modelOption) ?? [])
+    {
+        if (EvalRunner.Suites.ModelOverride.Parse(text, out var problem) is not { } model)
+        {
+            return Fail(problem!);
+        }
+
+        models.Add(model);
+    }
+
     return await Commands.RunAsync(
         new RunCommand
         {
+            Models = models,
             Suites = parse.GetValue(suitesArgument)!,
             OutDirectory = resume ?? parse.GetValue(outOption)!,
             Concurrency = concurrency,
@@ -185,10 +198,32 @@ baselineFetch.SetAction(async (parse, cancellationToken) => await Commands.Basel
     cancellationToken));
 var baseline = new Command("baseline", "The results a pull request is compared with") { baselineFetch };
 var baseArgument = new Argument<string>("base") { Description = "The baseline's results directory (one run, or a folder of runs: suites are paired by name)" };
-var headArgument = new Argument<string>("head") { Description = "The results directory to compare with it" };
+var headArgument = new Argument<string?>("head") { Description = "The results directory to compare with it (none with --models)", Arity = ArgumentArity.ZeroOrOne };
+var compareModelsOption = new Option<string[]>("--models") { Description = "A B: compare model config A (base) with B (head) on the same datapoints of the one run given", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
 var compareSuiteOption = new Option<string?>("--suite") { Description = "The suite whose rules decide (default: the suite file recorded in HEAD's run.json)" };
-var compare = new Command("compare", "Compare a results directory with a baseline's: regression rules, flips, new and removed datapoints. Exit codes: 0 no regression, 1 a regression, 2 an error") { baseArgument, headArgument, compareSuiteOption };
-compare.SetAction(async (parse, cancellationToken) => await CompareCommand.RunAsync(parse.GetValue(baseArgument)!, parse.GetValue(headArgument)!, parse.GetValue(compareSuiteOption), settings, cancellationToken));
+var compare = new Command("compare", "Compare a results directory with a baseline's: regression rules, flips, new and removed datapoints. Exit codes: 0 no regression, 1 a regression, 2 an error") { baseArgument, headArgument, compareSuiteOption, compareModelsOption };
+compare.SetAction(async (parse, cancellationToken) =>
+{
+    var head = parse.GetValue(headArgument);
+    if (parse.GetValue(compareModelsOption) is [var baseModel, var headModel])
+    {
+        if (head is not null)
+        {
+            return Fail($"--models compares two model configs of one run: give one results directory, not also {head}");
+        }
+
+        if (baseModel == headModel)
+        {
+            return Fail($"--models {baseModel} {headModel}: give two different model configs");
+        }
+
+        return await CompareCommand.RunModelsAsync(parse.GetValue(baseArgument)!, baseModel, headModel, parse.GetValue(compareSuiteOption), settings, cancellationToken);
+    }
+
+    return head is null
+        ? Fail("give the results directory to compare with the baseline (compare BASE HEAD), or --models A B to compare two model configs of one run")
+        : await CompareCommand.RunAsync(parse.GetValue(baseArgument)!, head, parse.GetValue(compareSuiteOption), settings, cancellationToken);
+});
 
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, nothing measured, or stopped (budget, provider fault, results not writable), 130 cancelled (Ctrl-C, SIGTERM).")
 {

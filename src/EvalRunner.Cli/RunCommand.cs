@@ -31,4 +31,7 @@ internal sealed record RunCommand
     public bool AllowOutsidePaths { get; init; }
 
     public string? Baseline { get; init; }
+
+    /// <summary>Model configs changed or added for this run (<c>--model NAME=MODEL</c>).</summary>
+    public IReadOnlyList<EvalRunner.Suites.ModelOverride> Models { get; init; } = [];
 }

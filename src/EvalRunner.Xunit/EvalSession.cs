@@ -5,6 +5,7 @@ using System.Text.Json;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Reports;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using Xunit;
@@ -254,7 +255,7 @@ internal sealed class EvalSession : IRunObserver
         output?.WriteLine(_settings.Redact($"{result.Verdict}: {result.Reason} (results in {result.OutputDirectory})"));
         foreach (var aggregate in result.Aggregates)
         {
-            output?.WriteLine(_settings.Redact($"{(aggregate.Passed ? "pass" : "FAIL")} {aggregate.Rule} [{aggregate.ModelConfig}] = {Show(aggregate.Value)}"));
+            output?.WriteLine(_settings.Redact($"{(aggregate.Passed ? "pass" : "FAIL")} {aggregate.Rule} [{aggregate.ModelConfig}] = {ReportValues.WithInterval(aggregate)}"));
         }
 
         // Rows that failed or errored fail their own cases; this case fails for every other reason of the verdict.
@@ -264,7 +265,7 @@ internal sealed class EvalSession : IRunObserver
             throw new EvalFailedException(_settings.Redact(
                 $"{Suite.Name} › aggregate thresholds: {result.Verdict.ToString().ToUpperInvariant()}\n"
                 + string.Join('\n', reasons.Select(r => $"  - {r.Message}"))
-                + string.Concat(result.Aggregates.Where(a => !a.Passed).Select(a => $"\n  - {a.Rule} [{a.ModelConfig}] was {Show(a.Value)}{(a.CoverageProblem is { } problem ? $" ({problem})" : string.Empty)}"))
+                + string.Concat(result.Aggregates.Where(a => !a.Passed).Select(a => $"\n  - {a.Rule} [{a.ModelConfig}] was {ReportValues.WithInterval(a)}{(a.CoverageProblem is { } problem ? $" ({problem})" : string.Empty)}"))
                 + $"\n{result.Rows} rows: {result.Passed} passed, {result.Failed} failed, {result.Errors} errors"));
         }
     }

@@ -103,7 +103,7 @@ internal static partial class ComparisonBuilder
     }
 
     /// <summary>Both responses (first trial of each) of the listed regressions: a second pass over both files, so only these are held.</summary>
-    private static List<DatapointChange> Responses(string headDirectory, string headFile, RunResult baseRun, List<(string Model, string Id)> keys)
+    private static List<DatapointChange> Responses(ComparisonRequest request, RunResult baseRun, List<(string Model, string Id)> keys)
     {
         if (keys.Count == 0)
         {
@@ -112,7 +112,7 @@ internal static partial class ComparisonBuilder
 
         var wanted = keys.ToHashSet();
         var baseRows = new Dictionary<(string, string), Row>();
-        foreach (var row in ResultsStore.ReadRows(baseRun.OutputDirectory, baseRun.Results))
+        foreach (var row in BaseRows(request, baseRun.OutputDirectory, baseRun.Results))
         {
             var key = (row.ModelConfig, row.DatapointId);
             if (wanted.Contains(key))
@@ -122,7 +122,7 @@ internal static partial class ComparisonBuilder
         }
 
         var headRows = new Dictionary<(string, string), Row>();
-        foreach (var row in ResultsStore.ReadRows(headDirectory, headFile))
+        foreach (var row in HeadRows(request, request.HeadDirectory, request.Head.Results))
         {
             var key = (row.ModelConfig, row.DatapointId);
             if (wanted.Contains(key))

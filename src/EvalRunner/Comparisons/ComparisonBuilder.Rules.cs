@@ -89,7 +89,7 @@ internal static partial class ComparisonBuilder
                 }
                 else
                 {
-                    var seed = Seeds.For($"{request.Head.Suite}\n{rule.Text}\n{model}");
+                    var seed = Seeds.Of(request.Head.Suite, rule.Text, model);
                     (test, p) = ("bootstrap", PairedTests.Bootstrap(baseLists, headLists, values => rule.Aggregate(values, type), offset, rule.HigherIsBetter, Resamples, seed));
                 }
 

@@ -63,8 +63,8 @@ internal static partial class ComparisonBuilder
         var aggregateRules = suiteRules.Where(t => t.IsAggregate).Prepend(PassRate).DistinctBy(t => t.AggregateText).ToList();
         var ruleColumns = aggregateRules.Select(t => t.ColumnName).Concat(regressionRules.Select(t => t.ColumnName)).Append(OutcomeColumns.Passed).Distinct().ToList();
         var types = new Dictionary<string, ColumnType>(StringComparer.Ordinal);
-        var head = Read(request.HeadDirectory, request.Head.Results, ruleColumns, types);
-        var @base = baseRun is null ? [] : Read(baseRun.OutputDirectory, baseRun.Results, ruleColumns, types);
+        var head = Read(HeadRows(request, request.HeadDirectory, request.Head.Results), ruleColumns, types);
+        var @base = baseRun is null ? [] : Read(BaseRows(request, baseRun.OutputDirectory, baseRun.Results), ruleColumns, types);
         ColumnType TypeOf(string column) =>
             column == OutcomeColumns.Passed ? ColumnType.Bool
             : request.Suite?.Columns.TryGetValue(column, out var known) == true ? known.Type
@@ -90,7 +90,7 @@ internal static partial class ComparisonBuilder
 
         var rules = DecideRules(request, identity, baseRun is not null, regressionRules, headModels, head, @base, TypeOf, SkipsMissing);
         var changes = Changes(head, @base, baseRun is not null, request.Options.Tolerance, types, request.Suite);
-        var regressionRows = baseRun is null ? [] : Responses(request.HeadDirectory, request.Head.Results, baseRun, changes.RegressionKeys);
+        var regressionRows = baseRun is null ? [] : Responses(request, baseRun, changes.RegressionKeys);
         var comparison = new Comparison
         {
             Baseline = identity,
@@ -168,10 +168,23 @@ internal static partial class ComparisonBuilder
         }, run);
     }
 
-    private static Dictionary<(string Model, string Id), List<RowFacts>> Read(string directory, string file, List<string> ruleColumns, Dictionary<string, ColumnType> types)
+    /// <summary>The head side's rows: every row, or with two model configs of one run compared, those of <see cref="ComparisonRequest.HeadModel"/>.</summary>
+    private static IEnumerable<Row> HeadRows(ComparisonRequest request, string directory, string file) =>
+        request.BaseModel is null ? ResultsStore.ReadRows(directory, file) : ResultsStore.ReadRows(directory, file).Where(r => r.ModelConfig == request.HeadModel);
+
+    /// <summary>
+    /// The base side's rows: every row, or with two model configs of one run compared, those of
+    /// <see cref="ComparisonRequest.BaseModel"/> under the head config's name, so that datapoints pair as across runs.
+    /// </summary>
+    private static IEnumerable<Row> BaseRows(ComparisonRequest request, string directory, string file) =>
+        request.BaseModel is null
+            ? ResultsStore.ReadRows(directory, file)
+            : ResultsStore.ReadRows(directory, file).Where(r => r.ModelConfig == request.BaseModel).Select(r => r with { ModelConfig = request.HeadModel! });
+
+    private static Dictionary<(string Model, string Id), List<RowFacts>> Read(IEnumerable<Row> read, List<string> ruleColumns, Dictionary<string, ColumnType> types)
     {
         var rows = new Dictionary<(string, string), List<RowFacts>>();
-        foreach (var row in ResultsStore.ReadRows(directory, file))
+        foreach (var row in read)
         {
             // Not measured (replay without the cache): in no comparison, as in no aggregate.
             if (row.NeedsLiveRun)

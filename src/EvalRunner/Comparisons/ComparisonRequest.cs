@@ -24,6 +24,16 @@ internal sealed record ComparisonRequest
     /// <summary>Tolerance, alpha, max age.</summary>
     public BaselineOptions Options { get; init; } = new();
 
+    /// <summary>
+    /// Compares two model configs of one run instead of two runs: the base side is this config's rows (read from
+    /// <see cref="BaseDirectory"/>, which is then the head's own directory), paired by datapoint with the rows of
+    /// <see cref="HeadModel"/>. Null compares every model config with the same one of the baseline.
+    /// </summary>
+    public string? BaseModel { get; init; }
+
+    /// <summary>With <see cref="BaseModel"/>: the model config whose rows are the head side.</summary>
+    public string? HeadModel { get; init; }
+
     /// <summary>Now, for the baseline's age.</summary>
     public required DateTimeOffset Now { get; init; }
 }

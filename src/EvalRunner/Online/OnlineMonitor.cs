@@ -383,8 +383,13 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             foreach (var threshold in _aggregates)
             {
                 var inWindow = window.Where(w => w.Values.ContainsKey(threshold.ColumnName)).Select(w => w.Values[threshold.ColumnName]).ToList();
-                var value = threshold.Aggregate(inWindow, columns[threshold.ColumnName].Type);
-                var breached = !threshold.IsSatisfiedBy(value);
+                // An interval only for a rule on one of its bounds: a bootstrap on every log would cost more than the log.
+                var type = columns[threshold.ColumnName].Type;
+                var estimate = threshold.Bound is null
+                    ? new AggregateEstimate { Value = threshold.Aggregate(inWindow, type) }
+                    : threshold.Estimate(inWindow, type, Statistics.Seeds.Of(threshold.Text, row.ModelConfig));
+                var value = estimate.Value;
+                var breached = !threshold.IsSatisfiedBy(threshold.Decided(estimate));
                 if (breached != _breached.GetValueOrDefault((row.ModelConfig, threshold.Text)))
                 {
                     _breached[(row.ModelConfig, threshold.Text)] = breached;

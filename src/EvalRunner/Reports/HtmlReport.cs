@@ -6,8 +6,9 @@ namespace EvalRunner.Reports;
 
 /// <summary>
 /// One self-contained HTML file (no network): the Markdown summary rendered with Markdig, every row in a table that
-/// can be filtered and sorted, a histogram per numeric evaluator column, and for a watch the metrics over time
-/// (<see cref="OverTimeSection"/>).
+/// can be filtered and sorted, a histogram per numeric evaluator column, for several model configs every datapoint of
+/// each and two picked configs' responses side by side (<see cref="ModelsSection"/>), and for a watch the metrics over
+/// time (<see cref="OverTimeSection"/>).
 /// </summary>
 internal static class HtmlReport
 {
@@ -20,13 +21,15 @@ internal static class HtmlReport
     public static string Render(IReadOnlyList<RunReport> reports)
     {
         ArgumentNullException.ThrowIfNull(reports);
-        var summary = Markdown.ToHtml(MarkdownReport.Render(reports, limit: int.MaxValue), Pipeline);
+        // The side-by-side section below shows every datapoint: the summary's pivots show none.
+        var summary = Markdown.ToHtml(MarkdownReport.Render(reports, limit: int.MaxValue, sideBySideLines: 0), Pipeline);
+        var read = reports.Select(report => (Report: report, Rows: report.Rows.ToList())).ToList();
         // Bidirectional controls are shown as markers (<U+202E>) in every text the page shows, not obeyed.
-        var rows = reports.SelectMany(report => report.Rows.Select(row => new
+        var rows = read.SelectMany(r => r.Rows.Select(row => new
         {
-            suite = Text(report.Run.Suite),
+            suite = Text(r.Report.Run.Suite),
             // A repeated run's rows name their trial beside the id.
-            id = Text(report.Run.Datapoints is null ? row.DatapointId : $"{row.DatapointId} (trial {row.Trial})"),
+            id = Text(r.Report.Run.Datapoints is null ? row.DatapointId : $"{row.DatapointId} (trial {row.Trial})"),
             model = Text(row.ModelConfig),
             outcome = row.NeedsLiveRun ? "needs-live-run" : ReportValues.Outcome(row),
             input = Text(row.Input),
@@ -35,6 +38,27 @@ internal static class HtmlReport
             error = Text(row.Error?.Message),
             columns = ReportValues.Columns(row).ToDictionary(c => Text(c.Key)!, c => c.Value is string text ? Text(text) : c.Value),
         })).ToList();
+
+        // Model configs side by side: each suite's pivot names its rows by their place in the row data.
+        var (models, modelsData, offset) = (new System.Text.StringBuilder(), new List<object>(), 0);
+        foreach (var (report, reportRows) in read)
+        {
+            if (ModelsSection.Build(report.Run, reportRows) is { } pivot)
+            {
+                var (html, section) = ModelsSection.Html(pivot, offset);
+                models.Append(html);
+                modelsData.Add(section);
+            }
+
+            offset += reportRows.Count;
+        }
+
+        var sideBySide = models.Length == 0 ? string.Empty : $"""
+            <h2>Model configs side by side</h2>
+            <section id="models">{models}</section>
+            <script id="models-data" type="application/json">{ModelsSection.Json(modelsData)}</script>
+            """;
+        var sideBySideScript = models.Length == 0 ? string.Empty : $"<script>{ModelsSection.Script}</script>";
 
         // Inside <script> only "</" could end the element early; JSON escapes it.
         var data = JsonSerializer.Serialize(rows).Replace("</", "<\\/", StringComparison.Ordinal);
@@ -62,11 +86,14 @@ internal static class HtmlReport
             #filter { padding: 6px; width: 24rem; }
             .over-time-chart { display: block; margin: .5rem 0; }
             .chart { display: inline-block; margin: 0 1.5rem 1rem 0; } .chart h4 { margin: .25rem 0; }
+            tr.differ td { background: #fff8c5; } .side-by-side td.a, .side-by-side td.b { min-width: 16rem; max-width: 32rem; }
+            .side-by-side .response { white-space: pre-wrap; word-break: break-word; margin: .25rem 0; } .side-by-side .outcome, .side-by-side .trial { font-weight: 600; } .side-by-side .scores { color: #57606a; }
             </style>
             </head>
             <body>
             <section id="summary">{{summary}}</section>
             {{overTime}}
+            {{sideBySide}}
             <h2>Score distributions</h2>
             <section id="charts"></section>
             <h2>Rows</h2>
@@ -141,6 +168,7 @@ internal static class HtmlReport
               draw();
             })();
             </script>
+            {{sideBySideScript}}
             </body>
             </html>
             """;

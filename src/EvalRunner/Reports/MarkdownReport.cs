@@ -6,7 +6,8 @@ namespace EvalRunner.Reports;
 
 /// <summary>
 /// The Markdown summary a reviewer reads in ten seconds: verdict, a table per suite, every aggregate rule, per model
-/// config figures, tokens and latency, then each failing datapoint in a collapsible &lt;details&gt;. Everything from
+/// config figures, tokens and latency, for several model configs their side-by-side section (<see cref="ModelsSection"/>),
+/// then each failing datapoint in a collapsible &lt;details&gt;. Everything from
 /// a dataset or a model passes <see cref="MarkdownText"/>. Long reports are cut to a size limit counted in UTF-8 bytes
 /// (which also bounds the characters): long fields first, then failing datapoints, then whole lines — never inside a
 /// character or a block — with a line that says what was cut and where the full report is.
@@ -37,13 +38,16 @@ internal static class MarkdownReport
     /// <param name="fullReport">Where the full report is, named in the line that says something was cut.</param>
     /// <param name="limit">The most UTF-8 bytes (and so characters) to return.</param>
     /// <param name="marker">Whether to start with the suite's hidden marker (PR comments, one suite each).</param>
-    public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false)
+    /// <param name="sideBySideLines">The most datapoints each "Model configs side by side" pivot shows (0: none, the HTML report shows them).</param>
+    public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false, int sideBySideLines = ModelsSection.MarkdownLines)
     {
         ArgumentNullException.ThrowIfNull(reports);
         var failing = reports.Select(r => r.Rows.Where(row => row.Outcome != Outcome.Pass && !row.NeedsLiveRun).ToList()).ToList();
+        var pivots = reports.Select(ModelsSection.Build).ToList();
+        var sections = new Sections(pivots, sideBySideLines);
         foreach (var fieldLimit in new[] { 4000, 1000, 300 })
         {
-            var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker, limit);
+            var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker, limit, sections);
             if (Size(text) <= limit)
             {
                 return text;
@@ -51,7 +55,9 @@ internal static class MarkdownReport
         }
 
         // Still too long: keep as many failing datapoints as fit (the size grows with every one kept: search).
-        var best = Build(reports, failing, 300, 0, fullReport, marker, limit);
+        // The pivots shrink too: each then shows its disagreements first, as far as ten.
+        sections = sections with { Lines = Math.Min(sideBySideLines, 10) };
+        var best = Build(reports, failing, 300, 0, fullReport, marker, limit, sections);
         if (Size(best) > limit)
         {
             return Fit(best, limit, fullReport);
@@ -61,7 +67,7 @@ internal static class MarkdownReport
         while (over - fits > 1)
         {
             var keep = fits + ((over - fits) / 2);
-            var text = Build(reports, failing, 300, keep, fullReport, marker, limit);
+            var text = Build(reports, failing, 300, keep, fullReport, marker, limit, sections);
             if (Size(text) <= limit)
             {
                 (fits, best) = (keep, text);
@@ -162,7 +168,7 @@ internal static class MarkdownReport
         return closing.ToString();
     }
 
-    private static string Build(IReadOnlyList<RunReport> reports, List<List<Row>> failing, int fieldLimit, int maxDetails, string fullReport, bool marker, int limit)
+    private static string Build(IReadOnlyList<RunReport> reports, List<List<Row>> failing, int fieldLimit, int maxDetails, string fullReport, bool marker, int limit, Sections sections)
     {
         var md = new StringBuilder();
         var runs = reports.Select(r => r.Run).ToList();
@@ -216,17 +222,18 @@ internal static class MarkdownReport
             ComparisonSection.Write(md, run, fieldLimit, ref details);
         }
 
-        var aggregates = runs.SelectMany(r => r.Aggregates.Select(a => (r.Suite, a))).ToList();
+        // A suite with several model configs shows its aggregates by model config in its side-by-side section.
+        var aggregates = runs.Where((_, i) => sections.Pivots[i] is null).SelectMany(r => r.Aggregates.Select(a => (r.Suite, a))).ToList();
         if (aggregates.Count > 0)
         {
             md.AppendLine("### Aggregate thresholds");
             md.AppendLine();
-            md.AppendLine("| suite | rule | model config | value | |");
+            md.AppendLine("| suite | rule | model config | value [95% interval] | |");
             md.AppendLine("|---|---|---|---:|:-:|");
             foreach (var (suite, aggregate) in aggregates)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {MarkdownText.Cell(suite)} | {MarkdownText.Cell(aggregate.Rule)} | {MarkdownText.Cell(aggregate.ModelConfig)} | {Number(aggregate.Value)} | {(aggregate.Passed ? "✅" : "❌")} |");
+                    $"| {MarkdownText.Cell(suite)} | {MarkdownText.Cell(aggregate.Rule)} | {MarkdownText.Cell(aggregate.ModelConfig)} | {ReportValues.WithInterval(aggregate)} | {(aggregate.Passed ? "✅" : "❌")} |");
             }
 
             md.AppendLine();
@@ -259,6 +266,14 @@ internal static class MarkdownReport
             {
                 md.AppendLine();
                 md.AppendLine(CultureInfo.InvariantCulture, $"Provider ({MarkdownText.Cell(run.Suite)}): {MarkdownText.Cell(provider)}.");
+            }
+        }
+
+        for (var i = 0; i < runs.Count; i++)
+        {
+            if (sections.Pivots[i] is { } pivot)
+            {
+                ModelsSection.AppendMarkdown(md, runs[i], pivot, sections.Lines);
             }
         }
 
@@ -425,6 +440,9 @@ internal static class MarkdownReport
         md.AppendLine();
     }
 
+    /// <summary>Each suite's side-by-side pivot (null for a suite with one model config) and how many datapoints each shows.</summary>
+    private sealed record Sections(IReadOnlyList<ModelsSection.Pivot?> Pivots, int Lines);
+
     private static string Word(List<RunResult> runs) =>
         runs.Any(r => r.Verdict == Verdict.Fail) ? "failed" : runs.Any(r => r.Verdict == Verdict.Cancelled) ? "was cancelled" : "could not measure";
 
@@ -438,6 +456,4 @@ internal static class MarkdownReport
     private static string Usd(double value) => ValueText.Usd(value);
 
     private static string Percent(double value) => value.ToString("0.0%", CultureInfo.InvariantCulture);
-
-    private static string Number(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a";
 }

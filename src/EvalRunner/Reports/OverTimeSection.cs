@@ -23,8 +23,9 @@ internal static partial class OverTimeSection
     /// <summary>The most buckets a section shows before a larger bucket size is chosen.</summary>
     public const int MaxBuckets = 24;
 
+    /// <summary>The column an aggregate rule reads: group 1 of <c>mean(contains.passed) &gt;= 0.9</c>.</summary>
     [GeneratedRegex(@"^\s*[A-Za-z][A-Za-z0-9]*\(\s*([A-Za-z0-9_.-]+)\s*\)")]
-    private static partial Regex AggregateColumn();
+    internal static partial Regex AggregateColumn();
 
     /// <summary>The section's HTML for one suite's rows, or empty when fewer than two rows have a time.</summary>
     public static string Render(RunReport report)

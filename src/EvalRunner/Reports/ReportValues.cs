@@ -55,6 +55,13 @@ internal static partial class ReportValues
         return parts.Count == 0 ? null : string.Join("; ", parts);
     }
 
+    /// <summary>An aggregate's value with its 95% interval when it has one (<c>0.84 [0.79, 0.88]</c>), else the value or <c>n/a</c>.</summary>
+    public static string WithInterval(AggregateResult aggregate) => aggregate.Value is not { } value
+        ? "n/a"
+        : aggregate is { Lower: { } lower, Upper: { } upper }
+            ? $"{ValueText.Format(value)} [{ValueText.Format(lower)}, {ValueText.Format(upper)}]"
+            : ValueText.Format(value);
+
     public static string Outcome(Row row) => row.Outcome.ToString().ToLowerInvariant();
 
     /// <summary>An error's kind as written in results (<c>cache_miss</c>), or <c>error</c> when there is none.</summary>

@@ -12,7 +12,23 @@ public sealed record AggregateResult
     /// <summary>The aggregate value; null when there was nothing to aggregate (which fails the rule).</summary>
     public double? Value { get; init; }
 
-    /// <summary>Whether the rule held.</summary>
+    /// <summary>
+    /// The lower bound of the value's 95% confidence interval; null for <c>min</c>, <c>max</c>, <c>sum</c> and
+    /// <c>count</c>, and when too few values were measured (fewer than 2 for <c>t</c> and <c>bootstrap</c>).
+    /// </summary>
+    public double? Lower { get; init; }
+
+    /// <summary>The upper bound of the value's 95% confidence interval; null when <see cref="Lower"/> is.</summary>
+    public double? Upper { get; init; }
+
+    /// <summary>
+    /// How the interval was computed: <c>wilson</c> (rate, or mean of a bool column), <c>t</c> (mean of numbers) or
+    /// <c>bootstrap</c> (percentiles; with <c>run.repeat</c> above 1 every function, resampling datapoints with all their trials);
+    /// null without an interval.
+    /// </summary>
+    public string? Interval { get; init; }
+
+    /// <summary>Whether the rule held: by its value, or for <c>lower(...)</c> and <c>upper(...)</c> by that bound.</summary>
     public bool Passed { get; init; }
 
     /// <summary>Rows that had a value for the rule's column.</summary>

@@ -1,4 +1,6 @@
 using EvalRunner.Evaluators;
+using EvalRunner.Statistics;
+using EvalRunner.Reports;
 using EvalRunner.Suites;
 using EvalRunner.Thresholds;
 
@@ -19,6 +21,11 @@ internal sealed class RunTally(Suite suite)
             .Concat(_models.Where(entry => !suite.Models.Any(m => m.Name == entry.Key)).OrderBy(entry => entry.Key, StringComparer.Ordinal));
     private readonly (string Column, bool SkipMissing)[] _aggregateColumns =
         [.. suite.Thresholds.Where(t => t.IsAggregate && !t.IsRegression).Select(t => t.ColumnName).Distinct().Select(c => (c, suite.Columns[c].WhenMissing == MissingValue.Skip))];
+
+    // Datapoint ids are kept only for repeated trials (run.repeat above 1) and an aggregate with an interval: the interval
+    // resamples a datapoint's trials together. With one trial an id is unique per model config (datasets reject
+    // duplicates), so nothing is kept.
+    private readonly bool _keepDatapointIds = suite.Options.Repeat > 1 && suite.Thresholds.Any(t => t.IsAggregate && !t.IsRegression && t.HasInterval);
     private string? _firstError;
 
     // A repeated run's trials, per model config and datapoint: a few counters each, never the rows.
@@ -38,7 +45,18 @@ internal sealed class RunTally(Suite suite)
         public double JudgeCostUsd;
         public int CacheHits;
         public long TokensSaved;
+
+        // One entry per measured row in every column, so that row i is the same row in each; NaN where a column skips
+        // the row (missing: skip), null where the row has no value (an error).
         public readonly Dictionary<string, List<double?>> Values = [];
+
+        // Datapoint id -> cluster number, in order of first appearance (one entry per datapoint, not per row).
+        public readonly Dictionary<string, int> ClusterOf = new(StringComparer.Ordinal);
+
+        // Each measured row's cluster number; null while every row is a new datapoint (row i is then cluster i), so a
+        // run with one row per datapoint keeps no number per row.
+        public List<int>? RowClusters;
+        public int Measured;
     }
 
     public void Add(Row row)
@@ -86,6 +104,17 @@ internal sealed class RunTally(Suite suite)
                 break;
         }
 
+        if (_aggregateColumns.Length == 0)
+        {
+            return;
+        }
+
+        if (_keepDatapointIds)
+        {
+            AddToCluster(model, row.DatapointId);
+        }
+
+        model.Measured++;
         foreach (var (column, skipMissing) in _aggregateColumns)
         {
             if (!model.Values.TryGetValue(column, out var values))
@@ -94,13 +123,45 @@ internal sealed class RunTally(Suite suite)
             }
 
             var value = row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(column));
-            if (value is null && skipMissing && row.Outcome != Outcome.Error)
-            {
-                continue;
-            }
-
-            values.Add(value);
+            value = value is double.NaN ? null : value;
+            values.Add(value is null && skipMissing && row.Outcome != Outcome.Error ? double.NaN : value);
         }
+    }
+
+    private static void AddToCluster(ModelTally model, string datapointId)
+    {
+        if (model.ClusterOf.TryAdd(datapointId, model.ClusterOf.Count) && model.RowClusters is null)
+        {
+            return;
+        }
+
+        // The first repeated datapoint: until now row i was cluster i.
+        model.RowClusters ??= [.. Enumerable.Range(0, model.Measured)];
+        model.RowClusters.Add(model.ClusterOf[datapointId]);
+    }
+
+    // The values of one column grouped by datapoint, datapoints in id order (ordinal), each group's values sorted:
+    // the same rows give the same clusters whatever order they finished in. Null when each datapoint has one row.
+    private static double?[][]? Clusters(ModelTally model, List<double?> column)
+    {
+        if (model.RowClusters is not { } rowClusters)
+        {
+            return null;
+        }
+
+        var groups = new List<double?>[model.ClusterOf.Count];
+        for (var i = 0; i < column.Count; i++)
+        {
+            if (column[i] is not double.NaN)
+            {
+                (groups[rowClusters[i]] ??= []).Add(column[i]);
+            }
+        }
+
+        return [.. model.ClusterOf.OrderBy(entry => entry.Key, StringComparer.Ordinal)
+            .Select(entry => groups[entry.Value])
+            .Where(group => group is not null)
+            .Select(group => group.Order().ToArray())];
     }
 
     public RunResult Decide(string? stopped, bool cancelled)
@@ -111,8 +172,9 @@ internal sealed class RunTally(Suite suite)
         {
             foreach (var (name, model) in OrderedModels())
             {
-                var values = model.Values.GetValueOrDefault(threshold.ColumnName) ?? [];
-                var value = threshold.Aggregate(values, columns[threshold.ColumnName].Type);
+                var column = model.Values.GetValueOrDefault(threshold.ColumnName) ?? [];
+                List<double?> values = [.. column.Where(v => v is not double.NaN)];
+                var estimate = threshold.Estimate(values, columns[threshold.ColumnName].Type, Seeds.Of(threshold.Text, name), threshold.HasInterval ? Clusters(model, column) : null);
                 var covered = values.Count(v => v.HasValue);
                 var coverage = values.Count == 0 ? 1 : (double)covered / values.Count;
                 var problem = coverage < suite.Options.MinCoverage
@@ -122,8 +184,11 @@ internal sealed class RunTally(Suite suite)
                 {
                     Rule = threshold.Text,
                     ModelConfig = name,
-                    Value = value,
-                    Passed = threshold.IsSatisfiedBy(value) && problem is null,
+                    Value = estimate.Value,
+                    Lower = estimate.Interval?.Lower,
+                    Upper = estimate.Interval?.Upper,
+                    Interval = estimate.Method,
+                    Passed = threshold.IsSatisfiedBy(threshold.Decided(estimate)) && problem is null,
                     Covered = covered,
                     Of = values.Count,
                     CoverageProblem = problem,
@@ -307,8 +372,7 @@ internal sealed class RunTally(Suite suite)
         if (failedAggregates.Count > 0)
         {
             reasons.Add(Reason(VerdictReasonKind.AggregateFailed, $"{failedAggregates.Count} aggregate threshold(s) failed: " + string.Join("; ", failedAggregates.Select(a =>
-                $"{a.Rule} [{a.ModelConfig}] was {(a.Value is { } v ? ValueText.Format(v) : "not computable (no values)")}"
-                + (a.CoverageProblem is { } problem ? $", {problem}" : string.Empty)))));
+                $"{a.Rule} [{a.ModelConfig}] {Saw(a)}" + (a.CoverageProblem is { } problem ? $", {problem}" : string.Empty)))));
         }
 
         if (datapoints is not null)
@@ -356,6 +420,25 @@ internal sealed class RunTally(Suite suite)
         return (Runs.Verdict.Pass, [Reason(VerdictReasonKind.Passed, errors == 0
             ? $"all {rows} rows passed{checks}"
             : $"{passed} of {rows} rows passed{checks}; {errors} rows errored, allowed by run.fail_on_error: false"), .. unmeasured]);
+    }
+
+    // What a failed aggregate rule saw: its value, or for lower()/upper() the bound and the interval it came from.
+    private string Saw(AggregateResult aggregate)
+    {
+        if (aggregate.Value is not { } value)
+        {
+            return "was not computable (no values)";
+        }
+
+        if (suite.Thresholds.First(t => t.Text == aggregate.Rule).Bound is not { } bound)
+        {
+            return $"was {ValueText.Format(value)}";
+        }
+
+        var end = bound.ToString().ToLowerInvariant();
+        return (bound == IntervalBound.Lower ? aggregate.Lower : aggregate.Upper) is { } limit
+            ? $"had {end} bound {ValueText.Format(limit)} (value {ReportValues.WithInterval(aggregate)}, {aggregate.Interval} interval)"
+            : $"has no {end} bound: a confidence interval needs at least 2 measured values ({aggregate.Covered} measured)";
     }
 
     private static VerdictReason Reason(VerdictReasonKind kind, string message) => new() { Kind = kind, Message = message };

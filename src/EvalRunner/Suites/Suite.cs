@@ -32,6 +32,9 @@ public sealed record Suite
     /// </summary>
     internal IReadOnlyList<ModelConfig> Models { get; init; } = [];
 
+    /// <summary>The model configs changed or added for this run on the command line (<c>--model NAME=MODEL</c>), in order.</summary>
+    internal IReadOnlyList<ModelOverride> ModelOverrides { get; init; } = [];
+
     /// <summary>
     /// The top-level <c>judge:</c>: the default model of <c>llm</c> evaluators, and the chat configuration of evaluators
     /// from Microsoft.Extensions.AI.Evaluation (<see cref="ExtensionsAIEvaluator"/>); null when the suite has none.

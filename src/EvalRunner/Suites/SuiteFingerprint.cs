@@ -44,6 +44,12 @@ internal sealed record SuiteFingerprint
             }
         }
 
+        // A model config changed on the command line is part of what the run measured: resuming with another differs.
+        foreach (var change in suite.ModelOverrides)
+        {
+            parts[$"--model {change.Name}"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(change.Model)));
+        }
+
         var all = new StringBuilder();
         foreach (var (name, hash) in parts)
         {

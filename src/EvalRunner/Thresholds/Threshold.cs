@@ -34,16 +34,29 @@ internal sealed partial record Threshold
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(columns);
-        var match = Rule().Match(text);
+        IntervalBound? bound = null;
+        var rule = text;
+        if (BoundRule().Match(text) is { Success: true } bounded)
+        {
+            bound = Enum.Parse<IntervalBound>(bounded.Groups["bound"].Value, ignoreCase: true);
+            rule = bounded.Groups["inner"].Value + bounded.Groups["rest"].Value;
+        }
+
+        var match = Rule().Match(rule);
         if (!match.Success)
         {
-            throw new FormatException($"'{text}' is not a rule; write 'evaluator.column OP value' (length.words <= 120) or 'function(evaluator.column) OP value' (mean(contains.passed) >= 0.9)");
+            throw new FormatException($"'{text}' is not a rule; write 'evaluator.column OP value' (length.words <= 120) or 'function(evaluator.column) OP value' (mean(contains.passed) >= 0.9), or a bound of its interval (lower(rate(contains.passed)) >= 0.8)");
         }
 
         AggregateFunction? function = null;
         if (match.Groups["fn"].Success)
         {
             var name = match.Groups["fn"].Value;
+            if (Enum.TryParse<IntervalBound>(name, ignoreCase: true, out _))
+            {
+                throw new FormatException($"'{text}': {name.ToLowerInvariant()}() takes an aggregate, not a column: {name.ToLowerInvariant()}(rate({match.Groups["col"].Value})) or {name.ToLowerInvariant()}(mean({match.Groups["col"].Value}))");
+            }
+
             function = Enum.TryParse<AggregateFunction>(name, ignoreCase: true, out var parsed) && !char.IsDigit(name[0])
                 ? parsed
                 : throw new FormatException($"'{text}': unknown function '{name}'{Suggest.DidYouMean(name, FunctionNames)}; use {string.Join(", ", FunctionNames)}");
@@ -64,11 +77,22 @@ internal sealed partial record Threshold
 
         if (BaselineTerm.TryParse(text, literal) is { } term)
         {
+            if (bound is { } baselineBound)
+            {
+                throw new FormatException($"'{text}': {baselineBound.ToString().ToLowerInvariant()}() compares a bound with a number, not with the baseline; a baseline rule already tests whether the change is significant");
+            }
+
             return Regression(text, function, columnName, column, op, term);
         }
 
         var expected = function is null ? PerDatapointValue(text, column, op, literal) : AggregateValue(text, function.Value, column, literal);
-        return new Threshold { Text = text.Trim(), Function = function, ColumnName = columnName, Operator = op, Expected = expected };
+        var threshold = new Threshold { Text = text.Trim(), Function = function, ColumnName = columnName, Operator = op, Expected = expected, Bound = bound };
+        if (bound is { } end && !threshold.HasInterval)
+        {
+            throw new FormatException($"'{text}': {function!.Value.ToString().ToLowerInvariant()}() has no confidence interval; {end.ToString().ToLowerInvariant()}() applies to mean, rate, p50, p90, p95 and p99");
+        }
+
+        return threshold;
     }
 
     /// <summary>Whether one datapoint's value satisfies a per-datapoint rule; a missing value never does.</summary>
@@ -130,10 +154,7 @@ internal sealed partial record Threshold
     private static double Percentile(List<double> values, double p)
     {
         values.Sort();
-        var rank = p * (values.Count - 1);
-        var lower = (int)Math.Floor(rank);
-        var upper = (int)Math.Ceiling(rank);
-        return values[lower] + ((values[upper] - values[lower]) * (rank - lower));
+        return Statistics.Intervals.Quantile(values, p);
     }
 
     private bool Compare(double number)
@@ -216,4 +237,8 @@ internal sealed partial record Threshold
 
     [GeneratedRegex(@"^\s*(?:(?<fn>[A-Za-z][A-Za-z0-9]*)\(\s*(?<col>[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-.]+)\s*\)|(?<col>[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-.]+))\s*(?<op>==|!=|<=|>=|<|>)\s*(?<value>.+?)\s*$")]
     private static partial Regex Rule();
+
+    // lower(f(column)) OP value: the inner aggregate and the comparison, parsed by Rule().
+    [GeneratedRegex(@"^\s*(?<bound>lower|upper)\s*\(\s*(?<inner>[A-Za-z][A-Za-z0-9]*\s*\([^()]*\))\s*\)(?<rest>\s*(?:==|!=|<=|>=|<|>).*)$", RegexOptions.IgnoreCase)]
+    private static partial Regex BoundRule();
 }

@@ -26,6 +26,9 @@ public sealed class CliTests
         var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "support-quickstart", "run.json"))).RootElement;
         Assert.Equal("pass", run.GetProperty("verdict").GetString());
         Assert.Equal(2, run.GetProperty("aggregates").GetArrayLength());
+        // mean(answers.passed) over 10 passing rows: the Wilson interval of 10 of 10 is [0.7225, 1].
+        Assert.Equal("wilson", run.GetProperty("aggregates")[0].GetProperty("interval").GetString());
+        Assert.Contains("1 [0.7225, 1]", result.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 180000)]

@@ -70,20 +70,20 @@ public sealed class ComparisonTests
     {
         using var dir = new TempDirectory();
         var @base = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "base", BaselineRuns.Replies(BaselineRuns.Many(20, 0))), cancellationToken: TestContext.Current.CancellationToken);
-        // Eight pass → fail flips and none back: p = 2 × 0.5^8 = 0.0078125.
+        // Eight pass → fail flips and none back: one-sided p = P(X >= 8 | 8, 1/2) = 0.5^8 = 0.00390625.
         var eight = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "eight", BaselineRuns.Replies(BaselineRuns.Many(20, 8)), ", \"rate(outcome.passed) >= baseline significant\""), @base.Directory, cancellationToken: TestContext.Current.CancellationToken);
-        // Two flips: p = 0.5, worse but not significantly.
+        // Two flips: p = 0.5^2 = 0.25, worse but not significantly.
         var two = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "two", BaselineRuns.Replies(BaselineRuns.Many(20, 2)), ", \"rate(outcome.passed) >= baseline significant\""), @base.Directory, cancellationToken: TestContext.Current.CancellationToken);
 
         var broken = Assert.Single(eight.Result.Baseline!.Rules);
         Assert.Equal(("mcnemar", 20, RuleDecision.Broken), (broken.Test, broken.Shared, broken.Decision));
-        Assert.Equal(0.0078125, broken.P!.Value, 9);
+        Assert.Equal(0.00390625, broken.P!.Value, 9);
         Assert.Equal(-0.4, broken.Delta!.Value, 9);
         // The head's dataset differs from the baseline's, so the sentence also says the baseline is stale.
-        Assert.Equal("Failed: rate(outcome.passed) dropped from 1.00 to 0.60 (−0.40, p = 0.008 < 0.05 after Holm) on 20 shared datapoints (against a stale baseline)", eight.Result.Baseline.Gate);
+        Assert.Equal("Failed: rate(outcome.passed) dropped from 1.00 to 0.60 (−0.40, p = 0.004 < 0.05 after Holm) on 20 shared datapoints (against a stale baseline)", eight.Result.Baseline.Gate);
         var held = Assert.Single(two.Result.Baseline!.Rules);
         Assert.Equal(RuleDecision.Held, held.Decision);
-        Assert.Equal(0.5, held.P!.Value, 9);
+        Assert.Equal(0.25, held.P!.Value, 9);
         Assert.Contains("not significantly", held.Note, StringComparison.Ordinal);
     }
 

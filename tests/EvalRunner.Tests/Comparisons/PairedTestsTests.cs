@@ -5,11 +5,12 @@ namespace EvalRunner.Tests.Comparisons;
 public sealed class PairedTestsTests
 {
     [Fact]
-    public void McNemar_exact_is_twice_the_binomial_tail_of_the_smaller_count()
+    public void McNemar_exact_is_the_one_sided_binomial_tail_of_the_worse_count()
     {
-        Assert.Equal(0.0078125, PairedTests.McNemarExact(8, 0), 12);
+        // P(X >= 8 | 8, 1/2) = 1/256; P(X >= 3 | 6, 1/2) = (20 + 15 + 6 + 1) / 64.
+        Assert.Equal(0.00390625, PairedTests.McNemarExact(8, 0), 12);
         Assert.Equal(1, PairedTests.McNemarExact(0, 0));
-        Assert.Equal(1, PairedTests.McNemarExact(3, 3));
+        Assert.Equal(42.0 / 64, PairedTests.McNemarExact(3, 3), 12);
     }
 
     [Fact]
@@ -25,10 +26,10 @@ public sealed class PairedTestsTests
         IReadOnlyList<IReadOnlyList<double?>> after = [.. Enumerable.Range(0, 40).Select(i => (IReadOnlyList<double?>)[i < 20 ? 0.0 : 1.0])];
         static double? Mean(IReadOnlyList<double?> values) => values.Average();
 
-        var p = PairedTests.Bootstrap(before, after, Mean, 0, higherIsBetter: true, 500, Seeds.For("x"));
+        var p = PairedTests.Bootstrap(before, after, Mean, 0, higherIsBetter: true, 500, Seeds.Of("x"));
 
         Assert.True(p < 0.01, $"p = {p}");
-        Assert.Equal(p, PairedTests.Bootstrap(before, after, Mean, 0, higherIsBetter: true, 500, Seeds.For("x")));
+        Assert.Equal(p, PairedTests.Bootstrap(before, after, Mean, 0, higherIsBetter: true, 500, Seeds.Of("x")));
         Assert.True(PairedTests.Bootstrap(before, after, Mean, -0.6, higherIsBetter: true, 500, 1) > 0.5);
     }
 }

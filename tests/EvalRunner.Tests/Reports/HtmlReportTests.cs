@@ -157,4 +157,62 @@ public sealed class HtmlReportTests
             Assert.Empty(requests);
         }
     }
+
+    [Fact(Timeout = 180000)]
+    public async Task Two_picked_model_configs_show_their_responses_side_by_side_disagreements_first_and_as_text()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var reports = await ModelsFixture.RunAsync(dir, token);
+        var file = dir.File("report.html", HtmlReport.Render(reports));
+        var (browser, playwright) = await LaunchAsync(token);
+        using (playwright)
+        await using (browser)
+        {
+            var (page, problems, requests) = await OpenAsync(browser, file);
+            var box = page.Locator("#models .models");
+            var table = box.Locator("table.side-by-side");
+
+            // The full pivot: every datapoint, the 25 on which the three configs disagree first.
+            Assert.Contains("configs disagree on 25 of 30 datapoints", await box.Locator("h3").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal(30, await box.Locator("table.pivot tbody tr").CountAsync());
+            Assert.Equal(25, await box.Locator("table.pivot tbody tr.differ").CountAsync());
+            Assert.Equal(["", "datapoint", "base", "candidate", ModelsFixture.Third], await box.Locator("table.pivot thead th").AllInnerTextsAsync());
+
+            // By default the first two configs: base passes all 30, candidate every third.
+            Assert.Equal("base and candidate disagree on 20 of 30 datapoints", await box.Locator(".pair-count").InnerTextAsync());
+            Assert.Equal(30, await table.Locator("tbody tr").CountAsync());
+            Assert.Equal(20, await table.Locator("tbody tr.differ").CountAsync());
+            await AssertRowAsync(table, 0, 1, "gpt-a", "gpt-b");
+
+            await box.Locator("select.pick-b").SelectOptionAsync(new SelectOptionValue { Label = ModelsFixture.Third });
+            Assert.Equal(ModelsFixture.Third, await table.Locator("th.b").InnerTextAsync());
+            Assert.Equal("base and " + ModelsFixture.Third + " disagree on 15 of 30 datapoints", await box.Locator(".pair-count").InnerTextAsync());
+            await AssertRowAsync(table, 0, 1, "gpt-a", "gpt-c");
+
+            await box.Locator("select.pick-a").SelectOptionAsync(new SelectOptionValue { Label = "candidate" });
+            Assert.Equal(15, await table.Locator("tbody tr.differ").CountAsync());
+            await AssertRowAsync(table, 0, 2, "gpt-b", "gpt-c");
+            await AssertRowAsync(table, 1, 3, "gpt-b", "gpt-c");
+            // The last rows are those the two agree on.
+            Assert.Equal("", await table.Locator("tbody tr").Last.Locator("td").First.InnerTextAsync());
+
+            await page.Locator("#models").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "html-side-by-side.png") });
+
+            // A response holding a script tag is text: no element came from it.
+            Assert.Equal(0, await page.Locator("#models script, #models b, #models i").CountAsync());
+            Assert.Empty(problems);
+            Assert.Empty(requests);
+        }
+
+        static async Task AssertRowAsync(ILocator table, int index, int datapoint, string modelA, string modelB)
+        {
+            var row = table.Locator("tbody tr").Nth(index);
+            Assert.Equal(ModelsFixture.Id(datapoint), await row.Locator("td.id").InnerTextAsync());
+            Assert.Equal(ModelsFixture.Response(modelA, datapoint), await row.Locator("td.a .response").InnerTextAsync());
+            Assert.Equal(ModelsFixture.Response(modelB, datapoint), await row.Locator("td.b .response").InnerTextAsync());
+            Assert.Equal(ModelsFixture.Passes(modelA, datapoint) ? "pass" : "fail", await row.Locator("td.a .outcome").InnerTextAsync());
+            Assert.Equal("contains.passed: " + (ModelsFixture.Passes(modelB, datapoint) ? "true" : "false"), await row.Locator("td.b .scores").InnerTextAsync());
+        }
+    }
 }

@@ -82,10 +82,76 @@ public sealed class ThresholdTests
     [InlineData("mean(regex.match) > 1", "needs a bool, integer or float column")]
     [InlineData("rate(latency.ms) > 1", "rate() needs a bool column")]
     [InlineData("length.words <= many", "'many' is not a number")]
+    [InlineData("lower(count(length.words)) >= 3", "count() has no confidence interval; lower() applies to mean, rate, p50, p90, p95 and p99")]
+    [InlineData("upper(max(latency.ms)) <= 3", "max() has no confidence interval; upper() applies to")]
+    [InlineData("lower(contains.passed) >= 0.8", "lower() takes an aggregate, not a column: lower(rate(contains.passed))")]
+    [InlineData("lower(rate(latency.ms)) > 1", "rate() needs a bool column")]
+    [InlineData("lower(rate(contains.passed)) >= baseline - 5%", "lower() compares a bound with a number, not with the baseline")]
     public void A_malformed_rule_says_what_is_wrong(string rule, string message)
     {
         var ex = Assert.Throws<FormatException>(() => Threshold.Parse(rule, Columns));
 
         Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("lower(rate(contains.passed)) >= 0.8", "Lower", "Rate", ">=", 0.8)]
+    [InlineData("UPPER( p95(latency.ms) ) <= 2000", "Upper", "P95", "<=", 2000)]
+    [InlineData("lower(mean(length.words)) > 90%", "Lower", "Mean", ">", 0.9)]
+    public void A_rule_on_a_bound_of_the_interval_is_parsed_with_its_function_column_and_value(string rule, string bound, string function, string op, double value)
+    {
+        var threshold = Threshold.Parse(rule, Columns);
+
+        Assert.Equal((bound, function, op, value), (threshold.Bound!.Value.ToString(), threshold.Function!.Value.ToString(), threshold.Operator, (double)threshold.Expected));
+        Assert.Equal(rule.Trim(), threshold.Text);
+        Assert.Null(Threshold.Parse("rate(contains.passed) >= 0.8", Columns).Bound);
+    }
+
+    [Fact]
+    public void A_rate_has_a_wilson_interval_counting_error_rows_as_trials()
+    {
+        // 84 true, 14 false and 2 error rows: Wilson for 84 of 100 = [0.7558, 0.8990] (the score interval computed by
+        // hand with z = 1.959964: center (p + z^2/2n) / (1 + z^2/n), half z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2)).
+        double?[] values = [.. Enumerable.Repeat<double?>(1, 84), .. Enumerable.Repeat<double?>(0, 14), null, null];
+        var lower = Threshold.Parse("lower(rate(contains.passed)) >= 0.76", Columns);
+
+        var estimate = lower.Estimate(values, ColumnType.Bool, seed: 1);
+
+        Assert.Equal("wilson", estimate.Method);
+        Assert.Equal(0.84, estimate.Value!.Value, 12);
+        Assert.Equal(0.7558, estimate.Interval!.Lower, 4);
+        Assert.Equal(0.8990, estimate.Interval.Upper, 4);
+        Assert.False(lower.IsSatisfiedBy(lower.Decided(estimate)));
+        var upper = Threshold.Parse("upper(mean(contains.passed)) >= 0.89", Columns);
+        Assert.True(upper.IsSatisfiedBy(upper.Decided(upper.Estimate(values, ColumnType.Bool, seed: 1))));
+    }
+
+    [Fact]
+    public void A_mean_of_numbers_has_a_t_interval_and_a_percentile_a_bootstrap_one()
+    {
+        double?[] values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, null];
+
+        var mean = Threshold.Parse("mean(length.words) > 1", Columns).Estimate(values, ColumnType.Integer, seed: 1);
+        var p90 = Threshold.Parse("p90(latency.ms) < 1", Columns).Estimate(values, ColumnType.Float, seed: 1);
+        var max = Threshold.Parse("max(latency.ms) < 1", Columns).Estimate(values, ColumnType.Float, seed: 1);
+
+        // t(0.975, 9) = 2.2622 around 5.5 with s = 3.02765 (see StatisticsTests).
+        Assert.Equal(("t", 3.33415, 7.66585), (mean.Method, Math.Round(mean.Interval!.Lower, 5), Math.Round(mean.Interval.Upper, 5)));
+        Assert.Equal("bootstrap", p90.Method);
+        Assert.True(p90.Interval!.Contains(p90.Value!.Value));
+        Assert.InRange(p90.Interval.Lower, 1, 10);
+        Assert.Equal((9.1, (string?)null, (EvalRunner.Statistics.Interval?)null), (p90.Value!.Value, max.Method, max.Interval));
+    }
+
+    [Fact]
+    public void A_bound_that_cannot_be_computed_fails_its_rule()
+    {
+        var rule = Threshold.Parse("upper(p95(latency.ms)) <= 2000", Columns);
+
+        var estimate = rule.Estimate([120, null], ColumnType.Float, seed: 1);
+
+        Assert.Equal(120, estimate.Value);
+        Assert.Null(estimate.Interval);
+        Assert.False(rule.IsSatisfiedBy(rule.Decided(estimate)));
     }
 }

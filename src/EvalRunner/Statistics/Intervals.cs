@@ -1,0 +1,121 @@
+using MathNet.Numerics.Distributions;
+using MathNet.Numerics.Random;
+
+namespace EvalRunner.Statistics;
+
+/// <summary>Two-sided confidence intervals; <c>confidence</c> is the coverage, 0.95 by default.</summary>
+internal static class Intervals
+{
+    /// <summary>Resamples a bootstrap draws unless told otherwise.</summary>
+    public const int DefaultResamples = 2000;
+
+    /// <summary>
+    /// The Wilson score interval for a proportion (Wilson 1927; Newcombe 1998, method 3): good coverage for small
+    /// <paramref name="n"/> and for rates near 0 or 1, where the normal interval fails. Null when <paramref name="n"/> is 0.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not 0 &lt;= successes &lt;= n.</exception>
+    public static Interval? Wilson(int successes, int n, double confidence = 0.95)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(successes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(successes, n);
+        if (n == 0)
+        {
+            return null;
+        }
+
+        var z = Normal.InvCDF(0, 1, 1 - ((1 - confidence) / 2));
+        var p = (double)successes / n;
+        var z2 = z * z;
+        var denominator = 1 + (z2 / n);
+        var center = (p + (z2 / (2 * n))) / denominator;
+        var half = z / denominator * Math.Sqrt((p * (1 - p) / n) + (z2 / (4.0 * n * n)));
+        return new Interval
+        {
+            Lower = successes == 0 ? 0 : Math.Max(0, center - half),
+            Upper = successes == n ? 1 : Math.Min(1, center + half),
+        };
+    }
+
+    /// <summary>The Student t interval for a mean: mean ± t(1-α/2, n-1)·s/√n. Null for fewer than 2 values.</summary>
+    public static Interval? StudentT(IReadOnlyList<double> values, double confidence = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var n = values.Count;
+        if (n < 2)
+        {
+            return null;
+        }
+
+        var mean = values.Average();
+        var variance = values.Sum(v => (v - mean) * (v - mean)) / (n - 1);
+        var t = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, n - 1, 1 - ((1 - confidence) / 2));
+        var half = t * Math.Sqrt(variance / n);
+        return new Interval { Lower = mean - half, Upper = mean + half };
+    }
+
+    /// <summary>
+    /// A percentile bootstrap interval that resamples whole clusters with replacement (Efron and Tibshirani 1993,
+    /// ch. 13; Field and Welsh 2007 for clusters): with one cluster per datapoint, repeated trials of a datapoint stay
+    /// together, so the interval reflects the datapoints, not the trials. A resample on which
+    /// <paramref name="statistic"/> is null is skipped. Null for fewer than 2 clusters or when every resample was skipped.
+    /// </summary>
+    /// <param name="clusters">The clusters, in an order that does not depend on how they arrived (sort them first).</param>
+    /// <param name="statistic">The estimate over a resample of clusters.</param>
+    /// <param name="seed">Makes the resamples reproducible, on any machine; see <see cref="Seeds.Of"/>.</param>
+    /// <param name="resamples">How many resamples to draw.</param>
+    /// <param name="confidence">The coverage.</param>
+    public static Interval? ClusterBootstrap<T>(
+        IReadOnlyList<T> clusters, Func<IReadOnlyList<T>, double?> statistic, int seed, int resamples = DefaultResamples, double confidence = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        ArgumentNullException.ThrowIfNull(statistic);
+        ArgumentOutOfRangeException.ThrowIfLessThan(resamples, 1);
+        if (clusters.Count < 2)
+        {
+            return null;
+        }
+
+        var estimates = Resample(clusters, statistic, seed, resamples);
+        if (estimates.Count == 0)
+        {
+            return null;
+        }
+
+        estimates.Sort();
+        var alpha = 1 - confidence;
+        return new Interval { Lower = Quantile(estimates, alpha / 2), Upper = Quantile(estimates, 1 - (alpha / 2)) };
+    }
+
+    /// <summary>The statistic on each of <paramref name="resamples"/> resamples of the clusters, null ones left out.</summary>
+    internal static List<double> Resample<T>(IReadOnlyList<T> clusters, Func<IReadOnlyList<T>, double?> statistic, int seed, int resamples)
+    {
+        // Xoshiro256** is one fixed algorithm (seeded through SplitMix64): the same seed draws the same indices everywhere,
+        // unlike System.Random, whose seeded sequence .NET does not promise to keep.
+        var random = new Xoshiro256StarStar(seed);
+        var resample = new T[clusters.Count];
+        var estimates = new List<double>(resamples);
+        for (var b = 0; b < resamples; b++)
+        {
+            for (var i = 0; i < resample.Length; i++)
+            {
+                resample[i] = clusters[random.Next(clusters.Count)];
+            }
+
+            if (statistic(resample) is { } estimate && !double.IsNaN(estimate))
+            {
+                estimates.Add(estimate);
+            }
+        }
+
+        return estimates;
+    }
+
+    /// <summary>The <paramref name="p"/> quantile of sorted values, interpolating linearly between closest ranks (Hyndman and Fan type 7).</summary>
+    internal static double Quantile(IReadOnlyList<double> sorted, double p)
+    {
+        var rank = p * (sorted.Count - 1);
+        var lower = (int)Math.Floor(rank);
+        var upper = (int)Math.Ceiling(rank);
+        return sorted[lower] + ((sorted[upper] - sorted[lower]) * (rank - lower));
+    }
+}
