@@ -76,7 +76,7 @@ internal static class Commands
             {
                 foreach (var suite in suites)
                 {
-                    var estimate = await RunEngine.EstimateAsync(suite, filter, cancellationToken);
+                    var estimate = await RunEngine.EstimateAsync(suite, new RunRequest { OutputDirectory = outDirectory, Filter = filter, Shard = command.Shard }.Selection, cancellationToken);
                     Console.WriteLine(
                         $"{suite.Name}: {estimate.GenerationCalls} generation calls, {estimate.JudgeCalls} judge calls (more if judges retry), "
                         + $"about {estimate.InputTokens:N0} input and {estimate.OutputTokens:N0} output tokens, about {ValueText.Usd(estimate.CostUsd)}"
@@ -113,7 +113,7 @@ internal static class Commands
             try
             {
                 var progress = new ConsoleProgress();
-                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway, Baseline = command.Baseline };
+                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway, Baseline = command.Baseline, Shard = command.Shard };
                 var result = await engine.RunAsync(suite, request, cancellationToken);
                 progress.Finish();
                 ConsoleReport.Print(result);
@@ -131,30 +131,77 @@ internal static class Commands
             }
         }
 
-        if (results.Count > 0)
+        if (results.Count > 0 && !await WriteSummaryAsync(results, outDirectory, settings))
         {
-            // The whole Markdown summary of every suite of this invocation, for people and for a later `report --github`:
-            // never cut, since it is what a cut job summary or comment points to (in the results artifact).
-            var reports = results.Select(r => new RunReport { Run = r, Directory = r.OutputDirectory }).ToList();
-            var summary = Path.Combine(outDirectory, "summary.md");
-            try
-            {
-                await AtomicFile.WriteAllTextAsync(summary, settings.Redact(MarkdownReport.Render(reports, summary, int.MaxValue)), CancellationToken.None);
-            }
-            catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
-            {
-                PrintError(new ResultsWriteException(summary, ex), settings);
-                return ExitCodes.Invalid;
-            }
-
-            AnsiConsole.MarkupLine($"[grey]summary: {Markup.Escape(summary)}[/]");
-            if (settings.Get("GITHUB_ACTIONS") == "true" && settings.Get("EVALRUNNER_GITHUB") != "off")
-            {
-                await new GitHubReporter(settings, Console.Out).ReportAsync(reports, new GitHubOptions { ResultsDirectory = outDirectory, SummaryPath = summary }, CancellationToken.None);
-            }
+            return ExitCodes.Invalid;
         }
 
         return ExitCodes.For(results);
+    }
+
+    /// <summary>
+    /// <c>evalrunner merge DIR... --out OUT</c>: each suite's shards joined into OUT/&lt;suite&gt;/ and decided as one run,
+    /// then reported as <c>run</c> reports.
+    /// </summary>
+    public static async Task<int> MergeAsync(IReadOnlyList<string> directories, string outDirectory, string? baseline, Settings settings, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<RunResult> results;
+        IReadOnlyList<string> unmerged;
+        try
+        {
+            (results, unmerged) = await ShardMerge.MergeAsync(directories, outDirectory, baseline, settings, TimeProvider.System, cancellationToken);
+        }
+        catch (EvalRunnerException ex)
+        {
+            PrintError(ex, settings);
+            return ExitCodes.Invalid;
+        }
+
+        foreach (var result in results)
+        {
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.Suite)}[/] [grey](merged from {result.MergedShards ?? 0} shards → {Markup.Escape(result.OutputDirectory)})[/]");
+            ConsoleReport.Print(result);
+        }
+
+        foreach (var problem in unmerged)
+        {
+            PrintError(settings.Redact(problem));
+        }
+
+        if (results.Count > 0 && !await WriteSummaryAsync(results, outDirectory, settings))
+        {
+            return ExitCodes.Invalid;
+        }
+
+        return unmerged.Count > 0 ? ExitCodes.Invalid : ExitCodes.For(results);
+    }
+
+    /// <summary>
+    /// The whole Markdown summary of every suite of this invocation (OUT/summary.md), for people and for a later
+    /// <c>report --github</c>; and, in GitHub Actions, the GitHub report. False when the summary cannot be written.
+    /// </summary>
+    private static async Task<bool> WriteSummaryAsync(IReadOnlyList<RunResult> results, string outDirectory, Settings settings)
+    {
+        // Never cut, since it is what a cut job summary or comment points to (in the results artifact).
+        var reports = results.Select(r => new RunReport { Run = r, Directory = r.OutputDirectory }).ToList();
+        var summary = Path.Combine(outDirectory, "summary.md");
+        try
+        {
+            await AtomicFile.WriteAllTextAsync(summary, settings.Redact(MarkdownReport.Render(reports, summary, int.MaxValue)), CancellationToken.None);
+        }
+        catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
+        {
+            PrintError(new ResultsWriteException(summary, ex), settings);
+            return false;
+        }
+
+        AnsiConsole.MarkupLine($"[grey]summary: {Markup.Escape(summary)}[/]");
+        if (settings.Get("GITHUB_ACTIONS") == "true" && settings.Get("EVALRUNNER_GITHUB") != "off")
+        {
+            await new GitHubReporter(settings, Console.Out).ReportAsync(reports, new GitHubOptions { ResultsDirectory = outDirectory, SummaryPath = summary }, CancellationToken.None);
+        }
+
+        return true;
     }
 
     public static async Task<int> ReportAsync(ReportRequest request, Settings settings, CancellationToken cancellationToken)

@@ -30,9 +30,10 @@ var resumeAnywayOption = new Option<bool>("--resume-anyway") { Description = "Wi
 var modelOption = new Option<string[]>("--model", "-m") { Description = "NAME=MODEL: generate model config NAME with MODEL; a NAME the suite lacks is added as a copy of its first model config (repeatable, to compare side by side)", AllowMultipleArgumentsPerToken = false };
 var allowOutsideOption = new Option<bool>("--allow-outside-paths") { Description = "Allow datasets, Python, scores and schema files outside the suite's repository (its git work tree, else its folder)" };
 var baselineOption = new Option<string?>("--baseline") { Description = "A baseline's results directory (an earlier run, or a folder of runs paired by suite name): decide the regression rules against it (overrides baseline.source)" };
+var shardOption = new Option<string?>("--shard") { Description = "Run only shard I of N (e.g. 1/3): the datapoints whose id hashes to it, with every model config and trial; join the shards with `evalrunner merge`" };
 var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
 {
-    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption, baselineOption,
+    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption, baselineOption, shardOption,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -59,6 +60,12 @@ run.SetAction(async (parse, cancellationToken) =>
     }
 
     var filter = parse.GetValue(filterOption) is { Length: > 0 } terms ? new DatapointFilter { Terms = terms } : null;
+    Shard? shard = null;
+    if (parse.GetValue(shardOption) is { } shardText && (shard = Shard.Parse(shardText, out var shardProblem)) is null)
+    {
+        return Fail(shardProblem!);
+    }
+
     var resume = parse.GetValue(resumeOption);
     if (parse.GetValue(resumeAnywayOption) && resume is null)
     {
@@ -93,6 +100,7 @@ run.SetAction(async (parse, cancellationToken) =>
             DryRun = parse.GetValue(dryRunOption),
             AllowOutsidePaths = parse.GetValue(allowOutsideOption),
             Baseline = parse.GetValue(baselineOption),
+            Shard = shard,
         },
         settings,
         cancellationToken);
@@ -225,12 +233,19 @@ compare.SetAction(async (parse, cancellationToken) =>
         : await CompareCommand.RunAsync(parse.GetValue(baseArgument)!, head, parse.GetValue(compareSuiteOption), settings, cancellationToken);
 });
 
+var shardsArgument = new Argument<string[]>("shards") { Description = "Each shard's results folder (--out of `evalrunner run --shard I/N`)", Arity = ArgumentArity.OneOrMore };
+var mergeOutOption = new Option<string>("--out", "-o") { Description = "Results directory for the merged runs; each suite writes DIR/<suite name>/ as `run` does", DefaultValueFactory = _ => "evalrunner-results" };
+var mergeBaselineOption = new Option<string?>("--baseline") { Description = "A baseline's results directory: decide the regression rules of the merged runs against it (overrides baseline.source)" };
+var merge = new Command("merge", "Join the results of a suite's shards (run --shard I/N) into one run, decided as the whole run would be; a missing or failed shard makes the verdict an error") { shardsArgument, mergeOutOption, mergeBaselineOption };
+merge.SetAction(async (parse, cancellationToken) => await Commands.MergeAsync(parse.GetValue(shardsArgument)!, parse.GetValue(mergeOutOption)!, parse.GetValue(mergeBaselineOption), settings, cancellationToken));
+
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, nothing measured, or stopped (budget, provider fault, results not writable), 130 cancelled (Ctrl-C, SIGTERM).")
 {
     run,
     validate,
     report,
     compare,
+    merge,
     watch,
     cache,
     baseline,

@@ -32,6 +32,9 @@ internal sealed record RunCommand
 
     public string? Baseline { get; init; }
 
+    /// <summary>Runs only this shard's datapoints (<c>--shard I/N</c>) when set.</summary>
+    public Shard? Shard { get; init; }
+
     /// <summary>Model configs changed or added for this run (<c>--model NAME=MODEL</c>).</summary>
     public IReadOnlyList<EvalRunner.Suites.ModelOverride> Models { get; init; } = [];
 }

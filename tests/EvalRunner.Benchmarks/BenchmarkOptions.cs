@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace EvalRunner.Benchmarks;
 
-/// <summary>The benchmark's command line: --n, --concurrency, --latency-ms; --watch with --poll-ms, --rate, --latency-logs.</summary>
+/// <summary>The benchmark's command line: --n, --concurrency, --latency-ms; --pipeline, --workers; --watch with --poll-ms, --rate, --latency-logs.</summary>
 internal sealed record BenchmarkOptions
 {
     public int N { get; init; } = 10_000;
@@ -25,6 +25,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>Measures a fully cached re-run instead: the suite runs once into the response cache, then again from it.</summary>
     public bool Cached { get; init; }
+
+    /// <summary>Adds an LLM judge (a second call per datapoint on the same server) and a Python evaluator to the end-to-end run.</summary>
+    public bool Pipeline { get; init; }
 
     /// <summary>The watcher's poll interval (the CLI's default).</summary>
     public int PollMs { get; init; } = 250;
@@ -60,6 +63,12 @@ internal sealed record BenchmarkOptions
         {
             options = options with { Cached = true };
             args = [.. args.Where(a => a != "--cached")];
+        }
+
+        if (args.Contains("--pipeline"))
+        {
+            options = options with { Pipeline = true };
+            args = [.. args.Where(a => a != "--pipeline")];
         }
 
         for (var i = 0; i + 1 < args.Length; i += 2)

@@ -120,24 +120,59 @@ internal static class Dataset
     internal static async IAsyncEnumerable<Datapoint> RejectDuplicateIdsAsync(
         IAsyncEnumerable<Datapoint> datapoints, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var seen = new Dictionary<string, SourceLocation?>(StringComparer.Ordinal);
+        // A million datapoints are checked in a few tens of megabytes: each key is kept as the first 128 bits of its
+        // SHA-256 (no id string stays alive) with the line it was first seen on; the file, column and field of that place
+        // are kept once for all the datapoints that share them.
+        var seen = new Dictionary<UInt128, (int Line, int Place)>();
+        var places = new List<SourceLocation>();
         await foreach (var datapoint in datapoints.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             // Supplied responses of one datapoint from several models are rows of different model configs.
             var key = datapoint.SuppliedLog is { } log ? $"{datapoint.Id}\u0000{log.ModelConfig}" : datapoint.Id;
-            if (!seen.TryAdd(key, datapoint.Location))
+            var digest = Digest(key);
+            if (seen.TryGetValue(digest, out var first))
             {
-                var first = seen[key];
+                var firstLocation = first.Place < 0 ? (SourceLocation?)null : places[first.Place] with { Line = first.Line };
                 var where = datapoint.Location ?? new SourceLocation("dataset", 0);
                 JsonlReader.Report(problems, new DatasetException(
                     where.WithField("id"),
-                    $"duplicate datapoint id '{datapoint.Id}' (first seen at {first?.ToString() ?? "an earlier datapoint"}); ids must be unique"
+                    $"duplicate datapoint id '{datapoint.Id}' (first seen at {firstLocation?.ToString() ?? "an earlier datapoint"}); ids must be unique"
                     + (datapoint.Id.StartsWith("dp-", StringComparison.Ordinal) ? " — two datapoints have the same content; give them ids" : string.Empty)));
                 continue;
             }
 
+            seen.Add(digest, datapoint.Location is { } location ? (location.Line, PlaceOf(places, location)) : (0, -1));
             yield return datapoint;
         }
+    }
+
+    /// <summary>The first 128 bits of a key's SHA-256: two different ids share them with a chance of one in 2^64 even among 2^32 ids.</summary>
+    private static UInt128 Digest(string key)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(key.AsSpan()), hash);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash);
+    }
+
+    /// <summary>The index of a location's file, column and field among <paramref name="places"/>, added when new.</summary>
+    private static int PlaceOf(List<SourceLocation> places, SourceLocation location)
+    {
+        var place = location with { Line = 0 };
+
+        // Datapoints of one file share their place: the last one is almost always it.
+        if (places.Count > 0 && places[^1] == place)
+        {
+            return places.Count - 1;
+        }
+
+        var index = places.IndexOf(place);
+        if (index < 0)
+        {
+            places.Add(place);
+            index = places.Count - 1;
+        }
+
+        return index;
     }
 
     private static async IAsyncEnumerable<Datapoint> ReadJsonlAsync(string path, Func<JsonElement, SourceLocation, JsonElement>? transform, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -172,7 +172,7 @@ public sealed class RunEngine
         suite = request.Apply(suite);
 
         // The whole dataset is checked before anything is built or any file is replaced.
-        var count = await CountAsync(suite, request.Filter, cancellationToken).ConfigureAwait(false);
+        var count = await CountAsync(suite, request.Selection, cancellationToken).ConfigureAwait(false);
         var session = await StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
         await using (session.ConfigureAwait(false))
         {

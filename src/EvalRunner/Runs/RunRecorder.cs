@@ -44,6 +44,9 @@ internal sealed class RunRecorder : IAsyncDisposable
     /// </summary>
     public string? BaselinePath { get; set; }
 
+    /// <summary>The shard this run is (<c>--shard I/N</c>), recorded in <c>run.json</c>; null for a whole run.</summary>
+    public Shard? Shard { get; set; }
+
     /// <summary>The suite's fingerprint as the run started, recorded in <c>run.json</c>; null when not known.</summary>
     public SuiteFingerprint? Fingerprint { get; set; }
 
@@ -205,7 +208,13 @@ internal sealed class RunRecorder : IAsyncDisposable
             SuiteHash = Fingerprint?.Hash,
             SuiteParts = Fingerprint?.Parts,
             Source = Source,
+            Shard = Shard,
         };
+        if (Shard is { } shard && result.Rows == 0 && stopped is null && !cancelled)
+        {
+            result = EmptyShard(result, shard);
+        }
+
         if (amend is not null)
         {
             result = amend(result);
@@ -232,6 +241,21 @@ internal sealed class RunRecorder : IAsyncDisposable
 
         _result = result;
         return result;
+    }
+
+    /// <summary>
+    /// A shard no datapoint hashed to: nothing was measured here, and that is no error (the suite may have fewer
+    /// datapoints than shards). Exit 0; <c>evalrunner merge</c> decides the suite over all its shards, and fails a merge
+    /// where no shard measured anything.
+    /// </summary>
+    internal static RunResult EmptyShard(RunResult result, Shard shard)
+    {
+        var reason = new VerdictReason
+        {
+            Kind = VerdictReasonKind.EmptyShard,
+            Message = $"shard {shard} had no datapoints (none of the suite's datapoint ids hash to it); nothing ran here, and `evalrunner merge` decides the suite over all {shard.Count} shards",
+        };
+        return result with { Verdict = Verdict.Pass, Reasons = [reason], Reason = reason.Message };
     }
 
     /// <summary>Why no new call may start (a budget of the suite is reached), or null.</summary>

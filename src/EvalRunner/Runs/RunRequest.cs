@@ -32,6 +32,15 @@ public sealed record RunRequest
     /// <summary>Runs only the matching datapoints when set.</summary>
     internal DatapointFilter? Filter { get; init; }
 
+    /// <summary>
+    /// Runs only this shard's share of the datapoints when set (<c>--shard I/N</c>): those whose id hashes to it, with
+    /// every model config and trial. <c>run.json</c> records it; <c>evalrunner merge</c> joins the shards' results.
+    /// </summary>
+    internal Shard? Shard { get; init; }
+
+    /// <summary>The datapoints this request runs: <see cref="Filter"/> within <see cref="Shard"/>; null for all.</summary>
+    internal DatapointFilter? Selection => Shard is null ? Filter : (Filter ?? new DatapointFilter { Terms = [] }) with { Shard = Shard };
+
     /// <summary>The response cache for LLM calls (generations and judges); null for none.</summary>
     internal Caching.FileResponseCache? Cache { get; init; }
 

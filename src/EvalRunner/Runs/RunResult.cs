@@ -25,6 +25,16 @@ public sealed record RunResult
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     internal Comparisons.RunSource? Source { get; init; }
 
+    /// <summary>The shard this run is (<c>run --shard I/N</c>): <c>{index, count}</c>; null for a whole run or a merged one.</summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    internal Shard? Shard { get; init; }
+
+    /// <summary>How many shards a merged run (<c>evalrunner merge</c>) was joined from; null for a run that was not merged.</summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    internal int? MergedShards { get; init; }
+
     /// <summary>The run compared with its baseline (regression rules, flips, new and removed datapoints); null when it was not compared.</summary>
     [System.Text.Json.Serialization.JsonInclude]
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

@@ -69,6 +69,7 @@ public sealed partial class RunSession : IAsyncDisposable
             // yet on disk are never more than the calls in flight.
             _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings, _concurrency, request.Resume ? kept : null);
             _recorder.Fingerprint = fingerprint;
+            _recorder.Shard = request.Shard;
             _recorder.BaselinePath = request.Baseline;
         }
         catch
@@ -150,7 +151,7 @@ public sealed partial class RunSession : IAsyncDisposable
         }
 
         // The whole dataset is checked before the first paid generation.
-        var rows = checkedRows ?? (await RunEngine.CountAsync(Suite, _request.Filter, cancellationToken).ConfigureAwait(false)).Rows(Suite.Models.Count) * Suite.Options.Repeat;
+        var rows = checkedRows ?? (await RunEngine.CountAsync(Suite, _request.Selection, cancellationToken).ConfigureAwait(false)).Rows(Suite.Models.Count) * Suite.Options.Repeat;
         _planned = Math.Max(0, rows - _done.Count);
         _request.Observer?.Started(_planned, () => _limiter.Limit);
         // A file that cannot be written stops the run at once: a row that cannot be written is paid for and lost.
@@ -394,7 +395,7 @@ public sealed partial class RunSession : IAsyncDisposable
         var repeat = Suite.Options.Repeat;
         await foreach (var datapoint in Suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (_request.Filter?.Matches(datapoint) == false)
+            if (_request.Selection?.Matches(datapoint) == false)
             {
                 continue;
             }

@@ -26,6 +26,9 @@ internal sealed class RunTally(Suite suite)
     // resamples a datapoint's trials together. With one trial an id is unique per model config (datasets reject
     // duplicates), so nothing is kept.
     private readonly bool _keepDatapointIds = suite.Options.Repeat > 1 && suite.Thresholds.Any(t => t.IsAggregate && !t.IsRegression && t.HasInterval);
+    // The error row named in the verdict: the least by (datapoint id, model config, trial), not the first to finish, so
+    // that the same rows give the same reasons whatever order they came in (a merged sharded run equals a whole one).
+    private (string DatapointId, string ModelConfig, int Trial)? _firstErrorKey;
     private string? _firstError;
 
     // A repeated run's trials, per model config and datapoint: a few counters each, never the rows.
@@ -47,8 +50,8 @@ internal sealed class RunTally(Suite suite)
         public long TokensSaved;
 
         // One entry per measured row in every column, so that row i is the same row in each; NaN where a column skips
-        // the row (missing: skip), null where the row has no value (an error).
-        public readonly Dictionary<string, List<double?>> Values = [];
+        // the row (missing: skip), null where the row has no value (an error). Eight bytes a row (ColumnValues).
+        public readonly Dictionary<string, ColumnValues> Values = [];
 
         // Datapoint id -> cluster number, in order of first appearance (one entry per datapoint, not per row).
         public readonly Dictionary<string, int> ClusterOf = new(StringComparer.Ordinal);
@@ -100,7 +103,13 @@ internal sealed class RunTally(Suite suite)
                 break;
             default:
                 model.Errors++;
-                _firstError ??= $"{row.DatapointId} ({row.ModelConfig}): {row.Error?.Message}";
+                if (_firstErrorKey is not { } key
+                    || string.CompareOrdinal(row.DatapointId, key.DatapointId) is var byId && (byId < 0
+                        || byId == 0 && (string.CompareOrdinal(row.ModelConfig, key.ModelConfig) is var byModel && (byModel < 0 || byModel == 0 && row.Trial < key.Trial))))
+                {
+                    _firstErrorKey = (row.DatapointId, row.ModelConfig, row.Trial);
+                    _firstError = $"{row.DatapointId} ({row.ModelConfig}): {row.Error?.Message}";
+                }
                 break;
         }
 
@@ -119,7 +128,7 @@ internal sealed class RunTally(Suite suite)
         {
             if (!model.Values.TryGetValue(column, out var values))
             {
-                model.Values[column] = values = [];
+                model.Values[column] = values = new ColumnValues();
             }
 
             var value = row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(column));
@@ -142,7 +151,7 @@ internal sealed class RunTally(Suite suite)
 
     // The values of one column grouped by datapoint, datapoints in id order (ordinal), each group's values sorted:
     // the same rows give the same clusters whatever order they finished in. Null when each datapoint has one row.
-    private static double?[][]? Clusters(ModelTally model, List<double?> column)
+    private static double?[][]? Clusters(ModelTally model, ColumnValues column)
     {
         if (model.RowClusters is not { } rowClusters)
         {
@@ -172,8 +181,12 @@ internal sealed class RunTally(Suite suite)
         {
             foreach (var (name, model) in OrderedModels())
             {
+                // Sorted before folding: a floating-point sum depends on the order of its terms, and rows finish in any
+                // order (concurrency, or shards merged by `evalrunner merge`). Sorted, the same rows give the same
+                // aggregate bit for bit however they arrived; percentiles sort anyway. Errors (null) come first.
+                // Intervals resample clusters sorted by datapoint id, each sorted within: order-independent too.
                 var column = model.Values.GetValueOrDefault(threshold.ColumnName) ?? [];
-                List<double?> values = [.. column.Where(v => v is not double.NaN)];
+                var values = Ordered(column.Where(v => v is not double.NaN));
                 var estimate = threshold.Estimate(values, columns[threshold.ColumnName].Type, Seeds.Of(threshold.Text, name), threshold.HasInterval ? Clusters(model, column) : null);
                 var covered = values.Count(v => v.HasValue);
                 var coverage = values.Count == 0 ? 1 : (double)covered / values.Count;
@@ -439,6 +452,14 @@ internal sealed class RunTally(Suite suite)
         return (bound == IntervalBound.Lower ? aggregate.Lower : aggregate.Upper) is { } limit
             ? $"had {end} bound {ValueText.Format(limit)} (value {ReportValues.WithInterval(aggregate)}, {aggregate.Interval} interval)"
             : $"has no {end} bound: a confidence interval needs at least 2 measured values ({aggregate.Covered} measured)";
+    }
+
+    /// <summary>Values in a fixed order: nulls, then ascending (NaN first, as <see cref="double.CompareTo(double)"/> orders it).</summary>
+    private static List<double?> Ordered(IEnumerable<double?> values)
+    {
+        var ordered = new List<double?>(values);
+        ordered.Sort(static (a, b) => a is { } x ? b is { } y ? x.CompareTo(y) : 1 : b is null ? 0 : -1);
+        return ordered;
     }
 
     private static VerdictReason Reason(VerdictReasonKind kind, string message) => new() { Kind = kind, Message = message };

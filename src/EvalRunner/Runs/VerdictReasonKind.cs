@@ -32,4 +32,16 @@ public enum VerdictReasonKind
 
     /// <summary>A regression rule against the baseline run is broken (<c>rate(outcome.passed) &gt;= baseline significant</c>).</summary>
     Regression,
+
+    /// <summary>
+    /// A shard (<c>run --shard I/N</c>) that no datapoint hashed to: nothing ran there, which is no error; the merged run
+    /// decides the suite.
+    /// </summary>
+    EmptyShard,
+
+    /// <summary>
+    /// A merged run (<c>evalrunner merge</c>) lacks a shard, a shard's run failed or has no run.json, or the shards do not
+    /// belong together (another suite version, another number of shards, a datapoint in two shards).
+    /// </summary>
+    Shards,
 }

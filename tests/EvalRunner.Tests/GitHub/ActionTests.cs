@@ -307,6 +307,81 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
         Assert.Equal("true", steps.Single(s => s.Id == "report").Outputs["passed"]);
     }
 
+    [Theory(Timeout = 900000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sharded_the_shard_jobs_upload_their_own_artifacts_and_comment_nothing_and_the_merge_job_decides_comments_once_or_errors_naming_a_missing_shard(bool missingShard)
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        UserRepository(dir);
+        // What download-artifact extracts for the merge job: one folder per shard artifact, by its name.
+        var downloads = Path.Combine(runner.Temp.Path, "evalrunner-shards");
+        if (Directory.Exists(downloads))
+        {
+            Directory.Delete(downloads, recursive: true);
+        }
+
+        var shards = new List<List<StepResult>>();
+        foreach (var i in new[] { 1, 2, 3 })
+        {
+            // Each shard is its own job (its own processes); its results folder becomes its artifact.
+            var steps = await RunActionAsync(dir, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = $"shard-{i}", ["shard"] = $"{i}/3" });
+            shards.Add(steps);
+            var artifact = steps.Single(s => s.Id == "evaluate").Outputs["artifact"];
+            Assert.Equal($"evalrunner-results-{i}-of-3", artifact);
+            if (!(missingShard && i == 2))
+            {
+                CopyDirectory(Path.Combine(dir.Path, $"shard-{i}"), Path.Combine(downloads, artifact));
+            }
+        }
+
+        var shardRequests = server.Requests.Count;
+        File.WriteAllText(Path.Combine(dir.Path, "step_summary.md"), string.Empty);
+        var merge = await RunActionAsync(dir, server, new() { ["merge"] = "true", ["shards"] = "3", ["results-dir"] = "merged" });
+
+        Assert.All(shards.SelectMany(s => s), s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
+        Assert.Equal(0, shardRequests);
+        Assert.All(shards, s => Assert.Contains("shard", s.Single(x => x.Id == "report").Log, StringComparison.Ordinal));
+        var evaluate = merge.Single(s => s.Id == "evaluate");
+        Assert.Equal("evalrunner-results", evaluate.Outputs["artifact"]);
+        var run = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, "merged", "support-quickstart", "run.json")))!;
+        var summary = File.ReadAllText(Path.Combine(dir.Path, "step_summary.md"));
+        var comment = Assert.Single(server.Comments(7));
+        Assert.StartsWith(MarkdownReport.Marker("support-quickstart"), comment.Body, StringComparison.Ordinal);
+        Assert.Contains("[evalrunner-results artifact]", summary, StringComparison.Ordinal);
+        if (missingShard)
+        {
+            Assert.Equal("2", evaluate.Outputs["exit-code"]);
+            Assert.Contains("no artifact evalrunner-results-2-of-3", evaluate.Log, StringComparison.Ordinal);
+            Assert.Equal("error", run["verdict"]!.GetValue<string>());
+            Assert.Contains("shard 2/3 is missing", run["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Contains("shard 2/3 is missing", comment.Body, StringComparison.Ordinal);
+            var verdict = merge.Single(s => s.Id == "verdict");
+            Assert.Equal(2, verdict.ExitCode);
+            Assert.Contains("a shard is missing or failed", verdict.Log, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.All(merge, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
+            Assert.Equal("0", evaluate.Outputs["exit-code"]);
+            Assert.Equal(("pass", 10, 3), (run["verdict"]!.GetValue<string>(), run["rows"]!.GetValue<int>(), run["merged_shards"]!.GetValue<int>()));
+            Assert.Equal("true", merge.Single(s => s.Id == "report").Outputs["passed"]);
+            Assert.Contains("## ✅ EvalRunner: support\\-quickstart passed", summary, StringComparison.Ordinal);
+        }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     [Fact(Timeout = 900000)]
     public async Task On_a_pull_request_the_base_branchs_results_artifact_is_the_baseline_and_the_comparison_shows_in_the_summary_and_the_comment()
     {

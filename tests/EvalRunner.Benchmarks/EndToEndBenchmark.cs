@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EvalRunner.Runs;
+using EvalRunner.Suites;
+using EvalRunner.Testing;
+
+namespace EvalRunner.Benchmarks;
+
+/// <summary>
+/// The engine end to end against the test server in its child process: generation and the built-in evaluators, and
+/// with --pipeline an LLM judge (a second call on the same server per datapoint) and a Python evaluator as well.
+/// The engine's CPU is this process's own (user + system), which leaves out every child process: the test server and
+/// the Python workers, whose CPU is read from /proc and shown apart.
+/// </summary>
+internal static class EndToEndBenchmark
+{
+    private const int WarmUp = 200;
+
+    public static async Task<int> RunAsync(BenchmarkOptions options, RunEngine engine, Settings settings, TempDirectory work, Uri baseUrl, Process server)
+    {
+        // Warm-up: the first run pays for JIT, connection set-up and the Python workers' start; it is not measured.
+        await RunAsync(engine, settings, SuiteFiles.Write(work, "warmup", WarmUp, options.Concurrency, baseUrl, options.Pipeline, options.Workers), null);
+        var suite = SuiteFiles.Write(work, "measured", options.N, options.Concurrency, baseUrl, options.Pipeline, options.Workers);
+        GC.Collect();
+
+        using var http = new HttpClient();
+        var requestsBefore = await RequestsAsync(http, baseUrl);
+        var serverCpuBefore = server.TotalProcessorTime;
+        var half = new HalfWay(options.N / 2);
+        var peakHeap = 0L;
+        var children = new ChildCpu(server.Id);
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+                children.Sample();
+                await Task.Delay(100);
+            }
+        });
+        var before = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var result = await RunAsync(engine, settings, suite, half);
+        var wall = clock.Elapsed;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - before;
+        var secondHalfCpu = Process.GetCurrentProcess().TotalProcessorTime - half.Cpu;
+        await sampling.CancelAsync();
+        await sampler;
+        var serverCpu = server.TotalProcessorTime - serverCpuBefore;
+        var requests = await RequestsAsync(http, baseUrl) - requestsBefore;
+
+        var callsPerDatapoint = options.Pipeline ? 2 : 1;
+        var ideal = TimeSpan.FromMilliseconds((double)options.N * callsPerDatapoint * options.LatencyMs / options.Concurrency);
+        var process = Process.GetCurrentProcess();
+        var figures = new
+        {
+            shape = options.Pipeline ? "generation + built-ins + llm judge + python" : "generation + built-ins",
+            n = options.N,
+            concurrency = options.Concurrency,
+            latency_ms = options.LatencyMs,
+            wall_s = Math.Round(wall.TotalSeconds, 2),
+            ideal_s = Math.Round(ideal.TotalSeconds, 2),
+            efficiency = Math.Round(ideal / wall, 3),
+            cpu_ms_per_datapoint = Math.Round(cpu.TotalMilliseconds / options.N, 3),
+            start_cpu_ms = Math.Round((half.StartCpu - before).TotalMilliseconds, 1),
+            cpu_ms_per_datapoint_second_half = Math.Round(secondHalfCpu.TotalMilliseconds / (options.N - half.Rows), 3),
+            python_cpu_ms_per_datapoint = options.Pipeline ? Math.Round(children.Total.TotalMilliseconds / options.N, 3) : (double?)null,
+            server_cpu_s = Math.Round(serverCpu.TotalSeconds, 2),
+            server_cpu_share = Math.Round(serverCpu / wall, 3),
+            peak_working_set_mb = Math.Round(process.PeakWorkingSet64 / 1048576.0, 1),
+            peak_managed_heap_mb = Math.Round(peakHeap / 1048576.0, 1),
+            requests,
+            verdict = result.Verdict.ToString().ToLowerInvariant(),
+            rows = result.Rows,
+        };
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+            EvalRunner end-to-end benchmark: {figures.shape} (warm-up of {WarmUp} datapoints not measured)
+              datapoints            {figures.n}
+              concurrency           {figures.concurrency}
+              server latency        {figures.latency_ms} ms
+              wall time             {figures.wall_s} s
+              ideal time            {figures.ideal_s} s   ((generations + judge calls) × latency ÷ concurrency)
+              efficiency            {figures.efficiency}  (ideal ÷ wall)
+              engine CPU            {figures.cpu_ms_per_datapoint} ms per datapoint; {figures.cpu_ms_per_datapoint_second_half} ms over the second half; {figures.start_cpu_ms} ms before the first row (load, check, fingerprint)
+              python workers' CPU   {(figures.python_cpu_ms_per_datapoint is { } python ? $"{python} ms per datapoint (child processes, not in the engine's)" : "none")}
+              test server's CPU     {figures.server_cpu_s} s ({figures.server_cpu_share} of one core over the wall time)
+              peak working set      {figures.peak_working_set_mb} MB
+              peak managed heap     {figures.peak_managed_heap_mb} MB
+              requests              {figures.requests}
+              verdict               {figures.verdict} ({result.Passed} passed, {result.Failed} failed, {result.Errors} errors)
+              load average          {LoadAverage()}
+            """));
+        Console.WriteLine(JsonSerializer.Serialize(figures));
+        return result.Rows == options.N && requests == (long)options.N * callsPerDatapoint ? 0 : 1;
+    }
+
+    private static Task<RunResult> RunAsync(RunEngine engine, Settings settings, string suitePath, IRunObserver? observer) =>
+        engine.RunAsync(
+            SuiteLoader.Load(suitePath, settings),
+            new RunRequest { OutputDirectory = Path.Combine(Path.GetDirectoryName(suitePath)!, "out"), Observer = observer });
+
+    private static async Task<long> RequestsAsync(HttpClient http, Uri baseUrl) =>
+        JsonDocument.Parse(await http.GetStringAsync(new Uri(baseUrl, "/_stats"))).RootElement.GetProperty("requests").GetInt64();
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    /// <summary>Takes this process's CPU time when half the rows are written: the second half is the steady state.</summary>
+    private sealed class HalfWay(int rows) : IRunObserver
+    {
+        private int _finished;
+
+        public int Rows => rows;
+
+        public TimeSpan Cpu { get; private set; }
+
+        /// <summary>This process's CPU time when the first row starts: the suite loaded, the dataset checked and fingerprinted.</summary>
+        public TimeSpan StartCpu { get; private set; }
+
+        public void Started(int total) => StartCpu = Process.GetCurrentProcess().TotalProcessorTime;
+
+        public void RowFinished(Row row)
+        {
+            if (++_finished == rows)
+            {
+                Cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The CPU time of this process's children but one (the test server): the Python workers. Read from
+    /// /proc/PID/stat (utime + stime, in clock ticks of 10 ms) every 100 ms; a worker's last 100 ms before it exits are missed.
+    /// </summary>
+    private sealed class ChildCpu(int excluded)
+    {
+        private readonly Dictionary<int, long> _ticks = [];
+
+        public TimeSpan Total => TimeSpan.FromMilliseconds(_ticks.Values.Sum() * 10.0);
+
+        public void Sample()
+        {
+            foreach (var task in Directory.Exists("/proc/self/task") ? Directory.GetDirectories("/proc/self/task") : [])
+            {
+                string children;
+                try
+                {
+                    children = File.ReadAllText(Path.Combine(task, "children"));
+                }
+                catch (IOException)
+                {
+                    continue;
+                }
+
+                foreach (var pid in children.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).Where(p => p != excluded))
+                {
+                    try
+                    {
+                        var stat = File.ReadAllText($"/proc/{pid}/stat");
+
+                        // The fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the line.
+                        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                        _ticks[pid] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                    }
+                    catch (IOException)
+                    {
+                        // Exited between the two reads.
+                    }
+                }
+            }
+        }
+    }
+}
