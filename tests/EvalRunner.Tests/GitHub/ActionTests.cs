@@ -418,14 +418,19 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
     [InlineData("artifact", "push")]
     [InlineData("given-folder", "pull_request")]
     [InlineData("missing-folder", "pull_request")]
-    public async Task The_baseline_input_off_a_push_event_or_a_folder_of_ones_own_asks_GitHub_nothing(string baselineInput, string eventName)
+    [InlineData("args-baseline", "pull_request")]
+    public async Task The_baseline_input_off_a_push_event_a_folder_of_ones_own_or_a_baseline_in_args_asks_GitHub_nothing(string baselineInput, string eventName)
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
         using var dir = new TempDirectory();
         UserRepository(dir);
         dir.File("given-folder/smoke/run.json", "{}");
 
-        var steps = await RunActionAsync(dir, dir.Path, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["baseline"] = baselineInput }, eventName, lastStep: "baseline");
+        var inputs = baselineInput == "args-baseline"
+            ? new Dictionary<string, string> { ["suites"] = "examples/quickstart/support.eval.yaml", ["args"] = "--baseline given-folder" }
+            : new Dictionary<string, string> { ["suites"] = "examples/quickstart/support.eval.yaml", ["baseline"] = baselineInput };
+
+        var steps = await RunActionAsync(dir, dir.Path, server, inputs, eventName, lastStep: "baseline");
 
         var baseline = steps.Single(s => s.Id == "baseline");
         Assert.True(baseline.ExitCode == 0, baseline.Log);
@@ -438,6 +443,7 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
                 "off" => "EvalRunner: baseline off.",
                 "artifact" => "EvalRunner: no baseline: the push event is not a pull request.",
                 "missing-folder" => "::warning::EvalRunner: no baseline: the folder of the baseline input does not exist.",
+                "args-baseline" => "EvalRunner: the args input gives --baseline; the baseline input is not used.",
                 _ => string.Empty,
             },
             baseline.Log,
