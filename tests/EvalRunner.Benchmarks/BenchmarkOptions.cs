@@ -29,6 +29,12 @@ internal sealed record BenchmarkOptions
     /// <summary>Adds an LLM judge (a second call per datapoint on the same server) and a Python evaluator to the end-to-end run.</summary>
     public bool Pipeline { get; init; }
 
+    /// <summary>Simulates the baseline gate: how often it flags noise, how often it catches a real drop.</summary>
+    public bool Simulate { get; init; }
+
+    /// <summary>Base/head pairs simulated by --simulate.</summary>
+    public int Pairs { get; init; } = 200;
+
     /// <summary>The watcher's poll interval (the CLI's default).</summary>
     public int PollMs { get; init; } = 250;
 
@@ -59,6 +65,12 @@ internal sealed record BenchmarkOptions
             args = [.. args.Where(a => a != "--python")];
         }
 
+        if (args.Contains("--simulate"))
+        {
+            options = options with { Simulate = true, N = 200 };
+            args = [.. args.Where(a => a != "--simulate")];
+        }
+
         if (args.Contains("--cached"))
         {
             options = options with { Cached = true };
@@ -83,7 +95,8 @@ internal sealed record BenchmarkOptions
                 "--rate" => options with { Rate = value },
                 "--latency-logs" => options with { LatencyLogs = value },
                 "--workers" => options with { Workers = value },
-                _ => throw new ArgumentException($"unknown option {args[i]}; use --n, --concurrency, --latency-ms, --poll-ms, --rate, --latency-logs, --workers"),
+                "--pairs" => options with { Pairs = value },
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --n, --concurrency, --latency-ms, --poll-ms, --rate, --latency-logs, --workers, --pairs"),
             };
         }
 

@@ -11,6 +11,7 @@ using EvalRunner.Testing;
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --pipeline [--n 10000] [--concurrency 64] [--latency-ms 200] [--workers CORES]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --watch [--n 20000] [--poll-ms 250] [--rate 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --cached [--n 10000] [--concurrency 64]
+//   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --simulate [--pairs 200] [--n 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --python [--n 20000] [--concurrency 64] [--workers CORES]
 if (args is ["serve", var latencyText])
 {
@@ -28,6 +29,12 @@ if (args is ["serve", var latencyText])
 }
 
 var options = BenchmarkOptions.Parse(args);
+if (options.Simulate)
+{
+    // The test server in this process: what is measured is how often the gate is right, not time.
+    return await GateSimulation.RunAsync(options);
+}
+
 if (options.Python)
 {
     // No model server: the Python evaluator's workers alone.

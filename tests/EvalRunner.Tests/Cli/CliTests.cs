@@ -138,7 +138,9 @@ public sealed class CliTests
     public async Task Ctrl_C_stops_the_run_with_exit_code_130_and_keeps_every_finished_row()
     {
         using var dir = new TempDirectory();
-        dir.File("bot.py", "import json,sys,time\nd=json.load(sys.stdin)\ntime.sleep(0.3)\nprint('ok ' + d['input'])\n");
+        // After the first three datapoints the bot waits (at most a minute) for a file the test never writes: the run
+        // cannot finish before Ctrl-C reaches it, however slow the machine.
+        dir.File("bot.py", "import json,os,sys,time\nd=json.load(sys.stdin)\nn=int(d['id'][1:])\nfor _ in range(600 if n >= 3 else 0):\n    if os.path.exists('go'):\n        break\n    time.sleep(0.1)\nprint('ok ' + d['input'])\n");
         dir.File("cases.jsonl", string.Join('\n', Enumerable.Range(0, 60).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"q{i}\"}}")));
         var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nrun:\n  concurrency: 2\n");
         var results = Path.Combine(dir.Path, "out", "s", "results.jsonl");
