@@ -342,6 +342,38 @@ internal static class Commands
         }
     }
 
+    public static async Task<int> BaselineFetchAsync(BaselineRequest request, Settings settings, CancellationToken cancellationToken)
+    {
+        BaselineFetch fetch;
+        try
+        {
+            fetch = await new BaselineArtifact(settings).FetchAsync(request, cancellationToken);
+        }
+        catch (EvalRunnerException ex)
+        {
+            PrintError($"{settings.Redact(ex.Message)}. No baseline was kept.");
+            return ExitCodes.Invalid;
+        }
+
+        switch (fetch.Outcome)
+        {
+            case BaselineOutcome.Found:
+                var baseline = fetch.Baseline!;
+                Console.WriteLine(settings.Redact(
+                    $"baseline: the {baseline.Artifact.Name} artifact of {baseline.Branch} at {baseline.Commit[..Math.Min(7, baseline.Commit.Length)]} "
+                    + $"({baseline.RunUrl}, {baseline.CreatedAt.ToUniversalTime():yyyy-MM-dd HH:mm} UTC) → {fetch.Directory}"));
+                break;
+            case BaselineOutcome.None:
+                Console.WriteLine(settings.Redact($"no baseline: {fetch.Reason}. The evaluation runs without a comparison."));
+                break;
+            default:
+                Console.WriteLine(WorkflowCommand.Warning(settings.Redact($"EvalRunner: no baseline: {fetch.Reason}. The evaluation runs without a comparison.")));
+                break;
+        }
+
+        return ExitCodes.Passed;
+    }
+
     private static string UniqueName(string name, HashSet<string> taken)
     {
         var safe = string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));

@@ -195,6 +195,16 @@ watch.SetAction(async (parse, cancellationToken) =>
     return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption)), settings, cancellationToken);
 });
 
+var baselineOutOption = new Option<string>("--out", "-o") { Description = "The folder (new or empty) to extract the baseline results into; DIR/baseline.json says which run they come from. Not created when there is no baseline", Required = true };
+var branchOption = new Option<string?>("--branch") { Description = "The branch whose latest successful run is the baseline (default: the pull request's base branch, GITHUB_BASE_REF)" };
+var workflowOption = new Option<string?>("--workflow") { Description = "The workflow file whose runs are searched, e.g. evals.yml (default: this run's workflow, from GITHUB_WORKFLOW_REF)" };
+var artifactOption = new Option<string>("--artifact") { Description = "The artifact's name", DefaultValueFactory = _ => EvalRunner.GitHub.GitHubOptions.ResultsArtifact };
+var baselineFetch = new Command("fetch", "Download the results artifact of the latest successful run of this workflow on the base branch (GITHUB_TOKEN needs actions: read). No baseline, or GitHub failing, is a notice or a warning and exit 0") { baselineOutOption, branchOption, workflowOption, artifactOption };
+baselineFetch.SetAction(async (parse, cancellationToken) => await Commands.BaselineFetchAsync(
+    new EvalRunner.GitHub.BaselineRequest { OutDirectory = parse.GetValue(baselineOutOption)!, Branch = parse.GetValue(branchOption), Workflow = parse.GetValue(workflowOption), Artifact = parse.GetValue(artifactOption)! },
+    settings,
+    cancellationToken));
+var baseline = new Command("baseline", "The results a pull request is compared with") { baselineFetch };
 var baseArgument = new Argument<string>("base") { Description = "The baseline's results directory (one run, or a folder of runs: suites are paired by name)" };
 var headArgument = new Argument<string?>("head") { Description = "The results directory to compare with it (none with --models)", Arity = ArgumentArity.ZeroOrOne };
 var compareModelsOption = new Option<string[]>("--models") { Description = "A B: compare model config A (base) with B (head) on the same datapoints of the one run given", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
@@ -238,6 +248,7 @@ var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 
     merge,
     watch,
     cache,
+    baseline,
 };
 // Ctrl-C cancels the run; the engine then writes run.json with the finished rows, which needs a moment.
 try

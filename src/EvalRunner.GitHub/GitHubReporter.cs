@@ -5,7 +5,6 @@ using System.Text.Json;
 using EvalRunner.Reports;
 using EvalRunner.Runs;
 using Octokit;
-using Octokit.Internal;
 
 namespace EvalRunner.GitHub;
 
@@ -121,17 +120,8 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
             return;
         }
 
-        var api = new Uri(settings.Get("GITHUB_API_URL") ?? "https://api.github.com");
-        var tries = options.Tries
-            ?? (int.TryParse(settings.GetNotSecret("EVALRUNNER_GITHUB_TRIES"), NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : RetryAfterHandler.DefaultTries);
-        var retries = new RetryAfterHandler(_time, tries);
-        var connection = new Connection(
-            new ProductHeaderValue("evalrunner"),
-            api,
-            new InMemoryCredentialStore(new Credentials(token)),
-            new HttpClientAdapter(() => retries),
-            new SimpleJsonSerializer());
-        var client = new GitHubClient(connection);
+        var github = GitHubApi.Connect(settings, token, options.Tries, _time);
+        var client = github.Client;
         var pending = reports.Select(r => r.Run.Suite).ToList();
         try
         {
@@ -143,22 +133,22 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
                 {
                     await CommentAsync(client, new CommentThread { Owner = owner, Name = name, Number = number.Value }, report, author, options).ConfigureAwait(false);
                 }
-                catch (ApiException ex) when (!IsUnavailable(ex))
+                catch (ApiException ex) when (!GitHubApi.IsUnavailable(ex))
                 {
                     // This suite's comment was refused (a fork's read-only token, a locked conversation): say so, go on.
-                    log.WriteLine($"::warning::EvalRunner did not comment on pull request #{number} for suite '{Data(report.Run.Suite)}': {Data(Why(ex, api, retries.Tries) + ": " + ex.Message)}. The step summary has the results; the verdict is unchanged.");
+                    log.WriteLine($"::warning::EvalRunner did not comment on pull request #{number} for suite '{Data(report.Run.Suite)}': {Data(Why(github, ex) + ": " + ex.Message)}. The step summary has the results; the verdict is unchanged.");
                 }
 
                 pending.Remove(report.Run.Suite);
             }
         }
-        catch (Exception ex) when (ex is ApiException or HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (GitHubApi.IsFault(ex, cancellationToken))
         {
             // GitHub is down, failing or rate-limited for this token: one warning for every suite left, never a crash.
             var detail = ex is ApiException or HttpRequestException ? ": " + ex.Message : string.Empty;
             log.WriteLine(
                 $"::warning::EvalRunner did not comment on pull request #{number} for {(pending.Count == 1 ? "suite" : "suites")} {Data(string.Join(", ", pending.Select(s => $"'{s}'")))}: "
-                + $"{Data(Why(ex, api, retries.Tries) + detail)}. The step summary has the results; the verdict is unchanged.");
+                + $"{Data(Why(github, ex) + detail)}. The step summary has the results; the verdict is unchanged.");
         }
     }
 
@@ -237,7 +227,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
             // A personal token is a user.
             return (await client.User.Current().ConfigureAwait(false)).Login;
         }
-        catch (ApiException ex) when (ex.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound && !IsUnavailable(ex))
+        catch (ApiException ex) when (ex.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound && !GitHubApi.IsUnavailable(ex))
         {
             // An installation token cannot read a user; the workflow's GITHUB_TOKEN is one, and writes as this bot.
             // Another app's installation token names its bot with comment-author.
@@ -248,30 +238,9 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
     /// <summary>The login of the workflow token's comments.</summary>
     public const string WorkflowBot = "github-actions[bot]";
 
-    // A fault another try (later) can get past: GitHub is failing, or the token's rate limit is used up.
-    private static bool IsUnavailable(ApiException ex) => (int)ex.StatusCode >= 500 || IsRateLimit(ex);
-
-    private static bool IsRateLimit(ApiException ex) => RetryAfterHandler.IsRateLimit(ex.StatusCode, name => Header(ex, name));
-
-    private static string? Header(ApiException ex, string name) =>
-        ex.HttpResponse?.Headers?.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
-
-    private static string Why(Exception ex, Uri api, int tries) => ex switch
-    {
-        HttpRequestException => $"GitHub could not be reached at {api} ({Tries(tries)})",
-        TaskCanceledException => $"GitHub did not answer in time at {api}",
-        ApiException e when IsRateLimit(e) => RetryAfterHandler.ResetOf(name => Header(e, name)) is { } reset
-            ? $"the token's GitHub API rate limit is used up until {reset.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC ({Tries(tries)}, waiting at most {RetryAfterHandler.MaxWait.TotalSeconds:0} s)"
-            : $"GitHub's rate limit was hit ({Tries(tries)})",
-        ApiException e when (int)e.StatusCode >= 500 => $"GitHub answered {(int)e.StatusCode} ({Tries(tries)})",
-        ApiException { StatusCode: HttpStatusCode.Forbidden or HttpStatusCode.NotFound } =>
-            "the token cannot write pull-request comments (pull requests from forks get a read-only token; the workflow needs `permissions: pull-requests: write`)",
-        ApiException { StatusCode: HttpStatusCode.Unauthorized } => "GitHub did not accept the token (401)",
-        ApiException e => $"GitHub answered {(int)e.StatusCode}",
-        _ => ex.Message,
-    };
-
-    private static string Tries(int tries) => tries == 1 ? "tried once" : $"tried {tries} times";
+    private static string Why(GitHubApi github, Exception ex) => github.Why(
+        ex,
+        "the token cannot write pull-request comments (pull requests from forks get a read-only token; the workflow needs `permissions: pull-requests: write`)");
 
     private long? PullRequestNumber()
     {
@@ -286,9 +255,8 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
             : null;
     }
 
-    // Workflow command escaping: https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts
     // Redacted where the text goes in, before it is escaped, so that every annotation is redacted in one place.
-    private string Data(string text) => settings.Redact(text).Replace("%", "%25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal);
+    private string Data(string text) => WorkflowCommand.Escape(settings.Redact(text));
 
-    private string Property(string text) => Data(text).Replace(":", "%3A", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal);
+    private string Property(string text) => WorkflowCommand.EscapeProperty(settings.Redact(text));
 }

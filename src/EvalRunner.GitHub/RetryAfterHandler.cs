@@ -8,7 +8,9 @@ namespace EvalRunner.GitHub;
 /// could not be reached, answered 5xx, or answered a rate limit (403 or 429) with <c>Retry-After</c> or with
 /// <c>x-ratelimit-remaining: 0</c> and <c>x-ratelimit-reset</c>. Faults back off 1 s, 2 s, 4 s…; a rate limit waits as
 /// GitHub says, never more than <see cref="MaxWait"/> at once, and a limit that resets later than that is not waited
-/// for at all. Every wait goes through <see cref="TimeProvider"/>.
+/// for at all. Every wait goes through <see cref="TimeProvider"/>. Its <see cref="SocketsHttpHandler"/> follows redirects
+/// itself and drops the Authorization header on each, whatever the host and port: an artifact's download, redirected to
+/// blob storage, must not carry the token there (Octokit's own redirect handler would keep it for the same host name).
 /// </summary>
 internal sealed class RetryAfterHandler(TimeProvider time, int tries = RetryAfterHandler.DefaultTries) : DelegatingHandler(new SocketsHttpHandler())
 {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -8,9 +9,12 @@ using Microsoft.AspNetCore.Http;
 namespace EvalRunner.Testing;
 
 /// <summary>
-/// A GitHub-API-shaped server on 127.0.0.1 for pull-request comments (list, create, edit, delete) and <c>GET /user</c>,
-/// under both <c>/</c> and <c>/api/v3/</c> (GitHub Enterprise Server). It keeps the comments with their authors, records
-/// every request (its body, the body's bytes and the identity behind the token), and answers faults on demand.
+/// A GitHub-API-shaped server on 127.0.0.1 for pull-request comments (list, create, edit, delete), <c>GET /user</c>,
+/// and the workflow runs and artifacts of GitHub Actions (a workflow's runs by file name, filtered by branch and status;
+/// a run's artifacts; an artifact's zip; a workflow with no run at all is not found), under both <c>/</c> and <c>/api/v3/</c> (GitHub Enterprise Server). It keeps
+/// the comments with their authors, records every request (its body, the body's bytes and the identity behind the
+/// token), and answers faults on demand. An artifact's download answers 302 to a second listener, on another port, that
+/// serves the zip as blob storage does (<see cref="BlobRequests"/>); an expired artifact's answers 410.
 /// </summary>
 /// <remarks>
 /// Tokens are identities as on GitHub: a token given to <see cref="AddUserToken"/> is a person's (GET /user answers
@@ -23,7 +27,11 @@ public sealed class FakeGitHubServer : IAsyncDisposable
     public const string WorkflowBot = "github-actions[bot]";
 
     private readonly WebApplication _app;
+    private WebApplication? _blobs;
     private readonly ConcurrentQueue<FakeGitHubRequest> _requests = new();
+    private readonly ConcurrentQueue<FakeGitHubRequest> _blobRequests = new();
+    private readonly ConcurrentDictionary<long, FakeWorkflowRun> _runs = new();
+    private readonly ConcurrentDictionary<long, StoredArtifact> _artifacts = new();
     private readonly ConcurrentQueue<Failure> _failures = new();
     private readonly ConcurrentDictionary<long, (long Issue, FakeGitHubComment Comment)> _comments = new();
     private readonly ConcurrentDictionary<string, string> _users = new(StringComparer.Ordinal);
@@ -38,9 +46,41 @@ public sealed class FakeGitHubServer : IAsyncDisposable
 
     private sealed record Failure(int Status, string Body, IReadOnlyDictionary<string, string> Headers);
 
+    private sealed record StoredArtifact(long RunId, string Name, byte[] Zip, bool Expired, DateTimeOffset CreatedAt);
+
     public Uri ApiUrl { get; private set; } = null!;
 
+    /// <summary>The root of the listener that serves artifact zips, as blob storage does.</summary>
+    public Uri BlobUrl { get; private set; } = null!;
+
     public IReadOnlyList<FakeGitHubRequest> Requests => [.. _requests];
+
+    /// <summary>The requests the blob listener received (an artifact download after GitHub's redirect).</summary>
+    public IReadOnlyList<FakeGitHubRequest> BlobRequests => [.. _blobRequests];
+
+    /// <summary>A workflow run, listed by its workflow's runs; returns its id (ids grow with each run added).</summary>
+    public long AddWorkflowRun(FakeWorkflowRun run)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        _runs[id] = run;
+        return id;
+    }
+
+    /// <summary>An artifact of run <paramref name="runId"/> whose download is <paramref name="zip"/>; returns its id.</summary>
+    public long AddArtifact(long runId, string name, byte[] zip, bool expired = false)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        _artifacts[id] = new StoredArtifact(runId, name, zip, expired, _runs[runId].CreatedAt.AddMinutes(1));
+        return id;
+    }
+
+    /// <summary>A zip of a folder's files, with paths relative to it, as actions/upload-artifact makes of a results directory.</summary>
+    public static byte[] Zip(string directory)
+    {
+        using var buffer = new MemoryStream();
+        ZipFile.CreateFromDirectory(directory, buffer, CompressionLevel.Fastest, includeBaseDirectory: false);
+        return buffer.ToArray();
+    }
 
     /// <summary>The comments on an issue or pull request, oldest first.</summary>
     public IReadOnlyList<FakeGitHubComment> Comments(long issue) =>
@@ -116,6 +156,7 @@ public sealed class FakeGitHubServer : IAsyncDisposable
     public static async Task<FakeGitHubServer> StartAsync(CancellationToken cancellationToken = default)
     {
         FakeGitHubServer? server = null;
+        var (blobs, blobRoot) = await LoopbackHost.StartAsync(app => app.MapGet("/blobs/{id:long}", (HttpContext context, long id) => server!.BlobAsync(context, id)), cancellationToken);
         var (_, root) = await LoopbackHost.StartAsync(
             app =>
             {
@@ -127,12 +168,158 @@ public sealed class FakeGitHubServer : IAsyncDisposable
                     app.MapPost(prefix + "/repos/{owner}/{repo}/issues/{number:long}/comments", server.CreateAsync);
                     app.MapMethods(prefix + "/repos/{owner}/{repo}/issues/comments/{id:long}", ["PATCH"], server.UpdateAsync);
                     app.MapDelete(prefix + "/repos/{owner}/{repo}/issues/comments/{id:long}", server.DeleteAsync);
+                    app.MapGet(prefix + "/repos/{owner}/{repo}/actions/workflows/{workflow}/runs", server.ListRunsAsync);
+                    app.MapGet(prefix + "/repos/{owner}/{repo}/actions/runs/{id:long}/artifacts", server.ListArtifactsAsync);
+                    app.MapGet(prefix + "/repos/{owner}/{repo}/actions/artifacts/{id:long}/{format}", server.DownloadAsync);
                 }
             },
             cancellationToken);
         server!.ApiUrl = new Uri(root, "api/v3/");
+        server.BlobUrl = blobRoot;
+        server._blobs = blobs;
         return server;
     }
+
+    private async Task ListRunsAsync(HttpContext context, string owner, string repo, string workflow)
+    {
+        if ((await ReceiveAsync(context)).Failed)
+        {
+            return;
+        }
+
+        if (!_runs.Values.Any(r => r.Workflow == workflow))
+        {
+            // As GitHub: a workflow file it has never run (not on the default branch yet) is not found.
+            await NotFoundAsync(context);
+            return;
+        }
+
+        var query = context.Request.Query;
+        var branch = query["branch"].FirstOrDefault();
+        var status = query["status"].FirstOrDefault();
+        var perPage = int.TryParse(query["per_page"].FirstOrDefault(), CultureInfo.InvariantCulture, out var n) ? n : 30;
+        var page = int.TryParse(query["page"].FirstOrDefault(), CultureInfo.InvariantCulture, out var p) ? p : 1;
+        var runs = _runs
+            .Where(r => r.Value.Workflow == workflow
+                && (branch is null || r.Value.Branch == branch)
+                && (status is null || status == "completed" || r.Value.Conclusion == status))
+            .OrderByDescending(r => r.Value.CreatedAt)
+            .ToList();
+        await context.Response.WriteAsJsonAsync(new
+        {
+            total_count = runs.Count,
+            workflow_runs = runs.Skip((page - 1) * perPage).Take(perPage).Select(r => RunJson(owner, repo, r.Key, r.Value)),
+        });
+    }
+
+    private async Task ListArtifactsAsync(HttpContext context, string owner, string repo, long id)
+    {
+        if ((await ReceiveAsync(context)).Failed)
+        {
+            return;
+        }
+
+        if (!_runs.TryGetValue(id, out var run))
+        {
+            await NotFoundAsync(context);
+            return;
+        }
+
+        var name = context.Request.Query["name"].FirstOrDefault();
+        var artifacts = _artifacts.Where(a => a.Value.RunId == id && (name is null || a.Value.Name == name)).OrderBy(a => a.Key).ToList();
+        await context.Response.WriteAsJsonAsync(new
+        {
+            total_count = artifacts.Count,
+            artifacts = artifacts.Select(a => new
+            {
+                id = a.Key,
+                node_id = "A_" + a.Key,
+                name = a.Value.Name,
+                size_in_bytes = a.Value.Zip.Length,
+                url = $"{ApiUrl}repos/{owner}/{repo}/actions/artifacts/{a.Key}",
+                archive_download_url = $"{ApiUrl}repos/{owner}/{repo}/actions/artifacts/{a.Key}/zip",
+                expired = a.Value.Expired,
+                created_at = Timestamp(a.Value.CreatedAt),
+                updated_at = Timestamp(a.Value.CreatedAt),
+                expires_at = Timestamp(a.Value.CreatedAt.AddDays(90)),
+                workflow_run = new { id, head_branch = run.Branch, head_sha = run.HeadSha },
+            }),
+        });
+    }
+
+    private async Task DownloadAsync(HttpContext context, string owner, string repo, long id, string format)
+    {
+        if ((await ReceiveAsync(context)).Failed)
+        {
+            return;
+        }
+
+        if (format != "zip" || !_artifacts.TryGetValue(id, out var artifact))
+        {
+            await NotFoundAsync(context);
+            return;
+        }
+
+        if (artifact.Expired)
+        {
+            context.Response.StatusCode = 410;
+            await context.Response.WriteAsJsonAsync(new { message = "Artifact has expired", documentation_url = "https://docs.github.com/rest/actions/artifacts#download-an-artifact" });
+            return;
+        }
+
+        // As GitHub: a short-lived signed URL on another host, which needs no token.
+        context.Response.StatusCode = 302;
+        context.Response.Headers.Location = new Uri(BlobUrl, $"blobs/{id}?sig=signed-url-{id}").ToString();
+    }
+
+    private async Task BlobAsync(HttpContext context, long id)
+    {
+        _blobRequests.Enqueue(new FakeGitHubRequest
+        {
+            Method = context.Request.Method,
+            Path = context.Request.Path.Value! + context.Request.QueryString,
+            Authorization = context.Request.Headers.Authorization.FirstOrDefault(),
+            Body = string.Empty,
+            BodyBytes = 0,
+            Login = string.Empty,
+        });
+        if (!_artifacts.TryGetValue(id, out var artifact) || context.Request.Query["sig"] != $"signed-url-{id}")
+        {
+            context.Response.StatusCode = 403;
+            return;
+        }
+
+        context.Response.ContentType = "application/zip";
+        await context.Response.Body.WriteAsync(artifact.Zip, context.RequestAborted);
+    }
+
+    private object RunJson(string owner, string repo, long id, FakeWorkflowRun run)
+    {
+        var head = (run.HeadRepository ?? $"{owner}/{repo}").Split('/');
+        return new
+        {
+            id,
+            name = "evals",
+            node_id = "WFR_" + id,
+            head_branch = run.Branch,
+            head_sha = run.HeadSha,
+            path = ".github/workflows/" + run.Workflow,
+            run_number = id,
+            @event = run.Event,
+            status = "completed",
+            conclusion = run.Conclusion,
+            workflow_id = 161335,
+            url = $"{ApiUrl}repos/{owner}/{repo}/actions/runs/{id}",
+            html_url = $"https://github.example/{owner}/{repo}/actions/runs/{id}",
+            created_at = Timestamp(run.CreatedAt),
+            updated_at = Timestamp(run.CreatedAt.AddMinutes(2)),
+            run_started_at = Timestamp(run.CreatedAt),
+            head_repository = new { id = 2, name = head[1], full_name = string.Join('/', head), owner = new { login = head[0] } },
+            repository = new { id = 1, name = repo, full_name = $"{owner}/{repo}", owner = new { login = owner } },
+        };
+    }
+
+    private static string Timestamp(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static string? Token(HttpContext context) =>
         context.Request.Headers.Authorization.FirstOrDefault() is { } header && header.IndexOf(' ', StringComparison.Ordinal) is var space and > 0
@@ -314,5 +501,10 @@ public sealed class FakeGitHubServer : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
+        if (_blobs is not null)
+        {
+            await _blobs.StopAsync();
+            await _blobs.DisposeAsync();
+        }
     }
 }

@@ -30,7 +30,8 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
     private Task<List<StepResult>> RunActionAsync(TempDirectory dir, FakeGitHubServer server, Dictionary<string, string> inputs) =>
         RunActionAsync(dir, dir.Path, server, inputs);
 
-    private async Task<List<StepResult>> RunActionAsync(TempDirectory dir, string workspace, FakeGitHubServer server, Dictionary<string, string> inputs, string eventName = "pull_request")
+    /// <summary>Runs the action's steps in order, up to and including <paramref name="lastStep"/> when given.</summary>
+    private async Task<List<StepResult>> RunActionAsync(TempDirectory dir, string workspace, FakeGitHubServer server, Dictionary<string, string> inputs, string eventName = "pull_request", string? lastStep = null)
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(File.ReadAllText(Path.Combine(Repository.Root, "action.yml"))));
@@ -97,10 +98,16 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
                 ["GITHUB_API_URL"] = server.ApiUrl.ToString(),
                 ["GITHUB_SERVER_URL"] = "https://github.example",
                 ["GITHUB_REPOSITORY"] = "acme/bot",
+                ["GITHUB_WORKFLOW_REF"] = "acme/bot/.github/workflows/evals.yml@refs/pull/7/merge",
                 ["GITHUB_RUN_ID"] = "4242",
                 ["RUNNER_OS"] = "Linux",
                 ["RUNNER_TEMP"] = temp,
             };
+            if (eventName.StartsWith("pull_request", StringComparison.Ordinal))
+            {
+                env["GITHUB_BASE_REF"] = "main";
+            }
+
             if (step.Children.TryGetValue("env", out var stepEnv))
             {
                 foreach (var (key, value) in ((YamlMappingNode)stepEnv).Children)
@@ -122,6 +129,10 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
                 .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..]);
             results.Add(new StepResult(id, result.ExitCode, outputs[id], result.StandardOutput + result.StandardError));
             failed |= result.ExitCode != 0;
+            if (id == lastStep)
+            {
+                break;
+            }
         }
 
         return results;
@@ -151,7 +162,8 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
         var steps = await RunActionAsync(dir, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" });
         var again = await RunActionAsync(dir, server, new() { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" });
 
-        Assert.Equal(["guard", "dotnet", "cli-key", "build", "evaluate", "report", "link", "verdict"], steps.Select(s => s.Id));
+        Assert.Equal(["guard", "dotnet", "cli-key", "build", "baseline", "evaluate", "report", "link", "verdict"], steps.Select(s => s.Id));
+        Assert.Contains("no baseline: GitHub knows no workflow evals.yml in acme/bot (404)", steps.Single(s => s.Id == "baseline").Log, StringComparison.Ordinal);
         Assert.All(steps, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
         Assert.Equal("0", steps.Single(s => s.Id == "evaluate").Outputs["exit-code"]);
         var report = steps.Single(s => s.Id == "report").Outputs;
@@ -178,7 +190,7 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
         using var dir = new TempDirectory();
         dir.File("evals/s.eval.yaml", "name: strict\ndataset:\n  - {id: a, input: hello}\nmodels: [{provider: command, command: [python3, -c, \"print('one two three')\"]}]\nevaluators: [{type: length}]\nthresholds: ['length.words <= 2']\n");
 
-        var steps = await RunActionAsync(dir, server, new() { ["suites"] = "s.eval.yaml", ["working-directory"] = "evals", ["results-dir"] = "results", ["comment"] = "off" });
+        var steps = await RunActionAsync(dir, server, new() { ["suites"] = "s.eval.yaml", ["working-directory"] = "evals", ["results-dir"] = "results", ["comment"] = "off", ["baseline"] = "off" });
 
         Assert.Equal("1", steps.Single(s => s.Id == "evaluate").Outputs["exit-code"]);
         var report = steps.Single(s => s.Id == "report");
@@ -368,6 +380,74 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
+    }
+
+    [Fact(Timeout = 900000)]
+    public async Task On_a_pull_request_the_base_branchs_results_artifact_is_the_baseline_and_the_comparison_shows_in_the_summary_and_the_comment()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        UserRepository(dir);
+        var inputs = new Dictionary<string, string> { ["suites"] = "examples/quickstart/support.eval.yaml", ["results-dir"] = "results" };
+
+        // The base branch's run: the same workflow on a push to main, whose results directory the action uploads.
+        var push = await RunActionAsync(dir, dir.Path, server, new(inputs) { ["results-dir"] = "main-results", ["comment"] = "off" }, "push");
+        Assert.All(push, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
+        Assert.Contains("EvalRunner: no baseline: the push event is not a pull request.", push.Single(s => s.Id == "baseline").Log, StringComparison.Ordinal);
+        var run = server.AddWorkflowRun(new FakeWorkflowRun { Workflow = "evals.yml", Branch = "main", HeadSha = "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed", CreatedAt = new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero) });
+        server.AddArtifact(run, "evalrunner-results", FakeGitHubServer.Zip(Path.Combine(dir.Path, "main-results")));
+        File.Delete(Path.Combine(dir.Path, "step_summary.md"));
+
+        var steps = await RunActionAsync(dir, server, inputs);
+
+        Assert.All(steps, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
+        var baseline = steps.Single(s => s.Id == "baseline");
+        Assert.Equal(Path.Combine(runner.Temp.Path, "evalrunner-baseline"), baseline.Outputs["dir"]);
+        Assert.Contains($"baseline: the evalrunner-results artifact of main at 5eed5ee (https://github.example/acme/bot/actions/runs/{run}", baseline.Log, StringComparison.Ordinal);
+        var summary = File.ReadAllText(Path.Combine(dir.Path, "step_summary.md"));
+        Assert.Contains("### Compared with baseline (support\\-quickstart): 0 regressions, 0 fixes", summary, StringComparison.Ordinal);
+        Assert.Contains("Baseline: commit 5eed5eed5eed, branch main", summary, StringComparison.Ordinal);
+        Assert.Contains($"https://github.example/acme/bot/actions/runs/{run}", summary, StringComparison.Ordinal);
+        Assert.Contains("### Compared with baseline (support\\-quickstart)", Assert.Single(server.Comments(7)).Body, StringComparison.Ordinal);
+        Assert.Null(Assert.Single(server.BlobRequests).Authorization);
+        Assert.All(server.Requests, r => Assert.Equal("Token ghs_action_token", r.Authorization));
+    }
+
+    [Theory(Timeout = 600000)]
+    [InlineData("off", "pull_request")]
+    [InlineData("artifact", "push")]
+    [InlineData("given-folder", "pull_request")]
+    [InlineData("missing-folder", "pull_request")]
+    [InlineData("args-baseline", "pull_request")]
+    public async Task The_baseline_input_off_a_push_event_a_folder_of_ones_own_or_a_baseline_in_args_asks_GitHub_nothing(string baselineInput, string eventName)
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        UserRepository(dir);
+        dir.File("given-folder/smoke/run.json", "{}");
+
+        var inputs = baselineInput == "args-baseline"
+            ? new Dictionary<string, string> { ["suites"] = "examples/quickstart/support.eval.yaml", ["args"] = "--baseline given-folder" }
+            : new Dictionary<string, string> { ["suites"] = "examples/quickstart/support.eval.yaml", ["baseline"] = baselineInput };
+
+        var steps = await RunActionAsync(dir, dir.Path, server, inputs, eventName, lastStep: "baseline");
+
+        var baseline = steps.Single(s => s.Id == "baseline");
+        Assert.True(baseline.ExitCode == 0, baseline.Log);
+        Assert.Empty(server.Requests);
+        var expected = baselineInput == "given-folder" ? Path.Combine(dir.Path, "given-folder") : null;
+        Assert.Equal(expected, baseline.Outputs.GetValueOrDefault("dir"));
+        Assert.Contains(
+            baselineInput switch
+            {
+                "off" => "EvalRunner: baseline off.",
+                "artifact" => "EvalRunner: no baseline: the push event is not a pull request.",
+                "missing-folder" => "::warning::EvalRunner: no baseline: the folder of the baseline input does not exist.",
+                "args-baseline" => "EvalRunner: the args input gives --baseline; the baseline input is not used.",
+                _ => string.Empty,
+            },
+            baseline.Log,
+            StringComparison.Ordinal);
     }
 
     [Fact]
