@@ -144,7 +144,11 @@ public sealed class CliTests
         dir.File("cases.jsonl", string.Join('\n', Enumerable.Range(0, 60).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"q{i}\"}}")));
         var suite = dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nrun:\n  concurrency: 2\n");
         var results = Path.Combine(dir.Path, "out", "s", "results.jsonl");
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [EvalRunnerCli.Path, "run", suite, "--out", "out"])
+        // Started as a terminal starts it, with SIGINT at its default: a test host launched in the background of a
+        // non-interactive shell ignores SIGINT, and an ignored signal is inherited (the runtime then keeps ignoring it).
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+            "python3",
+            ["-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp('dotnet', ['dotnet'] + sys.argv[1:])", EvalRunnerCli.Path, "run", suite, "--out", "out"])
         {
             WorkingDirectory = dir.Path,
             RedirectStandardOutput = true,
