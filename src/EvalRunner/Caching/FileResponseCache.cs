@@ -33,6 +33,9 @@ internal sealed class FileResponseCache : IDistributedCache, IAsyncDisposable
     private readonly Lock _openLock = new();
     private readonly Shard[] _shards;
     private ConcurrentDictionary<string, Entry>? _index;
+
+    // Whether the folder holds entries of the one-file-per-entry layout; without them a miss reads no other file.
+    private bool _hasSingleFiles;
     private Redactor[] _redactors;
     private long _hits;
     private long _misses;
@@ -86,7 +89,7 @@ internal sealed class FileResponseCache : IDistributedCache, IAsyncDisposable
             var read = await RandomAccess.ReadAsync(shard.Reader(), bytes, entry.Offset, token).ConfigureAwait(false);
             (response, stored) = read == bytes.Length ? (bytes, entry.StoredAt) : (null, null);
         }
-        else
+        else if (Volatile.Read(ref _hasSingleFiles))
         {
             (response, stored) = await ReadSingleFileEntryAsync(key, token).ConfigureAwait(false);
         }
@@ -269,6 +272,7 @@ internal sealed class FileResponseCache : IDistributedCache, IAsyncDisposable
                     _shards[number].Dirty = true;
                 }
             });
+            Volatile.Write(ref _hasSingleFiles, System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateDirectories(Directory).Any());
             Volatile.Write(ref _index, loaded);
             return loaded;
         }
