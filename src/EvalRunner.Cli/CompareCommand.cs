@@ -48,15 +48,9 @@ internal static class CompareCommand
 
             return regressed ? ExitCodes.Failed : ExitCodes.Passed;
         }
-        catch (System.Text.Json.JsonException ex)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or EvalRunnerException)
         {
-            Commands.PrintError(settings.Redact(ex.Message));
-            return ExitCodes.Invalid;
-        }
-        catch (EvalRunnerException ex)
-        {
-            Commands.PrintError(ex, settings);
-            return ExitCodes.Invalid;
+            return Unreadable(ex, settings);
         }
     }
 
@@ -112,15 +106,9 @@ internal static class CompareCommand
 
             return regressed ? ExitCodes.Failed : ExitCodes.Passed;
         }
-        catch (System.Text.Json.JsonException ex)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or EvalRunnerException)
         {
-            Commands.PrintError(settings.Redact(ex.Message));
-            return ExitCodes.Invalid;
-        }
-        catch (EvalRunnerException ex)
-        {
-            Commands.PrintError(ex, settings);
-            return ExitCodes.Invalid;
+            return Unreadable(ex, settings);
         }
     }
 
@@ -171,5 +159,20 @@ internal static class CompareCommand
                 Now = TimeProvider.System.GetUtcNow(),
             },
             cancellationToken);
+    }
+
+    /// <summary>A run.json that is not a run, or a suite that cannot be read: said, exit 2.</summary>
+    private static int Unreadable(Exception exception, Settings settings)
+    {
+        if (exception is EvalRunnerException known)
+        {
+            Commands.PrintError(known, settings);
+        }
+        else
+        {
+            Commands.PrintError(settings.Redact(exception.Message));
+        }
+
+        return ExitCodes.Invalid;
     }
 }
