@@ -7,7 +7,7 @@ namespace EvalRunner.Tests.Evaluators;
 public sealed class PythonPoolTests
 {
     // main() by datapoint id: "wait" holds until "go" has been called (in another process), "crash" ends its process,
-    // "slow" sleeps 3 s; every call returns its process id.
+    // "slow" sleeps 6 s; every call returns its process id.
     private const string Evaluator = """
         import os, sys, time
         def main(id, **kwargs):
@@ -23,7 +23,7 @@ public sealed class PythonPoolTests
             if id == "crash":
                 os._exit(3)
             if id == "slow":
-                time.sleep(3)
+                time.sleep(6)
             return {"pid": os.getpid()}
         """;
 
@@ -87,10 +87,11 @@ public sealed class PythonPoolTests
     {
         var cancel = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory();
-        await using var pool = Pool(dir, workers: 1, TimeSpan.FromSeconds(5));
+        // Timeout 10 s between one call (6 s) and two (12 s): 4 s of slack either way, for a slow or busy machine.
+        await using var pool = Pool(dir, workers: 1, TimeSpan.FromSeconds(10));
         await PidAsync(pool, "warm", cancel);
 
-        // Both sent at once to one process: the second answers about 6 s after it was sent, 3 s after it started.
+        // Both sent at once to one process: the second answers about 12 s after it was sent, 6 s after it started.
         var calls = new[] { PidAsync(pool, "slow", cancel), PidAsync(pool, "slow", cancel) };
 
         var pids = await Task.WhenAll(calls);
