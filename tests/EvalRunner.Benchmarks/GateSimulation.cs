@@ -41,7 +41,6 @@ internal static class GateSimulation
         var settings = Settings.FromEnvironment();
         var engine = new RunEngine(settings);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Gate simulation: {options.Pairs} base/head pairs of {options.N} datapoints, true pass probability 0.8, alpha 0.05, default gate"));
-        var figures = new List<string>();
         foreach (var trials in new[] { 3, 1 })
         {
             var same = Setup(work, $"k{trials}-same", options.N, 0.8, trials, server);
@@ -66,7 +65,6 @@ internal static class GateSimulation
                 CultureInfo.InvariantCulture,
                 $"  K = {trials}: no change → regression flagged in {falseAlarms} of {options.Pairs} ({alarmRate:P1} ± {alarmHalf:P1}); drop to 0.7 → caught in {caught} of {options.Pairs} ({power:P1} ± {powerHalf:P1})");
             Console.WriteLine(line);
-            figures.Add(line);
         }
 
         return 0;
