@@ -27,7 +27,7 @@ internal static class EndToEndBenchmark
         using var http = new HttpClient();
         var requestsBefore = await RequestsAsync(http, baseUrl);
         var serverCpuBefore = server.TotalProcessorTime;
-        var half = new HalfWay(options.N / 2);
+        var half = new HalfWay(options.N);
         var peakHeap = 0L;
         var children = new ChildCpu(server.Id);
         using var sampling = new CancellationTokenSource();
@@ -42,6 +42,7 @@ internal static class EndToEndBenchmark
         });
         var before = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        half.Clock = clock;
         var result = await RunAsync(engine, settings, suite, half);
         var wall = clock.Elapsed;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - before;
@@ -66,6 +67,10 @@ internal static class EndToEndBenchmark
             cpu_ms_per_datapoint = Math.Round(cpu.TotalMilliseconds / options.N, 3),
             start_cpu_ms = Math.Round((half.StartCpu - before).TotalMilliseconds, 1),
             cpu_ms_per_datapoint_second_half = Math.Round(secondHalfCpu.TotalMilliseconds / (options.N - half.Rows), 3),
+            start_s = Math.Round(half.StartWall.TotalSeconds, 2),
+            steady_efficiency = Math.Round(half.SteadyRate * callsPerDatapoint * options.LatencyMs / 1000.0 / options.Concurrency, 3),
+            last_tenth_s = Math.Round((half.Last - half.NinetyPercent).TotalSeconds, 2),
+            completion_s = Math.Round((wall - half.Last).TotalSeconds, 2),
             python_cpu_ms_per_datapoint = options.Pipeline ? Math.Round(children.Total.TotalMilliseconds / options.N, 3) : (double?)null,
             server_cpu_s = Math.Round(serverCpu.TotalSeconds, 2),
             server_cpu_share = Math.Round(serverCpu / wall, 3),
@@ -83,6 +88,7 @@ internal static class EndToEndBenchmark
               wall time             {figures.wall_s} s
               ideal time            {figures.ideal_s} s   ((generations + judge calls) × latency ÷ concurrency)
               efficiency            {figures.efficiency}  (ideal ÷ wall)
+              timeline              {figures.start_s} s before the first row; {figures.steady_efficiency} of the ideal rate from 25% to 75% of the rows; the last 10% in {figures.last_tenth_s} s (ideal {Math.Round(ideal.TotalSeconds / 10, 2)} s); {figures.completion_s} s from the last row to the result (tally, reports)
               engine CPU            {figures.cpu_ms_per_datapoint} ms per datapoint; {figures.cpu_ms_per_datapoint_second_half} ms over the second half; {figures.start_cpu_ms} ms before the first row (load, check, fingerprint)
               python workers' CPU   {(figures.python_cpu_ms_per_datapoint is { } python ? $"{python} ms per datapoint (child processes, not in the engine's)" : "none")}
               test server's CPU     {figures.server_cpu_s} s ({figures.server_cpu_share} of one core over the wall time)
@@ -106,25 +112,67 @@ internal static class EndToEndBenchmark
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    /// <summary>Takes this process's CPU time when half the rows are written: the second half is the steady state.</summary>
-    private sealed class HalfWay(int rows) : IRunObserver
+    /// <summary>
+    /// Takes this process's CPU time when half the rows are written (the second half is the steady state), and the wall
+    /// time of the run's milestones: the first row started, a quarter, three quarters and nine tenths of the rows written.
+    /// </summary>
+    private sealed class HalfWay(int total) : IRunObserver
     {
         private int _finished;
+        private TimeSpan _quarter;
 
-        public int Rows => rows;
+        public int Rows => total / 2;
+
+        public Stopwatch? Clock { get; set; }
 
         public TimeSpan Cpu { get; private set; }
 
         /// <summary>This process's CPU time when the first row starts: the suite loaded, the dataset checked and fingerprinted.</summary>
         public TimeSpan StartCpu { get; private set; }
 
-        public void Started(int total) => StartCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        public TimeSpan StartWall { get; private set; }
+
+        public TimeSpan NinetyPercent { get; private set; }
+
+        public TimeSpan Last { get; private set; }
+
+        /// <summary>Rows written per second between a quarter and three quarters of the rows.</summary>
+        public double SteadyRate { get; private set; }
+
+        public void Started(int total)
+        {
+            StartCpu = Process.GetCurrentProcess().TotalProcessorTime;
+            StartWall = Clock?.Elapsed ?? TimeSpan.Zero;
+        }
 
         public void RowFinished(Row row)
         {
-            if (++_finished == rows)
+            var finished = ++_finished;
+            if (Clock is null)
+            {
+                return;
+            }
+
+            if (finished == total / 4)
+            {
+                _quarter = Clock.Elapsed;
+            }
+            else if (finished == total / 2)
             {
                 Cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            }
+            else if (finished == total * 3 / 4)
+            {
+                SteadyRate = (total * 3 / 4 - total / 4) / (Clock.Elapsed - _quarter).TotalSeconds;
+            }
+            else if (finished == total * 9 / 10)
+            {
+                NinetyPercent = Clock.Elapsed;
+            }
+
+            if (finished == total)
+            {
+                Last = Clock.Elapsed;
             }
         }
     }

@@ -48,7 +48,7 @@ internal sealed partial record Threshold
             AggregateFunction.Rate or AggregateFunction.Mean when type == ColumnType.Bool =>
                 new AggregateEstimate { Value = value, Interval = Intervals.Wilson((int)Math.Round(present.Sum()), values.Count), Method = "wilson" },
             AggregateFunction.Mean => new AggregateEstimate { Value = value, Interval = Intervals.StudentT(present), Method = "t" },
-            _ => new AggregateEstimate { Value = value, Interval = PercentileBootstrap(present, Quantile(Function!.Value), seed), Method = "bootstrap" },
+            _ => new AggregateEstimate { Value = value, Interval = Intervals.PercentileBootstrap(present, Quantile(Function!.Value), seed), Method = "bootstrap" },
         };
     }
 
@@ -67,41 +67,4 @@ internal sealed partial record Threshold
         AggregateFunction.P95 => 0.95,
         _ => 0.99,
     };
-
-    // Resamples indices into the sorted values and finds the two order statistics the quantile needs by counting, in
-    // O(n) per resample instead of sorting each one.
-    private static Interval? PercentileBootstrap(double[] sorted, double p, int seed)
-    {
-        var counts = new int[sorted.Length];
-        var rank = p * (sorted.Length - 1);
-        var below = (int)Math.Floor(rank);
-        var above = (int)Math.Ceiling(rank);
-        return Intervals.ClusterBootstrap(Enumerable.Range(0, sorted.Length).ToArray(), resample =>
-        {
-            Array.Clear(counts);
-            foreach (var index in resample)
-            {
-                counts[index]++;
-            }
-
-            double? low = null;
-            double? high = null;
-            var seen = 0;
-            for (var i = 0; high is null; i++)
-            {
-                seen += counts[i];
-                if (low is null && seen > below)
-                {
-                    low = sorted[i];
-                }
-
-                if (seen > above)
-                {
-                    high = sorted[i];
-                }
-            }
-
-            return low + ((high - low) * (rank - below));
-        }, seed);
-    }
 }
