@@ -92,7 +92,7 @@ internal static class ConsoleReport
         }
 
         PrintComparison(result);
-        var colour = result.Verdict switch { Verdict.Pass => "green", Verdict.Fail => "red", _ => "yellow" };
+        var colour = result.Verdict switch { Verdict.Pass => "green", Verdict.Fail => "red", Verdict.Skipped => "grey", _ => "yellow" };
         AnsiConsole.MarkupLine($"[bold {colour}]{result.Verdict.ToString().ToUpperInvariant()}[/] {Escape(result.Suite)}: {Escape(result.Reason)}");
         AnsiConsole.MarkupLine($"[grey]results: {Markup.Escape(Path.Combine(result.OutputDirectory, result.Results))}[/]");
         AnsiConsole.WriteLine();

@@ -28,14 +28,16 @@ internal static class EndToEndBenchmark
         var requestsBefore = await RequestsAsync(http, baseUrl);
         var serverCpuBefore = server.TotalProcessorTime;
         var half = new HalfWay(options.N);
-        var peakHeap = 0L;
+        // The peak managed heap in each phase: before the first row (load, check), the rows, after the last row (decide, write).
+        var peakHeap = new long[3];
         var children = new ChildCpu(server.Id);
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
             while (!sampling.IsCancellationRequested)
             {
-                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+                var phase = half.StartWall == TimeSpan.Zero ? 0 : half.Last == TimeSpan.Zero ? 1 : 2;
+                peakHeap[phase] = Math.Max(peakHeap[phase], GC.GetTotalMemory(false));
                 children.Sample();
                 await Task.Delay(100);
             }
@@ -75,7 +77,8 @@ internal static class EndToEndBenchmark
             server_cpu_s = Math.Round(serverCpu.TotalSeconds, 2),
             server_cpu_share = Math.Round(serverCpu / wall, 3),
             peak_working_set_mb = Math.Round(process.PeakWorkingSet64 / 1048576.0, 1),
-            peak_managed_heap_mb = Math.Round(peakHeap / 1048576.0, 1),
+            peak_managed_heap_mb = Math.Round(peakHeap.Max() / 1048576.0, 1),
+            peak_managed_heap_mb_by_phase = peakHeap.Select(b => Math.Round(b / 1048576.0, 1)).ToArray(),
             requests,
             verdict = result.Verdict.ToString().ToLowerInvariant(),
             rows = result.Rows,
@@ -93,7 +96,7 @@ internal static class EndToEndBenchmark
               python workers' CPU   {(figures.python_cpu_ms_per_datapoint is { } python ? $"{python} ms per datapoint (child processes, not in the engine's)" : "none")}
               test server's CPU     {figures.server_cpu_s} s ({figures.server_cpu_share} of one core over the wall time)
               peak working set      {figures.peak_working_set_mb} MB
-              peak managed heap     {figures.peak_managed_heap_mb} MB
+              peak managed heap     {figures.peak_managed_heap_mb} MB ({string.Join(" / ", figures.peak_managed_heap_mb_by_phase)} MB before the first row / during the rows / after the last row)
               requests              {figures.requests}
               verdict               {figures.verdict} ({result.Passed} passed, {result.Failed} failed, {result.Errors} errors)
               load average          {LoadAverage()}

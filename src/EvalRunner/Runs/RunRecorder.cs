@@ -255,7 +255,7 @@ internal sealed class RunRecorder : IAsyncDisposable
             Kind = VerdictReasonKind.EmptyShard,
             Message = $"shard {shard} had no datapoints (none of the suite's datapoint ids hash to it); nothing ran here, and `evalrunner merge` decides the suite over all {shard.Count} shards",
         };
-        return result with { Verdict = Verdict.Pass, Reasons = [reason], Reason = reason.Message };
+        return result with { Verdict = Verdict.Skipped, Reasons = [reason], Reason = reason.Message };
     }
 
     /// <summary>Why no new call may start (a budget of the suite is reached), or null.</summary>

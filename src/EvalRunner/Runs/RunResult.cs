@@ -146,7 +146,7 @@ public sealed record RunResult
     /// <summary>The exit code of a verdict.</summary>
     public static int ExitCodeOf(Verdict verdict) => verdict switch
     {
-        Verdict.Pass => 0,
+        Verdict.Pass or Verdict.Skipped => 0,
         Verdict.Fail => 1,
         Verdict.Cancelled => 130,
         _ => 2,

@@ -14,4 +14,10 @@ public enum Verdict
 
     /// <summary>Stopped before the end (Ctrl-C); the finished rows are kept.</summary>
     Cancelled,
+
+    /// <summary>
+    /// Nothing to run here: a shard (<c>--shard I/N</c>) that no datapoint id hashes to. Exit code 0; <c>evalrunner
+    /// merge</c> decides the suite over all its shards.
+    /// </summary>
+    Skipped,
 }

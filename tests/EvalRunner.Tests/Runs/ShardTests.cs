@@ -258,8 +258,9 @@ public sealed class ShardTests
         foreach (var i in Enumerable.Range(1, 3).Where(i => i != home))
         {
             var empty = RunJson(Path.Combine(dir.Path, $"s{i}", "tiny"));
-            Assert.Equal(("pass", 0, "empty_shard"), (empty["verdict"]!.GetValue<string>(), empty["rows"]!.GetValue<int>(), empty["reasons"]![0]!["kind"]!.GetValue<string>()));
+            Assert.Equal(("skipped", 0, "empty_shard"), (empty["verdict"]!.GetValue<string>(), empty["rows"]!.GetValue<int>(), empty["reasons"]![0]!["kind"]!.GetValue<string>()));
             Assert.Contains($"shard {i}/3 had no datapoints", empty["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Contains("SKIPPED tiny: shard", runs[i - 1].StandardOutput, StringComparison.Ordinal);
         }
 
         Assert.True(merge.ExitCode == 0, merge.StandardOutput + merge.StandardError);
