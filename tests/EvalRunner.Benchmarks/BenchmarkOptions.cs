@@ -29,6 +29,9 @@ internal sealed record BenchmarkOptions
     /// <summary>Adds an LLM judge (a second call per datapoint on the same server) and a Python evaluator to the end-to-end run.</summary>
     public bool Pipeline { get; init; }
 
+    /// <summary>Samples the end-to-end run's allocations by type and phase (the runtime's allocation ticks) and prints them.</summary>
+    public bool Allocations { get; init; }
+
     /// <summary>Simulates the baseline gate: how often it flags noise, how often it catches a real drop.</summary>
     public bool Simulate { get; init; }
 
@@ -75,6 +78,12 @@ internal sealed record BenchmarkOptions
         {
             options = options with { Cached = true };
             args = [.. args.Where(a => a != "--cached")];
+        }
+
+        if (args.Contains("--allocations"))
+        {
+            options = options with { Allocations = true };
+            args = [.. args.Where(a => a != "--allocations")];
         }
 
         if (args.Contains("--pipeline"))

@@ -42,6 +42,13 @@ internal static class EndToEndBenchmark
                 await Task.Delay(100);
             }
         });
+        using var allocations = options.Allocations ? new AllocationSampler() : null;
+        if (allocations is not null)
+        {
+            allocations.Phase = () => half.StartWall == TimeSpan.Zero ? 0 : half.Last == TimeSpan.Zero ? 1 : 2;
+            allocations.Enabled = true;
+        }
+
         var before = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         half.Clock = clock;
@@ -101,6 +108,13 @@ internal static class EndToEndBenchmark
               verdict               {figures.verdict} ({result.Passed} passed, {result.Failed} failed, {result.Errors} errors)
               load average          {LoadAverage()}
             """));
+        if (allocations is not null)
+        {
+            allocations.Enabled = false;
+            Console.WriteLine("allocations by type (sampled every ~100 KB; slows the run, so the figures above are not comparable):");
+            Console.WriteLine(allocations.Report(options.N));
+        }
+
         Console.WriteLine(JsonSerializer.Serialize(figures));
         return result.Rows == options.N && requests == (long)options.N * callsPerDatapoint ? 0 : 1;
     }

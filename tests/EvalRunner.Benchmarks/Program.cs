@@ -9,6 +9,7 @@ using EvalRunner.Testing;
 // process so that the CPU time measured here is the engine's alone.
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- [--n 10000] [--concurrency 64] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --pipeline [--n 10000] [--concurrency 64] [--latency-ms 200] [--workers CORES]
+//   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --allocations [--n 10000] ... (adds where the bytes go, by type)
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --watch [--n 20000] [--poll-ms 250] [--rate 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --cached [--n 10000] [--concurrency 64]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --simulate [--pairs 200] [--n 200]
