@@ -19,8 +19,7 @@ internal static class Commands
             try
             {
                 var suite = SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = allowOutsidePaths });
-                await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
-                var count = await RunEngine.CountAsync(suite, null, cancellationToken);
+                var count = await SuiteLoader.CheckAsync(suite, settings, null, cancellationToken);
                 var datapoints = count.Supplied == 0
                     ? $"{count.Datapoints} datapoints × {suite.Models.Count} model configs"
                     : count.Supplied == count.Datapoints

@@ -37,32 +37,8 @@ public sealed class RunEngine
     /// a problem too (nothing could generate it).
     /// </summary>
     /// <exception cref="DatasetException">Datapoints are malformed, ids repeat, or a response is missing; the message lists each problem.</exception>
-    internal static async Task<DatasetCount> CountAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(suite);
-        int count = 0, supplied = 0;
-        var problems = new ProblemList();
-        await foreach (var datapoint in suite.ReadDatapointsAsync(problems, cancellationToken).ConfigureAwait(false))
-        {
-            if (suite.Models.Count == 0 && datapoint.SuppliedLog is null)
-            {
-                problems.Add(new DatasetException(
-                    (datapoint.Location ?? new SourceLocation(suite.Path, 0)).WithField("generated_response"),
-                    $"datapoint '{datapoint.Id}' has no response, and the suite has no models to generate one; "
-                    + "give it a generated_response (or map the column that holds it under the dataset's fields:), or add models: to the suite"));
-                continue;
-            }
-
-            if (filter?.Matches(datapoint) != false)
-            {
-                count++;
-                supplied += datapoint.SuppliedLog is null ? 0 : 1;
-            }
-        }
-
-        problems.ThrowIfAny(dataset: true);
-        return new DatasetCount(count, supplied);
-    }
+    internal static Task<DatasetCount> CountAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken) =>
+        SuiteLoader.ReadDatasetAsync(suite, filter, check: false, cancellationToken);
 
     /// <summary>Counts the calls a run would make and estimates tokens and cost, calling nothing.</summary>
     internal static async Task<Estimate> EstimateAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)
@@ -153,7 +129,7 @@ public sealed class RunEngine
     /// <see cref="RunSession.RunAllAsync"/>, or hand it logs with <see cref="RunSession.EvaluateAsync"/>; then
     /// <see cref="RunSession.CompleteAsync"/> decides the run.
     /// </summary>
-    /// <exception cref="SuiteException">The check phase failed (<see cref="SuiteLoader.CheckAsync"/>): nothing was started.</exception>
+    /// <exception cref="SuiteException">The check phase failed (<see cref="SuiteLoader.CheckAsync(Suite, Settings, CancellationToken)"/>): nothing was started.</exception>
     public async Task<RunSession> StartAsync(Suite suite, RunRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(suite);
@@ -171,8 +147,9 @@ public sealed class RunEngine
         ArgumentNullException.ThrowIfNull(request);
         suite = request.Apply(suite);
 
-        // The whole dataset is checked before anything is built or any file is replaced.
-        var count = await CountAsync(suite, request.Selection, cancellationToken).ConfigureAwait(false);
+        // The whole dataset is checked before anything is built or any file is replaced: in the check phase's one pass
+        // over it, which counts the datapoints too.
+        var count = await SuiteLoader.CheckAsync(suite, Settings, request.Selection, cancellationToken).ConfigureAwait(false);
         var session = await StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
         await using (session.ConfigureAwait(false))
         {

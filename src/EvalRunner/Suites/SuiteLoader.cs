@@ -15,7 +15,7 @@ namespace EvalRunner.Suites;
 
 /// <summary>
 /// Loads a suite file as data and checks everything that can be checked without starting anything: keys, types,
-/// files, templates, and every threshold against the columns its evaluators return. <see cref="CheckAsync"/> then
+/// files, templates, and every threshold against the columns its evaluators return. <see cref="CheckAsync(Suite, Settings, CancellationToken)"/> then
 /// checks what needs a process (programs, the Python interpreter), before a generation is paid for.
 /// </summary>
 public static partial class SuiteLoader
@@ -26,23 +26,42 @@ public static partial class SuiteLoader
     private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online", "baseline"];
     private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
 
-    // Suites that passed the check, with the settings they passed it with: `validate`, the CLI and the xunit front end
-    // check before a run starts and the run checks again; one python start-up per evaluator is enough.
-    private static readonly ConditionalWeakTable<Suite, Settings> Checked = [];
+    // Suites that passed the check, with the settings they passed it with and the datapoints counted then: `validate`,
+    // the CLI and the xunit front end check before a run starts and the run checks again; one python start-up per
+    // evaluator and one pass over the dataset are enough.
+    private static readonly ConditionalWeakTable<Suite, CheckedWith> Checked = [];
+
+    private sealed record CheckedWith(Settings Settings, Runs.DatapointFilter? Filter, Runs.DatasetCount Count);
 
     /// <summary>
     /// The check phase, before a run spends anything: what needs the file system or a process at run time (a
-    /// command's program on PATH, the Python interpreter and each Python evaluator's <c>main()</c>). A suite that
-    /// passed it with the same settings is not checked again.
+    /// command's program on PATH, the Python interpreter and each Python evaluator's <c>main()</c>), and the whole
+    /// dataset in one pass (every datapoint well formed, ids unique, every template's context and every offline
+    /// evaluator's expected answer present). A suite that passed it with the same settings is not checked again.
     /// </summary>
     /// <exception cref="SuiteException">A check failed; the message names file, line, column and field.</exception>
+    /// <exception cref="DatasetException">Datapoints are malformed or ids repeat; the message lists each problem.</exception>
     public static async Task CheckAsync(Suite suite, Settings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
-        ArgumentNullException.ThrowIfNull(settings);
-        if (Checked.TryGetValue(suite, out var checkedWith) && ReferenceEquals(checkedWith, settings))
+        if (!Checked.TryGetValue(suite, out var done) || !ReferenceEquals(done.Settings, settings))
         {
-            return;
+            await CheckAsync(suite, settings, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CheckAsync(Suite, Settings, CancellationToken)"/>, and the datapoints of <paramref name="filter"/>
+    /// counted in the same pass over the dataset (counted again, without the checks, when the suite was checked before
+    /// with another filter).
+    /// </summary>
+    internal static async Task<Runs.DatasetCount> CheckAsync(Suite suite, Settings settings, Runs.DatapointFilter? filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (Checked.TryGetValue(suite, out var done) && ReferenceEquals(done.Settings, settings))
+        {
+            return Equals(done.Filter, filter) ? done.Count : await ReadDatasetAsync(suite, filter, check: false, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var model in suite.Models)
@@ -50,115 +69,166 @@ public static partial class SuiteLoader
             await ProviderKind.For(model).CheckAsync(model, settings, cancellationToken).ConfigureAwait(false);
         }
 
-        await CheckTemplatesAsync(suite, cancellationToken).ConfigureAwait(false);
-        await CheckTargetsAsync(suite, cancellationToken).ConfigureAwait(false);
+        var count = await ReadDatasetAsync(suite, filter, check: true, cancellationToken).ConfigureAwait(false);
         foreach (var evaluator in suite.Evaluators)
         {
             await evaluator.CheckAsync(settings, cancellationToken).ConfigureAwait(false);
         }
 
-        Checked.AddOrUpdate(suite, settings);
+        Checked.AddOrUpdate(suite, new CheckedWith(settings, filter, count));
+        return count;
+    }
+
+    /// <summary>
+    /// One pass over the dataset: counts the datapoints of <paramref name="filter"/> and the supplied responses among
+    /// them, checking every datapoint (format, fields, duplicate ids; in a suite without model configs, a datapoint
+    /// without a response, which nothing could generate). With <paramref name="check"/>, also every template's
+    /// <c>{context.NAME}</c> and every offline evaluator's expected answer, against every datapoint.
+    /// </summary>
+    /// <exception cref="DatasetException">Datapoints are malformed, ids repeat, or a response is missing; the message lists each problem.</exception>
+    /// <exception cref="SuiteException">A template's context or an offline evaluator's expected answer is missing.</exception>
+    internal static async Task<Runs.DatasetCount> ReadDatasetAsync(Suite suite, Runs.DatapointFilter? filter, bool check, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        int count = 0, supplied = 0;
+        var problems = new ProblemList();
+        var templates = check ? TemplateCheck.For(suite) : null;
+        var targets = check ? TargetCheck.For(suite) : null;
+        await foreach (var datapoint in suite.ReadDatapointsAsync(problems, cancellationToken).ConfigureAwait(false))
+        {
+            if (suite.Models.Count == 0 && datapoint.SuppliedLog is null)
+            {
+                problems.Add(new DatasetException(
+                    (datapoint.Location ?? new SourceLocation(suite.Path, 0)).WithField("generated_response"),
+                    $"datapoint '{datapoint.Id}' has no response, and the suite has no models to generate one; "
+                    + "give it a generated_response (or map the column that holds it under the dataset's fields:), or add models: to the suite"));
+                continue;
+            }
+
+            templates?.Add(datapoint);
+            targets?.Add(datapoint);
+            if (filter?.Matches(datapoint) != false)
+            {
+                count++;
+                supplied += datapoint.SuppliedLog is null ? 0 : 1;
+            }
+        }
+
+        problems.ThrowIfAny(dataset: true);
+        templates?.ThrowIfAny(suite);
+        targets?.ThrowIfAny(suite);
+        return new Runs.DatasetCount(count, supplied);
     }
 
     /// <summary>
     /// Every <c>{context.NAME}</c> of every template (model configs' templates and bodies, judges' prompts) against
     /// every datapoint: a datapoint without the value would be generated or judged for nothing.
     /// </summary>
-    private static async Task CheckTemplatesAsync(Suite suite, CancellationToken cancellationToken)
+    private sealed class TemplateCheck(List<PromptTemplate> templates)
     {
-        var templates = suite.Models
-            .SelectMany(m => (m.Template is { } template ? [template] : Array.Empty<PromptTemplate>()).Concat(m.Options?.Templates ?? []))
-            .Concat(suite.Evaluators.SelectMany(e => e.Templates))
-            .Where(t => t.Variables.Any(v => v.StartsWith("context.", StringComparison.Ordinal)))
-            .ToList();
-        if (templates.Count == 0)
+        private const int Named = 10;
+        private readonly Dictionary<(PromptTemplate Template, string Variable), (List<string> Ids, int Count)> _lacking = [];
+
+        /// <summary>The check of the suite's templates that use a context value; null when none does.</summary>
+        public static TemplateCheck? For(Suite suite)
         {
-            return;
+            var templates = suite.Models
+                .SelectMany(m => (m.Template is { } template ? [template] : Array.Empty<PromptTemplate>()).Concat(m.Options?.Templates ?? []))
+                .Concat(suite.Evaluators.SelectMany(e => e.Templates))
+                .Where(t => t.Variables.Any(v => v.StartsWith("context.", StringComparison.Ordinal)))
+                .ToList();
+            return templates.Count == 0 ? null : new TemplateCheck(templates);
         }
 
-        const int Named = 10;
-        var lacking = new Dictionary<(PromptTemplate Template, string Variable), (List<string> Ids, int Count)>();
-        await foreach (var datapoint in suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
+        public void Add(Datapoint datapoint)
         {
             foreach (var template in templates)
             {
                 foreach (var variable in template.MissingIn(datapoint))
                 {
-                    var entry = lacking.TryGetValue((template, variable), out var found) ? found : ([], 0);
+                    var entry = _lacking.TryGetValue((template, variable), out var found) ? found : ([], 0);
                     if (entry.Ids.Count < Named)
                     {
                         entry.Ids.Add(datapoint.Id);
                     }
 
-                    lacking[(template, variable)] = (entry.Ids, entry.Count + 1);
+                    _lacking[(template, variable)] = (entry.Ids, entry.Count + 1);
                 }
             }
         }
 
-        if (lacking.Count == 0)
+        public void ThrowIfAny(Suite suite)
         {
-            return;
-        }
+            if (_lacking.Count == 0)
+            {
+                return;
+            }
 
-        var problems = lacking.Select(pair =>
-        {
-            var ((template, variable), (ids, count)) = (pair.Key, pair.Value);
-            var more = count > ids.Count ? $" and {count - ids.Count} more" : string.Empty;
-            var datapoints = count == 1 ? "1 datapoint has" : $"{count} datapoints have";
-            // The location names the template's field; without one the message does.
-            var owner = template.Location is null ? template.Owner : "the template";
-            return (template.Location, Message: $"{owner} uses {{{variable}}}, but {datapoints} no {variable}: {string.Join(", ", ids)}{more}; "
-                + $"add it to their context, or remove it from the template");
-        }).ToList();
-        var (location, message) = problems[0];
-        var others = problems.Skip(1).Select(p => p.Location is { } at ? $"\n{at}: {p.Message}" : $"\n{p.Message}");
-        throw new SuiteException(location ?? new SourceLocation(suite.Path, 0), message + string.Concat(others));
+            var problems = _lacking.Select(pair =>
+            {
+                var ((template, variable), (ids, count)) = (pair.Key, pair.Value);
+                var more = count > ids.Count ? $" and {count - ids.Count} more" : string.Empty;
+                var datapoints = count == 1 ? "1 datapoint has" : $"{count} datapoints have";
+                // The location names the template's field; without one the message does.
+                var owner = template.Location is null ? template.Owner : "the template";
+                return (template.Location, Message: $"{owner} uses {{{variable}}}, but {datapoints} no {variable}: {string.Join(", ", ids)}{more}; "
+                    + $"add it to their context, or remove it from the template");
+            }).ToList();
+            var (location, message) = problems[0];
+            var others = problems.Skip(1).Select(p => p.Location is { } at ? $"\n{at}: {p.Message}" : $"\n{p.Message}");
+            throw new SuiteException(location ?? new SourceLocation(suite.Path, 0), message + string.Concat(others));
+        }
     }
 
     /// <summary>
     /// Offline evaluators (those that compare with a target, <see cref="EvaluatorSpec.NeedsExpected"/>) against the
     /// responses supplied with the dataset: a log without <c>expected</c> would only give error rows.
     /// </summary>
-    private static async Task CheckTargetsAsync(Suite suite, CancellationToken cancellationToken)
+    private sealed class TargetCheck(List<EvaluatorSpec> offline)
     {
-        var offline = suite.Evaluators.Where(e => e.NeedsExpected).ToList();
-        if (offline.Count == 0)
+        private const int Named = 10;
+        private readonly List<string> _ids = [];
+        private int _count;
+
+        /// <summary>The check of the suite's offline evaluators; null when it has none.</summary>
+        public static TargetCheck? For(Suite suite)
         {
-            return;
+            var offline = suite.Evaluators.Where(e => e.NeedsExpected).ToList();
+            return offline.Count == 0 ? null : new TargetCheck(offline);
         }
 
-        const int Named = 10;
-        var ids = new List<string>();
-        var count = 0;
-        await foreach (var datapoint in suite.ReadDatapointsAsync(cancellationToken).ConfigureAwait(false))
+        public void Add(Datapoint datapoint)
         {
             if (datapoint.SuppliedLog is not null && datapoint.Expected is null)
             {
-                count++;
-                if (ids.Count < Named)
+                _count++;
+                if (_ids.Count < Named)
                 {
-                    ids.Add(datapoint.Id);
+                    _ids.Add(datapoint.Id);
                 }
             }
         }
 
-        if (count == 0)
+        public void ThrowIfAny(Suite suite)
         {
-            return;
-        }
+            if (_count == 0)
+            {
+                return;
+            }
 
-        var more = count > ids.Count ? $" and {count - ids.Count} more" : string.Empty;
-        var logs = count == 1 ? "1 supplied response has" : $"{count} supplied responses have";
-        var first = offline[0];
-        var names = string.Join(", ", offline.Select(e => $"'{e.Name}'"));
-        throw new SuiteException(
-            first.Location ?? new SourceLocation(suite.Path, 0),
-            $"evaluator{(offline.Count == 1 ? string.Empty : "s")} {names} compare{(offline.Count == 1 ? "s" : string.Empty)} with the expected answer, "
-            + $"but {logs} no 'expected': {string.Join(", ", ids)}{more}; give those datapoints expected (or map the column that holds it under fields:), "
-            + "give the evaluator a value to compare with, or use evaluators that need only the log");
+            var more = _count > _ids.Count ? $" and {_count - _ids.Count} more" : string.Empty;
+            var logs = _count == 1 ? "1 supplied response has" : $"{_count} supplied responses have";
+            var first = offline[0];
+            var names = string.Join(", ", offline.Select(e => $"'{e.Name}'"));
+            throw new SuiteException(
+                first.Location ?? new SourceLocation(suite.Path, 0),
+                $"evaluator{(offline.Count == 1 ? string.Empty : "s")} {names} compare{(offline.Count == 1 ? "s" : string.Empty)} with the expected answer, "
+                + $"but {logs} no 'expected': {string.Join(", ", _ids)}{more}; give those datapoints expected (or map the column that holds it under fields:), "
+                + "give the evaluator a value to compare with, or use evaluators that need only the log");
+        }
     }
 
-    /// <summary>Loads a suite file: data only, nothing is started; <see cref="CheckAsync"/> checks what needs a process.</summary>
+    /// <summary>Loads a suite file: data only, nothing is started; <see cref="CheckAsync(Suite, Settings, CancellationToken)"/> checks what needs a process.</summary>
     /// <param name="path">The suite YAML file.</param>
     /// <param name="settings">Where <c>${VAR}</c> values and API keys come from; the process environment when null.</param>
     /// <param name="evaluators">
