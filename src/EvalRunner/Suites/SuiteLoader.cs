@@ -31,7 +31,9 @@ public static partial class SuiteLoader
     // evaluator and one pass over the dataset are enough.
     private static readonly ConditionalWeakTable<Suite, CheckedWith> Checked = [];
 
-    private sealed record CheckedWith(Settings Settings, Runs.DatapointFilter? Filter, Runs.DatasetCount Count);
+    // Unanswered: datapoints without a response in a suite without model configs. A run cannot generate them; a test
+    // project that supplies its own responses (EvalCase.EvaluateAsync) can, so only a run's check refuses them.
+    private sealed record CheckedWith(Settings Settings, Runs.DatapointFilter? Filter, Runs.DatasetCount Count, ProblemList Unanswered);
 
     /// <summary>
     /// The check phase, before a run spends anything: what needs the file system or a process at run time (a
@@ -46,63 +48,78 @@ public static partial class SuiteLoader
         ArgumentNullException.ThrowIfNull(suite);
         if (!Checked.TryGetValue(suite, out var done) || !ReferenceEquals(done.Settings, settings))
         {
-            await CheckAsync(suite, settings, null, cancellationToken).ConfigureAwait(false);
+            await CheckCoreAsync(suite, settings, null, requireResponses: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>
     /// <see cref="CheckAsync(Suite, Settings, CancellationToken)"/>, and the datapoints of <paramref name="filter"/>
     /// counted in the same pass over the dataset (counted again, without the checks, when the suite was checked before
-    /// with another filter).
+    /// with another filter), for a run: a datapoint without a response in a suite without model configs is a problem.
     /// </summary>
     internal static async Task<Runs.DatasetCount> CheckAsync(Suite suite, Settings settings, Runs.DatapointFilter? filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
-        ArgumentNullException.ThrowIfNull(settings);
         if (Checked.TryGetValue(suite, out var done) && ReferenceEquals(done.Settings, settings))
         {
-            return Equals(done.Filter, filter) ? done.Count : await ReadDatasetAsync(suite, filter, check: false, cancellationToken).ConfigureAwait(false);
+            done.Unanswered.ThrowIfAny(dataset: true);
+            return Equals(done.Filter, filter) ? done.Count : (await ReadDatasetAsync(suite, filter, check: false, requireResponses: true, cancellationToken).ConfigureAwait(false)).Count;
         }
+
+        return await CheckCoreAsync(suite, settings, filter, requireResponses: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Runs.DatasetCount> CheckCoreAsync(Suite suite, Settings settings, Runs.DatapointFilter? filter, bool requireResponses, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
 
         foreach (var model in suite.Models)
         {
             await ProviderKind.For(model).CheckAsync(model, settings, cancellationToken).ConfigureAwait(false);
         }
 
-        var count = await ReadDatasetAsync(suite, filter, check: true, cancellationToken).ConfigureAwait(false);
+        var (count, unanswered) = await ReadDatasetAsync(suite, filter, check: true, requireResponses, cancellationToken).ConfigureAwait(false);
         foreach (var evaluator in suite.Evaluators)
         {
             await evaluator.CheckAsync(settings, cancellationToken).ConfigureAwait(false);
         }
 
-        Checked.AddOrUpdate(suite, new CheckedWith(settings, filter, count));
+        Checked.AddOrUpdate(suite, new CheckedWith(settings, filter, count, unanswered));
         return count;
     }
 
     /// <summary>
     /// One pass over the dataset: counts the datapoints of <paramref name="filter"/> and the supplied responses among
-    /// them, checking every datapoint (format, fields, duplicate ids; in a suite without model configs, a datapoint
-    /// without a response, which nothing could generate). With <paramref name="check"/>, also every template's
-    /// <c>{context.NAME}</c> and every offline evaluator's expected answer, against every datapoint.
+    /// them, checking every datapoint (format, fields, duplicate ids; with <paramref name="requireResponses"/>, in a
+    /// suite without model configs, a datapoint without a response, which a run could not generate: returned as
+    /// unanswered either way). With <paramref name="check"/>, also every template's <c>{context.NAME}</c> and every
+    /// offline evaluator's expected answer, against every datapoint.
     /// </summary>
     /// <exception cref="DatasetException">Datapoints are malformed, ids repeat, or a response is missing; the message lists each problem.</exception>
     /// <exception cref="SuiteException">A template's context or an offline evaluator's expected answer is missing.</exception>
-    internal static async Task<Runs.DatasetCount> ReadDatasetAsync(Suite suite, Runs.DatapointFilter? filter, bool check, CancellationToken cancellationToken)
+    internal static async Task<(Runs.DatasetCount Count, ProblemList Unanswered)> ReadDatasetAsync(
+        Suite suite, Runs.DatapointFilter? filter, bool check, bool requireResponses, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
         int count = 0, supplied = 0;
         var problems = new ProblemList();
+        var unanswered = new ProblemList();
         var templates = check ? TemplateCheck.For(suite) : null;
         var targets = check ? TargetCheck.For(suite) : null;
         await foreach (var datapoint in suite.ReadDatapointsAsync(problems, cancellationToken).ConfigureAwait(false))
         {
             if (suite.Models.Count == 0 && datapoint.SuppliedLog is null)
             {
-                problems.Add(new DatasetException(
+                var problem = new DatasetException(
                     (datapoint.Location ?? new SourceLocation(suite.Path, 0)).WithField("generated_response"),
                     $"datapoint '{datapoint.Id}' has no response, and the suite has no models to generate one; "
-                    + "give it a generated_response (or map the column that holds it under the dataset's fields:), or add models: to the suite"));
-                continue;
+                    + "give it a generated_response (or map the column that holds it under the dataset's fields:), or add models: to the suite");
+                unanswered.Add(problem);
+                if (requireResponses)
+                {
+                    problems.Add(problem);
+                    continue;
+                }
             }
 
             templates?.Add(datapoint);
@@ -117,7 +134,7 @@ public static partial class SuiteLoader
         problems.ThrowIfAny(dataset: true);
         templates?.ThrowIfAny(suite);
         targets?.ThrowIfAny(suite);
-        return new Runs.DatasetCount(count, supplied);
+        return (new Runs.DatasetCount(count, supplied), unanswered);
     }
 
     /// <summary>

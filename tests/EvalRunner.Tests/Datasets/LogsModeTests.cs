@@ -241,6 +241,28 @@ public sealed class LogsModeTests
         Assert.False(File.Exists(Path.Combine(dir.Path, "out", "results.jsonl")));
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task Datapoints_without_responses_pass_the_check_for_a_test_project_and_a_run_of_the_checked_suite_refuses_them()
+    {
+        // A test project supplies its own responses (EvalCase.EvaluateAsync): the check phase lets the suite through.
+        // A run cannot generate them: it refuses them, also when the suite passed the check before (one pass, remembered).
+        using var dir = new TempDirectory();
+        dir.File("logs.jsonl", """
+            {"id": "a", "input": "q1"}
+            {"id": "b", "input": "q2"}
+
+            """);
+        var settings = TestSettings.With();
+        var suite = SuiteLoader.Load(dir.File("suite.eval.yaml", "dataset: logs.jsonl\nevaluators: [{type: length}]\n"), settings);
+
+        await SuiteLoader.CheckAsync(suite, settings, TestContext.Current.CancellationToken);
+        var ex = await Assert.ThrowsAsync<DatasetException>(() => new RunEngine(settings).RunAsync(suite, new RunRequest { OutputDirectory = Path.Combine(dir.Path, "out") }, TestContext.Current.CancellationToken));
+
+        Assert.Contains("logs.jsonl:1: generated_response: datapoint 'a' has no response, and the suite has no models to generate one", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("logs.jsonl:2: generated_response: datapoint 'b' has no response", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "out", "results.jsonl")));
+    }
+
     [Fact]
     public async Task A_log_field_without_a_response_and_an_unmapped_column_are_dataset_errors()
     {
