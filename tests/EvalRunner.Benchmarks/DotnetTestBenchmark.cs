@@ -80,6 +80,8 @@ internal static partial class DotnetTestBenchmark
             overhead_cpu_ms_per_case = Math.Round((testRun.Cpu - cliRun.Cpu).TotalMilliseconds / perCase, 3),
             overhead_ms_per_case_above_startup = Math.Round((testRun.Wall - testStartup.Wall - (cliRun.Wall - cliStartup.Wall)).TotalMilliseconds / perCase, 3),
             overhead_cpu_ms_per_case_above_startup = Math.Round((testRun.Cpu - testStartup.Cpu - (cliRun.Cpu - cliStartup.Cpu)).TotalMilliseconds / perCase, 3),
+            overhead_ms_per_case_above_discovery = Math.Round((testRun.Wall - discovery.Wall - (cliRun.Wall - cliStartup.Wall)).TotalMilliseconds / perCase, 3),
+            overhead_cpu_ms_per_case_above_discovery = Math.Round((testRun.Cpu - discovery.Cpu - (cliRun.Cpu - cliStartup.Cpu)).TotalMilliseconds / perCase, 3),
             ideal_s = Seconds(ideal),
             test_rows_passed = testRows.Passed,
             cli_rows_passed = cliRows.Passed,
@@ -96,6 +98,7 @@ internal static partial class DotnetTestBenchmark
               CLI run               {figures.cli_run_s} s wall, {figures.cli_run_cpu_s} s CPU (evalrunner run --cache off; exit {cliRun.ExitCode}; {cliRows.Passed} of {cliRows.Rows} rows passed)
               overhead per case     {figures.overhead_ms_per_case} ms wall, {figures.overhead_cpu_ms_per_case} ms CPU ((test run − CLI run) ÷ cases run)
                                     {figures.overhead_ms_per_case_above_startup} ms wall, {figures.overhead_cpu_ms_per_case_above_startup} ms CPU above each path's start-up
+                                    {figures.overhead_ms_per_case_above_discovery} ms wall, {figures.overhead_cpu_ms_per_case_above_discovery} ms CPU above start-up and discovery (test run − discovery − (CLI run − CLI start-up))
               ideal time            {figures.ideal_s} s   (N × latency ÷ concurrency)
               load average          {figures.load_average}
             """));
