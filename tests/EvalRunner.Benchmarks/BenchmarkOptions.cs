@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace EvalRunner.Benchmarks;
 
-/// <summary>The benchmark's command line: --n, --concurrency, --latency-ms; --pipeline, --workers; --watch with --poll-ms, --rate, --latency-logs.</summary>
+/// <summary>The benchmark's command line: --n, --concurrency, --latency-ms; --xunit, --dotnet-test; --pipeline, --workers; --watch with --poll-ms, --rate, --latency-logs.</summary>
 internal sealed record BenchmarkOptions
 {
     public int N { get; init; } = 10_000;
@@ -13,6 +13,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>Measures the dotnet test path instead: one EvalCase awaited after another, as the test runner does.</summary>
     public bool Xunit { get; init; }
+
+    /// <summary>Measures `dotnet test` out of process instead: the xunit example scaled to N datapoints, discovery and run, against `evalrunner run`.</summary>
+    public bool DotnetTest { get; init; }
 
     /// <summary>Measures `evalrunner watch` instead: logs per second evaluated and the latency added per log.</summary>
     public bool Watch { get; init; }
@@ -54,6 +57,12 @@ internal sealed record BenchmarkOptions
         {
             options = options with { Xunit = true, N = 100, Concurrency = 16 };
             args = [.. args.Where(a => a != "--xunit")];
+        }
+
+        if (args.Contains("--dotnet-test"))
+        {
+            options = options with { DotnetTest = true, N = 2000, Concurrency = 16 };
+            args = [.. args.Where(a => a != "--dotnet-test")];
         }
 
         if (args.Contains("--watch"))

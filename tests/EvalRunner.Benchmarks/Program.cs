@@ -10,6 +10,8 @@ using EvalRunner.Testing;
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- [--n 10000] [--concurrency 64] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --pipeline [--n 10000] [--concurrency 64] [--latency-ms 200] [--workers CORES]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --allocations [--n 10000] ... (adds where the bytes go, by type)
+//   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --xunit [--n 100] [--concurrency 16] [--latency-ms 200]
+//   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --dotnet-test [--n 2000] [--concurrency 16] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --watch [--n 20000] [--poll-ms 250] [--rate 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --cached [--n 10000] [--concurrency 64]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --simulate [--pairs 200] [--n 200]
@@ -68,6 +70,12 @@ try
     if (options.Cached)
     {
         return await CachedRunBenchmark.RunAsync(options, settings, SuiteFiles.Write(work, "cached", options.N, options.Concurrency, baseUrl), baseUrl);
+    }
+
+    if (options.DotnetTest)
+    {
+        // The test app and the CLI in processes of their own, against this server.
+        return await DotnetTestBenchmark.RunAsync(options, baseUrl);
     }
 
     if (options.Xunit)
