@@ -37,8 +37,8 @@ public sealed class RunEngine
     /// a problem too (nothing could generate it).
     /// </summary>
     /// <exception cref="DatasetException">Datapoints are malformed, ids repeat, or a response is missing; the message lists each problem.</exception>
-    internal static async Task<DatasetCount> CountAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken) =>
-        (await SuiteLoader.ReadDatasetAsync(suite, filter, check: false, requireResponses: true, cancellationToken).ConfigureAwait(false)).Count;
+    internal static Task<DatasetCount> CountAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken) =>
+        SuiteLoader.ReadDatasetAsync(suite, filter, check: false, requireResponses: true, cancellationToken);
 
     /// <summary>Counts the calls a run would make and estimates tokens and cost, calling nothing.</summary>
     internal static async Task<Estimate> EstimateAsync(Suite suite, DatapointFilter? filter, CancellationToken cancellationToken)

@@ -26,20 +26,19 @@ public static partial class SuiteLoader
     private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online", "baseline"];
     private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
 
-    // Suites that passed the check, with the settings they passed it with and the datapoints counted then: `validate`,
-    // the CLI and the xunit front end check before a run starts and the run checks again; one python start-up per
-    // evaluator and one pass over the dataset are enough.
+    // Suites that passed the check, with the settings they passed it with and, when a run's check counted them, the
+    // datapoints of its filter: `validate`, the CLI and the xunit front end check before a run starts and the run
+    // checks again; one python start-up per evaluator and one pass over the dataset are enough.
     private static readonly ConditionalWeakTable<Suite, CheckedWith> Checked = [];
 
-    // Unanswered: datapoints without a response in a suite without model configs. A run cannot generate them; a test
-    // project that supplies its own responses (EvalCase.EvaluateAsync) can, so only a run's check refuses them.
-    private sealed record CheckedWith(Settings Settings, Runs.DatapointFilter? Filter, Runs.DatasetCount Count, ProblemList Unanswered);
+    private sealed record CheckedWith(Settings Settings, Runs.DatapointFilter? Filter, Runs.DatasetCount? Count);
 
     /// <summary>
     /// The check phase, before a run spends anything: what needs the file system or a process at run time (a
-    /// command's program on PATH, the Python interpreter and each Python evaluator's <c>main()</c>), and the whole
-    /// dataset in one pass (every datapoint well formed, ids unique, every template's context and every offline
-    /// evaluator's expected answer present). A suite that passed it with the same settings is not checked again.
+    /// command's program on PATH, the Python interpreter and each Python evaluator's <c>main()</c>), and, when a
+    /// template uses a context value or an evaluator compares with the expected answer, the whole dataset in one pass
+    /// (every datapoint well formed, ids unique, every template's context and every offline evaluator's expected
+    /// answer present). A suite that passed it with the same settings is not checked again.
     /// </summary>
     /// <exception cref="SuiteException">A check failed; the message names file, line, column and field.</exception>
     /// <exception cref="DatasetException">Datapoints are malformed or ids repeat; the message lists each problem.</exception>
@@ -48,28 +47,33 @@ public static partial class SuiteLoader
         ArgumentNullException.ThrowIfNull(suite);
         if (!Checked.TryGetValue(suite, out var done) || !ReferenceEquals(done.Settings, settings))
         {
-            await CheckCoreAsync(suite, settings, null, requireResponses: false, cancellationToken).ConfigureAwait(false);
+            await CheckCoreAsync(suite, settings, null, counted: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// <see cref="CheckAsync(Suite, Settings, CancellationToken)"/>, and the datapoints of <paramref name="filter"/>
-    /// counted in the same pass over the dataset (counted again, without the checks, when the suite was checked before
-    /// with another filter), for a run: a datapoint without a response in a suite without model configs is a problem.
+    /// The check phase for a run: <see cref="CheckAsync(Suite, Settings, CancellationToken)"/>, with the whole dataset
+    /// checked and the datapoints of <paramref name="filter"/> counted in the same one pass over it; a datapoint without
+    /// a response in a suite without model configs is a problem too (a run cannot generate it; a test project that
+    /// supplies its own responses can, so the check without a count lets it through). A suite checked before with the
+    /// same settings is only counted, in a pass without the other checks, unless a run's check counted it already.
     /// </summary>
+    /// <exception cref="SuiteException">A check failed; the message names file, line, column and field.</exception>
+    /// <exception cref="DatasetException">Datapoints are malformed, ids repeat, or a response is missing; the message lists each problem.</exception>
     internal static async Task<Runs.DatasetCount> CheckAsync(Suite suite, Settings settings, Runs.DatapointFilter? filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
         if (Checked.TryGetValue(suite, out var done) && ReferenceEquals(done.Settings, settings))
         {
-            done.Unanswered.ThrowIfAny(dataset: true);
-            return Equals(done.Filter, filter) ? done.Count : (await ReadDatasetAsync(suite, filter, check: false, requireResponses: true, cancellationToken).ConfigureAwait(false)).Count;
+            return done.Count is { } count && Equals(done.Filter, filter)
+                ? count
+                : await ReadDatasetAsync(suite, filter, check: false, requireResponses: true, cancellationToken).ConfigureAwait(false);
         }
 
-        return await CheckCoreAsync(suite, settings, filter, requireResponses: true, cancellationToken).ConfigureAwait(false);
+        return (await CheckCoreAsync(suite, settings, filter, counted: true, cancellationToken).ConfigureAwait(false))!.Value;
     }
 
-    private static async Task<Runs.DatasetCount> CheckCoreAsync(Suite suite, Settings settings, Runs.DatapointFilter? filter, bool requireResponses, CancellationToken cancellationToken)
+    private static async Task<Runs.DatasetCount?> CheckCoreAsync(Suite suite, Settings settings, Runs.DatapointFilter? filter, bool counted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
 
@@ -78,48 +82,44 @@ public static partial class SuiteLoader
             await ProviderKind.For(model).CheckAsync(model, settings, cancellationToken).ConfigureAwait(false);
         }
 
-        var (count, unanswered) = await ReadDatasetAsync(suite, filter, check: true, requireResponses, cancellationToken).ConfigureAwait(false);
+        Runs.DatasetCount? count = counted || TemplateCheck.For(suite) is not null || TargetCheck.For(suite) is not null
+            ? await ReadDatasetAsync(suite, filter, check: true, requireResponses: counted, cancellationToken).ConfigureAwait(false)
+            : null;
         foreach (var evaluator in suite.Evaluators)
         {
             await evaluator.CheckAsync(settings, cancellationToken).ConfigureAwait(false);
         }
 
-        Checked.AddOrUpdate(suite, new CheckedWith(settings, filter, count, unanswered));
+        Checked.AddOrUpdate(suite, new CheckedWith(settings, filter, counted ? count : null));
         return count;
     }
 
     /// <summary>
     /// One pass over the dataset: counts the datapoints of <paramref name="filter"/> and the supplied responses among
     /// them, checking every datapoint (format, fields, duplicate ids; with <paramref name="requireResponses"/>, in a
-    /// suite without model configs, a datapoint without a response, which a run could not generate: returned as
-    /// unanswered either way). With <paramref name="check"/>, also every template's <c>{context.NAME}</c> and every
-    /// offline evaluator's expected answer, against every datapoint.
+    /// suite without model configs, a datapoint without a response, which a run could not generate). With
+    /// <paramref name="check"/>, also every template's <c>{context.NAME}</c> and every offline evaluator's expected
+    /// answer, against every datapoint.
     /// </summary>
     /// <exception cref="DatasetException">Datapoints are malformed, ids repeat, or a response is missing; the message lists each problem.</exception>
     /// <exception cref="SuiteException">A template's context or an offline evaluator's expected answer is missing.</exception>
-    internal static async Task<(Runs.DatasetCount Count, ProblemList Unanswered)> ReadDatasetAsync(
+    internal static async Task<Runs.DatasetCount> ReadDatasetAsync(
         Suite suite, Runs.DatapointFilter? filter, bool check, bool requireResponses, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
         int count = 0, supplied = 0;
         var problems = new ProblemList();
-        var unanswered = new ProblemList();
         var templates = check ? TemplateCheck.For(suite) : null;
         var targets = check ? TargetCheck.For(suite) : null;
         await foreach (var datapoint in suite.ReadDatapointsAsync(problems, cancellationToken).ConfigureAwait(false))
         {
-            if (suite.Models.Count == 0 && datapoint.SuppliedLog is null)
+            if (requireResponses && suite.Models.Count == 0 && datapoint.SuppliedLog is null)
             {
-                var problem = new DatasetException(
+                problems.Add(new DatasetException(
                     (datapoint.Location ?? new SourceLocation(suite.Path, 0)).WithField("generated_response"),
                     $"datapoint '{datapoint.Id}' has no response, and the suite has no models to generate one; "
-                    + "give it a generated_response (or map the column that holds it under the dataset's fields:), or add models: to the suite");
-                unanswered.Add(problem);
-                if (requireResponses)
-                {
-                    problems.Add(problem);
-                    continue;
-                }
+                    + "give it a generated_response (or map the column that holds it under the dataset's fields:), or add models: to the suite"));
+                continue;
             }
 
             templates?.Add(datapoint);
@@ -134,7 +134,7 @@ public static partial class SuiteLoader
         problems.ThrowIfAny(dataset: true);
         templates?.ThrowIfAny(suite);
         targets?.ThrowIfAny(suite);
-        return (new Runs.DatasetCount(count, supplied), unanswered);
+        return new Runs.DatasetCount(count, supplied);
     }
 
     /// <summary>

@@ -245,7 +245,7 @@ public sealed class LogsModeTests
     public async Task Datapoints_without_responses_pass_the_check_for_a_test_project_and_a_run_of_the_checked_suite_refuses_them()
     {
         // A test project supplies its own responses (EvalCase.EvaluateAsync): the check phase lets the suite through.
-        // A run cannot generate them: it refuses them, also when the suite passed the check before (one pass, remembered).
+        // A run cannot generate them: it refuses them, also when the suite passed that check before.
         using var dir = new TempDirectory();
         dir.File("logs.jsonl", """
             {"id": "a", "input": "q1"}
