@@ -109,6 +109,40 @@ public sealed class DotnetTestTests
     }
 
     [Fact(Timeout = 600000)]
+    public async Task On_xunits_own_command_line_the_example_lists_a_case_per_datapoint_and_its_trait_filter_selects_them()
+    {
+        // The test app run directly (dotnet run, or its executable) rather than through dotnet test: the example's
+        // xunit.runner.json pre-enumerates theories, so each datapoint is its own case with its traits there too.
+        const string project = "examples/xunit/SupportBot.Evals";
+        var app = Path.Combine(Repository.Root, project, "bin", Configuration, "net10.0", "SupportBot.Evals.dll");
+        if (!File.Exists(app))
+        {
+            await BuildAsync(project, TestContext.Current.CancellationToken);
+        }
+
+        var all = await ListAsync([]);
+        var shipping = await ListAsync(["-trait", "tag=shipping"]);
+
+        Assert.Equal(22, all.Count);
+        Assert.Contains("support › aggregate thresholds", all);
+        Assert.Equal(
+            ["generated › express-shipping [support-bot]", "generated › multi-turn [support-bot]", "generated › shipping-time [support-bot]",
+             "support › express-shipping [support-bot]", "support › multi-turn [support-bot]", "support › shipping-time [support-bot]"],
+            shipping.Order(StringComparer.Ordinal));
+
+        async Task<List<string>> ListAsync(string[] filter)
+        {
+            var result = await CliWrap.Cli.Wrap("dotnet")
+                .WithArguments([app, "-list", "tests", "-noColor", .. filter])
+                .WithWorkingDirectory(Path.GetDirectoryName(app)!)
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(TestContext.Current.CancellationToken);
+            Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+            return [.. result.StandardOutput.Split('\n').Select(line => line.Trim()).Where(line => line.Contains(" › ", StringComparison.Ordinal))];
+        }
+    }
+
+    [Fact(Timeout = 600000)]
     public async Task A_failing_datapoint_an_evaluator_error_and_a_failing_aggregate_fail_their_test_cases_with_their_reasons()
     {
         using var dir = new TempDirectory();
