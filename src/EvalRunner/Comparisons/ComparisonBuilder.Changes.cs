@@ -38,8 +38,10 @@ internal static partial class ComparisonBuilder
             return lists;
         }
 
-        // Integer and float columns as the rows carry them (a bool is a flip, not a score).
-        var numeric = types.Where(t => t.Value is ColumnType.Integer or ColumnType.Float && suite?.Columns.GetValueOrDefault(t.Key)?.Type is null or ColumnType.Integer or ColumnType.Float)
+        // Integer and float columns as the rows carry them (a bool is a flip, not a score); wall time moves on every run,
+        // so listing it would list every datapoint.
+        var numeric = types.Where(t => t.Value is ColumnType.Integer or ColumnType.Float
+                && suite?.Columns.GetValueOrDefault(t.Key) is null or { Type: ColumnType.Integer or ColumnType.Float, WallTime: false })
             .Select(t => t.Key).Order(StringComparer.Ordinal).ToList();
         var (shared, regressions) = (0, 0);
         foreach (var key in head.Keys.Union(@base.Keys).OrderBy(k => k.Model, StringComparer.Ordinal).ThenBy(k => k.Id, StringComparer.Ordinal))

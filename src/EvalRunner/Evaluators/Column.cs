@@ -27,6 +27,12 @@ public sealed record Column
     /// <summary>True for bool, integer and float columns, which aggregate functions accept.</summary>
     public bool IsNumeric => Type is ColumnType.Bool or ColumnType.Integer or ColumnType.Float;
 
+    /// <summary>
+    /// A wall-clock measurement (the latency evaluator's <c>ms</c>): it differs on every run, so a comparison with a
+    /// baseline does not list it among the datapoints' moved scores (a regression rule compares its aggregate).
+    /// </summary>
+    internal bool WallTime { get; init; }
+
     /// <summary>A bool column.</summary>
     public static Column Bool(string name, string description) => new() { Name = name, Type = ColumnType.Bool, Description = description };
 

@@ -45,6 +45,24 @@ public sealed class ComparisonTests
     }
 
     [Fact(Timeout = 60000)]
+    public async Task Wall_time_is_not_listed_as_a_moved_score_and_token_counts_are()
+    {
+        // The same responses, another latency on every datapoint (as every run has) and one datapoint with more tokens.
+        using var dir = new TempDirectory();
+        static string Logs(int latency, int tokens) =>
+            $"{{\"id\": \"a\", \"input\": \"q\", \"generated_response\": \"a refund\", \"latency_ms\": {latency}, \"output_tokens\": {tokens}}}\n"
+            + $"{{\"id\": \"b\", \"input\": \"q\", \"generated_response\": \"a refund\", \"latency_ms\": {latency + 7}, \"output_tokens\": 3}}\n";
+        const string Evaluators = "evaluators: [{type: contains, value: refund}, {type: latency}]";
+        var @base = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "base", Logs(100, 3), evaluators: Evaluators), cancellationToken: TestContext.Current.CancellationToken);
+        var head = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "head", Logs(250, 9), evaluators: Evaluators), @base.Directory, cancellationToken: TestContext.Current.CancellationToken);
+
+        var moved = Assert.Single(head.Result.Baseline!.ChangedScores);
+
+        Assert.Equal(("a", "latency.output_tokens", 3.0, 9.0), (moved.DatapointId, moved.Column, moved.Base, moved.Head));
+        Assert.Equal(1, head.Result.Baseline.Changed);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task A_rule_with_a_margin_breaks_below_the_baseline_less_the_margin_and_fails_the_run_with_a_regression_reason()
     {
         using var dir = new TempDirectory();

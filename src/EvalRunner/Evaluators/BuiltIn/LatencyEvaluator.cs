@@ -16,7 +16,7 @@ internal sealed class LatencyEvaluator(string name) : IEvaluator
     /// <summary>The columns every evaluation returns.</summary>
     public static readonly Column[] Returned =
     [
-        Column.Float("ms", "Generation wall time in milliseconds"),
+        Column.Float("ms", "Generation wall time in milliseconds") with { WallTime = true },
         Column.Integer("input_tokens", "Prompt tokens (0 when the provider does not report them)"),
         Column.Integer("output_tokens", "Completion tokens (0 when the provider does not report them)"),
     ];
