@@ -55,14 +55,22 @@ internal static class JunitReport
             var failed = run.Aggregates.Where(a => !a.Passed).ToList();
             if (failed.Count > 0)
             {
-                var text = string.Join("\n", failed.Select(a => $"{a.Rule} [{a.ModelConfig}] was {a.Value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a"}"));
+                var text = string.Join("\n", failed.Select(a => $"{a.Rule} [{a.ModelConfig}] was {ReportValues.WithInterval(a)}{(a.CoverageProblem is { } problem ? $" ({problem})" : string.Empty)}"));
                 aggregate.Add(new XElement("failure", new XAttribute("message", text), new XAttribute("type", "aggregate"), text));
                 suiteFailures++;
             }
 
+            // A shard no datapoint hashed to ran nothing: its aggregate case is skipped, not passed.
+            var suiteSkipped = 0;
+            if (run.Verdict == Runs.Verdict.Skipped)
+            {
+                aggregate.Add(new XElement("skipped", new XAttribute("message", run.Reason)));
+                suiteSkipped++;
+            }
+
             suite.Add(aggregate);
             suiteTests++;
-            suite.Add(new XAttribute("tests", suiteTests), new XAttribute("failures", suiteFailures), new XAttribute("errors", suiteErrors), new XAttribute("skipped", 0));
+            suite.Add(new XAttribute("tests", suiteTests), new XAttribute("failures", suiteFailures), new XAttribute("errors", suiteErrors), new XAttribute("skipped", suiteSkipped));
             suites.Add(suite);
             tests += suiteTests;
             failures += suiteFailures;

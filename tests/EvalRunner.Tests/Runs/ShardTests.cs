@@ -236,7 +236,7 @@ public sealed class ShardTests
     }
 
     [Fact(Timeout = 300000)]
-    public async Task A_shard_no_datapoint_hashes_to_passes_with_nothing_run_and_merges_cleanly_while_a_bad_shard_value_exits_2()
+    public async Task A_shard_no_datapoint_hashes_to_is_skipped_with_nothing_run_and_merges_cleanly_while_a_bad_shard_value_exits_2()
     {
         using var dir = new TempDirectory();
         dir.File("replies.jsonl", "{\"id\": \"only\", \"input\": \"q\", \"generated_response\": \"yes, a refund\"}\n");
@@ -261,6 +261,10 @@ public sealed class ShardTests
             Assert.Equal(("skipped", 0, "empty_shard"), (empty["verdict"]!.GetValue<string>(), empty["rows"]!.GetValue<int>(), empty["reasons"]![0]!["kind"]!.GetValue<string>()));
             Assert.Contains($"shard {i}/3 had no datapoints", empty["reason"]!.GetValue<string>(), StringComparison.Ordinal);
             Assert.Contains("SKIPPED tiny: shard", runs[i - 1].StandardOutput, StringComparison.Ordinal);
+            var junit = await CliAsync(dir, "report", $"s{i}", "--format", "junit");
+            var skipped = System.Xml.Linq.XDocument.Parse(junit.StandardOutput).Root!.Element("testsuite")!;
+            Assert.Equal("1", (string)skipped.Attribute("skipped")!);
+            Assert.StartsWith($"shard {i}/3 had no datapoints", (string)skipped.Element("testcase")!.Element("skipped")!.Attribute("message")!, StringComparison.Ordinal);
         }
 
         Assert.True(merge.ExitCode == 0, merge.StandardOutput + merge.StandardError);
