@@ -45,7 +45,7 @@ internal static class HtmlReport
         {
             if (ModelsSection.Build(report.Run, reportRows) is { } pivot)
             {
-                var (html, section) = ModelsSection.Html(pivot, offset);
+                var (html, section) = ModelsSection.Html(report.Run, pivot, offset);
                 models.Append(html);
                 modelsData.Add(section);
             }

@@ -55,6 +55,68 @@ internal static class ModelsSection
     /// <summary>An aggregate's value with its pass mark: <c>0.84 ✅</c>.</summary>
     private static string Shown(AggregateResult? result) => result is null ? "–" : $"{Value(result)} {(result.Passed ? "✅" : "❌")}";
 
+    /// <summary>
+    /// Each model config after the first against the first, on the datapoints both measured: how many pass with only
+    /// one of the two, and the exact two-sided McNemar p of that split (how often a split at least this uneven comes
+    /// from two configs that pass equally often). A datapoint with repeated trials passes by <c>run.min_passes</c>; an
+    /// error is no pass; a datapoint that needs a live run with either config is left out.
+    /// </summary>
+    public static IReadOnlyList<ConfigDifference> Differences(RunResult run, Pivot pivot)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(pivot);
+        var required = run.Datapoints?.MinPasses ?? 1;
+        var differences = new List<ConfigDifference>();
+        for (var other = 1; other < pivot.Configs.Count; other++)
+        {
+            int shared = 0, onlyFirst = 0, onlyOther = 0;
+            foreach (var line in pivot.Lines)
+            {
+                if (Passed(line.Cells[0]) is not { } first || Passed(line.Cells[other]) is not { } second)
+                {
+                    continue;
+                }
+
+                shared++;
+                onlyFirst += first && !second ? 1 : 0;
+                onlyOther += second && !first ? 1 : 0;
+            }
+
+            if (shared > 0)
+            {
+                var p = Math.Min(1, 2 * Statistics.PairedTests.McNemarExact(Math.Max(onlyFirst, onlyOther), Math.Min(onlyFirst, onlyOther)));
+                differences.Add(new ConfigDifference(pivot.Configs[0], pivot.Configs[other], shared, onlyFirst, onlyOther, p));
+            }
+        }
+
+        return differences;
+
+        // Whether a cell's datapoint passed; null when it has no rows or one needs a live run.
+        bool? Passed(IReadOnlyList<int> cell) =>
+            cell.Count == 0 || cell.Any(i => pivot.Rows[i].NeedsLiveRun)
+                ? null
+                : cell.Count(i => pivot.Rows[i].Outcome == Outcome.Pass) >= Math.Min(required, cell.Count);
+    }
+
+    /// <summary>
+    /// One sentence of a difference: <c>candidate vs base, on 30 datapoints both measured: 20 pass only with base,
+    /// 0 only with candidate; exact McNemar p = 1.9e-06 (two-sided): a significant difference at 0.05.</c>
+    /// </summary>
+    /// <param name="difference">The difference.</param>
+    /// <param name="name">Writes a config's name (escapes it for Markdown); as it is when null.</param>
+    public static string Sentence(ConfigDifference difference, Func<string, string>? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(difference);
+        name ??= static n => n;
+        var (first, other) = (name(difference.First), name(difference.Other));
+        var p = difference.P < 0.0001 ? difference.P.ToString("0.#e+00", CultureInfo.InvariantCulture) : difference.P.ToString("0.####", CultureInfo.InvariantCulture);
+        var verdict = difference.OnlyFirst + difference.OnlyOther == 0
+            ? "they pass and fail together"
+            : difference.P < 0.05 ? "a significant difference at 0.05" : "no significant difference at 0.05";
+        return $"{other} vs {first}, on {difference.Datapoints} datapoints both measured: {difference.OnlyFirst} pass only with "
+            + $"{first}, {difference.OnlyOther} only with {other}; exact McNemar p = {p} (two-sided): {verdict}.";
+    }
+
     /// <summary>The pivot of a suite's rows, or null when the suite has fewer than two model configs or they share no datapoint.</summary>
     public static Pivot? Build(RunReport report)
     {
@@ -199,6 +261,11 @@ internal static class ModelsSection
         var scores = pivot.Columns.Count == 0 ? string.Empty : $" Each cell: outcome · {string.Join(" · ", pivot.Columns.Select(MarkdownText.Cell))}.";
         md.AppendLine(CultureInfo.InvariantCulture, $"Configs disagree on {pivot.Disagreements} of {pivot.Lines.Count} datapoints.{scores}");
         md.AppendLine();
+        if (Differences(run, pivot) is { Count: > 0 } differences)
+        {
+            differences.ToList().ForEach(d => md.AppendLine(CultureInfo.InvariantCulture, $"- {Sentence(d, MarkdownText.Cell)}"));
+            md.AppendLine();
+        }
         if (maxLines == 0)
         {
             md.AppendLine("_Every datapoint is in the side-by-side section below._");
@@ -231,12 +298,17 @@ internal static class ModelsSection
     /// that <see cref="Script"/> fills), and its data for that script: cells name rows by their position in the
     /// page's row data, which holds this suite's rows from <paramref name="offset"/> on.
     /// </summary>
-    public static (string Html, object Data) Html(Pivot pivot, int offset)
+    public static (string Html, object Data) Html(RunResult run, Pivot pivot, int offset)
     {
         ArgumentNullException.ThrowIfNull(pivot);
         var html = new StringBuilder();
         html.Append(CultureInfo.InvariantCulture, $"<div class=\"models\" data-suite=\"{Encode(pivot.Suite)}\">");
         html.Append(CultureInfo.InvariantCulture, $"<h3>{Encode(pivot.Suite)}: configs disagree on {pivot.Disagreements} of {pivot.Lines.Count} datapoints</h3>");
+        if (Differences(run, pivot) is { Count: > 0 } differences)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<ul class=\"differences\">{string.Concat(differences.Select(d => $"<li>{Encode(Sentence(d))}</li>"))}</ul>");
+        }
+
         html.Append("<table class=\"pivot\"><thead><tr><th></th><th>datapoint</th>");
         foreach (var config in pivot.Configs)
         {
@@ -341,6 +413,9 @@ internal static class ModelsSection
     private static string Encode(string text) => WebUtility.HtmlEncode(BidiText.Neutralise(text));
 
     /// <summary>One suite's rows by datapoint and model config.</summary>
+    /// <summary>Two model configs on the datapoints both measured: how many pass with only one of them, and the McNemar p.</summary>
+    internal sealed record ConfigDifference(string First, string Other, int Datapoints, int OnlyFirst, int OnlyOther, double P);
+
     internal sealed record Pivot
     {
         /// <summary>The suite's name.</summary>

@@ -175,6 +175,10 @@ public sealed class HtmlReportTests
 
             // The full pivot: every datapoint, the 25 on which the three configs disagree first.
             Assert.Contains("configs disagree on 25 of 30 datapoints", await box.Locator("h3").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal(
+                ["candidate vs base, on 30 datapoints both measured: 20 pass only with base, 0 only with candidate; exact McNemar p = 1.9e-06 (two-sided): a significant difference at 0.05.",
+                 $"{ModelsFixture.Third} vs base, on 30 datapoints both measured: 15 pass only with base, 0 only with {ModelsFixture.Third}; exact McNemar p = 6.1e-05 (two-sided): a significant difference at 0.05."],
+                await box.Locator("ul.differences li").AllInnerTextsAsync());
             Assert.Equal(30, await box.Locator("table.pivot tbody tr").CountAsync());
             Assert.Equal(25, await box.Locator("table.pivot tbody tr.differ").CountAsync());
             Assert.Equal(["", "datapoint", "base", "candidate", ModelsFixture.Third], await box.Locator("table.pivot thead th").AllInnerTextsAsync());

@@ -27,6 +27,11 @@ public sealed class ModelsSectionTests
         Assert.DoesNotContain("### Aggregate thresholds", markdown, StringComparison.Ordinal);
         Assert.Contains("Configs disagree on 25 of 30 datapoints. Each cell: outcome · contains.passed.", markdown, StringComparison.Ordinal);
 
+        // Each config against the first, on the pass/fail flips: 20 and 15 datapoints pass only with base, none the other
+        // way: two-sided exact McNemar p = 2 × 0.5^20 and 2 × 0.5^15.
+        Assert.Contains("- candidate vs base, on 30 datapoints both measured: 20 pass only with base, 0 only with candidate; exact McNemar p = 1.9e-06 (two-sided): a significant difference at 0.05.", markdown, StringComparison.Ordinal);
+        Assert.Contains($"- {third} vs base, on 30 datapoints both measured: 15 pass only with base, 0 only with {third}; exact McNemar p = 6.1e-05 (two-sided): a significant difference at 0.05.", markdown, StringComparison.Ordinal);
+
         var lines = markdown.Split('\n');
         var header = Array.IndexOf(lines, $"| | datapoint | base | candidate | {third} |");
         Assert.True(header > 0, markdown);
@@ -42,6 +47,17 @@ public sealed class ModelsSectionTests
         Assert.DoesNotContain("<script>", markdown, StringComparison.Ordinal);
         var document = Markdown.Parse(markdown, new MarkdownPipelineBuilder().UseAdvancedExtensions().Build());
         Assert.All(document.Descendants<Table>(), table => Assert.All(table.OfType<TableRow>(), row => Assert.Equal(((TableRow)table[0]).Count, row.Count)));
+    }
+
+    [Fact]
+    public void A_split_of_a_few_flips_is_no_significant_difference_and_no_flip_says_they_pass_together()
+    {
+        // 3 datapoints pass only with base, 1 only with candidate: P(X >= 3), X ~ Binomial(4, 1/2), is 5/16; two-sided 0.625.
+        var few = new ModelsSection.ConfigDifference("base", "candidate", 40, 3, 1, Math.Min(1, 2 * EvalRunner.Statistics.PairedTests.McNemarExact(3, 1)));
+        var none = new ModelsSection.ConfigDifference("base", "candidate", 40, 0, 0, 1);
+
+        Assert.Equal("candidate vs base, on 40 datapoints both measured: 3 pass only with base, 1 only with candidate; exact McNemar p = 0.625 (two-sided): no significant difference at 0.05.", ModelsSection.Sentence(few));
+        Assert.EndsWith("exact McNemar p = 1 (two-sided): they pass and fail together.", ModelsSection.Sentence(none), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 180000)]
