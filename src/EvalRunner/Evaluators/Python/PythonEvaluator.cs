@@ -119,7 +119,7 @@ internal sealed record PythonSpec : EvaluatorSpec
     /// How many Python processes may evaluate at once (<c>workers:</c>; default the number of cores). Each is its own
     /// process, so <c>main()</c> must not rely on state shared between calls; <c>workers: 1</c> keeps one process.
     /// </summary>
-    public int Workers { get; init; } = 1;
+    public required int Workers { get; init; }
 
     /// <summary>The longest one call of <c>main()</c> may take.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -213,12 +213,16 @@ internal sealed class PythonWorker(string python, PythonSource source, string di
 
         private Call? TimedOut { get; set; }
 
+        // Set, under the lock, when the process's end has taken the queue: a call sent after that would wait on a process
+        // nobody reads (Exited completes only once every call has been told).
+        private bool _ended;
+
         public Call Send(string argsJson)
         {
             lock (_lock)
             {
                 var call = new Call(++_nextId);
-                if (Exited.IsCompleted)
+                if (_ended)
                 {
                     // Ended between start and send: the call never ran.
                     call.Answer.TrySetException(new PythonWorkerExit(new PythonEvaluatorException("the Python worker had exited"), resend: true));
@@ -343,6 +347,7 @@ internal sealed class PythonWorker(string python, PythonSource source, string di
                 calls = [.. _queue];
                 _queue.Clear();
                 timedOut = TimedOut;
+                _ended = true;
             }
 
             // Ended before it was ready: the start itself crashed.
