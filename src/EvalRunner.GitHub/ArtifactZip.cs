@@ -68,16 +68,20 @@ internal static class ArtifactZip
     private static string? Target(ZipArchiveEntry entry, string root, string what)
     {
         var name = entry.FullName;
-        string Refuse(string why) => throw new BaselineException($"{what}: entry '{name}' {why}");
+
+        // Named with its control characters as markers: a name that ends a line and starts a `::error::` would be read
+        // from the log as a workflow command.
+        var shown = string.Concat(name.Select(c => char.IsControl(c) || EvalRunner.Reports.BidiText.IsControl(c) ? EvalRunner.Reports.BidiText.Marker(c) : c.ToString()));
+        string Refuse(string why) => throw new BaselineException($"{what}: entry '{shown}' {why}");
 
         if (((entry.ExternalAttributes >> 16) & FileTypeMask) == SymbolicLink)
         {
             Refuse("is a symbolic link");
         }
 
-        if (name.Contains('\0', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal))
+        if (name.Contains('\\', StringComparison.Ordinal) || name.Any(char.IsControl))
         {
-            Refuse("has a backslash or a NUL character in its name");
+            Refuse("has a backslash or a control character in its name");
         }
 
         if (name.StartsWith('/') || Path.IsPathRooted(name) || (name.Length >= 2 && name[1] == ':' && char.IsAsciiLetter(name[0])))

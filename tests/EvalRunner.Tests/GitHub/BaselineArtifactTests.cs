@@ -277,7 +277,8 @@ public sealed class BaselineArtifactTests
     {
         { "absolute path", ZipOf(("/tmp/evalrunner-absolute.txt", "x", null)), "entry '/tmp/evalrunner-absolute.txt' is an absolute path" },
         { "drive path", ZipOf(("C:/evil.txt", "x", null)), "entry 'C:/evil.txt' is an absolute path" },
-        { "backslash", ZipOf(("..\\evil.txt", "x", null)), "entry '..\\evil.txt' has a backslash or a NUL character in its name" },
+        { "backslash", ZipOf(("..\\evil.txt", "x", null)), "entry '..\\evil.txt' has a backslash or a control character in its name" },
+        { "control character", ZipOf(("a\n::error::x.txt", "x", null)), "entry 'a<U+000A>::error::x.txt' has a backslash or a control character in its name" },
         { "symbolic link", ZipOf(("smoke/link", "/etc/passwd", 0xA1FF)), "entry 'smoke/link' is a symbolic link" },
         { "twice", ZipOf(("a.txt", "1", null), ("a.txt", "2", null)), "entry 'a.txt' appears twice or clashes with a folder" },
         { "file too big", ZipOf(("big.txt", new string('x', 2000), null)), "entry 'big.txt' unpacks to 2000 bytes, over the limit of 1500 per file" },
