@@ -29,7 +29,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
     {
         ArgumentNullException.ThrowIfNull(reports);
         ArgumentNullException.ThrowIfNull(options);
-        var passed = reports.All(r => r.Run.Verdict is Verdict.Pass or Verdict.Skipped);
+        var passed = reports.All(r => r.Run.ExitCode == 0);
 
         // Known before anything is written, not only when the comment needs it.
         settings.GetSecret("GITHUB_TOKEN");

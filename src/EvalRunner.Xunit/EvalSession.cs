@@ -260,7 +260,7 @@ internal sealed class EvalSession : IRunObserver
 
         // Rows that failed or errored fail their own cases; this case fails for every other reason of the verdict.
         var reasons = result.Reasons.Where(r => r.Kind is not (VerdictReasonKind.Passed or VerdictReasonKind.RowsFailed or VerdictReasonKind.RowsErrored or VerdictReasonKind.NeedsLiveRun)).ToList();
-        if (result.Verdict is not (Verdict.Pass or Verdict.Skipped) && reasons.Count > 0)
+        if (result.ExitCode != 0 && reasons.Count > 0)
         {
             throw new EvalFailedException(_settings.Redact(
                 $"{Suite.Name} › aggregate thresholds: {result.Verdict.ToString().ToUpperInvariant()}\n"

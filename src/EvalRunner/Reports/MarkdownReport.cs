@@ -178,7 +178,7 @@ internal static class MarkdownReport
             md.AppendLine(Marker(runs[0].Suite));
         }
 
-        var passed = runs.All(r => r.Verdict is Verdict.Pass or Verdict.Skipped);
+        var passed = runs.All(r => r.ExitCode == 0);
         var title = runs.Count == 1 ? $"EvalRunner: {MarkdownText.Cell(runs[0].Suite)}" : $"EvalRunner: {runs.Count} suites";
         var headline = runs.Count == 1 && runs[0].Baseline is { } compared ? $" — {MarkdownText.Cell(ComparisonSection.Headline(compared))}" : string.Empty;
         md.AppendLine(CultureInfo.InvariantCulture, $"## {(passed ? "✅" : "❌")} {title} {(passed ? "passed" : Word(runs))}{headline}");
