@@ -58,8 +58,9 @@ internal static class ModelsSection
     /// <summary>
     /// Each model config after the first against the first, on the datapoints both measured: how many pass with only
     /// one of the two, and the exact two-sided McNemar p of that split (how often a split at least this uneven comes
-    /// from two configs that pass equally often). A datapoint with repeated trials passes by <c>run.min_passes</c>; an
-    /// error is no pass; a datapoint that needs a live run with either config is left out.
+    /// from two configs that pass equally often). A datapoint is decided as the run decides it (<see cref="TrialCounts.Decide"/>:
+    /// with repeated trials by <c>run.min_passes</c>); an error is no pass; one without a measured trial with either
+    /// config is left out.
     /// </summary>
     public static IReadOnlyList<ConfigDifference> Differences(RunResult run, Pivot pivot)
     {
@@ -91,11 +92,17 @@ internal static class ModelsSection
 
         return differences;
 
-        // Whether a cell's datapoint passed; null when it has no rows or one needs a live run.
-        bool? Passed(IReadOnlyList<int> cell) =>
-            cell.Count == 0 || cell.Any(i => pivot.Rows[i].NeedsLiveRun)
-                ? null
-                : cell.Count(i => pivot.Rows[i].Outcome == Outcome.Pass) >= Math.Min(required, cell.Count);
+        // Whether a cell's datapoint passed, by the run's k-of-n rule; null when none of its trials was measured.
+        bool? Passed(IReadOnlyList<int> cell)
+        {
+            var trials = default(TrialCounts);
+            foreach (var i in cell)
+            {
+                trials.Add(pivot.Rows[i]);
+            }
+
+            return trials.Decide(required) is { } outcome ? outcome == Outcome.Pass : null;
+        }
     }
 
     /// <summary>
@@ -121,7 +128,9 @@ internal static class ModelsSection
     public static Pivot? Build(RunReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return Build(report.Run, [.. report.Rows]);
+
+        // A run that names one model config has no pivot: its rows (responses and all) are not read for nothing.
+        return report.Run.Models.Count == 1 ? null : Build(report.Run, [.. report.Rows]);
     }
 
     /// <summary>
@@ -412,10 +421,10 @@ internal static class ModelsSection
 
     private static string Encode(string text) => WebUtility.HtmlEncode(BidiText.Neutralise(text));
 
-    /// <summary>One suite's rows by datapoint and model config.</summary>
     /// <summary>Two model configs on the datapoints both measured: how many pass with only one of them, and the McNemar p.</summary>
     internal sealed record ConfigDifference(string First, string Other, int Datapoints, int OnlyFirst, int OnlyOther, double P);
 
+    /// <summary>One suite's rows by datapoint and model config.</summary>
     internal sealed record Pivot
     {
         /// <summary>The suite's name.</summary>
