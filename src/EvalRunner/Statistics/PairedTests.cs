@@ -1,5 +1,4 @@
 using MathNet.Numerics;
-using MathNet.Numerics.Distributions;
 
 namespace EvalRunner.Statistics;
 
@@ -70,88 +69,6 @@ internal static class PairedTests
     }
 
     /// <summary>
-    /// A paired bootstrap of per-datapoint differences (candidate minus baseline): resamples datapoints with
-    /// replacement; the interval is the percentile interval of the resampled mean; P = (1 + #resamples with
-    /// mean ≥ -<paramref name="margin"/>) / (resamples + 1), small when the candidate is worse by more than the margin.
-    /// </summary>
-    public static PairedResult Bootstrap(IReadOnlyList<double> differences, double margin, int seed, int resamples = Intervals.DefaultResamples, double confidence = 0.95)
-    {
-        ArgumentNullException.ThrowIfNull(differences);
-        var n = differences.Count;
-        if (n < 2)
-        {
-            return new PairedResult { Delta = n == 0 ? 0 : differences[0], P = 1, Datapoints = n };
-        }
-
-        var delta = differences.Average();
-        var estimates = Intervals.Resample(differences, Mean, seed, resamples);
-        estimates.Sort();
-        var notWorse = estimates.Count(d => d >= -margin);
-        var alpha = 1 - confidence;
-        var sd = Math.Sqrt(differences.Sum(d => (d - delta) * (d - delta)) / (n - 1));
-        return new PairedResult
-        {
-            Delta = delta,
-            Interval = new Interval { Lower = Intervals.Quantile(estimates, alpha / 2), Upper = Intervals.Quantile(estimates, 1 - (alpha / 2)) },
-            P = (1.0 + notWorse) / (resamples + 1),
-            EffectSize = sd == 0 ? null : delta / sd,
-            Datapoints = n,
-        };
-
-        static double? Mean(IReadOnlyList<double> resample) => resample.Average();
-    }
-
-    /// <summary>
-    /// The Wilcoxon signed-rank test of "the differences are centred below -<paramref name="margin"/>": differences are
-    /// shifted by the margin, zeros dropped, ties given mid-ranks. Exact (the permutation distribution of the given
-    /// ranks) for up to 20 non-zero differences, else the normal approximation with tie and continuity correction.
-    /// 1 when no difference is left.
-    /// </summary>
-    public static double WilcoxonSignedRank(IReadOnlyList<double> differences, double margin)
-    {
-        ArgumentNullException.ThrowIfNull(differences);
-        var shifted = differences.Select(d => d + margin).Where(d => d != 0).OrderBy(Math.Abs).ToList();
-        var n = shifted.Count;
-        if (n == 0)
-        {
-            return 1;
-        }
-
-        // Mid-ranks, doubled so that they stay integers: ranks 3 and 4 tied give 3.5 each, doubled 7.
-        var doubledRanks = new int[n];
-        var tieCorrection = 0.0;
-        for (var start = 0; start < n;)
-        {
-            var end = start;
-            while (end + 1 < n && Math.Abs(shifted[end + 1]) == Math.Abs(shifted[start]))
-            {
-                end++;
-            }
-
-            for (var i = start; i <= end; i++)
-            {
-                doubledRanks[i] = start + 1 + end + 1;
-            }
-
-            var t = end - start + 1;
-            tieCorrection += ((double)t * t * t) - t;
-            start = end + 1;
-        }
-
-        // W+ (doubled): the rank sum of the positive differences; small W+ speaks for a regression.
-        var observed = Enumerable.Range(0, n).Where(i => shifted[i] > 0).Sum(i => doubledRanks[i]);
-        if (n <= 20)
-        {
-            return ExactLowerTail(doubledRanks, observed);
-        }
-
-        var mean = n * (n + 1) / 4.0;
-        var variance = (n * (n + 1) * ((2.0 * n) + 1) / 24) - (tieCorrection / 48);
-        var z = ((observed / 2.0) - mean + 0.5) / Math.Sqrt(variance);
-        return Math.Min(1, Normal.CDF(0, 1, z));
-    }
-
-    /// <summary>
     /// Holm's step-down adjustment (Holm 1979) for several p-values tested together; returns adjusted p-values in the
     /// given order: compare each with the family's alpha.
     /// </summary>
@@ -169,24 +86,5 @@ internal static class PairedTests
         }
 
         return adjusted;
-    }
-
-    // P(W+ <= observed) when each rank is positive or negative with probability 1/2, independently.
-    private static double ExactLowerTail(int[] doubledRanks, int observed)
-    {
-        var counts = new double[doubledRanks.Sum() + 1];
-        counts[0] = 1;
-        var reach = 0;
-        foreach (var rank in doubledRanks)
-        {
-            for (var sum = reach; sum >= 0; sum--)
-            {
-                counts[sum + rank] += counts[sum];
-            }
-
-            reach += rank;
-        }
-
-        return Math.Min(1, counts.Take(observed + 1).Sum() / Math.Pow(2, doubledRanks.Length));
     }
 }

@@ -181,52 +181,5 @@ public sealed class StatisticsTests
         Assert.Null(Intervals.ClusterBootstrap(clusters, _ => null, seed: 1));
     }
 
-    [Fact]
-    public void A_paired_bootstrap_reports_delta_interval_p_and_effect_size()
-    {
-        // d_z = mean / sd of [0.1, 0.3, -0.2, 0.4, 0.0] = 0.12 / 0.238747 = 0.502625 (python statistics.stdev).
-        var result = PairedTests.Bootstrap([0.1, 0.3, -0.2, 0.4, 0.0], margin: 0, seed: 7);
-
-        Assert.Equal(0.12, result.Delta, 12);
-        Assert.Equal(0.502625, result.EffectSize!.Value, 5);
-        Assert.True(result.Interval!.Contains(0.12));
-        Assert.Equal(5, result.Datapoints);
-        Assert.Equal(result, PairedTests.Bootstrap([0.1, 0.3, -0.2, 0.4, 0.0], margin: 0, seed: 7));
-        Assert.True(result.P > 0.5);
-    }
-
-    [Fact]
-    public void A_paired_bootstrap_of_a_clear_regression_has_the_smallest_p_it_can_give()
-    {
-        // Every datapoint lost 1 on the candidate: no resample reaches -0.5, so P = (1 + 0) / (2000 + 1); sd 0 -> no d_z.
-        var result = PairedTests.Bootstrap([-1.0, -1.0, -1.0], margin: 0.5, seed: 7);
-
-        Assert.Equal(-1, result.Delta, 12);
-        Assert.Equal(1.0 / 2001, result.P, 12);
-        Assert.Null(result.EffectSize);
-        Assert.Equal(new Interval { Lower = -1, Upper = -1 }, result.Interval);
-    }
-
-    [Theory]
-    // Exact values by enumerating all 2^n sign patterns of the mid-ranks (python itertools.product), P(W+ <= observed).
-    [InlineData(new[] { -1.0, -2, -3, -4, -5 }, 0, 0.03125)]
-    [InlineData(new[] { -1.0, -2, -3, -4, -5, 0.5, 1 }, 0.5, 0.0859375)]
-    [InlineData(new[] { -3.0, -1, -2, -1, 2, -4, -1, 0, -2, 3 }, 0, 0.1328125)]
-    public void Wilcoxon_is_exact_for_small_samples_with_ties_and_margin(double[] differences, double margin, double expected)
-    {
-        Assert.Equal(expected, PairedTests.WilcoxonSignedRank(differences, margin), 10);
-    }
-
-    [Fact]
-    public void Wilcoxon_uses_the_normal_approximation_with_tie_and_continuity_correction_above_20()
-    {
-        // n = 25, W+ = 22 (ranks of 2, 3, 1 with mid-ranks), E = 162.5, Var = 1381.25 - sum(t^3 - t)/48 over tie groups;
-        // z = (22 - 162.5 + 0.5) / sqrt(Var); Phi(z) = 7.9508e-05 (python statistics.NormalDist).
-        double[] differences = [.. Enumerable.Range(0, 22).Select(i => -(double)(i % 7) - 1), 2, 3, 1];
-
-        Assert.Equal(7.950803597e-05, PairedTests.WilcoxonSignedRank(differences, 0), 12);
-        Assert.Equal(1, PairedTests.WilcoxonSignedRank([0.0, 0.0], 0));
-    }
-
     private static double? Mean(IReadOnlyList<double> values) => values.Average();
 }
