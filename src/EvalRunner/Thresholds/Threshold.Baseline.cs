@@ -18,14 +18,7 @@ internal sealed partial record Threshold
     public bool HigherIsBetter => Operator is ">=" or ">";
 
     /// <summary>Whether <paramref name="head"/> satisfies the rule against <paramref name="bound"/> (the baseline plus the offset).</summary>
-    internal bool Holds(double head, double bound) => Operator switch
-    {
-        ">=" => head >= bound,
-        ">" => head > bound,
-        "<=" => head <= bound,
-        "<" => head < bound,
-        _ => false,
-    };
+    internal bool Holds(double head, double bound) => Compare(head, bound);
 
     private static Threshold Regression(string text, AggregateFunction? function, string columnName, Column column, string op, BaselineTerm term)
     {

@@ -157,10 +157,10 @@ internal sealed partial record Threshold
         return Statistics.Intervals.Quantile(values, p);
     }
 
-    private bool Compare(double number)
-    {
-        var wanted = Expected switch { bool flag => flag ? 1 : 0, double d => d, _ => double.NaN };
-        return Operator switch
+    private bool Compare(double number) => Compare(number, Expected switch { bool flag => flag ? 1 : 0, double d => d, _ => double.NaN });
+
+    private bool Compare(double number, double wanted) =>
+        Operator switch
         {
             "==" => number == wanted,
             "!=" => number != wanted,
@@ -170,7 +170,6 @@ internal sealed partial record Threshold
             ">=" => number >= wanted,
             _ => false,
         };
-    }
 
     private static object PerDatapointValue(string text, Column column, string op, string literal)
     {
