@@ -251,14 +251,7 @@ public sealed partial class RunSession : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(datapoint);
         ArgumentNullException.ThrowIfNull(log);
-        if (_completion is not null)
-        {
-            throw new InvalidOperationException($"the run of suite '{Suite.Name}' is complete; no more rows can be added");
-        }
-
-        var row = await RowForAsync(datapoint, log, watched: false, cancellationToken).ConfigureAwait(false);
-        await _recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
-        return row;
+        return await EvaluateTrialAsync(datapoint, log, trial: 1, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
