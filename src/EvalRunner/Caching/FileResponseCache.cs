@@ -227,7 +227,6 @@ internal sealed class FileResponseCache : IDistributedCache, IAsyncDisposable
         var (line, responseStart, responseLength) = Line(key, storedAt, Encoding.UTF8.GetBytes(response?.ToJsonString(Readable) ?? "null"));
         lock (FileLocks.GetOrAdd(shard.Path, _ => new Lock()))
         {
-            System.IO.Directory.CreateDirectory(Directory);
             var offset = shard.Append(line);
             index[key] = new Entry(number, offset + responseStart, responseLength, storedAt);
             shard.Added(key);
@@ -521,7 +520,13 @@ internal sealed class FileResponseCache : IDistributedCache, IAsyncDisposable
         /// <summary>Writes a line at the file's end as it is now (other caches may have added to it); returns where it starts.</summary>
         public long Append(byte[] line)
         {
-            _writer ??= File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            if (_writer is null)
+            {
+                // The folder once, when the file is first written to (it may not exist before the first entry).
+                System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+                _writer = File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            }
+
             var offset = RandomAccess.GetLength(_writer);
             if (offset > 0)
             {
