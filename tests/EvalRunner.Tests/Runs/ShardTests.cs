@@ -22,15 +22,12 @@ public sealed class ShardTests
         var ids = Enumerable.Range(0, 10_000).Select(i => $"datapoint-{i}").ToList();
 
         var counts = ids.GroupBy(id => Shard.Of(id, 4)).ToDictionary(g => g.Key, g => g.Count());
-        var grown = ids.Take(5_000).Append("a-new-datapoint").Concat(ids.Skip(5_000)).ToList();
 
         Assert.Equal([1, 2, 3, 4], counts.Keys.Order());
         // Within 5% of 2,500 each.
         Assert.All(counts.Values, count => Assert.InRange(count, 2_375, 2_625));
-        Assert.All(ids, id => Assert.Equal(Shard.Of(id, 4), Shard.Of(id, 4)));
-        var before = ids.ToDictionary(id => id, id => Shard.Of(id, 4));
-        Assert.All(grown.Where(before.ContainsKey), id => Assert.Equal(before[id], Shard.Of(id, 4)));
-        // The hash is SHA-256 of the UTF-8 id, the same on every machine and .NET version: pinned here.
+        // A datapoint's shard is a function of its id and N alone (Shard.Of reads nothing else), so a new datapoint
+        // moves no other. The hash is SHA-256 of the UTF-8 id, the same on every machine and .NET version: pinned here.
         Assert.Equal([3, 1, 4, 4], PinnedIds.Select(id => Shard.Of(id, 4)));
     }
 
