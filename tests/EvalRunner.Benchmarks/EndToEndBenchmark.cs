@@ -27,7 +27,7 @@ internal static class EndToEndBenchmark
         using var http = new HttpClient();
         var requestsBefore = await RequestsAsync(http, baseUrl);
         var serverCpuBefore = server.TotalProcessorTime;
-        var half = new HalfWay(options.N);
+        var milestones = new Milestones(options.N);
         // The peak managed heap in each phase: before the first row (load, check), the rows, after the last row (decide, write).
         var peakHeap = new long[3];
         var children = new ChildCpu(server.Id);
@@ -36,7 +36,7 @@ internal static class EndToEndBenchmark
         {
             while (!sampling.IsCancellationRequested)
             {
-                var phase = half.StartWall == TimeSpan.Zero ? 0 : half.Last == TimeSpan.Zero ? 1 : 2;
+                var phase = milestones.Phase;
                 peakHeap[phase] = Math.Max(peakHeap[phase], GC.GetTotalMemory(false));
                 children.Sample();
                 await Task.Delay(100);
@@ -45,17 +45,17 @@ internal static class EndToEndBenchmark
         using var allocations = options.Allocations ? new AllocationSampler() : null;
         if (allocations is not null)
         {
-            allocations.Phase = () => half.StartWall == TimeSpan.Zero ? 0 : half.Last == TimeSpan.Zero ? 1 : 2;
+            allocations.Phase = () => milestones.Phase;
             allocations.Enabled = true;
         }
 
         var before = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        half.Clock = clock;
-        var result = await RunAsync(engine, settings, suite, half);
+        milestones.Clock = clock;
+        var result = await RunAsync(engine, settings, suite, milestones);
         var wall = clock.Elapsed;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - before;
-        var secondHalfCpu = Process.GetCurrentProcess().TotalProcessorTime - half.Cpu;
+        var secondHalfCpu = Process.GetCurrentProcess().TotalProcessorTime - milestones.Cpu;
         await sampling.CancelAsync();
         await sampler;
         var serverCpu = server.TotalProcessorTime - serverCpuBefore;
@@ -74,12 +74,12 @@ internal static class EndToEndBenchmark
             ideal_s = Math.Round(ideal.TotalSeconds, 2),
             efficiency = Math.Round(ideal / wall, 3),
             cpu_ms_per_datapoint = Math.Round(cpu.TotalMilliseconds / options.N, 3),
-            start_cpu_ms = Math.Round((half.StartCpu - before).TotalMilliseconds, 1),
-            cpu_ms_per_datapoint_second_half = Math.Round(secondHalfCpu.TotalMilliseconds / (options.N - half.Rows), 3),
-            start_s = Math.Round(half.StartWall.TotalSeconds, 2),
-            steady_efficiency = Math.Round(half.SteadyRate * callsPerDatapoint * options.LatencyMs / 1000.0 / options.Concurrency, 3),
-            last_tenth_s = Math.Round((half.Last - half.NinetyPercent).TotalSeconds, 2),
-            completion_s = Math.Round((wall - half.Last).TotalSeconds, 2),
+            start_cpu_ms = Math.Round((milestones.StartCpu - before).TotalMilliseconds, 1),
+            cpu_ms_per_datapoint_second_half = Math.Round(secondHalfCpu.TotalMilliseconds / (options.N - milestones.Rows), 3),
+            start_s = Math.Round(milestones.StartWall.TotalSeconds, 2),
+            steady_efficiency = Math.Round(milestones.SteadyRate * callsPerDatapoint * options.LatencyMs / 1000.0 / options.Concurrency, 3),
+            last_tenth_s = Math.Round((milestones.Last - milestones.NinetyPercent).TotalSeconds, 2),
+            completion_s = Math.Round((wall - milestones.Last).TotalSeconds, 2),
             python_cpu_ms_per_datapoint = options.Pipeline ? Math.Round(children.Total.TotalMilliseconds / options.N, 3) : (double?)null,
             server_cpu_s = Math.Round(serverCpu.TotalSeconds, 2),
             server_cpu_share = Math.Round(serverCpu / wall, 3),
@@ -133,7 +133,7 @@ internal static class EndToEndBenchmark
     /// Takes this process's CPU time when half the rows are written (the second half is the steady state), and the wall
     /// time of the run's milestones: the first row started, a quarter, three quarters and nine tenths of the rows written.
     /// </summary>
-    private sealed class HalfWay(int total) : IRunObserver
+    private sealed class Milestones(int total) : IRunObserver
     {
         private int _finished;
         private TimeSpan _quarter;
@@ -152,6 +152,9 @@ internal static class EndToEndBenchmark
         public TimeSpan NinetyPercent { get; private set; }
 
         public TimeSpan Last { get; private set; }
+
+        /// <summary>The run's phase now: 0 before the first row, 1 during the rows, 2 after the last one.</summary>
+        public int Phase => StartWall == TimeSpan.Zero ? 0 : Last == TimeSpan.Zero ? 1 : 2;
 
         /// <summary>Rows written per second between a quarter and three quarters of the rows.</summary>
         public double SteadyRate { get; private set; }
