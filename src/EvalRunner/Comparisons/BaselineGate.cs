@@ -17,9 +17,11 @@ internal static class BaselineGate
         }
 
         var regression = new VerdictReason { Kind = VerdictReasonKind.Regression, Message = comparison.Gate };
-        List<VerdictReason> reasons = [.. result.Reasons.Where(r => r.Kind != VerdictReasonKind.Passed)];
+        // A run that already holds a comparison's regression (its run.json, reported again with --baseline) gets this one
+        // in its place, not a second one.
+        List<VerdictReason> reasons = [.. result.Reasons.Where(r => r.Kind is not (VerdictReasonKind.Passed or VerdictReasonKind.Regression))];
         reasons.Insert(reasons.TakeWhile(r => r.Kind != VerdictReasonKind.NeedsLiveRun).Count(), regression);
-        return result with { Verdict = Verdict.Fail, Reasons = reasons, Reason = string.Join(". ", reasons.Select(r => r.Message)) };
+        return result.WithVerdict(Verdict.Fail, reasons);
     }
 
     /// <summary>

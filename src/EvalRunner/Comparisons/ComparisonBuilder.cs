@@ -236,13 +236,18 @@ internal static partial class ComparisonBuilder
     private static IEnumerable<RowFacts> Rows(Dictionary<(string Model, string Id), List<RowFacts>> rows, string model) =>
         rows.Where(entry => entry.Key.Model == model).SelectMany(entry => entry.Value);
 
-    /// <summary>The values of a column over rows as an aggregate reads them: error rows count (as no value), rows that skip a missing value do not.</summary>
+    /// <summary>
+    /// The values of a column over rows as the run's tally reads them (<see cref="RunTally"/>): error rows count (as no
+    /// value), rows that skip a missing value do not, NaN is no value, and the values are folded in a fixed order, so a
+    /// run's aggregate here is the one in its run.json whatever order its rows are in.
+    /// </summary>
     private static List<double?> Values(IEnumerable<RowFacts> rows, string column, bool skipMissing)
     {
         var values = new List<double?>();
         foreach (var row in rows)
         {
             var value = row.Error ? null : row.Values.GetValueOrDefault(column);
+            value = value is double.NaN ? null : value;
             if (value is null && skipMissing && !row.Error)
             {
                 continue;
@@ -251,7 +256,7 @@ internal static partial class ComparisonBuilder
             values.Add(value);
         }
 
-        return values;
+        return RunTally.Ordered(values);
     }
 
     private static double? Aggregate(Threshold rule, IEnumerable<RowFacts> rows, ColumnType type, bool skipMissing)

@@ -16,6 +16,10 @@ internal static class ResultsStore
     public const string RowsFile = "results.jsonl";
     public const string RunFile = "run.json";
 
+    /// <summary>The folder a suite's results go to: its name with anything but letters, digits and <c>-_.</c> as <c>-</c>.</summary>
+    public static string FolderName(string suite) =>
+        string.Concat(suite.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
+
     /// <summary>Writes one row as one line, with its newline, to <paramref name="buffer"/>.</summary>
     public static void WriteLine(IBufferWriter<byte> buffer, Row row, Settings? settings)
     {

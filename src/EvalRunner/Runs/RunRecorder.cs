@@ -222,7 +222,7 @@ internal sealed class RunRecorder : IAsyncDisposable
             {
                 // Rows never started are no rows: in no count, but said in the verdict.
                 var reasons = result.Reasons.Select(r => r.Kind == VerdictReasonKind.Stopped ? r with { Message = $"{r.Message}; {result.NotRun} rows were not run" } : r).ToList();
-                result = result with { Reasons = reasons, Reason = string.Join(". ", reasons.Select(r => r.Message)) };
+                result = result.WithVerdict(result.Verdict, reasons);
             }
         }
 
@@ -255,7 +255,7 @@ internal sealed class RunRecorder : IAsyncDisposable
             Kind = VerdictReasonKind.EmptyShard,
             Message = $"shard {shard} had no datapoints (none of the suite's datapoint ids hash to it); nothing ran here, and `evalrunner merge` decides the suite over all {shard.Count} shards",
         };
-        return result with { Verdict = Verdict.Skipped, Reasons = [reason], Reason = reason.Message };
+        return result.WithVerdict(Verdict.Skipped, [reason]);
     }
 
     /// <summary>Why no new call may start (a budget of the suite is reached), or null.</summary>

@@ -40,7 +40,7 @@ public sealed record RunResult
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     internal Comparisons.Comparison? Baseline { get; init; }
 
-    /// <summary>Pass, fail, error or cancelled.</summary>
+    /// <summary>Pass, fail, error, cancelled, or skipped (an empty shard).</summary>
     public required Verdict Verdict { get; init; }
 
     /// <summary>Why the verdict is what it is, in one or a few sentences (the <see cref="Reasons"/> joined).</summary>
@@ -48,6 +48,13 @@ public sealed record RunResult
 
     /// <summary>Every reason for the verdict, each with its kind.</summary>
     public IReadOnlyList<VerdictReason> Reasons { get; init; } = [];
+
+    /// <summary>The run with another verdict and its reasons, <see cref="Reason"/> kept their sentences joined.</summary>
+    internal RunResult WithVerdict(Verdict verdict, IReadOnlyList<VerdictReason> reasons) =>
+        this with { Verdict = verdict, Reasons = reasons, Reason = Sentences(reasons) };
+
+    /// <summary>The reasons' messages as one text, as <see cref="Reason"/> holds them.</summary>
+    internal static string Sentences(IEnumerable<VerdictReason> reasons) => string.Join(". ", reasons.Select(r => r.Message));
 
     /// <summary>The process exit code for this verdict: 0 pass, 1 fail, 2 error, 130 cancelled.</summary>
     public int ExitCode => ExitCodeOf(Verdict);

@@ -221,7 +221,7 @@ internal sealed class RunTally(Suite suite)
             Suite = suite.Name,
             SuitePath = suite.Path,
             Verdict = verdict,
-            Reason = string.Join(". ", reasons.Select(r => r.Message)),
+            Reason = RunResult.Sentences(reasons),
             Reasons = reasons,
             Rows = rows,
             Passed = passed,
@@ -455,7 +455,7 @@ internal sealed class RunTally(Suite suite)
     }
 
     /// <summary>Values in a fixed order: nulls, then ascending (NaN first, as <see cref="double.CompareTo(double)"/> orders it).</summary>
-    private static List<double?> Ordered(IEnumerable<double?> values)
+    internal static List<double?> Ordered(IEnumerable<double?> values)
     {
         var ordered = new List<double?>(values);
         ordered.Sort(static (a, b) => a is { } x ? b is { } y ? x.CompareTo(y) : 1 : b is null ? 0 : -1);

@@ -42,7 +42,7 @@ internal static class ShardMerge
             if (File.Exists(Path.Combine(directory, ResultsStore.RunFile)))
             {
                 var part = await ReadAsync(directory, cancellationToken).ConfigureAwait(false);
-                Add(part.Run is { } run ? FolderName(run.Suite) : Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar)), part);
+                Add(part.Run is { } run ? ResultsStore.FolderName(run.Suite) : Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar)), part);
                 continue;
             }
 
@@ -90,10 +90,6 @@ internal static class ShardMerge
             list.Add(part);
         }
     }
-
-    /// <summary>The folder <c>run</c> writes a suite's results to (its name with anything but letters, digits, <c>-_.</c> as <c>-</c>).</summary>
-    internal static string FolderName(string suite) =>
-        string.Concat(suite.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
 
     private static async Task<Part> ReadAsync(string folder, CancellationToken cancellationToken)
     {
@@ -235,7 +231,7 @@ internal static class ShardMerge
                 .. problems.Select(p => new VerdictReason { Kind = VerdictReasonKind.Shards, Message = p }),
                 .. result.Reasons.Where(r => r.Kind is not (VerdictReasonKind.Passed or VerdictReasonKind.EmptyShard)),
             ];
-            result = result with { Verdict = Verdict.Error, Reasons = reasons, Reason = string.Join(". ", reasons.Select(r => r.Message)) };
+            result = result.WithVerdict(Verdict.Error, reasons);
         }
 
         result = await Comparisons.BaselineGate.DecideAsync(result, suite, baseline, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);

@@ -81,6 +81,11 @@ public sealed class ComparisonTests
         Assert.Equal(Verdict.Pass, @base.Result.Verdict);
         Assert.All(@base.Result.Baseline!.Rules, r => Assert.Equal(RuleDecision.NotDecided, r.Decision));
         Assert.Contains("no baseline given", @base.Result.Baseline.Gate, StringComparison.Ordinal);
+
+        // Reported again with the baseline (`report --baseline` on its run.json): the regression is said once.
+        var again = BaselineGate.Apply(head.Result, head.Result.Baseline!);
+        Assert.Equal(head.Result.Reasons, again.Reasons);
+        Assert.Equal(head.Result.Reason, again.Reason);
     }
 
     [Fact(Timeout = 60000)]
