@@ -66,16 +66,19 @@ internal static class Commands
                 suites.Add(suite);
             }
 
+            // The whole dataset of every suite, counted with the datapoints the run will select: each run then reuses the
+            // count instead of reading its dataset again.
+            var selection = new RunRequest { OutputDirectory = outDirectory, Filter = filter, Shard = command.Shard }.Selection;
             foreach (var suite in suites)
             {
-                await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
+                await SuiteLoader.CheckAsync(suite, settings, selection, cancellationToken);
             }
 
             if (command.DryRun)
             {
                 foreach (var suite in suites)
                 {
-                    var estimate = await RunEngine.EstimateAsync(suite, new RunRequest { OutputDirectory = outDirectory, Filter = filter, Shard = command.Shard }.Selection, cancellationToken);
+                    var estimate = await RunEngine.EstimateAsync(suite, selection, cancellationToken);
                     Console.WriteLine(
                         $"{suite.Name}: {estimate.GenerationCalls} generation calls, {estimate.JudgeCalls} judge calls (more if judges retry), "
                         + $"about {estimate.InputTokens:N0} input and {estimate.OutputTokens:N0} output tokens, about {ValueText.Usd(estimate.CostUsd)}"
@@ -375,7 +378,7 @@ internal static class Commands
 
     private static string UniqueName(string name, HashSet<string> taken)
     {
-        var safe = string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
+        var safe = ResultsStore.FolderName(name);
         var unique = safe;
         for (var i = 2; !taken.Add(unique); i++)
         {

@@ -28,6 +28,23 @@ public sealed class CheckPhaseCliTests
         Assert.Contains("models[0].template: the template uses {context.policy}, but 1 datapoint has no context.policy: b;", result.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task A_malformed_line_in_the_second_suites_dataset_stops_the_run_before_the_first_suite_generates()
+    {
+        using var dir = new TempDirectory();
+        dir.File("bot.py", Bot);
+        dir.File("good.jsonl", "{\"id\":\"a\",\"input\":\"q\"}\n");
+        dir.File("bad.jsonl", "{\"id\":\"a\",\"input\":\"q\"}\n{\"id\": \n");
+        dir.File("first.eval.yaml", "dataset: good.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\n");
+        dir.File("second.eval.yaml", "dataset: bad.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\nevaluators:\n  - type: length\n");
+
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["run", "first.eval.yaml", "second.eval.yaml", "--out", "out"], TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("bad.jsonl:2", result.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "out", "first")), result.StandardOutput);
+    }
+
     [Fact(Timeout = 180000)]
     public async Task A_python_evaluator_whose_worker_dies_on_every_call_is_given_up_after_three_crashes_and_every_row_has_the_error()
     {
