@@ -94,6 +94,21 @@ public sealed class GitHubReporterTests
     }
 
     [Fact(Timeout = 60000)]
+    public async Task The_pass_rate_output_is_the_summarys_over_the_measured_rows_of_a_replayed_run()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        var fixedReports = await FixedAsync();
+        // A replayed run: one row measured and passed, one not in the response cache (needs a live run).
+        var replayed = fixedReports[1] with { Run = fixedReports[1].Run with { Rows = 2, Passed = 1, Failed = 0, Errors = 0, Excluded = 1 } };
+
+        await workflow.ReportAsync([replayed]);
+
+        Assert.Contains("\npass-rate=1\n", "\n" + workflow.Output, StringComparison.Ordinal);
+        Assert.Contains("| 100.0% |", workflow.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task A_read_only_fork_token_is_survived_with_a_warning_and_the_step_summary_keeps_everything()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
