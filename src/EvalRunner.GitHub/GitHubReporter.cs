@@ -40,8 +40,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
 
         if (settings.Get("GITHUB_OUTPUT") is { } outputFile)
         {
-            var rows = reports.Sum(r => r.Run.Rows);
-            var rate = rows == 0 ? 0 : (double)reports.Sum(r => r.Run.Passed) / rows;
+            var rate = RunResult.PassRateOf(reports.Select(r => r.Run));
             var outputs = new StringBuilder()
                 .Append(CultureInfo.InvariantCulture, $"passed={(passed ? "true" : "false")}\n")
                 .Append(CultureInfo.InvariantCulture, $"pass-rate={rate.ToString("0.####", CultureInfo.InvariantCulture)}\n")

@@ -208,9 +208,8 @@ internal static class MarkdownReport
         md.AppendLine(live ? "|---|---|---:|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|---:|");
         foreach (var run in runs)
         {
-            var measured = run.Rows - run.Excluded;
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {MarkdownText.Cell(run.Suite)} | {Icon(run.Verdict)} {run.Verdict.ToString().ToLowerInvariant()} | {run.Rows} | {run.Passed} | {run.Failed} | {run.Errors} |{(live ? $" {run.Excluded} |" : string.Empty)} {Percent(measured == 0 ? 0 : (double)run.Passed / measured)} |");
+                $"| {MarkdownText.Cell(run.Suite)} | {Icon(run.Verdict)} {run.Verdict.ToString().ToLowerInvariant()} | {run.Rows} | {run.Passed} | {run.Failed} | {run.Errors} |{(live ? $" {run.Excluded} |" : string.Empty)} {Percent(run.PassRate)} |");
         }
 
         md.AppendLine();

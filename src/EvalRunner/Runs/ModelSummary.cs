@@ -28,7 +28,7 @@ internal sealed record ModelSummary
     public int Excluded { get; init; }
 
     /// <summary>Passed ÷ rows measured (errors included in the denominator, rows that need a live run not); 0 when none.</summary>
-    public double PassRate => Rows - Excluded == 0 ? 0 : (double)Passed / (Rows - Excluded);
+    public double PassRate => RunResult.RateOf(Passed, Rows - Excluded);
 
     /// <summary>Mean generation latency in milliseconds.</summary>
     public double MeanLatencyMs { get; init; }

@@ -83,6 +83,26 @@ public sealed record RunResult
     /// </summary>
     public int Excluded { get; init; }
 
+    /// <summary>Rows measured: <see cref="Rows"/> less <see cref="Excluded"/> (errors are measured; rows that need a live run are not).</summary>
+    public int Measured => Rows - Excluded;
+
+    /// <summary>
+    /// The run's pass rate: <see cref="Passed"/> ÷ <see cref="Measured"/>, errors in the denominator; 0 when nothing was
+    /// measured. Every output that shows a run's pass rate reads it here.
+    /// </summary>
+    public double PassRate => RateOf(Passed, Measured);
+
+    /// <summary>The pass rate of several runs together: their passes ÷ their measured rows, as <see cref="PassRate"/>.</summary>
+    public static double PassRateOf(IEnumerable<RunResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var list = results as IReadOnlyCollection<RunResult> ?? [.. results];
+        return RateOf(list.Sum(r => r.Passed), list.Sum(r => r.Measured));
+    }
+
+    /// <summary>Passes ÷ measured rows, 0 when none: the one definition of a pass rate (runs and model configs).</summary>
+    internal static double RateOf(int passed, int measured) => measured == 0 ? 0 : (double)passed / measured;
+
     /// <summary>
     /// Generations paid for twice: a resumed run (<c>--resume</c>) generated these again because the interrupted run had
     /// sent them and was stopped before their rows were written. At most the run's concurrency; 0 for a run not resumed.

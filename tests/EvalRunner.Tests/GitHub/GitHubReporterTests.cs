@@ -104,6 +104,7 @@ public sealed class GitHubReporterTests
 
         await workflow.ReportAsync([replayed]);
 
+        Assert.Equal(1, replayed.Run.PassRate);
         Assert.Contains("\npass-rate=1\n", "\n" + workflow.Output, StringComparison.Ordinal);
         Assert.Contains("| 100.0% |", workflow.Summary, StringComparison.Ordinal);
     }
