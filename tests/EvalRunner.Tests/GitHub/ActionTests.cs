@@ -275,6 +275,7 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
     [Theory(Timeout = 600000)]
     [InlineData("pull_request_target")]
     [InlineData("workflow_run")]
+    [InlineData("issue_comment")]
     public async Task Under_events_with_a_writing_token_the_action_refuses_to_run_repository_code_without_allow_untrusted_code(string eventName)
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
@@ -455,6 +456,16 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
                 baseline.Log,
                 StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void The_results_upload_overwrites_the_artifact_of_an_earlier_attempt_so_a_rerun_job_keeps_its_results()
+    {
+        // upload-artifact v4 and later answer 409 for a name an earlier attempt of the same run already uploaded.
+        var action = File.ReadAllText(Path.Combine(Repository.Root, "action.yml"));
+        var upload = action[action.IndexOf("- id: upload", StringComparison.Ordinal)..action.IndexOf("- id: link", StringComparison.Ordinal)];
+
+        Assert.Matches(@"\n\s+overwrite: true\n", upload);
     }
 
     [Fact]
