@@ -40,7 +40,7 @@ internal sealed class EvalSession : IRunObserver
         Datapoints = Suite.ReadDatapointsAsync().ToBlockingEnumerable().ToList();
         _byId = Datapoints.ToDictionary(d => d.Id, StringComparer.Ordinal);
         _engine = new RunEngine(_settings);
-        OutputDirectory = Path.Combine(_settings.Get("EVALRUNNER_RESULTS") ?? Path.Combine(Directory.GetCurrentDirectory(), "evalrunner-results"), Suite.Name);
+        OutputDirectory = ResultsStore.SuiteDirectory(_settings.Get("EVALRUNNER_RESULTS") ?? Path.Combine(Directory.GetCurrentDirectory(), "evalrunner-results"), Suite.Name);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Finish();
     }
 

@@ -20,6 +20,9 @@ internal static class ResultsStore
     public static string FolderName(string suite) =>
         string.Concat(suite.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
 
+    /// <summary>The folder of a suite's results inside <paramref name="root"/>, the same for every front end.</summary>
+    public static string SuiteDirectory(string root, string suite) => Path.Combine(root, suite);
+
     /// <summary>Writes one row as one line, with its newline, to <paramref name="buffer"/>.</summary>
     public static void WriteLine(IBufferWriter<byte> buffer, Row row, Settings? settings)
     {
