@@ -68,6 +68,7 @@ internal static class Commands
 
             // The whole dataset of every suite, counted with the datapoints the run will select: each run then reuses the
             // count instead of reading its dataset again.
+            SuiteLoader.CheckDistinctFolders(suites);
             var selection = new RunRequest { OutputDirectory = outDirectory, Filter = filter, Shard = command.Shard }.Selection;
             foreach (var suite in suites)
             {
@@ -107,10 +108,9 @@ internal static class Commands
 
         var engine = new RunEngine(settings);
         var results = new List<RunResult>();
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var suite in suites)
         {
-            var directory = Path.Combine(outDirectory, UniqueName(suite.Name, names));
+            var directory = ResultsStore.SuiteDirectory(outDirectory, suite.Name);
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(suite.Name)}[/] [grey]({Markup.Escape(suite.Path)} → {Markup.Escape(directory)})[/]");
             try
             {
@@ -297,7 +297,7 @@ internal static class Commands
         {
             suite = SuiteLoader.Load(request.Suite, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = request.AllowOutsidePaths });
             await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
-            var directory = Path.Combine(request.OutDirectory, UniqueName(suite.Name, []));
+            var directory = ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name);
             monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(new RunEngine(settings), suite, directory, Console.WriteLine, cancellationToken);
         }
         catch (EvalRunnerException ex)
@@ -328,7 +328,7 @@ internal static class Commands
             await using (listener)
             {
                 var sources = string.Join(" and ", new[] { request.Logs, listener is null ? null : $"{listener.Address}logs, {listener.Address}v1/traces" }.OfType<string>());
-                Console.WriteLine($"watching {sources} with suite '{suite.Name}' → {Path.Combine(request.OutDirectory, UniqueName(suite.Name, []))} (Ctrl-C stops)");
+                Console.WriteLine($"watching {sources} with suite '{suite.Name}' → {ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name)} (Ctrl-C stops)");
                 try
                 {
                     var result = await monitor.WatchAsync(request.Logs, request.Poll, cancellationToken);
@@ -374,18 +374,6 @@ internal static class Commands
         }
 
         return ExitCodes.Passed;
-    }
-
-    private static string UniqueName(string name, HashSet<string> taken)
-    {
-        var safe = ResultsStore.FolderName(name);
-        var unique = safe;
-        for (var i = 2; !taken.Add(unique); i++)
-        {
-            unique = $"{safe}-{i}";
-        }
-
-        return unique;
     }
 
     private static readonly IAnsiConsole Errors = CreateErrorConsole();

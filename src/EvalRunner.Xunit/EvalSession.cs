@@ -20,6 +20,9 @@ namespace EvalRunner.Xunit;
 internal sealed class EvalSession : IRunObserver
 {
     private static readonly ConcurrentDictionary<string, Lazy<EvalSession>> Sessions = new(StringComparer.Ordinal);
+
+    // One suite per results folder in a test process, compared as a case-insensitive file system would.
+    private static readonly ConcurrentDictionary<string, Suite> Folders = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Datapoint> _byId;
     private readonly Settings _settings = Settings.FromEnvironment();
     private readonly RunEngine _engine;
@@ -41,6 +44,12 @@ internal sealed class EvalSession : IRunObserver
         _byId = Datapoints.ToDictionary(d => d.Id, StringComparer.Ordinal);
         _engine = new RunEngine(_settings);
         OutputDirectory = ResultsStore.SuiteDirectory(_settings.Get("EVALRUNNER_RESULTS") ?? Path.Combine(Directory.GetCurrentDirectory(), "evalrunner-results"), Suite.Name);
+        if (Folders.GetOrAdd(OutputDirectory, Suite) is { } other && !ReferenceEquals(other, Suite))
+        {
+            throw new SuiteException(Suite.NameLocation,
+                $"'{Suite.Name}' writes its results to {OutputDirectory}, as the suite '{other.Name}' ({other.Path}) of this test project does; give each suite, or each [EvalSuite] of one suite file, a name of its own");
+        }
+
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Finish();
     }
 

@@ -21,7 +21,7 @@ internal static class ResultsStore
         string.Concat(suite.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
 
     /// <summary>The folder of a suite's results inside <paramref name="root"/>, the same for every front end.</summary>
-    public static string SuiteDirectory(string root, string suite) => Path.Combine(root, suite);
+    public static string SuiteDirectory(string root, string suite) => Path.Combine(root, FolderName(suite));
 
     /// <summary>Writes one row as one line, with its newline, to <paramref name="buffer"/>.</summary>
     public static void WriteLine(IBufferWriter<byte> buffer, Row row, Settings? settings)

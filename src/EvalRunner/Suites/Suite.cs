@@ -26,6 +26,9 @@ public sealed record Suite
     /// </summary>
     internal IReadOnlyList<DatasetSource> Sources { get; init; } = [];
 
+    /// <summary>Where the suite names itself (its <c>name:</c>, else the file), for a problem with the name.</summary>
+    internal SourceLocation NameLocation { get; init; }
+
     /// <summary>
     /// The model configs; each datapoint without a supplied response is generated once per model config. Empty when
     /// every datapoint brings its response (logs generated elsewhere).

@@ -294,9 +294,12 @@ public static partial class SuiteLoader
             all.Add(CodeEvaluatorSpec.For(evaluator));
         }
 
+        var name = map.Try(() => map.String("name"), null) ?? DefaultName(path);
+        map.Try(() => CheckName(name, map), name);
         var suite = new Suite
         {
-            Name = map.Try(() => map.String("name"), null) ?? DefaultName(path),
+            Name = name,
+            NameLocation = map.Has("name") ? map.LocationOf("name") : new SourceLocation(path, 1),
             Path = path,
             DatasetPath = sources.FirstOrDefault(s => s.Path is not null)?.Path,
             InlineDatapoints = [.. sources.SelectMany(s => s.Inline)],
@@ -363,6 +366,39 @@ public static partial class SuiteLoader
         }
 
         return root;
+    }
+
+    /// <summary>A name whose results folder would be no folder of its own (empty, <c>.</c>, <c>..</c>) is refused.</summary>
+    private static string CheckName(string name, YamlMap map)
+    {
+        var folder = Runs.ResultsStore.FolderName(name);
+        if (folder.Trim('.').Length == 0)
+        {
+            throw map.Has("name")
+                ? map.Error("name", $"'{name}' gives the suite no results folder of its own (it would be '{folder}'); use letters, digits, '-', '_' or '.'")
+                : new SuiteException(new SourceLocation(map.File, 1), $"the file name gives the suite no results folder of its own; add a 'name:' with letters, digits, '-', '_' or '.'");
+        }
+
+        return name;
+    }
+
+    /// <summary>
+    /// Refuses suites of one run whose results would share a folder (<see cref="Runs.ResultsStore.FolderName"/>, compared
+    /// as a case-insensitive file system would), naming the later suite's name and the earlier one.
+    /// </summary>
+    internal static void CheckDistinctFolders(IEnumerable<Suite> suites)
+    {
+        ArgumentNullException.ThrowIfNull(suites);
+        var seen = new Dictionary<string, Suite>(StringComparer.OrdinalIgnoreCase);
+        foreach (var suite in suites)
+        {
+            var folder = Runs.ResultsStore.FolderName(suite.Name);
+            if (!seen.TryAdd(folder, suite))
+            {
+                throw new SuiteException(suite.NameLocation,
+                    $"'{suite.Name}' writes its results to the folder '{folder}', as the suite '{seen[folder].Name}' ({seen[folder].Path}) of this run does; give each suite a name of its own");
+            }
+        }
     }
 
     private static string DefaultName(string path)
