@@ -390,6 +390,27 @@ internal static class Commands
         return console;
     }
 
+    /// <summary>
+    /// The last resort for a fault no check foresaw: one line naming what failed, no stack trace, exit code 2 (never 1,
+    /// which means "thresholds failed"). Rows already written stay in the results folder.
+    /// </summary>
+    public static int LastResort(Exception exception, Settings settings, TextWriter error)
+    {
+        var messages = new List<string>();
+        for (var current = exception; current is not null && messages.Count < 3; current = current.InnerException)
+        {
+            if (!string.IsNullOrWhiteSpace(current.Message) && !messages.Contains(current.Message))
+            {
+                messages.Add(current.Message.ReplaceLineEndings(" ").Trim());
+            }
+        }
+
+        error.WriteLine(settings.Redact(
+            $"error: EvalRunner stopped on an unexpected fault: {string.Join(": ", messages)}. Rows already finished are in the results folder; "
+            + "if the input looks right, please report this with the command you ran."));
+        return ExitCodes.Invalid;
+    }
+
     public static void PrintError(EvalRunnerException exception, Settings settings) => PrintError(settings.Redact(exception.Message));
 
     public static void PrintError(string message) => Errors.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");

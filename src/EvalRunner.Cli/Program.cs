@@ -253,7 +253,15 @@ var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 
 // Ctrl-C cancels the run; the engine then writes run.json with the finished rows, which needs a moment.
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30), EnableDefaultExceptionHandler = false });
+}
+catch (OperationCanceledException)
+{
+    return ExitCodes.Cancelled;
+}
+catch (Exception ex)
+{
+    return Commands.LastResort(ex, settings, Console.Error);
 }
 finally
 {

@@ -15,11 +15,18 @@ public sealed partial class RunSession
         var evaluators = new List<IEvaluator>(Suite.Evaluators.Count);
         try
         {
-            generators.AddRange(Suite.Models.Select(services.CreateGenerator));
-            evaluators.AddRange(Suite.Evaluators.Select(spec => spec.Build(services)));
+            foreach (var config in Suite.Models)
+            {
+                generators.Add(Start($"model config '{config.Name}'", null, () => services.CreateGenerator(config)));
+            }
+
+            foreach (var spec in Suite.Evaluators)
+            {
+                evaluators.Add(Start($"evaluator '{spec.Name}'", spec.Location, () => spec.Build(services)));
+            }
 
             // One judge client per run, shared by every evaluation that asks for a chat configuration.
-            return (generators, evaluators, Suite.Judge is { } judge ? services.CreateChatClient(judge) : null);
+            return (generators, evaluators, Suite.Judge is { } judge ? Start("the judge", null, () => services.CreateChatClient(judge)) : null);
         }
         catch
         {
@@ -27,6 +34,22 @@ public sealed partial class RunSession
             generators.ForEach(g => g.Dispose());
             DisposeBuiltAsync(evaluators).AsTask().GetAwaiter().GetResult();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Builds one part; a part that fails to start (a client library refusing its options, a worker that cannot be
+    /// started) is a suite error naming the part, before any row runs, never an unexplained fault.
+    /// </summary>
+    private T Start<T>(string part, SourceLocation? location, Func<T> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (Exception ex) when (ex is not (EvalRunnerException or OperationCanceledException))
+        {
+            throw new Suites.SuiteException(location ?? new SourceLocation(Suite.Path, 0), _engine.Settings.Redact($"{part} could not be started: {ex.Message}"), ex);
         }
     }
 

@@ -62,7 +62,16 @@ public sealed partial class RunSession : IAsyncDisposable
         };
         // The cache may be committed: what it stores is redacted with this run's secrets too.
         request.Cache?.AlsoRedact(engine.Settings.Redactor);
-        (_generators, _evaluators, _judge) = BuildParts(setup);
+        try
+        {
+            (_generators, _evaluators, _judge) = BuildParts(setup);
+        }
+        catch
+        {
+            _http.Dispose();
+            throw;
+        }
+
         try
         {
             // Finished rows wait for the writer in a channel as deep as the concurrency, so the rows paid for and not

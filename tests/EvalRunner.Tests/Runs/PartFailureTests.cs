@@ -1,3 +1,4 @@
+using EvalRunner.Cli;
 using EvalRunner.Evaluators;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
@@ -19,7 +20,7 @@ public sealed class PartFailureTests
     public async Task An_evaluator_whose_factory_throws_is_a_suite_error_naming_the_evaluator_and_its_line()
     {
         using var dir = new TempDirectory();
-        var path = dir.File("s.eval.yaml", "dataset:\n  - {id: a, input: hi, response: hi}\nevaluators:\n  - type: length\n");
+        var path = dir.File("s.eval.yaml", "dataset:\n  - {id: a, input: hi, generated_response: hi}\nevaluators:\n  - type: length\n");
         var settings = TestSettings.With();
         var loaded = SuiteLoader.Load(path, settings);
         var suite = loaded with
@@ -31,5 +32,22 @@ public sealed class PartFailureTests
             new RunEngine(settings).RunAsync(suite, new RunRequest { OutputDirectory = Path.Combine(dir.Path, "out") }, TestContext.Current.CancellationToken));
 
         Assert.Equal($"{path}:9:5: evaluator 'broken' could not be started: the client library refused its options", ex.Message);
+    }
+
+    [Fact]
+    public void The_clis_last_resort_prints_one_line_without_a_stack_trace_and_exits_2()
+    {
+        var error = new StringWriter();
+        var exception = new InvalidOperationException("something no input check foresaw", new IOException("inner"));
+
+        var exitCode = Commands.LastResort(exception, TestSettings.With(), error);
+
+        Assert.Equal(2, exitCode);
+        var text = error.ToString();
+        Assert.Single(text.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith("error: ", text, StringComparison.Ordinal);
+        Assert.Contains("something no input check foresaw", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidOperationException", text, StringComparison.Ordinal);
     }
 }
