@@ -187,6 +187,39 @@ public sealed class ShardTests
     }
 
     [Fact(Timeout = 600000)]
+    public async Task A_shard_decides_no_aggregate_rule_it_exits_0_when_its_rows_pass_and_the_merge_decides_the_suite()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        server.Respond = request => (request.Messages.Last(m => m.Role == "user").Content ?? string.Empty).EndsWith('0') ? "no" : "the refund";
+        dir.File("cases.jsonl", string.Concat(Enumerable.Range(0, 12).Select(i => $"{{\"id\": \"q{i:00}\", \"input\": \"question {i}\"}}\n")));
+        dir.File("aggregates.eval.yaml", $$"""
+            name: aggregates
+            dataset: cases.jsonl
+            models:
+              - {name: small, provider: openai, model: gpt-4o-mini, base_url: "{{server.BaseUrl}}", api_key: sk-test}
+            evaluators:
+              - {type: contains, value: refund}
+            thresholds:
+              - rate(contains.passed) >= 0.99
+
+            """);
+
+        var shards = new List<BufferedCommandResult>();
+        foreach (var i in new[] { 1, 2 })
+        {
+            shards.Add(await CliAsync(dir, "run", "aggregates.eval.yaml", "--shard", $"{i}/2", "--out", $"shard-{i}", "--cache", "off"));
+        }
+
+        var merge = await CliAsync(dir, "merge", "shard-1", "shard-2", "--out", "merged");
+
+        Assert.All(shards, s => Assert.True(s.ExitCode == 0, s.StandardOutput + s.StandardError));
+        Assert.All(shards, s => Assert.Contains("decided over all 2 shards by `evalrunner merge`", s.StandardOutput, StringComparison.Ordinal));
+        Assert.True(merge.ExitCode == 1, merge.StandardOutput + merge.StandardError);
+        Assert.Equal("fail", RunJson(Path.Combine(dir.Path, "merged", "aggregates"))["verdict"]!.GetValue<string>());
+    }
+
+    [Fact(Timeout = 600000)]
     public async Task A_missing_unfinished_doubled_or_foreign_shard_makes_the_merged_verdict_an_error_naming_it_and_the_rows_there_are_still_merged()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
