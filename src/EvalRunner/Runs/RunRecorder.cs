@@ -214,6 +214,10 @@ internal sealed class RunRecorder : IAsyncDisposable
         {
             result = EmptyShard(result, shard);
         }
+        else if (Shard is { } part)
+        {
+            result = AggregatesUndecided(result, part);
+        }
 
         if (amend is not null)
         {
@@ -256,6 +260,29 @@ internal sealed class RunRecorder : IAsyncDisposable
             Message = $"shard {shard} had no datapoints (none of the suite's datapoint ids hash to it); nothing ran here, and `evalrunner merge` decides the suite over all {shard.Count} shards",
         };
         return result.WithVerdict(Verdict.Skipped, [reason]);
+    }
+
+    /// <summary>
+    /// A shard decides no aggregate rule: an aggregate over a share of the rows is not the suite's, so the merge
+    /// decides them over all shards. Its verdict is its rows' (a row that failed fails the merged suite too).
+    /// </summary>
+    internal static RunResult AggregatesUndecided(RunResult result, Shard shard)
+    {
+        var aggregates = result.Reasons.Where(r => r.Kind == VerdictReasonKind.AggregateFailed).ToList();
+        if (result.Verdict != Verdict.Fail || aggregates.Count == 0)
+        {
+            return result;
+        }
+
+        var note = $"aggregate thresholds are decided over all {shard.Count} shards by `evalrunner merge`, not by shard {shard} (on its rows alone: {string.Join("; ", aggregates.Select(a => a.Message))})";
+        var rest = result.Reasons.Where(r => r.Kind != VerdictReasonKind.AggregateFailed).ToList();
+        if (rest.Any(r => r.Kind is VerdictReasonKind.RowsFailed or VerdictReasonKind.RowsErrored))
+        {
+            return result.WithVerdict(Verdict.Fail, rest);
+        }
+
+        var passed = new VerdictReason { Kind = VerdictReasonKind.Passed, Message = $"shard {shard}: {result.Passed} of {result.Measured} rows passed; {note}" };
+        return result.WithVerdict(Verdict.Pass, [passed, .. rest]);
     }
 
     /// <summary>Why no new call may start (a budget of the suite is reached), or null.</summary>
