@@ -30,19 +30,19 @@ internal static partial class ComparisonBuilder
                 var baseRows = Rows(@base, model).ToList();
                 if (!found)
                 {
-                    results.Add(result with { Note = $"not decided: {identity.Note}" });
+                    results.Add(result with { Note = identity.Note });
                     continue;
                 }
 
                 if (baseRows.Count == 0)
                 {
-                    results.Add(result with { Note = $"not decided: the baseline has no rows of model config '{model}'" });
+                    results.Add(result with { Note = $"the baseline has no rows of model config '{model}'" });
                     continue;
                 }
 
                 if (!HasMetric(baseRows, rule.ColumnName))
                 {
-                    results.Add(result with { Note = $"not decided: the baseline has no value of {rule.ColumnName}" });
+                    results.Add(result with { Note = $"the baseline has no value of {rule.ColumnName}" });
                     continue;
                 }
 
@@ -68,7 +68,7 @@ internal static partial class ComparisonBuilder
                 var shared = SharedKeys(head, @base, model);
                 if (shared.Count == 0)
                 {
-                    results.Add(result with { Note = "not decided: the runs share no datapoint" });
+                    results.Add(result with { Note = "the runs share no datapoint" });
                     continue;
                 }
 

@@ -12,8 +12,44 @@ internal static class ComparisonText
     /// <summary>A difference with its sign (− for a drop).</summary>
     public static string Signed(double? value) => value is not { } v ? "n/a" : v < 0 ? "−" + Number(-v) : "+" + Number(v);
 
-    /// <summary>A p-value.</summary>
+    /// <summary>A p-value, for a column headed "p": <c>0.004</c>, or <c>&lt; 0.001</c>.</summary>
     public static string P(double p) => p < 0.001 ? "< 0.001" : p.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A p-value in a sentence, compared with <paramref name="alpha"/>: <c>p = 0.004 &lt; 0.05</c>, <c>p &lt; 0.001 &lt; 0.05</c>;
+    /// below 0.001 with an alpha that small, in scientific notation so that the comparison stays true.
+    /// </summary>
+    public static string PAgainst(double p, double alpha)
+    {
+        var value = p >= 0.001 ? $"p = {P(p)}"
+            : alpha > 0.001 ? "p < 0.001"
+            : $"p = {p.ToString("0.##E+0", CultureInfo.InvariantCulture)}";
+        return $"{value} {(p < alpha ? "<" : "≥")} {Number(alpha)}";
+    }
+
+    /// <summary>What was decided, with its note: <c>held</c>, <c>broken: …</c>, <c>not decided: no baseline given …</c>.</summary>
+    public static string Decision(RegressionResult rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var decision = rule.Decision switch
+        {
+            RuleDecision.Broken => "broken",
+            RuleDecision.Held => "held",
+            _ => "not decided",
+        };
+        return Note(rule) is { } note ? $"{decision}: {note}" : decision;
+    }
+
+    /// <summary>
+    /// A rule's note without a leading "not decided: " (written by earlier versions into run.json), which the decision
+    /// already says; null without a note.
+    /// </summary>
+    public static string? Note(RegressionResult rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        const string Prefix = "not decided: ";
+        return rule.Note is { } note && note.StartsWith(Prefix, StringComparison.Ordinal) ? note[Prefix.Length..] : rule.Note;
+    }
 
     /// <summary>An age in days or hours.</summary>
     public static string Age(TimeSpan age) => age.TotalDays >= 1
@@ -82,8 +118,7 @@ internal static class ComparisonText
             return "No regression rule to decide";
         }
 
-        var note = comparison.Rules[0].Note ?? "not decided";
-        return $"Not decided: {(note.StartsWith("not decided: ", StringComparison.Ordinal) ? note["not decided: ".Length..] : note)}; the regression rules neither pass nor fail the run";
+        return $"Not decided: {Note(comparison.Rules[0]) ?? "no reason given"}; the regression rules neither pass nor fail the run";
     }
 
     private static string Rule(RegressionResult rule, double alpha, bool nameModels)
@@ -111,7 +146,7 @@ internal static class ComparisonText
         text.Append(" (").Append(Signed(rule.Delta));
         if (rule.PAdjusted is { } p)
         {
-            text.Append(", p = ").Append(P(p)).Append(p < alpha ? " < " : " ≥ ").Append(Number(alpha)).Append(" after Holm");
+            text.Append(", ").Append(PAgainst(p, alpha)).Append(" after Holm");
         }
         else if (rule.Bound is { } bound)
         {

@@ -72,14 +72,14 @@ internal static class ComparisonSection
             md.AppendLine("|---|---|---:|---:|---:|---:|---|");
             foreach (var rule in comparison.Rules)
             {
-                var decision = rule.Decision switch
+                var mark = rule.Decision switch
                 {
-                    RuleDecision.Broken => "❌ broken",
-                    RuleDecision.Held => "✅ held",
-                    _ => "➖ not decided",
+                    RuleDecision.Broken => "❌",
+                    RuleDecision.Held => "✅",
+                    _ => "➖",
                 };
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {MarkdownText.Cell(rule.Rule)} | {MarkdownText.Cell(rule.ModelConfig)} | {ComparisonText.Number(rule.Base)} | {ComparisonText.Number(rule.Head)} | {ComparisonText.Signed(rule.Delta)} | {(rule.PAdjusted is { } p ? $"{ComparisonText.P(p)} ({rule.Test})" : string.Empty)} | {decision}{(rule.Note is { } note ? $": {MarkdownText.Cell(note)}" : string.Empty)} |");
+                    $"| {MarkdownText.Cell(rule.Rule)} | {MarkdownText.Cell(rule.ModelConfig)} | {ComparisonText.Number(rule.Base)} | {ComparisonText.Number(rule.Head)} | {ComparisonText.Signed(rule.Delta)} | {(rule.PAdjusted is { } p ? $"{ComparisonText.P(p)} ({rule.Test})" : string.Empty)} | {mark} {MarkdownText.Cell(ComparisonText.Decision(rule))} |");
             }
 
             md.AppendLine();
