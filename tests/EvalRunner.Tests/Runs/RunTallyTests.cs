@@ -106,6 +106,21 @@ public sealed class RunTallyTests
     }
 
     [Fact]
+    public void A_repeated_run_whose_every_trial_passed_fails_a_lower_bound_it_cannot_show()
+    {
+        using var dir = new TempDirectory();
+        var suite = Load(dir, repeat: 3, "lower(rate(contains.passed)) >= 0.999");
+        // 20 datapoints x 3 trials, all passed: Wilson for 60 of 60 = [0.9398, 1] (design effect 1), not [1, 1].
+        var rows = Enumerable.Range(0, 20).SelectMany(i => Enumerable.Range(1, 3).Select(t => Row($"d{i:00}", true, trial: t)));
+
+        var result = Decide(suite, rows);
+
+        var aggregate = Assert.Single(result.Aggregates);
+        Assert.Equal(("wilson", 0.9398, 1.0, false), (aggregate.Interval, Math.Round(aggregate.Lower!.Value, 4), aggregate.Upper!.Value, aggregate.Passed));
+        Assert.Equal(Verdict.Fail, result.Verdict);
+    }
+
+    [Fact]
     public void A_percentile_interval_does_not_depend_on_the_order_rows_finished_in()
     {
         using var dir = new TempDirectory();
