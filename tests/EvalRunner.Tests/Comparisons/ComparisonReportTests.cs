@@ -107,5 +107,40 @@ public sealed class ComparisonReportTests
         Assert.Contains("| why | passed | trial 2: contains.passed \\=\\= true", markdown, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task The_summary_states_the_smallest_drop_the_gate_detects_with_80_percent_power()
+    {
+        // 20 shared datapoints, 1 trial, baseline rate 0.90, one-sided alpha 0.05 over 1 test, design effect 1 (by hand):
+        // c = (z(0.95) + z(0.80))^2 = (1.644854 + 0.841621)^2 = 6.182557; a = c * deff / (N K) = 0.309128;
+        // delta^2 = a (p0 (1 - p0) + (p0 - delta)(1 - p0 + delta)) gives
+        // delta = (a (2 p0 - 1) + sqrt(a^2 (2 p0 - 1)^2 + 8 a (1 + a) p0 (1 - p0))) / (2 (1 + a)) = 0.3212.
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var @base = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "base", BaselineRuns.Replies(BaselineRuns.Many(20, 2))), cancellationToken: token);
+        var head = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "head", BaselineRuns.Replies(BaselineRuns.Many(20, 2))), @base.Directory, cancellationToken: token);
+
+        var markdown = MarkdownReport.Render([new RunReport { Run = head.Result, Directory = head.Directory }]);
+        var comment = MarkdownReport.Render([new RunReport { Run = head.Result, Directory = head.Directory }], marker: true);
+
+        const string Sentence = "The gate detects a drop of 0.32 or more in `rate(outcome.passed)` with 80% power (20 shared datapoints × 1 trial, baseline rate 0.90, design effect 1.00, one-sided alpha 0.05 over 1 test; a uniform drop, paired normal approximation): a smaller drop can pass as no regression.";
+        Assert.Contains(Sentence, markdown, StringComparison.Ordinal);
+        Assert.Contains(Sentence, comment, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task The_smallest_detectable_drop_counts_identical_trials_once_by_their_design_effect()
+    {
+        // 20 datapoints x 3 trials of the same supplied response (2 datapoints always fail): ICC 1, design effect 3, so the
+        // 60 trials are worth 20 datapoints: the same 0.3212 as one trial each (see above), not the 0.1723 of 60 independent rows.
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var @base = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "base", BaselineRuns.Replies(BaselineRuns.Many(20, 2)), extra: "run: {repeat: 3}"), cancellationToken: token);
+        var head = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "head", BaselineRuns.Replies(BaselineRuns.Many(20, 2)), extra: "run: {repeat: 3}"), @base.Directory, cancellationToken: token);
+
+        var markdown = MarkdownReport.Render([new RunReport { Run = head.Result, Directory = head.Directory }]);
+
+        Assert.Contains("The gate detects a drop of 0.32 or more in `rate(outcome.passed)` with 80% power (20 shared datapoints × 3 trials, baseline rate 0.90, design effect 3.00,", markdown, StringComparison.Ordinal);
+    }
+
     private static int CountOf(string text, string what) => text.Split(what).Length - 1;
 }
