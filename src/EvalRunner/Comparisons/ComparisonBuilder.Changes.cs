@@ -51,7 +51,7 @@ internal static partial class ComparisonBuilder
             var inBase = @base.TryGetValue(key, out var baseTrials);
             if (!inBase)
             {
-                lists.New.Add(reference);
+                lists.New.Add(reference with { Passed = Passed(headTrials!, suite) });
                 continue;
             }
 
@@ -85,7 +85,9 @@ internal static partial class ComparisonBuilder
             }
         }
 
-        return lists with { Shared = shared, Regressions = regressions };
+        // The new datapoints that did not pass first: what a reviewer of a green gate needs to see (the gate compares the
+        // shared datapoints only, unless a rule says new_datapoints: must_pass).
+        return lists with { Shared = shared, Regressions = regressions, New = [.. lists.New.Where(n => n.Passed == false), .. lists.New.Where(n => n.Passed != false)] };
     }
 
     /// <summary>

@@ -131,6 +131,14 @@ internal static class ComparisonText
             text.Append(" [").Append(rule.ModelConfig).Append(']');
         }
 
+        var newNotPassed = rule.NewNotPassed > 0
+            ? $"{rule.NewNotPassed} new {(rule.NewNotPassed == 1 ? "datapoint" : "datapoints")} did not pass (baseline.new_datapoints: must_pass)"
+            : null;
+        if (rule.Base is null && newNotPassed is not null)
+        {
+            return text.Append(": ").Append(newNotPassed).ToString();
+        }
+
         var moved = rule.Delta switch
         {
             < 0 => "dropped",
@@ -159,6 +167,37 @@ internal static class ComparisonText
             text.Append(" on ").Append(rule.Shared.ToString(CultureInfo.InvariantCulture)).Append(" shared datapoints");
         }
 
+        if (newNotPassed is not null)
+        {
+            text.Append("; ").Append(newNotPassed);
+        }
+
         return text.ToString();
+    }
+
+    /// <summary>
+    /// What a held gate covers, for a rule with a <see cref="RegressionResult.DetectableChange"/>: "The gate detects a
+    /// drop of 0.32 or more in `rate(outcome.passed)` with 80% power (…): a smaller drop can pass as no regression."
+    /// Null for a rule without one.
+    /// </summary>
+    /// <param name="rule">The rule decided.</param>
+    /// <param name="tests">How many tests Holm adjusted together.</param>
+    /// <param name="alpha">The family's alpha.</param>
+    /// <param name="model">The model config as shown (escaped by the caller), or null not to name it.</param>
+    public static string? Detectable(RegressionResult rule, int tests, double alpha, string? model)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (rule is not { DetectableChange: { } change, Trials: { } trials, DesignEffect: { } deff, Base: { } baseRate })
+        {
+            return null;
+        }
+
+        // A regression rule is "aggregate OP baseline …": with > or >= a drop is the regression.
+        var drop = rule.Rule.Contains('>', StringComparison.Ordinal) ? "drop" : "rise";
+        var name = rule.Rule.Split(' ')[0];
+        var shown = model is null ? string.Empty : $" [{model}]";
+        var perDatapoint = trials == 1 ? "1 trial" : $"{trials.ToString("0.##", CultureInfo.InvariantCulture)} trials";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"The gate detects a {drop} of {change:0.00} or more in `{name}`{shown} with 80% power ({rule.Shared} shared datapoints × {perDatapoint}, baseline rate {baseRate:0.00}, design effect {deff:0.00}, one-sided alpha {Number(alpha)} over {tests} {(tests == 1 ? "test" : "tests")}; a uniform {drop}, paired normal approximation): a smaller {drop} can pass as no regression.");
     }
 }
