@@ -31,7 +31,7 @@ internal static class ComparisonSection
         };
         if (comparison.New > 0)
         {
-            parts.Add($"{comparison.New} new");
+            parts.Add(comparison.NewNotPassed > 0 ? $"{comparison.New} new ({comparison.NewNotPassed} not passed)" : $"{comparison.New} new");
         }
 
         if (comparison.Removed > 0)
