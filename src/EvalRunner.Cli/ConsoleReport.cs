@@ -127,7 +127,7 @@ internal static class ConsoleReport
                         EvalRunner.Comparisons.RuleDecision.Broken => "[red]BROKEN[/]",
                         EvalRunner.Comparisons.RuleDecision.Held => "[green]held[/]",
                         _ => "[grey]not decided[/]",
-                    } + (rule.Note is { } note ? $" {Escape(note)}" : string.Empty));
+                    } + (EvalRunner.Comparisons.ComparisonText.Note(rule) is { } note ? $": {Escape(note)}" : string.Empty));
             }
 
             AnsiConsole.Write(rules);

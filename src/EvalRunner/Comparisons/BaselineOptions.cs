@@ -15,6 +15,9 @@ internal sealed record BaselineOptions
     /// <summary>The significance level of <c>significant</c> regression rules, after Holm's adjustment. Default 0.05.</summary>
     public double Alpha { get; init; } = DefaultAlpha;
 
+    /// <summary>What new datapoints (only in the head run) mean to every regression rule that does not say. Default: reported only.</summary>
+    public NewDatapoints NewDatapoints { get; init; }
+
     /// <summary>A baseline older than this is stale (flagged, still used). Default 7 days.</summary>
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromDays(7);
 }

@@ -34,6 +34,12 @@ internal sealed record Comparison
     /// <summary>Datapoints only in the head.</summary>
     public int New { get; init; }
 
+    /// <summary>Datapoints only in the head that did not pass there.</summary>
+    public int NewNotPassed { get; init; }
+
+    /// <summary>Whether a regression rule counts the new datapoints (<c>new_datapoints: must_pass</c>).</summary>
+    public bool NewMustPass { get; init; }
+
     /// <summary>Datapoints only in the baseline.</summary>
     public int Removed { get; init; }
 
@@ -52,7 +58,7 @@ internal sealed record Comparison
     /// <summary>The fixes.</summary>
     public IReadOnlyList<DatapointRef> FixedRows { get; init; } = [];
 
-    /// <summary>The datapoints only in the head.</summary>
+    /// <summary>The datapoints only in the head, those that did not pass first.</summary>
     public IReadOnlyList<DatapointRef> NewRows { get; init; } = [];
 
     /// <summary>The datapoints only in the baseline.</summary>

@@ -51,7 +51,7 @@ internal static partial class ComparisonBuilder
             var inBase = @base.TryGetValue(key, out var baseTrials);
             if (!inBase)
             {
-                lists.New.Add(reference);
+                lists.New.Add(reference with { Passed = Passed(headTrials!, suite) });
                 continue;
             }
 
@@ -85,7 +85,9 @@ internal static partial class ComparisonBuilder
             }
         }
 
-        return lists with { Shared = shared, Regressions = regressions };
+        // The new datapoints that did not pass first: what a reviewer of a green gate needs to see (the gate compares the
+        // shared datapoints only, unless a rule says new_datapoints: must_pass).
+        return lists with { Shared = shared, Regressions = regressions, New = [.. lists.New.Where(n => n.Passed == false), .. lists.New.Where(n => n.Passed != false)] };
     }
 
     /// <summary>
@@ -104,7 +106,10 @@ internal static partial class ComparisonBuilder
         return values.Count == 0 ? null : values.Average();
     }
 
-    /// <summary>Both responses (first trial of each) of the listed regressions: a second pass over both files, so only these are held.</summary>
+    /// <summary>
+    /// Both responses of the listed regressions: the baseline's first passing trial and the head's first trial that did
+    /// not pass (the one that says why). A second pass over both files, so only these are held.
+    /// </summary>
     private static List<DatapointChange> Responses(ComparisonRequest request, RunResult baseRun, List<(string Model, string Id)> keys)
     {
         if (keys.Count == 0)
@@ -113,31 +118,16 @@ internal static partial class ComparisonBuilder
         }
 
         var wanted = keys.ToHashSet();
-        var baseRows = new Dictionary<(string, string), Row>();
-        foreach (var row in BaseRows(request, baseRun.OutputDirectory, baseRun.Results))
-        {
-            var key = (row.ModelConfig, row.DatapointId);
-            if (wanted.Contains(key))
-            {
-                baseRows.TryAdd(key, row);
-            }
-        }
-
-        var headRows = new Dictionary<(string, string), Row>();
-        foreach (var row in HeadRows(request, request.HeadDirectory, request.Head.Results))
-        {
-            var key = (row.ModelConfig, row.DatapointId);
-            if (wanted.Contains(key))
-            {
-                headRows.TryAdd(key, row);
-            }
-        }
-
+        var baseRows = Pick(BaseRows(request, baseRun.OutputDirectory, baseRun.Results), wanted, wantPassed: true);
+        var headRows = Pick(HeadRows(request, request.HeadDirectory, request.Head.Results), wanted, wantPassed: false);
+        var repeated = request.Head.Datapoints is not null;
         return [.. keys.Select(key =>
         {
             var b = baseRows.GetValueOrDefault(key);
             var h = headRows.GetValueOrDefault(key);
             IReadOnlyList<string> problems = h is null ? [] : h.Error is { } error ? [error.Message] : h.FailedRules;
+            // With repeated trials, which trial is shown: its others may have passed.
+            var trial = repeated && h is not null ? $"trial {h.Trial}: " : string.Empty;
             return new DatapointChange
             {
                 DatapointId = key.Id,
@@ -145,8 +135,35 @@ internal static partial class ComparisonBuilder
                 Input = Cut(h?.Input ?? b?.Input),
                 BaseResponse = Cut(b?.Log.Response),
                 HeadResponse = Cut(h?.Log.Response),
-                HeadProblems = [.. problems.Take(10).Select(Cut)],
+                HeadProblems = [.. problems.Take(10).Select((p, i) => Cut(i == 0 ? trial + p : p))],
             };
         })];
+    }
+
+    /// <summary>
+    /// Per wanted datapoint, its row of least trial number whose outcome is (<paramref name="wantPassed"/>) or is not a
+    /// pass; else its row of least trial number.
+    /// </summary>
+    private static Dictionary<(string, string), Row> Pick(IEnumerable<Row> rows, HashSet<(string Model, string Id)> wanted, bool wantPassed)
+    {
+        var picked = new Dictionary<(string, string), Row>();
+        foreach (var row in rows)
+        {
+            var key = (row.ModelConfig, row.DatapointId);
+            if (!wanted.Contains(key) || row.NeedsLiveRun)
+            {
+                continue;
+            }
+
+            if (!picked.TryGetValue(key, out var held) || Better(row, held))
+            {
+                picked[key] = row;
+            }
+        }
+
+        return picked;
+
+        bool Better(Row row, Row held) => Fits(row) != Fits(held) ? Fits(row) : row.Trial < held.Trial;
+        bool Fits(Row row) => (row.Outcome == Outcome.Pass) == wantPassed;
     }
 }

@@ -16,9 +16,14 @@ internal static partial class ComparisonBuilder
         Dictionary<(string Model, string Id), List<RowFacts>> head,
         Dictionary<(string Model, string Id), List<RowFacts>> @base,
         Func<string, ColumnType> typeOf,
-        Func<string, bool> skipsMissing)
+        Func<string, bool> skipsMissing,
+        List<DatapointRef> newDatapoints)
     {
         var results = new List<RegressionResult>();
+        // Holm multiplies the least p-value by the number of tests, and a bootstrap's p-value is at least 1 / (draws + 1):
+        // a clear regression keeps drawing until that floor times the family is well under alpha.
+        var family = rules.Count(r => r.Baseline!.Significant) * models.Count;
+        var maxResamples = MaxResamples(family, request.Options.Alpha);
         var stale = identity.Stale ? $"against a stale baseline: {string.Join("; ", identity.StaleReasons)}" : null;
         foreach (var rule in rules)
         {
@@ -30,19 +35,19 @@ internal static partial class ComparisonBuilder
                 var baseRows = Rows(@base, model).ToList();
                 if (!found)
                 {
-                    results.Add(result with { Note = $"not decided: {identity.Note}" });
+                    results.Add(result with { Note = identity.Note });
                     continue;
                 }
 
                 if (baseRows.Count == 0)
                 {
-                    results.Add(result with { Note = $"not decided: the baseline has no rows of model config '{model}'" });
+                    results.Add(result with { Note = $"the baseline has no rows of model config '{model}'" });
                     continue;
                 }
 
                 if (!HasMetric(baseRows, rule.ColumnName))
                 {
-                    results.Add(result with { Note = $"not decided: the baseline has no value of {rule.ColumnName}" });
+                    results.Add(result with { Note = $"the baseline has no value of {rule.ColumnName}" });
                     continue;
                 }
 
@@ -68,7 +73,7 @@ internal static partial class ComparisonBuilder
                 var shared = SharedKeys(head, @base, model);
                 if (shared.Count == 0)
                 {
-                    results.Add(result with { Note = "not decided: the runs share no datapoint" });
+                    results.Add(result with { Note = "the runs share no datapoint" });
                     continue;
                 }
 
@@ -90,9 +95,10 @@ internal static partial class ComparisonBuilder
                 else
                 {
                     var seed = Seeds.Of(request.Head.Suite, rule.Text, model);
-                    (test, p) = ("bootstrap", PairedTests.Bootstrap(baseLists, headLists, values => rule.Aggregate(values, type), offset, rule.HigherIsBetter, Resamples, seed));
+                    (test, p) = ("bootstrap", PairedTests.Bootstrap(baseLists, headLists, values => rule.Aggregate(values, type), offset, rule.HigherIsBetter, Resamples, seed, maxResamples));
                 }
 
+                var onRate = type == ColumnType.Bool && rule.Function is AggregateFunction.Rate or AggregateFunction.Mean;
                 results.Add(result with
                 {
                     Base = sharedBase,
@@ -102,6 +108,8 @@ internal static partial class ComparisonBuilder
                     Test = test,
                     P = p,
                     Shared = shared.Count,
+                    Trials = onRate ? (double)baseLists.Sum(v => v.Count) / shared.Count : null,
+                    DesignEffect = onRate ? Intervals.DesignEffect(baseLists) : null,
                     Note = stale,
                 });
             }
@@ -119,15 +127,53 @@ internal static partial class ComparisonBuilder
             results[i] = r with
             {
                 PAdjusted = adjusted[j],
+                // At the level of Holm's first step (alpha over the family): a single regression among them must reach it.
+                DetectableChange = r is { Trials: { } trials, DesignEffect: { } deff, Base: { } baseRate }
+                    ? Math.Max(0, PairedTests.DetectableChange(r.Shared, trials, rule.HigherIsBetter ? baseRate : 1 - baseRate, deff, request.Options.Alpha / tested.Count) + (rule.HigherIsBetter ? -rule.Baseline!.Offset : rule.Baseline!.Offset))
+                    : null,
                 Decision = observedBreak && significant ? RuleDecision.Broken : RuleDecision.Held,
                 Note = observedBreak && !significant
-                    ? Join($"worse than the rule allows, but not significantly (p = {ComparisonText.P(adjusted[j])} after Holm, alpha {ComparisonText.Number(request.Options.Alpha)})", r.Note)
+                    ? Join($"worse than the rule allows, but not significantly ({ComparisonText.PAgainst(adjusted[j], request.Options.Alpha)} after Holm)", r.Note)
                     : r.Note,
+            };
+        }
+
+        if (!found)
+        {
+            return results;
+        }
+
+        // New datapoints: the rules compare the shared datapoints; a rule with new_datapoints: must_pass also needs every
+        // new datapoint of its model config to pass.
+        for (var i = 0; i < results.Count; i++)
+        {
+            var rule = rules.First(t => t.Text == results[i].Rule);
+            var failing = newDatapoints.Where(n => n.ModelConfig == results[i].ModelConfig && n.Passed == false).ToList();
+            if ((rule.NewDatapoints ?? request.Options.NewDatapoints) != NewDatapoints.MustPass || failing.Count == 0)
+            {
+                continue;
+            }
+
+            var named = string.Join(", ", failing.Take(10).Select(n => n.DatapointId)) + (failing.Count > 10 ? ", …" : string.Empty);
+            var note = $"{failing.Count} new {(failing.Count == 1 ? "datapoint" : "datapoints")} did not pass (baseline.new_datapoints: must_pass): {named}";
+            results[i] = results[i] with
+            {
+                Decision = RuleDecision.Broken,
+                NewNotPassed = failing.Count,
+                Note = results[i].Decision == RuleDecision.NotDecided ? note : Join(note, results[i].Note),
             };
         }
 
         return results;
     }
+
+    /// <summary>
+    /// The most draws of a paired bootstrap in a family of <paramref name="tests"/> tested together: enough that the least
+    /// p-value a bootstrap can give, times the family (Holm's first step), is a quarter of alpha; at least
+    /// <see cref="Resamples"/>, at most <see cref="MaxResamplesCap"/>.
+    /// </summary>
+    internal static int MaxResamples(int tests, double alpha) =>
+        alpha > 0 ? (int)Math.Clamp(Math.Ceiling(4.0 * tests / alpha), Resamples, MaxResamplesCap) : Resamples;
 
     private static string Join(string first, string? second) => second is null ? first : $"{first}; {second}";
 

@@ -20,8 +20,11 @@ internal static partial class ComparisonBuilder
     /// <summary>The most characters kept of each response of a regression.</summary>
     public const int MaxResponseChars = 2000;
 
-    /// <summary>Draws of the paired bootstrap.</summary>
+    /// <summary>Draws of the paired bootstrap, at least.</summary>
     public const int Resamples = 2000;
+
+    /// <summary>Draws of the paired bootstrap, at most, however many rules are tested together.</summary>
+    public const int MaxResamplesCap = 1_000_000;
 
     /// <summary>The rule decided when a baseline is given and the suite writes no regression rule.</summary>
     public const string DefaultGate = "rate(outcome.passed) >= baseline significant";
@@ -88,8 +91,8 @@ internal static partial class ComparisonBuilder
             }
         }
 
-        var rules = DecideRules(request, identity, baseRun is not null, regressionRules, headModels, head, @base, TypeOf, SkipsMissing);
         var changes = Changes(head, @base, baseRun is not null, request.Options.Tolerance, types, request.Suite);
+        var rules = DecideRules(request, identity, baseRun is not null, regressionRules, headModels, head, @base, TypeOf, SkipsMissing, changes.New);
         var regressionRows = baseRun is null ? [] : Responses(request, baseRun, changes.RegressionKeys);
         var comparison = new Comparison
         {
@@ -102,6 +105,8 @@ internal static partial class ComparisonBuilder
             Regressions = changes.Regressions,
             Fixes = changes.Fixes.Count,
             New = changes.New.Count,
+            NewNotPassed = changes.New.Count(n => n.Passed == false),
+            NewMustPass = baseRun is not null && regressionRules.Any(r => (r.NewDatapoints ?? request.Options.NewDatapoints) == NewDatapoints.MustPass),
             Removed = changes.Removed.Count,
             Changed = changes.Changed.Count,
             Rules = rules,

@@ -8,4 +8,7 @@ internal sealed record DatapointRef
 
     /// <summary>The model config.</summary>
     public required string ModelConfig { get; init; }
+
+    /// <summary>For a new datapoint, whether it passed in the head run (as the run decides it); null otherwise.</summary>
+    public bool? Passed { get; init; }
 }

@@ -36,6 +36,21 @@ internal sealed record RegressionResult
     /// <summary>Datapoints both runs measured (the test's sample).</summary>
     public int Shared { get; init; }
 
+    /// <summary>New datapoints that did not pass, when the rule says <c>new_datapoints: must_pass</c> (which they break); else 0.</summary>
+    public int NewNotPassed { get; init; }
+
+    /// <summary>
+    /// For a <c>significant</c> rule on a rate (or the mean of a bool column): the smallest change its test detects with
+    /// 80% power (<see cref="Statistics.PairedTests.DetectableChange"/>), in the aggregate's unit; null otherwise.
+    /// </summary>
+    public double? DetectableChange { get; init; }
+
+    /// <summary>With <see cref="DetectableChange"/>: trials per shared datapoint in the baseline (their mean).</summary>
+    public double? Trials { get; init; }
+
+    /// <summary>With <see cref="DetectableChange"/>: the design effect of the baseline's trials.</summary>
+    public double? DesignEffect { get; init; }
+
     /// <summary>Why it was not decided, or what to know about the decision (a stale baseline).</summary>
     public string? Note { get; init; }
 }

@@ -31,7 +31,7 @@ internal static class ComparisonSection
         };
         if (comparison.New > 0)
         {
-            parts.Add($"{comparison.New} new");
+            parts.Add(comparison.NewNotPassed > 0 ? $"{comparison.New} new ({comparison.NewNotPassed} not passed)" : $"{comparison.New} new");
         }
 
         if (comparison.Removed > 0)
@@ -63,6 +63,13 @@ internal static class ComparisonSection
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"{comparison.Shared} shared datapoints; {comparison.New} new, {comparison.Removed} removed; {comparison.Changed} scores moved by more than {ComparisonText.Number(comparison.Tolerance)}.");
+            var tests = comparison.Rules.Count(r => r.P is not null);
+            var models = comparison.Rules.Select(r => r.ModelConfig).Distinct().Count() > 1;
+            foreach (var rule in comparison.Rules.Where(r => r.DetectableChange is not null).Take(MaxNamed))
+            {
+                md.AppendLine();
+                md.AppendLine(ComparisonText.Detectable(rule, tests, comparison.Alpha, models ? MarkdownText.Cell(rule.ModelConfig) : null));
+            }
         }
 
         md.AppendLine();
@@ -72,14 +79,14 @@ internal static class ComparisonSection
             md.AppendLine("|---|---|---:|---:|---:|---:|---|");
             foreach (var rule in comparison.Rules)
             {
-                var decision = rule.Decision switch
+                var mark = rule.Decision switch
                 {
-                    RuleDecision.Broken => "❌ broken",
-                    RuleDecision.Held => "✅ held",
-                    _ => "➖ not decided",
+                    RuleDecision.Broken => "❌",
+                    RuleDecision.Held => "✅",
+                    _ => "➖",
                 };
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {MarkdownText.Cell(rule.Rule)} | {MarkdownText.Cell(rule.ModelConfig)} | {ComparisonText.Number(rule.Base)} | {ComparisonText.Number(rule.Head)} | {ComparisonText.Signed(rule.Delta)} | {(rule.PAdjusted is { } p ? $"{ComparisonText.P(p)} ({rule.Test})" : string.Empty)} | {decision}{(rule.Note is { } note ? $": {MarkdownText.Cell(note)}" : string.Empty)} |");
+                    $"| {MarkdownText.Cell(rule.Rule)} | {MarkdownText.Cell(rule.ModelConfig)} | {ComparisonText.Number(rule.Base)} | {ComparisonText.Number(rule.Head)} | {ComparisonText.Signed(rule.Delta)} | {(rule.PAdjusted is { } p ? $"{ComparisonText.P(p)} ({rule.Test})" : string.Empty)} | {mark} {MarkdownText.Cell(ComparisonText.Decision(rule))} |");
             }
 
             md.AppendLine();
@@ -122,8 +129,8 @@ internal static class ComparisonSection
             }
         }
 
+        NewList(md, comparison);
         List(md, "Fixes", comparison.Fixes, comparison.FixedRows);
-        List(md, "New datapoints", comparison.New, comparison.NewRows);
         List(md, "Removed datapoints", comparison.Removed, comparison.RemovedRows);
         if (comparison.Changed > 0)
         {
@@ -163,6 +170,26 @@ internal static class ComparisonSection
         md.AppendLine($"**{title} ({count})**: "
             + string.Join(", ", rows.Take(MaxNamed).Select(r => $"{MarkdownText.Cell(r.DatapointId)} [{MarkdownText.Cell(r.ModelConfig)}]"))
             + (count > MaxNamed ? $", … and {count - MaxNamed} more" : string.Empty));
+        md.AppendLine();
+    }
+
+    // The new datapoints after the regressions, those that did not pass first and marked: the gate compares the shared
+    // datapoints only, unless a rule says new_datapoints: must_pass.
+    private static void NewList(StringBuilder md, Comparison comparison)
+    {
+        if (comparison.New == 0)
+        {
+            return;
+        }
+
+        var notPassed = comparison.NewNotPassed > 0 ? $", {comparison.NewNotPassed} not passed" : string.Empty;
+        var counted = comparison.NewNotPassed == 0 ? string.Empty
+            : comparison.NewMustPass ? " — counted by the gate (`baseline.new_datapoints: must_pass`)"
+            : " — not counted by the gate (`baseline.new_datapoints: report`)";
+        md.AppendLine($"**New datapoints ({comparison.New}{notPassed})**: "
+            + string.Join(", ", comparison.NewRows.Take(MaxNamed).Select(r => $"{MarkdownText.Cell(r.DatapointId)} [{MarkdownText.Cell(r.ModelConfig)}]{(r.Passed == false ? " ✗" : string.Empty)}"))
+            + (comparison.New > MaxNamed ? $", … and {comparison.New - MaxNamed} more" : string.Empty)
+            + counted);
         md.AppendLine();
     }
 

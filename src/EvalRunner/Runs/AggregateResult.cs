@@ -22,9 +22,9 @@ public sealed record AggregateResult
     public double? Upper { get; init; }
 
     /// <summary>
-    /// How the interval was computed: <c>wilson</c> (rate, or mean of a bool column), <c>t</c> (mean of numbers) or
-    /// <c>bootstrap</c> (percentiles; with <c>run.repeat</c> above 1 every function, resampling datapoints with all their trials);
-    /// null without an interval.
+    /// How the interval was computed: <c>wilson</c> (rate, or mean of a bool column; with <c>run.repeat</c> above 1 on
+    /// the rows divided by the trials' design effect), <c>t</c> (mean of numbers) or <c>bootstrap</c> (percentiles; with
+    /// <c>run.repeat</c> above 1 also mean of numbers, resampling datapoints with all their trials); null without an interval.
     /// </summary>
     public string? Interval { get; init; }
 

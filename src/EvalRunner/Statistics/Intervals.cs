@@ -36,6 +36,85 @@ internal static class Intervals
         };
     }
 
+    /// <summary>
+    /// The Wilson score interval of a proportion <paramref name="rate"/> observed on an effective sample of
+    /// <paramref name="n"/> (not necessarily whole): the interval of clustered data, with n the rows divided by the
+    /// design effect (Kish 1965; Korn and Graubard 1998). Null when n is not positive.
+    /// </summary>
+    public static Interval? Wilson(double rate, double n, double confidence = 0.95)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rate);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rate, 1);
+        if (!(n > 0))
+        {
+            return null;
+        }
+
+        var z = Normal.InvCDF(0, 1, 1 - ((1 - confidence) / 2));
+        var z2 = z * z;
+        var denominator = 1 + (z2 / n);
+        var center = (rate + (z2 / (2 * n))) / denominator;
+        var half = z / denominator * Math.Sqrt((rate * (1 - rate) / n) + (z2 / (4.0 * n * n)));
+        return new Interval
+        {
+            Lower = rate == 0 ? 0 : Math.Max(0, center - half),
+            Upper = rate == 1 ? 1 : Math.Min(1, center + half),
+        };
+    }
+
+    /// <summary>
+    /// The design effect of 0/1 values grouped in clusters (a datapoint's trials): 1 + (n₀ − 1)·ICC, the intra-class
+    /// correlation estimated by one-way ANOVA (Fleiss 1981, 13.2; n₀ the mean cluster size adjusted for unequal sizes),
+    /// clamped to [1, largest cluster]. 1 where the ICC is undefined: fewer than 2 clusters, no cluster with 2 values, or
+    /// no variance at all (every value the same, as when every trial passed), so that such data are never treated as
+    /// more certain than independent rows.
+    /// </summary>
+    /// <param name="clusters">Each cluster's values, each 0 or 1 (a null is 0: an error row counts as false in a rate).</param>
+    public static double DesignEffect(IReadOnlyList<IReadOnlyList<double?>> clusters)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        var sizes = clusters.Select(c => c.Count).Where(size => size > 0).ToArray();
+        var groups = clusters.Where(c => c.Count > 0).ToArray();
+        var k = groups.Length;
+        var rows = sizes.Sum();
+        if (k < 2 || rows <= k)
+        {
+            return 1;
+        }
+
+        var means = groups.Select(c => c.Sum(v => v ?? 0) / c.Count).ToArray();
+        var mean = groups.Sum(c => c.Sum(v => v ?? 0)) / rows;
+        var between = Enumerable.Range(0, k).Sum(i => sizes[i] * (means[i] - mean) * (means[i] - mean)) / (k - 1);
+        var within = Enumerable.Range(0, k).Sum(i => sizes[i] * means[i] * (1 - means[i])) / (rows - k);
+        var n0 = (rows - (sizes.Sum(size => (double)size * size) / rows)) / (k - 1);
+        var denominator = between + ((n0 - 1) * within);
+        if (!(denominator > 1e-12))
+        {
+            return 1;
+        }
+
+        var icc = (between - within) / denominator;
+        return Math.Clamp(1 + ((n0 - 1) * icc), 1, sizes.Max());
+    }
+
+    /// <summary>
+    /// The Wilson interval of the share of 1s over every value of <paramref name="clusters"/>, with the sample shrunk by
+    /// their <see cref="DesignEffect"/>: repeated trials of one datapoint count as less than independent rows. Unlike a
+    /// bootstrap it keeps its width when every value is 1 (or 0). Null without values.
+    /// </summary>
+    public static Interval? ClusteredWilson(IReadOnlyList<IReadOnlyList<double?>> clusters, double confidence = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        var rows = clusters.Sum(c => c.Count);
+        if (rows == 0)
+        {
+            return null;
+        }
+
+        var rate = Math.Clamp(clusters.Sum(c => c.Sum(v => v ?? 0)) / rows, 0, 1);
+        return Wilson(rate, rows / DesignEffect(clusters), confidence);
+    }
+
     /// <summary>The Student t interval for a mean: mean ± t(1-α/2, n-1)·s/√n. Null for fewer than 2 values.</summary>
     public static Interval? StudentT(IReadOnlyList<double> values, double confidence = 0.95)
     {

@@ -703,7 +703,27 @@ public static partial class SuiteLoader
         {
             var at = map.Location(item, $"thresholds[{index}]");
             index++;
-            if (item is not YamlScalarNode { Value: { } text })
+            Comparisons.NewDatapoints? newDatapoints = null;
+            string text;
+            if (item is YamlMappingNode mapping)
+            {
+                // {rule: "...", new_datapoints: must_pass}: a regression rule with its own options.
+                var spec = new YamlMap(mapping, map.File, $"thresholds[{index - 1}]", map.Settings, map.Problems);
+                spec.AllowOnly(["rule", "new_datapoints"]);
+                var rule = map.Try(() => spec.RequireString("rule", "the rule in quotes, for example rule: \"rate(outcome.passed) >= baseline significant\""), null);
+                newDatapoints = map.Try(() => NewDatapointsOf(spec), null);
+                if (rule is null)
+                {
+                    continue;
+                }
+
+                text = rule;
+            }
+            else if (item is YamlScalarNode { Value: { } scalar })
+            {
+                text = scalar;
+            }
+            else
             {
                 map.Problems!.Add(new SuiteException(at, "a threshold is a rule in quotes, for example \"mean(contains.passed) >= 0.9\""));
                 continue;
@@ -716,7 +736,14 @@ public static partial class SuiteLoader
 
             try
             {
-                thresholds.Add(Threshold.Parse(text, columns));
+                var threshold = Threshold.Parse(text, columns);
+                if (newDatapoints is not null && !threshold.IsRegression)
+                {
+                    map.Problems!.Add(new SuiteException(at with { Field = $"thresholds[{index - 1}].new_datapoints" }, $"'{text}': new_datapoints applies to a rule against the baseline (rate(outcome.passed) >= baseline significant)"));
+                    continue;
+                }
+
+                thresholds.Add(threshold with { NewDatapoints = newDatapoints });
             }
             catch (FormatException ex)
             {
@@ -774,7 +801,7 @@ public static partial class SuiteLoader
             return new Comparisons.BaselineOptions();
         }
 
-        baseline.AllowOnly(["source", "tolerance", "alpha", "max_age"]);
+        baseline.AllowOnly(["source", "tolerance", "alpha", "max_age", "new_datapoints"]);
         var defaults = new Comparisons.BaselineOptions();
         return new Comparisons.BaselineOptions
         {
@@ -782,8 +809,18 @@ public static partial class SuiteLoader
             Tolerance = baseline.Double("tolerance", 0) ?? defaults.Tolerance,
             Alpha = baseline.Double("alpha", 0, 1) ?? defaults.Alpha,
             MaxAge = baseline.Duration("max_age") ?? defaults.MaxAge,
+            NewDatapoints = NewDatapointsOf(baseline) ?? defaults.NewDatapoints,
         };
     }
+
+    /// <summary><c>new_datapoints: report | must_pass</c> of a mapping; null when it does not say.</summary>
+    private static Comparisons.NewDatapoints? NewDatapointsOf(YamlMap map) => map.String("new_datapoints") switch
+    {
+        null => null,
+        "report" => Comparisons.NewDatapoints.Report,
+        "must_pass" => Comparisons.NewDatapoints.MustPass,
+        var other => throw map.Error("new_datapoints", $"must be 'report' or 'must_pass', not '{other}'"),
+    };
 
     /// <summary><c>online:</c> — the rolling window, the minimum logs before a rule fires, sampling and where alerts go.</summary>
     private static OnlineOptions? ReadOnline(YamlMap map, string directory)

@@ -8,6 +8,9 @@ internal sealed partial record Threshold
     /// <summary>The baseline term of a regression rule; null for a rule against a fixed value.</summary>
     public BaselineTerm? Baseline { get; init; }
 
+    /// <summary>What new datapoints mean to this regression rule (its <c>new_datapoints</c>); null follows <c>baseline.new_datapoints</c>.</summary>
+    public Comparisons.NewDatapoints? NewDatapoints { get; init; }
+
     /// <summary>True for a rule decided against a baseline run rather than by this run alone.</summary>
     public bool IsRegression => Baseline is not null;
 

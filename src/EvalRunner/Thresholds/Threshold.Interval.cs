@@ -17,7 +17,8 @@ internal sealed partial record Threshold
     /// The aggregate and its 95% interval. With one row per datapoint: Wilson for <c>rate</c> and <c>mean</c> of a bool
     /// column (successes over every row, error rows included), Student t for <c>mean</c> of numbers, a percentile
     /// bootstrap for the percentiles. With <paramref name="clusters"/> (the values grouped by datapoint, when a datapoint
-    /// has several trials) a bootstrap that resamples whole datapoints, for every function.
+    /// has several trials): for <c>rate</c> and <c>mean</c> of a bool column, Wilson on the rows divided by the trials'
+    /// design effect (<see cref="Intervals.ClusteredWilson"/>); for the others a bootstrap that resamples whole datapoints.
     /// </summary>
     /// <param name="values">One entry per row as for <see cref="Aggregate"/>.</param>
     /// <param name="type">The column's type.</param>
@@ -29,6 +30,12 @@ internal sealed partial record Threshold
         if (!HasInterval || value is null)
         {
             return new AggregateEstimate { Value = value };
+        }
+
+        if (clusters is not null && Function is AggregateFunction.Rate or AggregateFunction.Mean && type == ColumnType.Bool)
+        {
+            // Not a bootstrap: with every trial passed (or failed) it has no spread at all and says [1, 1].
+            return new AggregateEstimate { Value = value, Interval = Intervals.ClusteredWilson(clusters), Method = "wilson" };
         }
 
         if (clusters is not null)

@@ -110,6 +110,24 @@ public sealed class ComparisonTests
         Assert.Contains("not significantly", held.Note, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task A_clear_drop_is_flagged_by_a_bootstrap_tested_rule_among_200_adjusted_together()
+    {
+        // 200 significant rules on the mean word count, each decided by the paired bootstrap, Holm-adjusted together. Every
+        // response grew from 2 words to 10 on all 20 datapoints: no draw is on the good side. With the draws fixed at 2000
+        // the p-value cannot go below 1/2001, and 200 of them after Holm never below 200/2001 ~ 0.1 > 0.05.
+        using var dir = new TempDirectory();
+        var rules = string.Concat(Enumerable.Range(0, 200).Select(i => $", \"mean(length.words) <= baseline + {(i * 0.001).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)} significant\""));
+        var @base = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "base", BaselineRuns.Replies([.. Enumerable.Range(0, 20).Select(i => ($"d{i:00}", "a refund"))])), cancellationToken: TestContext.Current.CancellationToken);
+        var head = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "head", BaselineRuns.Replies([.. Enumerable.Range(0, 20).Select(i => ($"d{i:00}", "yes, a refund of the whole amount within thirty days"))]), rules), @base.Directory, cancellationToken: TestContext.Current.CancellationToken);
+
+        var decided = head.Result.Baseline!.Rules;
+        Assert.Equal(200, decided.Count);
+        Assert.All(decided, r => Assert.Equal(("bootstrap", RuleDecision.Broken), (r.Test, r.Decision)));
+        Assert.All(decided, r => Assert.InRange(r.PAdjusted!.Value, 0, 0.05));
+        Assert.Equal(Verdict.Fail, head.Result.Verdict);
+    }
+
     [Fact(Timeout = 60000)]
     public async Task Without_a_regression_rule_a_baseline_is_gated_by_the_pass_rate_significant_rule()
     {

@@ -97,12 +97,27 @@ public sealed class RunTallyTests
         var backward = Decide(suite, rows.Reverse());
         var shuffled = Decide(suite, rows.Where((_, i) => i % 2 == 1).Concat(rows.Where((_, i) => i % 2 == 0)));
 
-        Assert.All(forward.Aggregates, a => Assert.Equal("bootstrap", a.Interval));
+        Assert.Equal(["wilson", "bootstrap", "bootstrap"], forward.Aggregates.Select(a => a.Interval));
         Assert.All(forward.Aggregates, a => Assert.True(a.Lower <= a.Value && a.Value <= a.Upper, $"{a.Rule}: {a.Value} [{a.Lower}, {a.Upper}]"));
         Assert.Equal(Bounds(forward), Bounds(backward));
         Assert.Equal(Bounds(forward), Bounds(shuffled));
 
         static (double?, double?)[] Bounds(RunResult run) => [.. run.Aggregates.Select(a => (a.Lower, a.Upper))];
+    }
+
+    [Fact]
+    public void A_repeated_run_whose_every_trial_passed_fails_a_lower_bound_it_cannot_show()
+    {
+        using var dir = new TempDirectory();
+        var suite = Load(dir, repeat: 3, "lower(rate(contains.passed)) >= 0.999");
+        // 20 datapoints x 3 trials, all passed: Wilson for 60 of 60 = [0.9398, 1] (design effect 1), not [1, 1].
+        var rows = Enumerable.Range(0, 20).SelectMany(i => Enumerable.Range(1, 3).Select(t => Row($"d{i:00}", true, trial: t)));
+
+        var result = Decide(suite, rows);
+
+        var aggregate = Assert.Single(result.Aggregates);
+        Assert.Equal(("wilson", 0.9398, 1.0, false), (aggregate.Interval, Math.Round(aggregate.Lower!.Value, 4), aggregate.Upper!.Value, aggregate.Passed));
+        Assert.Equal(Verdict.Fail, result.Verdict);
     }
 
     [Fact]
@@ -145,7 +160,7 @@ public sealed class RunTallyTests
     }
 
     [Fact(Timeout = 120000)]
-    public async Task A_repeated_run_gives_every_aggregate_a_bootstrap_interval_over_datapoints()
+    public async Task A_repeated_run_gives_a_rate_the_wilson_interval_of_its_datapoints_through_the_design_effect()
     {
         using var dir = new TempDirectory();
         dir.File("bot.py", "import json,sys\nd=json.load(sys.stdin)\nprint(('Answer: ' if 'x' not in d['input'] else 'No: ') + d['input'])\n");
@@ -161,9 +176,10 @@ public sealed class RunTallyTests
             run: {repeat: 2}
             """, TestContext.Current.CancellationToken);
 
-        // Datapoint c fails both trials: resampling the three datapoints, the rate is 0, 1/3, 2/3 or 1.
+        // Datapoint c fails both trials, a and b pass both: the trials always agree (ICC 1), so the design effect is 2
+        // and the 6 rows count as 3: Wilson for 2 of 3 = [0.2077, 0.9385] (by hand), the interval of the three datapoints.
         Assert.Equal(6, rows.Count);
         var aggregate = Assert.Single(result.Aggregates);
-        Assert.Equal(("bootstrap", 0.0, 1.0), (aggregate.Interval, aggregate.Lower!.Value, aggregate.Upper!.Value));
+        Assert.Equal(("wilson", 0.2077, 0.9385), (aggregate.Interval, Math.Round(aggregate.Lower!.Value, 4), Math.Round(aggregate.Upper!.Value, 4)));
     }
 }
