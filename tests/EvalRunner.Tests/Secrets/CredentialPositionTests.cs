@@ -69,7 +69,7 @@ public sealed class CredentialPositionTests
         var settings = LoadSuite(dir);
 
         SecretForms.AssertAbsent(Key, settings.Redact(SecretForms.Echo(Key)), "an echo of the api_key");
-        Assert.Equal("auth ***, token ***, upstream ***, signature ***, cookie ***", settings.Redact(
+        Assert.Equal("auth Bearer ***, token ***, upstream ***, signature ***, cookie ***", settings.Redact(
             "auth Bearer tok-inline-0123456789abcdef, token tok-inline-0123456789abcdef, upstream hv-upstream-0123456789, signature sig-0123456789abcdef, cookie cookie-value-0123456789"));
         foreach (var secret in new[] { "tok-inline-0123456789abcdef", "hv-upstream-0123456789", "sig-0123456789abcdef" })
         {

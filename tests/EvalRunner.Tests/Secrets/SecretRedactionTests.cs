@@ -193,7 +193,7 @@ public sealed class SecretRedactionTests
 
         Assert.Equal(4, result.Rows);
         Assert.Contains(server.Requests, request => request.Authorization == "Bearer " + header && request.Path.Contains(httpQuery, StringComparison.Ordinal));
-        Assert.Equal("path /v1/chat/completions?key=***&api-version=2024-06-01 auth ***", rows.Single(r => r.GetProperty("model_config").GetString() == "http").GetProperty("log").GetProperty("generated_response").GetString());
+        Assert.Equal("path /v1/chat/completions?key=***&api-version=2024-06-01 auth Bearer ***", rows.Single(r => r.GetProperty("model_config").GetString() == "http").GetProperty("log").GetProperty("generated_response").GetString());
         var down = rows.Single(r => r.GetProperty("model_config").GetString() == "down").GetProperty("error").Message();
         Assert.Contains("OpenAI endpoint http://127.0.0.1:1/v1/?key=***", down, StringComparison.Ordinal);
 
@@ -229,6 +229,9 @@ public sealed class SecretRedactionTests
                 response_path: $.choices[0].message.content
             evaluators:
               - {name: saw_key, type: contains, value: "${EVAL_API_KEY}"}
+              - {name: refused, type: contains, value: "I cannot"}
+            thresholds:
+              - refused.passed == true
             online: {alerts: {webhook: "https://hooks.slack.com/services/T0A1B2C3D/B0E4F5G6H/abcdefghijklmnopqrstuvwx"}}
             """;
         var settings = TestSettings.With(("EVAL_API_KEY", Key), ("OPENAI_BASE_URL", server.BaseUrl.ToString()), ("MODEL", "gpt-4o-mini"));
@@ -245,7 +248,8 @@ public sealed class SecretRedactionTests
         var output = Path.Combine(dir.Path, "out");
         Assert.Equal(3, SecretForms.AssertAbsentFromFiles(Key, output));
         Assert.Contains("gpt-4o-mini", File.ReadAllText(Path.Combine(output, "run.json")), StringComparison.Ordinal);
-        Assert.Contains(server.BaseUrl.ToString(), File.ReadAllText(Path.Combine(output, "run.json")), StringComparison.Ordinal);
+        var baseUrl = server.BaseUrl.ToString();
+        Assert.Same(baseUrl, settings.Redact(baseUrl));
 
         var reports = await RunReport.ReadAllAsync(output, TestContext.Current.CancellationToken);
         var markdown = MarkdownReport.Render(reports);
