@@ -4,9 +4,10 @@ using System.Text.RegularExpressions;
 namespace EvalRunner;
 
 /// <summary>
-/// The one reader of environment variables. It remembers every value that is a secret (an API key, a token,
-/// anything read for a secret field or from a variable whose name says so) so that <see cref="Redact"/> can
-/// take it out of any text before that text reaches a log, a result, a cache file or a report.
+/// The one reader of environment variables. It remembers every value that is a secret (a credential: an API key, a
+/// token, a value read for a credential field or from a variable whose name says so) so that <see cref="Redact"/> can
+/// take it out of any text before that text reaches a log, a result, a cache file or a report. A value is never a
+/// secret only because it comes from the environment.
 /// </summary>
 public sealed partial class Settings
 {
@@ -89,10 +90,28 @@ public sealed partial class Settings
         }
     }
 
+    /// <summary>Remembers the credentials a webhook URL carries: its path, user info and query values (not its host).</summary>
+    internal void AddSecretsOfWebhook(Uri url)
+    {
+        foreach (var secret in Redactor.SecretsOfWebhook(url))
+        {
+            Redactor.Add(secret);
+        }
+    }
+
+    /// <summary>Remembers a credential header's value, and the token after its scheme or each cookie value in it.</summary>
+    internal void AddSecretsOfHeader(string value)
+    {
+        foreach (var secret in Redactor.SecretsOfHeader(value))
+        {
+            Redactor.Add(secret);
+        }
+    }
+
     /// <summary>
-    /// The text with every known secret replaced by <c>***</c>: the value, its URL-encoded and base64 forms,
-    /// <c>Basic</c> credentials holding it, and runs of 8 or more characters of its head or tail (secrets of 16 or more
-    /// characters). The same instance when the text holds none.
+    /// The text with every known secret replaced by <c>***</c>: the value, its percent-encoded, hex, JSON-escaped and
+    /// base64 forms, <c>Basic</c> credentials holding it, and, of a secret of 16 characters or more, every piece of 16
+    /// or more characters in each of these forms. The same instance when the text holds none.
     /// </summary>
     public string Redact(string text)
     {
@@ -100,9 +119,12 @@ public sealed partial class Settings
         return Redactor.Redact(text);
     }
 
-    /// <summary>True when a variable's name says it holds a secret.</summary>
+    /// <summary>
+    /// True when a name says its value is a credential: a variable's, or a header's (<c>Authorization</c>,
+    /// <c>api-key</c>, <c>x-api-key</c>, <c>Cookie</c>, <c>X-Signature</c>...).
+    /// </summary>
     internal static bool LooksSecret(string name) => SecretName().IsMatch(name);
 
-    [GeneratedRegex("KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SIGNATURE", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();
 }

@@ -6,9 +6,15 @@ internal enum Secrecy
     /// <summary>A secret when a variable it reads has a secret-looking name (<see cref="Settings.LooksSecret"/>).</summary>
     ByVariableName,
 
-    /// <summary>Always a secret (<c>api_key</c>, <c>headers</c>).</summary>
+    /// <summary>Always a secret: a credential (<c>api_key</c>, a credential header such as <c>Authorization</c>).</summary>
     Secret,
 
-    /// <summary>Never a secret, whatever the variable's name (a model name, a base URL: redacting them would hide what ran).</summary>
+    /// <summary>
+    /// The variables it reads are secrets; which parts of the whole value are, its reader says (a credential header:
+    /// the token after its scheme).
+    /// </summary>
+    SecretVariables,
+
+    /// <summary>Never a secret, whatever the variable's name (a model name, a base URL, a webhook whose credential parts are taken apart: redacting them would hide what ran).</summary>
     NotSecret,
 }

@@ -851,14 +851,13 @@ public static partial class SuiteLoader
         {
             alerts.AllowOnly(["file", "webhook"]);
             file = alerts.String("file") is { } path ? Path.GetFullPath(Path.Combine(directory, path)) : null;
-            if (alerts.String("webhook", Secrecy.Secret) is { } url)
+            if (alerts.String("webhook", Secrecy.NotSecret) is { } url)
             {
+                // Its path and query are the credential (Slack's are); its scheme, host and port are not.
                 webhook = Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
                     ? uri
                     : throw alerts.Error("webhook", "must be an http(s) URL");
-
-                // A webhook URL is its own credential (Slack's are): never printed.
-                map.Settings.AddSecret(url);
+                map.Settings.AddSecretsOfWebhook(uri);
             }
         }
 

@@ -220,15 +220,15 @@ internal sealed partial class YamlMap
         }
     }
 
-    /// <summary>A mapping of string values (headers), each interpolated.</summary>
-    public IReadOnlyDictionary<string, string>? StringMap(string key, Secrecy secrecy)
+    /// <summary>A mapping of string values (headers), each interpolated with the secrecy its name gives it.</summary>
+    public IReadOnlyDictionary<string, string>? StringMap(string key, Func<string, Secrecy> secrecyOf)
     {
         if (Map(key) is not { } map)
         {
             return null;
         }
 
-        return map.Keys.ToDictionary(name => name, name => map.String(name, secrecy) ?? string.Empty, StringComparer.OrdinalIgnoreCase);
+        return map.Keys.ToDictionary(name => name, name => map.String(name, secrecyOf(name)) ?? string.Empty, StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>Replaces <c>${NAME}</c> and <c>${NAME:-default}</c> with environment values.</summary>
@@ -249,7 +249,7 @@ internal sealed partial class YamlMap
             var name = match.Groups[1].Value;
             var value = secrecy switch
             {
-                Secrecy.Secret => Settings.GetSecret(name),
+                Secrecy.Secret or Secrecy.SecretVariables => Settings.GetSecret(name),
                 Secrecy.NotSecret => Settings.GetNotSecret(name),
                 _ => Settings.Get(name),
             };

@@ -80,22 +80,81 @@ public sealed class RedactorTests
     }
 
     [Theory]
-    [InlineData("sk-test-EVAL…", "***…")]
-    [InlineData("key sk-test-… end", "key ***… end")]
-    [InlineData("…Lx8Wmabcd", "…***")]
-    [InlineData("the tail x8Wmabcd.", "the tail ***.")]
-    [InlineData("sk-test-EVAL9f3K…x8Wmabcd", "***…***")]
+    [InlineData("sk-test-EVAL9f3K…", "***…")]
+    [InlineData("key sk-test-EVAL9f3K+q7… end", "key ***… end")]
+    [InlineData("…K+q7Z/p2Lx8Wmabcd", "…***")]
+    [InlineData("the middle EVAL9f3K+q7Z/p2Lx8.", "the middle ***.")]
+    [InlineData("sk-test-EVAL9f3K…+q7Z/p2Lx8Wmabcd", "***…***")]
     [InlineData("xxsk-test-EVAL9f3K+q7Z/p2Lx8Wmabcdyy", "xx***yy")]
-    public void A_run_of_8_or_more_characters_of_a_long_secrets_head_or_tail_is_redacted(string text, string expected) =>
+    public void A_run_of_16_or_more_characters_anywhere_in_a_secret_is_redacted(string text, string expected) =>
         Assert.Equal(expected, With(Key).Redact(text));
 
-    [Fact]
-    public void The_head_and_tail_rule_leaves_a_secret_under_16_characters_alone()
-    {
-        var redactor = With("short-sec1");
+    [Theory]
+    [InlineData("sk-test-EVAL9f3…")]
+    [InlineData("sk-test-… and …x8Wmabcd")]
+    [InlineData("the middle EVAL9f3K+q7Z/p2.")]
+    [InlineData("key prefixes such as sk-test- and sk-proj- are everywhere")]
+    public void A_run_of_fewer_than_16_characters_of_a_secret_is_kept(string text) =>
+        Assert.Same(text, With(Key).Redact(text));
 
-        Assert.Equal("***", redactor.Redact("short-sec1"));
-        Assert.Equal("short-se… and …rt-sec1", redactor.Redact("short-se… and …rt-sec1"));
+    [Fact]
+    public void Every_piece_of_16_or_more_characters_of_a_secret_is_redacted_in_every_encoding()
+    {
+        var redactor = With(Key);
+
+        Assert.All(SecretForms.Of(Key), form =>
+        {
+            var redacted = redactor.Redact($"before {form.Text} after");
+
+            Assert.False(redacted.Contains(form.Text, StringComparison.Ordinal), $"{form.Form}: {redacted}");
+            Assert.StartsWith("before ", redacted, StringComparison.Ordinal);
+            Assert.Contains("***", redacted, StringComparison.Ordinal);
+        });
+    }
+
+    [Theory]
+    [InlineData("sk-test-EVAL9f3K+q7Z/p2Lx8Wmabcd")]
+    [InlineData("pw-7Hq+2x/Z9")]
+    [InlineData("0123456789abcdef0123456789abcdef")]
+    public void Every_encoding_of_a_whole_secret_becomes_the_marker_also_under_16_characters(string secret)
+    {
+        var redactor = With(secret);
+        var bytes = Encoding.UTF8.GetBytes(secret);
+        var forms = new Dictionary<string, string>
+        {
+            ["lower-case hex"] = Convert.ToHexStringLower(bytes),
+            ["upper-case hex"] = Convert.ToHexString(bytes),
+            ["percent-encoding"] = SecretForms.Percent(secret),
+            ["lower-case percent-encoding"] = SecretForms.Percent(secret).ToLowerInvariant(),
+            ["JSON escapes"] = SecretForms.UnicodeEscapes(secret),
+            ["lower-case JSON escapes"] = SecretForms.UnicodeEscapes(secret).ToLowerInvariant(),
+            ["base64"] = B64(secret),
+            ["URL-safe base64"] = SecretForms.UrlSafe(SecretForms.Base64(secret)),
+        };
+
+        foreach (var (form, text) in forms)
+        {
+            Assert.Equal($"{form}: ***.", redactor.Redact($"{form}: {text}."));
+        }
+
+        for (var alignment = 1; alignment < 3; alignment++)
+        {
+            var inner = SecretForms.InnerBase64(secret, alignment);
+            var redacted = redactor.Redact(B64(new string('x', alignment) + secret));
+            Assert.False(redacted.Contains(inner, StringComparison.Ordinal), $"alignment {alignment}: {redacted}");
+            Assert.False(redactor.Redact(SecretForms.UrlSafe(B64(new string('x', alignment) + secret))).Contains(SecretForms.UrlSafe(inner), StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Ordinary_text_is_unchanged_whatever_the_secrets()
+    {
+        var redactor = With(Key, "Bearer " + Key, "/services/T0A1B2C3D/B0E4F5G6H/abcdefghijklmnopqrstuvwx", "ghs_workflow_token_0123456789");
+
+        foreach (var line in Corpus.Lines)
+        {
+            Assert.Same(line, redactor.Redact(line));
+        }
     }
 
     [Fact]

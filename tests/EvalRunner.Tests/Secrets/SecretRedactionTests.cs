@@ -193,7 +193,7 @@ public sealed class SecretRedactionTests
 
         Assert.Equal(4, result.Rows);
         Assert.Contains(server.Requests, request => request.Authorization == "Bearer " + header && request.Path.Contains(httpQuery, StringComparison.Ordinal));
-        Assert.Equal("path /v1/chat/completions?key=***&api-version=2024-06-01 auth ***", rows.Single(r => r.GetProperty("model_config").GetString() == "http").GetProperty("log").GetProperty("generated_response").GetString());
+        Assert.Equal("path /v1/chat/completions?key=***&api-version=2024-06-01 auth Bearer ***", rows.Single(r => r.GetProperty("model_config").GetString() == "http").GetProperty("log").GetProperty("generated_response").GetString());
         var down = rows.Single(r => r.GetProperty("model_config").GetString() == "down").GetProperty("error").Message();
         Assert.Contains("OpenAI endpoint http://127.0.0.1:1/v1/?key=***", down, StringComparison.Ordinal);
 
@@ -206,6 +206,59 @@ public sealed class SecretRedactionTests
         {
             Assert.DoesNotContain(secret, models, StringComparison.Ordinal);
         }
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Ordinary_text_in_answers_is_written_as_it_is_with_credential_headers_and_a_webhook_while_no_form_of_the_key_is()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.Respond = request => Corpus.Text + "\n" + SecretForms.Echo(request.Authorization?.Replace("Bearer ", string.Empty, StringComparison.Ordinal) ?? "no key");
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", Dataset);
+        var yaml = $$$"""
+            dataset: cases.jsonl
+            models:
+              - {name: chat, provider: openai, model: "${MODEL}", base_url: "${OPENAI_BASE_URL}", api_key: "${EVAL_API_KEY}"}
+              - name: http
+                provider: http
+                url: "{{{server.RootUrl}}}v1/chat/completions"
+                headers:
+                  Authorization: "Bearer ${EVAL_API_KEY}"
+                  Accept: application/json
+                  Content-Type: application/json
+                response_path: $.choices[0].message.content
+            evaluators:
+              - {name: saw_key, type: contains, value: "${EVAL_API_KEY}"}
+              - {name: refused, type: contains, value: "I cannot"}
+            thresholds:
+              - refused.passed == true
+            online: {alerts: {webhook: "https://hooks.slack.com/services/T0A1B2C3D/B0E4F5G6H/abcdefghijklmnopqrstuvwx"}}
+            """;
+        var settings = TestSettings.With(("EVAL_API_KEY", Key), ("OPENAI_BASE_URL", server.BaseUrl.ToString()), ("MODEL", "gpt-4o-mini"));
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, yaml, settings, null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, result.Rows);
+        Assert.All(server.Requests, request => Assert.Equal("Bearer " + Key, request.Authorization));
+        Assert.All(rows, row =>
+        {
+            Assert.True(row.Evaluation("saw_key").GetProperty("passed").GetBoolean());
+            Assert.StartsWith(Corpus.Text + "\nexact ***; url ***;", row.GetProperty("log").GetProperty("generated_response").GetString(), StringComparison.Ordinal);
+        });
+        var output = Path.Combine(dir.Path, "out");
+        Assert.Equal(3, SecretForms.AssertAbsentFromFiles(Key, output));
+        Assert.Contains("gpt-4o-mini", File.ReadAllText(Path.Combine(output, "run.json")), StringComparison.Ordinal);
+        var baseUrl = server.BaseUrl.ToString();
+        Assert.Same(baseUrl, settings.Redact(baseUrl));
+
+        var reports = await RunReport.ReadAllAsync(output, TestContext.Current.CancellationToken);
+        var markdown = MarkdownReport.Render(reports);
+        Assert.Contains("Send application/json please", markdown, StringComparison.Ordinal);
+        SecretForms.AssertAbsent(Key, markdown, "the Markdown report");
+        var html = HtmlReport.Render(reports);
+        Assert.Contains("https://api.openai.com/v1/chat/completions", html, StringComparison.Ordinal);
+        SecretForms.AssertAbsent(Key, html, "the HTML report");
+        SecretForms.AssertAbsent(Key, JunitReport.Render(reports), "the JUnit report");
     }
 
     [Fact]

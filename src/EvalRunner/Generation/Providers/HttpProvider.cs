@@ -58,6 +58,17 @@ internal sealed class HttpProvider : ProviderKind
             }
         }
 
+        // A header whose name says it is a credential (Authorization, api-key, Cookie...) is a secret; the others
+        // (Accept, Content-Type...) are shown as they are.
+        var headers = model.StringMap("headers", name => Settings.LooksSecret(name) ? Secrecy.SecretVariables : Secrecy.ByVariableName) ?? new Dictionary<string, string>();
+        foreach (var (name, value) in headers)
+        {
+            if (Settings.LooksSecret(name))
+            {
+                model.Settings.AddSecretsOfHeader(value);
+            }
+        }
+
         return new ModelConfig
         {
             Name = model.String("name") ?? "http",
@@ -65,7 +76,7 @@ internal sealed class HttpProvider : ProviderKind
             Options = new HttpOptions
             {
                 Url = url,
-                Headers = model.StringMap("headers", Secrecy.Secret) ?? new Dictionary<string, string>(),
+                Headers = headers,
                 Body = body,
                 BodyTemplates = [.. templates.Select(t => t.Template.At(model.LocationOf("body")))],
                 ResponsePath = SpecReader.ReadResponsePath(model),
