@@ -23,7 +23,10 @@ internal static class HtmlReport
         ArgumentNullException.ThrowIfNull(reports);
         // The side-by-side section below shows every datapoint: the summary's pivots show none.
         var summary = Markdown.ToHtml(MarkdownReport.Render(reports, limit: int.MaxValue, sideBySideLines: 0), Pipeline);
-        var read = reports.Select(report => (Report: report, Rows: report.Rows.ToList())).ToList();
+        // Rows by datapoint, then model config and trial, not in the order they finished.
+        var read = reports.Select(report => (Report: report, Rows: report.Rows
+            .OrderBy(r => r.DatapointId, StringComparer.Ordinal).ThenBy(r => r.ModelConfig, StringComparer.Ordinal).ThenBy(r => r.Trial)
+            .ToList())).ToList();
         // Bidirectional controls are shown as markers (<U+202E>) in every text the page shows, not obeyed.
         var rows = read.SelectMany(r => r.Rows.Select(row => new
         {
