@@ -113,6 +113,15 @@ public sealed class FakeGitHubServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The next <paramref name="count"/> requests answer 200 with JSON cut off in the middle, as a dropped connection leaves it.</summary>
+    public void TruncateNext(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _failures.Enqueue(new Failure(200, "[{\"id\": 1, \"body\": \"<!-- evalrunner", new Dictionary<string, string>()));
+        }
+    }
+
     /// <summary>
     /// The next <paramref name="count"/> requests meet GitHub's primary rate limit: <paramref name="status"/> (403 or
     /// 429) with <c>x-ratelimit-remaining: 0</c> and <c>x-ratelimit-reset</c> at <paramref name="reset"/>.

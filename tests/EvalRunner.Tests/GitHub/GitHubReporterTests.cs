@@ -17,7 +17,7 @@ public sealed class GitHubReporterTests
             var summary = Dir.File("step_summary.md", string.Empty);
             var output = Dir.File("output.txt", string.Empty);
             var @event = Dir.File("event.json", "{\"action\":\"synchronize\",\"pull_request\":{\"number\":42}}");
-            Settings = new Settings(new Dictionary<string, string>
+            var variables = new Dictionary<string, string>
             {
                 ["GITHUB_ACTIONS"] = "true",
                 ["GITHUB_STEP_SUMMARY"] = summary,
@@ -26,7 +26,13 @@ public sealed class GitHubReporterTests
                 ["GITHUB_API_URL"] = server.ApiUrl.ToString(),
                 ["GITHUB_REPOSITORY"] = "acme/bot",
                 ["GITHUB_TOKEN"] = token,
-            }.Concat(more.ToDictionary(m => m.Name, m => m.Value)).ToDictionary());
+            };
+            foreach (var (variable, value) in more)
+            {
+                variables[variable] = value;
+            }
+
+            Settings = new Settings(variables);
         }
 
         public TempDirectory Dir { get; }
@@ -107,6 +113,42 @@ public sealed class GitHubReporterTests
         Assert.Equal(1, replayed.Run.PassRate);
         Assert.Contains("\npass-rate=1\n", "\n" + workflow.Output, StringComparison.Ordinal);
         Assert.Contains("| 100.0% |", workflow.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task GitHub_answering_200_with_truncated_JSON_is_one_warning_and_the_verdict_is_unchanged()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        server.TruncateNext(20);
+        using var workflow = new Workflow(server);
+        var reports = await FixedAsync();
+
+        var passed = await workflow.ReportAsync([reports[1]]);
+
+        Assert.True(passed);
+        Assert.Contains("passed=true\n", workflow.Output, StringComparison.Ordinal);
+        Assert.Contains("EvalRunner: support-quickstart passed", workflow.Summary, StringComparison.Ordinal);
+        var warning = Assert.Single(workflow.Warnings);
+        Assert.Contains("did not comment on pull request #42 for suite 'support-quickstart'", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", workflow.Log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = 60000)]
+    [InlineData("GITHUB_STEP_SUMMARY")]
+    [InlineData("GITHUB_OUTPUT")]
+    public async Task A_full_disk_under_the_step_summary_or_the_outputs_is_one_warning_and_the_verdict_is_unchanged(string variable)
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        // Writing to /dev/full fails as a full disk does: ENOSPC.
+        using var workflow = new Workflow(server, "ghs_secret_token_value", (variable, "/dev/full"));
+        var reports = await FixedAsync();
+
+        var passed = await workflow.ReportAsync([reports[1]]);
+
+        Assert.True(passed);
+        var warning = Assert.Single(workflow.Warnings);
+        Assert.Contains(variable, warning, StringComparison.Ordinal);
+        Assert.Single(server.Comments(42));
     }
 
     [Fact(Timeout = 60000)]
