@@ -54,6 +54,10 @@ internal sealed class GitHubApi
     public static bool IsFault(Exception ex, CancellationToken cancellationToken) =>
         ex is ApiException or HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested);
 
+    /// <summary>GitHub answered, but not with JSON Octokit can read (a connection cut mid-answer, a proxy's page).</summary>
+    public static bool IsGarbled(Exception ex) =>
+        ex is System.Runtime.Serialization.SerializationException or System.Text.Json.JsonException or FormatException or InvalidCastException;
+
     /// <summary>A fault another try (later) can get past: GitHub is failing, or the token's rate limit is used up.</summary>
     public static bool IsUnavailable(ApiException ex) => (int)ex.StatusCode >= 500 || IsRateLimit(ex);
 
@@ -72,6 +76,7 @@ internal sealed class GitHubApi
         ApiException { StatusCode: HttpStatusCode.Forbidden or HttpStatusCode.NotFound } => forbidden,
         ApiException { StatusCode: HttpStatusCode.Unauthorized } => "GitHub did not accept the token (401)",
         ApiException e => $"GitHub answered {(int)e.StatusCode}",
+        _ when IsGarbled(ex) => $"GitHub's answer at {Url} could not be read (not whole JSON)",
         _ => ex.Message,
     };
 

@@ -35,7 +35,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         settings.GetSecret("GITHUB_TOKEN");
         if (settings.Get("GITHUB_STEP_SUMMARY") is { } summaryFile)
         {
-            await WriteSummaryAsync(summaryFile, reports, options, cancellationToken).ConfigureAwait(false);
+            await WriteOrWarnAsync("GITHUB_STEP_SUMMARY", summaryFile, () => WriteSummaryAsync(summaryFile, reports, options, cancellationToken)).ConfigureAwait(false);
         }
 
         if (settings.Get("GITHUB_OUTPUT") is { } outputFile)
@@ -50,7 +50,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
                 outputs.Append(CultureInfo.InvariantCulture, $"summary-path={options.SummaryPath}\n");
             }
 
-            await File.AppendAllTextAsync(outputFile, settings.Redact(outputs.ToString()), cancellationToken).ConfigureAwait(false);
+            await WriteOrWarnAsync("GITHUB_OUTPUT", outputFile, () => File.AppendAllTextAsync(outputFile, settings.Redact(outputs.ToString()), cancellationToken)).ConfigureAwait(false);
         }
 
         Annotate(reports);
@@ -60,6 +60,19 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         }
 
         return passed;
+    }
+
+    /// <summary>Writes a file GitHub reads; one that cannot be written (a full disk) is a warning, never a changed verdict.</summary>
+    private async Task WriteOrWarnAsync(string variable, string path, Func<Task> write)
+    {
+        try
+        {
+            await write().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            log.WriteLine($"::warning::EvalRunner could not write {variable} ({Data(path)}): {Data(ex.Message)}. The verdict is unchanged; the results folder has the full report.");
+        }
     }
 
     private void Annotate(IReadOnlyList<RunReport> reports)
@@ -141,7 +154,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
                 pending.Remove(report.Run.Suite);
             }
         }
-        catch (Exception ex) when (GitHubApi.IsFault(ex, cancellationToken))
+        catch (Exception ex) when (GitHubApi.IsFault(ex, cancellationToken) || GitHubApi.IsGarbled(ex))
         {
             // GitHub is down, failing or rate-limited for this token: one warning for every suite left, never a crash.
             var detail = ex is ApiException or HttpRequestException ? ": " + ex.Message : string.Empty;

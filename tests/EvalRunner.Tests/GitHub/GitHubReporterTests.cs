@@ -127,7 +127,7 @@ public sealed class GitHubReporterTests
 
         Assert.True(passed);
         Assert.Contains("passed=true\n", workflow.Output, StringComparison.Ordinal);
-        Assert.Contains("EvalRunner: support-quickstart passed", workflow.Summary, StringComparison.Ordinal);
+        Assert.Contains("EvalRunner: support\\-quickstart passed", workflow.Summary, StringComparison.Ordinal);
         var warning = Assert.Single(workflow.Warnings);
         Assert.Contains("did not comment on pull request #42 for suite 'support-quickstart'", warning, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", workflow.Log.ToString(), StringComparison.Ordinal);
