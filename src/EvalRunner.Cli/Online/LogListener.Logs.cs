@@ -56,6 +56,7 @@ internal sealed partial class LogListener
     private IncomingLog ToLog(JsonElement row, string requestId, int index)
     {
         var location = new SourceLocation($"log {index}", 0);
+        JsonStrings.Check(row, location);
         var datapoint = _parse(row, location);
         if (datapoint.SuppliedLog is not { } log)
         {

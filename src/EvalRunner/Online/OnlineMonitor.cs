@@ -249,6 +249,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             }
 
             using var document = JsonDocument.Parse(line.Text);
+            // A lone surrogate escape ("\ud800") is valid JSON but no text: found here, with its field, before a reader trips on it.
+            JsonStrings.Check(document.RootElement, location);
             datapoint = Dataset.ParseRow(document.RootElement, location, source);
             if (datapoint.SuppliedLog is null)
             {
