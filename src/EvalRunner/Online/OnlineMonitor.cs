@@ -151,7 +151,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     public async Task<RunResult> WatchAsync(string? glob, TimeSpan pollInterval, CancellationToken cancellationToken)
     {
         var directory = _session.OutputDirectory;
-        using var follower = _follower = glob is null ? null : new LogFollower(glob, WatchCheckpoint.Read(directory));
+        using var follower = _follower = glob is null ? null : new LogFollower(glob, WatchCheckpoint.Read(directory), _time, _options.RotatedIdle, _say);
         var workers = Enumerable.Range(0, _suite.Options.Concurrency).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)).ToList();
         HashSet<string> done;
         lock (_lock)

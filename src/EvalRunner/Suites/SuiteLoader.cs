@@ -757,7 +757,7 @@ public static partial class SuiteLoader
             return map.Has("online") ? new OnlineOptions() : null;
         }
 
-        online.AllowOnly(["window", "min_logs", "sample", "alerts"]);
+        online.AllowOnly(["window", "min_logs", "sample", "alerts", "rotated_idle"]);
         int? windowLogs = null;
         TimeSpan? windowDuration = null;
         if (online.String("window") is { } window)
@@ -797,6 +797,7 @@ public static partial class SuiteLoader
             Sample = online.Double("sample", 0, 1) ?? 1,
             AlertsFile = file,
             Webhook = webhook,
+            RotatedIdle = online.Duration("rotated_idle") ?? OnlineOptions.DefaultRotatedIdle,
         };
     }
 }
