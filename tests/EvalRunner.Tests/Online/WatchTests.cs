@@ -289,7 +289,7 @@ public sealed class WatchTests
     }
 
     [Fact(Timeout = 120000)]
-    public async Task A_pushed_burst_larger_than_the_watchers_queue_gets_429_and_every_log_is_evaluated_once_after_retries()
+    public async Task A_pushed_burst_larger_than_the_queue_can_hold_gets_413_one_larger_than_its_free_room_gets_429_and_every_log_is_evaluated_once_after_retries()
     {
         var token = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory();
@@ -307,11 +307,15 @@ public sealed class WatchTests
         async Task<HttpResponseMessage> PushAsync(string body) =>
             await http.PostAsync(new Uri(listener.Address, "logs"), new StringContent(body, System.Text.Encoding.UTF8, "application/x-ndjson"), token);
 
+        // More logs than the queue can ever hold: 413 with the limit, never 429 (a client that obeys Retry-After would loop).
         var burst = await PushAsync(Logs(0, 6));
-        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, burst.StatusCode);
-        Assert.NotNull(burst.Headers.RetryAfter);
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, burst.StatusCode);
+        Assert.Null(burst.Headers.RetryAfter);
+        Assert.Contains("at most 4 logs", await burst.Content.ReadAsStringAsync(token), StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.Accepted, (await PushAsync(Logs(0, 4))).StatusCode);
-        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, (await PushAsync(Logs(4, 2))).StatusCode);
+        var full = await PushAsync(Logs(4, 2));
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, full.StatusCode);
+        Assert.NotNull(full.Headers.RetryAfter);
 
         // The evaluators drain the queue; the client retries what was refused until it is taken.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
