@@ -52,9 +52,9 @@ internal sealed partial class LogListener
             }
         }
 
-        if (logs.Count > 0 && !await _intake.TryAcceptAsync(logs, context.RequestAborted).ConfigureAwait(false))
+        if (logs.Count > 0 && await _intake.AcceptAsync(logs, context.RequestAborted).ConfigureAwait(false) is var result and not IntakeResult.Stored)
         {
-            await BusyAsync(context).ConfigureAwait(false);
+            await (result == IntakeResult.TooMany ? TooManyAsync(context, logs.Count) : BusyAsync(context)).ConfigureAwait(false);
             return;
         }
 

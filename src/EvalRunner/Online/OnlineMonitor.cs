@@ -59,6 +59,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
     private readonly int _capacity;
 
+    /// <inheritdoc />
+    public int Capacity => _capacity;
+
     public long Evaluated => Interlocked.Read(ref _evaluated);
 
     public long Malformed => Interlocked.Read(ref _malformed);
@@ -96,7 +99,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     /// evaluated even when the watcher is killed before its row is written. Logs outside the sample and logs that already
     /// have a row are acknowledged without an evaluation.
     /// </remarks>
-    public async ValueTask<bool> TryAcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken)
+    public async ValueTask<IntakeResult> AcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken)
     {
         await _accepting.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -108,9 +111,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampled(l.Id, _options.Sample))];
             }
 
+            if (taken.Count > _capacity)
+            {
+                return IntakeResult.TooMany;
+            }
+
             if (_capacity - _queue.Reader.Count < taken.Count)
             {
-                return false;
+                return IntakeResult.Full;
             }
 
             _inbox.Append(taken);
@@ -132,7 +140,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 // The watcher is stopping: the logs are in the inbox, and the next start evaluates them.
             }
 
-            return true;
+            return IntakeResult.Stored;
         }
         finally
         {
@@ -140,12 +148,16 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         }
     }
 
+    /// <summary>Takes <paramref name="logs"/> as <see cref="AcceptAsync"/> does: true once they are stored.</summary>
+    public async ValueTask<bool> TryAcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken) =>
+        await AcceptAsync(logs, cancellationToken).ConfigureAwait(false) == IntakeResult.Stored;
+
     /// <summary>
     /// Follows <paramref name="glob"/> and evaluates every new log until <paramref name="cancellationToken"/> fires; then
     /// stops reading, lets evaluations in flight finish or drop (a dropped one has no row and is read again next time),
     /// writes the checkpoint and completes the run (<c>run.json</c>).
     /// </summary>
-    /// <param name="glob">The log files to follow; null when logs only arrive pushed (<see cref="TryAcceptAsync"/>).</param>
+    /// <param name="glob">The log files to follow; null when logs only arrive pushed (<see cref="AcceptAsync"/>).</param>
     /// <param name="pollInterval">How often the files are read for new lines.</param>
     /// <param name="cancellationToken">Stops the watch.</param>
     public async Task<RunResult> WatchAsync(string? glob, TimeSpan pollInterval, CancellationToken cancellationToken)
