@@ -27,7 +27,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private readonly HashSet<string> _done;
     private readonly Lock _lock = new();
     // One rolling window per model config, as offline aggregates are decided per model config.
-    private readonly Dictionary<string, Queue<(DateTimeOffset At, Dictionary<string, double?> Values)>> _windows = [];
+    // A row's time is its log's timestamp, else when it was evaluated: a window of a duration holds the rows of that
+    // duration before its newest row, so rows read back after a restart keep their own time.
+    private readonly Dictionary<string, List<(DateTimeOffset At, Dictionary<string, double?> Values)>> _windows = [];
     private readonly Dictionary<(string ModelConfig, string Rule), bool> _breached = [];
     private readonly List<Threshold> _aggregates;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
@@ -380,13 +382,18 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             var now = _time.GetUtcNow();
             if (!_windows.TryGetValue(row.ModelConfig, out var window))
             {
-                _windows[row.ModelConfig] = window = new();
+                _windows[row.ModelConfig] = window = [];
             }
 
-            window.Enqueue((now, values));
-            while (window.Count > 0 && (_options.WindowLogs is { } most ? window.Count > most : now - window.Peek().At > _options.WindowDuration))
+            window.Add((row.Log.Timestamp ?? row.EvaluatedAt ?? now, values));
+            if (_options.WindowLogs is { } most)
             {
-                window.Dequeue();
+                window.RemoveRange(0, Math.Max(0, window.Count - most));
+            }
+            else if (_options.WindowDuration is { } duration)
+            {
+                var newest = window.Max(w => w.At);
+                window.RemoveAll(w => newest - w.At > duration);
             }
 
             if (window.Count < _options.MinLogs)
