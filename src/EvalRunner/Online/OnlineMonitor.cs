@@ -31,6 +31,10 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     // duration before its newest row, so rows read back after a restart keep their own time.
     private readonly Dictionary<string, List<(DateTimeOffset At, Dictionary<string, double?> Values)>> _windows = [];
     private readonly Dictionary<(string ModelConfig, string Rule), bool> _breached = [];
+    // When each rule last changed state, by the watcher's clock: the next change waits out the cooldown.
+    private readonly Dictionary<(string ModelConfig, string Rule), DateTimeOffset> _changed = [];
+    // Alerts are delivered (console, file, webhook with retries) by one task apart from evaluation, in order.
+    private readonly Channel<WatchAlert> _alerts = Channel.CreateUnbounded<WatchAlert>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<Threshold> _aggregates;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly LogInbox _inbox;
@@ -167,6 +171,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         var directory = _session.OutputDirectory;
         using var follower = _follower = glob is null ? null : new LogFollower(glob, WatchCheckpoint.Read(directory), _time, _options.RotatedIdle, _say);
         var workers = Enumerable.Range(0, _suite.Options.Concurrency).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)).ToList();
+        var delivering = Task.Run(() => DeliverAsync(cancellationToken), CancellationToken.None);
         HashSet<string> done;
         lock (_lock)
         {
@@ -220,6 +225,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
         _queue.Writer.TryComplete();
         await Task.WhenAll(workers).ConfigureAwait(false);
+        _alerts.Writer.TryComplete();
+        await delivering.ConfigureAwait(false);
         if (follower is not null)
         {
             await WatchCheckpoint.WriteAsync(directory, follower.Marks(), CancellationToken.None).ConfigureAwait(false);
@@ -338,10 +345,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 }
 
                 Interlocked.Increment(ref _evaluated);
-                var alerts = AddToWindow(row, announce: true);
-                foreach (var alert in alerts)
+                foreach (var alert in AddToWindow(row, announce: true))
                 {
-                    await AlertAsync(alert).ConfigureAwait(false);
+                    _alerts.Writer.TryWrite(alert);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -411,11 +417,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                     : threshold.Estimate(inWindow, type, Statistics.Seeds.Of(threshold.Text, row.ModelConfig));
                 var value = estimate.Value;
                 var breached = !threshold.IsSatisfiedBy(threshold.Decided(estimate));
-                if (breached != _breached.GetValueOrDefault((row.ModelConfig, threshold.Text)))
+                var key = (row.ModelConfig, threshold.Text);
+                if (breached != _breached.GetValueOrDefault(key)
+                    && !(announce && _changed.TryGetValue(key, out var changed) && now - changed < _options.AlertCooldown))
                 {
-                    _breached[(row.ModelConfig, threshold.Text)] = breached;
+                    _breached[key] = breached;
                     if (announce)
                     {
+                        _changed[key] = now;
                         changes.Add(new WatchAlert { Time = now, Suite = _suite.Name, ModelConfig = row.ModelConfig, Rule = threshold.Text, State = breached ? "breach" : "clear", Value = value, Logs = window.Count });
                     }
                 }
@@ -425,38 +434,83 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         return changes;
     }
 
-    private async Task AlertAsync(WatchAlert alert)
+    /// <summary>
+    /// Delivers each alert in turn: the console, the alerts file, the webhook. A webhook that fails (no answer, a timeout,
+    /// 408, 429 or 5xx) is tried again after 1, 2 and 4 seconds, then given up on with a warning; once the watcher stops,
+    /// an alert is tried once.
+    /// </summary>
+    private async Task DeliverAsync(CancellationToken stopping)
     {
-        _say(alert.Text);
-        var json = _settings.Redact(JsonSerializer.Serialize(new { time = alert.Time, suite = alert.Suite, model_config = alert.ModelConfig, rule = alert.Rule, state = alert.State, value = alert.Value, logs = alert.Logs }));
-        if (_options.AlertsFile is { } path)
+        await foreach (var alert in _alerts.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            try
+            _say(alert.Text);
+            var json = _settings.Redact(JsonSerializer.Serialize(new { time = alert.Time, suite = alert.Suite, model_config = alert.ModelConfig, rule = alert.Rule, state = alert.State, value = alert.Value, logs = alert.Logs }));
+            if (_options.AlertsFile is { } path)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                await File.AppendAllTextAsync(path, json + "\n", CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    await File.AppendAllTextAsync(path, json + "\n", CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
+                {
+                    _say(_settings.Redact($"warning: cannot write the alert to {path}: {ex.Message}"));
+                }
             }
-            catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
+
+            if (_options.Webhook is { } webhook)
             {
-                _say(_settings.Redact($"warning: cannot write the alert to {path}: {ex.Message}"));
+                await PostAlertAsync(webhook, alert, stopping).ConfigureAwait(false);
             }
         }
+    }
 
-        if (_options.Webhook is { } webhook)
+    private async Task PostAlertAsync(Uri webhook, WatchAlert alert, CancellationToken stopping)
+    {
+        var body = _settings.Redact(JsonSerializer.Serialize(new { text = alert.Text }));
+        for (var attempt = 1; ; attempt++)
         {
+            string failure;
             try
             {
-                using var body = new StringContent(_settings.Redact(JsonSerializer.Serialize(new { text = alert.Text })), Encoding.UTF8, "application/json");
-                using var response = await _http.PostAsync(webhook, body, CancellationToken.None).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
+                using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                using var response = await _http.PostAsync(webhook, content, CancellationToken.None).ConfigureAwait(false);
+                var status = (int)response.StatusCode;
+                if (response.IsSuccessStatusCode)
                 {
-                    _say($"warning: the alert webhook answered {(int)response.StatusCode}");
+                    return;
+                }
+
+                failure = $"answered {status}";
+                if (status is not (408 or 429) && status < 500)
+                {
+                    _say(_settings.Redact($"warning: the alert webhook {failure}; the alert is not sent again: {alert.Text}"));
+                    return;
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                _say(_settings.Redact($"warning: the alert webhook failed: {ex.Message}"));
+                failure = $"failed ({ex.Message})";
+            }
+
+            if (attempt > WebhookRetryDelays.Length || stopping.IsCancellationRequested)
+            {
+                _say(_settings.Redact($"warning: the alert webhook {failure}; gave up on the alert after {attempt} attempts: {alert.Text}"));
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(WebhookRetryDelays[attempt - 1], _time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _say(_settings.Redact($"warning: the alert webhook {failure}; gave up on the alert as the watcher stops: {alert.Text}"));
+                return;
             }
         }
     }
+
+    /// <summary>How long a failed webhook delivery waits before each retry.</summary>
+    private static readonly TimeSpan[] WebhookRetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
 }

@@ -22,6 +22,15 @@ internal sealed record OnlineOptions
     public Uri? Webhook { get; init; }
 
     /// <summary>
+    /// The least time between two state changes of one rule (its <c>breach</c> and its <c>clear</c>): a value near its
+    /// threshold does not flap. A change within the cooldown waits for the next log after it.
+    /// </summary>
+    public TimeSpan AlertCooldown { get; init; } = DefaultAlertCooldown;
+
+    /// <summary>The alert cooldown when the suite says none: 1 minute.</summary>
+    public static readonly TimeSpan DefaultAlertCooldown = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// How long a rotated log file (renamed or deleted, a new file at its path) is still followed after it last grew: a
     /// service may write to the file it has open for a while after the rotation.
     /// </summary>

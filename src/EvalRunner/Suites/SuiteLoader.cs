@@ -774,9 +774,17 @@ public static partial class SuiteLoader
 
         string? file = null;
         Uri? webhook = null;
+        var cooldown = OnlineOptions.DefaultAlertCooldown;
         if (online.Map("alerts") is { } alerts)
         {
-            alerts.AllowOnly(["file", "webhook"]);
+            alerts.AllowOnly(["file", "webhook", "cooldown"]);
+            if (alerts.String("cooldown") is { } text)
+            {
+                cooldown = ValueText.ParseDuration(text) is { } duration && duration >= TimeSpan.Zero
+                    ? duration
+                    : throw alerts.Error("cooldown", $"must be a duration such as 30s, 5m or 0s, not '{text}'");
+            }
+
             file = alerts.String("file") is { } path ? Path.GetFullPath(Path.Combine(directory, path)) : null;
             if (alerts.String("webhook", Secrecy.Secret) is { } url)
             {
@@ -798,6 +806,7 @@ public static partial class SuiteLoader
             AlertsFile = file,
             Webhook = webhook,
             RotatedIdle = online.Duration("rotated_idle") ?? OnlineOptions.DefaultRotatedIdle,
+            AlertCooldown = cooldown,
         };
     }
 }

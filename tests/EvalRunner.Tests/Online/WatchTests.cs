@@ -387,7 +387,7 @@ public sealed class WatchTests
         dir.File(
             "prod.eval.yaml",
             "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [mean(contains.passed) >= 0.5]\nrun: {concurrency: 1}\n"
-            + $"online: {{window: 4, min_logs: 4, alerts: {{file: alerts.jsonl, webhook: '{url}hook'}}}}\n");
+            + $"online: {{window: 4, min_logs: 4, alerts: {{file: alerts.jsonl, webhook: '{url}hook', cooldown: 0s}}}}\n");
         var log = Path.Combine(dir.Path, "app.jsonl");
         File.WriteAllText(log, string.Empty);
         await using var watch = await InProcessWatch.StartAsync(Path.Combine(dir.Path, "prod.eval.yaml"), Path.Combine(dir.Path, "out"), log, token);
