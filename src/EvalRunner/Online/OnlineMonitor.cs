@@ -39,6 +39,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly LogInbox _inbox;
     private readonly SemaphoreSlim _accepting = new(1, 1);
+    // Pushed logs in the inbox whose rows are not written yet: the inbox keeps only these when it is compacted.
+    private readonly HashSet<string> _unfinished = new(StringComparer.Ordinal);
     private LogFollower? _follower;
     private long _evaluated;
     private long _skipped;
@@ -114,7 +116,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             lock (_lock)
             {
                 var seen = new HashSet<string>(StringComparer.Ordinal);
-                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampled(l.Id, _options.Sample))];
+                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampled(l.Id, _options.Sample)).Select(WithCost)];
             }
 
             if (taken.Count > _capacity)
@@ -132,6 +134,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             lock (_lock)
             {
                 taken.ForEach(l => _done.Add(l.Id));
+                taken.ForEach(l => _unfinished.Add(l.Id));
             }
 
             try
@@ -189,6 +192,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 lock (_lock)
                 {
                     _done.Add(pending.Id);
+                    _unfinished.Add(pending.Id);
                 }
 
                 await _queue.Writer.WriteAsync((pending, null, 0), cancellationToken).ConfigureAwait(false);
@@ -206,6 +210,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                     await WatchCheckpoint.WriteAsync(directory, follower.Marks(), CancellationToken.None).ConfigureAwait(false);
                 }
 
+                await CompactInboxAsync(cancellationToken).ConfigureAwait(false);
                 var now = _time.GetUtcNow();
                 if (now - lastStatus >= StatusInterval)
                 {
@@ -302,19 +307,53 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             return;
         }
 
-        var log = datapoint.SuppliedLog;
-        if (log.CostUsd is null && log.Model is { } model)
-        {
-            log = log with { CostUsd = _suite.Prices.Cost(model, log.InputTokens, log.OutputTokens) };
-        }
-
         lock (_follower!.Sync)
         {
             line.File.Pending(line.Offset, line.Line);
         }
 
-        var incoming = new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = log };
+        var incoming = WithCost(new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog });
         await _queue.Writer.WriteAsync((incoming, line.File, line.Offset), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The log with its cost from the suite's prices when it says none, wherever it came from.</summary>
+    private IncomingLog WithCost(IncomingLog incoming) =>
+        incoming.Log is { CostUsd: null, Model: { } model } log
+            ? incoming with { Log = log with { CostUsd = _suite.Prices.Cost(model, log.InputTokens, log.OutputTokens) } }
+            : incoming;
+
+    /// <summary>
+    /// Rewrites the inbox with only the pushed logs that have no row yet: when every one has its row, or when it holds
+    /// ten queues' worth of lines, so it stays bounded while the watch runs.
+    /// </summary>
+    private async Task CompactInboxAsync(CancellationToken cancellationToken)
+    {
+        int unfinished;
+        lock (_lock)
+        {
+            unfinished = _unfinished.Count;
+        }
+
+        if (_inbox.Written == 0 || (unfinished > 0 && _inbox.Written < 10L * _capacity))
+        {
+            return;
+        }
+
+        await _accepting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            HashSet<string> keep;
+            lock (_lock)
+            {
+                keep = [.. _unfinished];
+            }
+
+            await _inbox.KeepOnlyAsync(keep, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _accepting.Release();
+        }
     }
 
     private async Task WorkAsync(CancellationToken cancellationToken)
@@ -334,6 +373,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 lock (_lock)
                 {
                     _done.Add(log.Id);
+                    _unfinished.Remove(log.Id);
                 }
 
                 if (file is not null)
