@@ -175,27 +175,36 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         using var follower = _follower = glob is null ? null : new LogFollower(glob, WatchCheckpoint.Read(directory), _time, _options.RotatedIdle, _say);
         var workers = Enumerable.Range(0, _suite.Options.Concurrency).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)).ToList();
         var delivering = Task.Run(() => DeliverAsync(cancellationToken), CancellationToken.None);
-        HashSet<string> done;
-        lock (_lock)
-        {
-            done = [.. _done];
-        }
-
         var source = _suite.Sources.FirstOrDefault(s => s.Path is not null);
         var lastStatus = _time.GetUtcNow();
         long lastEvaluated = 0;
         try
         {
-            // Logs pushed and acknowledged before a restart, whose rows were never written.
-            foreach (var pending in await _inbox.PendingAsync(done, CancellationToken.None).ConfigureAwait(false))
+            // Logs pushed and acknowledged before a restart, whose rows were never written. Logs pushed meanwhile wait:
+            // the inbox is read and rewritten once, and a log is not taken twice.
+            await _accepting.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
+                HashSet<string> done;
                 lock (_lock)
                 {
-                    _done.Add(pending.Id);
-                    _unfinished.Add(pending.Id);
+                    done = [.. _done];
                 }
 
-                await _queue.Writer.WriteAsync((pending, null, 0), cancellationToken).ConfigureAwait(false);
+                foreach (var pending in await _inbox.PendingAsync(done, CancellationToken.None).ConfigureAwait(false))
+                {
+                    lock (_lock)
+                    {
+                        _done.Add(pending.Id);
+                        _unfinished.Add(pending.Id);
+                    }
+
+                    await _queue.Writer.WriteAsync((pending, null, 0), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _accepting.Release();
             }
 
             while (!cancellationToken.IsCancellationRequested)
