@@ -39,9 +39,9 @@ internal sealed partial class LogListener
             return;
         }
 
-        if (logs.Count > 0 && !await _intake.TryAcceptAsync(logs, context.RequestAborted).ConfigureAwait(false))
+        if (logs.Count > 0 && await _intake.AcceptAsync(logs, context.RequestAborted).ConfigureAwait(false) is var result and not IntakeResult.Stored)
         {
-            await BusyAsync(context).ConfigureAwait(false);
+            await (result == IntakeResult.TooMany ? TooManyAsync(context, logs.Count) : BusyAsync(context)).ConfigureAwait(false);
             return;
         }
 
@@ -56,6 +56,7 @@ internal sealed partial class LogListener
     private IncomingLog ToLog(JsonElement row, string requestId, int index)
     {
         var location = new SourceLocation($"log {index}", 0);
+        JsonStrings.Check(row, location);
         var datapoint = _parse(row, location);
         if (datapoint.SuppliedLog is not { } log)
         {

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace EvalRunner.Cli.Online;
 
-/// <summary><c>POST /v1/traces</c>: OTLP/HTTP (protobuf) traces; GenAI chat spans become logs, other spans are ignored.</summary>
+/// <summary><c>POST /v1/traces</c>: OTLP/HTTP traces (protobuf or OTLP/JSON); GenAI chat spans become logs, other spans are ignored.</summary>
 internal sealed partial class LogListener
 {
     private async Task HandleTracesAsync(HttpContext context)
@@ -15,9 +15,10 @@ internal sealed partial class LogListener
             return;
         }
 
-        if (!HasMediaType(context, "application/x-protobuf"))
+        var json = HasMediaType(context, "application/json");
+        if (!json && !HasMediaType(context, "application/x-protobuf"))
         {
-            await WriteErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, "send OTLP traces as application/x-protobuf (OTLP/HTTP with the http/protobuf protocol)").ConfigureAwait(false);
+            await WriteErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, "send OTLP traces as application/x-protobuf or application/json (OTLP/HTTP)").ConfigureAwait(false);
             return;
         }
 
@@ -29,11 +30,16 @@ internal sealed partial class LogListener
         ExportTraceServiceRequest request;
         try
         {
-            request = ExportTraceServiceRequest.Parser.ParseFrom(body);
+            request = json ? OtlpJson.Parse<ExportTraceServiceRequest>(body) : ExportTraceServiceRequest.Parser.ParseFrom(body);
         }
         catch (InvalidProtocolBufferException)
         {
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "the body is not an OTLP ExportTraceServiceRequest").ConfigureAwait(false);
+            return;
+        }
+        catch (FormatException e)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"the body is not an OTLP/JSON ExportTraceServiceRequest: {e.Message}").ConfigureAwait(false);
             return;
         }
 
@@ -52,9 +58,9 @@ internal sealed partial class LogListener
             }
         }
 
-        if (logs.Count > 0 && !await _intake.TryAcceptAsync(logs, context.RequestAborted).ConfigureAwait(false))
+        if (logs.Count > 0 && await _intake.AcceptAsync(logs, context.RequestAborted).ConfigureAwait(false) is var result and not IntakeResult.Stored)
         {
-            await BusyAsync(context).ConfigureAwait(false);
+            await (result == IntakeResult.TooMany ? TooManyAsync(context, logs.Count) : BusyAsync(context)).ConfigureAwait(false);
             return;
         }
 
@@ -69,7 +75,8 @@ internal sealed partial class LogListener
         }
 
         context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/x-protobuf";
-        await context.Response.Body.WriteAsync(response.ToByteArray(), context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType = json ? "application/json" : "application/x-protobuf";
+        var answer = json ? System.Text.Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(response)) : response.ToByteArray();
+        await context.Response.Body.WriteAsync(answer, context.RequestAborted).ConfigureAwait(false);
     }
 }

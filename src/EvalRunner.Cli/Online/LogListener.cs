@@ -137,6 +137,10 @@ internal sealed partial class LogListener : IAsyncDisposable
     private Task TooLargeAsync(HttpContext context) =>
         WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, $"the body is larger than the limit of {_options.MaxBodyBytes} bytes; send fewer logs per request");
 
+    /// <summary>Answers 413: the batch holds more logs than the queue can ever hold, so sending it again cannot help.</summary>
+    private Task TooManyAsync(HttpContext context, int count) =>
+        WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, $"the request holds {count} logs and the queue holds at most {_intake.Capacity} logs; nothing was taken, send at most {_intake.Capacity} logs per request");
+
     /// <summary>Answers 429 with Retry-After: the intake is full and nothing was taken.</summary>
     private static Task BusyAsync(HttpContext context)
     {

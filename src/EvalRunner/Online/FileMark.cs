@@ -1,11 +1,13 @@
 namespace EvalRunner.Online;
 
 /// <summary>
-/// One followed file in the watcher's checkpoint: which file (<see cref="Identity"/>, and how often it was truncated),
-/// and the byte offset up to which every log has its row in <c>results.jsonl</c>.
+/// One followed file in the watcher's checkpoint: which file (<see cref="Identity"/>, its inode and the fingerprint of
+/// its first line, and how often it was truncated), and the byte offset up to which every log has its row in
+/// <c>results.jsonl</c>.
 /// </summary>
 internal sealed record FileMark
 {
+    /// <summary>The file's part of its logs' ids: its inode and fingerprint when first seen (only the inode in older checkpoints).</summary>
     public required string Identity { get; init; }
 
     /// <summary>The path the file had when first seen; part of its logs' ids.</summary>
@@ -21,4 +23,18 @@ internal sealed record FileMark
 
     /// <summary>Lines before <see cref="Offset"/>, so that problems name the right line after a restart.</summary>
     public int Lines { get; init; }
+
+    /// <summary>The file's device and inode (<c>DEVICE.INODE</c>) when last seen; null in older checkpoints, where it is <see cref="Identity"/>.</summary>
+    public string? Inode { get; init; }
+
+    /// <summary>The hash of the file's first line; null in older checkpoints.</summary>
+    public string? Fingerprint { get; init; }
+
+    /// <summary>The bytes <see cref="Fingerprint"/> covers.</summary>
+    public int FingerprintLength { get; init; }
+
+    /// <summary>The mark's key among the marks: its identity and generation, as in its logs' ids.</summary>
+    internal string Key => Generation == 0 ? Identity : $"{Identity}+{Generation}";
+
+    internal FileFingerprint? Print => Fingerprint is { } hash ? new FileFingerprint(hash, FingerprintLength) : null;
 }

@@ -3,9 +3,12 @@ namespace EvalRunner.Online;
 /// <summary>Where logs pushed to the watcher go: a bounded queue in front of the online evaluators.</summary>
 internal interface ILogIntake
 {
+    /// <summary>The most logs the queue holds: a batch with more new logs than this is never taken.</summary>
+    int Capacity { get; }
+
     /// <summary>
-    /// Takes <paramref name="logs"/> as one batch: true once they are stored durably (a restart will evaluate them),
-    /// false when the queue is full and nothing was taken (the caller answers 429 with Retry-After).
+    /// Takes <paramref name="logs"/> as one batch: <see cref="IntakeResult.Stored"/> once they are stored durably,
+    /// else nothing was taken and the result says whether sending again later can help.
     /// </summary>
-    ValueTask<bool> TryAcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken);
+    ValueTask<IntakeResult> AcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken);
 }

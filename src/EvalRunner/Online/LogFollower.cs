@@ -3,10 +3,12 @@ using System.Text;
 namespace EvalRunner.Online;
 
 /// <summary>
-/// Follows the files a glob matches as they grow: whole lines only (a line still being written waits for its newline),
-/// a rotated file (renamed, a new file at the path) is read to its end and the new file from its start, and a
-/// truncated file (shorter than what was read) is read again from 0 as a new generation. Where to start comes from
-/// the checkpoint's marks.
+/// Follows the files a glob matches as they grow: whole lines only (a line still being written waits for its newline).
+/// A file is known by its inode and the fingerprint of its first line (<see cref="FileFingerprint"/>), never by its
+/// inode alone. A rotated file (renamed, a new file at the path) is read until it has been idle for a while and the new
+/// file from its start; a file that shrinks or whose first line changed (truncated, rewritten in place, copied over)
+/// is reported and read again from its start, and the rest of its old content is read from its copy when one is found
+/// next to it (logrotate's copytruncate). Where to start comes from the checkpoint's marks.
 /// </summary>
 internal sealed class LogFollower : IDisposable
 {
@@ -14,16 +16,30 @@ internal sealed class LogFollower : IDisposable
 
     private readonly string _directory;
     private readonly string _pattern;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _rotatedIdle;
+    private readonly Action<string> _say;
     private readonly Dictionary<string, FileMark> _marks;
     private readonly Dictionary<string, FollowedFile> _files = [];
+    // The highest generation of each identity seen, so that a file truncated again gets ids it never had.
+    private readonly Dictionary<string, int> _generations = [];
     private readonly Lock _lock = new();
+    private bool _marksLookedFor;
 
-    public LogFollower(string glob, IReadOnlyList<FileMark> marks)
+    public LogFollower(string glob, IReadOnlyList<FileMark> marks, TimeProvider time, TimeSpan rotatedIdle, Action<string> say)
     {
         var full = Path.GetFullPath(glob);
         _directory = Path.GetDirectoryName(full)!;
         _pattern = Path.GetFileName(full);
-        _marks = marks.ToDictionary(m => m.Identity);
+        _time = time;
+        _rotatedIdle = rotatedIdle;
+        _say = say;
+        _marks = [];
+        foreach (var mark in marks)
+        {
+            _marks[mark.Key] = mark;
+            NoteGeneration(mark.Identity, mark.Generation);
+        }
     }
 
     /// <summary>Guards the followed files' pending logs, shared with the evaluators that finish them.</summary>
@@ -45,58 +61,71 @@ internal sealed class LogFollower : IDisposable
     public List<LogLine> Poll()
     {
         var lines = new List<LogLine>();
-        var seen = new HashSet<string>();
+        var now = _time.GetUtcNow();
         var matches = Directory.Exists(_directory) ? Directory.GetFiles(_directory, _pattern).Order(StringComparer.Ordinal).ToList() : [];
         lock (_lock)
         {
-            // Marks of files no longer at a matching path: rotated away while the watcher was stopped; looked for by identity.
-            foreach (var mark in _marks.Values.ToList())
+            foreach (var file in _files.Values)
             {
-                if (!_files.ContainsKey(mark.Identity) && Path.GetDirectoryName(mark.Path) is { } folder && Directory.Exists(folder))
-                {
-                    matches.AddRange(Directory.GetFiles(folder).Where(f => !matches.Contains(f) && FileIdentity.Of(f) == mark.Identity));
-                }
+                file.AtPath = false;
             }
 
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var path in matches)
             {
-                if (FileIdentity.Of(path) is not { } identity || !seen.Add(identity))
+                if (FileIdentity.Of(path) is not { } inode || !seen.Add(inode))
                 {
                     continue;
                 }
 
-                if (!_files.TryGetValue(identity, out var file))
+                if (_files.Values.FirstOrDefault(f => f.Inode == inode) is { } followed)
                 {
-                    if (Open(path, identity) is not { } opened)
+                    if (ChangeOf(followed) is not { } change)
                     {
+                        followed.Path = path;
+                        followed.AtPath = true;
+                        Read(followed, lines, now);
                         continue;
                     }
 
-                    _files[identity] = file = opened;
+                    _say($"{path}: {change}; reading it again from its start");
+                    Retire(followed, now);
                 }
 
-                file.Path = path;
-                if (SafeLength(file) < file.ReadOffset)
+                if (Open(path, inode, now) is { } opened)
                 {
-                    // Truncated in place: the same file starts again, its logs are new logs.
-                    file = _files[identity] = new FollowedFile
-                    {
-                        Identity = identity, Name = file.Name, Path = path, Generation = file.Generation + 1, Stream = file.Stream,
-                    };
+                    opened.AtPath = true;
+                    _files[opened.Key] = opened;
+                    Read(opened, lines, now);
                 }
-
-                Read(file, lines);
             }
 
-            // Files no longer at a matching path (rotated away, deleted): read to their end through the open handle, then let go.
-            foreach (var file in _files.Values.Where(f => !seen.Contains(f.Identity)).ToList())
+            if (!_marksLookedFor)
             {
-                Read(file, lines);
-                if (SafeLength(file) <= file.ReadOffset && !file.HasPending)
+                // Marks of files no longer at a matching path (rotated away, or copied and truncated, while the watcher
+                // was stopped): looked for once, by inode and fingerprint, else by fingerprint alone (a copy).
+                _marksLookedFor = true;
+                foreach (var mark in _marks.Values.Where(m => !_files.ContainsKey(m.Key)).ToList())
                 {
-                    _files.Remove(file.Identity);
-                    _marks.Remove(file.Identity);
-                    file.Dispose();
+                    if (mark.Print is { } print && FindCopy(Path.GetDirectoryName(mark.Path), print, mark.Offset, mark.Inode) is { } found)
+                    {
+                        var file = Follow(found.Path, found.Stream, found.Inode, print, mark, now);
+                        _files[file.Key] = file;
+                    }
+                    else
+                    {
+                        _marks.Remove(mark.Key);
+                    }
+                }
+            }
+
+            // Files no longer at a matching path (rotated away, deleted): read through the open handle until idle, then let go.
+            foreach (var file in _files.Values.Where(f => !f.AtPath).ToList())
+            {
+                Read(file, lines, now);
+                if (now - file.LastGrowth >= _rotatedIdle && !file.HasPending)
+                {
+                    Release(file);
                 }
             }
         }
@@ -111,10 +140,10 @@ internal sealed class LogFollower : IDisposable
         {
             foreach (var file in _files.Values)
             {
-                _marks[file.Identity] = file.Mark();
+                _marks[file.Key] = file.Mark();
             }
 
-            return [.. _marks.Values.OrderBy(m => m.Name, StringComparer.Ordinal)];
+            return [.. _marks.Values.OrderBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Key, StringComparer.Ordinal)];
         }
     }
 
@@ -131,7 +160,84 @@ internal sealed class LogFollower : IDisposable
         }
     }
 
-    private FollowedFile? Open(string path, string identity)
+    /// <summary>Why the followed file at its path no longer holds what was read from it, or null when it still does.</summary>
+    private static string? ChangeOf(FollowedFile file)
+    {
+        var length = SafeLength(file);
+        if (length < file.ReadOffset)
+        {
+            return $"the file shrank to {length} bytes after {file.ReadOffset} were read (truncated)";
+        }
+
+        return file.Fingerprint.Matches(file.Stream) ? null : "its first line changed (the file was replaced in place)";
+    }
+
+    /// <summary>
+    /// The file at its path holds something else now: the rest of its old content is read from a copy next to it when
+    /// there is one (copytruncate), else it is let go of.
+    /// </summary>
+    private void Retire(FollowedFile file, DateTimeOffset now)
+    {
+        if (FindCopy(Path.GetDirectoryName(file.Path), file.Fingerprint, file.ReadOffset, inode: null) is { } copy)
+        {
+            _say($"{file.Path}: reading the rest of what it held from its copy {copy.Path}");
+            file.Stream.Dispose();
+            (file.Stream, file.Inode, file.Path, file.AtPath, file.LastGrowth, file.LastLength) = (copy.Stream, copy.Inode, copy.Path, false, now, -1);
+            return;
+        }
+
+        Release(file);
+    }
+
+    private void Release(FollowedFile file)
+    {
+        _files.Remove(file.Key);
+        _marks.Remove(file.Key);
+        file.Dispose();
+    }
+
+    /// <summary>
+    /// A file in <paramref name="folder"/>, not followed yet, that starts as <paramref name="print"/> says and is at least
+    /// <paramref name="offset"/> bytes long; the one with inode <paramref name="inode"/> first.
+    /// </summary>
+    private (string Path, FileStream Stream, string Inode)? FindCopy(string? folder, FileFingerprint print, long offset, string? inode)
+    {
+        if (folder is null || !Directory.Exists(folder))
+        {
+            return null;
+        }
+
+        var followed = _files.Values.Select(f => f.Inode).ToHashSet(StringComparer.Ordinal);
+        var candidates = Directory.GetFiles(folder)
+            .Select(path => (Path: path, Inode: FileIdentity.Of(path)))
+            .Where(c => c.Inode is not null && !followed.Contains(c.Inode))
+            .OrderBy(c => c.Inode == inode ? 0 : 1)
+            .ThenBy(c => c.Path, StringComparer.Ordinal);
+        foreach (var (path, candidate) in candidates)
+        {
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            if (stream.Length >= offset && print.Matches(stream))
+            {
+                return (path, stream, candidate!);
+            }
+
+            stream.Dispose();
+        }
+
+        return null;
+    }
+
+    /// <summary>The file at <paramref name="path"/>, not followed yet: where its mark says, else from its start; null until its first line is whole.</summary>
+    private FollowedFile? Open(string path, string inode, DateTimeOffset now)
     {
         FileStream stream;
         try
@@ -143,18 +249,64 @@ internal sealed class LogFollower : IDisposable
             return null;
         }
 
-        var mark = _marks.GetValueOrDefault(identity);
+        if (FileFingerprint.Of(stream) is not { } print)
+        {
+            stream.Dispose();
+            return null;
+        }
+
+        var unfollowed = _marks.Values.Where(m => (m.Inode ?? m.Identity) == inode && !_files.ContainsKey(m.Key)).OrderByDescending(m => m.Generation).ToList();
+        // Older checkpoints have no fingerprint: their mark of this inode is taken as it is.
+        if (unfollowed.FirstOrDefault(m => m.Print is null || m.Print == print) is { } mark)
+        {
+            if (stream.Length >= mark.Offset)
+            {
+                return Follow(path, stream, inode, print, mark, now);
+            }
+
+            _say($"{path}: the file shrank to {stream.Length} bytes after {mark.Offset} were read (truncated while the watcher was stopped); reading it again from its start");
+            _marks.Remove(mark.Key);
+            return Follow(path, stream, inode, print, mark with { Generation = NextGeneration(mark.Identity), Offset = 0, Lines = 0 }, now);
+        }
+
+        if (unfollowed.Count > 0)
+        {
+            _say($"{path}: its first line changed while the watcher was stopped (the file was replaced); reading it from its start");
+        }
+
+        var identity = $"{inode}-{print.Hash[..8]}";
+        var generation = _generations.ContainsKey(identity) ? NextGeneration(identity) : 0;
+        NoteGeneration(identity, generation);
+        return Follow(path, stream, inode, print, new FileMark { Identity = identity, Name = path, Path = path, Generation = generation }, now);
+    }
+
+    private FollowedFile Follow(string path, FileStream stream, string inode, FileFingerprint print, FileMark mark, DateTimeOffset now)
+    {
+        NoteGeneration(mark.Identity, mark.Generation);
         return new FollowedFile
         {
-            Identity = identity,
-            Name = mark?.Name ?? path,
+            Identity = mark.Identity,
+            Name = mark.Name,
             Path = path,
-            Generation = mark?.Generation ?? 0,
+            Generation = mark.Generation,
             Stream = stream,
-            ReadOffset = mark?.Offset ?? 0,
-            Lines = mark?.Lines ?? 0,
+            Inode = inode,
+            Fingerprint = print,
+            ReadOffset = mark.Offset,
+            Lines = mark.Lines,
+            LastGrowth = now,
         };
     }
+
+    private int NextGeneration(string identity)
+    {
+        var next = _generations.GetValueOrDefault(identity) + 1;
+        _generations[identity] = next;
+        return next;
+    }
+
+    private void NoteGeneration(string identity, int generation) =>
+        _generations[identity] = Math.Max(generation, _generations.GetValueOrDefault(identity, 0));
 
     private static long SafeLength(FollowedFile file)
     {
@@ -168,9 +320,14 @@ internal sealed class LogFollower : IDisposable
         }
     }
 
-    private static void Read(FollowedFile file, List<LogLine> lines)
+    private static void Read(FollowedFile file, List<LogLine> lines, DateTimeOffset now)
     {
         var length = SafeLength(file);
+        if (length != file.LastLength)
+        {
+            (file.LastLength, file.LastGrowth) = (length, now);
+        }
+
         while (length > file.ReadOffset)
         {
             var buffer = new byte[(int)Math.Min(MaxReadBytes, length - file.ReadOffset)];

@@ -17,6 +17,10 @@ internal sealed class LogInbox(string directory, Settings settings)
     public const string FileName = "inbox.jsonl";
 
     private readonly Lock _lock = new();
+    private long _written;
+
+    /// <summary>Lines in the inbox: written since it was last rewritten, and kept by that rewrite.</summary>
+    public long Written => Interlocked.Read(ref _written);
 
     private string Path => System.IO.Path.Combine(directory, FileName);
 
@@ -38,6 +42,7 @@ internal sealed class LogInbox(string directory, Settings settings)
                 using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
+                Interlocked.Add(ref _written, logs.Count);
             }
             catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
             {
@@ -88,7 +93,40 @@ internal sealed class LogInbox(string directory, Settings settings)
         }
 
         await AtomicFile.WriteAllTextAsync(Path, kept.ToString(), cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _written, pending.Count);
         return pending;
+    }
+
+    /// <summary>
+    /// Rewrites the inbox (atomically) with only the logs whose ids are in <paramref name="keep"/>: the others have their
+    /// rows. The caller keeps <see cref="Append"/> from running meanwhile.
+    /// </summary>
+    public async Task KeepOnlyAsync(IReadOnlySet<string> keep, CancellationToken cancellationToken)
+    {
+        var kept = new StringBuilder();
+        var count = 0;
+        if (keep.Count > 0 && File.Exists(Path))
+        {
+            foreach (var line in await File.ReadAllLinesAsync(Path, cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(line);
+                    if (document.RootElement.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && keep.Contains(id.GetString()!))
+                    {
+                        kept.Append(line).Append('\n');
+                        count++;
+                    }
+                }
+                catch (JsonException)
+                {
+                    // A line cut by a crash while it was written was never acknowledged.
+                }
+            }
+        }
+
+        await AtomicFile.WriteAllTextAsync(Path, kept.ToString(), cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _written, count);
     }
 
     /// <summary>A log as one dataset row: the datapoint's fields and the log fields, in the shape datasets use.</summary>

@@ -27,12 +27,20 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private readonly HashSet<string> _done;
     private readonly Lock _lock = new();
     // One rolling window per model config, as offline aggregates are decided per model config.
-    private readonly Dictionary<string, Queue<(DateTimeOffset At, Dictionary<string, double?> Values)>> _windows = [];
+    // A row's time is its log's timestamp, else when it was evaluated: a window of a duration holds the rows of that
+    // duration before its newest row, so rows read back after a restart keep their own time.
+    private readonly Dictionary<string, List<(DateTimeOffset At, Dictionary<string, double?> Values)>> _windows = [];
     private readonly Dictionary<(string ModelConfig, string Rule), bool> _breached = [];
+    // When each rule last changed state, by the watcher's clock: the next change waits out the cooldown.
+    private readonly Dictionary<(string ModelConfig, string Rule), DateTimeOffset> _changed = [];
+    // Alerts are delivered (console, file, webhook with retries) by one task apart from evaluation, in order.
+    private readonly Channel<WatchAlert> _alerts = Channel.CreateUnbounded<WatchAlert>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<Threshold> _aggregates;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly LogInbox _inbox;
     private readonly SemaphoreSlim _accepting = new(1, 1);
+    // Pushed logs in the inbox whose rows are not written yet: the inbox keeps only these when it is compacted.
+    private readonly HashSet<string> _unfinished = new(StringComparer.Ordinal);
     private LogFollower? _follower;
     private long _evaluated;
     private long _skipped;
@@ -58,6 +66,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     public const int DefaultQueueCapacity = 1000;
 
     private readonly int _capacity;
+
+    /// <inheritdoc />
+    public int Capacity => _capacity;
 
     public long Evaluated => Interlocked.Read(ref _evaluated);
 
@@ -96,7 +107,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     /// evaluated even when the watcher is killed before its row is written. Logs outside the sample and logs that already
     /// have a row are acknowledged without an evaluation.
     /// </remarks>
-    public async ValueTask<bool> TryAcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken)
+    public async ValueTask<IntakeResult> AcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken)
     {
         await _accepting.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -105,12 +116,17 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             lock (_lock)
             {
                 var seen = new HashSet<string>(StringComparer.Ordinal);
-                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampled(l.Id, _options.Sample))];
+                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampled(l.Id, _options.Sample)).Select(WithCost)];
+            }
+
+            if (taken.Count > _capacity)
+            {
+                return IntakeResult.TooMany;
             }
 
             if (_capacity - _queue.Reader.Count < taken.Count)
             {
-                return false;
+                return IntakeResult.Full;
             }
 
             _inbox.Append(taken);
@@ -118,6 +134,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             lock (_lock)
             {
                 taken.ForEach(l => _done.Add(l.Id));
+                taken.ForEach(l => _unfinished.Add(l.Id));
             }
 
             try
@@ -132,7 +149,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 // The watcher is stopping: the logs are in the inbox, and the next start evaluates them.
             }
 
-            return true;
+            return IntakeResult.Stored;
         }
         finally
         {
@@ -140,39 +157,54 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         }
     }
 
+    /// <summary>Takes <paramref name="logs"/> as <see cref="AcceptAsync"/> does: true once they are stored.</summary>
+    public async ValueTask<bool> TryAcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken) =>
+        await AcceptAsync(logs, cancellationToken).ConfigureAwait(false) == IntakeResult.Stored;
+
     /// <summary>
     /// Follows <paramref name="glob"/> and evaluates every new log until <paramref name="cancellationToken"/> fires; then
     /// stops reading, lets evaluations in flight finish or drop (a dropped one has no row and is read again next time),
     /// writes the checkpoint and completes the run (<c>run.json</c>).
     /// </summary>
-    /// <param name="glob">The log files to follow; null when logs only arrive pushed (<see cref="TryAcceptAsync"/>).</param>
+    /// <param name="glob">The log files to follow; null when logs only arrive pushed (<see cref="AcceptAsync"/>).</param>
     /// <param name="pollInterval">How often the files are read for new lines.</param>
     /// <param name="cancellationToken">Stops the watch.</param>
     public async Task<RunResult> WatchAsync(string? glob, TimeSpan pollInterval, CancellationToken cancellationToken)
     {
         var directory = _session.OutputDirectory;
-        using var follower = _follower = glob is null ? null : new LogFollower(glob, WatchCheckpoint.Read(directory));
+        using var follower = _follower = glob is null ? null : new LogFollower(glob, WatchCheckpoint.Read(directory), _time, _options.RotatedIdle, _say);
         var workers = Enumerable.Range(0, _suite.Options.Concurrency).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)).ToList();
-        HashSet<string> done;
-        lock (_lock)
-        {
-            done = [.. _done];
-        }
-
+        var delivering = Task.Run(() => DeliverAsync(cancellationToken), CancellationToken.None);
         var source = _suite.Sources.FirstOrDefault(s => s.Path is not null);
         var lastStatus = _time.GetUtcNow();
         long lastEvaluated = 0;
         try
         {
-            // Logs pushed and acknowledged before a restart, whose rows were never written.
-            foreach (var pending in await _inbox.PendingAsync(done, CancellationToken.None).ConfigureAwait(false))
+            // Logs pushed and acknowledged before a restart, whose rows were never written. Logs pushed meanwhile wait:
+            // the inbox is read and rewritten once, and a log is not taken twice.
+            await _accepting.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
+                HashSet<string> done;
                 lock (_lock)
                 {
-                    _done.Add(pending.Id);
+                    done = [.. _done];
                 }
 
-                await _queue.Writer.WriteAsync((pending, null, 0), cancellationToken).ConfigureAwait(false);
+                foreach (var pending in await _inbox.PendingAsync(done, CancellationToken.None).ConfigureAwait(false))
+                {
+                    lock (_lock)
+                    {
+                        _done.Add(pending.Id);
+                        _unfinished.Add(pending.Id);
+                    }
+
+                    await _queue.Writer.WriteAsync((pending, null, 0), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _accepting.Release();
             }
 
             while (!cancellationToken.IsCancellationRequested)
@@ -187,6 +219,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                     await WatchCheckpoint.WriteAsync(directory, follower.Marks(), CancellationToken.None).ConfigureAwait(false);
                 }
 
+                await CompactInboxAsync(cancellationToken).ConfigureAwait(false);
                 var now = _time.GetUtcNow();
                 if (now - lastStatus >= StatusInterval)
                 {
@@ -206,6 +239,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
         _queue.Writer.TryComplete();
         await Task.WhenAll(workers).ConfigureAwait(false);
+        _alerts.Writer.TryComplete();
+        await delivering.ConfigureAwait(false);
         if (follower is not null)
         {
             await WatchCheckpoint.WriteAsync(directory, follower.Marks(), CancellationToken.None).ConfigureAwait(false);
@@ -249,6 +284,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             }
 
             using var document = JsonDocument.Parse(line.Text);
+            // A lone surrogate escape ("\ud800") is valid JSON but no text: found here, with its field, before a reader trips on it.
+            JsonStrings.Check(document.RootElement, location);
             datapoint = Dataset.ParseRow(document.RootElement, location, source);
             if (datapoint.SuppliedLog is null)
             {
@@ -279,19 +316,53 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             return;
         }
 
-        var log = datapoint.SuppliedLog;
-        if (log.CostUsd is null && log.Model is { } model)
-        {
-            log = log with { CostUsd = _suite.Prices.Cost(model, log.InputTokens, log.OutputTokens) };
-        }
-
         lock (_follower!.Sync)
         {
             line.File.Pending(line.Offset, line.Line);
         }
 
-        var incoming = new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = log };
+        var incoming = WithCost(new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog });
         await _queue.Writer.WriteAsync((incoming, line.File, line.Offset), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The log with its cost from the suite's prices when it says none, wherever it came from.</summary>
+    private IncomingLog WithCost(IncomingLog incoming) =>
+        incoming.Log is { CostUsd: null, Model: { } model } log
+            ? incoming with { Log = log with { CostUsd = _suite.Prices.Cost(model, log.InputTokens, log.OutputTokens) } }
+            : incoming;
+
+    /// <summary>
+    /// Rewrites the inbox with only the pushed logs that have no row yet: when every one has its row, or when it holds
+    /// ten queues' worth of lines, so it stays bounded while the watch runs.
+    /// </summary>
+    private async Task CompactInboxAsync(CancellationToken cancellationToken)
+    {
+        int unfinished;
+        lock (_lock)
+        {
+            unfinished = _unfinished.Count;
+        }
+
+        if (_inbox.Written == 0 || (unfinished > 0 && _inbox.Written < 10L * _capacity))
+        {
+            return;
+        }
+
+        await _accepting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            HashSet<string> keep;
+            lock (_lock)
+            {
+                keep = [.. _unfinished];
+            }
+
+            await _inbox.KeepOnlyAsync(keep, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _accepting.Release();
+        }
     }
 
     private async Task WorkAsync(CancellationToken cancellationToken)
@@ -311,6 +382,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 lock (_lock)
                 {
                     _done.Add(log.Id);
+                    _unfinished.Remove(log.Id);
                 }
 
                 if (file is not null)
@@ -322,10 +394,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 }
 
                 Interlocked.Increment(ref _evaluated);
-                var alerts = AddToWindow(row, announce: true);
-                foreach (var alert in alerts)
+                foreach (var alert in AddToWindow(row, announce: true))
                 {
-                    await AlertAsync(alert).ConfigureAwait(false);
+                    _alerts.Writer.TryWrite(alert);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -366,13 +437,18 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             var now = _time.GetUtcNow();
             if (!_windows.TryGetValue(row.ModelConfig, out var window))
             {
-                _windows[row.ModelConfig] = window = new();
+                _windows[row.ModelConfig] = window = [];
             }
 
-            window.Enqueue((now, values));
-            while (window.Count > 0 && (_options.WindowLogs is { } most ? window.Count > most : now - window.Peek().At > _options.WindowDuration))
+            window.Add((row.Log.Timestamp ?? row.EvaluatedAt ?? now, values));
+            if (_options.WindowLogs is { } most)
             {
-                window.Dequeue();
+                window.RemoveRange(0, Math.Max(0, window.Count - most));
+            }
+            else if (_options.WindowDuration is { } duration)
+            {
+                var newest = window.Max(w => w.At);
+                window.RemoveAll(w => newest - w.At > duration);
             }
 
             if (window.Count < _options.MinLogs)
@@ -390,11 +466,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                     : threshold.Estimate(inWindow, type, Statistics.Seeds.Of(threshold.Text, row.ModelConfig));
                 var value = estimate.Value;
                 var breached = !threshold.IsSatisfiedBy(threshold.Decided(estimate));
-                if (breached != _breached.GetValueOrDefault((row.ModelConfig, threshold.Text)))
+                var key = (row.ModelConfig, threshold.Text);
+                if (breached != _breached.GetValueOrDefault(key)
+                    && !(announce && _changed.TryGetValue(key, out var changed) && now - changed < _options.AlertCooldown))
                 {
-                    _breached[(row.ModelConfig, threshold.Text)] = breached;
+                    _breached[key] = breached;
                     if (announce)
                     {
+                        _changed[key] = now;
                         changes.Add(new WatchAlert { Time = now, Suite = _suite.Name, ModelConfig = row.ModelConfig, Rule = threshold.Text, State = breached ? "breach" : "clear", Value = value, Logs = window.Count });
                     }
                 }
@@ -404,38 +483,83 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         return changes;
     }
 
-    private async Task AlertAsync(WatchAlert alert)
+    /// <summary>
+    /// Delivers each alert in turn: the console, the alerts file, the webhook. A webhook that fails (no answer, a timeout,
+    /// 408, 429 or 5xx) is tried again after 1, 2 and 4 seconds, then given up on with a warning; once the watcher stops,
+    /// an alert is tried once.
+    /// </summary>
+    private async Task DeliverAsync(CancellationToken stopping)
     {
-        _say(alert.Text);
-        var json = _settings.Redact(JsonSerializer.Serialize(new { time = alert.Time, suite = alert.Suite, model_config = alert.ModelConfig, rule = alert.Rule, state = alert.State, value = alert.Value, logs = alert.Logs }));
-        if (_options.AlertsFile is { } path)
+        await foreach (var alert in _alerts.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            try
+            _say(alert.Text);
+            var json = _settings.Redact(JsonSerializer.Serialize(new { time = alert.Time, suite = alert.Suite, model_config = alert.ModelConfig, rule = alert.Rule, state = alert.State, value = alert.Value, logs = alert.Logs }));
+            if (_options.AlertsFile is { } path)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                await File.AppendAllTextAsync(path, json + "\n", CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    await File.AppendAllTextAsync(path, json + "\n", CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
+                {
+                    _say(_settings.Redact($"warning: cannot write the alert to {path}: {ex.Message}"));
+                }
             }
-            catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
+
+            if (_options.Webhook is { } webhook)
             {
-                _say(_settings.Redact($"warning: cannot write the alert to {path}: {ex.Message}"));
+                await PostAlertAsync(webhook, alert, stopping).ConfigureAwait(false);
             }
         }
+    }
 
-        if (_options.Webhook is { } webhook)
+    private async Task PostAlertAsync(Uri webhook, WatchAlert alert, CancellationToken stopping)
+    {
+        var body = _settings.Redact(JsonSerializer.Serialize(new { text = alert.Text }));
+        for (var attempt = 1; ; attempt++)
         {
+            string failure;
             try
             {
-                using var body = new StringContent(_settings.Redact(JsonSerializer.Serialize(new { text = alert.Text })), Encoding.UTF8, "application/json");
-                using var response = await _http.PostAsync(webhook, body, CancellationToken.None).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
+                using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                using var response = await _http.PostAsync(webhook, content, CancellationToken.None).ConfigureAwait(false);
+                var status = (int)response.StatusCode;
+                if (response.IsSuccessStatusCode)
                 {
-                    _say($"warning: the alert webhook answered {(int)response.StatusCode}");
+                    return;
+                }
+
+                failure = $"answered {status}";
+                if (status is not (408 or 429) && status < 500)
+                {
+                    _say(_settings.Redact($"warning: the alert webhook {failure}; the alert is not sent again: {alert.Text}"));
+                    return;
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                _say(_settings.Redact($"warning: the alert webhook failed: {ex.Message}"));
+                failure = $"failed ({ex.Message})";
+            }
+
+            if (attempt > WebhookRetryDelays.Length || stopping.IsCancellationRequested)
+            {
+                _say(_settings.Redact($"warning: the alert webhook {failure}; gave up on the alert after {attempt} attempts: {alert.Text}"));
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(WebhookRetryDelays[attempt - 1], _time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _say(_settings.Redact($"warning: the alert webhook {failure}; gave up on the alert as the watcher stops: {alert.Text}"));
+                return;
             }
         }
     }
+
+    /// <summary>How long a failed webhook delivery waits before each retry.</summary>
+    private static readonly TimeSpan[] WebhookRetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
 }

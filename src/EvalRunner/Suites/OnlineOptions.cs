@@ -21,6 +21,24 @@ internal sealed record OnlineOptions
     /// <summary>A URL that gets each alert as a Slack-compatible JSON body <c>{"text": ...}</c>; null for none.</summary>
     public Uri? Webhook { get; init; }
 
+    /// <summary>
+    /// The least time between two state changes of one rule (its <c>breach</c> and its <c>clear</c>): a value near its
+    /// threshold does not flap. A change within the cooldown waits for the next log after it.
+    /// </summary>
+    public TimeSpan AlertCooldown { get; init; } = DefaultAlertCooldown;
+
+    /// <summary>The alert cooldown when the suite says none: 1 minute.</summary>
+    public static readonly TimeSpan DefaultAlertCooldown = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a rotated log file (renamed or deleted, a new file at its path) is still followed after it last grew: a
+    /// service may write to the file it has open for a while after the rotation.
+    /// </summary>
+    public TimeSpan RotatedIdle { get; init; } = DefaultRotatedIdle;
+
+    /// <summary>The rotated-file idle time when the suite says none: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultRotatedIdle = TimeSpan.FromMinutes(5);
+
     /// <summary>The window when the suite says none: the latest 500 logs.</summary>
     public const int DefaultWindowLogs = 500;
 }

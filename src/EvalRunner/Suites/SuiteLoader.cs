@@ -830,7 +830,7 @@ public static partial class SuiteLoader
             return map.Has("online") ? new OnlineOptions() : null;
         }
 
-        online.AllowOnly(["window", "min_logs", "sample", "alerts"]);
+        online.AllowOnly(["window", "min_logs", "sample", "alerts", "rotated_idle"]);
         int? windowLogs = null;
         TimeSpan? windowDuration = null;
         if (online.String("window") is { } window)
@@ -847,9 +847,17 @@ public static partial class SuiteLoader
 
         string? file = null;
         Uri? webhook = null;
+        var cooldown = OnlineOptions.DefaultAlertCooldown;
         if (online.Map("alerts") is { } alerts)
         {
-            alerts.AllowOnly(["file", "webhook"]);
+            alerts.AllowOnly(["file", "webhook", "cooldown"]);
+            if (alerts.String("cooldown") is { } text)
+            {
+                cooldown = ValueText.ParseDuration(text) is { } duration && duration >= TimeSpan.Zero
+                    ? duration
+                    : throw alerts.Error("cooldown", $"must be a duration such as 30s, 5m or 0s, not '{text}'");
+            }
+
             file = alerts.String("file") is { } path ? Path.GetFullPath(Path.Combine(directory, path)) : null;
             if (alerts.String("webhook", Secrecy.NotSecret) is { } url)
             {
@@ -869,6 +877,8 @@ public static partial class SuiteLoader
             Sample = online.Double("sample", 0, 1) ?? 1,
             AlertsFile = file,
             Webhook = webhook,
+            RotatedIdle = online.Duration("rotated_idle") ?? OnlineOptions.DefaultRotatedIdle,
+            AlertCooldown = cooldown,
         };
     }
 }

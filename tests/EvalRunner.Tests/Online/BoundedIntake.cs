@@ -22,18 +22,23 @@ internal sealed class BoundedIntake(int capacity = int.MaxValue) : ILogIntake
         }
     }
 
-    public ValueTask<bool> TryAcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken)
+    public ValueTask<IntakeResult> AcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
+            if (logs.Count > Capacity)
+            {
+                return ValueTask.FromResult(IntakeResult.TooMany);
+            }
+
             if (_waiting + logs.Count > Capacity)
             {
-                return ValueTask.FromResult(false);
+                return ValueTask.FromResult(IntakeResult.Full);
             }
 
             _waiting += logs.Count;
             _taken.AddRange(logs);
-            return ValueTask.FromResult(true);
+            return ValueTask.FromResult(IntakeResult.Stored);
         }
     }
 

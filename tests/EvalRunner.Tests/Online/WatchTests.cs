@@ -289,7 +289,7 @@ public sealed class WatchTests
     }
 
     [Fact(Timeout = 120000)]
-    public async Task A_pushed_burst_larger_than_the_watchers_queue_gets_429_and_every_log_is_evaluated_once_after_retries()
+    public async Task A_pushed_burst_larger_than_the_queue_can_hold_gets_413_one_larger_than_its_free_room_gets_429_and_every_log_is_evaluated_once_after_retries()
     {
         var token = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory();
@@ -307,11 +307,15 @@ public sealed class WatchTests
         async Task<HttpResponseMessage> PushAsync(string body) =>
             await http.PostAsync(new Uri(listener.Address, "logs"), new StringContent(body, System.Text.Encoding.UTF8, "application/x-ndjson"), token);
 
+        // More logs than the queue can ever hold: 413 with the limit, never 429 (a client that obeys Retry-After would loop).
         var burst = await PushAsync(Logs(0, 6));
-        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, burst.StatusCode);
-        Assert.NotNull(burst.Headers.RetryAfter);
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, burst.StatusCode);
+        Assert.Null(burst.Headers.RetryAfter);
+        Assert.Contains("at most 4 logs", await burst.Content.ReadAsStringAsync(token), StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.Accepted, (await PushAsync(Logs(0, 4))).StatusCode);
-        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, (await PushAsync(Logs(4, 2))).StatusCode);
+        var full = await PushAsync(Logs(4, 2));
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, full.StatusCode);
+        Assert.NotNull(full.Headers.RetryAfter);
 
         // The evaluators drain the queue; the client retries what was refused until it is taken.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -383,7 +387,7 @@ public sealed class WatchTests
         dir.File(
             "prod.eval.yaml",
             "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [mean(contains.passed) >= 0.5]\nrun: {concurrency: 1}\n"
-            + $"online: {{window: 4, min_logs: 4, alerts: {{file: alerts.jsonl, webhook: '{url}hook'}}}}\n");
+            + $"online: {{window: 4, min_logs: 4, alerts: {{file: alerts.jsonl, webhook: '{url}hook', cooldown: 0s}}}}\n");
         var log = Path.Combine(dir.Path, "app.jsonl");
         File.WriteAllText(log, string.Empty);
         await using var watch = await InProcessWatch.StartAsync(Path.Combine(dir.Path, "prod.eval.yaml"), Path.Combine(dir.Path, "out"), log, token);
@@ -416,14 +420,14 @@ public sealed class WatchTests
     }
 
     /// <summary>A log as a service pushes it: the refund question, answered well (<paramref name="pass"/>) or not.</summary>
-    private static IncomingLog PushedLog(string id, bool pass, string model = "prod-bot", DateTimeOffset? at = null) => new()
+    internal static IncomingLog PushedLog(string id, bool pass, string model = "prod-bot", DateTimeOffset? at = null) => new()
     {
         Id = id,
         Datapoint = new EvalRunner.Datasets.Datapoint { Id = id, Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")], Tags = ["pushed"] },
         Log = new EvalRunner.Generation.Log { ModelConfig = model, Model = model, Response = pass ? "yes, a refund" : "no", LatencyMs = 120, InputTokens = 9, Timestamp = at },
     };
 
-    private static string Repeat(string line, int count) => string.Concat(Enumerable.Repeat(line, count));
+    internal static string Repeat(string line, int count) => string.Concat(Enumerable.Repeat(line, count));
 
     private static Process Start(string directory)
     {
@@ -450,57 +454,5 @@ public sealed class WatchTests
         }
 
         Assert.Equal(count, File.ReadAllLines(rows).Length);
-    }
-
-    /// <summary>An online monitor watching in this process (every 20 ms); disposing it stops the watch and completes its run.</summary>
-    private sealed class InProcessWatch : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop;
-        private readonly Task<RunResult> _watching;
-
-        private InProcessWatch(OnlineMonitor monitor, string? glob, CancellationTokenSource stop)
-        {
-            Monitor = monitor;
-            _stop = stop;
-            _watching = monitor.WatchAsync(glob, TimeSpan.FromMilliseconds(20), stop.Token);
-        }
-
-        public OnlineMonitor Monitor { get; }
-
-        public static async Task<InProcessWatch> StartAsync(string suitePath, string output, string? glob, CancellationToken cancellationToken, Action<string>? say = null, TimeProvider? time = null)
-        {
-            var settings = new Settings(new Dictionary<string, string>());
-            var suite = SuiteLoader.Load(suitePath, new SuiteLoadOptions { Settings = settings });
-            var monitor = await OnlineMonitor.StartAsync(new RunEngine(settings, time), suite, output, say ?? (_ => { }), cancellationToken);
-            return new InProcessWatch(monitor, glob, CancellationTokenSource.CreateLinkedTokenSource(cancellationToken));
-        }
-
-        /// <summary>Waits until <paramref name="condition"/> holds; fails at once when the watch stopped.</summary>
-        public async Task UntilAsync(Func<bool> condition, CancellationToken cancellationToken)
-        {
-            while (!condition())
-            {
-                Assert.False(_watching.IsCompleted, "the watcher stopped");
-                await Task.Delay(20, cancellationToken);
-            }
-        }
-
-        /// <summary>Stops the watch and waits for it to complete its run.</summary>
-        public async Task StopAsync()
-        {
-            if (!_stop.IsCancellationRequested)
-            {
-                await _stop.CancelAsync();
-            }
-
-            await _watching;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await StopAsync();
-            Monitor.Dispose();
-            _stop.Dispose();
-        }
     }
 }
