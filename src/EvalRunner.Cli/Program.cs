@@ -22,7 +22,7 @@ var filterOption = new Option<string[]>("--filter", "-f") { Description = "Only 
 
 var cacheOption = new Option<string>("--cache") { Description = "Response cache: read-write, read-only, replay (no network: misses are errors), off", DefaultValueFactory = _ => "read-write" };
 cacheOption.AcceptOnlyFromAmong("read-write", "read-only", "replay", "off");
-var cacheDirOption = new Option<string>("--cache-dir") { Description = "Cache directory (one small JSON file per entry; may be committed)", DefaultValueFactory = _ => ".evalrunner/cache" };
+var cacheDirOption = new Option<string>("--cache-dir") { Description = "Cache directory: JSON lines in 16 files (responses-0.jsonl to responses-f.jsonl), sorted by key, meant to be committed", DefaultValueFactory = _ => ".evalrunner/cache" };
 var cacheTtlOption = new Option<string?>("--cache-ttl") { Description = "Entries older than this are misses: 12h, 7d" };
 var resumeOption = new Option<string?>("--resume") { Description = "Continue the interrupted run in this results directory: finished rows are kept, only the rest run" };
 var dryRunOption = new Option<bool>("--dry-run") { Description = "Print the calls, tokens and cost a run would need, calling nothing" };
