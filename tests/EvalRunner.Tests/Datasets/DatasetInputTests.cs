@@ -78,6 +78,28 @@ public sealed class DatasetInputTests
     }
 
     [Fact]
+    public async Task A_UTF8_byte_order_mark_is_accepted_and_dropped_in_every_dataset_format()
+    {
+        using var dir = new TempDirectory();
+        var files = new[]
+        {
+            // Excel's "CSV UTF-8" quotes the header cells and starts with a byte order mark.
+            dir.File("excel.csv", "\ufeff\"id\",\"input\"\r\n\"a\",\"hello\"\r\n"),
+            dir.File("plain.csv", "\ufeffid,input\na,hello\n"),
+            dir.File("cases.jsonl", "\ufeff{\"id\":\"a\",\"input\":\"hello\"}\n"),
+            dir.File("cases.json", "\ufeff[{\"id\":\"a\",\"input\":\"hello\"}]\n"),
+            dir.File("cases.yaml", "\ufeff- id: a\n  input: hello\n"),
+            dir.File("mapping.yaml", "\ufeffdatapoints:\n  - id: a\n    input: hello\n"),
+        };
+
+        foreach (var path in files)
+        {
+            var datapoint = Assert.Single(await ReadAsync(path));
+            Assert.Equal(("a", "hello"), (datapoint.Id, datapoint.Input));
+        }
+    }
+
+    [Fact]
     public async Task Bytes_that_are_not_UTF8_are_an_error_with_file_and_line_not_a_replacement_character()
     {
         using var dir = new TempDirectory();

@@ -49,6 +49,20 @@ public sealed class SuiteInputTests
         Assert.Contains("1,000,000 nodes", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_suite_and_a_schema_file_that_start_with_a_UTF8_byte_order_mark_load()
+    {
+        using var dir = Setup();
+        dir.File("schema.json", "\ufeff{\"type\": \"object\"}");
+        var path = dir.File("s.eval.yaml", "\ufeffname: greeting\ndataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n"
+            + "evaluators:\n  - {type: json-schema, schema_file: schema.json}\nthresholds:\n  - rate(json-schema.passed) >= 0.5\n");
+
+        var suite = SuiteLoader.Load(path, TestSettings.With());
+
+        Assert.Equal("greeting", suite.Name);
+        Assert.Equal("json-schema", Assert.Single(suite.Evaluators).Name);
+    }
+
     [Theory]
     [InlineData("!<!System.Diagnostics.Process,System> {}")]
     [InlineData("!!binary aGVsbG8=")]
