@@ -256,7 +256,10 @@ internal static class Dataset
     /// <summary>The 1-based line at which the element at <paramref name="index"/> of a top-level JSON list starts.</summary>
     internal static int JsonLineOfElement(string path, int index)
     {
-        var bytes = File.ReadAllBytes(path);
+        var all = File.ReadAllBytes(path);
+
+        // A byte order mark is no JSON token; it is on no line of its own.
+        var bytes = all.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? all.AsSpan(Encoding.UTF8.Preamble.Length) : all;
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         var seen = -1;
         while (reader.Read())
@@ -269,7 +272,7 @@ internal static class Dataset
             seen++;
             if (seen == index)
             {
-                return 1 + bytes.AsSpan(0, (int)reader.TokenStartIndex).Count((byte)'\n');
+                return 1 + bytes[..(int)reader.TokenStartIndex].Count((byte)'\n');
             }
 
             if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
