@@ -55,6 +55,35 @@ public sealed class CliInputTests
         Assert.Matches(@"bomb\.eval\.yaml:\d+:\d+: YAML aliases here expand the file to more than 1,000,000 nodes", result.StandardError);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task Nesting_100000_levels_deep_in_a_suite_or_a_dataset_exits_2_with_one_line_naming_file_and_line()
+    {
+        using var dir = new TempDirectory();
+        var deep = new string('[', 100_000) + new string(']', 100_000);
+        dir.File("deep.eval.yaml", "dataset: cases.jsonl\n" + Rest + "description: " + deep + "\n");
+        dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hi\"}\n");
+        dir.File("cases.yaml", "- id: a\n  input: hi\n  context: {k: " + deep + "}\n");
+        dir.File("yaml.eval.yaml", "dataset: cases.yaml\n" + Rest);
+        dir.File("cases.json", "[{\"id\":\"a\",\"input\":\"hi\",\"context\":{\"k\":" + deep + "}}]\n");
+        dir.File("json.eval.yaml", "dataset: cases.json\n" + Rest);
+
+        var suite = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "deep.eval.yaml"], TestContext.Current.CancellationToken);
+        var yaml = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "yaml.eval.yaml"], TestContext.Current.CancellationToken);
+        var json = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "json.eval.yaml"], TestContext.Current.CancellationToken);
+
+        foreach (var (result, expected) in new[]
+        {
+            (suite, "deep.eval.yaml:8:"), (yaml, "cases.yaml:3:"), (json, "cases.json:1:"),
+        })
+        {
+            Assert.True(result.ExitCode == 2, result.StandardOutput + result.StandardError);
+            AssertNoStackTrace(result);
+            var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(expected, line, StringComparison.Ordinal);
+            Assert.Contains("levels deep", line, StringComparison.Ordinal);
+        }
+    }
+
     [Fact(Timeout = 60000)]
     public async Task A_suite_with_a_tab_in_an_unclosed_flow_sequence_exits_2_without_a_stack_trace()
     {

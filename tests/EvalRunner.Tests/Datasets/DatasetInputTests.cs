@@ -99,6 +99,40 @@ public sealed class DatasetInputTests
         }
     }
 
+    [Theory]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(64)]
+    [InlineData(2000)]
+    public async Task A_datapoint_nested_deeper_than_32_levels_is_an_error_with_file_and_line_in_every_format(int levels)
+    {
+        using var dir = new TempDirectory();
+
+        // The datapoint is the first level and its context the second.
+        var json = "{\"id\":\"a\",\"input\":\"hi\",\"context\":" + string.Concat(Enumerable.Repeat("{\"k\":", levels - 2)) + "{}" + new string('}', levels - 2) + "}";
+        var yaml = "- id: a\n  input: hi\n  context: " + string.Concat(Enumerable.Repeat("{k: ", levels - 2)) + "{}" + new string('}', levels - 2) + "\n";
+        var files = new[]
+        {
+            (Path: dir.File("cases.jsonl", "{\"id\":\"z\",\"input\":\"hi\"}\n" + json + "\n"), Line: 2),
+            (Path: dir.File("cases.json", "[\n{\"id\":\"z\",\"input\":\"hi\"},\n" + json + "\n]\n"), Line: 3),
+            (Path: dir.File("cases.yaml", "- id: z\n  input: hi\n" + yaml), Line: 5),
+        };
+
+        foreach (var (path, line) in files)
+        {
+            if (levels <= 32)
+            {
+                Assert.Equal(2, (await ReadAsync(path)).Count);
+                continue;
+            }
+
+            var ex = await Assert.ThrowsAsync<DatasetException>(() => ReadAsync(path));
+
+            Assert.Equal((path, line), (ex.Location.File, ex.Location.Line));
+            Assert.Contains("nested more than 32 levels deep; a datapoint nests at most 32 levels", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Bytes_that_are_not_UTF8_are_an_error_with_file_and_line_not_a_replacement_character()
     {

@@ -63,6 +63,33 @@ public sealed class SuiteInputTests
         Assert.Equal("json-schema", Assert.Single(suite.Evaluators).Name);
     }
 
+    [Fact]
+    public void A_suite_nested_deeper_than_64_levels_is_a_suite_error_with_its_line()
+    {
+        using var dir = Setup();
+        var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\n" + Rest + "description: " + new string('[', 200) + new string(']', 200) + "\n");
+        var fits = dir.File("fits.eval.yaml", "dataset: cases.jsonl\n" + Rest + "description: " + new string('[', 63) + new string(']', 63) + "\n");
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal((path, 8), (ex.Location.File, ex.Location.Line));
+        Assert.Contains("nested more than 64 levels deep; a suite file nests at most 64 levels", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("fits", SuiteLoader.Load(fits, TestSettings.With()).Name);
+    }
+
+    [Fact]
+    public void An_inline_datapoint_nested_deeper_than_32_levels_is_an_error_with_its_line()
+    {
+        using var dir = Setup();
+        var context = string.Concat(Enumerable.Repeat("{k: ", 31)) + "{}" + new string('}', 31);
+        var path = dir.File("s.eval.yaml", "dataset:\n  - {id: a, input: hi}\n  - {id: b, input: hi, context: " + context + "}\n" + Rest);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal((path, 3), (ex.Location.File, ex.Location.Line));
+        Assert.Contains("nested more than 32 levels deep; a datapoint nests at most 32 levels", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("!<!System.Diagnostics.Process,System> {}")]
     [InlineData("!!binary aGVsbG8=")]
