@@ -13,6 +13,9 @@ namespace EvalRunner.Datasets;
 /// </summary>
 internal static class Dataset
 {
+    /// <summary>How a JSON dataset is read: its list is one level more than its datapoints.</summary>
+    private static readonly JsonSerializerOptions JsonListOptions = new() { MaxDepth = Nesting.MaxDatapointDepth + 1 };
+
     /// <summary>The file extensions a dataset may have.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".jsonl", ".json", ".yaml", ".yml", ".csv"];
 
@@ -204,7 +207,7 @@ internal static class Dataset
 
             stream.Position = 0;
             var index = 0;
-            var elements = JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream, cancellationToken: cancellationToken);
+            var elements = JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream, JsonListOptions, cancellationToken);
             await using var enumerator = elements.GetAsyncEnumerator(cancellationToken);
             while (true)
             {
@@ -217,6 +220,11 @@ internal static class Dataset
                     }
 
                     element = enumerator.Current;
+                }
+                catch (JsonException ex) when (TooDeepLine(path) is { } deep)
+                {
+                    JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, deep.Line, deep.Column), Nesting.DatapointTooDeep, ex));
+                    yield break;
                 }
                 catch (JsonException ex)
                 {
@@ -251,6 +259,19 @@ internal static class Dataset
                 }
             }
         }
+    }
+
+    /// <summary>Where a JSON dataset first nests a datapoint too deep (1-based line and column); null when it does not.</summary>
+    private static (int Line, int Column)? TooDeepLine(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (Nesting.FindTooDeep(bytes, Nesting.MaxDatapointDepth + 1) is not { } offset)
+        {
+            return null;
+        }
+
+        var lineStart = bytes.AsSpan(0, (int)offset).LastIndexOf((byte)'\n') + 1;
+        return (Nesting.LineOf(bytes, offset), (int)offset - lineStart + 1);
     }
 
     /// <summary>The 1-based line at which the element at <paramref name="index"/> of a top-level JSON list starts.</summary>
@@ -301,7 +322,7 @@ internal static class Dataset
 
                 line = (int)parser.Current!.Start.Line;
                 var location = new SourceLocation(path, line);
-                var node = YamlJson.ReadNode(parser, path);
+                var node = YamlJson.ReadNode(parser, path, Nesting.MaxDatapointDepth);
                 done = false;
                 var element = JsonSerializer.SerializeToElement(node);
                 JsonStrings.Check(element, location);

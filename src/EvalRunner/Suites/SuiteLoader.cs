@@ -430,7 +430,7 @@ public static partial class SuiteLoader
                             sources.Add(source);
                         }
                     }
-                    else if (map.Try(() => DatapointParser.Parse(JsonSerializer.SerializeToElement(YamlJson.FromNode(item, at)), at), null) is { } datapoint)
+                    else if (map.Try(() => DatapointParser.Parse(JsonSerializer.SerializeToElement(YamlJson.FromNode(item, at, Nesting.MaxDatapointDepth, Nesting.DatapointTooDeep)), at), null) is { } datapoint)
                     {
                         datapoints.Add(datapoint);
                     }
