@@ -84,6 +84,28 @@ public sealed class CliInputTests
         }
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task Validate_lists_every_problem_of_the_run_block_and_every_unknown_CSV_column_with_the_ragged_rows()
+    {
+        using var dir = new TempDirectory();
+        dir.File("cases.csv", "id,inptu,contxt.topic,input\na,x,y,hi\nb,1,2,3,4\n");
+        dir.File("csv.eval.yaml", "dataset: cases.csv\n" + Rest);
+        dir.File("run.eval.yaml", "dataset: cases.csv\n" + Rest + "run:\n  concurrency: 0\n  retries: many\n");
+
+        var csv = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "csv.eval.yaml"], TestContext.Current.CancellationToken);
+        var run = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "run.eval.yaml"], TestContext.Current.CancellationToken);
+
+        Assert.True(csv.ExitCode == 2, csv.StandardOutput + csv.StandardError);
+        AssertNoStackTrace(csv);
+        Assert.Contains("cases.csv:1:2: inptu: unknown column 'inptu'", csv.StandardError, StringComparison.Ordinal);
+        Assert.Contains("cases.csv:1:3: contxt.topic: unknown column 'contxt.topic'", csv.StandardError, StringComparison.Ordinal);
+        Assert.Contains("cases.csv:3: this row has 5 cells but the header has 4 columns", csv.StandardError, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 2, run.StandardOutput + run.StandardError);
+        AssertNoStackTrace(run);
+        Assert.Contains("run.concurrency: must be a whole number", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("run.retries: must be a whole number", run.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 60000)]
     public async Task A_suite_with_a_tab_in_an_unclosed_flow_sequence_exits_2_without_a_stack_trace()
     {

@@ -167,6 +167,22 @@ public sealed class DatasetInputTests
     }
 
     [Fact]
+    public async Task A_CSV_header_reports_every_unknown_column_and_the_ragged_rows_in_one_pass()
+    {
+        using var dir = new TempDirectory();
+        dir.File("cases.csv", "id,inptu,contxt.topic,input\na,x,y,hi\nb,1,2,3,4\nc,x,y,fine\nd,1,2,3,4,5\n");
+
+        var ex = await Assert.ThrowsAsync<DatasetException>(() => CountAsync(dir, "cases.csv"));
+
+        var lines = ex.Message.Split('\n');
+        Assert.Equal(4, lines.Length);
+        Assert.Contains("cases.csv:1:2: inptu: unknown column 'inptu' (did you mean 'input'?)", lines[0], StringComparison.Ordinal);
+        Assert.Contains("cases.csv:1:3: contxt.topic: unknown column 'contxt.topic'", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith("cases.csv:3: this row has 5 cells but the header has 4 columns; quote cells that hold a comma", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith("cases.csv:5: this row has 6 cells but the header has 4 columns; quote cells that hold a comma", lines[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Counting_the_datapoints_reports_every_problem_of_the_dataset_in_one_pass()
     {
         using var dir = new TempDirectory();

@@ -142,6 +142,55 @@ public sealed class SuiteInputTests
     }
 
     [Fact]
+    public void Every_problem_of_the_run_block_and_thresholds_over_evaluators_with_a_bad_option_are_reported_in_one_pass()
+    {
+        using var dir = Setup();
+        dir.File("quality.py", "def main(**kwargs):\n    return {'score': 1.0}\n");
+        var path = dir.File("s.eval.yaml", """
+            dataset: cases.jsonl
+            models:
+              - {provider: command, command: [python3, bot.py]}
+            evaluators:
+              - {type: contains, value: x, ignore_case: maybe}
+              - {type: regex, pattern: "("}
+              - {name: quality, type: python, file: quality.py, timeout: soon, columns: {score: float}}
+              - {name: s, type: length, sample: 2}
+            thresholds:
+              - rate(contains.passd) >= 0.9
+              - rate(regex.matchd) >= 0.9
+              - mean(quality.scor) >= 0.5
+              - s.word <= 5
+              - rate(contains.passed) >= 0.9
+            run:
+              concurrency: 0
+              retries: many
+              timeout: soon
+              repeat: 3
+              min_passes: 5
+              replay_missing: never
+            """);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        var lines = ex.Message.Split('\n');
+        Assert.Contains(lines, line => line.Contains("evaluators[0].ignore_case: must be true or false", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("evaluators[1].pattern: not a valid regular expression", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("evaluators[2].timeout: must be a duration", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("evaluators[3].sample: must be a number", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("thresholds[0]:", StringComparison.Ordinal) && line.Contains("unknown column 'contains.passd'", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("thresholds[1]:", StringComparison.Ordinal) && line.Contains("unknown column 'regex.matchd'", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("thresholds[2]:", StringComparison.Ordinal) && line.Contains("unknown column 'quality.scor'", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("thresholds[3]:", StringComparison.Ordinal) && line.Contains("unknown column 's.word'", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains("thresholds[4]", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.concurrency: must be a whole number", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.retries: must be a whole number", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.timeout: must be a duration", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.min_passes: must be from 1 to run.repeat (3), not 5", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.replay_missing: must be 'skip' or 'fail', not 'never'", StringComparison.Ordinal));
+        Assert.Equal(14, lines.Length);
+    }
+
+    [Fact]
     public void More_than_fifty_problems_list_fifty_and_then_how_many_more()
     {
         using var dir = Setup();
