@@ -407,6 +407,9 @@ internal static class Dataset
     private static async IAsyncEnumerable<Datapoint> ReadCsvAsync(string path, FieldMap? fields, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string[] known = ["id", "input", "messages", "expected", "tags", .. DatapointParser.LogKeys];
+
+        // A bad header is reported whole (every unknown column); its rows are then only checked for their shape.
+        var badHeader = false;
         await foreach (var row in CsvRows.ReadAsync(path, path, problems, cancellationToken).ConfigureAwait(false))
         {
             var header = row.Header;
@@ -423,17 +426,24 @@ internal static class Dataset
                     var name = header[column];
                     if (!known.Contains(name) && !name.StartsWith("context.", StringComparison.Ordinal))
                     {
-                        throw new DatasetException(new SourceLocation(path, 1, column + 1, name),
+                        badHeader = true;
+                        JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, 1, column + 1, name),
                             $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input, expected, tags, context.NAME and the log fields "
-                            + "generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp; map other names with the suite's fields:)");
+                            + "generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp; map other names with the suite's fields:)"));
                     }
                 }
 
                 if (!header.Contains("input") && !header.Contains("messages"))
                 {
-                    throw new DatasetException(new SourceLocation(path, 1, Field: "input"), "a CSV dataset needs an 'input' column");
+                    badHeader = true;
+                    JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, 1, Field: "input"), "a CSV dataset needs an 'input' column"));
                 }
 
+                continue;
+            }
+
+            if (badHeader)
+            {
                 continue;
             }
 

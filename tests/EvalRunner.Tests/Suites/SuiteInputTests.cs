@@ -187,7 +187,7 @@ public sealed class SuiteInputTests
         Assert.Contains(lines, line => line.Contains("run.timeout: must be a duration", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("run.min_passes: must be from 1 to run.repeat (3), not 5", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("run.replay_missing: must be 'skip' or 'fail', not 'never'", StringComparison.Ordinal));
-        Assert.Equal(14, lines.Length);
+        Assert.Equal(13, lines.Length);
     }
 
     [Fact]

@@ -6,6 +6,8 @@ internal sealed class LatencyKind : EvaluatorKind
 {
     public override string Type => "latency";
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => LatencyEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
         new OptionlessSpec { Name = name, Columns = LatencyEvaluator.Returned, Create = evaluator => new LatencyEvaluator(evaluator) };
 }
