@@ -245,7 +245,7 @@ internal static class ResultsStore
                 {
                     Model = row.Log.Model is { } model ? Clean(model) : null,
                     GeneratedResponse = row.Log.Response is { } response ? Clean(response) : null,
-                    LatencyMs = Math.Round(row.Log.LatencyMs, 3),
+                    LatencyMs = row.Log.LatencyMs is { } latency ? Math.Round(latency, 3) : null,
                     InputTokens = row.Log.InputTokens,
                     OutputTokens = row.Log.OutputTokens,
                     CacheHit = row.Log.CacheHit,
@@ -331,7 +331,8 @@ internal static class ResultsStore
 
         public string? GeneratedResponse { get; init; }
 
-        public double LatencyMs { get; init; }
+        /// <summary>Null when the log did not say (a response supplied without its latency).</summary>
+        public double? LatencyMs { get; init; }
 
         public long? InputTokens { get; init; }
 
