@@ -689,9 +689,15 @@ public static partial class SuiteLoader
         {
             var at = map.Location(item, $"thresholds[{index}]");
             index++;
-            if (item is not YamlScalarNode { Value: { } text })
+            if (item is not YamlScalarNode { Value: { } written })
             {
                 map.Problems!.Add(new SuiteException(at, "a threshold is a rule in quotes, for example \"mean(contains.passed) >= 0.9\""));
+                continue;
+            }
+
+            // ${NAME} in a rule, as in every other value: "mean(length.words) <= ${MAX_WORDS:-120}".
+            if (map.Try(() => map.Interpolate(written, at, Secrecy.ByVariableName), null) is not { } text)
+            {
                 continue;
             }
 
