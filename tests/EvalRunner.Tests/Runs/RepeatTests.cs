@@ -199,6 +199,23 @@ public sealed class RepeatTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task Every_row_of_a_repeated_run_has_its_trial_and_a_run_without_repeat_writes_none()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", "{\"id\": \"a\", \"input\": \"x\"}\n{\"id\": \"b\", \"input\": \"y\"}\n");
+        var yaml = $"dataset: cases.jsonl\nmodels: [{{provider: openai, model: bot, base_url: \"{server.BaseUrl}\"}}]\nevaluators: [{{type: length}}]\n";
+
+        var (_, repeated) = await SuiteRun.RunAsync(dir, yaml + "run: {repeat: 2}\n", TestContext.Current.CancellationToken);
+        var (_, once) = await SuiteRun.RunAsync(dir, yaml, TestContext.Current.CancellationToken);
+
+        Assert.Equal([("a", 1), ("a", 2), ("b", 1), ("b", 2)], repeated
+            .Select(r => (r.GetProperty("datapoint_id").GetString(), r.TryGetProperty("trial", out var trial) ? trial.GetInt32() : 0))
+            .Order());
+        Assert.All(once, row => Assert.False(row.TryGetProperty("trial", out _)));
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task The_request_s_repeat_overrides_the_suite_s()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
