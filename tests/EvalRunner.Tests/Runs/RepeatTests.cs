@@ -42,7 +42,7 @@ public sealed class RepeatTests
         run: {{run}}
         """;
 
-    // Trial 1 is written without "trial", as every row of a run without repeat.
+    // Every row of a repeated run says its trial; results written before it did read trial 1 when it is absent.
     private static int Trial(JsonElement row) => row.TryGetProperty("trial", out var trial) ? trial.GetInt32() : 1;
 
     private static void JudgeVariesPerCall(FakeOpenAIServer server)
