@@ -150,4 +150,28 @@ public sealed class CliInputTests
         var runJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "out", "external-scores", "run.json"))).RootElement;
         Assert.StartsWith(warning, runJson.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 120000)]
+    public async Task An_evaluator_that_no_threshold_uses_is_a_warning_in_validate_the_run_and_the_summary()
+    {
+        using var dir = new TempDirectory();
+        dir.File("bot.py", "import sys\nprint('hello there')\n");
+        dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"hi\"}\n");
+        dir.File("s.eval.yaml", "dataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n"
+            + "evaluators:\n  - type: length\n  - {type: contains, value: hello}\nthresholds:\n  - length.words <= 5\n");
+
+        var validate = await EvalRunnerCli.RunAsync(dir.Path, ["validate", "s.eval.yaml"], TestContext.Current.CancellationToken);
+        var run = await EvalRunnerCli.RunAsync(dir.Path, ["run", "s.eval.yaml", "--out", "out", "--cache", "off"], TestContext.Current.CancellationToken);
+
+        const string warning = "evaluator 'contains' is used by no threshold: its columns (contains.passed, contains.matched) are recorded but decide nothing";
+        Assert.True(validate.ExitCode == 0, validate.StandardOutput + validate.StandardError);
+        Assert.Contains("warning: " + warning, validate.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("evaluator 'length'", validate.StandardOutput, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 0, run.StandardOutput + run.StandardError);
+        Assert.Contains("warning: " + warning, run.StandardOutput, StringComparison.Ordinal);
+        var summary = File.ReadAllText(Path.Combine(dir.Path, "out", "summary.md"));
+        Assert.Contains("warning: evaluator 'contains' is used by no threshold", summary, StringComparison.Ordinal);
+        var runJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "out", "s", "run.json"))).RootElement;
+        Assert.StartsWith(warning, Assert.Single(runJson.GetProperty("warnings").EnumerateArray()).GetString(), StringComparison.Ordinal);
+    }
 }
