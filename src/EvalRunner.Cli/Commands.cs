@@ -28,7 +28,7 @@ internal static class Commands
                 AnsiConsole.MarkupLine(
                     $"[green]✓[/] {Markup.Escape(path)}: suite '{Markup.Escape(suite.Name)}', {datapoints}, "
                     + $"{suite.Evaluators.Count} evaluators, {suite.Thresholds.Count} thresholds");
-                foreach (var warning in await EvalRunner.Evaluators.BuiltIn.ExternalEvaluator.UnknownIdWarningsAsync(suite, cancellationToken))
+                foreach (var warning in (await EvalRunner.Evaluators.BuiltIn.ExternalEvaluator.UnknownIdWarningsAsync(suite, cancellationToken)).Concat(suite.UnusedEvaluatorWarnings()))
                 {
                     AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
                 }

@@ -85,7 +85,7 @@ public sealed class EvalCase : IXunitSerializable
             return EvalSession.AggregateRow;
         }
 
-        var log = new Log { ModelConfig = ModelConfig, Model = "application", Response = response, LatencyMs = latency?.TotalMilliseconds ?? 0 };
+        var log = new Log { ModelConfig = ModelConfig, Model = "application", Response = response, LatencyMs = latency?.TotalMilliseconds };
         var rows = await Session.EvaluateSuppliedAsync(Datapoint, log, cancellationToken).ConfigureAwait(false);
         Session.AssertRows(rows);
         return rows[0];

@@ -6,12 +6,16 @@ namespace EvalRunner;
 /// <summary>
 /// A YAML parser that refuses, as the events pass and before anything is built from them, what a suite has no use for
 /// and what would take the process down: explicit type tags (<c>!!binary</c>, <c>!&lt;!System.Diagnostics.Process&gt;</c>,
-/// any <c>!tag</c>) and aliases that expand to more than <see cref="NodeBudget"/> nodes (an alias bomb).
+/// any <c>!tag</c>), aliases that expand to more than <see cref="NodeBudget"/> nodes (an alias bomb), and lists and
+/// mappings nested more than <see cref="MaxDepth"/> levels deep (what is built from the events is built by recursion).
 /// </summary>
 internal sealed class GuardedYamlParser(IParser inner) : IParser
 {
     /// <summary>The most nodes a document may have once every alias is expanded.</summary>
     public const long NodeBudget = 1_000_000;
+
+    /// <summary>The most levels of lists and mappings a document may nest (its top mapping is the first).</summary>
+    public const int MaxDepth = 64;
 
     private readonly Dictionary<string, long> _anchorSizes = new(StringComparer.Ordinal);
     private readonly Stack<(string? Anchor, long Size)> _open = new();
@@ -48,6 +52,8 @@ internal sealed class GuardedYamlParser(IParser inner) : IParser
                 Remember(scalar.Anchor, 1);
                 Count(1, current);
                 break;
+            case SequenceStart or MappingStart when _open.Count >= MaxDepth:
+                throw new UnsafeYamlException(current.Start, current.End, $"nested more than {MaxDepth} levels deep; a suite file nests at most {MaxDepth} levels");
             case SequenceStart or MappingStart:
                 _open.Push((((NodeEvent)current).Anchor.IsEmpty ? null : ((NodeEvent)current).Anchor.Value, 1));
                 Count(1, current, container: true);

@@ -8,10 +8,13 @@ namespace EvalRunner;
 /// </summary>
 internal static class InputFile
 {
-    /// <summary>UTF-8 that throws on invalid bytes instead of reading them as U+FFFD.</summary>
-    public static UTF8Encoding Utf8 { get; } = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    /// <summary>
+    /// UTF-8 that throws on invalid bytes instead of reading them as U+FFFD. Its preamble is the byte order mark, so a
+    /// reader given it drops one at the start of a file (Excel's "CSV UTF-8", Notepad) instead of reading it as text.
+    /// </summary>
+    public static UTF8Encoding Utf8 { get; } = new(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true);
 
-    /// <summary>A reader of the file as strict UTF-8 (a byte order mark is skipped).</summary>
+    /// <summary>A reader of the file as strict UTF-8 (a byte order mark at its start is skipped).</summary>
     public static StreamReader OpenText(string path) => new(OpenRead(path), Utf8, detectEncodingFromByteOrderMarks: false);
 
     /// <summary>The whole file as strict UTF-8 text; a failure is a <see cref="Suites.SuiteException"/> at <paramref name="at"/>.</summary>

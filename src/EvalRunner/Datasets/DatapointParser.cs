@@ -149,7 +149,7 @@ internal static class DatapointParser
                 ModelConfig = log.Model ?? SuppliedModelConfig,
                 Model = log.Model,
                 Response = log.Response,
-                LatencyMs = log.LatencyMs ?? 0,
+                LatencyMs = log.LatencyMs,
                 InputTokens = log.InputTokens,
                 OutputTokens = log.OutputTokens,
                 CostUsd = log.CostUsd,

@@ -13,6 +13,9 @@ namespace EvalRunner.Datasets;
 /// </summary>
 internal static class Dataset
 {
+    /// <summary>How a JSON dataset is read: its list is one level more than its datapoints.</summary>
+    private static readonly JsonSerializerOptions JsonListOptions = new() { MaxDepth = Nesting.MaxDatapointDepth + 1 };
+
     /// <summary>The file extensions a dataset may have.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".jsonl", ".json", ".yaml", ".yml", ".csv"];
 
@@ -204,7 +207,7 @@ internal static class Dataset
 
             stream.Position = 0;
             var index = 0;
-            var elements = JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream, cancellationToken: cancellationToken);
+            var elements = JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream, JsonListOptions, cancellationToken);
             await using var enumerator = elements.GetAsyncEnumerator(cancellationToken);
             while (true)
             {
@@ -217,6 +220,11 @@ internal static class Dataset
                     }
 
                     element = enumerator.Current;
+                }
+                catch (JsonException ex) when (TooDeepLine(path) is { } deep)
+                {
+                    JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, deep.Line, deep.Column), Nesting.DatapointTooDeep, ex));
+                    yield break;
                 }
                 catch (JsonException ex)
                 {
@@ -253,10 +261,26 @@ internal static class Dataset
         }
     }
 
+    /// <summary>Where a JSON dataset first nests a datapoint too deep (1-based line and column); null when it does not.</summary>
+    private static (int Line, int Column)? TooDeepLine(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (Nesting.FindTooDeep(bytes, Nesting.MaxDatapointDepth + 1) is not { } offset)
+        {
+            return null;
+        }
+
+        var lineStart = bytes.AsSpan(0, (int)offset).LastIndexOf((byte)'\n') + 1;
+        return (Nesting.LineOf(bytes, offset), (int)offset - lineStart + 1);
+    }
+
     /// <summary>The 1-based line at which the element at <paramref name="index"/> of a top-level JSON list starts.</summary>
     internal static int JsonLineOfElement(string path, int index)
     {
-        var bytes = File.ReadAllBytes(path);
+        var all = File.ReadAllBytes(path);
+
+        // A byte order mark is no JSON token; it is on no line of its own.
+        var bytes = all.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? all.AsSpan(Encoding.UTF8.Preamble.Length) : all;
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         var seen = -1;
         while (reader.Read())
@@ -269,7 +293,7 @@ internal static class Dataset
             seen++;
             if (seen == index)
             {
-                return 1 + bytes.AsSpan(0, (int)reader.TokenStartIndex).Count((byte)'\n');
+                return 1 + bytes[..(int)reader.TokenStartIndex].Count((byte)'\n');
             }
 
             if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
@@ -298,7 +322,7 @@ internal static class Dataset
 
                 line = (int)parser.Current!.Start.Line;
                 var location = new SourceLocation(path, line);
-                var node = YamlJson.ReadNode(parser, path);
+                var node = YamlJson.ReadNode(parser, path, Nesting.MaxDatapointDepth);
                 done = false;
                 var element = JsonSerializer.SerializeToElement(node);
                 JsonStrings.Check(element, location);
@@ -383,6 +407,9 @@ internal static class Dataset
     private static async IAsyncEnumerable<Datapoint> ReadCsvAsync(string path, FieldMap? fields, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string[] known = ["id", "input", "messages", "expected", "tags", .. DatapointParser.LogKeys];
+
+        // A bad header is reported whole (every unknown column); its rows are then only checked for their shape.
+        var badHeader = false;
         await foreach (var row in CsvRows.ReadAsync(path, path, problems, cancellationToken).ConfigureAwait(false))
         {
             var header = row.Header;
@@ -399,17 +426,24 @@ internal static class Dataset
                     var name = header[column];
                     if (!known.Contains(name) && !name.StartsWith("context.", StringComparison.Ordinal))
                     {
-                        throw new DatasetException(new SourceLocation(path, 1, column + 1, name),
+                        badHeader = true;
+                        JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, 1, column + 1, name),
                             $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input, expected, tags, context.NAME and the log fields "
-                            + "generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp; map other names with the suite's fields:)");
+                            + "generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp; map other names with the suite's fields:)"));
                     }
                 }
 
                 if (!header.Contains("input") && !header.Contains("messages"))
                 {
-                    throw new DatasetException(new SourceLocation(path, 1, Field: "input"), "a CSV dataset needs an 'input' column");
+                    badHeader = true;
+                    JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, 1, Field: "input"), "a CSV dataset needs an 'input' column"));
                 }
 
+                continue;
+            }
+
+            if (badHeader)
+            {
                 continue;
             }
 

@@ -87,7 +87,12 @@ internal static class JsonlReader
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(text);
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = Nesting.MaxDatapointDepth });
+        }
+        catch (JsonException ex) when (Nesting.FindTooDeep(Encoding.UTF8.GetBytes(text), Nesting.MaxDatapointDepth) is not null)
+        {
+            Report(problems, new DatasetException(location, Nesting.DatapointTooDeep, ex));
+            return null;
         }
         catch (JsonException ex)
         {

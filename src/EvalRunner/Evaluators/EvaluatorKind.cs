@@ -23,6 +23,13 @@ internal abstract class EvaluatorKind
     /// <summary>The YAML keys the kind allows besides <c>type</c> and <c>name</c>.</summary>
     public virtual string[] Options => [];
 
+    /// <summary>
+    /// The columns an evaluator of this kind returns when they do not hang on its other options (null when they do),
+    /// so that thresholds over an evaluator whose options are wrong are still checked in the same pass.
+    /// </summary>
+    /// <exception cref="SuiteException">The options that decide the columns are wrong.</exception>
+    public virtual IReadOnlyList<Column>? ColumnsOf(YamlMap spec) => null;
+
     public static EvaluatorKind? Find(string type) => All.FirstOrDefault(k => k.Type == type);
 
     /// <summary>Reads the spec; data only: nothing is started, no file is written.</summary>

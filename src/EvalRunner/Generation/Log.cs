@@ -12,8 +12,8 @@ public sealed record Log
     /// <summary>The generated response; null when the generation failed.</summary>
     public string? Response { get; init; }
 
-    /// <summary>Wall time of the generation in milliseconds.</summary>
-    public double LatencyMs { get; init; }
+    /// <summary>Wall time of the generation in milliseconds; null when unknown (a response supplied without <c>latency_ms</c>).</summary>
+    public double? LatencyMs { get; init; }
 
     /// <summary>Prompt tokens, when the provider reports them.</summary>
     public long? InputTokens { get; init; }

@@ -352,7 +352,9 @@ internal sealed class LogFollower : IDisposable
             while (start <= end)
             {
                 var newline = Array.IndexOf(buffer, (byte)'\n', start, end - start + 1);
-                var text = Encoding.UTF8.GetString(buffer, start, newline - start).TrimEnd('\r');
+                // A byte order mark at the file's start is not part of its first line.
+                var from = file.ReadOffset == 0 && start == 0 && buffer.AsSpan(0, newline).StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : start;
+                var text = Encoding.UTF8.GetString(buffer, from, newline - from).TrimEnd('\r');
                 file.Lines++;
                 if (text.Trim().Length > 0)
                 {

@@ -179,7 +179,11 @@ internal sealed class LogInbox(string directory, Settings settings)
                 json.WriteString("model", model);
             }
 
-            json.WriteNumber("latency_ms", log.LatencyMs);
+            if (log.LatencyMs is { } latency)
+            {
+                json.WriteNumber("latency_ms", latency);
+            }
+
             WriteNumber(json, "input_tokens", log.InputTokens);
             WriteNumber(json, "output_tokens", log.OutputTokens);
             if (log.CostUsd is { } cost)

@@ -29,7 +29,7 @@ internal static class JunitReport
                 var testcase = new XElement("testcase",
                     new XAttribute("classname", run.Suite),
                     new XAttribute("name", $"{row.DatapointId} [{row.ModelConfig}]"),
-                    new XAttribute("time", Seconds(row.Log.LatencyMs)));
+                    new XAttribute("time", Seconds(row.Log.LatencyMs ?? 0)));
                 if (ReportValues.Place(row) is ({ } file, var line))
                 {
                     testcase.Add(new XAttribute("file", file), new XAttribute("line", line));

@@ -24,11 +24,15 @@ internal static class ResultsStore
     public static string SuiteDirectory(string root, string suite) => Path.Combine(root, FolderName(suite));
 
     /// <summary>Writes one row as one line, with its newline, to <paramref name="buffer"/>.</summary>
-    public static void WriteLine(IBufferWriter<byte> buffer, Row row, Settings? settings)
+    /// <param name="buffer">Where the line goes.</param>
+    /// <param name="row">The row.</param>
+    /// <param name="settings">What to redact; null for nothing.</param>
+    /// <param name="repeated">Whether the run repeats its trials (<c>run.repeat</c> above 1): every row then says its trial, the first too.</param>
+    public static void WriteLine(IBufferWriter<byte> buffer, Row row, Settings? settings, bool repeated)
     {
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = ResultsJson.Encoder, SkipValidation = true }))
         {
-            JsonSerializer.Serialize(writer, RowRecord.From(row, settings), ResultsJson.Default.RowRecord);
+            JsonSerializer.Serialize(writer, RowRecord.From(row, settings, repeated), ResultsJson.Default.RowRecord);
         }
 
         buffer.Write("\n"u8);
@@ -36,7 +40,7 @@ internal static class ResultsStore
 
     /// <summary>A row as indented JSON, for a test's output.</summary>
     public static string RowText(Row row, Settings? settings) =>
-        JsonSerializer.Serialize(RowRecord.From(row, settings), ResultsJson.Indented.RowRecord);
+        JsonSerializer.Serialize(RowRecord.From(row, settings, repeated: row.Trial > 1), ResultsJson.Indented.RowRecord);
 
     /// <summary>The rows of a run directory; a line that is not a whole row (the cut last line of a killed run) is skipped.</summary>
     public static IEnumerable<Row> ReadRows(string directory, string file = RowsFile)
@@ -176,7 +180,7 @@ internal static class ResultsStore
 
         public required string ModelConfig { get; init; }
 
-        /// <summary>The trial of a repeated run; absent (1) when the suite runs each datapoint once.</summary>
+        /// <summary>The trial of a repeated run, on every row of one; absent (read as 1) when the suite runs each datapoint once.</summary>
         [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public int? Trial { get; init; }
 
@@ -205,7 +209,7 @@ internal static class ResultsStore
         [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public DateTimeOffset? EvaluatedAt { get; init; }
 
-        public static RowRecord From(Row row, Settings? settings)
+        public static RowRecord From(Row row, Settings? settings, bool repeated)
         {
             string Clean(string text) => settings?.Redact(text) ?? text;
             RunError? CleanError(RunError? error) => error is null ? null : error with { Message = Clean(error.Message) };
@@ -238,7 +242,7 @@ internal static class ResultsStore
             {
                 DatapointId = Clean(row.DatapointId),
                 ModelConfig = Clean(row.ModelConfig),
-                Trial = row.Trial == 1 ? null : row.Trial,
+                Trial = repeated || row.Trial != 1 ? row.Trial : null,
                 Outcome = row.Outcome,
                 Input = Clean(row.Input),
                 Expected = Clean(row.Expected),
@@ -248,7 +252,7 @@ internal static class ResultsStore
                 {
                     Model = row.Log.Model is { } model ? Clean(model) : null,
                     GeneratedResponse = row.Log.Response is { } response ? Clean(response) : null,
-                    LatencyMs = Math.Round(row.Log.LatencyMs, 3),
+                    LatencyMs = row.Log.LatencyMs is { } latency ? Math.Round(latency, 3) : null,
                     InputTokens = row.Log.InputTokens,
                     OutputTokens = row.Log.OutputTokens,
                     CacheHit = row.Log.CacheHit,
@@ -334,7 +338,8 @@ internal static class ResultsStore
 
         public string? GeneratedResponse { get; init; }
 
-        public double LatencyMs { get; init; }
+        /// <summary>Null when the log did not say (a response supplied without its latency).</summary>
+        public double? LatencyMs { get; init; }
 
         public long? InputTokens { get; init; }
 

@@ -311,7 +311,7 @@ internal sealed class RunRecorder : IAsyncDisposable
         foreach (var row in kept)
         {
             buffer.ResetWrittenCount();
-            ResultsStore.WriteLine(buffer, row, _settings);
+            ResultsStore.WriteLine(buffer, row, _settings, _suite.Options.Repeat > 1);
             stream.Write(buffer.WrittenSpan);
         }
 
@@ -349,7 +349,7 @@ internal sealed class RunRecorder : IAsyncDisposable
                 try
                 {
                     buffer.ResetWrittenCount();
-                    ResultsStore.WriteLine(buffer, row, _settings);
+                    ResultsStore.WriteLine(buffer, row, _settings, _suite.Options.Repeat > 1);
 
                     // The line and its newline in one write: a crash or a full disk leaves the line whole or cut, never
                     // joined to the next one; a cut line is taken back below and skipped by every reader.

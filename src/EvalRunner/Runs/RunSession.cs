@@ -370,7 +370,7 @@ public sealed partial class RunSession : IAsyncDisposable
 
         await DisposePartsAsync().ConfigureAwait(false);
         _http.Dispose();
-        var warnings = await ExternalEvaluator.UnknownIdWarningsAsync(Suite, CancellationToken.None).ConfigureAwait(false);
+        IReadOnlyList<string> warnings = [.. await ExternalEvaluator.UnknownIdWarningsAsync(Suite, CancellationToken.None).ConfigureAwait(false), .. Suite.UnusedEvaluatorWarnings()];
         var retries = _retries.Snapshot();
         var ran = _planned >= 0;
         return await _recorder.CompleteAsync(_stopped, _cancelled, warnings, result => result with

@@ -42,6 +42,7 @@ internal sealed class RunTally(Suite suite)
         public int Errors;
         public int Excluded;
         public double LatencyMs;
+        public int LatencyRows;
         public long InputTokens;
         public long OutputTokens;
         public double CostUsd;
@@ -71,7 +72,12 @@ internal sealed class RunTally(Suite suite)
         }
 
         model.Rows++;
-        model.LatencyMs += row.Log.LatencyMs;
+        if (row.Log.LatencyMs is { } latency)
+        {
+            model.LatencyMs += latency;
+            model.LatencyRows++;
+        }
+
         model.InputTokens += row.Log.InputTokens ?? 0;
         model.OutputTokens += row.Log.OutputTokens ?? 0;
         model.CostUsd += row.Log.CostUsd ?? 0;
@@ -247,7 +253,7 @@ internal sealed class RunTally(Suite suite)
                     Failed = model.Failed,
                     Errors = model.Errors,
                     Excluded = model.Excluded,
-                    MeanLatencyMs = model.Rows == 0 ? 0 : Math.Round(model.LatencyMs / model.Rows, 3),
+                    MeanLatencyMs = model.LatencyRows == 0 ? 0 : Math.Round(model.LatencyMs / model.LatencyRows, 3),
                     InputTokens = model.InputTokens,
                     OutputTokens = model.OutputTokens,
                     CostUsd = Math.Round(model.CostUsd, 6),

@@ -65,6 +65,17 @@ public sealed record Suite
     /// <summary>The files the suite reads besides itself (dataset, Python, scores, schema files), for its fingerprint.</summary>
     internal IReadOnlyList<SuiteFile> Files { get; init; } = [];
 
+    /// <summary>
+    /// One warning per evaluator that no threshold reads: its columns are recorded but decide nothing (a rule forgotten,
+    /// or an evaluator left over). <c>validate</c> prints them and a run keeps them in its warnings.
+    /// </summary>
+    internal IReadOnlyList<string> UnusedEvaluatorWarnings() =>
+        [.. Evaluators
+            .Where(e => !Thresholds.Any(t => t.ColumnName.StartsWith(e.Name + ".", StringComparison.Ordinal)))
+            .Select(e => $"evaluator '{e.Name}' is used by no threshold: its columns"
+                + (e.Columns.Count == 0 ? string.Empty : $" ({string.Join(", ", e.Columns.Select(c => $"{e.Name}.{c.Name}"))})")
+                + " are recorded but decide nothing; add a threshold over one of them, or remove the evaluator")];
+
     /// <summary>Every column of every evaluator, by <c>evaluator.column</c>.</summary>
     public IReadOnlyDictionary<string, Column> Columns
     {

@@ -466,7 +466,7 @@ public static partial class SuiteLoader
                             sources.Add(source);
                         }
                     }
-                    else if (map.Try(() => DatapointParser.Parse(JsonSerializer.SerializeToElement(YamlJson.FromNode(item, at)), at), null) is { } datapoint)
+                    else if (map.Try(() => DatapointParser.Parse(JsonSerializer.SerializeToElement(YamlJson.FromNode(item, at, Nesting.MaxDatapointDepth, Nesting.DatapointTooDeep)), at), null) is { } datapoint)
                     {
                         datapoints.Add(datapoint);
                     }
@@ -648,10 +648,11 @@ public static partial class SuiteLoader
         return new PriceTable(overrides);
     }
 
-    private static (List<EvaluatorSpec> Evaluators, List<string> Failed) ReadEvaluators(YamlMap map, SuiteReadContext context)
+    /// <summary>The suite's evaluators, and those that could not be read, with their columns when their kind knows them anyway.</summary>
+    private static (List<EvaluatorSpec> Evaluators, List<(string Name, IReadOnlyList<Column>? Columns)> Failed) ReadEvaluators(YamlMap map, SuiteReadContext context)
     {
         var evaluators = new List<EvaluatorSpec>();
-        var failed = new List<string>();
+        var failed = new List<(string Name, IReadOnlyList<Column>? Columns)>();
         foreach (var spec in map.Maps("evaluators"))
         {
             if (map.Try(() => ReadEvaluator(spec, context, evaluators), null) is { } evaluator)
@@ -660,8 +661,18 @@ public static partial class SuiteLoader
             }
             else if ((spec.Node("name") ?? spec.Node("type")) is YamlScalarNode { Value: { } name })
             {
-                // Its columns are unknown: thresholds over them are not checked, rather than each reported as unknown.
-                failed.Add(name);
+                var kind = spec.Node("type") is YamlScalarNode { Value: { } type } ? EvaluatorKind.Find(type) : null;
+                IReadOnlyList<Column>? columns = null;
+                try
+                {
+                    columns = kind?.ColumnsOf(spec);
+                }
+                catch (SuiteException)
+                {
+                    // The options that decide its columns are wrong too (already reported).
+                }
+
+                failed.Add((name, columns));
             }
         }
 
@@ -695,16 +706,27 @@ public static partial class SuiteLoader
         return evaluator;
     }
 
-    private static List<Threshold> ReadThresholds(YamlMap map, IReadOnlyDictionary<string, Column> columns, List<string> failedEvaluators)
+    private static List<Threshold> ReadThresholds(YamlMap map, IReadOnlyDictionary<string, Column> columns, List<(string Name, IReadOnlyList<Column>? Columns)> failedEvaluators)
     {
         var thresholds = new List<Threshold>();
+        var known = new Dictionary<string, Column>(columns);
+        foreach (var evaluator in failedEvaluators)
+        {
+            foreach (var column in evaluator.Columns ?? [])
+            {
+                known.TryAdd($"{evaluator.Name}.{column.Name}", column);
+            }
+        }
+
+        // Rules over an evaluator whose columns are unknown are not checked, rather than each reported as unknown.
+        var unknown = failedEvaluators.Where(e => e.Columns is null).Select(e => e.Name + ".").ToList();
         var index = 0;
         foreach (var item in map.Try(() => map.Sequence("thresholds"), null) ?? [])
         {
             var at = map.Location(item, $"thresholds[{index}]");
             index++;
             Comparisons.NewDatapoints? newDatapoints = null;
-            string text;
+            string written;
             if (item is YamlMappingNode mapping)
             {
                 // {rule: "...", new_datapoints: must_pass}: a regression rule with its own options.
@@ -717,11 +739,11 @@ public static partial class SuiteLoader
                     continue;
                 }
 
-                text = rule;
+                written = rule;
             }
             else if (item is YamlScalarNode { Value: { } scalar })
             {
-                text = scalar;
+                written = scalar;
             }
             else
             {
@@ -729,14 +751,15 @@ public static partial class SuiteLoader
                 continue;
             }
 
-            if (failedEvaluators.Any(name => text.Contains(name + ".", StringComparison.Ordinal)))
+            // ${NAME} in a rule, as in every other value: "mean(length.words) <= ${MAX_WORDS:-120}".
+            if (map.Try(() => map.Interpolate(written, at, Secrecy.ByVariableName), null) is not { } text)
             {
                 continue;
             }
 
             try
             {
-                var threshold = Threshold.Parse(text, columns);
+                var threshold = Threshold.Parse(text, known);
                 if (newDatapoints is not null && !threshold.IsRegression)
                 {
                     map.Problems!.Add(new SuiteException(at with { Field = $"thresholds[{index - 1}].new_datapoints" }, $"'{text}': new_datapoints applies to a rule against the baseline (rate(outcome.passed) >= baseline significant)"));
@@ -747,7 +770,10 @@ public static partial class SuiteLoader
             }
             catch (FormatException ex)
             {
-                map.Problems!.Add(new SuiteException(at, ex.Message));
+                if (!unknown.Any(prefix => Threshold.ColumnOf(text)?.StartsWith(prefix, StringComparison.Ordinal) == true))
+                {
+                    map.Problems!.Add(new SuiteException(at, ex.Message));
+                }
             }
         }
 
@@ -763,33 +789,35 @@ public static partial class SuiteLoader
 
         run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens", "max_retry_wait", "max_output_bytes", "replay_missing", "repeat", "min_passes"]);
         var defaults = new RunOptions();
-        var repeat = run.Int("repeat", 1, RunOptions.MaxRepeat) ?? defaults.Repeat;
-        var minPasses = run.Int("min_passes", 1);
-        if (minPasses > repeat)
-        {
-            throw run.Error("min_passes", $"must be from 1 to run.repeat ({repeat}), not {minPasses}: a datapoint passes when at least min_passes of its {repeat} trials pass");
-        }
+
+        // Each value is read on its own: a bad one is reported and the others are still checked.
+        var repeat = run.Try(() => run.Int("repeat", 1, RunOptions.MaxRepeat), null) ?? defaults.Repeat;
+        var minPasses = run.Try(() => run.Int("min_passes", 1) is { } passes && passes > repeat
+            ? throw run.Error("min_passes", $"must be from 1 to run.repeat ({repeat}), not {passes}: a datapoint passes when at least min_passes of its {repeat} trials pass")
+            : run.Int("min_passes", 1), null);
 
         return new RunOptions
         {
             Repeat = repeat,
             MinPasses = minPasses,
-            Concurrency = run.Int("concurrency", 1, 1024) ?? defaults.Concurrency,
-            Timeout = run.Duration("timeout") ?? defaults.Timeout,
-            FailOnError = run.Bool("fail_on_error") ?? defaults.FailOnError,
-            MinCoverage = run.Double("min_coverage", 0, 1) ?? defaults.MinCoverage,
-            Retries = run.Int("retries", 0, 20) ?? defaults.Retries,
-            RequestTimeout = run.Duration("request_timeout"),
-            MaxCost = run.Double("max_cost", 0),
-            MaxTokens = run.Int("max_tokens", 1),
-            MaxRetryWait = run.Duration("max_retry_wait") ?? defaults.MaxRetryWait,
-            MaxOutputBytes = run.Int("max_output_bytes", 1024) ?? defaults.MaxOutputBytes,
-            ReplayMissing = run.String("replay_missing") switch
-            {
-                null or "skip" => ReplayMissing.Skip,
-                "fail" => ReplayMissing.Fail,
-                var other => throw run.Error("replay_missing", $"must be 'skip' or 'fail', not '{other}'"),
-            },
+            Concurrency = run.Try(() => run.Int("concurrency", 1, 1024), null) ?? defaults.Concurrency,
+            Timeout = run.Try(() => run.Duration("timeout"), null) ?? defaults.Timeout,
+            FailOnError = run.Try(() => run.Bool("fail_on_error"), null) ?? defaults.FailOnError,
+            MinCoverage = run.Try(() => run.Double("min_coverage", 0, 1), null) ?? defaults.MinCoverage,
+            Retries = run.Try(() => run.Int("retries", 0, 20), null) ?? defaults.Retries,
+            RequestTimeout = run.Try(() => run.Duration("request_timeout"), null),
+            MaxCost = run.Try(() => run.Double("max_cost", 0), null),
+            MaxTokens = run.Try(() => run.Int("max_tokens", 1), null),
+            MaxRetryWait = run.Try(() => run.Duration("max_retry_wait"), null) ?? defaults.MaxRetryWait,
+            MaxOutputBytes = run.Try(() => run.Int("max_output_bytes", 1024), null) ?? defaults.MaxOutputBytes,
+            ReplayMissing = run.Try(
+                () => run.String("replay_missing") switch
+                {
+                    null or "skip" => ReplayMissing.Skip,
+                    "fail" => ReplayMissing.Fail,
+                    var other => throw run.Error("replay_missing", $"must be 'skip' or 'fail', not '{other}'"),
+                },
+                ReplayMissing.Skip),
         };
     }
 

@@ -95,6 +95,13 @@ internal sealed partial record Threshold
         return threshold;
     }
 
+    /// <summary>The column a rule names (<c>evaluator.column</c>); null when the text is not a rule.</summary>
+    internal static string? ColumnOf(string text)
+    {
+        var rule = BoundRule().Match(text) is { Success: true } bounded ? bounded.Groups["inner"].Value + bounded.Groups["rest"].Value : text;
+        return Rule().Match(rule) is { Success: true } match ? match.Groups["col"].Value : null;
+    }
+
     /// <summary>Whether one datapoint's value satisfies a per-datapoint rule; a missing value never does.</summary>
     internal bool IsSatisfiedBy(object? value) => value switch
     {

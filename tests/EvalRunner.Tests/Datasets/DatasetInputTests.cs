@@ -78,6 +78,62 @@ public sealed class DatasetInputTests
     }
 
     [Fact]
+    public async Task A_UTF8_byte_order_mark_is_accepted_and_dropped_in_every_dataset_format()
+    {
+        using var dir = new TempDirectory();
+        var files = new[]
+        {
+            // Excel's "CSV UTF-8" quotes the header cells and starts with a byte order mark.
+            dir.File("excel.csv", "\ufeff\"id\",\"input\"\r\n\"a\",\"hello\"\r\n"),
+            dir.File("plain.csv", "\ufeffid,input\na,hello\n"),
+            dir.File("cases.jsonl", "\ufeff{\"id\":\"a\",\"input\":\"hello\"}\n"),
+            dir.File("cases.json", "\ufeff[{\"id\":\"a\",\"input\":\"hello\"}]\n"),
+            dir.File("cases.yaml", "\ufeff- id: a\n  input: hello\n"),
+            dir.File("mapping.yaml", "\ufeffdatapoints:\n  - id: a\n    input: hello\n"),
+        };
+
+        foreach (var path in files)
+        {
+            var datapoint = Assert.Single(await ReadAsync(path));
+            Assert.Equal(("a", "hello"), (datapoint.Id, datapoint.Input));
+        }
+    }
+
+    [Theory]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(64)]
+    [InlineData(2000)]
+    public async Task A_datapoint_nested_deeper_than_32_levels_is_an_error_with_file_and_line_in_every_format(int levels)
+    {
+        using var dir = new TempDirectory();
+
+        // The datapoint is the first level and its context the second.
+        var json = "{\"id\":\"a\",\"input\":\"hi\",\"context\":" + string.Concat(Enumerable.Repeat("{\"k\":", levels - 2)) + "{}" + new string('}', levels - 2) + "}";
+        var yaml = "- id: a\n  input: hi\n  context: " + string.Concat(Enumerable.Repeat("{k: ", levels - 2)) + "{}" + new string('}', levels - 2) + "\n";
+        var files = new[]
+        {
+            (Path: dir.File("cases.jsonl", "{\"id\":\"z\",\"input\":\"hi\"}\n" + json + "\n"), Line: 2),
+            (Path: dir.File("cases.json", "[\n{\"id\":\"z\",\"input\":\"hi\"},\n" + json + "\n]\n"), Line: 3),
+            (Path: dir.File("cases.yaml", "- id: z\n  input: hi\n" + yaml), Line: 5),
+        };
+
+        foreach (var (path, line) in files)
+        {
+            if (levels <= 32)
+            {
+                Assert.Equal(2, (await ReadAsync(path)).Count);
+                continue;
+            }
+
+            var ex = await Assert.ThrowsAsync<DatasetException>(() => ReadAsync(path));
+
+            Assert.Equal((path, line), (ex.Location.File, ex.Location.Line));
+            Assert.Contains("nested more than 32 levels deep; a datapoint nests at most 32 levels", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Bytes_that_are_not_UTF8_are_an_error_with_file_and_line_not_a_replacement_character()
     {
         using var dir = new TempDirectory();
@@ -108,6 +164,22 @@ public sealed class DatasetInputTests
 
         Assert.Equal(4, ex.Location.Line);
         Assert.Contains("explicit YAML tags", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_CSV_header_reports_every_unknown_column_and_the_ragged_rows_in_one_pass()
+    {
+        using var dir = new TempDirectory();
+        dir.File("cases.csv", "id,inptu,contxt.topic,input\na,x,y,hi\nb,1,2,3,4\nc,x,y,fine\nd,1,2,3,4,5\n");
+
+        var ex = await Assert.ThrowsAsync<DatasetException>(() => CountAsync(dir, "cases.csv"));
+
+        var lines = ex.Message.Split('\n');
+        Assert.Equal(4, lines.Length);
+        Assert.Contains("cases.csv:1:2: inptu: unknown column 'inptu' (did you mean 'input'?)", lines[0], StringComparison.Ordinal);
+        Assert.Contains("cases.csv:1:3: contxt.topic: unknown column 'contxt.topic'", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith("cases.csv:3: this row has 5 cells but the header has 4 columns; quote cells that hold a comma", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith("cases.csv:5: this row has 6 cells but the header has 4 columns; quote cells that hold a comma", lines[3], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -121,6 +121,32 @@ public sealed class LogsModeTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task A_log_without_latency_has_no_latency_and_a_latency_rule_over_it_is_below_its_coverage()
+    {
+        using var dir = new TempDirectory();
+        dir.File("logs.jsonl", """
+            {"id": "a", "input": "q", "generated_response": "r", "latency_ms": 300}
+            {"id": "b", "input": "q", "generated_response": "r", "latency_ms": 500}
+            {"id": "c", "input": "q", "generated_response": "r"}
+
+            """);
+        const string Suite = "dataset: logs.jsonl\nevaluators:\n  - type: latency\nthresholds:\n  - p95(latency.ms) <= 1000\n";
+
+        var (strict, rows) = await SuiteRun.RunAsync(dir, Suite, TestContext.Current.CancellationToken);
+        var (lenient, _) = await SuiteRun.RunAsync(dir, Suite + "run:\n  min_coverage: 0.5\n", TestContext.Current.CancellationToken);
+
+        Assert.Equal(JsonValueKind.Null, rows.Row("c").GetProperty("log").GetProperty("latency_ms").ValueKind);
+        Assert.False(rows.Row("c").Evaluation("latency").TryGetProperty("ms", out var ms) && ms.ValueKind != JsonValueKind.Null);
+        Assert.Equal(500, rows.Row("b").Evaluation("latency").GetProperty("ms").GetDouble());
+        var aggregate = Assert.Single(strict.Aggregates);
+        Assert.Equal((2, 3), (aggregate.Covered, aggregate.Of));
+        Assert.False(aggregate.Passed);
+        Assert.Equal("measured on 2 of 3 rows, below run.min_coverage 1", aggregate.CoverageProblem);
+        Assert.Equal(Verdict.Fail, strict.Verdict);
+        Assert.Equal(Verdict.Pass, lenient.Verdict);
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task OpenAI_chat_completion_logs_are_read_directly_with_the_history_usage_and_model()
     {
         using var dir = new TempDirectory();

@@ -27,6 +27,20 @@ public sealed class ScoreFileTests
     }
 
     [Fact]
+    public void A_score_CSV_or_JSONL_that_starts_with_a_UTF8_byte_order_mark_is_read()
+    {
+        using var dir = new TempDirectory();
+        dir.File("excel.csv", "\ufeff\"id\",\"rating\"\r\n\"a\",\"5\"\r\n");
+        dir.File("scores.jsonl", "\ufeff{\"id\":\"a\",\"rating\":5}\n");
+
+        var fromCsv = SuiteLoader.Load(Suite(dir, "excel.csv"), TestSettings.With());
+        var fromJsonl = SuiteLoader.Load(Suite(dir, "scores.jsonl"), TestSettings.With());
+
+        Assert.Equal("review", Assert.Single(fromCsv.Evaluators).Name);
+        Assert.Equal("review", Assert.Single(fromJsonl.Evaluators).Name);
+    }
+
+    [Fact]
     public void A_score_JSONL_with_a_lone_surrogate_and_a_bad_value_reports_both_lines()
     {
         using var dir = new TempDirectory();

@@ -56,6 +56,19 @@ public sealed class PythonEvaluatorTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task A_Python_file_that_starts_with_a_UTF8_byte_order_mark_runs()
+    {
+        using var dir = Setup("\ufeffdef main(generated_response, **kwargs):\n    return {'ok': generated_response.startswith('The answer')}\n", """
+            {"id": "a", "input": "q"}
+            """);
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, Suite().Replace("correct_answer: bool, response_length: integer, politeness_score: float, topic: string", "ok: bool", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+
+        Assert.Equal((1, 0), (result.Passed, result.Errors));
+        Assert.True(rows.Row("a").Evaluation("quality").GetProperty("ok").GetBoolean());
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task A_function_that_raises_fails_only_its_datapoint_with_the_traceback()
     {
         using var dir = Setup("def main(generated_response, **kwargs):\n    if generated_response == 'crash':\n        raise ValueError('cannot score this')\n    return {'ok': True}\n", """

@@ -42,7 +42,7 @@ public sealed class RepeatTests
         run: {{run}}
         """;
 
-    // Trial 1 is written without "trial", as every row of a run without repeat.
+    // Every row of a repeated run says its trial; results written before it did read trial 1 when it is absent.
     private static int Trial(JsonElement row) => row.TryGetProperty("trial", out var trial) ? trial.GetInt32() : 1;
 
     private static void JudgeVariesPerCall(FakeOpenAIServer server)
@@ -196,6 +196,23 @@ public sealed class RepeatTests
 
         Assert.StartsWith($"{path}:{line}:", ex.Message, StringComparison.Ordinal);
         Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Every_row_of_a_repeated_run_has_its_trial_and_a_run_without_repeat_writes_none()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", "{\"id\": \"a\", \"input\": \"x\"}\n{\"id\": \"b\", \"input\": \"y\"}\n");
+        var yaml = $"dataset: cases.jsonl\nmodels: [{{provider: openai, model: bot, base_url: \"{server.BaseUrl}\"}}]\nevaluators: [{{type: length}}]\n";
+
+        var (_, repeated) = await SuiteRun.RunAsync(dir, yaml + "run: {repeat: 2}\n", TestContext.Current.CancellationToken);
+        var (_, once) = await SuiteRun.RunAsync(dir, yaml, TestContext.Current.CancellationToken);
+
+        Assert.Equal([("a", 1), ("a", 2), ("b", 1), ("b", 2)], repeated
+            .Select(r => (r.GetProperty("datapoint_id").GetString(), r.TryGetProperty("trial", out var trial) ? trial.GetInt32() : 0))
+            .Order());
+        Assert.All(once, row => Assert.False(row.TryGetProperty("trial", out _)));
     }
 
     [Fact(Timeout = 120000)]

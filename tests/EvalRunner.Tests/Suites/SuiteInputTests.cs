@@ -49,6 +49,47 @@ public sealed class SuiteInputTests
         Assert.Contains("1,000,000 nodes", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_suite_and_a_schema_file_that_start_with_a_UTF8_byte_order_mark_load()
+    {
+        using var dir = Setup();
+        dir.File("schema.json", "\ufeff{\"type\": \"object\"}");
+        var path = dir.File("s.eval.yaml", "\ufeffname: greeting\ndataset: cases.jsonl\nmodels:\n  - {provider: command, command: [python3, bot.py]}\n"
+            + "evaluators:\n  - {type: json-schema, schema_file: schema.json}\nthresholds:\n  - rate(json-schema.passed) >= 0.5\n");
+
+        var suite = SuiteLoader.Load(path, TestSettings.With());
+
+        Assert.Equal("greeting", suite.Name);
+        Assert.Equal("json-schema", Assert.Single(suite.Evaluators).Name);
+    }
+
+    [Fact]
+    public void A_suite_nested_deeper_than_64_levels_is_a_suite_error_with_its_line()
+    {
+        using var dir = Setup();
+        var path = dir.File("s.eval.yaml", "dataset: cases.jsonl\n" + Rest + "description: " + new string('[', 200) + new string(']', 200) + "\n");
+        var fits = dir.File("fits.eval.yaml", "dataset: cases.jsonl\n" + Rest + "description: " + new string('[', 63) + new string(']', 63) + "\n");
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal((path, 8), (ex.Location.File, ex.Location.Line));
+        Assert.Contains("nested more than 64 levels deep; a suite file nests at most 64 levels", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("fits", SuiteLoader.Load(fits, TestSettings.With()).Name);
+    }
+
+    [Fact]
+    public void An_inline_datapoint_nested_deeper_than_32_levels_is_an_error_with_its_line()
+    {
+        using var dir = Setup();
+        var context = string.Concat(Enumerable.Repeat("{k: ", 31)) + "{}" + new string('}', 31);
+        var path = dir.File("s.eval.yaml", "dataset:\n  - {id: a, input: hi}\n  - {id: b, input: hi, context: " + context + "}\n" + Rest);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal((path, 3), (ex.Location.File, ex.Location.Line));
+        Assert.Contains("nested more than 32 levels deep; a datapoint nests at most 32 levels", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("!<!System.Diagnostics.Process,System> {}")]
     [InlineData("!!binary aGVsbG8=")]
@@ -98,6 +139,55 @@ public sealed class SuiteInputTests
         Assert.Contains(lines, line => line.Contains("evaluators[1].ignore_cse: unknown key", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("thresholds[0]:", StringComparison.Ordinal) && line.Contains("contains.passd", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("run.concurrency: must be a whole number", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Every_problem_of_the_run_block_and_thresholds_over_evaluators_with_a_bad_option_are_reported_in_one_pass()
+    {
+        using var dir = Setup();
+        dir.File("quality.py", "def main(**kwargs):\n    return {'score': 1.0}\n");
+        var path = dir.File("s.eval.yaml", """
+            dataset: cases.jsonl
+            models:
+              - {provider: command, command: [python3, bot.py]}
+            evaluators:
+              - {type: contains, value: x, ignore_case: maybe}
+              - {type: regex, pattern: "("}
+              - {name: quality, type: python, file: quality.py, timeout: soon, columns: {score: float}}
+              - {name: s, type: length, sample: 2}
+            thresholds:
+              - rate(contains.passd) >= 0.9
+              - rate(regex.matchd) >= 0.9
+              - mean(quality.scor) >= 0.5
+              - s.word <= 5
+              - rate(contains.passed) >= 0.9
+            run:
+              concurrency: 0
+              retries: many
+              timeout: soon
+              repeat: 3
+              min_passes: 5
+              replay_missing: never
+            """);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        var lines = ex.Message.Split('\n');
+        Assert.Contains(lines, line => line.Contains("evaluators[0].ignore_case: must be true or false", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("evaluators[1].pattern: not a valid regular expression", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("evaluators[2].timeout: must be a duration", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("evaluators[3].sample: must be a number", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("thresholds[0]:", StringComparison.Ordinal) && line.Contains("unknown column 'contains.passd'", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("thresholds[1]:", StringComparison.Ordinal) && line.Contains("unknown column 'regex.matchd'", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("thresholds[2]:", StringComparison.Ordinal) && line.Contains("unknown column 'quality.scor'", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("thresholds[3]:", StringComparison.Ordinal) && line.Contains("unknown column 's.word'", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains("thresholds[4]", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.concurrency: must be a whole number", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.retries: must be a whole number", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.timeout: must be a duration", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.min_passes: must be from 1 to run.repeat (3), not 5", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("run.replay_missing: must be 'skip' or 'fail', not 'never'", StringComparison.Ordinal));
+        Assert.Equal(13, lines.Length);
     }
 
     [Fact]

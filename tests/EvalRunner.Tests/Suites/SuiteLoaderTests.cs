@@ -145,6 +145,31 @@ public sealed class SuiteLoaderTests
     }
 
     [Fact]
+    public void Environment_variables_are_interpolated_in_thresholds_and_a_missing_one_is_an_error_at_its_rule()
+    {
+        var yaml = """
+            dataset: cases.jsonl
+            models:
+              - {provider: command, command: [python3, bot.py]}
+            evaluators:
+              - type: length
+            thresholds:
+              - mean(length.words) <= ${MAX_WORDS}
+              - length.chars <= ${MAX_CHARS:-500}
+            """;
+        var (dir, path) = Suite(yaml);
+        using (dir)
+        {
+            var suite = SuiteLoader.Load(path, Env(("MAX_WORDS", "40")));
+            var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, Env()));
+
+            Assert.Equal(["mean(length.words) <= 40", "length.chars <= 500"], suite.Thresholds.Select(t => t.Text));
+            Assert.Equal(40.0, suite.Thresholds[0].Expected);
+            Assert.Equal($"{path}:7:5: thresholds[0]: environment variable 'MAX_WORDS' is not set (write ${{MAX_WORDS:-default}} to give a default)", ex.Message);
+        }
+    }
+
+    [Fact]
     public void Environment_variables_are_interpolated_and_a_missing_one_is_an_error()
     {
         var yaml = """

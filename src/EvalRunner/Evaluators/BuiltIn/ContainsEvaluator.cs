@@ -9,6 +9,8 @@ internal sealed class ContainsKind : EvaluatorKind
 
     public override string[] Options => ["value", "values", "mode", "ignore_case"];
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => ContainsEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
         new ContainsSpec { Name = name, Columns = ContainsEvaluator.Returned, Values = SpecReader.Values(spec), All = Mode(spec), IgnoreCase = spec.Bool("ignore_case") ?? false };
 

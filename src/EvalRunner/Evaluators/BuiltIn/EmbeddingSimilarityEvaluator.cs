@@ -12,6 +12,8 @@ internal sealed class EmbeddingSimilarityKind : EvaluatorKind
 
     public override string[] Options => ["value", "model"];
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => EmbeddingSimilarityEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
     {
         var model = spec.Map("model")

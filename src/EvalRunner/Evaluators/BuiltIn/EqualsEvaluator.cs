@@ -9,6 +9,8 @@ internal sealed class EqualsKind : EvaluatorKind
 
     public override string[] Options => ["value", "values", "ignore_case", "trim"];
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => EqualsEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
         new EqualsSpec { Name = name, Columns = EqualsEvaluator.Returned, Values = SpecReader.Values(spec), IgnoreCase = spec.Bool("ignore_case") ?? false, Trim = spec.Bool("trim") ?? true };
 }

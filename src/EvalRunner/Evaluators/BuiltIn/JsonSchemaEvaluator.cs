@@ -11,6 +11,8 @@ internal sealed class JsonSchemaKind : EvaluatorKind
 
     public override string[] Options => ["schema", "schema_file"];
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => JsonSchemaEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
         new JsonSchemaSpec { Name = name, Columns = JsonSchemaEvaluator.Returned, Schema = ReadSchema(spec, context.Paths) };
 

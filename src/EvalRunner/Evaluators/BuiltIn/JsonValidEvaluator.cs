@@ -6,6 +6,8 @@ internal sealed class JsonValidKind : EvaluatorKind
 {
     public override string Type => "json-valid";
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => JsonValidEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
         new OptionlessSpec { Name = name, Columns = JsonValidEvaluator.Returned, Create = evaluator => new JsonValidEvaluator(evaluator) };
 }

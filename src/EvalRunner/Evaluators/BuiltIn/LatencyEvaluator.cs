@@ -6,6 +6,8 @@ internal sealed class LatencyKind : EvaluatorKind
 {
     public override string Type => "latency";
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => LatencyEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
         new OptionlessSpec { Name = name, Columns = LatencyEvaluator.Returned, Create = evaluator => new LatencyEvaluator(evaluator) };
 }
@@ -16,7 +18,8 @@ internal sealed class LatencyEvaluator(string name) : IEvaluator
     /// <summary>The columns every evaluation returns.</summary>
     public static readonly Column[] Returned =
     [
-        Column.Float("ms", "Generation wall time in milliseconds") with { WallTime = true },
+        // A log supplied without its latency has none: rules over it fail, and aggregates count it as not measured.
+        Column.Float("ms", "Generation wall time in milliseconds; no value when a supplied log does not say") with { WallTime = true, WhenMissing = MissingValue.Fail },
         Column.Integer("input_tokens", "Prompt tokens (0 when the provider does not report them)"),
         Column.Integer("output_tokens", "Completion tokens (0 when the provider does not report them)"),
     ];
@@ -28,7 +31,7 @@ internal sealed class LatencyEvaluator(string name) : IEvaluator
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyDictionary<string, object?>>(new Dictionary<string, object?>
         {
-            ["ms"] = Math.Round(context.Log.LatencyMs, 3),
+            ["ms"] = context.Log.LatencyMs is { } ms ? Math.Round(ms, 3) : null,
             ["input_tokens"] = context.Log.InputTokens ?? 0L,
             ["output_tokens"] = context.Log.OutputTokens ?? 0L,
         });

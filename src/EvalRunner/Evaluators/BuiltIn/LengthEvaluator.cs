@@ -6,6 +6,8 @@ internal sealed class LengthKind : EvaluatorKind
 {
     public override string Type => "length";
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => LengthEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
         new OptionlessSpec { Name = name, Columns = LengthEvaluator.Returned, Create = evaluator => new LengthEvaluator(evaluator) };
 }

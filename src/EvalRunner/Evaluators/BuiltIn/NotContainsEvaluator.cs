@@ -9,6 +9,8 @@ internal sealed class NotContainsKind : EvaluatorKind
 
     public override string[] Options => ["value", "values", "ignore_case"];
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => NotContainsEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
         new NotContainsSpec { Name = name, Columns = NotContainsEvaluator.Returned, Values = RequireValues(spec), IgnoreCase = spec.Bool("ignore_case") ?? false };
 

@@ -10,6 +10,8 @@ internal sealed class RegexKind : EvaluatorKind
 
     public override string[] Options => ["pattern", "ignore_case", "multiline"];
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => RegexEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
         new RegexSpec { Name = name, Columns = RegexEvaluator.Returned, Pattern = ReadRegex(spec) };
 

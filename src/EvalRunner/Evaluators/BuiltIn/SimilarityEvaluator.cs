@@ -9,6 +9,8 @@ internal sealed class SimilarityKind : EvaluatorKind
 
     public override string[] Options => ["value"];
 
+    public override IReadOnlyList<Column> ColumnsOf(YamlMap spec) => SimilarityEvaluator.Returned;
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context) =>
         new SimilaritySpec { Name = name, Columns = SimilarityEvaluator.Returned, Value = spec.String("value") };
 }

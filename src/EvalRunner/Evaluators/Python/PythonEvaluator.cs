@@ -14,6 +14,8 @@ internal sealed class PythonKind : EvaluatorKind
 
     public override string[] Options => ["file", "code", "python", "timeout", "columns", "needs_expected", "workers"];
 
+    public override IReadOnlyList<Column>? ColumnsOf(YamlMap spec) => SpecReader.ReadColumns(spec, "columns", allowRange: false);
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
     {
         string? file = null;

@@ -70,7 +70,8 @@ def check_signature(main):
 
 
 def load(path, name, offset):
-    with open(path, encoding="utf-8") as file:
+    # utf-8-sig: a byte order mark that an editor saved is dropped, not read as a character.
+    with open(path, encoding="utf-8-sig") as file:
         source = "\n" * offset + file.read()
     try:
         code = compile(source, name, "exec")
