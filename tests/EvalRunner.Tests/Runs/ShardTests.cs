@@ -220,6 +220,30 @@ public sealed class ShardTests
     }
 
     [Fact(Timeout = 600000)]
+    public async Task A_shard_whose_results_lost_rows_that_its_run_json_counts_makes_the_merge_an_error_naming_it()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        Suite(dir, server, datapoints: 12);
+        foreach (var i in new[] { 1, 2 })
+        {
+            var shard = await CliAsync(dir, "run", "support.eval.yaml", "--shard", $"{i}/2", "--out", $"shard-{i}", "--cache", "off");
+            Assert.True(shard.ExitCode is 0 or 1, shard.StandardOutput + shard.StandardError);
+        }
+
+        // Rows lost after the run (a partial upload, a cut copy): run.json is intact and counts them.
+        var rows = Path.Combine(dir.Path, "shard-1", "support", "results.jsonl");
+        var lines = File.ReadAllLines(rows);
+        File.WriteAllLines(rows, lines.Take(lines.Length - 3));
+
+        var merge = await CliAsync(dir, "merge", "shard-1", "shard-2", "--out", "merged");
+
+        Assert.True(merge.ExitCode == 2, merge.StandardOutput + merge.StandardError);
+        var reason = RunJson(Path.Combine(dir.Path, "merged", "support"))["reason"]!.GetValue<string>();
+        Assert.Contains($"shard 1/2 ({Path.Combine("shard-1", "support")}): its results.jsonl holds {lines.Length - 3} rows, its run.json counts {lines.Length}", reason, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 600000)]
     public async Task A_missing_unfinished_doubled_or_foreign_shard_makes_the_merged_verdict_an_error_naming_it_and_the_rows_there_are_still_merged()
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
