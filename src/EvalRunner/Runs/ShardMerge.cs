@@ -182,15 +182,27 @@ internal static class ShardMerge
         var tally = new RunTally(suite);
         var owner = new Dictionary<string, Part>(StringComparer.Ordinal);
         var twice = new List<string>();
+        var read = new Dictionary<Part, int>();
         var path = Path.Combine(directory, ResultsStore.RowsFile);
         try
         {
             Directory.CreateDirectory(directory);
-            await AtomicFile.WriteAsync(path, (stream, token) => CopyRows(stream, included, tally, owner, twice), cancellationToken).ConfigureAwait(false);
+            await AtomicFile.WriteAsync(path, (stream, token) => CopyRows(stream, included, tally, owner, twice, read), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ResultsWriteException.IsFileFailure(ex))
         {
             throw new ResultsWriteException(path, ex);
+        }
+
+        // A shard's rows file must hold every row its run.json counts: rows lost after the run (a partial upload, a
+        // cut copy) would otherwise merge into a verdict over fewer rows than ran.
+        foreach (var part in included.Where(p => p.Run is { Shard: not null }))
+        {
+            var rowsRead = read.GetValueOrDefault(part);
+            if (rowsRead != part.Run!.Rows)
+            {
+                problems.Add($"shard {part.Run.Shard} ({part.Folder}): its {part.Run.Results} holds {rowsRead} rows, its run.json counts {part.Run.Rows}; the rows there are merged, the others are lost");
+            }
         }
 
         if (twice.Count > 0)
@@ -242,7 +254,7 @@ internal static class ShardMerge
     /// Copies each shard's rows as they are written (line for line; a line that is not a whole row is dropped, as every
     /// reader does) and tallies them; a datapoint already seen in another shard is left out.
     /// </summary>
-    private static async Task CopyRows(Stream stream, List<Part> parts, RunTally tally, Dictionary<string, Part> owner, List<string> twice)
+    private static async Task CopyRows(Stream stream, List<Part> parts, RunTally tally, Dictionary<string, Part> owner, List<string> twice, Dictionary<Part, int> read)
     {
         var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), leaveOpen: true) { NewLine = "\n" };
         await using (writer.ConfigureAwait(false))
@@ -262,6 +274,8 @@ internal static class ShardMerge
                     {
                         continue;
                     }
+
+                    read[part] = read.GetValueOrDefault(part) + 1;
 
                     if (owner.TryGetValue(row.DatapointId, out var other) && other != part)
                     {
