@@ -91,6 +91,32 @@ public sealed class FileResponseCacheTests
         Assert.All(Directory.GetFiles(path).SelectMany(File.ReadAllLines), line => Assert.StartsWith("{\"key\":\"key-", line, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("5")]
+    [InlineData("\"text\"")]
+    [InlineData("[1, 2]")]
+    [InlineData("null")]
+    public async Task An_entry_whose_response_is_not_an_object_is_a_miss_and_is_cleaned(string response)
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "cache");
+        await using (var cache = new FileResponseCache(path, CacheMode.ReadWrite))
+        {
+            await cache.SetAsync("good", Response(1), Options, TestContext.Current.CancellationToken);
+        }
+
+        var file = Directory.GetFiles(path).Single();
+        File.AppendAllText(file, $"{{\"key\":\"damaged\",\"stored_at\":\"2026-01-01T00:00:00+00:00\",\"response\":{response}}}\n");
+
+        await using (var again = new FileResponseCache(path, CacheMode.ReadWrite))
+        {
+            Assert.Null(await again.GetAsync("damaged", TestContext.Current.CancellationToken));
+            Assert.Equal(Text(Response(1)), Text(await again.GetAsync("good", TestContext.Current.CancellationToken)));
+        }
+
+        Assert.DoesNotContain("damaged", File.ReadAllText(file), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Two_runs_writing_the_same_cache_keep_both_runs_entries()
     {
