@@ -357,6 +357,12 @@ internal sealed class FileResponseCache : IDistributedCache, IAsyncDisposable
                 else if (reader.ValueTextEquals("response"u8))
                 {
                     reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        // A response is an object; anything else (a hand edit, a bad merge) is damaged: a miss, never an answer.
+                        return null;
+                    }
+
                     var start = (int)reader.TokenStartIndex;
                     reader.Skip();
                     var end = (int)reader.BytesConsumed;
