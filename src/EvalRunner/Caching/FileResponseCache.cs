@@ -523,13 +523,33 @@ internal sealed class FileResponseCache : IDistributedCache, IAsyncDisposable
             }
         }
 
+        /// <summary>
+        /// Ships the cache folder's own <c>.gitattributes</c>: each line is one whole entry, so git merges two branches'
+        /// additions by keeping both sides' lines (<c>merge=union</c>) instead of a conflict between neighbouring lines.
+        /// A reader takes each key's last entry, and the next run's rewrite sorts the file again. One already there is kept.
+        /// </summary>
+        private static void WriteGitAttributes(string folder)
+        {
+            try
+            {
+                using var file = new FileStream(System.IO.Path.Combine(folder, ".gitattributes"), FileMode.CreateNew, FileAccess.Write);
+                file.Write("# EvalRunner's response cache: one entry per line, so two branches' additions merge line by line.\nresponses-*.jsonl merge=union\n"u8);
+            }
+            catch (IOException)
+            {
+                // There already, or not writable: the cache works without it, only merges may conflict.
+            }
+        }
+
         /// <summary>Writes a line at the file's end as it is now (other caches may have added to it); returns where it starts.</summary>
         public long Append(byte[] line)
         {
             if (_writer is null)
             {
                 // The folder once, when the file is first written to (it may not exist before the first entry).
-                System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+                var folder = System.IO.Path.GetDirectoryName(Path)!;
+                System.IO.Directory.CreateDirectory(folder);
+                WriteGitAttributes(folder);
                 _writer = File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
             }
 

@@ -32,7 +32,9 @@ public sealed class FileResponseCacheTests
             Assert.Equal(Text(Response(7)), Text(await cache.GetAsync("key-007", TestContext.Current.CancellationToken)));
         }
 
-        var files = Directory.GetFiles(path);
+        // The entries' files, and the folder's own .gitattributes, which makes git merge two branches' additions.
+        Assert.Contains("responses-*.jsonl merge=union", File.ReadAllText(Path.Combine(path, ".gitattributes")), StringComparison.Ordinal);
+        var files = Directory.GetFiles(path).Where(f => Path.GetFileName(f) != ".gitattributes").ToArray();
         Assert.InRange(files.Length, 2, 16);
         Assert.All(files, file => Assert.Matches(@"responses-[0-9a-f]\.jsonl$", file));
         foreach (var file in files)
@@ -64,7 +66,7 @@ public sealed class FileResponseCacheTests
         }
 
         // Not disposed: the run was killed. Every file gets a cut line at its end, one a merge-conflict marker too.
-        var files = Directory.GetFiles(path);
+        var files = Directory.GetFiles(path, "responses-*.jsonl");
         foreach (var file in files)
         {
             File.AppendAllText(file, "{\"key\":\"cut\",\"stored_at\":\"2026-01-01T00:00:00+00:00\",\"response\":{\"messa");
@@ -88,7 +90,7 @@ public sealed class FileResponseCacheTests
 
         var reopened = new FileResponseCache(path, CacheMode.ReadOnly);
         Assert.Equal(80, reopened.Count);
-        Assert.All(Directory.GetFiles(path).SelectMany(File.ReadAllLines), line => Assert.StartsWith("{\"key\":\"key-", line, StringComparison.Ordinal));
+        Assert.All(Directory.GetFiles(path, "responses-*.jsonl").SelectMany(File.ReadAllLines), line => Assert.StartsWith("{\"key\":\"key-", line, StringComparison.Ordinal));
     }
 
     [Theory]
@@ -105,7 +107,7 @@ public sealed class FileResponseCacheTests
             await cache.SetAsync("good", Response(1), Options, TestContext.Current.CancellationToken);
         }
 
-        var file = Directory.GetFiles(path).Single();
+        var file = Directory.GetFiles(path, "responses-*.jsonl").Single();
         File.AppendAllText(file, $"{{\"key\":\"damaged\",\"stored_at\":\"2026-01-01T00:00:00+00:00\",\"response\":{response}}}\n");
 
         await using (var again = new FileResponseCache(path, CacheMode.ReadWrite))
