@@ -93,7 +93,9 @@ public sealed class SecretRedactionTests
 
         // Nothing written holds the key: results.jsonl, run.json, fingerprint.json, the cache (two entries: generation and judge).
         Assert.Equal(3, SecretForms.AssertAbsentFromFiles(Key, output));
-        Assert.InRange(SecretForms.AssertAbsentFromFiles(Key, cacheDirectory), 1, 2);
+        // One or two entry files, and the folder's .gitattributes.
+        Assert.InRange(SecretForms.AssertAbsentFromFiles(Key, cacheDirectory), 2, 3);
+        Assert.True(File.Exists(Path.Combine(cacheDirectory, ".gitattributes")));
         Assert.Equal(2, new FileResponseCache(cacheDirectory, CacheMode.ReadOnly).Count);
 
         var reports = await RunReport.ReadAllAsync(output, TestContext.Current.CancellationToken);
@@ -141,7 +143,9 @@ public sealed class SecretRedactionTests
             new RunRequest { OutputDirectory = Path.Combine(dir.Path, "replayed"), Cache = new FileResponseCache(cacheDirectory, CacheMode.Replay) },
             TestContext.Current.CancellationToken);
 
-        Assert.InRange(SecretForms.AssertAbsentFromFiles(Key, cacheDirectory), 1, 2);
+        // One or two entry files, and the folder's .gitattributes.
+        Assert.InRange(SecretForms.AssertAbsentFromFiles(Key, cacheDirectory), 2, 3);
+        Assert.True(File.Exists(Path.Combine(cacheDirectory, ".gitattributes")));
         Assert.Equal(2, new FileResponseCache(cacheDirectory, CacheMode.ReadOnly).Count);
         Assert.Equal(2, server.RequestCount);
 
