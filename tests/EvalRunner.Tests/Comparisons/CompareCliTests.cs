@@ -35,6 +35,22 @@ public sealed class CompareCliTests
     }
 
     [Fact(Timeout = 240000)]
+    public async Task A_baseline_whose_results_lost_the_rows_its_run_json_counts_is_said_and_decides_nothing()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var @base = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "base", BaselineRuns.Replies(BaselineRuns.Many(20, 0))), cancellationToken: token);
+        var head = await BaselineRuns.RunAsync(BaselineRuns.Suite(dir, "head", BaselineRuns.Replies(BaselineRuns.Many(20, 0))), cancellationToken: token);
+        File.WriteAllText(Path.Combine(@base.Directory, "results.jsonl"), string.Empty);
+
+        var compared = await EvalRunnerCli.RunAsync(dir.Path, ["compare", @base.Directory, head.Directory], token);
+
+        Assert.True(compared.ExitCode == 0, compared.StandardOutput + compared.StandardError);
+        Assert.Contains("its results.jsonl holds 0 rows, its run.json counts 20", compared.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Passed: no regression", compared.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 240000)]
     public async Task Run_with_a_baseline_fails_on_a_regression_and_writes_the_baseline_block_and_compare_pairs_suites_by_name()
     {
         var token = TestContext.Current.CancellationToken;
