@@ -68,6 +68,18 @@ internal static partial class ComparisonBuilder
         var types = new Dictionary<string, ColumnType>(StringComparer.Ordinal);
         var head = Read(HeadRows(request, request.HeadDirectory, request.Head.Results), ruleColumns, types);
         var @base = baseRun is null ? [] : Read(BaseRows(request, baseRun.OutputDirectory, baseRun.Results), ruleColumns, types);
+        if (baseRun is not null && request.BaseModel is null
+            && ResultsStore.ReadRows(baseRun.OutputDirectory, baseRun.Results).Count() is var held && held < baseRun.Rows)
+        {
+            // Rows lost after the baseline ran (an empty or cut artifact): compared with what is left, it would pass
+            // quietly. Stale: every rule says so and decides nothing against it.
+            identity = identity with
+            {
+                Stale = true,
+                StaleReasons = [.. identity.StaleReasons, $"its {baseRun.Results} holds {held} rows, its run.json counts {baseRun.Rows}"],
+            };
+        }
+
         ColumnType TypeOf(string column) =>
             column == OutcomeColumns.Passed ? ColumnType.Bool
             : request.Suite?.Columns.TryGetValue(column, out var known) == true ? known.Type
