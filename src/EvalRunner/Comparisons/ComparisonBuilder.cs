@@ -67,9 +67,9 @@ internal static partial class ComparisonBuilder
         var ruleColumns = aggregateRules.Select(t => t.ColumnName).Concat(regressionRules.Select(t => t.ColumnName)).Append(OutcomeColumns.Passed).Distinct().ToList();
         var types = new Dictionary<string, ColumnType>(StringComparer.Ordinal);
         var head = Read(HeadRows(request, request.HeadDirectory, request.Head.Results), ruleColumns, types);
-        var @base = baseRun is null ? [] : Read(BaseRows(request, baseRun.OutputDirectory, baseRun.Results), ruleColumns, types);
-        if (baseRun is not null && request.BaseModel is null
-            && ResultsStore.ReadRows(baseRun.OutputDirectory, baseRun.Results).Count() is var held && held < baseRun.Rows)
+        var held = 0;
+        var @base = baseRun is null ? [] : Read(BaseRows(request, baseRun.OutputDirectory, baseRun.Results).Select(row => { held++; return row; }), ruleColumns, types);
+        if (baseRun is not null && request.BaseModel is null && held < baseRun.Rows)
         {
             // Rows lost after the baseline ran (an empty or cut artifact): compared with what is left, it would pass
             // quietly. Stale: every rule says so and decides nothing against it.
