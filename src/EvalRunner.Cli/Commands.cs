@@ -2,6 +2,7 @@ using EvalRunner.Caching;
 using EvalRunner.Datasets;
 using EvalRunner.GitHub;
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using Spectre.Console;
@@ -28,7 +29,7 @@ internal static class Commands
                 AnsiConsole.MarkupLine(
                     $"[green]✓[/] {Markup.Escape(path)}: suite '{Markup.Escape(suite.Name)}', {datapoints}, "
                     + $"{suite.Evaluators.Count} evaluators, {suite.Thresholds.Count} thresholds");
-                foreach (var warning in (await EvalRunner.Evaluators.BuiltIn.ExternalEvaluator.UnknownIdWarningsAsync(suite, cancellationToken)).Concat(suite.UnusedEvaluatorWarnings()))
+                foreach (var warning in (await suite.UnknownExternalIdWarningsAsync(cancellationToken)).Concat(suite.UnusedEvaluatorWarnings()))
                 {
                     AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
                 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 
 namespace EvalRunner.Cli;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using Spectre.Console;
 
@@ -124,8 +125,8 @@ internal static class ConsoleReport
                     rule.PAdjusted is { } p ? EvalRunner.Comparisons.ComparisonText.P(p) : string.Empty,
                     rule.Decision switch
                     {
-                        EvalRunner.Comparisons.RuleDecision.Broken => "[red]BROKEN[/]",
-                        EvalRunner.Comparisons.RuleDecision.Held => "[green]held[/]",
+                        EvalRunner.Results.RuleDecision.Broken => "[red]BROKEN[/]",
+                        EvalRunner.Results.RuleDecision.Held => "[green]held[/]",
                         _ => "[grey]not decided[/]",
                     } + (EvalRunner.Comparisons.ComparisonText.Note(rule) is { } note ? $": {Escape(note)}" : string.Empty));
             }

@@ -1,3 +1,4 @@
+using EvalRunner.Results;
 using EvalRunner.Runs;
 
 namespace EvalRunner.Cli;

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using EvalRunner.Cli;
 using EvalRunner;
+using EvalRunner.Cli;
+using EvalRunner.Datasets;
 using EvalRunner.Runs;
 
 // One Settings for the process: whatever a command learns is secret is also taken out of everything it prints.

@@ -1,3 +1,4 @@
+using EvalRunner.Datasets;
 using EvalRunner.Runs;
 
 namespace EvalRunner.Cli;

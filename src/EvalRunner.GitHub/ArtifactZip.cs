@@ -71,7 +71,7 @@ internal static class ArtifactZip
 
         // Named with its control characters as markers: a name that ends a line and starts a `::error::` would be read
         // from the log as a workflow command.
-        var shown = string.Concat(name.Select(c => char.IsControl(c) || EvalRunner.Reports.BidiText.IsControl(c) ? EvalRunner.Reports.BidiText.Marker(c) : c.ToString()));
+        var shown = string.Concat(name.Select(c => char.IsControl(c) || BidiText.IsControl(c) ? BidiText.Marker(c) : c.ToString()));
         string Refuse(string why) => throw new BaselineException($"{what}: entry '{shown}' {why}");
 
         if (((entry.ExternalAttributes >> 16) & FileTypeMask) == SymbolicLink)

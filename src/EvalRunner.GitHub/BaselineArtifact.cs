@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EvalRunner.Results;
 using Octokit;
 
 namespace EvalRunner.GitHub;

@@ -1,3 +1,5 @@
+using EvalRunner.Results;
+
 namespace EvalRunner.GitHub;
 
 /// <summary>The end of a search for a baseline: what happened, and the baseline when one was found.</summary>

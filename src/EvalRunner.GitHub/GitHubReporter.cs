@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using Octokit;
 

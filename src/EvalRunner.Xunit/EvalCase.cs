@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using EvalRunner.Datasets;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using Microsoft.Extensions.AI;
 using Xunit.Sdk;

@@ -5,7 +5,9 @@ using System.Text.Json;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using Xunit;
@@ -221,7 +223,7 @@ internal sealed class EvalSession : IRunObserver
             throw new NeedsLiveRunException(_settings.Redact($"{Suite.Name} › {row.DatapointId} [{row.ModelConfig}]: needs a live run ({row.Error?.Message})"));
         }
 
-        if (!row.FailsRun(Suite.Options))
+        if (!row.FailsRun(Suite.Options.FailOnError))
         {
             return;
         }

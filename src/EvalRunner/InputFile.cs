@@ -17,7 +17,7 @@ internal static class InputFile
     /// <summary>A reader of the file as strict UTF-8 (a byte order mark at its start is skipped).</summary>
     public static StreamReader OpenText(string path) => new(OpenRead(path), Utf8, detectEncodingFromByteOrderMarks: false);
 
-    /// <summary>The whole file as strict UTF-8 text; a failure is a <see cref="Suites.SuiteException"/> at <paramref name="at"/>.</summary>
+    /// <summary>The whole file as strict UTF-8 text; a failure is a <see cref="SuiteException"/> at <paramref name="at"/>.</summary>
     public static string ReadAllText(string path, SourceLocation at)
     {
         try
@@ -27,7 +27,7 @@ internal static class InputFile
         }
         catch (Exception ex) when (IsReadFailure(ex))
         {
-            throw new Suites.SuiteException(at, $"'{path}' {Describe(ex)}", ex);
+            throw new SuiteException(at, $"'{path}' {Describe(ex)}", ex);
         }
     }
 

@@ -1,5 +1,3 @@
-using EvalRunner.Datasets;
-using EvalRunner.Suites;
 
 namespace EvalRunner;
 

@@ -6,6 +6,13 @@ namespace EvalRunner;
 /// <summary>The one way column values and durations are written for people and read from people.</summary>
 internal static partial class ValueText
 {
+    /// <summary>A value with its 95% interval when it has one (<c>0.84 [0.79, 0.88]</c>), else the value or <c>n/a</c>.</summary>
+    public static string WithInterval(double? value, double? lower, double? upper) => value is not { } shown
+        ? "n/a"
+        : lower is { } low && upper is { } high
+            ? $"{Format(shown)} [{Format(low)}, {Format(high)}]"
+            : Format(shown);
+
     /// <summary>
     /// A column value as text: <c>missing</c>, <c>true</c>/<c>false</c>, numbers to four decimals, and strings as they
     /// are or in quotes (where a string must be told apart from a number).

@@ -13,12 +13,12 @@ internal static class YamlJson
     /// <param name="parser">The parser, at the node's first event.</param>
     /// <param name="file">The file, as errors name it.</param>
     /// <param name="maxDepth">The most levels the node may nest (the node itself is the first).</param>
-    /// <exception cref="Datasets.DatasetException">The node nests deeper than <paramref name="maxDepth"/>.</exception>
+    /// <exception cref="DatasetException">The node nests deeper than <paramref name="maxDepth"/>.</exception>
     public static JsonNode? ReadNode(IParser parser, string file, int maxDepth)
     {
         if (parser.Current is SequenceStart or MappingStart && maxDepth < 1)
         {
-            throw new Datasets.DatasetException(new SourceLocation(file, (int)parser.Current.Start.Line, (int)parser.Current.Start.Column), Datasets.Nesting.DatapointTooDeep);
+            throw new DatasetException(new SourceLocation(file, (int)parser.Current.Start.Line, (int)parser.Current.Start.Column), Nesting.DatapointTooDeep);
         }
 
         if (parser.Current is NodeEvent { Tag.IsEmpty: false } tagged && !tagged.Tag.IsNonSpecific)
@@ -73,21 +73,21 @@ internal static class YamlJson
     }
 
     /// <summary>A loaded YAML node as JSON.</summary>
-    /// <exception cref="Suites.SuiteException">A key is not a plain string.</exception>
+    /// <exception cref="SuiteException">A key is not a plain string.</exception>
     public static JsonNode? FromNode(YamlNode node, SourceLocation at) => FromNode(node, at, int.MaxValue, string.Empty);
 
     /// <summary>A loaded YAML node as JSON, nesting at most <paramref name="maxDepth"/> levels (the node itself is the first).</summary>
-    /// <exception cref="Suites.SuiteException">A key is not a plain string, or the node nests deeper; <paramref name="tooDeep"/> says so.</exception>
+    /// <exception cref="SuiteException">A key is not a plain string, or the node nests deeper; <paramref name="tooDeep"/> says so.</exception>
     public static JsonNode? FromNode(YamlNode node, SourceLocation at, int maxDepth, string tooDeep) => node switch
     {
         YamlScalarNode scalar => FromScalar(scalar.Value ?? string.Empty, scalar.Style),
         YamlSequenceNode or YamlMappingNode when maxDepth < 1 =>
-            throw new Suites.SuiteException(at with { Line = (int)node.Start.Line, Column = (int)node.Start.Column }, tooDeep),
+            throw new SuiteException(at with { Line = (int)node.Start.Line, Column = (int)node.Start.Column }, tooDeep),
         YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(child => FromNode(child, at, maxDepth - 1, tooDeep))]),
         YamlMappingNode mapping => new JsonObject(mapping.Children.Select(pair => KeyValuePair.Create(
             pair.Key is YamlScalarNode { Value: { } key }
                 ? key
-                : throw new Suites.SuiteException(at with { Line = (int)pair.Key.Start.Line, Column = (int)pair.Key.Start.Column }, "keys must be plain strings"),
+                : throw new SuiteException(at with { Line = (int)pair.Key.Start.Line, Column = (int)pair.Key.Start.Column }, "keys must be plain strings"),
             FromNode(pair.Value, at, maxDepth - 1, tooDeep)))),
         _ => null,
     };

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using EvalRunner.Caching;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 

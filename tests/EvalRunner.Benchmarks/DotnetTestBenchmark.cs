@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Testing;
 

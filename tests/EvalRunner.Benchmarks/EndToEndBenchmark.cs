@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using EvalRunner.Comparisons;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

@@ -56,9 +56,16 @@ public sealed partial class ArchitectureTests
         Assert.Equal(["A", "B", "C"], cycle.Order());
     }
 
-    /// <summary>Each namespace's imports of other engine namespaces: <c>using EvalRunner.X;</c> and qualified <c>EvalRunner.X.</c> names; the root namespace is visible everywhere and counts as imported by all.</summary>
+    /// <summary>
+    /// Each namespace's imports of other engine namespaces: <c>using EvalRunner.X;</c>, qualified <c>EvalRunner.X.</c>
+    /// names, and <c>X.Type</c> where <c>Type</c> is declared in <c>X</c>; the root namespace is visible everywhere and
+    /// counts as imported by all.
+    /// </summary>
     private static Dictionary<string, HashSet<string>> Imports()
     {
+        var declared = SourceFiles()
+            .SelectMany(file => TypeDeclaration().Matches(File.ReadAllText(file)).Select(match => (Namespace: FolderNamespace(file), Type: match.Groups["type"].Value)))
+            .ToLookup(entry => entry.Namespace, entry => entry.Type);
         var imports = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var file in SourceFiles())
         {
@@ -69,6 +76,15 @@ public sealed partial class ArchitectureTests
             {
                 var target = "EvalRunner." + match.Groups["ns"].Value;
                 if (target != from && Directory.Exists(Path.Combine(Engine, match.Groups["ns"].Value)))
+                {
+                    set.Add(target);
+                }
+            }
+
+            foreach (Match match in PartlyQualified().Matches(text))
+            {
+                var target = "EvalRunner." + match.Groups["ns"].Value;
+                if (target != from && declared[target].Contains(match.Groups["type"].Value))
                 {
                     set.Add(target);
                 }
@@ -157,6 +173,12 @@ public sealed partial class ArchitectureTests
 
     [GeneratedRegex(@"(?:^using\s+(?:[A-Za-z]+\s*=\s*)?EvalRunner\.(?<ns>[A-Za-z]+)[.;]|(?<![A-Za-z.])EvalRunner\.(?<ns>[A-Za-z]+)\.)", RegexOptions.Multiline)]
     private static partial Regex UsingOrQualified();
+
+    [GeneratedRegex(@"(?<![\w.])(?<ns>[A-Z][A-Za-z]+)\.(?<type>[A-Z]\w*)")]
+    private static partial Regex PartlyQualified();
+
+    [GeneratedRegex(@"\b(?:class|record|struct|enum|interface)\s+(?<type>[A-Z]\w*)")]
+    private static partial Regex TypeDeclaration();
 
     [GeneratedRegex(@"^namespace\s+(?<ns>EvalRunner(?:\.[A-Za-z]+)*)\s*;")]
     private static partial Regex FileScopedNamespace();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EvalRunner.Results;
 
 namespace EvalRunner.Tests;
 

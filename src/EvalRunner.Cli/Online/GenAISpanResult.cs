@@ -1,3 +1,4 @@
+using EvalRunner.Logs;
 using EvalRunner.Online;
 
 namespace EvalRunner.Cli.Online;

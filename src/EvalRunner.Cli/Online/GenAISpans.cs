@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvalRunner.Cli.Online.Otlp;
 using EvalRunner.Datasets;
+using EvalRunner.Logs;
 using EvalRunner.Online;
 
 namespace EvalRunner.Cli.Online;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvalRunner.Datasets;
+using EvalRunner.Logs;
 using EvalRunner.Online;
 using Microsoft.AspNetCore.Http;
 

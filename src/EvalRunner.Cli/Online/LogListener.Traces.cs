@@ -1,4 +1,5 @@
 using EvalRunner.Cli.Online.Otlp;
+using EvalRunner.Logs;
 using EvalRunner.Online;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;

@@ -50,7 +50,7 @@ internal sealed class CachedChatClient : DistributedCachingChatClient
     /// were normal; the next run asks the provider again.
     /// </summary>
     protected override Task WriteCacheAsync(string key, ChatResponse value, CancellationToken cancellationToken) =>
-        Generation.ChatClientGenerator.StatusOf(value, Generation.ChatClientGenerator.RefusalOf(value)) is null
+        ChatAnswers.IsComplete(value)
             ? base.WriteCacheAsync(key, value, cancellationToken)
             : Task.CompletedTask;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EvalRunner.Datasets;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Win32.SafeHandles;
 
@@ -24,7 +25,7 @@ internal sealed class FileResponseCache : IDistributedCache, IAsyncDisposable
     private static readonly byte[] Newline = "\n"u8.ToArray();
 
     // Text as it reads (é, not \u00E9): the committed cache is reviewed in diffs.
-    private static readonly JsonSerializerOptions Readable = new() { Encoder = Runs.ResultsJson.Encoder };
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // Every cache open on the same file in this process appends under one lock, each at the file's real end.
     private static readonly ConcurrentDictionary<string, Lock> FileLocks = new(StringComparer.Ordinal);

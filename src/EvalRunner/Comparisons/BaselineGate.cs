@@ -1,4 +1,4 @@
-using EvalRunner.Runs;
+using EvalRunner.Results;
 
 namespace EvalRunner.Comparisons;
 

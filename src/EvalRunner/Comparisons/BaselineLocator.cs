@@ -1,5 +1,5 @@
 using System.Text.Json;
-using EvalRunner.Runs;
+using EvalRunner.Results;
 
 namespace EvalRunner.Comparisons;
 

@@ -1,5 +1,5 @@
 using EvalRunner.Evaluators;
-using EvalRunner.Runs;
+using EvalRunner.Results;
 using EvalRunner.Suites;
 
 namespace EvalRunner.Comparisons;

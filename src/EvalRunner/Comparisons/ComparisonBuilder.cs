@@ -1,6 +1,5 @@
 using EvalRunner.Evaluators;
-using EvalRunner.Reports;
-using EvalRunner.Runs;
+using EvalRunner.Results;
 using EvalRunner.Statistics;
 using EvalRunner.Thresholds;
 
@@ -213,7 +212,7 @@ internal static partial class ComparisonBuilder
             var values = new Dictionary<string, double?>(StringComparer.Ordinal);
             foreach (var column in ruleColumns)
             {
-                values[column] = error ? null : Threshold.ToDouble(row.Value(column));
+                values[column] = error ? null : ColumnValues.ToDouble(row.Value(column));
             }
 
             foreach (var evaluation in row.Evaluations.Where(e => e.Error is null))
@@ -228,11 +227,11 @@ internal static partial class ComparisonBuilder
                             break;
                         case long or int:
                             types.TryAdd(column, ColumnType.Integer);
-                            values[column] = error ? null : Threshold.ToDouble(value);
+                            values[column] = error ? null : ColumnValues.ToDouble(value);
                             break;
                         case double or float:
                             types[column] = ColumnType.Float;
-                            values[column] = error ? null : Threshold.ToDouble(value);
+                            values[column] = error ? null : ColumnValues.ToDouble(value);
                             break;
                     }
                 }
@@ -254,7 +253,7 @@ internal static partial class ComparisonBuilder
         rows.Where(entry => entry.Key.Model == model).SelectMany(entry => entry.Value);
 
     /// <summary>
-    /// The values of a column over rows as the run's tally reads them (<see cref="RunTally"/>): error rows count (as no
+    /// The values of a column over rows as the run's tally reads them (<c>RunTally</c>): error rows count (as no
     /// value), rows that skip a missing value do not, NaN is no value, and the values are folded in a fixed order, so a
     /// run's aggregate here is the one in its run.json whatever order its rows are in.
     /// </summary>
@@ -273,7 +272,7 @@ internal static partial class ComparisonBuilder
             values.Add(value);
         }
 
-        return RunTally.Ordered(values);
+        return ColumnValues.Ordered(values);
     }
 
     private static double? Aggregate(Threshold rule, IEnumerable<RowFacts> rows, ColumnType type, bool skipMissing)

@@ -1,4 +1,4 @@
-using EvalRunner.Runs;
+using EvalRunner.Results;
 using EvalRunner.Suites;
 
 namespace EvalRunner.Comparisons;

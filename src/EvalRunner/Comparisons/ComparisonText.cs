@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EvalRunner.Results;
 
 namespace EvalRunner.Comparisons;
 

@@ -1,5 +1,6 @@
 using CliWrap;
 using CliWrap.Buffered;
+using EvalRunner.Results;
 
 namespace EvalRunner.Comparisons;
 

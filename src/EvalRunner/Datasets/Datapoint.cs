@@ -25,7 +25,7 @@ public sealed record Datapoint
     /// The response generated elsewhere that came with the datapoint (<c>generated_response</c> and the log fields), to
     /// be evaluated as it is; null when a model config of the suite generates it.
     /// </summary>
-    internal Generation.Log? SuppliedLog { get; init; }
+    internal Logs.Log? SuppliedLog { get; init; }
 
     /// <summary>Where the datapoint starts in its dataset file, when it came from one.</summary>
     public SourceLocation? Location { get; init; }

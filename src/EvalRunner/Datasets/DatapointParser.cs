@@ -144,7 +144,7 @@ internal static class DatapointParser
             Context = context,
             Tags = tags,
             Location = location,
-            SuppliedLog = log.Response is null ? null : new Generation.Log
+            SuppliedLog = log.Response is null ? null : new Logs.Log
             {
                 ModelConfig = log.Model ?? SuppliedModelConfig,
                 Model = log.Model,

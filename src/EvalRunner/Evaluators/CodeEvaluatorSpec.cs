@@ -1,4 +1,5 @@
-using EvalRunner.Runs;
+
+using EvalRunner.Generation;
 
 namespace EvalRunner.Evaluators;
 

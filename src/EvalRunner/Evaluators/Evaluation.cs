@@ -10,5 +10,5 @@ public sealed record Evaluation
     public IReadOnlyDictionary<string, object?> Values { get; init; } = new Dictionary<string, object?>();
 
     /// <summary>Why the evaluation failed, with secrets removed; null when it succeeded.</summary>
-    public Runs.RunError? Error { get; init; }
+    public Logs.RunError? Error { get; init; }
 }

@@ -1,4 +1,5 @@
-using EvalRunner.Runs;
+
+using EvalRunner.Generation;
 
 namespace EvalRunner.Evaluators;
 
@@ -33,14 +34,14 @@ internal abstract record EvaluatorSpec
     internal virtual IEnumerable<Templates.PromptTemplate> Templates => [];
 
     /// <summary>Whether a watched log is in the evaluator's sample: a stable share by the hash of the log id and the evaluator name.</summary>
-    internal bool Samples(string logId) => Sample >= 1 || Online.OnlineMonitor.Sampled(logId + "\u001f" + Name, Sample);
+    internal bool Samples(string logId) => Sample >= 1 || Statistics.Sampling.Sampled(logId + "\u001f" + Name, Sample);
 
     /// <summary>Builds the live evaluator for one run; the engine calls it once per run and disposes what it built.</summary>
     internal abstract IEvaluator Build(RunServices services);
 
     /// <summary>
     /// The check phase: what needs a process or the file system at run time (the Python interpreter, <c>main()</c>'s
-    /// signature); throws <see cref="Suites.SuiteException"/> with file and line.
+    /// signature); throws <see cref="SuiteException"/> with file and line.
     /// </summary>
     internal virtual Task CheckAsync(Settings settings, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -6,7 +6,7 @@ namespace EvalRunner.Evaluators;
 
 /// <summary>
 /// Runs an evaluator from Microsoft.Extensions.AI.Evaluation (its <c>IEvaluator</c>) in a suite, like any C# evaluator:
-/// pass it to <see cref="Suites.SuiteLoader.Load(string, Settings?, IReadOnlyList{IEvaluator}?)"/>. Per metric it returns the value (<c>word_count</c>), the
+/// pass it to <c>SuiteLoader.Load</c>. Per metric it returns the value (<c>word_count</c>), the
 /// interpretation's rating (<c>word_count_rating</c>: unknown, inconclusive, unacceptable, poor, average, good or
 /// exceptional), whether the interpretation failed (<c>word_count_failed</c>) and its reason (<c>word_count_reason</c>;
 /// these three are skipped by thresholds when the metric has no interpretation). It also returns <c>diagnostics</c>

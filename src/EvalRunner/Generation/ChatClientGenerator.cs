@@ -1,4 +1,6 @@
+using EvalRunner.Caching;
 using EvalRunner.Datasets;
+using EvalRunner.Logs;
 using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Generation;
@@ -37,7 +39,7 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
 
         var response = await client.GetResponseAsync(messages, _options.Clone(), cancellationToken).ConfigureAwait(false);
         var cached = response.AdditionalProperties?.ContainsKey(Caching.CachedChatClient.CacheHit) == true;
-        var refusal = RefusalOf(response);
+        var refusal = ChatAnswers.RefusalOf(response);
         return new Output(refusal ?? response.Text, response.ModelId, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount, cached)
         {
             Status = StatusOf(response, refusal),
@@ -45,31 +47,11 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
     }
 
     /// <summary>How the answer ended when it is not complete: cut at the token limit, refused, or filtered.</summary>
-    internal static LogStatus? StatusOf(ChatResponse response, string? refusal) =>
+    private static LogStatus? StatusOf(ChatResponse response, string? refusal) =>
         refusal is not null ? LogStatus.Refused
         : response.FinishReason == ChatFinishReason.Length ? LogStatus.Truncated
         : response.FinishReason == ChatFinishReason.ContentFilter ? LogStatus.Filtered
         : null;
-
-    /// <summary>
-    /// The refusal text of an OpenAI answer (<c>content: null</c> with <c>refusal</c>), which Microsoft.Extensions.AI
-    /// gives as an <see cref="ErrorContent"/> with the error code <c>Refusal</c>.
-    /// </summary>
-    internal static string? RefusalOf(ChatResponse response)
-    {
-        foreach (var message in response.Messages)
-        {
-            foreach (var content in message.Contents)
-            {
-                if (content is ErrorContent { ErrorCode: "Refusal" } error)
-                {
-                    return error.Message;
-                }
-            }
-        }
-
-        return response.AdditionalProperties?.TryGetValue("Refusal", out var value) == true && value is string text ? text : null;
-    }
 
     protected override string Describe(Exception exception) =>
         $"{title} endpoint {(Config.BaseUrl is { } url ? Redactor.ShowUrl(url) : "(default)")}: {base.Describe(exception)}";

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EvalRunner.Caching;
 using EvalRunner.Datasets;
+using EvalRunner.Logs;
 
 namespace EvalRunner.Generation;
 
@@ -52,16 +53,16 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
         {
             var (kind, reason) = ex switch
             {
-                OperationCanceledException when timer.IsCancellationRequested => (Runs.ErrorKind.Timeout, $"timed out after {timeout.TotalSeconds:0.###}s (run.timeout)"),
-                CacheMissException => (Runs.ErrorKind.CacheMiss, ex.Message),
-                _ => (Runs.RunError.KindOf(ex, Runs.ErrorKind.Generation), Describe(ex)),
+                OperationCanceledException when timer.IsCancellationRequested => (Logs.ErrorKind.Timeout, $"timed out after {timeout.TotalSeconds:0.###}s (run.timeout)"),
+                CacheMissException => (Logs.ErrorKind.CacheMiss, ex.Message),
+                _ => (Logs.RunError.KindOf(ex, Logs.ErrorKind.Generation), Describe(ex)),
             };
             return new Log
             {
                 ModelConfig = Config.Name,
                 Model = Config.Model,
                 LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                Error = new Runs.RunError
+                Error = new Logs.RunError
                 {
                     Kind = kind,
                     Source = Config.Name,

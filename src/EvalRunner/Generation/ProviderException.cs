@@ -1,9 +1,10 @@
-using EvalRunner.Runs;
+
+using EvalRunner.Logs;
 
 namespace EvalRunner.Generation;
 
 /// <summary>An LLM provider's answer that the run cannot use, said in words, with the kind of error it makes.</summary>
-internal sealed class ProviderException(ErrorKind kind, string message, ProviderFault? fault = null) : Exception(message)
+internal sealed class ProviderException(ErrorKind kind, string message, ProviderFault? fault = null) : Exception(message), IClassifiedException
 {
     public ErrorKind Kind { get; } = kind;
 

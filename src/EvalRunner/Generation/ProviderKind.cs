@@ -1,5 +1,4 @@
-using EvalRunner.Runs;
-using EvalRunner.Suites;
+using EvalRunner.Yaml;
 using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Generation;

@@ -2,7 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Globalization;
 using System.Text.Json;
-using EvalRunner.Runs;
+using EvalRunner.Logs;
 
 namespace EvalRunner.Generation;
 

@@ -1,4 +1,5 @@
-using EvalRunner.Runs;
+
+using EvalRunner.Logs;
 
 namespace EvalRunner.Generation;
 

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EvalRunner.Datasets;
+using EvalRunner.Logs;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 
 namespace EvalRunner.Online;

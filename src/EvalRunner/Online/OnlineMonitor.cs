@@ -4,7 +4,10 @@ using System.Text.Json;
 using System.Threading.Channels;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
+using EvalRunner.Logs;
+using EvalRunner.Results;
 using EvalRunner.Runs;
+using EvalRunner.Statistics;
 using EvalRunner.Suites;
 using EvalRunner.Thresholds;
 
@@ -116,7 +119,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             lock (_lock)
             {
                 var seen = new HashSet<string>(StringComparer.Ordinal);
-                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampled(l.Id, _options.Sample)).Select(WithCost)];
+                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampling.Sampled(l.Id, _options.Sample)).Select(WithCost)];
             }
 
             if (taken.Count > _capacity)
@@ -260,18 +263,6 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     /// <summary>How often the console gets a status line.</summary>
     public static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>Whether the log with <paramref name="id"/> is evaluated: a stable share of ids by their hash.</summary>
-    public static bool Sampled(string id, double share)
-    {
-        if (share >= 1)
-        {
-            return true;
-        }
-
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(id));
-        return BitConverter.ToUInt64(hash, 0) / (double)ulong.MaxValue < share;
-    }
-
     private async Task AcceptLineAsync(LogLine line, DatasetSource? source, CancellationToken cancellationToken)
     {
         var location = new SourceLocation(line.File.Path, line.Line);
@@ -307,7 +298,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         lock (_lock)
         {
             // Taken once: a later line with the same id, before or after this one is evaluated, is not evaluated again.
-            taken = Sampled(id, _options.Sample) && _done.Add(id);
+            taken = Sampling.Sampled(id, _options.Sample) && _done.Add(id);
         }
 
         if (!taken)
@@ -423,7 +414,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         var values = new Dictionary<string, double?>();
         foreach (var column in _aggregates.Select(t => t.ColumnName).Distinct())
         {
-            var value = row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(column));
+            var value = row.Outcome == Outcome.Error ? null : ColumnValues.ToDouble(row.Value(column));
             if (value is null && row.Outcome != Outcome.Error && columns[column].WhenMissing == MissingValue.Skip)
             {
                 continue;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 
 namespace EvalRunner.Reports;
@@ -62,7 +63,7 @@ internal static class JunitReport
 
             // A shard no datapoint hashed to ran nothing: its aggregate case is skipped, not passed.
             var suiteSkipped = 0;
-            if (run.Verdict == Runs.Verdict.Skipped)
+            if (run.Verdict == Results.Verdict.Skipped)
             {
                 aggregate.Add(new XElement("skipped", new XAttribute("message", run.Reason)));
                 suiteSkipped++;

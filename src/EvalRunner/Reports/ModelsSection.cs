@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Thresholds;
 
@@ -209,7 +210,7 @@ internal static class ModelsSection
             return ValueText.Format(rows[cell[0]].Value(column));
         }
 
-        var values = cell.Select(i => Threshold.ToDouble(rows[i].Value(column))).OfType<double>().ToList();
+        var values = cell.Select(i => ColumnValues.ToDouble(rows[i].Value(column))).OfType<double>().ToList();
         return values.Count == 0 ? ValueText.Format(null) : "mean " + values.Average().ToString("0.###", CultureInfo.InvariantCulture);
     }
 
@@ -219,7 +220,7 @@ internal static class ModelsSection
     /// </summary>
     private static List<string> ScoreColumns(RunResult run, IReadOnlyList<Row> rows)
     {
-        bool Scored(string column) => rows.Any(r => r.Value(column) is bool || Threshold.ToDouble(r.Value(column)) is not null);
+        bool Scored(string column) => rows.Any(r => r.Value(column) is bool || ColumnValues.ToDouble(r.Value(column)) is not null);
         var ruled = run.Aggregates.Select(a => OverTimeSection.AggregateColumn().Match(a.Rule)).Where(m => m.Success)
             .Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).Where(c => c.Contains('.', StringComparison.Ordinal) && Scored(c)).ToList();
         if (ruled.Count > 0)
@@ -227,7 +228,7 @@ internal static class ModelsSection
             return ruled;
         }
 
-        return [.. rows.SelectMany(ReportValues.Columns).Where(c => c.Value is bool || Threshold.ToDouble(c.Value) is not null)
+        return [.. rows.SelectMany(ReportValues.Columns).Where(c => c.Value is bool || ColumnValues.ToDouble(c.Value) is not null)
             .Select(c => c.Key).Distinct(StringComparer.Ordinal).Take(MaxScoreColumns)];
     }
 

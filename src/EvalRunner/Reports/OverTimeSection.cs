@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Thresholds;
 
@@ -45,7 +46,7 @@ internal static partial class OverTimeSection
                 continue;
             }
 
-            var values = columns.Select(c => row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(c))).ToArray();
+            var values = columns.Select(c => row.Outcome == Outcome.Error ? null : ColumnValues.ToDouble(row.Value(c))).ToArray();
             timed.Add((at.ToUniversalTime(), row.Outcome, values));
         }
 

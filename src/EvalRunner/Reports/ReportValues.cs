@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using EvalRunner.Generation;
+using EvalRunner.Logs;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 
 namespace EvalRunner.Reports;
@@ -26,7 +29,7 @@ internal static partial class ReportValues
     }
 
     /// <summary>A log status as written in results (<c>truncated</c>, <c>refused</c>, <c>filtered</c>).</summary>
-    public static string Status(Generation.LogStatus status) => status.ToString().ToLowerInvariant();
+    public static string Status(Logs.LogStatus status) => status.ToString().ToLowerInvariant();
 
     /// <summary>
     /// One sentence on how the provider behaved when it was not plainly: retries by cause, a lower concurrency than
@@ -56,11 +59,7 @@ internal static partial class ReportValues
     }
 
     /// <summary>An aggregate's value with its 95% interval when it has one (<c>0.84 [0.79, 0.88]</c>), else the value or <c>n/a</c>.</summary>
-    public static string WithInterval(AggregateResult aggregate) => aggregate.Value is not { } value
-        ? "n/a"
-        : aggregate is { Lower: { } lower, Upper: { } upper }
-            ? $"{ValueText.Format(value)} [{ValueText.Format(lower)}, {ValueText.Format(upper)}]"
-            : ValueText.Format(value);
+    public static string WithInterval(AggregateResult aggregate) => ValueText.WithInterval(aggregate.Value, aggregate.Lower, aggregate.Upper);
 
     public static string Outcome(Row row) => row.Outcome.ToString().ToLowerInvariant();
 

@@ -1,3 +1,4 @@
+using EvalRunner.Results;
 using EvalRunner.Runs;
 
 namespace EvalRunner.Reports;
@@ -22,7 +23,7 @@ internal sealed record RunReport
     /// timestamp, else when the watcher evaluated it; rows with neither are left out), decided again by the suite's
     /// thresholds, as if the run had held just those rows. The suite is read again from the run's suite file.
     /// </summary>
-    /// <exception cref="Suites.SuiteException">The run's suite file cannot be read any more.</exception>
+    /// <exception cref="SuiteException">The run's suite file cannot be read any more.</exception>
     /// <param name="window">How far back from <paramref name="now"/>.</param>
     /// <param name="now">The end of the window.</param>
     /// <param name="settings">Settings to read the suite with.</param>

@@ -1,3 +1,5 @@
+using EvalRunner.Results;
+
 namespace EvalRunner.Runs;
 
 /// <summary>Watches a run as it goes (the CLI's progress display). Calls come from one thread at a time.</summary>

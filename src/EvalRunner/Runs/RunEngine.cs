@@ -1,5 +1,6 @@
 using EvalRunner.Datasets;
 using EvalRunner.Generation;
+using EvalRunner.Results;
 using EvalRunner.Suites;
 
 namespace EvalRunner.Runs;

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
+using EvalRunner.Datasets;
+using EvalRunner.Results;
 using EvalRunner.Suites;
 
 namespace EvalRunner.Runs;
@@ -36,7 +38,7 @@ internal sealed class RunRecorder : IAsyncDisposable
     private int _repaid;
 
     /// <summary>The commit and branch the run measures, recorded in <c>run.json</c>; null when not known.</summary>
-    public Comparisons.RunSource? Source { get; set; }
+    public Results.RunSource? Source { get; set; }
 
     /// <summary>
     /// The baseline's results directory given for this run (else the suite's <c>baseline.source</c>); the regression

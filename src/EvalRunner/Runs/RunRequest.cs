@@ -1,3 +1,5 @@
+using EvalRunner.Datasets;
+
 namespace EvalRunner.Runs;
 
 /// <summary>Where and how to run a suite: the front end's choices on top of the suite's own options.</summary>

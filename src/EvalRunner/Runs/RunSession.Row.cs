@@ -1,6 +1,8 @@
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
+using EvalRunner.Results;
 using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Runs;
@@ -49,7 +51,7 @@ public sealed partial class RunSession
         }
         catch (Exception ex) when (ex is not (EvalRunnerException or OperationCanceledException))
         {
-            throw new Suites.SuiteException(location ?? new SourceLocation(Suite.Path, 0), _engine.Settings.Redact($"{part} could not be started: {ex.Message}"), ex);
+            throw new SuiteException(location ?? new SourceLocation(Suite.Path, 0), _engine.Settings.Redact($"{part} could not be started: {ex.Message}"), ex);
         }
     }
 

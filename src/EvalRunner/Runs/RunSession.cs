@@ -1,8 +1,10 @@
-using EvalRunner.Evaluators.BuiltIn;
 using System.Net;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
+using EvalRunner.Evaluators.BuiltIn;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
+using EvalRunner.Results;
 using EvalRunner.Suites;
 using Microsoft.Extensions.AI;
 
@@ -370,7 +372,7 @@ public sealed partial class RunSession : IAsyncDisposable
 
         await DisposePartsAsync().ConfigureAwait(false);
         _http.Dispose();
-        IReadOnlyList<string> warnings = [.. await ExternalEvaluator.UnknownIdWarningsAsync(Suite, CancellationToken.None).ConfigureAwait(false), .. Suite.UnusedEvaluatorWarnings()];
+        IReadOnlyList<string> warnings = [.. await Suite.UnknownExternalIdWarningsAsync(CancellationToken.None).ConfigureAwait(false), .. Suite.UnusedEvaluatorWarnings()];
         var retries = _retries.Snapshot();
         var ran = _planned >= 0;
         return await _recorder.CompleteAsync(_stopped, _cancelled, warnings, result => result with

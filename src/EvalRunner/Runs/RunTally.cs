@@ -1,6 +1,6 @@
 using EvalRunner.Evaluators;
+using EvalRunner.Results;
 using EvalRunner.Statistics;
-using EvalRunner.Reports;
 using EvalRunner.Suites;
 using EvalRunner.Thresholds;
 
@@ -137,7 +137,7 @@ internal sealed class RunTally(Suite suite)
                 model.Values[column] = values = new ColumnValues();
             }
 
-            var value = row.Outcome == Outcome.Error ? null : Threshold.ToDouble(row.Value(column));
+            var value = row.Outcome == Outcome.Error ? null : ColumnValues.ToDouble(row.Value(column));
             value = value is double.NaN ? null : value;
             values.Add(value is null && skipMissing && row.Outcome != Outcome.Error ? double.NaN : value);
         }
@@ -192,7 +192,7 @@ internal sealed class RunTally(Suite suite)
                 // aggregate bit for bit however they arrived; percentiles sort anyway. Errors (null) come first.
                 // Intervals resample clusters sorted by datapoint id, each sorted within: order-independent too.
                 var column = model.Values.GetValueOrDefault(threshold.ColumnName) ?? [];
-                var values = Ordered(column.Where(v => v is not double.NaN));
+                var values = ColumnValues.Ordered(column.Where(v => v is not double.NaN));
                 var estimate = threshold.Estimate(values, columns[threshold.ColumnName].Type, Seeds.Of(threshold.Text, name), threshold.HasInterval ? Clusters(model, column) : null);
                 var covered = values.Count(v => v.HasValue);
                 var coverage = values.Count == 0 ? 1 : (double)covered / values.Count;
@@ -358,23 +358,23 @@ internal sealed class RunTally(Suite suite)
     {
         if (cancelled)
         {
-            return (Runs.Verdict.Cancelled, [Reason(VerdictReasonKind.Cancelled, $"cancelled after {rows} rows; the finished rows are kept")]);
+            return (Results.Verdict.Cancelled, [Reason(VerdictReasonKind.Cancelled, $"cancelled after {rows} rows; the finished rows are kept")]);
         }
 
         if (stopped is not null)
         {
-            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.Stopped, $"stopped after {rows} rows: {stopped}")]);
+            return (Results.Verdict.Error, [Reason(VerdictReasonKind.Stopped, $"stopped after {rows} rows: {stopped}")]);
         }
 
         var unit = suite.Models.Count == 1 ? "datapoints" : "rows";
         if (rows == 0 && excluded > 0)
         {
-            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"nothing was measured: all {excluded} {unit} need a live run (their calls are not in the response cache)")]);
+            return (Results.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"nothing was measured: all {excluded} {unit} need a live run (their calls are not in the response cache)")]);
         }
 
         if (rows == 0)
         {
-            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"no datapoints ran (the dataset {suite.DatasetPath ?? $"in {suite.Path}"} is empty or the filter matched nothing); a run that measures nothing never passes")]);
+            return (Results.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"no datapoints ran (the dataset {suite.DatasetPath ?? $"in {suite.Path}"} is empty or the filter matched nothing); a run that measures nothing never passes")]);
         }
 
         // Said with every verdict below: the verdict is decided on what was measured, and this is how much was not.
@@ -383,7 +383,7 @@ internal sealed class RunTally(Suite suite)
             : [];
         if (errors == rows)
         {
-            return (Runs.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"nothing was measured: all {rows} rows errored; first error: {_firstError}"), .. unmeasured]);
+            return (Results.Verdict.Error, [Reason(VerdictReasonKind.NothingMeasured, $"nothing was measured: all {rows} rows errored; first error: {_firstError}"), .. unmeasured]);
         }
 
         var reasons = new List<VerdictReason>();
@@ -412,12 +412,12 @@ internal sealed class RunTally(Suite suite)
 
             if (reasons.Count > 0)
             {
-                return (Runs.Verdict.Fail, [.. reasons, .. unmeasured]);
+                return (Results.Verdict.Fail, [.. reasons, .. unmeasured]);
             }
 
             var held = aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty;
             var errorNote = datapoints.Errored > 0 ? $"; {datapoints.Errored} errored, allowed by run.fail_on_error: false" : string.Empty;
-            return (Runs.Verdict.Pass, [Reason(VerdictReasonKind.Passed, $"{datapoints.Passed} of {datapoints.Total} {pairs} passed (at least {datapoints.MinPasses} of {datapoints.Repeat} trials each){held}{errorNote}{flakyNote}"), .. unmeasured]);
+            return (Results.Verdict.Pass, [Reason(VerdictReasonKind.Passed, $"{datapoints.Passed} of {datapoints.Total} {pairs} passed (at least {datapoints.MinPasses} of {datapoints.Repeat} trials each){held}{errorNote}{flakyNote}"), .. unmeasured]);
         }
 
         if (failed > 0)
@@ -432,11 +432,11 @@ internal sealed class RunTally(Suite suite)
 
         if (reasons.Count > 0)
         {
-            return (Runs.Verdict.Fail, [.. reasons, .. unmeasured]);
+            return (Results.Verdict.Fail, [.. reasons, .. unmeasured]);
         }
 
         var checks = aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty;
-        return (Runs.Verdict.Pass, [Reason(VerdictReasonKind.Passed, errors == 0
+        return (Results.Verdict.Pass, [Reason(VerdictReasonKind.Passed, errors == 0
             ? $"all {rows} rows passed{checks}"
             : $"{passed} of {rows} rows passed{checks}; {errors} rows errored, allowed by run.fail_on_error: false"), .. unmeasured]);
     }
@@ -456,16 +456,8 @@ internal sealed class RunTally(Suite suite)
 
         var end = bound.ToString().ToLowerInvariant();
         return (bound == IntervalBound.Lower ? aggregate.Lower : aggregate.Upper) is { } limit
-            ? $"had {end} bound {ValueText.Format(limit)} (value {ReportValues.WithInterval(aggregate)}, {aggregate.Interval} interval)"
+            ? $"had {end} bound {ValueText.Format(limit)} (value {ValueText.WithInterval(aggregate.Value, aggregate.Lower, aggregate.Upper)}, {aggregate.Interval} interval)"
             : $"has no {end} bound: a confidence interval needs at least 2 measured values ({aggregate.Covered} measured)";
-    }
-
-    /// <summary>Values in a fixed order: nulls, then ascending (NaN first, as <see cref="double.CompareTo(double)"/> orders it).</summary>
-    internal static List<double?> Ordered(IEnumerable<double?> values)
-    {
-        var ordered = new List<double?>(values);
-        ordered.Sort(static (a, b) => a is { } x ? b is { } y ? x.CompareTo(y) : 1 : b is null ? 0 : -1);
-        return ordered;
     }
 
     private static VerdictReason Reason(VerdictReasonKind kind, string message) => new() { Kind = kind, Message = message };

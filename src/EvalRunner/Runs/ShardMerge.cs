@@ -1,4 +1,8 @@
 using System.Text;
+using EvalRunner.Datasets;
+using EvalRunner.Generation;
+using EvalRunner.Logs;
+using EvalRunner.Results;
 using EvalRunner.Suites;
 
 namespace EvalRunner.Runs;

@@ -36,9 +36,9 @@ internal sealed record ModelOverride
         {
             problem = $"--model '{text}': NAME and MODEL may not start or end with spaces";
         }
-        else if (name.Any(c => char.IsControl(c) || Reports.BidiText.IsControl(c)) || model.Any(c => char.IsControl(c) || Reports.BidiText.IsControl(c)))
+        else if (name.Any(c => char.IsControl(c) || BidiText.IsControl(c)) || model.Any(c => char.IsControl(c) || BidiText.IsControl(c)))
         {
-            problem = $"--model '{Reports.BidiText.Neutralise(text)}': NAME and MODEL may not hold control characters";
+            problem = $"--model '{BidiText.Neutralise(text)}': NAME and MODEL may not hold control characters";
         }
 
         return problem is null ? new ModelOverride { Name = name, Model = model } : null;

@@ -1,7 +1,9 @@
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
+using EvalRunner.Evaluators.BuiltIn;
 using EvalRunner.Generation;
 using EvalRunner.Thresholds;
+using EvalRunner.Yaml;
 
 namespace EvalRunner.Suites;
 
@@ -57,13 +59,41 @@ public sealed record Suite
     internal OnlineOptions? Online { get; init; }
 
     /// <summary>The <c>baseline:</c> section: where the baseline run is and how it is compared.</summary>
-    internal Comparisons.BaselineOptions Baseline { get; init; } = new();
+    internal Results.BaselineOptions Baseline { get; init; } = new();
 
     /// <summary>Concurrency, timeout and error handling.</summary>
     internal RunOptions Options { get; init; } = new();
 
     /// <summary>The files the suite reads besides itself (dataset, Python, scores, schema files), for its fingerprint.</summary>
     internal IReadOnlyList<SuiteFile> Files { get; init; } = [];
+
+    /// <summary>
+    /// One warning per <c>external</c> evaluator whose score file has ids that match no datapoint of the suite's
+    /// dataset. Empty when the suite has no external evaluator, or when the dataset no longer reads (the run said so).
+    /// </summary>
+    internal async Task<IReadOnlyList<string>> UnknownExternalIdWarningsAsync(CancellationToken cancellationToken)
+    {
+        if (!Evaluators.OfType<ExternalSpec>().Any())
+        {
+            return [];
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var datapoint in ReadDatapointsAsync(new ProblemList(), cancellationToken).ConfigureAwait(false))
+            {
+                ids.Add(datapoint.Id);
+            }
+        }
+        catch (DatasetException)
+        {
+            // The dataset changed or broke since the run checked it: no warning is better than a wrong one.
+            return [];
+        }
+
+        return ExternalEvaluator.UnknownIdWarnings(Evaluators, ids);
+    }
 
     /// <summary>
     /// One warning per evaluator that no threshold reads: its columns are recorded but decide nothing (a rule forgotten,
@@ -86,8 +116,8 @@ public sealed record Suite
             if (cache is null || !ReferenceEquals(cache.Value.Evaluators, Evaluators))
             {
                 cache = (Evaluators, Evaluators.SelectMany(e => e.Columns.Select(c => KeyValuePair.Create($"{e.Name}.{c.Name}", c)))
-                    .Concat(Runs.LogColumns.Columns.Select(c => KeyValuePair.Create($"{Runs.LogColumns.Evaluator}.{c.Name}", c)))
-                    .Concat(Runs.OutcomeColumns.Columns.Select(c => KeyValuePair.Create($"{Runs.OutcomeColumns.Evaluator}.{c.Name}", c)))
+                    .Concat(Results.LogColumns.Columns.Select(c => KeyValuePair.Create($"{Results.LogColumns.Evaluator}.{c.Name}", c)))
+                    .Concat(Results.OutcomeColumns.Columns.Select(c => KeyValuePair.Create($"{Results.OutcomeColumns.Evaluator}.{c.Name}", c)))
                     .DistinctBy(c => c.Key)
                     .ToDictionary());
                 _columns = cache;

@@ -95,11 +95,11 @@ internal sealed record SuiteFingerprint
         var path = Path.Combine(directory, File);
         try
         {
-            await Runs.AtomicFile.WriteAllTextAsync(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
+            await Results.AtomicFile.WriteAllTextAsync(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Runs.ResultsWriteException.IsFileFailure(ex))
+        catch (Exception ex) when (Results.ResultsWriteException.IsFileFailure(ex))
         {
-            throw new Runs.ResultsWriteException(path, ex);
+            throw new Results.ResultsWriteException(path, ex);
         }
     }
 
@@ -109,7 +109,7 @@ internal sealed record SuiteFingerprint
     /// </summary>
     public static SuiteFingerprint? ReadFrom(string directory)
     {
-        foreach (var file in new[] { File, Runs.ResultsStore.RunFile })
+        foreach (var file in new[] { File, Results.ResultsStore.RunFile })
         {
             var path = Path.Combine(directory, file);
             if (!System.IO.File.Exists(path))

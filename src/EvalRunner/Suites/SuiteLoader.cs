@@ -5,8 +5,10 @@ using System.Text.RegularExpressions;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Results;
 using EvalRunner.Templates;
 using EvalRunner.Thresholds;
+using EvalRunner.Yaml;
 using Json.Schema;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -31,7 +33,7 @@ public static partial class SuiteLoader
     // checks again; one python start-up per evaluator and one pass over the dataset are enough.
     private static readonly ConditionalWeakTable<Suite, CheckedWith> Checked = [];
 
-    private sealed record CheckedWith(Settings Settings, Runs.DatapointFilter? Filter, Runs.DatasetCount? Count);
+    private sealed record CheckedWith(Settings Settings, Datasets.DatapointFilter? Filter, Datasets.DatasetCount? Count);
 
     /// <summary>
     /// The check phase, before a run spends anything: what needs the file system or a process at run time (a
@@ -60,7 +62,7 @@ public static partial class SuiteLoader
     /// </summary>
     /// <exception cref="SuiteException">A check failed; the message names file, line, column and field.</exception>
     /// <exception cref="DatasetException">Datapoints are malformed, ids repeat, or a response is missing; the message lists each problem.</exception>
-    internal static async Task<Runs.DatasetCount> CheckAsync(Suite suite, Settings settings, Runs.DatapointFilter? filter, CancellationToken cancellationToken)
+    internal static async Task<Datasets.DatasetCount> CheckAsync(Suite suite, Settings settings, Datasets.DatapointFilter? filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
         if (Checked.TryGetValue(suite, out var done) && ReferenceEquals(done.Settings, settings))
@@ -73,7 +75,7 @@ public static partial class SuiteLoader
         return (await CheckCoreAsync(suite, settings, filter, counted: true, cancellationToken).ConfigureAwait(false))!.Value;
     }
 
-    private static async Task<Runs.DatasetCount?> CheckCoreAsync(Suite suite, Settings settings, Runs.DatapointFilter? filter, bool counted, CancellationToken cancellationToken)
+    private static async Task<Datasets.DatasetCount?> CheckCoreAsync(Suite suite, Settings settings, Datasets.DatapointFilter? filter, bool counted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
 
@@ -82,7 +84,7 @@ public static partial class SuiteLoader
             await ProviderKind.For(model).CheckAsync(model, settings, cancellationToken).ConfigureAwait(false);
         }
 
-        Runs.DatasetCount? count = counted || TemplateCheck.For(suite) is not null || TargetCheck.For(suite) is not null
+        Datasets.DatasetCount? count = counted || TemplateCheck.For(suite) is not null || TargetCheck.For(suite) is not null
             ? await ReadDatasetAsync(suite, filter, check: true, requireResponses: counted, cancellationToken).ConfigureAwait(false)
             : null;
         foreach (var evaluator in suite.Evaluators)
@@ -103,8 +105,8 @@ public static partial class SuiteLoader
     /// </summary>
     /// <exception cref="DatasetException">Datapoints are malformed, ids repeat, or a response is missing; the message lists each problem.</exception>
     /// <exception cref="SuiteException">A template's context or an offline evaluator's expected answer is missing.</exception>
-    internal static async Task<Runs.DatasetCount> ReadDatasetAsync(
-        Suite suite, Runs.DatapointFilter? filter, bool check, bool requireResponses, CancellationToken cancellationToken)
+    internal static async Task<Datasets.DatasetCount> ReadDatasetAsync(
+        Suite suite, Datasets.DatapointFilter? filter, bool check, bool requireResponses, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
         int count = 0, supplied = 0;
@@ -134,7 +136,7 @@ public static partial class SuiteLoader
         problems.ThrowIfAny(dataset: true);
         templates?.ThrowIfAny(suite);
         targets?.ThrowIfAny(suite);
-        return new Runs.DatasetCount(count, supplied);
+        return new Datasets.DatasetCount(count, supplied);
     }
 
     /// <summary>
@@ -305,12 +307,12 @@ public static partial class SuiteLoader
             InlineDatapoints = [.. sources.SelectMany(s => s.Inline)],
             Sources = sources,
             Models = models,
-            Judge = map.Try(() => map.Map("judge") is { } judge ? SpecReader.ReadJudgeModel(judge, context) : null, null),
+            Judge = map.Try(() => map.Map("judge") is { } judge ? ModelReader.ReadJudgeModel(judge, context) : null, null),
             Evaluators = all,
             Prices = prices,
             Options = map.Try(() => ReadOptions(map), new RunOptions()),
             Online = map.Try(() => ReadOnline(map, directory), null),
-            Baseline = map.Try(() => ReadBaseline(map, directory), new Comparisons.BaselineOptions()),
+            Baseline = map.Try(() => ReadBaseline(map, directory), new Results.BaselineOptions()),
             Files = paths.Files,
         };
         suite = suite with { Thresholds = ReadThresholds(map, suite.Columns, failed) };
@@ -371,7 +373,7 @@ public static partial class SuiteLoader
     /// <summary>A name whose results folder would be no folder of its own (empty, <c>.</c>, <c>..</c>) is refused.</summary>
     private static string CheckName(string name, YamlMap map)
     {
-        var folder = Runs.ResultsStore.FolderName(name);
+        var folder = Results.ResultsStore.FolderName(name);
         if (folder.Trim('.').Length == 0)
         {
             throw map.Has("name")
@@ -383,7 +385,7 @@ public static partial class SuiteLoader
     }
 
     /// <summary>
-    /// Refuses suites of one run whose results would share a folder (<see cref="Runs.ResultsStore.FolderName"/>, compared
+    /// Refuses suites of one run whose results would share a folder (<see cref="Results.ResultsStore.FolderName"/>, compared
     /// as a case-insensitive file system would), naming the later suite's name and the earlier one.
     /// </summary>
     internal static void CheckDistinctFolders(IEnumerable<Suite> suites)
@@ -392,7 +394,7 @@ public static partial class SuiteLoader
         var seen = new Dictionary<string, Suite>(StringComparer.OrdinalIgnoreCase);
         foreach (var suite in suites)
         {
-            var folder = Runs.ResultsStore.FolderName(suite.Name);
+            var folder = Results.ResultsStore.FolderName(suite.Name);
             if (!seen.TryAdd(folder, suite))
             {
                 throw new SuiteException(suite.NameLocation,
@@ -725,7 +727,7 @@ public static partial class SuiteLoader
         {
             var at = map.Location(item, $"thresholds[{index}]");
             index++;
-            Comparisons.NewDatapoints? newDatapoints = null;
+            Results.NewDatapoints? newDatapoints = null;
             string written;
             if (item is YamlMappingNode mapping)
             {
@@ -822,16 +824,16 @@ public static partial class SuiteLoader
     }
 
     /// <summary><c>baseline:</c> — where the baseline run is, the tolerance of per-datapoint scores, alpha and the age after which it is stale.</summary>
-    private static Comparisons.BaselineOptions ReadBaseline(YamlMap map, string directory)
+    private static Results.BaselineOptions ReadBaseline(YamlMap map, string directory)
     {
         if (map.Map("baseline") is not { } baseline)
         {
-            return new Comparisons.BaselineOptions();
+            return new Results.BaselineOptions();
         }
 
         baseline.AllowOnly(["source", "tolerance", "alpha", "max_age", "new_datapoints"]);
-        var defaults = new Comparisons.BaselineOptions();
-        return new Comparisons.BaselineOptions
+        var defaults = new Results.BaselineOptions();
+        return new Results.BaselineOptions
         {
             Source = baseline.String("source") is { } source ? Path.GetFullPath(Path.Combine(directory, source)) : null,
             Tolerance = baseline.Double("tolerance", 0) ?? defaults.Tolerance,
@@ -842,11 +844,11 @@ public static partial class SuiteLoader
     }
 
     /// <summary><c>new_datapoints: report | must_pass</c> of a mapping; null when it does not say.</summary>
-    private static Comparisons.NewDatapoints? NewDatapointsOf(YamlMap map) => map.String("new_datapoints") switch
+    private static Results.NewDatapoints? NewDatapointsOf(YamlMap map) => map.String("new_datapoints") switch
     {
         null => null,
-        "report" => Comparisons.NewDatapoints.Report,
-        "must_pass" => Comparisons.NewDatapoints.MustPass,
+        "report" => Results.NewDatapoints.Report,
+        "must_pass" => Results.NewDatapoints.MustPass,
         var other => throw map.Error("new_datapoints", $"must be 'report' or 'must_pass', not '{other}'"),
     };
 

@@ -1,4 +1,5 @@
 using EvalRunner.Evaluators;
+using EvalRunner.Results;
 
 namespace EvalRunner.Thresholds;
 
@@ -9,7 +10,7 @@ internal sealed partial record Threshold
     public BaselineTerm? Baseline { get; init; }
 
     /// <summary>What new datapoints mean to this regression rule (its <c>new_datapoints</c>); null follows <c>baseline.new_datapoints</c>.</summary>
-    public Comparisons.NewDatapoints? NewDatapoints { get; init; }
+    public Results.NewDatapoints? NewDatapoints { get; init; }
 
     /// <summary>True for a rule decided against a baseline run rather than by this run alone.</summary>
     public bool IsRegression => Baseline is not null;

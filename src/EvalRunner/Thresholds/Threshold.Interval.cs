@@ -1,4 +1,5 @@
 using EvalRunner.Evaluators;
+using EvalRunner.Results;
 using EvalRunner.Statistics;
 
 namespace EvalRunner.Thresholds;

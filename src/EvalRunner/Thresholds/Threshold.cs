@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using EvalRunner.Evaluators;
+using EvalRunner.Results;
 
 namespace EvalRunner.Thresholds;
 
@@ -65,12 +66,12 @@ internal sealed partial record Threshold
         var columnName = match.Groups["col"].Value;
         if (!columns.TryGetValue(columnName, out var column))
         {
-            throw new FormatException($"'{text}': unknown column '{columnName}'{Suggest.DidYouMean(columnName, columns.Keys)}; known columns: {string.Join(", ", columns.Keys.Where(k => !k.StartsWith(Runs.LogColumns.Evaluator + ".", StringComparison.Ordinal) && !k.StartsWith(Runs.OutcomeColumns.Evaluator + ".", StringComparison.Ordinal)))} (and log.truncated, log.refused, log.filtered, log.truncated_output, outcome.passed)");
+            throw new FormatException($"'{text}': unknown column '{columnName}'{Suggest.DidYouMean(columnName, columns.Keys)}; known columns: {string.Join(", ", columns.Keys.Where(k => !k.StartsWith(Results.LogColumns.Evaluator + ".", StringComparison.Ordinal) && !k.StartsWith(Results.OutcomeColumns.Evaluator + ".", StringComparison.Ordinal)))} (and log.truncated, log.refused, log.filtered, log.truncated_output, outcome.passed)");
         }
 
         var op = match.Groups["op"].Value;
         var literal = match.Groups["value"].Value.Trim();
-        if (function is null && columnName.StartsWith(Runs.OutcomeColumns.Evaluator + ".", StringComparison.Ordinal))
+        if (function is null && columnName.StartsWith(Results.OutcomeColumns.Evaluator + ".", StringComparison.Ordinal))
         {
             throw new FormatException($"'{text}': {columnName} is the row's own outcome; use it in an aggregate rule such as rate({columnName}) >= 0.9");
         }
@@ -108,7 +109,7 @@ internal sealed partial record Threshold
         null => false,
         bool flag when Expected is bool wanted => Operator == "==" ? flag == wanted : flag != wanted,
         string text when Expected is string wanted => Operator == "==" ? text == wanted : text != wanted,
-        _ => ToDouble(value) is { } number && Compare(number),
+        _ => ColumnValues.ToDouble(value) is { } number && Compare(number),
     };
 
     /// <summary>Whether an aggregate value satisfies the rule; no value (nothing measured) never does.</summary>
@@ -145,18 +146,6 @@ internal sealed partial record Threshold
             _ => null,
         };
     }
-
-    /// <summary>A value as a number: bool as 1/0, integers and floats as they are; null otherwise.</summary>
-    internal static double? ToDouble(object? value) => value switch
-    {
-        bool flag => flag ? 1 : 0,
-        long integer => integer,
-        int integer => integer,
-        double number => number,
-        float number => number,
-        decimal number => (double)number,
-        _ => null,
-    };
 
     private static double Percentile(List<double> values, double p)
     {

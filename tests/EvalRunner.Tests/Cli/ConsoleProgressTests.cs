@@ -1,6 +1,8 @@
 using EvalRunner.Cli;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using Microsoft.Extensions.Time.Testing;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CliWrap;
 using CliWrap.Buffered;
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Testing;
 

@@ -1,4 +1,5 @@
 using EvalRunner.Comparisons;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Testing;
 using Microsoft.Extensions.Time.Testing;

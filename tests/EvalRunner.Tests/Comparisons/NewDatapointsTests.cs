@@ -1,5 +1,6 @@
 using EvalRunner.Comparisons;
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

@@ -1,9 +1,10 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EvalRunner.Datasets;
-using EvalRunner.Evaluators;
 using EvalRunner.Evaluators.BuiltIn;
+using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
 using JsonSchema = Json.Schema.JsonSchema;
 using Microsoft.Extensions.AI;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EvalRunner.Evaluators;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Testing;
 using Microsoft.Extensions.AI;

@@ -113,7 +113,7 @@ public sealed class PythonPoolTests
                 workers: 0
             """);
 
-        var error = Assert.Throws<EvalRunner.Suites.SuiteException>(() => EvalRunner.Suites.SuiteLoader.Load(suite, TestSettings.With()));
+        var error = Assert.Throws<EvalRunner.SuiteException>(() => EvalRunner.Suites.SuiteLoader.Load(suite, TestSettings.With()));
 
         Assert.Contains("suite.yaml:6", error.Message, StringComparison.Ordinal);
         Assert.Contains("workers", error.Message, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

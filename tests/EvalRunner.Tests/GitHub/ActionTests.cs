@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using CliWrap;
 using CliWrap.Buffered;
+using EvalRunner.Logs;
 using EvalRunner.Reports;
 using EvalRunner.Testing;
 using YamlDotNet.RepresentationModel;

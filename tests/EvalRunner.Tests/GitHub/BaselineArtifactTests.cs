@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using EvalRunner.GitHub;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Testing;
 using EvalRunner.Tests.Cli;

@@ -1,4 +1,5 @@
 using EvalRunner.GitHub;
+using EvalRunner.Logs;
 using EvalRunner.Reports;
 using EvalRunner.Testing;
 using EvalRunner.Tests.Reports;

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using EvalRunner.Logs;
 using EvalRunner.Online;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;
@@ -38,7 +40,7 @@ public sealed class EvaluatorSampleTests
         {
             Id = $"http:r1:{i}",
             Datapoint = new EvalRunner.Datasets.Datapoint { Id = $"http:r1:{i}", Messages = [new(Microsoft.Extensions.AI.ChatRole.User, $"can I get my money back? ({i})")] },
-            Log = new EvalRunner.Generation.Log { ModelConfig = "prod-bot", Model = "prod-bot", Response = i % 2 == 0 ? "yes, a refund" : "no", LatencyMs = 120 },
+            Log = new EvalRunner.Logs.Log { ModelConfig = "prod-bot", Model = "prod-bot", Response = i % 2 == 0 ? "yes, a refund" : "no", LatencyMs = 120 },
         }).ToList();
 
         RunResult result;

@@ -1,4 +1,5 @@
 using EvalRunner.Online;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using EvalRunner.Cli.Online;
+using EvalRunner.Logs;
 
 namespace EvalRunner.Tests.Online;
 

@@ -1,5 +1,5 @@
-using EvalRunner.Testing;
 using System.Text.Json;
+using EvalRunner.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -80,7 +80,7 @@ public sealed class WatchAlertTests
                     }
                 }
 
-                return Results.Ok();
+                return TypedResults.Ok();
             },
             token);
         await using var _ = app;
@@ -119,7 +119,7 @@ public sealed class WatchAlertTests
                 }
 
                 // Model config a's alert gets through at its third attempt; model config b's never does.
-                return count is 1 or 2 || body.Contains("prod / b]", StringComparison.Ordinal) ? Results.StatusCode(503) : Results.Ok();
+                return count is 1 or 2 || body.Contains("prod / b]", StringComparison.Ordinal) ? TypedResults.StatusCode(503) : TypedResults.Ok();
             },
             token);
         await using var _ = app;

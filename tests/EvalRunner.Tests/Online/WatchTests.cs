@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using EvalRunner.Logs;
 using EvalRunner.Online;
 using EvalRunner.Runs;
+using EvalRunner.Statistics;
 using EvalRunner.Suites;
 using EvalRunner.Testing;
 using EvalRunner.Tests.Cli;
@@ -378,7 +380,7 @@ public sealed class WatchTests
                     posted.Add(body);
                 }
 
-                return Results.Ok();
+                return TypedResults.Ok();
             });
         await app.StartAsync(token);
         await using var _ = app;
@@ -413,10 +415,10 @@ public sealed class WatchTests
     public void Sampling_by_log_id_is_stable_and_takes_about_its_share()
     {
         var ids = Enumerable.Range(0, 2000).Select(i => $"app.jsonl#1.2:{i * 40}").ToList();
-        var taken = ids.Count(id => OnlineMonitor.Sampled(id, 0.1));
+        var taken = ids.Count(id => Sampling.Sampled(id, 0.1));
 
         Assert.InRange(taken, 120, 280);
-        Assert.All(ids, id => Assert.Equal(OnlineMonitor.Sampled(id, 0.1), OnlineMonitor.Sampled(id, 0.1)));
+        Assert.All(ids, id => Assert.Equal(Sampling.Sampled(id, 0.1), Sampling.Sampled(id, 0.1)));
     }
 
     /// <summary>A log as a service pushes it: the refund question, answered well (<paramref name="pass"/>) or not.</summary>
@@ -424,7 +426,7 @@ public sealed class WatchTests
     {
         Id = id,
         Datapoint = new EvalRunner.Datasets.Datapoint { Id = id, Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")], Tags = ["pushed"] },
-        Log = new EvalRunner.Generation.Log { ModelConfig = model, Model = model, Response = pass ? "yes, a refund" : "no", LatencyMs = 120, InputTokens = 9, Timestamp = at },
+        Log = new EvalRunner.Logs.Log { ModelConfig = model, Model = model, Response = pass ? "yes, a refund" : "no", LatencyMs = 120, InputTokens = 9, Timestamp = at },
     };
 
     internal static string Repeat(string line, int count) => string.Concat(Enumerable.Repeat(line, count));

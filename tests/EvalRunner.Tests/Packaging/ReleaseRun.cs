@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using CliWrap;
 using CliWrap.Buffered;
+using EvalRunner.Logs;
 using EvalRunner.Testing;
 using YamlDotNet.RepresentationModel;
 

@@ -1,3 +1,4 @@
+using EvalRunner.Logs;
 using EvalRunner.Reports;
 using EvalRunner.Testing;
 using Microsoft.Playwright;
@@ -97,7 +98,7 @@ public sealed class HtmlReportTests
         {
             Id = $"http:r1:{i}",
             Datapoint = new EvalRunner.Datasets.Datapoint { Id = $"http:r1:{i}", Messages = [new(Microsoft.Extensions.AI.ChatRole.User, "can I get my money back?")] },
-            Log = new EvalRunner.Generation.Log { ModelConfig = "prod-bot", Response = l.Pass ? "yes, a refund" : "no <b>way</b>", Timestamp = l.At },
+            Log = new EvalRunner.Logs.Log { ModelConfig = "prod-bot", Response = l.Pass ? "yes, a refund" : "no <b>way</b>", Timestamp = l.At },
         }).ToList();
         using (var monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(new EvalRunner.Runs.RunEngine(settings), suite, output, _ => { }, token))
         {

@@ -1,4 +1,5 @@
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Testing;
 using Markdig;

@@ -1,6 +1,8 @@
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

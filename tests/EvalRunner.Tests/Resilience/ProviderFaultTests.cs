@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using EvalRunner.Caching;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Testing;
 

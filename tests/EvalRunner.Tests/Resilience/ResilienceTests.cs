@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EvalRunner.Caching;
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

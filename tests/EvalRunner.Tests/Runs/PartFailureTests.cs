@@ -1,5 +1,6 @@
 using EvalRunner.Cli;
 using EvalRunner.Evaluators;
+using EvalRunner.Generation;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

@@ -2,6 +2,7 @@ using CliWrap;
 using CliWrap.Buffered;
 using EvalRunner.Caching;
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Testing;
 using EvalRunner.Tests.Cli;

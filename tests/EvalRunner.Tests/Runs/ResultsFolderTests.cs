@@ -1,3 +1,4 @@
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using EvalRunner.Datasets;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

@@ -1,5 +1,7 @@
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

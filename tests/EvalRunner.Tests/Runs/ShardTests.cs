@@ -1,8 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CliWrap.Buffered;
+using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;

@@ -1,14 +1,15 @@
 using System.Reflection;
 using System.Text.Json;
-using CliWrap;
+
 using CliWrap.Buffered;
+using CliWrap;
 using EvalRunner.Caching;
 using EvalRunner.GitHub;
 using EvalRunner.Reports;
+using EvalRunner.Results;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;
-
 using EvalRunner.Tests.Cli;
 
 namespace EvalRunner.Tests.Secrets;

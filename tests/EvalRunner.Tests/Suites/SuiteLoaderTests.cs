@@ -224,7 +224,7 @@ public sealed class SuiteLoaderTests
         var (dir, path) = Suite($"dataset:\n  - id: a\n    input: hi\n  - id: b\n    inptu: hi\n{Models}\n");
         using (dir)
         {
-            var ex = Assert.Throws<EvalRunner.Datasets.DatasetException>(() => SuiteLoader.Load(path, Env()));
+            var ex = Assert.Throws<EvalRunner.DatasetException>(() => SuiteLoader.Load(path, Env()));
 
             Assert.Equal($"{path}:4:5: dataset[1].inptu: unknown field 'inptu' (did you mean 'input'?) (put extra data under 'context')", ex.Message);
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Xml.Linq;
 using CliWrap;
 using CliWrap.Buffered;
+using EvalRunner.Results;
 using EvalRunner.Testing;
 
 namespace EvalRunner.Tests.Xunit;

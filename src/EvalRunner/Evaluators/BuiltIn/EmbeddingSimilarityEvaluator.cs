@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using EvalRunner.Generation;
-using EvalRunner.Runs;
-using EvalRunner.Suites;
+using EvalRunner.Yaml;
 using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Evaluators.BuiltIn;
@@ -23,7 +22,7 @@ internal sealed class EmbeddingSimilarityKind : EvaluatorKind
             Name = name,
             Columns = EmbeddingSimilarityEvaluator.Returned,
             Value = spec.String("value"),
-            Model = SpecReader.ReadJudgeModel(model, context),
+            Model = ModelReader.ReadJudgeModel(model, context),
         };
     }
 }

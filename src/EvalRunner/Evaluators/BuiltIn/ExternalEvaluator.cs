@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using EvalRunner.Datasets;
-using EvalRunner.Runs;
-using EvalRunner.Suites;
+using EvalRunner.Evaluators;
+using EvalRunner.Generation;
+using EvalRunner.Yaml;
 
 namespace EvalRunner.Evaluators.BuiltIn;
 
@@ -28,7 +29,7 @@ internal sealed class ExternalKind : EvaluatorKind
             "skip" => MissingValue.Skip,
             var other => throw spec.Error("missing", $"must be 'fail' or 'skip', not '{other}'"),
         };
-        var columns = (SpecReader.ReadColumns(spec, "columns", allowRange: false)
+        var columns = (ColumnReader.ReadColumns(spec, "columns", allowRange: false)
             ?? throw new SuiteException(spec.Here with { Field = spec.Join("columns") }, "'columns' is required: the score columns and their types (rating: integer)"))
             .Select(c => c with { WhenMissing = missing })
             .ToList();
@@ -177,31 +178,12 @@ internal sealed class ExternalEvaluator(string name, IReadOnlyList<Column> colum
     private const int NamedIds = 10;
 
     /// <summary>
-    /// One warning per <c>external</c> evaluator whose score file has ids that match no datapoint of the suite's
-    /// dataset (a typo, a removed datapoint): the first ids and a count. Empty when the suite has no external evaluator.
+    /// One warning per <c>external</c> evaluator whose score file has ids that match none of <paramref name="ids"/> (a
+    /// typo, a removed datapoint): the first ids and a count.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> UnknownIdWarningsAsync(Suite suite, CancellationToken cancellationToken)
+    public static IReadOnlyList<string> UnknownIdWarnings(IEnumerable<EvaluatorSpec> evaluators, IReadOnlySet<string> ids)
     {
-        var externals = suite.Evaluators.OfType<ExternalSpec>().ToList();
-        if (externals.Count == 0)
-        {
-            return [];
-        }
-
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        try
-        {
-            await foreach (var datapoint in suite.ReadDatapointsAsync(new ProblemList(), cancellationToken).ConfigureAwait(false))
-            {
-                ids.Add(datapoint.Id);
-            }
-        }
-        catch (DatasetException)
-        {
-            // The dataset changed or broke since the run checked it: no warning is better than a wrong one.
-            return [];
-        }
-
+        var externals = evaluators.OfType<ExternalSpec>();
         var warnings = new List<string>();
         foreach (var external in externals)
         {

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using EvalRunner.Runs;
-using EvalRunner.Suites;
+using EvalRunner.Generation;
+using EvalRunner.Yaml;
 using Json.Schema;
 
 namespace EvalRunner.Evaluators.BuiltIn;

@@ -1,4 +1,6 @@
-using EvalRunner.Suites;
+
+using EvalRunner.Generation;
+using EvalRunner.Yaml;
 
 namespace EvalRunner.Evaluators.BuiltIn;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using EvalRunner.Runs;
-using EvalRunner.Suites;
+using EvalRunner.Generation;
+using EvalRunner.Yaml;
 
 namespace EvalRunner.Evaluators.BuiltIn;
 

@@ -1,5 +1,6 @@
-using EvalRunner.Runs;
-using EvalRunner.Suites;
+
+using EvalRunner.Generation;
+using EvalRunner.Yaml;
 
 namespace EvalRunner.Evaluators.BuiltIn;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using EvalRunner.Evaluators;
 using EvalRunner.Generation;
-using EvalRunner.Runs;
-using EvalRunner.Suites;
 using EvalRunner.Templates;
+using EvalRunner.Yaml;
 using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Evaluators.Llm;
@@ -27,7 +27,7 @@ internal sealed class LlmKind : EvaluatorKind
             throw spec.Error("prompt", ex.Message);
         }
 
-        var output = SpecReader.ReadColumns(spec, "output_schema", allowRange: true)
+        var output = ColumnReader.ReadColumns(spec, "output_schema", allowRange: true)
             ?? throw new SuiteException(spec.Here with { Field = spec.Join("output_schema") }, "'output_schema' is required: the columns the judge returns (name, type, description)");
         if (output.FirstOrDefault(c => LlmJudgeEvaluator.MetaColumns.Contains(c.Name)) is { } reserved)
         {
@@ -42,7 +42,7 @@ internal sealed class LlmKind : EvaluatorKind
             Columns = LlmJudgeEvaluator.ColumnsFor(output),
             Prompt = prompt,
             Output = output,
-            Judge = SpecReader.ReadJudgeModel(model, context),
+            Judge = ModelReader.ReadJudgeModel(model, context),
             Retries = spec.Int("retries", 0, 10) ?? 3,
             StructuredOutput = spec.Bool("structured_output") ?? true,
         };

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using EvalRunner.Runs;
-using EvalRunner.Suites;
+using EvalRunner.Evaluators;
+using EvalRunner.Generation;
+using EvalRunner.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -14,7 +15,7 @@ internal sealed class PythonKind : EvaluatorKind
 
     public override string[] Options => ["file", "code", "python", "timeout", "columns", "needs_expected", "workers"];
 
-    public override IReadOnlyList<Column>? ColumnsOf(YamlMap spec) => SpecReader.ReadColumns(spec, "columns", allowRange: false);
+    public override IReadOnlyList<Column>? ColumnsOf(YamlMap spec) => ColumnReader.ReadColumns(spec, "columns", allowRange: false);
 
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
     {
@@ -66,7 +67,7 @@ internal sealed class PythonKind : EvaluatorKind
             ShownName = shownName,
             LineOffset = lineOffset,
             Timeout = spec.Duration("timeout") ?? TimeSpan.FromSeconds(30),
-            Columns = SpecReader.ReadColumns(spec, "columns", allowRange: false) ?? [],
+            Columns = ColumnReader.ReadColumns(spec, "columns", allowRange: false) ?? [],
             Expected = spec.Bool("needs_expected") ?? false,
             Workers = Workers(spec),
         };

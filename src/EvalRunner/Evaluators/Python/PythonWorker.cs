@@ -68,7 +68,7 @@ internal sealed class PythonWorker(string python, PythonSource source, string di
             catch (TimeoutException)
             {
                 await process.KillAsync(call).ConfigureAwait(false);
-                throw new PythonEvaluatorException($"main() did not return within {timeout.TotalSeconds:0.###}s; the worker was restarted", Runs.ErrorKind.Timeout);
+                throw new PythonEvaluatorException($"main() did not return within {timeout.TotalSeconds:0.###}s; the worker was restarted", Logs.ErrorKind.Timeout);
             }
         }
         finally

@@ -1,6 +1,6 @@
 using System.ClientModel;
 using Azure.AI.OpenAI;
-using EvalRunner.Suites;
+using EvalRunner.Yaml;
 using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Generation.Providers;

@@ -1,7 +1,7 @@
 using System.ClientModel;
 using EvalRunner.Caching;
-using EvalRunner.Runs;
-using EvalRunner.Suites;
+using EvalRunner.Generation;
+using EvalRunner.Yaml;
 using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Generation.Providers;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using CliWrap;
 using EvalRunner.Datasets;
-using EvalRunner.Runs;
-using EvalRunner.Suites;
+using EvalRunner.Generation;
+using EvalRunner.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace EvalRunner.Generation.Providers;
@@ -42,7 +42,7 @@ internal sealed class CommandProvider : ProviderKind
         {
             Name = model.String("name") ?? "command",
             Provider = Name,
-            Options = new CommandOptions { Command = command, ResponsePath = SpecReader.ReadResponsePath(model), CommandLocation = model.LocationOf("command") },
+            Options = new CommandOptions { Command = command, ResponsePath = ModelReader.ReadResponsePath(model), CommandLocation = model.LocationOf("command") },
         };
     }
 

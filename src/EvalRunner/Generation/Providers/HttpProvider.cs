@@ -3,9 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using EvalRunner.Datasets;
-using EvalRunner.Runs;
-using EvalRunner.Suites;
+using EvalRunner.Generation;
 using EvalRunner.Templates;
+using EvalRunner.Yaml;
 
 namespace EvalRunner.Generation.Providers;
 
@@ -79,7 +79,7 @@ internal sealed class HttpProvider : ProviderKind
                 Headers = headers,
                 Body = body,
                 BodyTemplates = [.. templates.Select(t => t.Template.At(model.LocationOf("body")))],
-                ResponsePath = SpecReader.ReadResponsePath(model),
+                ResponsePath = ModelReader.ReadResponsePath(model),
             },
         };
     }

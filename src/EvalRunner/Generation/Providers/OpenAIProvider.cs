@@ -1,5 +1,5 @@
 using System.ClientModel;
-using EvalRunner.Suites;
+using EvalRunner.Yaml;
 using Microsoft.Extensions.AI;
 using OpenAI;
 

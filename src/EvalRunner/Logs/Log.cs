@@ -1,0 +1,47 @@
+namespace EvalRunner.Logs;
+
+/// <summary>One generation: what the model config produced for one datapoint, how long it took and what it cost.</summary>
+public sealed record Log
+{
+    /// <summary>The name of the model config that generated it.</summary>
+    public required string ModelConfig { get; init; }
+
+    /// <summary>The model that answered, as the provider reported it (or as configured).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The generated response; null when the generation failed.</summary>
+    public string? Response { get; init; }
+
+    /// <summary>Wall time of the generation in milliseconds; null when unknown (a response supplied without <c>latency_ms</c>).</summary>
+    public double? LatencyMs { get; init; }
+
+    /// <summary>Prompt tokens, when the provider reports them.</summary>
+    public long? InputTokens { get; init; }
+
+    /// <summary>Completion tokens, when the provider reports them.</summary>
+    public long? OutputTokens { get; init; }
+
+    /// <summary>Whether the response came from the response cache (nothing was paid for it).</summary>
+    public bool CacheHit { get; init; }
+
+    /// <summary>What the generation cost in USD by the price table; null when the model has no price.</summary>
+    public double? CostUsd { get; init; }
+
+    /// <summary>Why the generation failed, with secrets removed; null when it succeeded.</summary>
+    public Logs.RunError? Error { get; init; }
+
+    /// <summary>Set when the answer is not a complete one: cut at the token limit, refused, or filtered; null when complete.</summary>
+    public LogStatus? Status { get; init; }
+
+    /// <summary>Whether the response was longer than <c>run.max_output_bytes</c> and was cut there.</summary>
+    public bool TruncatedOutput { get; init; }
+
+    /// <summary>The SHA-256 (hex) of the whole response when it was cut (<see cref="TruncatedOutput"/>); else null.</summary>
+    public string? OutputSha256 { get; init; }
+
+    /// <summary>Whether the response came with the datapoint (generated elsewhere) instead of from a model config of the suite.</summary>
+    internal bool Supplied { get; init; }
+
+    /// <summary>When a supplied response was generated, as its dataset says; null when it does not say.</summary>
+    internal DateTimeOffset? Timestamp { get; init; }
+}

@@ -1,0 +1,23 @@
+namespace EvalRunner.Results;
+
+/// <summary>How a whole run ended.</summary>
+public enum Verdict
+{
+    /// <summary>Every threshold held and something was measured.</summary>
+    Pass,
+
+    /// <summary>A threshold failed, a datapoint failed, or (by default) a row had an error.</summary>
+    Fail,
+
+    /// <summary>Nothing could be measured: every row errored, or the input broke mid-run.</summary>
+    Error,
+
+    /// <summary>Stopped before the end (Ctrl-C); the finished rows are kept.</summary>
+    Cancelled,
+
+    /// <summary>
+    /// Nothing to run here: a shard (<c>--shard I/N</c>) that no datapoint id hashes to. Exit code 0; <c>evalrunner
+    /// merge</c> decides the suite over all its shards.
+    /// </summary>
+    Skipped,
+}
