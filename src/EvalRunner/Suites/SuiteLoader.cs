@@ -26,7 +26,7 @@ public static partial class SuiteLoader
     private static partial Regex EvaluatorName();
 
     private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online", "baseline"];
-    private static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
+    internal static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
 
     // Suites that passed the check, with the settings they passed it with and, when a run's check counted them, the
     // datapoints of its filter: `validate`, the CLI and the xunit front end check before a run starts and the run

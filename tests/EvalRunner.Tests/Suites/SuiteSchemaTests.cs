@@ -8,6 +8,8 @@ namespace EvalRunner.Tests.Suites;
 public sealed class SuiteSchemaTests
 {
     private static readonly string Root = Repository.Root;
+    private static readonly string[] EvaluatorKeys = ["type", "name", "sample"];
+    private static readonly string[] ProviderKeys = ["name", "provider"];
     private static readonly JsonSchema Schema = JsonSchema.FromFile(Path.Combine(Root, "schemas", "suite.schema.json"));
 
     private static EvaluationResults Validate(string yaml)
@@ -20,6 +22,51 @@ public sealed class SuiteSchemaTests
 
     private static string Errors(EvaluationResults results) =>
         string.Join("\n", (results.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")));
+
+    /// <summary>The <c>then</c> block of a <c>$defs</c> entry's <c>allOf</c> branch for one value of <paramref name="key"/>: its properties.</summary>
+    private static Dictionary<string, JsonElement> Branch(string definition, string key, string value)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "schemas", "suite.schema.json")));
+        var branches = document.RootElement.GetProperty("$defs").GetProperty(definition).GetProperty("allOf").EnumerateArray()
+            .Where(b => b.GetProperty("if").GetProperty("properties").GetProperty(key).GetProperty("const").GetString() == value)
+            .ToList();
+        var branch = Assert.Single(branches);
+        return branch.GetProperty("then").GetProperty("properties").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
+    }
+
+    private static List<string> Enum(string definition, string key)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "schemas", "suite.schema.json")));
+        return [.. document.RootElement.GetProperty("$defs").GetProperty(definition).GetProperty("properties").GetProperty(key).GetProperty("enum").EnumerateArray().Select(e => e.GetString()!)];
+    }
+
+    [Fact]
+    public void Every_evaluator_kind_has_a_schema_block_with_exactly_the_options_it_reads()
+    {
+        Assert.Equal(EvalRunner.Evaluators.EvaluatorKind.Types.Order(StringComparer.Ordinal), Enum("evaluator", "type").Order(StringComparer.Ordinal));
+        foreach (var kind in EvalRunner.Evaluators.EvaluatorKind.All)
+        {
+            var properties = Branch("evaluator", "type", kind.Type);
+
+            Assert.Equal(EvaluatorKeys.Concat(kind.Options).Order(StringComparer.Ordinal), properties.Keys.Order(StringComparer.Ordinal));
+            Assert.All(properties.Where(p => p.Key != "type"), p => Assert.True(p.Value.TryGetProperty("description", out _), $"{kind.Type}.{p.Key} has no description"));
+        }
+    }
+
+    [Fact]
+    public void Every_provider_has_a_schema_block_with_the_keys_it_reads_and_no_key_the_loader_refuses()
+    {
+        Assert.Equal(EvalRunner.Generation.ProviderKind.Names.Order(StringComparer.Ordinal), Enum("model", "provider").Order(StringComparer.Ordinal));
+        foreach (var kind in EvalRunner.Generation.ProviderKind.All)
+        {
+            var properties = Branch("model", "provider", kind.Name);
+            var accepted = EvalRunner.Suites.SuiteLoader.ModelKeys.Concat(kind.Keys).ToHashSet(StringComparer.Ordinal);
+
+            Assert.All(ProviderKeys.Concat(kind.Keys), key => Assert.True(properties.ContainsKey(key), $"provider {kind.Name}: the schema lacks '{key}'"));
+            Assert.All(properties.Keys, key => Assert.True(accepted.Contains(key), $"provider {kind.Name}: the schema allows '{key}', which the loader refuses"));
+            Assert.All(properties.Where(p => p.Key != "provider"), p => Assert.True(p.Value.TryGetProperty("description", out _), $"{kind.Name}.{p.Key} has no description"));
+        }
+    }
 
     [Fact]
     public void The_schema_is_a_valid_draft_2020_12_schema()
