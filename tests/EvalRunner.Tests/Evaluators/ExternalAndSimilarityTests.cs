@@ -58,6 +58,39 @@ public sealed class ExternalAndSimilarityTests
         Assert.Equal(Verdict.Pass, result.Verdict);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task External_scores_may_be_keyed_per_model_config_and_a_score_without_one_applies_to_every_config()
+    {
+        using var dir = Setup();
+        dir.File("reviews.csv", "id,model_config,rating\na,bot,5\na,bot2,1\nb,,3\n");
+        var suite = $"dataset: cases.jsonl\nmodels:\n  - {{name: bot, provider: command, command: [python3, bot.py]}}\n  - {{name: bot2, provider: command, command: [python3, bot.py]}}\n"
+            + "evaluators:\n  - {name: review, type: external, file: reviews.csv, missing: skip, columns: {rating: integer}}\nthresholds:\n  - mean(review.rating) >= 1\n";
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, suite, TestContext.Current.CancellationToken);
+
+        long? Rating(string id, string config) => rows.Single(r => r.GetProperty("datapoint_id").GetString() == id && r.GetProperty("model_config").GetString() == config)
+            .Evaluation("review").GetProperty("rating") is { ValueKind: System.Text.Json.JsonValueKind.Number } rating ? rating.GetInt64() : null;
+        Assert.Equal((5L, 1L, 3L, 3L, (long?)null), (Rating("a", "bot"), Rating("a", "bot2"), Rating("b", "bot"), Rating("b", "bot2"), Rating("c", "bot")));
+        Assert.Equal([4.0, 2.0], result.Aggregates.OrderBy(a => a.ModelConfig, StringComparer.Ordinal).Select(a => a.Value!.Value));
+    }
+
+    [Fact]
+    public void Two_scores_for_one_datapoint_and_model_config_are_refused_and_a_score_for_an_unknown_config_is_named()
+    {
+        using var dir = Setup();
+        dir.File("reviews.csv", "id,model_config,rating\na,bot,5\na,bot,4\n");
+        var path = dir.File("s.eval.yaml", Suite("  - {name: review, type: external, file: reviews.csv, columns: {rating: integer}}"));
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal("reviews.csv:3: id: datapoint 'a' has two scores for model config 'bot'; keep one", ex.Message);
+
+        dir.File("reviews.csv", "id,model_config,rating\na,bott,5\n");
+        var unknown = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal("reviews.csv:2: model_config: no model config 'bott' in the suite (known: bot)", unknown.Message);
+    }
+
     [Fact]
     public void A_bad_external_score_is_reported_with_its_file_line_and_column_name()
     {
