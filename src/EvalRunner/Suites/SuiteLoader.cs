@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
+using EvalRunner.Evaluators.BuiltIn;
 using EvalRunner.Generation;
 using EvalRunner.Results;
 using EvalRunner.Templates;
@@ -296,6 +297,7 @@ public static partial class SuiteLoader
             all.Add(CodeEvaluatorSpec.For(evaluator));
         }
 
+        CheckScoreConfigs(all, models, problems);
         var name = map.Try(() => map.String("name"), null) ?? DefaultName(path);
         map.Try(() => CheckName(name, map), name);
         var suite = new Suite
@@ -318,6 +320,24 @@ public static partial class SuiteLoader
         suite = suite with { Thresholds = ReadThresholds(map, suite.Columns, failed) };
         problems.ThrowIfAny();
         return suite;
+    }
+
+    /// <summary>An <c>external</c> scores file's <c>model_config</c> must name a model config of the suite (when it has models).</summary>
+    private static void CheckScoreConfigs(List<EvaluatorSpec> evaluators, List<ModelConfig> models, ProblemList problems)
+    {
+        if (models.Count == 0)
+        {
+            return;
+        }
+
+        var names = models.Select(m => m.Name).ToList();
+        foreach (var (config, at) in evaluators.OfType<ExternalSpec>().SelectMany(e => e.ModelConfigs))
+        {
+            if (!names.Contains(config, StringComparer.Ordinal))
+            {
+                problems.Add(new SuiteException(at, $"no model config '{config}' in the suite (known: {string.Join(", ", names)})"));
+            }
+        }
     }
 
     /// <summary>

@@ -14,6 +14,9 @@ internal sealed class ExternalKind : EvaluatorKind
 
     public override string[] Options => ["file", "columns", "missing"];
 
+    /// <summary>The optional column that keys a score to one model config; a score without it applies to every config.</summary>
+    private const string ModelConfigColumn = "model_config";
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
     {
         var relative = spec.RequireString("file", "a JSONL or CSV file of scores with an 'id' per datapoint");
@@ -39,8 +42,9 @@ internal sealed class ExternalKind : EvaluatorKind
             throw spec.Error("file", $"'{format}' is not a scores format; use .jsonl or .csv");
         }
 
-        var scores = ReadScores(file, relative, format, columns, context.Problems);
-        return new ExternalSpec { Name = name, Columns = ExternalEvaluator.ColumnsFor(columns), Scored = columns, Scores = scores, File = relative };
+        var configs = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+        var scores = ReadScores(file, relative, format, columns, configs, context.Problems);
+        return new ExternalSpec { Name = name, Columns = ExternalEvaluator.ColumnsFor(columns), Scored = columns, Scores = scores, File = relative, ModelConfigs = configs };
     }
 
     /// <summary>
@@ -48,7 +52,7 @@ internal sealed class ExternalKind : EvaluatorKind
     /// is a problem of the suite, and reading goes on to find the others.
     /// </summary>
     private static Dictionary<string, IReadOnlyDictionary<string, object?>> ReadScores(
-        string file, string shown, string format, List<Column> columns, ProblemList problems)
+        string file, string shown, string format, List<Column> columns, Dictionary<string, SourceLocation> configs, ProblemList problems)
     {
         var scores = new Dictionary<string, IReadOnlyDictionary<string, object?>>(StringComparer.Ordinal);
         var fileProblems = new ProblemList();
@@ -58,14 +62,14 @@ internal sealed class ExternalKind : EvaluatorKind
             {
                 foreach (var row in JsonlReader.ReadAsync(file, shown, fileProblems, CancellationToken.None).ToBlockingEnumerable())
                 {
-                    fileProblems.Try(() => AddJsonScore(scores, row, columns));
+                    fileProblems.Try(() => AddJsonScore(scores, row, columns, configs));
                 }
             }
             else
             {
                 foreach (var row in CsvRows.ReadAsync(file, shown, fileProblems, CancellationToken.None).ToBlockingEnumerable())
                 {
-                    fileProblems.Try(() => AddCsvScore(scores, row, columns));
+                    fileProblems.Try(() => AddCsvScore(scores, row, columns, configs));
                 }
             }
         }
@@ -83,7 +87,7 @@ internal sealed class ExternalKind : EvaluatorKind
         return scores;
     }
 
-    private static void AddJsonScore(Dictionary<string, IReadOnlyDictionary<string, object?>> scores, JsonRow row, List<Column> columns)
+    private static void AddJsonScore(Dictionary<string, IReadOnlyDictionary<string, object?>> scores, JsonRow row, List<Column> columns, Dictionary<string, SourceLocation> configs)
     {
         var at = row.Location;
         var value = row.Value;
@@ -98,10 +102,13 @@ internal sealed class ExternalKind : EvaluatorKind
                 : null;
         }
 
-        AddScore(scores, id, values, at);
+        var config = value.TryGetProperty(ModelConfigColumn, out var configValue) && configValue.ValueKind != JsonValueKind.Null
+            ? configValue.ValueKind == JsonValueKind.String ? configValue.GetString() : throw new SuiteException(at with { Field = ModelConfigColumn }, "must be a model config's name")
+            : null;
+        AddScore(scores, id, config, values, at, configs);
     }
 
-    private static void AddCsvScore(Dictionary<string, IReadOnlyDictionary<string, object?>> scores, CsvRow row, List<Column> columns)
+    private static void AddCsvScore(Dictionary<string, IReadOnlyDictionary<string, object?>> scores, CsvRow row, List<Column> columns, Dictionary<string, SourceLocation> configs)
     {
         if (ReferenceEquals(row.Cells, row.Header))
         {
@@ -120,14 +127,20 @@ internal sealed class ExternalKind : EvaluatorKind
             values[column.Name] = string.IsNullOrEmpty(text) ? null : ScoreValue(column, text, row.Location with { Field = column.Name });
         }
 
-        AddScore(scores, row["id"] ?? string.Empty, values, row.Location);
+        AddScore(scores, row["id"] ?? string.Empty, row[ModelConfigColumn] is { Length: > 0 } config ? config : null, values, row.Location, configs);
     }
 
-    private static void AddScore(Dictionary<string, IReadOnlyDictionary<string, object?>> scores, string id, Dictionary<string, object?> values, SourceLocation at)
+    private static void AddScore(
+        Dictionary<string, IReadOnlyDictionary<string, object?>> scores, string id, string? config, Dictionary<string, object?> values, SourceLocation at, Dictionary<string, SourceLocation> configs)
     {
-        if (!scores.TryAdd(id, values))
+        if (!scores.TryAdd(ExternalEvaluator.Key(id, config), values))
         {
-            throw new SuiteException(at with { Field = "id" }, $"datapoint '{id}' has two scores; keep one");
+            throw new SuiteException(at with { Field = "id" }, config is null ? $"datapoint '{id}' has two scores; keep one" : $"datapoint '{id}' has two scores for model config '{config}'; keep one");
+        }
+
+        if (config is not null)
+        {
+            configs.TryAdd(config, at with { Field = ModelConfigColumn });
         }
     }
 
@@ -158,6 +171,9 @@ internal sealed record ExternalSpec : EvaluatorSpec
     /// <summary>The score file as the suite names it.</summary>
     public string File { get; init; } = "scores";
 
+    /// <summary>The model configs the file's <c>model_config</c> column names, each with where it first appears.</summary>
+    public IReadOnlyDictionary<string, SourceLocation> ModelConfigs { get; init; } = new Dictionary<string, SourceLocation>();
+
     internal override IEvaluator Build(RunServices services) => new ExternalEvaluator(Name, Scored, Scores);
 }
 
@@ -174,6 +190,11 @@ internal sealed class ExternalEvaluator(string name, IReadOnlyList<Column> colum
     /// <summary>The score columns and <c>found</c>.</summary>
     public static IReadOnlyList<Column> ColumnsFor(IReadOnlyList<Column> columns) => [.. columns, Column.Bool("found", "Whether the file has a score for this datapoint")];
 
+    /// <summary>The key of a datapoint's score: its id, and the model config when the score is for one config only.</summary>
+    public static string Key(string id, string? modelConfig) => modelConfig is null ? id : id + "\u001f" + modelConfig;
+
+    private static string IdOf(string key) => key.Split('\u001f')[0];
+
     /// <summary>How many unknown ids a warning names before "and N more".</summary>
     private const int NamedIds = 10;
 
@@ -187,7 +208,7 @@ internal sealed class ExternalEvaluator(string name, IReadOnlyList<Column> colum
         var warnings = new List<string>();
         foreach (var external in externals)
         {
-            var unknown = external.Scores.Keys.Where(id => !ids.Contains(id)).Order(StringComparer.Ordinal).ToList();
+            var unknown = external.Scores.Keys.Select(IdOf).Distinct(StringComparer.Ordinal).Where(id => !ids.Contains(id)).Order(StringComparer.Ordinal).ToList();
             if (unknown.Count > 0)
             {
                 var named = string.Join(", ", unknown.Take(NamedIds).Select(id => $"'{id}'"));
@@ -202,7 +223,7 @@ internal sealed class ExternalEvaluator(string name, IReadOnlyList<Column> colum
     public ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {
         var values = new Dictionary<string, object?>();
-        var found = scores.TryGetValue(context.Datapoint.Id, out var row);
+        var found = scores.TryGetValue(Key(context.Datapoint.Id, context.Log.ModelConfig), out var row) || scores.TryGetValue(context.Datapoint.Id, out row);
         foreach (var column in columns)
         {
             values[column.Name] = found ? row!.GetValueOrDefault(column.Name) : null;
