@@ -8,11 +8,11 @@ namespace EvalRunner.Tests.Generation;
 /// <summary>The Azure OpenAI and Ollama providers, each through its real client against the test server.</summary>
 public sealed class ChatProviderTests
 {
-    private static async Task<(RunResult Result, JsonElement Row)> RunAsync(string models, Settings settings)
+    private static async Task<(RunResult Result, JsonElement Row)> RunAsync(string models, Settings settings, string run = "")
     {
         using var dir = new TempDirectory();
         dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"ping\"}\n");
-        var path = dir.File("s.eval.yaml", $"dataset: cases.jsonl\n{models}\nevaluators:\n  - type: contains\n    value: ping\n");
+        var path = dir.File("s.eval.yaml", $"dataset: cases.jsonl\n{models}\nevaluators:\n  - type: contains\n    value: ping\n{run}");
         var (result, rows) = await SuiteRun.RunAsync(path, settings, TestContext.Current.CancellationToken);
         return (result, rows[0]);
     }
@@ -47,5 +47,35 @@ public sealed class ChatProviderTests
         Assert.Equal("You said: ping", row.GetProperty("log").GetProperty("generated_response").GetString());
         Assert.Equal(1, row.GetProperty("log").GetProperty("input_tokens").GetInt64());
         Assert.Equal(3, row.GetProperty("log").GetProperty("output_tokens").GetInt64());
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task An_ollama_429_is_a_rate_limit_sent_again_after_the_wait_it_asks_for()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.FailNext(2, 429, "{\"error\":\"too many requests\"}", ("Retry-After", "0"));
+
+        var (result, row) = await RunAsync($"models:\n  - provider: ollama\n    model: llama3.2\n    base_url: {server.RootUrl}\n", new Settings(new Dictionary<string, string>()));
+
+        Assert.True(result.Verdict == Verdict.Pass, row.ToString());
+        Assert.Equal(3, server.RequestCount);
+        Assert.Equal(2, result.Retries!.RateLimit);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task An_ollama_429_storm_ends_as_a_rate_limit_row_not_a_generation_error()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.FailNext(100, 429, "{\"error\":\"too many requests\"}", ("Retry-After", "0"));
+
+        var (result, row) = await RunAsync(
+            $"models:\n  - provider: ollama\n    model: llama3.2\n    base_url: {server.RootUrl}\n", new Settings(new Dictionary<string, string>()), "run:\n  retries: 1\n");
+
+        // A rate-limited request is sent at least 10 more times, whatever run.retries says.
+        Assert.Equal(11, server.RequestCount);
+        var error = row.GetProperty("error");
+        Assert.Equal("rate_limit", error.Kind());
+        Assert.Contains("rate limited: the provider answered 429 on 11 tries", error.Message(), StringComparison.Ordinal);
+        Assert.Equal(10, result.Retries!.RateLimit);
     }
 }
