@@ -2,6 +2,7 @@ using System.Text.Json;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using EvalRunner.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EvalRunner.Tests.Generation;
 
@@ -77,5 +78,45 @@ public sealed class ChatProviderTests
         Assert.Equal("rate_limit", error.Kind());
         Assert.Contains("rate limited: the provider answered 429 on 11 tries", error.Message(), StringComparison.Ordinal);
         Assert.Equal(10, result.Retries!.RateLimit);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task The_ollama_provider_sends_a_server_error_again_as_often_as_run_retries_says()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.FailNext(3, 500, "{\"error\":\"model runner crashed\"}");
+        var models = $"models:\n  - provider: ollama\n    model: llama3.2\n    base_url: {server.RootUrl}\n";
+        var settings = new Settings(new Dictionary<string, string>());
+
+        var (failed, row) = await RunAsync(models, settings, "run:\n  retries: 2\n");
+        var (passed, _) = await RunAsync(models, settings, "run:\n  retries: 2\n");
+
+        Assert.Contains("the provider answered 500: model runner crashed (after 3 tries)", row.GetProperty("error").Message(), StringComparison.Ordinal);
+        Assert.Equal(2, failed.Retries!.ServerError);
+        Assert.True(passed.Verdict == Verdict.Pass, passed.Reason);
+        Assert.Equal(4, server.RequestCount);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task The_ollama_provider_gives_up_on_a_request_after_run_request_timeout_and_sends_it_again()
+    {
+        // The request timeout runs on the run's clock: the hung request ends when the test advances it.
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.HangNext(1);
+        var time = new FakeTimeProvider();
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", "{\"id\":\"a\",\"input\":\"ping\"}\n");
+        var path = dir.File(
+            "s.eval.yaml",
+            $"dataset: cases.jsonl\nmodels:\n  - provider: ollama\n    model: llama3.2\n    base_url: {server.RootUrl}\nevaluators:\n  - type: contains\n    value: ping\nrun:\n  request_timeout: 10s\n  timeout: 10m\n  retries: 1\n");
+
+        var running = SuiteRun.RunAsync(path, new Settings(new Dictionary<string, string>()), new SuiteRunOptions { TimeProvider = time }, TestContext.Current.CancellationToken);
+        await server.WaitForHangingRequestAsync(TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var (result, rows) = await running;
+
+        Assert.True(result.Verdict == Verdict.Pass, rows[0].ToString());
+        Assert.Equal(2, server.RequestCount);
+        Assert.Equal(1, result.Retries!.Timeout);
     }
 }
