@@ -51,6 +51,33 @@ internal abstract class ProviderKind
     public virtual IChatClient CreateChatClient(ModelConfig config, ClientSetup setup) =>
         throw new InvalidOperationException($"provider {Name} is not a chat client");
 
+    /// <summary>
+    /// The one place a provider says what its client's failures mean: a rate limit (with the wait it asks for), no
+    /// quota, a refused key, a bad request, a prompt over the context length, a server error or a timeout. The run's
+    /// retries (<see cref="RetryBudget"/>) act on the answer, whichever SDK the provider is built on. Null when the
+    /// failure is none of these (it is then not sent again, and the row's error says what it was). This default reads
+    /// the HTTP answer when the run saw it, System.ClientModel's and HttpClient's status errors, timeouts and dropped
+    /// connections; a provider whose SDK throws its own exceptions overrides it.
+    /// </summary>
+    public virtual ProviderError? Classify(ProviderFailure failure)
+    {
+        if (failure.Answer is { } answer)
+        {
+            return ProviderError.From(answer);
+        }
+
+        return failure.Exception switch
+        {
+            System.ClientModel.ClientResultException { Status: > 0 } status when status.GetRawResponse() is { } response =>
+                ProviderError.From(HttpAnswer.From(response, failure.Time)),
+            System.ClientModel.ClientResultException { InnerException: { } inner } => Classify(failure with { Exception = inner }),
+            HttpRequestException { StatusCode: { } code } http => ProviderError.FromStatus((int)code, null, http.Message),
+            TimeoutException or OperationCanceledException => new ProviderError { Kind = FaultKind.Timeout, Detail = failure.Exception.Message },
+            HttpRequestException or IOException or System.Net.Sockets.SocketException => new ProviderError { Kind = FaultKind.ServerError, Detail = failure.Exception.Message },
+            _ => null,
+        };
+    }
+
     /// <summary>The Microsoft.Extensions.AI embedding generator of an LLM provider.</summary>
     public virtual IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(ModelConfig config, ClientSetup setup) =>
         throw new InvalidOperationException($"provider {Name} has no embeddings");

@@ -55,6 +55,17 @@ internal abstract class ChatProviderKind : ProviderKind
         return CreateEmbeddings(config, model, new ApiKeyCredential(config.ApiKey ?? "no-key"), setup);
     }
 
+    /// <summary>
+    /// A client of an SDK that does not retry itself (its own retries off) with the run's retries and request timeout,
+    /// its failures classified by <see cref="ProviderKind.Classify"/>; <paramref name="owned"/> is disposed with it.
+    /// </summary>
+    protected IChatClient WithRunRetries(IChatClient client, ClientSetup setup, IDisposable? owned = null) =>
+        new RetryingChatClient(client, new ProviderCalls(Classify, setup), owned);
+
+    /// <summary>An embedding generator with the run's retries and request timeout, as <see cref="WithRunRetries(IChatClient, ClientSetup, IDisposable?)"/>.</summary>
+    protected IEmbeddingGenerator<string, Embedding<float>> WithRunRetries(IEmbeddingGenerator<string, Embedding<float>> generator, ClientSetup setup, IDisposable? owned = null) =>
+        new RetryingEmbeddingGenerator(generator, new ProviderCalls(Classify, setup), owned);
+
     protected abstract IChatClient CreateClient(ModelConfig config, string model, ApiKeyCredential key, ClientSetup setup);
 
     protected abstract IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddings(ModelConfig config, string model, ApiKeyCredential key, ClientSetup setup);
