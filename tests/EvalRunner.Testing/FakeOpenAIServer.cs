@@ -324,10 +324,15 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         await context.Response.WriteAsync(JsonSerializer.Serialize(chunk) + "\n" + JsonSerializer.Serialize(done) + "\n");
     }
 
-    /// <summary>Anthropic's Messages API: the key in <c>x-api-key</c>, <c>system</c> beside the messages, content blocks in the answer.</summary>
+    /// <summary>
+    /// Anthropic's Messages API: the key in <c>x-api-key</c> (or, as Anthropic's SDK sends it, <c>Authorization: Bearer</c>),
+    /// <c>system</c> beside the messages, content blocks in the answer.
+    /// </summary>
     private async Task AnthropicMessagesAsync(HttpContext context)
     {
-        var (request, failed) = await ReceiveAsync(context, context.Request.Headers["x-api-key"].FirstOrDefault());
+        var key = context.Request.Headers["x-api-key"].FirstOrDefault()
+            ?? context.Request.Headers.Authorization.FirstOrDefault()?.Replace("Bearer ", string.Empty, StringComparison.Ordinal);
+        var (request, failed) = await ReceiveAsync(context, key);
         if (failed || request is null)
         {
             return;
