@@ -18,8 +18,11 @@ internal abstract class ProviderKind
     /// <summary>The names a suite may write after <c>provider:</c>.</summary>
     public static IReadOnlyList<string> Names => [.. All.Select(p => p.Name)];
 
-    /// <summary>The names of the LLM providers, which judges and embedding models need.</summary>
-    public static IReadOnlyList<string> LlmNames => [.. All.Where(p => p.IsLlm).Select(p => p.Name)];
+    /// <summary>The names of the LLM providers (those with a chat client), which judges need.</summary>
+    public static IReadOnlyList<string> LlmNames => NamesWith(ProviderCapabilities.Chat);
+
+    /// <summary>The names of the providers that can do all of <paramref name="needed"/>.</summary>
+    public static IReadOnlyList<string> NamesWith(ProviderCapabilities needed) => [.. All.Where(p => p.Can(needed)).Select(p => p.Name)];
 
     /// <summary>The provider's name in suites and in <c>run.json</c>, for example <c>azure-openai</c>.</summary>
     public abstract string Name { get; }
@@ -27,8 +30,14 @@ internal abstract class ProviderKind
     /// <summary>The YAML keys this provider reads besides the ones every model config has.</summary>
     public virtual string[] Keys => [];
 
-    /// <summary>True for a provider with chat (and embedding) clients: judges and embedding models accept only these.</summary>
-    public virtual bool IsLlm => false;
+    /// <summary>What the provider's clients can do: a chat client (judges), an embedding generator (<c>embedding-similarity</c>).</summary>
+    public virtual ProviderCapabilities Capabilities => ProviderCapabilities.None;
+
+    /// <summary>True for a provider with a chat client (an LLM): it is priced, and it can be a judge.</summary>
+    public bool IsLlm => Can(ProviderCapabilities.Chat);
+
+    /// <summary>True when the provider can do all of <paramref name="needed"/>.</summary>
+    public bool Can(ProviderCapabilities needed) => (Capabilities & needed) == needed;
 
     public static ProviderKind? Find(string name) => All.FirstOrDefault(p => p.Name == name);
 

@@ -23,7 +23,7 @@ internal sealed class EmbeddingSimilarityKind : EvaluatorKind
             Name = name,
             Columns = EmbeddingSimilarityEvaluator.Returned,
             Value = spec.String("value"),
-            Model = SpecReader.ReadJudgeModel(model, context),
+            Model = SpecReader.ReadJudgeModel(model, context, ProviderCapabilities.Embeddings),
         };
     }
 }

@@ -19,6 +19,9 @@ internal sealed partial class AnthropicProvider : ChatProviderKind
 
     public override string Name => "anthropic";
 
+    /// <summary>Anthropic has no embeddings API.</summary>
+    public override ProviderCapabilities Capabilities => ProviderCapabilities.Chat;
+
     protected override string Title => "Anthropic";
 
     protected override string ModelHint => "the model name, for example claude-sonnet-4-5";
@@ -54,6 +57,7 @@ internal sealed partial class AnthropicProvider : ChatProviderKind
         return WithRunRetries(new AnthropicClient(options).AsIChatClient(model, config.MaxTokens ?? DefaultMaxTokens), setup, http);
     }
 
+    // Never called: a suite whose embedding model is anthropic is refused when it is read (Capabilities).
     protected override IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddings(ModelConfig config, string model, ApiKeyCredential key, ClientSetup setup) =>
         throw new InvalidOperationException("provider anthropic has no embeddings");
 

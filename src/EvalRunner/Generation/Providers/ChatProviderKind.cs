@@ -9,7 +9,7 @@ namespace EvalRunner.Generation.Providers;
 /// <summary>What the LLM providers share: a model, a base URL and an API key, and generation through a chat client.</summary>
 internal abstract class ChatProviderKind : ProviderKind
 {
-    public override bool IsLlm => true;
+    public override ProviderCapabilities Capabilities => ProviderCapabilities.Chat | ProviderCapabilities.Embeddings;
 
     /// <summary>Names the provider in endpoint errors and in cache keys (unchanged, so that existing caches still answer).</summary>
     protected abstract string Title { get; }
