@@ -15,7 +15,7 @@ public sealed record FakeChatRequest
 
     public int? MaxTokens { get; init; }
 
-    /// <summary>The Authorization header, or the api-key header (Azure).</summary>
+    /// <summary>The Authorization header, or the api-key header (Azure), or the x-api-key header (Anthropic).</summary>
     public string? Authorization { get; init; }
 
     public JsonElement? ResponseFormat { get; init; }

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace EvalRunner.Testing;
 
 /// <summary>
-/// An OpenAI-compatible chat server on 127.0.0.1 (Kestrel), with the Azure OpenAI and Ollama chat routes too.
+/// An OpenAI-compatible chat server on 127.0.0.1 (Kestrel), with the Azure OpenAI, Ollama and Anthropic chat routes too.
 /// Tests set the answer, a latency, and faults; it records what it received.
 /// </summary>
 public sealed class FakeOpenAIServer : IAsyncDisposable
@@ -73,6 +73,14 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     /// <summary>An OpenAI quota error body (429 <c>insufficient_quota</c>).</summary>
     public const string QuotaBody = "{\"error\":{\"message\":\"You exceeded your current quota, please check your plan and billing details.\",\"type\":\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}";
+
+    /// <summary>
+    /// An Anthropic error body, <c>{"type":"error","error":{"type":TYPE,"message":MESSAGE}}</c>, for <see cref="FailNext(int, int, string, (string Name, string Value)[])"/>
+    /// (Anthropic's types: <c>rate_limit_error</c> 429, <c>overloaded_error</c> 529, <c>invalid_request_error</c> 400,
+    /// <c>authentication_error</c> 401, <c>permission_error</c> 403, <c>api_error</c> 500).
+    /// </summary>
+    public static string AnthropicError(string type, string message) =>
+        JsonSerializer.Serialize(new { type = "error", error = new { type, message } });
 
     /// <summary>The finish_reason of each answer: stop, length or content_filter.</summary>
     public Func<FakeChatRequest, string> FinishReason { get; set; } = _ => "stop";
@@ -173,6 +181,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
                 app.MapPost("/chat/completions", server.ChatCompletionsAsync);
                 app.MapPost("/openai/deployments/{deployment}/chat/completions", server.ChatCompletionsAsync);
                 app.MapPost("/api/chat", server.OllamaChatAsync);
+                app.MapPost("/v1/messages", server.AnthropicMessagesAsync);
                 app.MapPost("/v1/embeddings", server.EmbeddingsAsync);
                 app.MapGet("/_stats", () => Results.Json(new { requests = server.RequestCount }));
             },
@@ -315,6 +324,43 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         await context.Response.WriteAsync(JsonSerializer.Serialize(chunk) + "\n" + JsonSerializer.Serialize(done) + "\n");
     }
 
+    /// <summary>
+    /// Anthropic's Messages API: the key in <c>x-api-key</c> (or, as Anthropic's SDK sends it, <c>Authorization: Bearer</c>),
+    /// <c>system</c> beside the messages, content blocks in the answer.
+    /// </summary>
+    private async Task AnthropicMessagesAsync(HttpContext context)
+    {
+        var key = context.Request.Headers["x-api-key"].FirstOrDefault()
+            ?? context.Request.Headers.Authorization.FirstOrDefault()?.Replace("Bearer ", string.Empty, StringComparison.Ordinal);
+        var (request, failed) = await ReceiveAsync(context, key);
+        if (failed || request is null)
+        {
+            return;
+        }
+
+        if (request.Body.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True)
+        {
+            context.Response.StatusCode = 400;
+            await context.Response.WriteAsync(AnthropicError("invalid_request_error", "streaming is not supported by the test server"));
+            return;
+        }
+
+        var answer = Respond(request);
+        var promptTokens = request.Messages.Sum(m => Words(m.Content));
+        await context.Response.WriteAsJsonAsync(new
+        {
+            id = "msg_" + RequestCount,
+            type = "message",
+            role = "assistant",
+            model = request.Model ?? "fake-model",
+            content = new[] { new { type = "text", text = answer } },
+            stop_reason = FinishReason(request) == "length" ? "max_tokens" : "end_turn",
+            stop_sequence = (string?)null,
+            usage = new { input_tokens = promptTokens, output_tokens = Words(answer), cache_creation_input_tokens = 0, cache_read_input_tokens = 0 },
+        });
+        Interlocked.Increment(ref _answered);
+    }
+
     private async Task EmbeddingsAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requestCount);
@@ -369,6 +415,12 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         }
 
         var messages = new List<FakeMessage>();
+        if (Property(body, "system") is { } system)
+        {
+            // Anthropic's system prompt is beside the messages, a text or a list of text blocks.
+            messages.Add(new FakeMessage { Role = "system", Content = Text(system) });
+        }
+
         if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("messages", out var list) && list.ValueKind == JsonValueKind.Array)
         {
             foreach (var message in list.EnumerateArray())

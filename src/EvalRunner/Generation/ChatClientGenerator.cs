@@ -5,7 +5,7 @@ using Microsoft.Extensions.AI;
 
 namespace EvalRunner.Generation;
 
-/// <summary>Generation through a Microsoft.Extensions.AI <see cref="IChatClient"/> (OpenAI, Azure OpenAI, Ollama).</summary>
+/// <summary>Generation through a Microsoft.Extensions.AI <see cref="IChatClient"/> (OpenAI, Azure OpenAI, Ollama, Anthropic).</summary>
 internal sealed class ChatClientGenerator(ModelConfig config, Settings settings, IChatClient client, string title) : Generator(config, settings)
 {
     private readonly ChatOptions _options = new()

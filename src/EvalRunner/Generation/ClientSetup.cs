@@ -7,7 +7,7 @@ internal sealed record ClientSetup
 {
     public static ClientSetup Default { get; } = new();
 
-    /// <summary>Retries after 5xx, timeouts, dropped connections and unusable answers; 429s get at least 10 (see <see cref="ProviderRetryPolicy"/>).</summary>
+    /// <summary>Retries after 5xx, timeouts, dropped connections and unusable answers; 429s get at least 10 (see <see cref="RetryBudget"/>).</summary>
     public int Retries { get; init; } = 3;
 
     /// <summary>The longest one HTTP request may take.</summary>
@@ -25,7 +25,7 @@ internal sealed record ClientSetup
     /// <summary>Counts the retries by cause, or null.</summary>
     public RetryTally? Tally { get; init; }
 
-    /// <summary>The clock of HTTP dates in Retry-After.</summary>
+    /// <summary>The run's clock: HTTP dates in Retry-After, and the request timeout of clients the run retries itself.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>The response cache, or null.</summary>

@@ -9,7 +9,7 @@ internal sealed record ModelConfig
     /// <summary>Unique within the suite; names the model config in results and reports.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The provider's name as written in the suite: <c>openai</c>, <c>azure-openai</c>, <c>ollama</c>, <c>command</c> or <c>http</c>.</summary>
+    /// <summary>The provider's name as written in the suite: <c>openai</c>, <c>azure-openai</c>, <c>ollama</c>, <c>anthropic</c>, <c>command</c> or <c>http</c>.</summary>
     public required string Provider { get; init; }
 
     /// <summary>The model (or Azure deployment) name; null for command and http.</summary>

@@ -7,15 +7,21 @@ internal static class ModelReader
 {
     private static readonly string[] JudgeModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt"];
 
-    /// <summary>A model config for a judge or an embedding model: an LLM provider only, temperature 0 unless set.</summary>
-    public static ModelConfig ReadJudgeModel(YamlMap model, SuiteReadContext context)
+    /// <summary>
+    /// A model config for a judge (<paramref name="needed"/> <see cref="ProviderCapabilities.Chat"/>) or an embedding
+    /// model (<see cref="ProviderCapabilities.Embeddings"/>): a provider that can do it only, temperature 0 unless set.
+    /// </summary>
+    public static ModelConfig ReadJudgeModel(YamlMap model, SuiteReadContext context, ProviderCapabilities needed = ProviderCapabilities.Chat)
     {
         model.AllowOnly(JudgeModelKeys);
-        var llm = ProviderKind.LlmNames;
-        var provider = model.RequireString("provider", $"{string.Join(", ", llm.SkipLast(1))} or {llm[^1]}");
-        if (ProviderKind.Find(provider) is not { IsLlm: true } kind)
+        var able = ProviderKind.NamesWith(needed);
+        var (role, lacks) = needed.HasFlag(ProviderCapabilities.Embeddings) ? ("an embedding model", "no embeddings") : ("a judge", "no chat client");
+        var provider = model.RequireString("provider", $"{string.Join(", ", able.SkipLast(1))} or {able[^1]}");
+        var kind = ProviderKind.Find(provider)
+            ?? throw model.Error("provider", $"unknown provider '{provider}'; {role} needs one of {string.Join(", ", able)}{Suggest.DidYouMean(provider, able)}");
+        if (!kind.Can(needed))
         {
-            throw model.Error("provider", $"a judge or embedding model needs an LLM provider ({string.Join(", ", llm)}), not '{provider}'{Suggest.DidYouMean(provider, llm)}");
+            throw model.Error("provider", $"provider '{provider}' has {lacks}; {role} needs one of {string.Join(", ", able)}");
         }
 
         return kind.Read(model, context) with

@@ -60,6 +60,7 @@ public sealed partial class RunSession : IAsyncDisposable
             OnRateLimited = _limiter.RateLimited,
             WaitBeforeRetry = AdaptiveLimiter.PauseAsync,
             Tally = _retries,
+            Time = engine.Time,
             Cache = request.Cache,
         };
         // The cache may be committed: what it stores is redacted with this run's secrets too.

@@ -34,5 +34,6 @@ public sealed class PartsTests
     {
         Assert.Equal(Enum("model", "provider"), ProviderKind.Names);
         Assert.Equal(Enum("judgeModel", "provider"), ProviderKind.LlmNames);
+        Assert.Equal(Enum("embeddingModel", "provider"), ProviderKind.NamesWith(ProviderCapabilities.Embeddings));
     }
 }

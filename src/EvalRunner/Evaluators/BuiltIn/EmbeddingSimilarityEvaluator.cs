@@ -22,7 +22,7 @@ internal sealed class EmbeddingSimilarityKind : EvaluatorKind
             Name = name,
             Columns = EmbeddingSimilarityEvaluator.Returned,
             Value = spec.String("value"),
-            Model = ModelReader.ReadJudgeModel(model, context),
+            Model = ModelReader.ReadJudgeModel(model, context, ProviderCapabilities.Embeddings),
         };
     }
 }

@@ -32,14 +32,14 @@ internal sealed class AzureOpenAIProvider : ChatProviderKind
     protected override IChatClient CreateClient(ModelConfig config, string model, ApiKeyCredential key, ClientSetup setup) =>
         new AzureOpenAIClient(config.BaseUrl!, key, new AzureOpenAIClientOptions
         {
-            RetryPolicy = new ProviderRetryPolicy(setup),
+            RetryPolicy = new ProviderRetryPolicy(setup, Classify),
             NetworkTimeout = setup.RequestTimeout,
         }).GetChatClient(model).AsIChatClient();
 
     protected override IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddings(ModelConfig config, string model, ApiKeyCredential key, ClientSetup setup) =>
         new AzureOpenAIClient(config.BaseUrl!, key, new AzureOpenAIClientOptions
         {
-            RetryPolicy = new ProviderRetryPolicy(setup),
+            RetryPolicy = new ProviderRetryPolicy(setup, Classify),
             NetworkTimeout = setup.RequestTimeout,
         }).GetEmbeddingClient(model).AsIEmbeddingGenerator();
 }

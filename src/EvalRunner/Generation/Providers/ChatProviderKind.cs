@@ -9,7 +9,7 @@ namespace EvalRunner.Generation.Providers;
 /// <summary>What the LLM providers share: a model, a base URL and an API key, and generation through a chat client.</summary>
 internal abstract class ChatProviderKind : ProviderKind
 {
-    public override bool IsLlm => true;
+    public override ProviderCapabilities Capabilities => ProviderCapabilities.Chat | ProviderCapabilities.Embeddings;
 
     /// <summary>Names the provider in endpoint errors and in cache keys (unchanged, so that existing caches still answer).</summary>
     protected abstract string Title { get; }
@@ -54,6 +54,17 @@ internal abstract class ChatProviderKind : ProviderKind
         var model = config.Model ?? throw new InvalidOperationException($"model config '{config.Name}' has no model");
         return CreateEmbeddings(config, model, new ApiKeyCredential(config.ApiKey ?? "no-key"), setup);
     }
+
+    /// <summary>
+    /// A client of an SDK that does not retry itself (its own retries off) with the run's retries and request timeout,
+    /// its failures classified by <see cref="ProviderKind.Classify"/>; <paramref name="owned"/> is disposed with it.
+    /// </summary>
+    protected IChatClient WithRunRetries(IChatClient client, ClientSetup setup, IDisposable? owned = null) =>
+        new RetryingChatClient(client, new ProviderCalls(Classify, setup), owned);
+
+    /// <summary>An embedding generator with the run's retries and request timeout, as <see cref="WithRunRetries(IChatClient, ClientSetup, IDisposable?)"/>.</summary>
+    protected IEmbeddingGenerator<string, Embedding<float>> WithRunRetries(IEmbeddingGenerator<string, Embedding<float>> generator, ClientSetup setup, IDisposable? owned = null) =>
+        new RetryingEmbeddingGenerator(generator, new ProviderCalls(Classify, setup), owned);
 
     protected abstract IChatClient CreateClient(ModelConfig config, string model, ApiKeyCredential key, ClientSetup setup);
 

@@ -13,9 +13,17 @@ internal sealed class OllamaProvider : ChatProviderKind
 
     protected override string Title => "Ollama";
 
-    protected override IChatClient CreateClient(ModelConfig config, string model, ApiKeyCredential key, ClientSetup setup) =>
-        new OllamaApiClient(config.BaseUrl ?? DefaultUrl, model);
+    // OllamaSharp does not retry and its errors carry no headers: the run's retries and request timeout wrap it, and
+    // its HTTP client keeps each failed answer so that Classify sees the status and the wait a 429 asks for.
+    protected override IChatClient CreateClient(ModelConfig config, string model, ApiKeyCredential key, ClientSetup setup)
+    {
+        var http = AnswerRecorder.CreateClient(setup.Time, config.BaseUrl ?? DefaultUrl);
+        return WithRunRetries((IChatClient)new OllamaApiClient(http, model), setup, http);
+    }
 
-    protected override IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddings(ModelConfig config, string model, ApiKeyCredential key, ClientSetup setup) =>
-        new OllamaApiClient(config.BaseUrl ?? DefaultUrl, model);
+    protected override IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddings(ModelConfig config, string model, ApiKeyCredential key, ClientSetup setup)
+    {
+        var http = AnswerRecorder.CreateClient(setup.Time, config.BaseUrl ?? DefaultUrl);
+        return WithRunRetries((IEmbeddingGenerator<string, Embedding<float>>)new OllamaApiClient(http, model), setup, http);
+    }
 }

@@ -27,7 +27,7 @@ internal sealed class OpenAIProvider : ChatProviderKind
         new OpenAI.Chat.ChatClient(model, key, new OpenAIClientOptions
         {
             Endpoint = config.BaseUrl,
-            RetryPolicy = new ProviderRetryPolicy(setup),
+            RetryPolicy = new ProviderRetryPolicy(setup, Classify),
             NetworkTimeout = setup.RequestTimeout,
         }).AsIChatClient();
 
@@ -35,7 +35,7 @@ internal sealed class OpenAIProvider : ChatProviderKind
         new OpenAI.Embeddings.EmbeddingClient(model, key, new OpenAIClientOptions
         {
             Endpoint = config.BaseUrl,
-            RetryPolicy = new ProviderRetryPolicy(setup),
+            RetryPolicy = new ProviderRetryPolicy(setup, Classify),
             NetworkTimeout = setup.RequestTimeout,
         }).AsIEmbeddingGenerator();
 }
