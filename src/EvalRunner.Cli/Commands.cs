@@ -327,7 +327,7 @@ internal static class Commands
 
             await using (listener)
             {
-                var sources = string.Join(" and ", new[] { request.Logs, listener is null ? null : $"{listener.Address}logs, {listener.Address}v1/traces" }.OfType<string>());
+                var sources = string.Join(" and ", new[] { request.Logs, listener is null ? null : $"{listener.Address}logs, {listener.Address}v1/traces, {listener.Address}v1/logs" }.OfType<string>());
                 Console.WriteLine($"watching {sources} with suite '{suite.Name}' → {ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name)} (Ctrl-C stops)");
                 try
                 {
