@@ -38,7 +38,9 @@ internal static class GenAICalls
 
         var completion = call.Events.Where(e => e.IsOutput).OrderBy(e => e.ChoiceIndex).ThenBy(e => e.Sequence).FirstOrDefault();
         var hasCompletion = completion is not null || span?.Output is not null;
-        if (!final && (span is null || !hasCompletion))
+        // Events of one call may arrive out of order (an exporter sending each record on its own): without any prompt
+        // event yet, the call waits for one until its time is over.
+        if (!final && (span is null || !hasCompletion || prompt.Count == 0))
         {
             return default;
         }
