@@ -87,11 +87,20 @@ internal sealed class GenAIJoin(TimeProvider time)
             }
         }
 
-        // Room for the new calls: the oldest held ones end first.
-        var added = plan.Updates.Count(u => u.Value is not null && !_held.ContainsKey(u.Key));
-        foreach (var oldest in _held.Values.Where(c => !plan.Updates.ContainsKey(c.Key)).OrderBy(c => c.Since).Take(Math.Max(0, _held.Count + added - MaxHeld)).ToList())
+        // Room for the new calls: the oldest waiting ones end first, held before, then this request's in arrival order.
+        var excess = _held.Count + plan.Updates.Count(u => u.Value is not null && !_held.ContainsKey(u.Key)) - MaxHeld;
+        if (excess > 0)
         {
-            End(plan, oldest, GenAICalls.Build(oldest, final: true));
+            var waiting = _held.Values.Where(c => !plan.Updates.ContainsKey(c.Key))
+                .Concat(plan.Updates.Values.OfType<GenAICall>())
+                .OrderBy(c => c.Since)
+                .ThenBy(c => c.Events.IsEmpty ? long.MaxValue : c.Events.Min(e => e.Sequence))
+                .Take(excess)
+                .ToList();
+            foreach (var oldest in waiting)
+            {
+                End(plan, oldest, GenAICalls.Build(oldest, final: true));
+            }
         }
 
         return plan;
