@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
-# Installs what the tests need besides the .NET SDK: python3 (the example bot, Python evaluators) and Chromium (the
-# HTML report is tested in headless Chromium: Debian's package, driven by Playwright). Idempotent: installs only
-# what is missing. Uses apt-get (Debian, Ubuntu), through sudo when not root.
+# Installs what the tests need besides the .NET SDK: python3 (the example bot, Python evaluators), Chromium (the
+# HTML report is tested in headless Chromium: Debian's package, driven by Playwright), and Node.js with the npm
+# packages of tests/otel-openai-node (the OpenAI Node SDK with its OpenTelemetry instrumentation, a real client of
+# `watch --listen`). Idempotent: installs only what is missing. Uses apt-get (Debian, Ubuntu), through sudo when not root.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The npm packages pinned by tests/otel-openai-node/package-lock.json, into tests/otel-openai-node/node_modules.
+install_node_packages() {
+  local folder=tests/otel-openai-node
+  if [ ! -f "$folder/node_modules/.package-lock.json" ] || [ "$folder/package-lock.json" -nt "$folder/node_modules/.package-lock.json" ]; then
+    echo "tests/setup.sh: installing the npm packages of $folder" >&2
+    npm ci --prefix "$folder" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+}
 
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ -z "${EVALRUNNER_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
 fi
@@ -14,6 +26,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 if [ ${#missing[@]} -eq 0 ]; then
+  install_node_packages
   exit 0
 fi
 
@@ -26,3 +39,4 @@ sudo=""
 echo "tests/setup.sh: installing ${missing[*]} with apt-get" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+install_node_packages

@@ -329,7 +329,8 @@ internal static class Commands
             await using (listener)
             {
                 var sources = string.Join(" and ", new[] { request.Logs, listener is null ? null : $"{listener.Address}logs, {listener.Address}v1/traces" }.OfType<string>());
-                Console.WriteLine($"watching {sources} with suite '{suite.Name}' → {ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name)} (Ctrl-C stops)");
+                var events = listener is null ? string.Empty : $", GenAI log events on {listener.Address}v1/logs";
+                Console.WriteLine($"watching {sources} with suite '{suite.Name}' → {ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name)}{events} (Ctrl-C stops)");
                 try
                 {
                     var result = await monitor.WatchAsync(request.Logs, request.Poll, cancellationToken);

@@ -155,7 +155,7 @@ report.SetAction(async (parse, cancellationToken) =>
 
 var watchSuiteArgument = new Argument<string>("suite") { Description = "The suite file (*.eval.yaml) whose evaluators and thresholds score the logs" };
 var logsOption = new Option<string>("--logs") { Description = "JSONL log files to follow: a path or a file-name pattern (logs/app*.jsonl)" };
-var listenOption = new Option<string>("--listen") { Description = "Accept logs pushed over HTTP on this address (127.0.0.1:8080): POST /logs (JSON, JSONL) and OTLP/HTTP POST /v1/traces" };
+var listenOption = new Option<string>("--listen") { Description = "Accept logs pushed over HTTP on this address (127.0.0.1:8080): POST /logs (JSON, JSONL) and OTLP/HTTP POST /v1/traces and /v1/logs" };
 var listenTokenOption = new Option<string>("--listen-token-env") { Description = "The environment variable whose value is the bearer token every push must carry (Authorization: Bearer ...)" };
 var maxBodyOption = new Option<long>("--max-body-bytes") { Description = "The largest request body the listener takes (413 above it)", DefaultValueFactory = _ => EvalRunner.Cli.Online.LogListenerOptions.DefaultMaxBodyBytes };
 var watchOutOption = new Option<string>("--out", "-o") { Description = "Results directory; the suite writes DIR/<suite name>/ (rows, checkpoint, run.json)", DefaultValueFactory = _ => "evalrunner-results" };
@@ -190,7 +190,7 @@ watch.SetAction(async (parse, cancellationToken) =>
             return Fail($"--listen-token-env {tokenVariable}: the variable is not set");
         }
 
-        listener = new EvalRunner.Cli.Online.LogListenerOptions { Endpoint = endpoint, BearerToken = token, MaxBodyBytes = parse.GetValue(maxBodyOption) };
+        listener = new EvalRunner.Cli.Online.LogListenerOptions { Endpoint = endpoint, BearerToken = token, MaxBodyBytes = parse.GetValue(maxBodyOption), Notice = Console.WriteLine };
     }
 
     return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption)), settings, cancellationToken);

@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace EvalRunner.Cli.Online;
 
-/// <summary><c>POST /v1/traces</c>: OTLP/HTTP traces (protobuf or OTLP/JSON); GenAI chat spans become logs, other spans are ignored.</summary>
+/// <summary>
+/// <c>POST /v1/traces</c>: OTLP/HTTP traces (protobuf or OTLP/JSON); GenAI chat spans become logs, with their messages
+/// from the span or from their log events on <c>/v1/logs</c>; other spans are ignored.
+/// </summary>
 internal sealed partial class LogListener
 {
     private async Task HandleTracesAsync(HttpContext context)
@@ -44,34 +47,30 @@ internal sealed partial class LogListener
             return;
         }
 
-        List<IncomingLog> logs = [];
-        long rejected = 0;
-        foreach (var span in request.ResourceSpans.SelectMany(resource => resource.ScopeSpans).SelectMany(scope => scope.Spans))
+        List<GenAISpan> spans = [];
+        foreach (var resource in request.ResourceSpans)
         {
-            switch (GenAISpans.ToLog(span))
+            foreach (var scope in resource.ScopeSpans)
             {
-                case { Log: { } log }:
-                    logs.Add(log);
-                    break;
-                case { Missing: true }:
-                    rejected++;
-                    break;
+                var client = GenAIClient.From(resource.Resource, scope.Scope);
+                spans.AddRange(scope.Spans.Select(span => GenAISpans.Read(span, client)).OfType<GenAISpan>());
             }
         }
 
-        if (logs.Count > 0 && await _intake.AcceptAsync(logs, context.RequestAborted).ConfigureAwait(false) is var result and not IntakeResult.Stored)
+        var (plan, result) = await JoinAsync(spans, [], context.RequestAborted).ConfigureAwait(false);
+        if (plan is null)
         {
-            await (result == IntakeResult.TooMany ? TooManyAsync(context, logs.Count) : BusyAsync(context)).ConfigureAwait(false);
+            await (result == IntakeResult.TooMany ? TooManyAsync(context, spans.Count) : BusyAsync(context)).ConfigureAwait(false);
             return;
         }
 
         var response = new ExportTraceServiceResponse();
-        if (rejected > 0)
+        if (plan.RejectedSpans > 0)
         {
             response.PartialSuccess = new ExportTracePartialSuccess
             {
-                RejectedSpans = rejected,
-                ErrorMessage = "GenAI chat spans without message content were not taken (enable sensitive data in the OpenTelemetry chat client)",
+                RejectedSpans = plan.RejectedSpans,
+                ErrorMessage = $"GenAI chat spans without message content were not taken: {plan.Rejected!.Advice(Address)}",
             };
         }
 

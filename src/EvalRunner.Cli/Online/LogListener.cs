@@ -16,17 +16,25 @@ using Microsoft.Extensions.Logging;
 namespace EvalRunner.Cli.Online;
 
 /// <summary>
-/// The HTTP side of <c>watch --listen</c>: <c>POST /logs</c> (dataset rows with a <c>generated_response</c>) and
-/// <c>POST /v1/traces</c> (OTLP/HTTP GenAI chat spans). Every log goes to the <see cref="ILogIntake"/>; a request is
-/// answered 202 (or 200 for OTLP) only once the intake has stored it, and 429 with Retry-After when it is full.
+/// The HTTP side of <c>watch --listen</c>: <c>POST /logs</c> (dataset rows with a <c>generated_response</c>),
+/// <c>POST /v1/traces</c> (OTLP/HTTP GenAI chat spans) and <c>POST /v1/logs</c> (OTLP/HTTP GenAI log events, joined
+/// to their spans). Every log goes to the <see cref="ILogIntake"/>; a request is answered 202 (or 200 for OTLP) only
+/// once the intake has stored it, and 429 with Retry-After when it is full.
 /// </summary>
 internal sealed partial class LogListener : IAsyncDisposable
 {
+    /// <summary>How often calls whose time to wait is over are ended, and held-back console lines said.</summary>
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromSeconds(1);
+
     private readonly WebApplication _app;
     private readonly LogListenerOptions _options;
     private readonly ILogIntake _intake;
     private readonly Func<JsonElement, SourceLocation, Datapoint> _parse;
     private readonly byte[]? _token;
+    private readonly GenAIJoin _join;
+    private readonly OtlpNotices _notices;
+    private readonly SemaphoreSlim _joinGate = new(1, 1);
+    private ITimer? _sweep;
 
     private LogListener(WebApplication app, LogListenerOptions options, ILogIntake intake, Func<JsonElement, SourceLocation, Datapoint> parse)
     {
@@ -35,6 +43,8 @@ internal sealed partial class LogListener : IAsyncDisposable
         _intake = intake;
         _parse = parse;
         _token = options.BearerToken is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
+        _join = new GenAIJoin(options.TimeProvider);
+        _notices = new OtlpNotices(options.TimeProvider, options.Notice);
     }
 
     /// <summary>The root address it listens on, with the bound port (such as http://127.0.0.1:4318/).</summary>
@@ -63,16 +73,24 @@ internal sealed partial class LogListener : IAsyncDisposable
         var listener = new LogListener(app, options, intake, parse ?? DatapointParser.Parse);
         app.MapPost("/logs", (RequestDelegate)listener.HandleLogsAsync);
         app.MapPost("/v1/traces", (RequestDelegate)listener.HandleTracesAsync);
+        app.MapPost("/v1/logs", (RequestDelegate)listener.HandleOtlpLogsAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         listener.Address = new Uri(address.TrimEnd('/') + "/");
+        listener._sweep = options.TimeProvider.CreateTimer(_ => _ = listener.SweepAsync(), null, SweepEvery, SweepEvery);
         return listener;
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_sweep is not null)
+        {
+            await _sweep.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _joinGate.Dispose();
     }
 
     /// <summary>False (and a 401 written) when a token is required and the request does not carry it.</summary>

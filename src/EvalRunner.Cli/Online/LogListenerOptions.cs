@@ -16,4 +16,10 @@ internal sealed record LogListenerOptions
 
     /// <summary>A larger request body is answered 413 (after decompression for gzip bodies).</summary>
     public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+
+    /// <summary>The clock that bounds how long a GenAI span and its log events wait for each other.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the listener says what it did not evaluate and why (one line, at most one a minute per reason).</summary>
+    public Action<string>? Notice { get; init; }
 }

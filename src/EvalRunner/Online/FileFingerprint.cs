@@ -5,7 +5,8 @@ namespace EvalRunner.Online;
 /// <summary>
 /// What a log file holds at its start: a hash of its first line (up to 1 KiB), so that a file is known by its content
 /// and not by its inode alone. A new file that reuses a rotated file's inode, or a file rewritten in place, has another
-/// first line; a copy of a file (logrotate's copytruncate) has the same one.
+/// first line; a copy of a file (logrotate's copytruncate) has the same one. <see cref="Before"/> takes the same hash of
+/// the bytes just before a read offset, which tells a file rewritten in place with the same first line.
 /// </summary>
 internal readonly record struct FileFingerprint(string Hash, int Length)
 {
@@ -20,6 +21,29 @@ internal readonly record struct FileFingerprint(string Hash, int Length)
         var newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
         var length = newline >= 0 ? newline + 1 : read == MaxLength ? MaxLength : 0;
         return length == 0 ? null : new FileFingerprint(HashOf(buffer.AsSpan(0, length)), length);
+    }
+
+    /// <summary>
+    /// The fingerprint of the bytes just before <paramref name="offset"/> (up to 1 KiB): what was read last. A file
+    /// rewritten in place with the same first line holds other bytes there. Null at offset 0.
+    /// </summary>
+    public static FileFingerprint? Before(FileStream stream, long offset)
+    {
+        var length = (int)Math.Min(MaxLength, offset);
+        if (length == 0)
+        {
+            return null;
+        }
+
+        var buffer = new byte[length];
+        return ReadAt(stream, offset - length, buffer) == length ? new FileFingerprint(HashOf(buffer), length) : null;
+    }
+
+    /// <summary>Whether the bytes of <paramref name="stream"/> just before <paramref name="offset"/> are those this fingerprint was taken of.</summary>
+    public bool MatchesBefore(FileStream stream, long offset)
+    {
+        var buffer = new byte[Length];
+        return offset >= Length && ReadAt(stream, offset - Length, buffer) == Length && HashOf(buffer) == Hash;
     }
 
     /// <summary>Whether <paramref name="stream"/> starts with the bytes this fingerprint was taken of.</summary>
@@ -43,11 +67,13 @@ internal readonly record struct FileFingerprint(string Hash, int Length)
         }
     }
 
-    private static int ReadStart(FileStream stream, byte[] buffer)
+    private static int ReadStart(FileStream stream, byte[] buffer) => ReadAt(stream, 0, buffer);
+
+    private static int ReadAt(FileStream stream, long position, byte[] buffer)
     {
         try
         {
-            stream.Position = 0;
+            stream.Position = position;
             return stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         }
         catch (IOException)

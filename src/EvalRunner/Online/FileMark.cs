@@ -33,8 +33,16 @@ internal sealed record FileMark
     /// <summary>The bytes <see cref="Fingerprint"/> covers.</summary>
     public int FingerprintLength { get; init; }
 
+    /// <summary>The hash of the bytes just before <see cref="Offset"/>; null in older checkpoints and at offset 0.</summary>
+    public string? Tail { get; init; }
+
+    /// <summary>The bytes <see cref="Tail"/> covers.</summary>
+    public int TailLength { get; init; }
+
     /// <summary>The mark's key among the marks: its identity and generation, as in its logs' ids.</summary>
     internal string Key => Generation == 0 ? Identity : $"{Identity}+{Generation}";
 
     internal FileFingerprint? Print => Fingerprint is { } hash ? new FileFingerprint(hash, FingerprintLength) : null;
+
+    internal FileFingerprint? TailPrint => Tail is { } hash ? new FileFingerprint(hash, TailLength) : null;
 }

@@ -37,6 +37,12 @@ internal sealed class FollowedFile : IDisposable
     /// <summary>The offset after the last whole line read.</summary>
     public long ReadOffset { get; set; }
 
+    /// <summary>The fingerprint of the bytes just before <see cref="ReadOffset"/>: checked when the file's size or modification time changes.</summary>
+    public FileFingerprint? Tail { get; set; }
+
+    /// <summary>The file's modification time at the last check of <see cref="Tail"/>.</summary>
+    public DateTime LastWrite { get; set; }
+
     /// <summary>Lines before <see cref="ReadOffset"/>.</summary>
     public int Lines { get; set; }
 
@@ -56,10 +62,12 @@ internal sealed class FollowedFile : IDisposable
     public FileMark Mark()
     {
         var (offset, lines) = _pending.Count > 0 ? (_pending.First().Key, _pending.First().Value - 1) : (ReadOffset, Lines);
+        var tail = offset == ReadOffset ? Tail : FileFingerprint.Before(Stream, offset);
         return new FileMark
         {
             Identity = Identity, Name = Name, Path = Path, Generation = Generation, Offset = offset, Lines = lines,
             Inode = Inode, Fingerprint = Fingerprint.Hash, FingerprintLength = Fingerprint.Length,
+            Tail = tail?.Hash, TailLength = tail?.Length ?? 0,
         };
     }
 

@@ -6,8 +6,8 @@ namespace EvalRunner.Online;
 /// Follows the files a glob matches as they grow: whole lines only (a line still being written waits for its newline).
 /// A file is known by its inode and the fingerprint of its first line (<see cref="FileFingerprint"/>), never by its
 /// inode alone. A rotated file (renamed, a new file at the path) is read until it has been idle for a while and the new
-/// file from its start; a file that shrinks or whose first line changed (truncated, rewritten in place, copied over)
-/// is reported and read again from its start, and the rest of its old content is read from its copy when one is found
+/// file from its start; a file that shrinks, whose first line changed, or whose bytes just before the read offset
+/// changed (truncated, rewritten in place, copied over) is reported and read again from its start, and the rest of its old content is read from its copy when one is found
 /// next to it (logrotate's copytruncate). Where to start comes from the checkpoint's marks.
 /// </summary>
 internal sealed class LogFollower : IDisposable
@@ -169,7 +169,35 @@ internal sealed class LogFollower : IDisposable
             return $"the file shrank to {length} bytes after {file.ReadOffset} were read (truncated)";
         }
 
-        return file.Fingerprint.Matches(file.Stream) ? null : "its first line changed (the file was replaced in place)";
+        if (!file.Fingerprint.Matches(file.Stream))
+        {
+            return "its first line changed (the file was replaced in place)";
+        }
+
+        // The same first line and not shorter: a copy over the file (cp keeps the inode) shows in the bytes last read.
+        // They are checked when the size or the modification time changed, not on every poll.
+        var written = LastWriteOf(file.Path);
+        if (length == file.LastLength && written == file.LastWrite)
+        {
+            return null;
+        }
+
+        file.LastWrite = written;
+        return file.Tail is { } tail && !tail.MatchesBefore(file.Stream, file.ReadOffset)
+            ? "the lines already read changed (the file was rewritten in place with the same first line)"
+            : null;
+    }
+
+    private static DateTime LastWriteOf(string path)
+    {
+        try
+        {
+            return File.GetLastWriteTimeUtc(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return default;
+        }
     }
 
     /// <summary>
@@ -259,12 +287,14 @@ internal sealed class LogFollower : IDisposable
         // Older checkpoints have no fingerprint: their mark of this inode is taken as it is.
         if (unfollowed.FirstOrDefault(m => m.Print is null || m.Print == print) is { } mark)
         {
-            if (stream.Length >= mark.Offset)
+            if (stream.Length >= mark.Offset && (mark.TailPrint is not { } tail || tail.MatchesBefore(stream, mark.Offset)))
             {
                 return Follow(path, stream, inode, print, mark, now);
             }
 
-            _say($"{path}: the file shrank to {stream.Length} bytes after {mark.Offset} were read (truncated while the watcher was stopped); reading it again from its start");
+            _say(stream.Length < mark.Offset
+                ? $"{path}: the file shrank to {stream.Length} bytes after {mark.Offset} were read (truncated while the watcher was stopped); reading it again from its start"
+                : $"{path}: the lines already read changed while the watcher was stopped (the file was rewritten in place with the same first line); reading it again from its start");
             _marks.Remove(mark.Key);
             return Follow(path, stream, inode, print, mark with { Generation = NextGeneration(mark.Identity), Offset = 0, Lines = 0 }, now);
         }
@@ -285,6 +315,8 @@ internal sealed class LogFollower : IDisposable
         NoteGeneration(mark.Identity, mark.Generation);
         return new FollowedFile
         {
+            Tail = FileFingerprint.Before(stream, mark.Offset),
+            LastWrite = LastWriteOf(path),
             Identity = mark.Identity,
             Name = mark.Name,
             Path = path,
@@ -341,6 +373,7 @@ internal sealed class LogFollower : IDisposable
                     // A line longer than the read size: skipped whole, reported as malformed.
                     lines.Add(new LogLine { File = file, Offset = file.ReadOffset, Line = ++file.Lines, Text = string.Empty });
                     file.ReadOffset += read;
+                    file.Tail = FileFingerprint.Before(file.Stream, file.ReadOffset);
                     continue;
                 }
 
@@ -365,6 +398,7 @@ internal sealed class LogFollower : IDisposable
             }
 
             file.ReadOffset += end + 1;
+            file.Tail = FileFingerprint.Before(file.Stream, file.ReadOffset);
         }
     }
 }

@@ -853,13 +853,15 @@ public static partial class SuiteLoader
 
         baseline.AllowOnly(["source", "tolerance", "alpha", "max_age", "new_datapoints"]);
         var defaults = new Results.BaselineOptions();
+
+        // Each value is read on its own: a bad one is reported and the others are still checked.
         return new Results.BaselineOptions
         {
-            Source = baseline.String("source") is { } source ? Path.GetFullPath(Path.Combine(directory, source)) : null,
-            Tolerance = baseline.Double("tolerance", 0) ?? defaults.Tolerance,
-            Alpha = baseline.Double("alpha", 0, 1) ?? defaults.Alpha,
-            MaxAge = baseline.Duration("max_age") ?? defaults.MaxAge,
-            NewDatapoints = NewDatapointsOf(baseline) ?? defaults.NewDatapoints,
+            Source = baseline.Try(() => baseline.String("source"), null) is { } source ? Path.GetFullPath(Path.Combine(directory, source)) : null,
+            Tolerance = baseline.Try(() => baseline.Double("tolerance", 0), null) ?? defaults.Tolerance,
+            Alpha = baseline.Try(() => baseline.Double("alpha", 0, 1), null) ?? defaults.Alpha,
+            MaxAge = baseline.Try(() => baseline.Duration("max_age"), null) ?? defaults.MaxAge,
+            NewDatapoints = baseline.Try(() => NewDatapointsOf(baseline), null) ?? defaults.NewDatapoints,
         };
     }
 
@@ -881,41 +883,50 @@ public static partial class SuiteLoader
         }
 
         online.AllowOnly(["window", "min_logs", "sample", "alerts", "rotated_idle"]);
+
+        // Each value is read on its own: a bad one is reported and the others are still checked.
         int? windowLogs = null;
         TimeSpan? windowDuration = null;
-        if (online.String("window") is { } window)
+        if (online.Try(() => online.String("window"), null) is { } window)
         {
             if (int.TryParse(window, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count))
             {
-                windowLogs = count >= 1 ? count : throw online.Error("window", "must be at least 1 log");
+                windowLogs = online.Try(() => count >= 1 ? count : throw online.Error("window", "must be at least 1 log"), OnlineOptions.DefaultWindowLogs);
             }
             else
             {
-                windowDuration = online.Duration("window");
+                windowDuration = online.Try(() => online.Duration("window"), null);
             }
         }
 
         string? file = null;
         Uri? webhook = null;
         var cooldown = OnlineOptions.DefaultAlertCooldown;
-        if (online.Map("alerts") is { } alerts)
+        if (online.Try(() => online.Map("alerts"), null) is { } alerts)
         {
             alerts.AllowOnly(["file", "webhook", "cooldown"]);
-            if (alerts.String("cooldown") is { } text)
+            if (alerts.Try(() => alerts.String("cooldown"), null) is { } text)
             {
-                cooldown = ValueText.ParseDuration(text) is { } duration && duration >= TimeSpan.Zero
-                    ? duration
-                    : throw alerts.Error("cooldown", $"must be a duration such as 30s, 5m or 0s, not '{text}'");
+                cooldown = alerts.Try(
+                    () => ValueText.ParseDuration(text) is { } duration && duration >= TimeSpan.Zero
+                        ? duration
+                        : throw alerts.Error("cooldown", $"must be a duration such as 30s, 5m or 0s, not '{text}'"),
+                    OnlineOptions.DefaultAlertCooldown);
             }
 
-            file = alerts.String("file") is { } path ? Path.GetFullPath(Path.Combine(directory, path)) : null;
-            if (alerts.String("webhook", Secrecy.NotSecret) is { } url)
+            file = alerts.Try(() => alerts.String("file"), null) is { } path ? Path.GetFullPath(Path.Combine(directory, path)) : null;
+            if (alerts.Try(() => alerts.String("webhook", Secrecy.NotSecret), null) is { } url)
             {
                 // Its path and query are the credential (Slack's are); its scheme, host and port are not.
-                webhook = Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-                    ? uri
-                    : throw alerts.Error("webhook", "must be an http(s) URL");
-                map.Settings.AddSecretsOfWebhook(uri);
+                webhook = alerts.Try(
+                    () => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                        ? uri
+                        : throw alerts.Error("webhook", "must be an http(s) URL"),
+                    null);
+                if (webhook is not null)
+                {
+                    map.Settings.AddSecretsOfWebhook(webhook);
+                }
             }
         }
 
@@ -923,11 +934,11 @@ public static partial class SuiteLoader
         {
             WindowLogs = windowDuration is null ? windowLogs ?? OnlineOptions.DefaultWindowLogs : null,
             WindowDuration = windowDuration,
-            MinLogs = online.Int("min_logs", 1) ?? new OnlineOptions().MinLogs,
-            Sample = online.Double("sample", 0, 1) ?? 1,
+            MinLogs = online.Try(() => online.Int("min_logs", 1), null) ?? new OnlineOptions().MinLogs,
+            Sample = online.Try(() => online.Double("sample", 0, 1), null) ?? 1,
             AlertsFile = file,
             Webhook = webhook,
-            RotatedIdle = online.Duration("rotated_idle") ?? OnlineOptions.DefaultRotatedIdle,
+            RotatedIdle = online.Try(() => online.Duration("rotated_idle"), null) ?? OnlineOptions.DefaultRotatedIdle,
             AlertCooldown = cooldown,
         };
     }

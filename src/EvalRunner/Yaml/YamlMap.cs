@@ -134,7 +134,7 @@ internal sealed partial class YamlMap
 
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
             ? value
-            : throw Error(key, $"must be a number from {min} to {max}, not '{text}'");
+            : throw Error(key, max == double.MaxValue ? $"must be a number of at least {min}, not '{text}'" : $"must be a number from {min} to {max}, not '{text}'");
     }
 
     public bool? Bool(string key)

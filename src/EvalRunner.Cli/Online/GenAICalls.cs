@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EvalRunner.Datasets;
+using EvalRunner.Logs;
+using EvalRunner.Online;
+
+namespace EvalRunner.Cli.Online;
+
+/// <summary>Turns what arrived of one GenAI call (a chat span, log events, or both) into a log.</summary>
+internal static class GenAICalls
+{
+    public static string Key(ReadOnlySpan<byte> traceId, ReadOnlySpan<byte> spanId) =>
+        $"{Convert.ToHexStringLower(traceId)}:{Convert.ToHexStringLower(spanId)}";
+
+    /// <summary>The text of the first assistant message (the first choice).</summary>
+    public static string? FirstAssistant(IEnumerable<(string Role, string? Text)> messages) =>
+        messages.Where(m => m.Role == "assistant").Select(m => m.Text).FirstOrDefault();
+
+    /// <summary>
+    /// The call's log once its span and its completion are there; before that it waits, unless <paramref name="final"/>
+    /// (its time to wait is over): then events without a span become a log without model, tokens and latency.
+    /// </summary>
+    public static GenAIOutcome Build(GenAICall call, bool final)
+    {
+        var span = call.Span;
+        var prompt = call.Events
+            .Where(e => e.Input.Count > 0)
+            .OrderBy(e => e.TimeUnixNano)
+            .ThenBy(e => e.ObservedUnixNano)
+            .ThenBy(e => e.Input[0].Role == "system" ? 0 : 1)
+            .ThenBy(e => e.Sequence)
+            .SelectMany(e => e.Input)
+            .ToList();
+        if (prompt.Count == 0 && span is not null)
+        {
+            prompt = [.. span.Input];
+        }
+
+        var completion = call.Events.Where(e => e.IsOutput).OrderBy(e => e.ChoiceIndex).ThenBy(e => e.Sequence).FirstOrDefault();
+        var hasCompletion = completion is not null || span?.Output is not null;
+        // Events of one call may arrive out of order (an exporter sending each record on its own): without any prompt
+        // event yet, the call waits for one until its time is over.
+        if (!final && (span is null || !hasCompletion || prompt.Count == 0))
+        {
+            return default;
+        }
+
+        var response = completion?.Output ?? span?.Output;
+        var messages = new JsonArray();
+        var instructions = span?.SystemInstructions ?? call.Events.Select(e => e.SystemInstructions).FirstOrDefault(s => s is not null);
+        if (instructions is not null && !prompt.Any(m => m.Role is "system" or "developer"))
+        {
+            messages.Add(new JsonObject { ["role"] = "system", ["content"] = instructions });
+        }
+
+        foreach (var (role, text) in prompt)
+        {
+            var name = role == "developer" ? "system" : role;
+            if (text is not null && name is "system" or "user" or "assistant")
+            {
+                messages.Add(new JsonObject { ["role"] = name, ["content"] = text });
+            }
+        }
+
+        if (response is null || !messages.Any(m => (string?)m!["role"] == "user"))
+        {
+            return new GenAIOutcome(null, call.Events.IsEmpty ? GenAIMissing.SpanContent : GenAIMissing.EventContent);
+        }
+
+        var id = "otlp:" + call.Key;
+        var start = span?.StartUnixNano ?? call.Events.Min(e => e.TimeUnixNano);
+        var row = new JsonObject
+        {
+            ["messages"] = messages,
+            ["generated_response"] = response,
+            ["timestamp"] = DateTimeOffset.UnixEpoch.AddTicks((long)(start / 100)).ToString("O", CultureInfo.InvariantCulture),
+        };
+        if (span is not null)
+        {
+            row["model"] = span.Model;
+            row["latency_ms"] = span.LatencyMs;
+            row["input_tokens"] = span.InputTokens;
+            row["output_tokens"] = span.OutputTokens;
+        }
+
+        try
+        {
+            var datapoint = DatapointParser.Parse(JsonSerializer.SerializeToElement(row), new SourceLocation(id, 0));
+            var log = new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog! };
+            return new GenAIOutcome(log, span is null ? GenAIMissing.Span : GenAIMissing.None);
+        }
+        catch (DatasetException)
+        {
+            return new GenAIOutcome(null, call.Events.IsEmpty ? GenAIMissing.SpanContent : GenAIMissing.EventContent);
+        }
+    }
+}

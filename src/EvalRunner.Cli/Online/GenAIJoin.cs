@@ -1,0 +1,171 @@
+namespace EvalRunner.Cli.Online;
+
+/// <summary>
+/// Joins GenAI chat spans (<c>/v1/traces</c>) and their log events (<c>/v1/logs</c>), which arrive in separate
+/// requests in either order, by trace id and span id. A call waits at most <see cref="HoldFor"/> for its other part,
+/// and at most <see cref="MaxHeld"/> calls wait (the oldest ends first); held calls live in memory only. A call whose
+/// time is over is evaluated from its events alone when they hold a prompt and a completion, else not evaluated.
+/// Not thread-safe: the listener plans and commits one request at a time.
+/// </summary>
+internal sealed class GenAIJoin(TimeProvider time)
+{
+    /// <summary>How long a span waits for its events, and events for their span.</summary>
+    public static readonly TimeSpan HoldFor = TimeSpan.FromSeconds(30);
+
+    /// <summary>The most calls that wait at once.</summary>
+    public const int MaxHeld = 10_000;
+
+    /// <summary>How many ended calls are remembered, so that a late event of one is dropped rather than held alone.</summary>
+    private const int MaxEnded = 10_000;
+
+    private const int MaxServices = 1_000;
+
+    private readonly Dictionary<string, GenAICall> _held = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _ended = new(StringComparer.Ordinal);
+    private readonly Queue<string> _endedOrder = new();
+    private readonly HashSet<string> _servicesSendingEvents = new(StringComparer.Ordinal);
+
+    public int Held => _held.Count;
+
+    /// <summary>Plans one request's chat spans and GenAI events.</summary>
+    public GenAIPlan Offer(IReadOnlyList<GenAISpan> spans, IReadOnlyList<GenAIEvent> events)
+    {
+        var now = time.GetUtcNow();
+        var plan = new GenAIPlan();
+        var calls = new Dictionary<string, GenAICall>(StringComparer.Ordinal);
+        var spanKeys = new HashSet<string>(StringComparer.Ordinal);
+        GenAICall Find(string key) =>
+            calls.TryGetValue(key, out var call) || _held.TryGetValue(key, out call) ? call : new GenAICall { Key = key, Since = now };
+
+        foreach (var genAI in events)
+        {
+            if (genAI.Client.Service is { } service)
+            {
+                plan.Services.Add(service);
+            }
+
+            if (_ended.Contains(genAI.Key))
+            {
+                continue;
+            }
+
+            var call = Find(genAI.Key);
+            calls[genAI.Key] = call with { Events = call.Events.Add(genAI) };
+        }
+
+        foreach (var span in spans)
+        {
+            spanKeys.Add(span.Key);
+            calls[span.Key] = Find(span.Key) with { Span = span };
+        }
+
+        foreach (var call in calls.Values)
+        {
+            var outcome = GenAICalls.Build(call, final: false);
+            if (outcome.Waiting && call.Span is { } span && call.Events.IsEmpty && !ExpectsEvents(span.Client, plan))
+            {
+                // A client that puts messages on the span sent none: nothing will follow.
+                outcome = new GenAIOutcome(null, GenAIMissing.SpanContent);
+            }
+
+            if (outcome.Waiting)
+            {
+                plan.Updates[call.Key] = call;
+                continue;
+            }
+
+            End(plan, call, outcome);
+            if (outcome.Log is null)
+            {
+                if (spanKeys.Contains(call.Key))
+                {
+                    plan.RejectedSpans++;
+                }
+
+                plan.RejectedLogRecords += events.Count(e => e.Key == call.Key);
+                plan.Rejected ??= call.Client;
+            }
+        }
+
+        // Room for the new calls: the oldest waiting ones end first, held before, then this request's in arrival order.
+        var excess = _held.Count + plan.Updates.Count(u => u.Value is not null && !_held.ContainsKey(u.Key)) - MaxHeld;
+        if (excess > 0)
+        {
+            var waiting = _held.Values.Where(c => !plan.Updates.ContainsKey(c.Key))
+                .Concat(plan.Updates.Values.OfType<GenAICall>())
+                .OrderBy(c => c.Since)
+                .ThenBy(c => c.Events.IsEmpty ? long.MaxValue : c.Events.Min(e => e.Sequence))
+                .Take(excess)
+                .ToList();
+            foreach (var oldest in waiting)
+            {
+                End(plan, oldest, GenAICalls.Build(oldest, final: true));
+            }
+        }
+
+        return plan;
+    }
+
+    /// <summary>Plans the end of the calls whose time to wait is over (at most <paramref name="max"/>, the oldest first).</summary>
+    public GenAIPlan Expire(int max)
+    {
+        var now = time.GetUtcNow();
+        var plan = new GenAIPlan();
+        foreach (var call in _held.Values.Where(c => now - c.Since >= HoldFor).OrderBy(c => c.Since).Take(max).ToList())
+        {
+            End(plan, call, GenAICalls.Build(call, final: true));
+        }
+
+        return plan;
+    }
+
+    /// <summary>Applies a plan whose logs were stored.</summary>
+    public void Commit(GenAIPlan plan)
+    {
+        foreach (var (key, call) in plan.Updates)
+        {
+            if (call is not null)
+            {
+                _held[key] = call;
+                continue;
+            }
+
+            _held.Remove(key);
+            if (_ended.Add(key))
+            {
+                _endedOrder.Enqueue(key);
+                if (_endedOrder.Count > MaxEnded)
+                {
+                    _ended.Remove(_endedOrder.Dequeue());
+                }
+            }
+        }
+
+        foreach (var service in plan.Services)
+        {
+            if (_servicesSendingEvents.Count < MaxServices)
+            {
+                _servicesSendingEvents.Add(service);
+            }
+        }
+    }
+
+    private static void End(GenAIPlan plan, GenAICall call, GenAIOutcome outcome)
+    {
+        plan.Updates[call.Key] = null;
+        if (outcome.Log is { } log)
+        {
+            plan.Logs.Add(log);
+        }
+
+        if (outcome.Missing != GenAIMissing.None)
+        {
+            plan.Said.Add((call.Client, outcome.Missing));
+        }
+    }
+
+    /// <summary>True when the span's messages may still come as log events.</summary>
+    private bool ExpectsEvents(GenAIClient client, GenAIPlan plan) =>
+        client.SendsEvents
+        || client.Service is { } service && (_servicesSendingEvents.Contains(service) || plan.Services.Contains(service));
+}

@@ -1,0 +1,323 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using CliWrap;
+using CliWrap.Buffered;
+using EvalRunner.Cli.Online;
+using EvalRunner.Cli.Online.Otlp;
+using Google.Protobuf;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
+using static EvalRunner.Tests.Online.OtlpProtobuf;
+
+namespace EvalRunner.Tests.Online;
+
+/// <summary>
+/// OTLP logs on <c>/v1/logs</c>: GenAI log events (the OpenTelemetry OpenAI instrumentations send messages this way)
+/// joined to their chat span by trace and span id, in either order of arrival.
+/// </summary>
+public sealed class OtlpLogsTests
+{
+    private const string OpenAIScope = "@opentelemetry/instrumentation-openai";
+    private const string TraceHex = "5b8efff798038103d269b633813fc60c";
+    private const string SpanHex = "eee19b7ec3c1b174";
+    private const ulong Start = 1_700_000_000_000_000_000;
+    private static readonly DateTimeOffset Now = new(2026, 1, 5, 12, 0, 0, TimeSpan.Zero);
+
+    private static byte[] TraceId => Convert.FromHexString(TraceHex);
+
+    private static byte[] SpanId => Convert.FromHexString(SpanHex);
+
+    private static Span ChatSpan(string spanHex = SpanHex)
+    {
+        var span = new Span
+        {
+            TraceId = ByteString.CopyFrom(TraceId),
+            SpanId = ByteString.CopyFrom(Convert.FromHexString(spanHex)),
+            Name = "chat gpt-4o-mini",
+            Kind = 3,
+            StartTimeUnixNano = Start,
+            EndTimeUnixNano = Start + 840_000_000,
+        };
+        span.Attributes.Add(new KeyValue { Key = "gen_ai.operation.name", Value = new AnyValue { StringValue = "chat" } });
+        span.Attributes.Add(new KeyValue { Key = "gen_ai.request.model", Value = new AnyValue { StringValue = "gpt-4o-mini" } });
+        span.Attributes.Add(new KeyValue { Key = "gen_ai.response.model", Value = new AnyValue { StringValue = "gpt-4o-mini-2024-07-18" } });
+        span.Attributes.Add(new KeyValue { Key = "gen_ai.usage.input_tokens", Value = new AnyValue { IntValue = 9 } });
+        span.Attributes.Add(new KeyValue { Key = "gen_ai.usage.output_tokens", Value = new AnyValue { IntValue = 2 } });
+        return span;
+    }
+
+    private static ExportTraceServiceRequest Traces(string scope, string language, params Span[] spans)
+    {
+        var resource = new Resource();
+        resource.Attributes.Add(new KeyValue { Key = "service.name", Value = new AnyValue { StringValue = "shop" } });
+        resource.Attributes.Add(new KeyValue { Key = "telemetry.sdk.language", Value = new AnyValue { StringValue = language } });
+        var scopeSpans = new ScopeSpans { Scope = new InstrumentationScope { Name = scope } };
+        scopeSpans.Spans.AddRange(spans);
+        var request = new ExportTraceServiceRequest();
+        request.ResourceSpans.Add(new ResourceSpans { Resource = resource, ScopeSpans = { scopeSpans } });
+        return request;
+    }
+
+    private static async Task<HttpResponseMessage> PostProtobufAsync(HttpClient http, Uri address, string path, byte[] body, CancellationToken ct)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        return await http.PostAsync(new Uri(address, path), content, ct);
+    }
+
+    private static async Task<HttpResponseMessage> PostJsonAsync(HttpClient http, Uri address, string path, string body, CancellationToken ct) =>
+        await http.PostAsync(new Uri(address, path), new StringContent(body, Encoding.UTF8, "application/json"), ct);
+
+    private static string JsonAttribute(string key, string value) => $$$"""{"key":"{{{key}}}","value":{"stringValue":{{{JsonSerializer.Serialize(value)}}}}}""";
+
+    /// <summary>The events of the chat completions instrumentation: one per prompt message, then gen_ai.choice (OTLP/JSON).</summary>
+    private static string ChatEventsJson(string spanHex = SpanHex) => $$$$"""
+        {"resourceLogs":[{"resource":{"attributes":[{{{{JsonAttribute("service.name", "shop")}}}},{{{{JsonAttribute("telemetry.sdk.language", "nodejs")}}}}]},
+          "scopeLogs":[{"scope":{"name":"{{{{OpenAIScope}}}}"},"logRecords":[
+            {"timeUnixNano":"1700000000000000000","observedTimeUnixNano":"1700000000000000000","severityNumber":9,
+             "body":{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":"Answer briefly."}}]}},
+             "attributes":[{{{{JsonAttribute("event.name", "gen_ai.system.message")}}}},{{{{JsonAttribute("gen_ai.system", "openai")}}}}],
+             "traceId":"{{{{TraceHex}}}}","spanId":"{{{{spanHex}}}}"},
+            {"timeUnixNano":"1700000000000000000","observedTimeUnixNano":"1700000000001000000","severityNumber":9,
+             "body":{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":"What is 2+2?"}}]}},
+             "attributes":[{{{{JsonAttribute("event.name", "gen_ai.user.message")}}}},{{{{JsonAttribute("gen_ai.system", "openai")}}}}],
+             "traceId":"{{{{TraceHex}}}}","spanId":"{{{{spanHex}}}}"},
+            {"timeUnixNano":"1700000000800000000","observedTimeUnixNano":"1700000000800000000","severityNumber":9,
+             "body":{"kvlistValue":{"values":[{"key":"finish_reason","value":{"stringValue":"stop"}},{"key":"index","value":{"intValue":0}},
+               {"key":"message","value":{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":"4"}}]}}}]}},
+             "attributes":[{{{{JsonAttribute("event.name", "gen_ai.choice")}}}},{{{{JsonAttribute("gen_ai.system", "openai")}}}}],
+             "traceId":"{{{{TraceHex}}}}","spanId":"{{{{spanHex}}}}"}
+          ]}]}]}
+        """;
+
+    [Fact(Timeout = 30_000)]
+    public async Task Protobuf_GenAI_message_events_sent_before_their_span_are_joined_to_it_into_one_log()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var intake = new BoundedIntake();
+        await using var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) }, intake, parse: null, ct);
+        using var http = new HttpClient();
+        var events = ExportLogs(
+            OpenAIScope,
+            LogRecord(TraceId, SpanId, Start, eventName: null, KeyValues(("content", Text("Answer briefly."))), Attribute("event.name", Text("gen_ai.system.message"))),
+            LogRecord(TraceId, SpanId, Start + 1, eventName: null, KeyValues(("content", Text("What is 2+2?"))), Attribute("event.name", Text("gen_ai.user.message"))),
+            LogRecord(
+                TraceId,
+                SpanId,
+                Start + 800_000_000,
+                eventName: "gen_ai.choice",
+                KeyValues(("finish_reason", Text("stop")), ("index", Message((3, 0L))), ("message", KeyValues(("content", Text("4")))))));
+
+        using var logsResponse = await PostProtobufAsync(http, listener.Address, "v1/logs", events, ct);
+
+        Assert.True(logsResponse.StatusCode == HttpStatusCode.OK, await logsResponse.Content.ReadAsStringAsync(ct));
+        Assert.Equal("application/x-protobuf", logsResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await logsResponse.Content.ReadAsByteArrayAsync(ct));
+        Assert.Empty(intake.Taken);
+
+        using var tracesResponse = await PostProtobufAsync(http, listener.Address, "v1/traces", Traces(OpenAIScope, "nodejs", ChatSpan()).ToByteArray(), ct);
+
+        Assert.Equal(HttpStatusCode.OK, tracesResponse.StatusCode);
+        Assert.Null(ExportTraceServiceResponse.Parser.ParseFrom(await tracesResponse.Content.ReadAsByteArrayAsync(ct)).PartialSuccess);
+        var log = Assert.Single(intake.Taken);
+        Assert.Equal($"otlp:{TraceHex}:{SpanHex}", log.Id);
+        Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
+        Assert.Equal("Answer briefly.", log.Datapoint.Messages[0].Text);
+        Assert.Equal("What is 2+2?", log.Datapoint.Input);
+        Assert.Equal("4", log.Log.Response);
+        Assert.Equal("gpt-4o-mini-2024-07-18", log.Log.Model);
+        Assert.Equal(9, log.Log.InputTokens);
+        Assert.Equal(2, log.Log.OutputTokens);
+        Assert.Equal(840, log.Log.LatencyMs);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task OTLP_JSON_input_and_output_messages_events_sent_after_their_span_are_joined_to_it_into_one_log()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var intake = new BoundedIntake();
+        await using var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) }, intake, parse: null, ct);
+        using var http = new HttpClient();
+        var span = """
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"telemetry.sdk.language","value":{"stringValue":"nodejs"}}]},"scopeSpans":[{"scope":{"name":"@opentelemetry/instrumentation-openai"},"spans":[
+              {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"chat gpt-4o-mini","kind":3,
+               "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000500000000","attributes":[
+                 {"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o-mini"}},
+                 {"key":"gen_ai.system_instructions","value":{"stringValue":"Answer briefly."}},
+                 {"key":"gen_ai.usage.input_tokens","value":{"intValue":7}},{"key":"gen_ai.usage.output_tokens","value":{"intValue":1}}]}
+            ]}]}]}
+            """;
+        // The current conventions: one gen_ai.client.inference.operation.details event (event_name) with the input messages
+        // as structured values, one with the output messages (here as a JSON string, as some SDKs send them).
+        var events = """
+            {"resourceLogs":[{"scopeLogs":[{"scope":{"name":"@opentelemetry/instrumentation-openai"},"logRecords":[
+              {"timeUnixNano":"1700000000000000000","eventName":"gen_ai.client.inference.operation.details","traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174",
+               "attributes":[{"key":"gen_ai.input.messages","value":{"arrayValue":{"values":[{"kvlistValue":{"values":[
+                 {"key":"role","value":{"stringValue":"user"}},
+                 {"key":"parts","value":{"arrayValue":{"values":[{"kvlistValue":{"values":[{"key":"type","value":{"stringValue":"text"}},{"key":"content","value":{"stringValue":"What is 2+2?"}}]}}]}}}]}}]}}}]},
+              {"timeUnixNano":"1700000000500000000","eventName":"gen_ai.client.inference.operation.details","traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174",
+               "attributes":[{"key":"gen_ai.output.messages","value":{"stringValue":"[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"4\"}],\"finish_reason\":\"stop\"}]"}}]}
+            ]}]}]}
+            """;
+
+        using var tracesResponse = await PostJsonAsync(http, listener.Address, "v1/traces", span, ct);
+
+        var tracesText = await tracesResponse.Content.ReadAsStringAsync(ct);
+        Assert.True(tracesResponse.StatusCode == HttpStatusCode.OK, tracesText);
+        Assert.DoesNotContain("rejected", tracesText, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(intake.Taken);
+
+        using var logsResponse = await PostJsonAsync(http, listener.Address, "v1/logs", events, ct);
+
+        Assert.True(logsResponse.StatusCode == HttpStatusCode.OK, await logsResponse.Content.ReadAsStringAsync(ct));
+        Assert.Equal("application/json", logsResponse.Content.Headers.ContentType?.MediaType);
+        var log = Assert.Single(intake.Taken);
+        Assert.Equal($"otlp:{TraceHex}:{SpanHex}", log.Id);
+        Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
+        Assert.Equal("Answer briefly.", log.Datapoint.Messages[0].Text);
+        Assert.Equal("What is 2+2?", log.Datapoint.Input);
+        Assert.Equal("4", log.Log.Response);
+        Assert.Equal("gpt-4o-mini", log.Log.Model);
+        Assert.Equal(7, log.Log.InputTokens);
+        Assert.Equal(500, log.Log.LatencyMs);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task GenAI_events_whose_span_never_comes_are_evaluated_alone_after_30_seconds_and_the_console_says_so()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var intake = new BoundedIntake();
+        var clock = new FakeTimeProvider(Now);
+        List<string> notices = [];
+        await using var listener = await LogListener.StartAsync(
+            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock, Notice = line => { lock (notices) { notices.Add(line); } } },
+            intake,
+            parse: null,
+            ct);
+        using var http = new HttpClient();
+
+        using var response = await PostJsonAsync(http, listener.Address, "v1/logs", ChatEventsJson(), ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(ct));
+        clock.Advance(TimeSpan.FromSeconds(29));
+
+        Assert.Empty(intake.Taken);
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        var log = Assert.Single(intake.Taken);
+        Assert.Equal($"otlp:{TraceHex}:{SpanHex}", log.Id);
+        Assert.Equal("What is 2+2?", log.Datapoint.Input);
+        Assert.Equal("4", log.Log.Response);
+        Assert.Null(log.Log.Model);
+        Assert.Null(log.Log.InputTokens);
+        var notice = Assert.Single(notices);
+        Assert.Contains("without their span", notice, StringComparison.Ordinal);
+        Assert.Contains("/v1/traces", notice, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Chat_spans_without_content_are_said_on_the_console_once_a_minute_with_advice_that_fits_their_client()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var intake = new BoundedIntake();
+        var clock = new FakeTimeProvider(Now);
+        List<string> notices = [];
+        await using var listener = await LogListener.StartAsync(
+            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock, Notice = line => { lock (notices) { notices.Add(line); } } },
+            intake,
+            parse: null,
+            ct);
+        using var http = new HttpClient();
+
+        // The OpenAI instrumentation for Node sends its messages as log events: its spans wait for them, then are said once.
+        var spans = Enumerable.Range(1, 5).Select(i => ChatSpan($"{i:x16}")).ToArray();
+        using (var first = await PostProtobufAsync(http, listener.Address, "v1/traces", Traces(OpenAIScope, "nodejs", spans).ToByteArray(), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(31));
+
+        Assert.Empty(intake.Taken);
+        var notice = Assert.Single(notices);
+        Assert.Contains("5 chat spans", notice, StringComparison.Ordinal);
+        Assert.Contains(OpenAIScope, notice, StringComparison.Ordinal);
+        Assert.Contains("captureMessageContent", notice, StringComparison.Ordinal);
+        Assert.Contains("/v1/logs", notice, StringComparison.Ordinal);
+
+        using (var second = await PostProtobufAsync(http, listener.Address, "v1/traces", Traces(OpenAIScope, "nodejs", ChatSpan("00000000000000aa")).ToByteArray(), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Single(notices);
+        clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(2, notices.Count);
+        Assert.Contains("1 chat span ", notices[1], StringComparison.Ordinal);
+
+        // A .NET chat client (Microsoft.Extensions.AI) puts messages on the span: without them it is rejected at once.
+        using var dotnet = await PostProtobufAsync(http, listener.Address, "v1/traces", Traces("Experimental.Microsoft.Extensions.AI", "dotnet", ChatSpan("00000000000000bb")).ToByteArray(), ct);
+        var answer = ExportTraceServiceResponse.Parser.ParseFrom(await dotnet.Content.ReadAsByteArrayAsync(ct));
+        Assert.Equal(1, answer.PartialSuccess.RejectedSpans);
+        Assert.Contains("EnableSensitiveData", answer.PartialSuccess.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(3, notices.Count);
+        Assert.Contains("EnableSensitiveData", notices[2], StringComparison.Ordinal);
+        Assert.DoesNotContain("captureMessageContent", notices[2], StringComparison.Ordinal);
+        Assert.Empty(intake.Taken);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task The_OpenAI_Node_SDK_with_its_OpenTelemetry_instrumentation_sends_a_chat_that_becomes_one_log()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var folder = Path.Combine(Repository.Root, "tests", "otel-openai-node");
+        Assert.True(
+            File.Exists(Path.Combine(folder, "node_modules", "@opentelemetry", "instrumentation-openai", "package.json"))
+                && File.Exists(Path.Combine(folder, "node_modules", "openai", "package.json")),
+            $"the npm packages of {folder} are not installed: run tests/setup.sh");
+        await using var server = await EvalRunner.Testing.FakeOpenAIServer.StartAsync(ct);
+        server.Respond = _ => "Paris is the capital of France.";
+        var intake = new BoundedIntake();
+        List<string> notices = [];
+        await using var listener = await LogListener.StartAsync(
+            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), BearerToken = "otlp-token", Notice = line => { lock (notices) { notices.Add(line); } } },
+            intake,
+            parse: null,
+            ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+
+        BufferedCommandResult result;
+        try
+        {
+            result = await CliWrap.Cli.Wrap("node")
+                .WithArguments([Path.Combine(folder, "chat.js"), server.BaseUrl.ToString(), listener.Address.ToString(), "otlp-token"])
+                .WithWorkingDirectory(folder)
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(timeout.Token);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Assert.Fail($"node could not be started ({e.Message}): run tests/setup.sh, which installs Node.js and the npm packages of tests/otel-openai-node");
+            throw;
+        }
+
+        Assert.True(result.ExitCode == 0, $"node chat.js exited {result.ExitCode}: {result.StandardError}");
+        using var output = JsonDocument.Parse(result.StandardOutput);
+        Assert.Equal("Paris is the capital of France.", output.RootElement.GetProperty("content").GetString());
+        var log = Assert.Single(intake.Taken);
+        Assert.Matches("^otlp:[0-9a-f]{32}:[0-9a-f]{16}$", log.Id);
+        Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
+        Assert.Equal("Answer briefly.", log.Datapoint.Messages[0].Text);
+        Assert.Equal("What is the capital of France?", log.Datapoint.Input);
+        Assert.Equal("Paris is the capital of France.", log.Log.Response);
+        Assert.Equal("gpt-4o-mini", log.Log.Model);
+        Assert.Equal(output.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt64(), log.Log.InputTokens);
+        Assert.Equal(output.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt64(), log.Log.OutputTokens);
+        Assert.True(log.Log.LatencyMs > 0);
+        Assert.Empty(notices);
+    }
+}
