@@ -229,4 +229,58 @@ public sealed class DotnetTestTests
         Assert.Equal(9, run.GetProperty("rows").GetInt32());
         Assert.Equal(2, run.GetProperty("datapoints").GetProperty("flaky").GetInt32());
     }
+
+    [Fact(Timeout = 600000)]
+    public async Task Datapoints_a_stopped_run_left_unrun_fail_their_cases_with_the_runs_reason_and_no_exception_type()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.Respond = request => "first second third fourth fifth sixth";
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project, TestContext.Current.CancellationToken);
+
+        var (exitCode, results, console) = await DotnetTestAsync(
+            project, dir.Path, new Dictionary<string, string> { ["EVALRUNNER_TEST_OPENAI_URL"] = server.BaseUrl.ToString() }, ["--filter-class", "FailingEvals.BudgetEvals"], TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode != 0, console);
+        var rows = File.ReadAllLines(Path.Combine(dir.Path, "evals", "budget", "results.jsonl")).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("datapoint_id").GetString()).ToHashSet();
+        var unrun = results.Where(r => r.Name.StartsWith("budget › q", StringComparison.Ordinal) && !rows.Contains(r.Name["budget › ".Length..].Split(' ')[0])).ToList();
+        Assert.NotEmpty(unrun);
+        Assert.All(unrun, r =>
+        {
+            Assert.Equal("Failed", r.Outcome);
+            Assert.Contains("not run", r.Message, StringComparison.Ordinal);
+            Assert.Contains("budget reached", r.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", r.Message.Replace("EvalFailedException", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        });
+    }
+
+    [Fact(Timeout = 600000)]
+    public async Task Run_alone_the_aggregate_case_fails_as_the_runs_verdict_does_when_a_datapoint_whose_case_did_not_run_failed()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        var calls = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var answers = new Dictionary<string, string[]> { ["steady"] = ["ok", "ok", "ok"], ["flaky"] = ["ok", "no", "ok"], ["bad"] = ["no", "ok", "no"] };
+        server.Respond = request =>
+        {
+            var input = request.Messages.Last(m => m.Role == "user").Content ?? string.Empty;
+            return answers[input][(calls.AddOrUpdate(input, 1, (_, n) => n + 1) - 1) % 3];
+        };
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project, TestContext.Current.CancellationToken);
+
+        var (exitCode, results, console) = await DotnetTestAsync(
+            project, dir.Path, new Dictionary<string, string> { ["EVALRUNNER_TEST_OPENAI_URL"] = server.BaseUrl.ToString() },
+            ["--filter-class", "FailingEvals.RepeatEvals", "--filter-trait", "kind=aggregate"], TestContext.Current.CancellationToken);
+
+        // The CLI exits 1 on this run: so does dotnet test, by the one case that ran.
+        Assert.Equal("fail", JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "evals", "repeat", "run.json"))).RootElement.GetProperty("verdict").GetString());
+        Assert.True(exitCode != 0, console);
+        var aggregate = Assert.Single(results);
+        Assert.Equal("repeat › aggregate thresholds", aggregate.Name);
+        Assert.Equal("Failed", aggregate.Outcome);
+        Assert.Contains("repeat › bad [gpt]", aggregate.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("steady", aggregate.Message, StringComparison.Ordinal);
+    }
 }
