@@ -283,4 +283,23 @@ public sealed class DotnetTestTests
         Assert.Contains("repeat › bad [gpt]", aggregate.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("steady", aggregate.Message, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 600000)]
+    public async Task A_suite_without_models_is_a_case_per_datapoint_for_the_tests_own_responses()
+    {
+        using var dir = new TempDirectory();
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project, TestContext.Current.CancellationToken);
+
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, ["--filter-class", "FailingEvals.NoModelEvals"], TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, console);
+
+        // No model config to name: the display name alone, without a label.
+        Assert.Equal(["nomodels › aggregate thresholds", "nomodels › farewell", "nomodels › greeting"], results.Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.All(results, r => Assert.Equal("Passed", r.Outcome));
+        var rows = File.ReadAllLines(Path.Combine(dir.Path, "evals", "nomodels", "results.jsonl")).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, row => Assert.Equal("supplied", row.GetProperty("model_config").GetString()));
+    }
 }
