@@ -302,4 +302,24 @@ public sealed class DotnetTestTests
         Assert.Equal(2, rows.Count);
         Assert.All(rows, row => Assert.Equal("supplied", row.GetProperty("model_config").GetString()));
     }
+
+    [Fact(Timeout = 600000)]
+    public async Task Run_alone_the_aggregate_case_advises_the_test_case_orderer_only_where_it_is_missing()
+    {
+        using var dir = new TempDirectory();
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project, TestContext.Current.CancellationToken);
+
+        var (_, results, console) = await DotnetTestAsync(
+            project, dir.Path, ["--filter-class", "FailingEvals.FailingEvals", "--filter-class", "FailingEvals.UnorderedEvals", "--filter-trait", "kind=aggregate"], TestContext.Current.CancellationToken);
+
+        Assert.True(results.Count == 2, console);
+        var ordered = results.Single(r => r.Name == "failing › aggregate thresholds");
+        Assert.Equal("Failed", ordered.Outcome);
+        Assert.Contains("no datapoint case of the suite ran", ordered.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("TestCaseOrderer", ordered.Message, StringComparison.Ordinal);
+        var unordered = results.Single(r => r.Name == "unordered › aggregate thresholds");
+        Assert.Equal("Failed", unordered.Outcome);
+        Assert.Contains("add [assembly: TestCaseOrderer(typeof(EvalRunner.Xunit.EvalCaseOrderer))]", unordered.Message, StringComparison.Ordinal);
+    }
 }
