@@ -22,16 +22,16 @@ public sealed class EvalSuiteAttribute(string path) : DataAttribute
     public Type[] Evaluators { get; set; } = [];
 
     /// <inheritdoc />
-    public override ValueTask<IReadOnlyCollection<ITheoryDataRow>> GetData(MethodInfo testMethod, DisposalTracker disposalTracker)
+    public override async ValueTask<IReadOnlyCollection<ITheoryDataRow>> GetData(MethodInfo testMethod, DisposalTracker disposalTracker)
     {
-        var session = EvalSession.For(Path, Evaluators);
+        var session = await EvalSession.ForAsync(Path, Evaluators).ConfigureAwait(false);
         var rows = new List<ITheoryDataRow>();
         foreach (var datapoint in session.Datapoints)
         {
-            foreach (var model in session.Suite.Models)
+            foreach (var model in session.Suite.Models.Select(m => (Name: m.Name, Label: m.Name)))
             {
                 // xunit shows "display name [label]": suite › datapoint-id [model], without the argument list.
-                var row = new TheoryDataRow<EvalCase>(new EvalCase(session.Key, datapoint.Id, model.Name)) { Label = model.Name }
+                var row = new TheoryDataRow<EvalCase>(new EvalCase(session.Key, datapoint.Id, model.Name)) { Label = model.Label }
                     .WithTestDisplayName($"{session.Suite.Name} › {datapoint.Id}")
                     .WithTrait("suite", session.Suite.Name)
                     .WithTrait("id", datapoint.Id)
@@ -51,7 +51,7 @@ public sealed class EvalSuiteAttribute(string path) : DataAttribute
             .WithTestDisplayName($"{session.Suite.Name} › aggregate thresholds")
             .WithTrait("suite", session.Suite.Name)
             .WithTrait("kind", "aggregate"));
-        return new ValueTask<IReadOnlyCollection<ITheoryDataRow>>(rows);
+        return rows;
     }
 
     /// <inheritdoc />

@@ -55,7 +55,7 @@ public sealed record Row
     internal bool FailsRun(Suites.RunOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Outcome == Outcome.Fail || (Outcome == Outcome.Error && options.FailOnError && !NeedsLiveRun);
+        return !NeedsLiveRun && DatapointDecision.Fails(Outcome, options);
     }
 
     /// <summary>
