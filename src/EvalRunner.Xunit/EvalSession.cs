@@ -119,6 +119,11 @@ internal sealed class EvalSession : IRunObserver
     /// </summary>
     public async Task<DatapointDecision> GeneratedAsync(string id, string model, CancellationToken cancellationToken)
     {
+        if (Suite.Models.Count == 0 && _byId[id].SuppliedLog is null)
+        {
+            throw new EvalFailedException($"{Suite.Name} › {id}: the suite has no model configs (models:), so nothing generates its response; pass your application's response to EvaluateAsync");
+        }
+
         var session = await StartGeneratedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         var slot = RowSlot(id, model);
         await Task.WhenAny(slot.Rows.Task, _runAll!).WaitAsync(cancellationToken).ConfigureAwait(false);
