@@ -9,6 +9,7 @@ using EvalRunner.Reports;
 using EvalRunner.Runs;
 using EvalRunner.Suites;
 using Xunit;
+using Xunit.v3;
 
 namespace EvalRunner.Xunit;
 
@@ -180,9 +181,10 @@ internal sealed class EvalSession : IRunObserver
 
         if (session is null || (!_generated && Volatile.Read(ref _suppliedRows) == 0))
         {
-            throw new EvalFailedException(
-                $"{Suite.Name} › aggregate thresholds: no datapoint of the suite has run yet. When the test supplies its own responses, "
-                + "the aggregate case must run last: add [assembly: TestCaseOrderer(typeof(EvalRunner.Xunit.EvalCaseOrderer))] to the test project.");
+            throw new EvalFailedException(OrdererRegistered()
+                ? $"{Suite.Name} › aggregate thresholds: no datapoint case of the suite ran before it (a test filter left them out?), so there are no rows to aggregate; run the suite's datapoint cases with it."
+                : $"{Suite.Name} › aggregate thresholds: no datapoint of the suite has run yet. When the test supplies its own responses, "
+                    + "the aggregate case must run last: add [assembly: TestCaseOrderer(typeof(EvalRunner.Xunit.EvalCaseOrderer))] to the test project.");
         }
 
         var started = await session.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -213,6 +215,20 @@ internal sealed class EvalSession : IRunObserver
             _runAll = Task.Run(() => session.RunAllAsync());
             return session;
         }
+    }
+
+    /// <summary>Whether <see cref="EvalCaseOrderer"/> orders the running test's cases (on its method, class, collection or assembly).</summary>
+    private static bool OrdererRegistered()
+    {
+        var context = TestContext.Current;
+        ITestCaseOrderer?[] orderers =
+        [
+            (context.TestMethod as ICoreTestMethod)?.TestCaseOrderer,
+            (context.TestClass as ICoreTestClass)?.TestCaseOrderer,
+            (context.TestCollection as ICoreTestCollection)?.TestCaseOrderer,
+            (context.TestAssembly as ICoreTestAssembly)?.TestCaseOrderer,
+        ];
+        return orderers.Any(orderer => orderer is EvalCaseOrderer);
     }
 
     /// <summary>
