@@ -31,6 +31,7 @@ public sealed partial class RunSession : IAsyncDisposable
     private readonly int _concurrency;
     private readonly RetryTally _retries = new();
     private readonly Dictionary<string, FaultStreak> _streaks = [];
+    private readonly RepositoryRoot _repository;
     private int _planned = -1;
     private Task<RunResult>? _completion;
     private string? _stopped;
@@ -49,6 +50,7 @@ public sealed partial class RunSession : IAsyncDisposable
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
+        _repository = RepositoryRoot.Of(engine.Settings, Directory.GetCurrentDirectory());
         _concurrency = request.Concurrency ?? suite.Options.Concurrency;
         _limiter = new AdaptiveLimiter(_concurrency, engine.Time);
         var setup = new ClientSetup
