@@ -120,7 +120,7 @@ internal sealed class EvalSession : IRunObserver
     /// </summary>
     public async Task<DatapointDecision> GeneratedAsync(string id, string model, CancellationToken cancellationToken)
     {
-        if (Suite.Models.Count == 0 && _byId[id].SuppliedLog is null)
+        if (Suite.Models.Count == 0 && Datapoint(id).SuppliedLog is null)
         {
             throw new EvalFailedException($"{Suite.Name} › {id}: the suite has no model configs (models:), so nothing generates its response; pass your application's response to EvaluateAsync");
         }
