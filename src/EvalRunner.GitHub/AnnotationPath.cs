@@ -1,7 +1,8 @@
 namespace EvalRunner.GitHub;
 
 /// <summary>
-/// Where an annotation points: the dataset file in the repository, relative to <c>GITHUB_WORKSPACE</c>, as GitHub needs.
+/// Where an annotation points: the dataset file in the repository, relative to <c>GITHUB_WORKSPACE</c>, as GitHub needs
+/// (a row's location is written relative to it already, or full when the file is outside it).
 /// A test project reads its suites from copies in its output folder (<c>bin/…</c>); those map back to the source file
 /// with the same content. A file outside the repository, or a copy with no source, gets no place rather than a wrong one.
 /// </summary>
@@ -16,8 +17,9 @@ internal static class AnnotationPath
             return file;
         }
 
-        var root = Path.GetFullPath(workspace);
-        var relative = Path.GetRelativePath(root, Path.GetFullPath(file, currentDirectory));
+        // A run writes a location relative to the repository (GITHUB_WORKSPACE in a workflow), whichever folder it ran in.
+        var root = Path.GetFullPath(workspace, currentDirectory);
+        var relative = Path.GetRelativePath(root, Path.GetFullPath(file, root));
         if (relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative))
         {
             return null;

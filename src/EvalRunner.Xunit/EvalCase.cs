@@ -33,7 +33,7 @@ public sealed class EvalCase : IXunitSerializable
         _model = model;
     }
 
-    private EvalSession Session => EvalSession.Existing(_suite);
+    private EvalSession Session => EvalSession.Loaded(_suite);
 
     /// <summary>True for the suite's aggregate-thresholds case, which has no datapoint.</summary>
     public bool IsAggregate => _datapointId is null;
@@ -50,7 +50,7 @@ public sealed class EvalCase : IXunitSerializable
     /// <summary>The datapoint's input (its last user message).</summary>
     public string Input => Datapoint.Input;
 
-    /// <summary>The model config's name.</summary>
+    /// <summary>The model config's name; <c>supplied</c> in a suite without model configs, whose responses the test supplies.</summary>
     public string ModelConfig => _model ?? string.Empty;
 
     /// <summary>
@@ -61,13 +61,14 @@ public sealed class EvalCase : IXunitSerializable
     /// <param name="cancellationToken">Stops waiting; the suite's run goes on for the other cases.</param>
     public async Task AssertPassesAsync(CancellationToken cancellationToken = default)
     {
+        var session = await EvalSession.ExistingAsync(_suite).ConfigureAwait(false);
         if (IsAggregate)
         {
-            Session.AssertAggregates(await Session.CompleteAsync(cancellationToken).ConfigureAwait(false));
+            session.AssertAggregates(await session.CompleteAsync(generate: true, cancellationToken).ConfigureAwait(false));
             return;
         }
 
-        Session.AssertRows(await Session.GeneratedRowsAsync(_datapointId!, ModelConfig).WaitAsync(cancellationToken).ConfigureAwait(false));
+        session.AssertDecision(await session.GeneratedAsync(_datapointId!, ModelConfig, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -81,16 +82,17 @@ public sealed class EvalCase : IXunitSerializable
     /// <param name="cancellationToken">Cancels the evaluation.</param>
     public async Task<Row> EvaluateAsync(string response, TimeSpan? latency = null, CancellationToken cancellationToken = default)
     {
+        var session = await EvalSession.ExistingAsync(_suite).ConfigureAwait(false);
         if (IsAggregate)
         {
-            Session.AssertAggregates(await Session.CompleteAsync(cancellationToken).ConfigureAwait(false));
+            session.AssertAggregates(await session.CompleteAsync(generate: false, cancellationToken).ConfigureAwait(false));
             return EvalSession.AggregateRow;
         }
 
         var log = new Log { ModelConfig = ModelConfig, Model = "application", Response = response, LatencyMs = latency?.TotalMilliseconds };
-        var rows = await Session.EvaluateSuppliedAsync(Datapoint, log, cancellationToken).ConfigureAwait(false);
-        Session.AssertRows(rows);
-        return rows[0];
+        var decision = await session.EvaluateSuppliedAsync(session.Datapoint(_datapointId!), log, cancellationToken).ConfigureAwait(false);
+        session.AssertDecision(decision);
+        return decision.Trials[0];
     }
 
     /// <summary>
@@ -106,18 +108,19 @@ public sealed class EvalCase : IXunitSerializable
             return await EvaluateAsync(string.Empty, null, cancellationToken).ConfigureAwait(false);
         }
 
+        var session = await EvalSession.ExistingAsync(_suite).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         string response;
         try
         {
-            response = await application(Messages).ConfigureAwait(false);
+            response = await application(session.Datapoint(_datapointId!).Messages).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             var failed = new Log { ModelConfig = ModelConfig, Model = "application", LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds, Error = new RunError { Kind = ErrorKind.Generation, Source = ModelConfig, Message = $"the application failed: {ex.Message}" } };
-            var errorRows = await Session.EvaluateSuppliedAsync(Datapoint, failed, cancellationToken).ConfigureAwait(false);
-            Session.AssertRows(errorRows);
-            return errorRows[0];
+            var decision = await session.EvaluateSuppliedAsync(session.Datapoint(_datapointId!), failed, cancellationToken).ConfigureAwait(false);
+            session.AssertDecision(decision);
+            return decision.Trials[0];
         }
 
         return await EvaluateAsync(response, Stopwatch.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);

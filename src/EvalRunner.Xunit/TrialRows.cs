@@ -29,4 +29,13 @@ internal sealed class TrialRows(int repeat)
 
         Rows.TrySetResult([.. _rows.OrderBy(r => r.Trial)]);
     }
+
+    /// <summary>The rows of the trials that finished so far, by trial.</summary>
+    public IReadOnlyList<Row> Snapshot()
+    {
+        lock (_rows)
+        {
+            return [.. _rows.OrderBy(r => r.Trial)];
+        }
+    }
 }

@@ -24,6 +24,15 @@ public sealed partial class ExampleSuitesTests
         Assert.DoesNotContain("latency.ms", rules, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_xunit_example_suite_fed_by_the_tests_own_code_needs_no_model_config()
+    {
+        // The test method supplies every response (EvaluateAsync): a model config there would be a dummy.
+        var text = File.ReadAllText(Path.Combine(Repository.Root, "examples", "xunit", "SupportBot.Evals", "evals", "support.eval.yaml"));
+
+        Assert.DoesNotMatch(@"(?m)^models:", text);
+    }
+
     [GeneratedRegex(@"^thresholds:(?<rules>.*\n(?:[ \t]+.*\n|\s*\n)*)", RegexOptions.Multiline)]
     private static partial Regex Thresholds();
 }

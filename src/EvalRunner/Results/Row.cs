@@ -49,11 +49,8 @@ public sealed record Row
     /// <summary>When the watcher evaluated the log (<c>evaluated_at</c>); null for a run's rows.</summary>
     internal DateTimeOffset? EvaluatedAt { get; init; }
 
-    /// <summary>
-    /// Whether this row counts against the run: it failed a rule, or it errored and <c>run.fail_on_error</c> is on. A
-    /// row that needs a live run (<see cref="NeedsLiveRun"/>) does not.
-    /// </summary>
-    internal bool FailsRun(bool failOnError) => Outcome == Outcome.Fail || (Outcome == Outcome.Error && failOnError && !NeedsLiveRun);
+    /// <summary>The one rule for whether a decided outcome counts against the run: a failure, or an error with <c>run.fail_on_error</c>.</summary>
+    internal static bool Fails(Outcome? outcome, bool failOnError) => outcome == Outcome.Fail || (outcome == Outcome.Error && failOnError);
 
     /// <summary>
     /// In replay mode, a row whose calls are not in the response cache (with <c>run.replay_missing: skip</c>): it was not

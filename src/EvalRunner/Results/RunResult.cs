@@ -60,6 +60,15 @@ public sealed record RunResult
     /// <summary>The reasons' messages as one text, as <see cref="Reason"/> holds them.</summary>
     internal static string Sentences(IEnumerable<VerdictReason> reasons) => string.Join(". ", reasons.Select(r => r.Message));
 
+    /// <summary>
+    /// The reasons of a verdict that does not pass which no datapoint's own decision shows (aggregate rules, a
+    /// regression, a stopped run, nothing measured): what a front end with a test case per datapoint reports on its
+    /// aggregate case. Rows that failed or errored are shown by their datapoints; empty when the run passed.
+    /// </summary>
+    internal IReadOnlyList<VerdictReason> ReasonsBeyondDatapoints => ExitCode == 0
+        ? []
+        : [.. Reasons.Where(r => r.Kind is not (VerdictReasonKind.Passed or VerdictReasonKind.RowsFailed or VerdictReasonKind.RowsErrored or VerdictReasonKind.NeedsLiveRun))];
+
     /// <summary>The process exit code for this verdict: 0 pass, 1 fail, 2 error, 130 cancelled.</summary>
     public int ExitCode => ExitCodeOf(Verdict);
 

@@ -128,7 +128,7 @@ public sealed class RunEngine
     /// Starts a run of the suite: builds what the run uses (clients, evaluators, cache, limiter) and opens its
     /// results in <see cref="RunRequest.OutputDirectory"/>. Run every datapoint with
     /// <see cref="RunSession.RunAllAsync"/>, or hand it logs with <see cref="RunSession.EvaluateAsync"/>; then
-    /// <see cref="RunSession.CompleteAsync"/> decides the run.
+    /// <see cref="RunSession.CompleteAsync(CancellationToken)"/> decides the run.
     /// </summary>
     /// <exception cref="SuiteException">The check phase failed (<see cref="SuiteLoader.CheckAsync(Suite, Settings, CancellationToken)"/>): nothing was started.</exception>
     public async Task<RunSession> StartAsync(Suite suite, RunRequest request, CancellationToken cancellationToken = default)

@@ -182,8 +182,9 @@ internal sealed class RunRecorder : IAsyncDisposable
     /// <param name="cancelled">Whether the run was cancelled.</param>
     /// <param name="warnings">What the run noticed that decides nothing (<see cref="RunResult.Warnings"/>).</param>
     /// <param name="amend">Adds what the session knows (concurrency, retries, rows not run) before run.json is written.</param>
+    /// <param name="verdictWarning">A warning decided on the final verdict, added before run.json is written; null for none.</param>
     /// <exception cref="ResultsWriteException">A file of the run could not be written.</exception>
-    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false, IReadOnlyList<string>? warnings = null, Func<RunResult, RunResult>? amend = null)
+    public async Task<RunResult> CompleteAsync(string? stopped = null, bool cancelled = false, IReadOnlyList<string>? warnings = null, Func<RunResult, RunResult>? amend = null, Func<RunResult, string?>? verdictWarning = null)
     {
         if (_result is not null)
         {
@@ -234,6 +235,11 @@ internal sealed class RunRecorder : IAsyncDisposable
 
         // Regression rules are decided on the rows as written, read back from results.jsonl.
         result = await Comparisons.BaselineGate.DecideAsync(result, _suite, BaselinePath, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        if (verdictWarning?.Invoke(result) is { } warning)
+        {
+            result = result with { Warnings = [.. result.Warnings, warning] };
+        }
+
         result = await ResultsStore.WriteRunAsync(result, _settings, CancellationToken.None).ConfigureAwait(false);
         try
         {

@@ -113,7 +113,7 @@ public sealed partial class RunSession
             : row;
     }
 
-    private static Row NewRow(Datapoint datapoint, Log log) => new()
+    private Row NewRow(Datapoint datapoint, Log log) => new()
     {
         DatapointId = datapoint.Id,
         ModelConfig = log.ModelConfig,
@@ -121,7 +121,7 @@ public sealed partial class RunSession
         Input = datapoint.Input,
         Expected = datapoint.ExpectedText,
         Tags = datapoint.Tags,
-        Location = datapoint.Location?.ToString(),
+        Location = datapoint.Location is { } location ? (location with { File = _repository.PathOf(location.File) }).ToString() : null,
         Log = log,
     };
 

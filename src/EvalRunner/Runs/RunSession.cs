@@ -33,11 +33,13 @@ public sealed partial class RunSession : IAsyncDisposable
     private readonly int _concurrency;
     private readonly RetryTally _retries = new();
     private readonly Dictionary<string, FaultStreak> _streaks = [];
+    private readonly RepositoryRoot _repository;
     private int _planned = -1;
     private Task<RunResult>? _completion;
     private string? _stopped;
     private bool _cancelled;
     private int _ranAll;
+    private bool _allRan;
 
     private RunSession(RunEngine engine, Suite suite, RunRequest request, IReadOnlyList<Row> kept, HashSet<(string, string, int)> unwritten, SuiteFingerprint fingerprint)
     {
@@ -50,6 +52,7 @@ public sealed partial class RunSession : IAsyncDisposable
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
+        _repository = RepositoryRoot.Of(engine.Settings, Directory.GetCurrentDirectory());
         _concurrency = request.Concurrency ?? suite.Options.Concurrency;
         _limiter = new AdaptiveLimiter(_concurrency, engine.Time);
         var setup = new ClientSetup
@@ -246,6 +249,11 @@ public sealed partial class RunSession : IAsyncDisposable
             Stop(ex.Message);
         }
 
+        lock (_lock)
+        {
+            _allRan = true;
+        }
+
         _recorder.ThrowIfFaulted();
     }
 
@@ -304,12 +312,37 @@ public sealed partial class RunSession : IAsyncDisposable
     /// Ends the run: waits for the last rows to be written, stops the evaluators' processes and the clients, decides
     /// the verdict and writes <c>run.json</c>. Later calls return the same result.
     /// </summary>
-    public Task<RunResult> CompleteAsync(CancellationToken cancellationToken = default)
+    public Task<RunResult> CompleteAsync(CancellationToken cancellationToken = default) => CompleteAsync(verdictWarning: null);
+
+    /// <summary>
+    /// <see cref="CompleteAsync(CancellationToken)"/>, with a warning decided on the verdict (a front end saying that no
+    /// test case checked it) added to the run before its one <c>run.json</c> is written; null adds none. Only the first
+    /// completion's warning counts.
+    /// </summary>
+    internal Task<RunResult> CompleteAsync(Func<RunResult, string?>? verdictWarning)
     {
         lock (_lock)
         {
-            return _completion ??= CompleteCoreAsync();
+            return _completion ??= CompleteCoreAsync(verdictWarning);
         }
+    }
+
+    /// <summary>
+    /// Decides a datapoint × model config from the rows of its trials that ran, as the verdict counts it (k of n,
+    /// <c>run.fail_on_error</c>); a datapoint missing trials once the run ended says why.
+    /// </summary>
+    internal DatapointDecision Decide(string datapointId, string modelConfig, IReadOnlyList<Row> trials)
+    {
+        string? ended;
+        lock (_lock)
+        {
+            ended = _stopped is { } stopped ? $"the run stopped: {stopped}"
+                : _cancelled ? "the run was cancelled"
+                : _completion is not null || _allRan ? "the run ended without it"
+                : null;
+        }
+
+        return DatapointDecision.Of(datapointId, modelConfig, trials, Suite.Options, ended);
     }
 
     /// <inheritdoc />
@@ -364,7 +397,7 @@ public sealed partial class RunSession : IAsyncDisposable
     /// <summary>Rows in a row with the same unfixable fault that stop the run.</summary>
     internal const int StopAfter = 5;
 
-    private async Task<RunResult> CompleteCoreAsync()
+    private async Task<RunResult> CompleteCoreAsync(Func<RunResult, string?>? verdictWarning)
     {
         foreach (var generator in _generators)
         {
@@ -381,7 +414,7 @@ public sealed partial class RunSession : IAsyncDisposable
             NotRun = ran ? Math.Max(0, _planned + _done.Count - result.Rows) : 0,
             Concurrency = ran ? new ConcurrencySummary { Configured = _concurrency, Effective = _limiter.Limit, Lowest = _limiter.Lowest } : null,
             Retries = retries,
-        }).ConfigureAwait(false);
+        }, verdictWarning).ConfigureAwait(false);
     }
 
     /// <summary>A datapoint's supplied log, priced by the price table when its dataset gives tokens and no cost.</summary>

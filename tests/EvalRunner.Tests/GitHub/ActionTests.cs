@@ -273,6 +273,68 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
         Assert.Contains("EvalRunner: failing failed", File.ReadAllText(Path.Combine(dir.Path, "step_summary.md")), StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 900000)]
+    public async Task In_test_project_mode_an_annotation_on_a_dataset_file_names_it_relative_to_the_repository()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        var versions = XDocument.Load(Path.Combine(Repository.Root, "Directory.Packages.props")).Descendants("PackageVersion")
+            .ToDictionary(p => (string)p.Attribute("Include")!, p => (string)p.Attribute("Version")!);
+        File.Copy(Path.Combine(Repository.Root, "global.json"), Path.Combine(dir.Path, "global.json"));
+        dir.File("tests/MyApp.Evals/CasesEvals.cs", """
+            using EvalRunner.Xunit;
+
+            [assembly: TestCaseOrderer(typeof(EvalCaseOrderer))]
+
+            namespace MyApp.Evals;
+
+            public sealed class CasesEvals
+            {
+                [Theory]
+                [EvalSuite("evals/cases.eval.yaml")]
+                public async Task Echo_bot(EvalCase @case) =>
+                    await @case.EvaluateAsync(messages => Task.FromResult("Echo: " + messages[^1].Text), TestContext.Current.CancellationToken);
+            }
+            """);
+        dir.File("tests/MyApp.Evals/evals/cases.eval.yaml", """
+            name: cases
+            dataset: cases.jsonl
+            models:
+              - {name: echo, provider: command, command: [python3, -c, "print('unused')"]}
+            evaluators:
+              - type: contains
+            thresholds:
+              - contains.passed == true
+            """);
+        dir.File("tests/MyApp.Evals/evals/cases.jsonl", """
+            {"id": "greets", "input": "hello", "expected": "hello"}
+            {"id": "wrong", "input": "hello", "expected": "goodbye"}
+
+            """);
+        dir.File("tests/MyApp.Evals/MyApp.Evals.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <OutputType>Exe</OutputType>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="xunit.v3" Version="{versions["xunit.v3"]}" />
+                <ProjectReference Include="{Path.Combine(Repository.Root, "src", "EvalRunner.Xunit", "EvalRunner.Xunit.csproj")}" />
+                <None Include="evals/**" CopyToOutputDirectory="PreserveNewest" />
+                <Using Include="Xunit" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var steps = await RunActionAsync(dir, dir.Path, server, new() { ["test-project"] = "tests/MyApp.Evals", ["fail-on"] = "never", ["comment"] = "off", ["results-dir"] = "results" });
+
+        var report = steps.Single(s => s.Id == "report");
+        Assert.Contains("::error file=tests/MyApp.Evals/evals/cases.jsonl,line=2,title=cases › wrong [echo]::", report.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("::error file=evals/", report.Log, StringComparison.Ordinal);
+    }
+
     [Theory(Timeout = 600000)]
     [InlineData("pull_request_target")]
     [InlineData("workflow_run")]

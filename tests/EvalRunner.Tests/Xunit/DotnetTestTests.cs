@@ -65,7 +65,9 @@ public sealed class DotnetTestTests
         Assert.Contains(results, r => r.Name.StartsWith("support › refund-window", StringComparison.Ordinal));
         Assert.Contains(results, r => r.Name.StartsWith("generated › multi-turn", StringComparison.Ordinal));
         Assert.Equal(2, results.Count(r => r.Name.Contains("› aggregate thresholds", StringComparison.Ordinal)));
-        Assert.Contains(results, r => r.Name == "support › refund-window [support-bot]");
+        // The suite names no model config (the test supplies its responses): the display name alone.
+        Assert.Contains(results, r => r.Name == "support › refund-window");
+        Assert.Contains(results, r => r.Name == "generated › refund-window [support-bot]");
         Assert.Contains(results, r => r.Name == "support › aggregate thresholds");
         Assert.DoesNotContain("\"warnings\": [\n    \"the", File.ReadAllText(Path.Combine(dir.Path, "evals", "support", "run.json")), StringComparison.Ordinal);
         var refund = results.Single(r => r.Name.StartsWith("support › refund-window", StringComparison.Ordinal));
@@ -96,7 +98,7 @@ public sealed class DotnetTestTests
         // The documented name: suite › datapoint-id [model], nothing appended.
         Assert.Equal(
             ["generated › express-shipping [support-bot]", "generated › multi-turn [support-bot]", "generated › shipping-time [support-bot]",
-             "support › express-shipping [support-bot]", "support › multi-turn [support-bot]", "support › shipping-time [support-bot]"],
+             "support › express-shipping", "support › multi-turn", "support › shipping-time"],
             results.Select(r => r.Name).Order(StringComparer.Ordinal));
 
         // The filter left the aggregate cases out: run.json says so, for the summary, with the verdict the rules give.
@@ -128,7 +130,7 @@ public sealed class DotnetTestTests
         Assert.Contains("support › aggregate thresholds", all);
         Assert.Equal(
             ["generated › express-shipping [support-bot]", "generated › multi-turn [support-bot]", "generated › shipping-time [support-bot]",
-             "support › express-shipping [support-bot]", "support › multi-turn [support-bot]", "support › shipping-time [support-bot]"],
+             "support › express-shipping", "support › multi-turn", "support › shipping-time"],
             shipping.Order(StringComparer.Ordinal));
 
         async Task<List<string>> ListAsync(string[] filter)
@@ -229,5 +231,98 @@ public sealed class DotnetTestTests
         var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "evals", "repeat", "run.json"))).RootElement;
         Assert.Equal(9, run.GetProperty("rows").GetInt32());
         Assert.Equal(2, run.GetProperty("datapoints").GetProperty("flaky").GetInt32());
+    }
+
+    [Fact(Timeout = 600000)]
+    public async Task Datapoints_a_stopped_run_left_unrun_fail_their_cases_with_the_runs_reason_and_no_exception_type()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        server.Respond = request => "first second third fourth fifth sixth";
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project, TestContext.Current.CancellationToken);
+
+        var (exitCode, results, console) = await DotnetTestAsync(
+            project, dir.Path, new Dictionary<string, string> { ["EVALRUNNER_TEST_OPENAI_URL"] = server.BaseUrl.ToString() }, ["--filter-class", "FailingEvals.BudgetEvals"], TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode != 0, console);
+        var rows = File.ReadAllLines(Path.Combine(dir.Path, "evals", "budget", "results.jsonl")).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("datapoint_id").GetString()).ToHashSet();
+        var unrun = results.Where(r => r.Name.StartsWith("budget › q", StringComparison.Ordinal) && !rows.Contains(r.Name["budget › ".Length..].Split(' ')[0])).ToList();
+        Assert.NotEmpty(unrun);
+        Assert.All(unrun, r =>
+        {
+            Assert.Equal("Failed", r.Outcome);
+            Assert.Contains("not run", r.Message, StringComparison.Ordinal);
+            Assert.Contains("budget reached", r.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", r.Message.Replace("EvalFailedException", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        });
+    }
+
+    [Fact(Timeout = 600000)]
+    public async Task Run_alone_the_aggregate_case_fails_as_the_runs_verdict_does_when_a_datapoint_whose_case_did_not_run_failed()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        var calls = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var answers = new Dictionary<string, string[]> { ["steady"] = ["ok", "ok", "ok"], ["flaky"] = ["ok", "no", "ok"], ["bad"] = ["no", "ok", "no"] };
+        server.Respond = request =>
+        {
+            var input = request.Messages.Last(m => m.Role == "user").Content ?? string.Empty;
+            return answers[input][(calls.AddOrUpdate(input, 1, (_, n) => n + 1) - 1) % 3];
+        };
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project, TestContext.Current.CancellationToken);
+
+        var (exitCode, results, console) = await DotnetTestAsync(
+            project, dir.Path, new Dictionary<string, string> { ["EVALRUNNER_TEST_OPENAI_URL"] = server.BaseUrl.ToString() },
+            ["--filter-class", "FailingEvals.RepeatEvals", "--filter-trait", "kind=aggregate"], TestContext.Current.CancellationToken);
+
+        // The CLI exits 1 on this run: so does dotnet test, by the one case that ran.
+        Assert.Equal("fail", JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "evals", "repeat", "run.json"))).RootElement.GetProperty("verdict").GetString());
+        Assert.True(exitCode != 0, console);
+        var aggregate = Assert.Single(results);
+        Assert.Equal("repeat › aggregate thresholds", aggregate.Name);
+        Assert.Equal("Failed", aggregate.Outcome);
+        Assert.Contains("repeat › bad [gpt]", aggregate.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("steady", aggregate.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 600000)]
+    public async Task A_suite_without_models_is_a_case_per_datapoint_for_the_tests_own_responses()
+    {
+        using var dir = new TempDirectory();
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project, TestContext.Current.CancellationToken);
+
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, ["--filter-class", "FailingEvals.NoModelEvals"], TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, console);
+
+        // No model config to name: the display name alone, without a label.
+        Assert.Equal(["nomodels › aggregate thresholds", "nomodels › farewell", "nomodels › greeting"], results.Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.All(results, r => Assert.Equal("Passed", r.Outcome));
+        var rows = File.ReadAllLines(Path.Combine(dir.Path, "evals", "nomodels", "results.jsonl")).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, row => Assert.Equal("supplied", row.GetProperty("model_config").GetString()));
+    }
+
+    [Fact(Timeout = 600000)]
+    public async Task Run_alone_the_aggregate_case_advises_the_test_case_orderer_only_where_it_is_missing()
+    {
+        using var dir = new TempDirectory();
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project, TestContext.Current.CancellationToken);
+
+        var (_, results, console) = await DotnetTestAsync(
+            project, dir.Path, ["--filter-class", "FailingEvals.FailingEvals", "--filter-class", "FailingEvals.UnorderedEvals", "--filter-trait", "kind=aggregate"], TestContext.Current.CancellationToken);
+
+        Assert.True(results.Count == 2, console);
+        var ordered = results.Single(r => r.Name == "failing › aggregate thresholds");
+        Assert.Equal("Failed", ordered.Outcome);
+        Assert.Contains("no datapoint case of the suite ran", ordered.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("TestCaseOrderer", ordered.Message, StringComparison.Ordinal);
+        var unordered = results.Single(r => r.Name == "unordered › aggregate thresholds");
+        Assert.Equal("Failed", unordered.Outcome);
+        Assert.Contains("add [assembly: TestCaseOrderer(typeof(EvalRunner.Xunit.EvalCaseOrderer))]", unordered.Message, StringComparison.Ordinal);
     }
 }
