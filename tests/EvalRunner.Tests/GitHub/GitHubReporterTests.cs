@@ -1,5 +1,7 @@
+using EvalRunner.Caching;
 using EvalRunner.GitHub;
 using EvalRunner.Reports;
+using EvalRunner.Runs;
 using EvalRunner.Testing;
 using EvalRunner.Tests.Reports;
 using Microsoft.Extensions.Time.Testing;
@@ -113,6 +115,42 @@ public sealed class GitHubReporterTests
         Assert.Equal(1, replayed.Run.PassRate);
         Assert.Contains("\npass-rate=1\n", "\n" + workflow.Output, StringComparison.Ordinal);
         Assert.Contains("| 100.0% |", workflow.Summary, StringComparison.Ordinal);
+    }
+
+    /// <summary>A fork's pull request replayed from the committed cache: one datapoint of ten is in it, nine need a live run.</summary>
+    private static async Task<IReadOnlyList<RunReport>> UnmeasuredAsync(TempDirectory dir)
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        var yaml = $"name: replay\ndataset: cases.jsonl\nmodels: [{{name: gpt, provider: openai, model: gpt-4o-mini, base_url: '{server.BaseUrl}', api_key: sk-test}}]\n"
+            + "evaluators: [{type: contains}]\nthresholds: ['contains.passed == true']\n";
+        static string Dataset(int count) => string.Join('\n', Enumerable.Range(0, count).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"question {i}\",\"expected\":\"question {i}\"}}"));
+        var cache = Path.Combine(dir.Path, "cache");
+        dir.File("cases.jsonl", Dataset(1));
+        await SuiteRun.RunAsync(dir.File("replay.eval.yaml", yaml), TestSettings.With(), new RunRequest { OutputDirectory = Path.Combine(dir.Path, "live"), Cache = new FileResponseCache(cache, CacheMode.ReadWrite) }, TestContext.Current.CancellationToken);
+        dir.File("cases.jsonl", Dataset(10));
+        await SuiteRun.RunAsync(Path.Combine(dir.Path, "replay.eval.yaml"), TestSettings.With(), new RunRequest { OutputDirectory = Path.Combine(dir.Path, "out", "replay"), Cache = new FileResponseCache(cache, CacheMode.Replay) }, TestContext.Current.CancellationToken);
+        return await RunReport.ReadAllAsync(Path.Combine(dir.Path, "out"), TestContext.Current.CancellationToken);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_run_that_measured_1_of_10_datapoints_is_unmeasured_in_the_comment_the_summary_and_the_outputs_never_a_plain_pass()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        using var dir = new TempDirectory();
+        var reports = await UnmeasuredAsync(dir);
+
+        await workflow.ReportAsync(reports);
+
+        const string headline = "## ⏳ EvalRunner: replay not decided — 1 of 10 measured; 9 need a live run";
+        var comment = Assert.Single(server.Comments(42)).Body;
+        Assert.Equal(headline, comment.Split('\n')[1]);
+        Assert.DoesNotContain("✅", comment, StringComparison.Ordinal);
+        Assert.Contains(headline, workflow.Summary, StringComparison.Ordinal);
+        Assert.Contains("\nverdict=unmeasured\n", "\n" + workflow.Output, StringComparison.Ordinal);
+        Assert.Contains("\npassed=false\n", "\n" + workflow.Output, StringComparison.Ordinal);
+        Assert.Contains("\npass-rate=1\n", "\n" + workflow.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("::error", workflow.Log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60000)]
