@@ -24,12 +24,13 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
-    /// <summary>Reports the runs; returns whether every run passed.</summary>
+    /// <summary>Reports the runs; returns whether every run passed (an unmeasured run did not).</summary>
     public async Task<bool> ReportAsync(IReadOnlyList<RunReport> reports, GitHubOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reports);
         ArgumentNullException.ThrowIfNull(options);
-        var passed = reports.All(r => r.Run.ExitCode == 0);
+        var verdict = RunResult.VerdictOf(reports.Select(r => r.Run));
+        var passed = verdict is Verdict.Pass or Verdict.Skipped;
 
         // Known before anything is written, not only when the comment needs it.
         settings.GetSecret("GITHUB_TOKEN");
@@ -49,6 +50,9 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
             {
                 outputs.Append(CultureInfo.InvariantCulture, $"summary-path={options.SummaryPath}\n");
             }
+
+            // What the run results decided, one word: pass, fail, error, cancelled, skipped or unmeasured.
+            outputs.Append(CultureInfo.InvariantCulture, $"verdict={verdict.ToString().ToLowerInvariant()}\n");
 
             await WriteOrWarnAsync("GITHUB_OUTPUT", outputFile, () => File.AppendAllTextAsync(outputFile, settings.Redact(outputs.ToString()), cancellationToken)).ConfigureAwait(false);
         }
@@ -81,7 +85,8 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         var workspace = settings.Get("GITHUB_WORKSPACE");
         foreach (var report in reports)
         {
-            foreach (var row in report.Rows.Where(r => r.Outcome != Outcome.Pass))
+            // A row that needs a live run (replay mode) neither failed nor errored: the summary lists it, no annotation.
+            foreach (var row in report.Rows.Where(r => r.Outcome != Outcome.Pass && !r.NeedsLiveRun))
             {
                 // GitHub shows at most 10 error annotations per step; more are noise.
                 if (++count > 10)

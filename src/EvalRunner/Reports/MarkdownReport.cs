@@ -178,10 +178,9 @@ internal static class MarkdownReport
             md.AppendLine(Marker(runs[0].Suite));
         }
 
-        var passed = runs.All(r => r.ExitCode == 0);
         var title = runs.Count == 1 ? $"EvalRunner: {MarkdownText.Cell(runs[0].Suite)}" : $"EvalRunner: {runs.Count} suites";
         var headline = runs.Count == 1 && runs[0].Baseline is { } compared ? $" — {MarkdownText.Cell(ComparisonSection.Headline(compared))}" : string.Empty;
-        md.AppendLine(CultureInfo.InvariantCulture, $"## {(passed ? "✅" : "❌")} {title} {(passed ? "passed" : Word(runs))}{headline}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"## {Headline(runs)} {title} {Word(runs)}{Unmeasured(runs)}{headline}");
         md.AppendLine();
         foreach (var run in runs)
         {
@@ -442,14 +441,36 @@ internal static class MarkdownReport
     /// <summary>Each suite's side-by-side pivot (null for a suite with one model config) and how many datapoints each shows.</summary>
     private sealed record Sections(IReadOnlyList<ModelsSection.Pivot?> Pivots, int Lines);
 
-    private static string Word(List<RunResult> runs) =>
-        runs.Any(r => r.Verdict == Verdict.Fail) ? "failed" : runs.Any(r => r.Verdict == Verdict.Cancelled) ? "was cancelled" : "could not measure";
+    // The runs' verdict as the run results decided it: an unmeasured run is never headed as a pass.
+    private static string Headline(List<RunResult> runs) => RunResult.VerdictOf(runs) switch
+    {
+        Verdict.Pass or Verdict.Skipped => "✅",
+        Verdict.Unmeasured => "⏳",
+        _ => "❌",
+    };
+
+    private static string Word(List<RunResult> runs) => RunResult.VerdictOf(runs) switch
+    {
+        Verdict.Pass or Verdict.Skipped => "passed",
+        Verdict.Unmeasured => "not decided",
+        _ => runs.Any(r => r.Verdict == Verdict.Fail) ? "failed" : runs.Any(r => r.Verdict == Verdict.Cancelled) ? "was cancelled" : "could not measure",
+    };
+
+    // In replay mode, how much was measured, said in the headline whatever the verdict.
+    private static string Unmeasured(List<RunResult> runs)
+    {
+        var excluded = runs.Sum(r => r.Excluded);
+        return excluded == 0
+            ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $" — {runs.Sum(r => r.Measured)} of {runs.Sum(r => r.Rows)} measured; {excluded} {(excluded == 1 ? "needs" : "need")} a live run");
+    }
 
     private static string Icon(Verdict verdict) => verdict switch
     {
         Verdict.Pass => "✅",
         Verdict.Fail => "❌",
         Verdict.Skipped => "⏭️",
+        Verdict.Unmeasured => "⏳",
         _ => "⚠️",
     };
 
