@@ -418,6 +418,48 @@ public sealed class GitHubReporterTests
         Assert.Equal(remaining.Id, Assert.Single(server.Comments(42)).Id);
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task An_older_run_reporting_last_leaves_the_comment_of_the_run_that_started_later_and_says_so_in_one_line()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        using var olderDir = new TempDirectory();
+        using var newerDir = new TempDirectory();
+        var start = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        var older = Started(await ReportFixture.WriteAsync(olderDir, [("olderrundp", "an answer", false)], TestContext.Current.CancellationToken), start);
+        var newer = Started(await ReportFixture.WriteAsync(newerDir, [("newerrundp", "an answer", false)], TestContext.Current.CancellationToken), start.AddMinutes(5));
+
+        // The run of the second push started later but reports first; the run of the first push reports after it.
+        Head(workflow, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+        await workflow.ReportAsync(newer);
+        Head(workflow, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        await workflow.ReportAsync(older);
+
+        var comment = Assert.Single(server.Comments(42));
+        Assert.Contains("newerrundp", comment.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("olderrundp", comment.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Requests, r => r.Method == "PATCH");
+        var notice = Assert.Single(workflow.Log.ToString().Split('\n'), l => l.StartsWith("::notice::", StringComparison.Ordinal));
+        Assert.Contains("did not update the comment on pull request #42 for suite 'hostile'", notice, StringComparison.Ordinal);
+        Assert.Contains("2026-03-01 12:05:00 UTC", notice, StringComparison.Ordinal);
+        Assert.Contains("bbbbbbb", notice, StringComparison.Ordinal);
+        Assert.Empty(workflow.Warnings);
+
+        // A run that started later than the comment's still updates it.
+        Head(workflow, "cccccccccccccccccccccccccccccccccccccccc");
+        await workflow.ReportAsync(Started(older, start.AddMinutes(10)));
+
+        Assert.Contains("olderrundp", Assert.Single(server.Comments(42)).Body, StringComparison.Ordinal);
+        Assert.Single(server.Requests, r => r.Method == "PATCH");
+    }
+
+    private static List<RunReport> Started(IEnumerable<RunReport> reports, DateTimeOffset startedAt) =>
+        [.. reports.Select(r => r with { Run = r.Run with { StartedAt = startedAt } })];
+
+    /// <summary>The pull request's head commit in the event, as a push to it sets it.</summary>
+    private static void Head(Workflow workflow, string sha) =>
+        File.WriteAllText(Path.Combine(workflow.Dir.Path, "event.json"), $"{{\"action\":\"synchronize\",\"pull_request\":{{\"number\":42,\"head\":{{\"sha\":\"{sha}\"}}}}}}");
+
     // GitHub down, failing or rate-limited
 
     [Fact(Timeout = 60000)]
