@@ -123,8 +123,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
 
     private async Task CommentAsync(IReadOnlyList<RunReport> reports, GitHubOptions options, CancellationToken cancellationToken)
     {
-        var number = PullRequestNumber();
-        if (number is null)
+        if (PullRequest() is not (var number, var head))
         {
             return;
         }
@@ -148,7 +147,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
             {
                 try
                 {
-                    await CommentAsync(client, new CommentThread { Owner = owner, Name = name, Number = number.Value }, report, author, options).ConfigureAwait(false);
+                    await CommentAsync(client, new CommentThread { Owner = owner, Name = name, Number = number }, report, author, head, options).ConfigureAwait(false);
                 }
                 catch (ApiException ex) when (!GitHubApi.IsUnavailable(ex))
                 {
@@ -169,13 +168,19 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         }
     }
 
-    private async Task CommentAsync(GitHubClient client, CommentThread pr, RunReport report, string? author, GitHubOptions options)
+    private async Task CommentAsync(GitHubClient client, CommentThread pr, RunReport report, string? author, string? head, GitHubOptions options)
     {
+        // The run this comment shows, in its hidden last line: a run that started earlier does not overwrite it.
+        var stamp = new CommentStamp { Head = head, StartedAt = report.Run.StartedAt == default ? null : report.Run.StartedAt };
+        var stampLine = "\n" + stamp.Format() + "\n";
+        var reserve = MarkdownReport.Size(stampLine);
+
         // Redaction only shortens the text; Fit keeps the body within GitHub's limit whatever happens.
         var body = MarkdownReport.Fit(
-            settings.Redact(MarkdownReport.Render([report], options.FullReport, MarkdownReport.GitHubCommentLimit, marker: true)),
+            settings.Redact(MarkdownReport.Render([report], options.FullReport, MarkdownReport.GitHubCommentLimit, marker: true, reserve: reserve)),
             MarkdownReport.GitHubCommentLimit,
-            options.FullReport);
+            options.FullReport,
+            reserve) + stampLine;
         var marker = settings.Redact(MarkdownReport.Marker(report.Run.Suite));
         if (author is null)
         {
@@ -185,6 +190,14 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         }
 
         var mine = await OwnAsync(client, pr, marker, author).ConfigureAwait(false);
+        if (mine.Count > 0 && Later(mine[0], stamp) is { } shown)
+        {
+            // Workflow runs of two pushes finish in either order: the comment already shows the run that started later.
+            log.WriteLine($"::notice::EvalRunner did not update the comment on pull request #{pr.Number} for suite '{Data(report.Run.Suite)}': "
+                + $"it shows a run that started later ({shown.Describe()}) than this one ({stamp.Describe()}).");
+            return;
+        }
+
         if (mine.Count > 0)
         {
             await client.Issue.Comment.Update(pr.Owner, pr.Name, mine[0].Id, body).ConfigureAwait(false);
@@ -199,13 +212,17 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         // Another run may have created one at the same moment: look again, keep the oldest with this run's body, and
         // delete the newer ones. A reporter that lost its own comment to the other one's clean-up still writes its body.
         var again = await OwnAsync(client, pr, marker, author).ConfigureAwait(false);
-        if (again.Count > 0 && again[0].Id != created.Id)
+        if (again.Count > 0 && again[0].Id != created.Id && Later(again[0], stamp) is null)
         {
             await client.Issue.Comment.Update(pr.Owner, pr.Name, again[0].Id, body).ConfigureAwait(false);
         }
 
         await DeleteAsync(client, pr, again.Skip(1)).ConfigureAwait(false);
     }
+
+    /// <summary>The stamp of <paramref name="comment"/> when it shows a run that started later than this one's; else null.</summary>
+    private static CommentStamp? Later(IssueComment comment, CommentStamp stamp) =>
+        CommentStamp.Read(comment.Body) is { } shown && shown.StartedAfter(stamp) ? shown : null;
 
     private static async Task<List<IssueComment>> OwnAsync(GitHubClient client, CommentThread pr, string marker, string author)
     {
@@ -259,7 +276,8 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         ex,
         "the token cannot write pull-request comments (pull requests from forks get a read-only token; the workflow needs `permissions: pull-requests: write`)");
 
-    private long? PullRequestNumber()
+    /// <summary>The pull request of the event, with its head commit (else <c>GITHUB_SHA</c>); null outside a pull request.</summary>
+    private (long Number, string? Head)? PullRequest()
     {
         if (settings.Get("GITHUB_EVENT_PATH") is not { } path || !File.Exists(path))
         {
@@ -267,9 +285,15 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         }
 
         using var document = JsonDocument.Parse(File.ReadAllText(path));
-        return document.RootElement.TryGetProperty("pull_request", out var pr) && pr.TryGetProperty("number", out var number) && number.TryGetInt64(out var value)
-            ? value
-            : null;
+        if (!document.RootElement.TryGetProperty("pull_request", out var pr) || !pr.TryGetProperty("number", out var number) || !number.TryGetInt64(out var value))
+        {
+            return null;
+        }
+
+        var head = pr.TryGetProperty("head", out var h) && h.ValueKind == JsonValueKind.Object && h.TryGetProperty("sha", out var sha) && sha.ValueKind == JsonValueKind.String
+            ? sha.GetString()
+            : settings.Get("GITHUB_SHA");
+        return (value, CommentStamp.HeadOf(head));
     }
 
     // Redacted where the text goes in, before it is escaped, so that every annotation is redacted in one place.

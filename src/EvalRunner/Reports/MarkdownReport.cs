@@ -39,16 +39,18 @@ internal static class MarkdownReport
     /// <param name="limit">The most UTF-8 bytes (and so characters) to return.</param>
     /// <param name="marker">Whether to start with the suite's hidden marker (PR comments, one suite each).</param>
     /// <param name="sideBySideLines">The most datapoints each "Model configs side by side" pivot shows (0: none, the HTML report shows them).</param>
-    public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false, int sideBySideLines = ModelsSection.MarkdownLines)
+    /// <param name="reserve">Bytes of <paramref name="limit"/> kept free for what the caller adds after the text (a comment's hidden stamp line).</param>
+    public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false, int sideBySideLines = ModelsSection.MarkdownLines, int reserve = 0)
     {
         ArgumentNullException.ThrowIfNull(reports);
+        var room = limit - reserve;
         var failing = reports.Select(r => r.Rows.Where(row => row.Outcome != Outcome.Pass && !row.NeedsLiveRun).ToList()).ToList();
         var pivots = reports.Select(ModelsSection.Build).ToList();
         var sections = new Sections(pivots, sideBySideLines);
         foreach (var fieldLimit in new[] { 4000, 1000, 300 })
         {
             var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker, limit, sections);
-            if (Size(text) <= limit)
+            if (Size(text) <= room)
             {
                 return text;
             }
@@ -58,9 +60,9 @@ internal static class MarkdownReport
         // The pivots shrink too: each then shows its disagreements first, as far as ten.
         sections = sections with { Lines = Math.Min(sideBySideLines, 10) };
         var best = Build(reports, failing, 300, 0, fullReport, marker, limit, sections);
-        if (Size(best) > limit)
+        if (Size(best) > room)
         {
-            return Fit(best, limit, fullReport);
+            return Fit(best, limit, fullReport, reserve);
         }
 
         var (fits, over) = (0, failing.Sum(f => f.Count) + reports.Sum(r => r.Run.Baseline?.RegressionRows.Count ?? 0));
@@ -68,7 +70,7 @@ internal static class MarkdownReport
         {
             var keep = fits + ((over - fits) / 2);
             var text = Build(reports, failing, 300, keep, fullReport, marker, limit, sections);
-            if (Size(text) <= limit)
+            if (Size(text) <= room)
             {
                 (fits, best) = (keep, text);
             }
@@ -86,16 +88,16 @@ internal static class MarkdownReport
     /// code fence and &lt;details&gt; they opened closed again, and a last line that says it was cut and where the
     /// full report is. Cutting between lines never splits a character (nor a UTF-16 surrogate pair) or an entity.
     /// </summary>
-    public static string Fit(string text, int limit, string fullReport)
+    public static string Fit(string text, int limit, string fullReport, int reserve = 0)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (Size(text) <= limit)
+        if (Size(text) <= limit - reserve)
         {
             return text;
         }
 
         var note = string.Create(CultureInfo.InvariantCulture, $"_Cut to stay under GitHub's limit of {limit:N0} bytes; the full report is in {MarkdownText.Cell(fullReport)}._\n");
-        var room = limit - Size(note);
+        var room = limit - reserve - Size(note);
         var kept = new StringBuilder();
         var (bytes, chars, fenced, open) = (0, 0, false, 0);
         var start = 0;
