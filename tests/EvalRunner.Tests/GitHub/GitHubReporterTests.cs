@@ -260,6 +260,31 @@ public sealed class GitHubReporterTests
     }
 
     [Fact(Timeout = 60000)]
+    public async Task A_100000_character_error_message_is_cut_with_a_mark_and_the_comment_keeps_its_tables()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("a", "an answer", false)], TestContext.Current.CancellationToken);
+        // A provider that answered with a whole page: its message is in the verdict's reason and in a warning.
+        var message = "the provider answered 500: " + new string('x', 100_000);
+        var run = reports[0].Run.WithVerdict(Verdict.Error, [new VerdictReason { Kind = VerdictReasonKind.Stopped, Message = $"stopped after 1 rows: {message}" }]);
+        var report = reports[0] with { Run = run with { Warnings = [message] } };
+
+        await workflow.ReportAsync([report]);
+
+        var body = Assert.Single(server.Comments(42)).Body;
+        Assert.True(MarkdownReport.Size(body) <= MarkdownReport.GitHubCommentLimit, $"{MarkdownReport.Size(body)} bytes");
+        Assert.Contains("| suite | verdict | datapoints | passed | failed | errors | pass rate |", body, StringComparison.Ordinal);
+        Assert.Contains("### Model configs", body, StringComparison.Ordinal);
+        Assert.Contains("### Failing datapoints (1)", body, StringComparison.Ordinal);
+        Assert.Contains("the provider answered 500: xxxx", body, StringComparison.Ordinal);
+        Assert.Contains(" more characters\\)", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Cut to stay under GitHub's limit", body, StringComparison.Ordinal);
+        Assert.Contains("### Model configs", workflow.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task Outside_a_pull_request_nothing_is_commented_but_the_summary_and_outputs_are_written()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
