@@ -186,7 +186,7 @@ internal static class MarkdownReport
         md.AppendLine();
         foreach (var run in runs)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(run.Reason)}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(Reason(run, fieldLimit))}");
             if (run.Repaid > 0)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
@@ -199,7 +199,7 @@ internal static class MarkdownReport
         {
             foreach (var warning in run.Warnings)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"- ⚠️ **{MarkdownText.Cell(run.Suite)}**: warning: {MarkdownText.Cell(warning)}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- ⚠️ **{MarkdownText.Cell(run.Suite)}**: warning: {MarkdownText.Cell(MarkdownText.Cut(warning, fieldLimit))}");
             }
         }
 
@@ -442,6 +442,13 @@ internal static class MarkdownReport
 
     /// <summary>Each suite's side-by-side pivot (null for a suite with one model config) and how many datapoints each shows.</summary>
     private sealed record Sections(IReadOnlyList<ModelsSection.Pivot?> Pivots, int Lines);
+
+    // The verdict's reasons, each cut to the field limit: a provider's or a row's message can be a whole page, and an
+    // uncut one would leave the comment no room but for its headline.
+    private static string Reason(RunResult run, int fieldLimit) =>
+        run.Reasons is { Count: > 0 } && RunResult.Sentences(run.Reasons) == run.Reason
+            ? RunResult.Sentences(run.Reasons.Select(r => r with { Message = MarkdownText.Cut(r.Message, fieldLimit) }))
+            : MarkdownText.Cut(run.Reason, fieldLimit);
 
     // The runs' verdict as the run results decided it: an unmeasured run is never headed as a pass.
     private static string Headline(List<RunResult> runs) => RunResult.VerdictOf(runs) switch
