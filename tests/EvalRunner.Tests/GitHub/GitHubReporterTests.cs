@@ -244,6 +244,43 @@ public sealed class GitHubReporterTests
         Assert.DoesNotContain("::warning::", workflow.Log.ToString(), StringComparison.Ordinal);
     }
 
+    private const string SecondaryRateLimit = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0400:1234.";
+
+    [Fact(Timeout = 60000)]
+    public async Task A_secondary_rate_limit_403_without_headers_is_waited_out_on_the_clock_and_the_comment_is_written()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        server.FailNext(1, 403, SecondaryRateLimit, new Dictionary<string, string>());
+        var time = new FakeTimeProvider();
+        var start = time.GetUtcNow();
+        using var workflow = new Workflow(server, "ghs_secret_token_value", ("EVALRUNNER_COMMENT_AUTHOR", FakeGitHubServer.WorkflowBot)) { Time = time };
+
+        await workflow.ReportWaitingAsync(await FixedAsync(), time);
+
+        Assert.Equal(2, server.Comments(42).Count);
+        Assert.Empty(workflow.Warnings);
+        // The first listing was answered 403 and sent again after a wait on the fake clock (GitHub asks for a minute).
+        Assert.Equal(server.Requests[0].Path, server.Requests[1].Path);
+        Assert.True(time.GetUtcNow() - start >= TimeSpan.FromSeconds(60));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_secondary_rate_limit_that_lasts_is_one_warning_that_says_so_and_never_a_read_only_token()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        server.FailNext(100, 403, SecondaryRateLimit, new Dictionary<string, string>());
+        var time = new FakeTimeProvider();
+        using var workflow = new Workflow(server, "ghs_secret_token_value", ("EVALRUNNER_COMMENT_AUTHOR", FakeGitHubServer.WorkflowBot)) { Time = time };
+
+        await workflow.ReportWaitingAsync(await FixedAsync(), time);
+
+        var warning = Assert.Single(workflow.Warnings);
+        Assert.Contains("for suites 'failing', 'support-quickstart': GitHub's secondary rate limit was hit (tried 3 times)", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot write", warning, StringComparison.Ordinal);
+        Assert.Equal(3, server.Requests.Count);
+        Assert.Empty(server.Comments(42));
+    }
+
     [Fact(Timeout = 60000)]
     public async Task A_comment_over_GitHubs_limit_is_cut_and_says_where_the_full_report_is()
     {
