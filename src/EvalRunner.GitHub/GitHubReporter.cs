@@ -11,7 +11,8 @@ namespace EvalRunner.GitHub;
 /// <summary>
 /// Puts results where reviewers look: the job summary (<c>GITHUB_STEP_SUMMARY</c>), step outputs
 /// (<c>GITHUB_OUTPUT</c>), <c>::error</c> annotations on failing datapoints, and one pull-request comment per suite,
-/// found again by a hidden marker and edited in place (Octokit, against <c>GITHUB_API_URL</c>). Only comments written
+/// found again by a hidden marker and edited in place (Octokit, against <c>GITHUB_API_URL</c>) unless it shows a run that
+/// started later (<see cref="CommentStamp"/>). Only comments written
 /// by the token's own identity are edited, and duplicates left by runs reporting at the same moment are deleted. The
 /// summary and comments are cut to GitHub's limits in bytes. A comment that cannot be written (a fork's read-only token,
 /// GitHub down or rate-limited after the retries of <see cref="RetryAfterHandler"/>) is a warning; it never throws,
