@@ -118,7 +118,7 @@ public sealed class GitHubReporterTests
     }
 
     /// <summary>A fork's pull request replayed from the committed cache: one datapoint of ten is in it, nine need a live run.</summary>
-    private static async Task<IReadOnlyList<RunReport>> UnmeasuredAsync(TempDirectory dir)
+    internal static async Task<IReadOnlyList<RunReport>> UnmeasuredAsync(TempDirectory dir)
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
         var yaml = $"name: replay\ndataset: cases.jsonl\nmodels: [{{name: gpt, provider: openai, model: gpt-4o-mini, base_url: '{server.BaseUrl}', api_key: sk-test}}]\n"
