@@ -62,13 +62,14 @@ internal sealed class GitHubApi
     public static bool IsUnavailable(ApiException ex) => (int)ex.StatusCode >= 500 || IsRateLimit(ex);
 
     /// <summary>
-    /// Why a call failed, in words: unreachable, timed out, the rate limit and until when, a 5xx; for a 403 or 404
-    /// without rate-limit headers, <paramref name="forbidden"/> (what this call needs the token to be allowed).
+    /// Why a call failed, in words: unreachable, timed out, the rate limit (primary and until when, or secondary), a 5xx;
+    /// for another 403 or a 404, <paramref name="forbidden"/> (what this call needs the token to be allowed).
     /// </summary>
     public string Why(Exception ex, string forbidden) => ex switch
     {
         HttpRequestException => $"GitHub could not be reached at {Url} ({TriesText})",
         TaskCanceledException => $"GitHub did not answer in time at {Url}",
+        ApiException e when IsSecondaryRateLimit(e) => $"GitHub's secondary rate limit was hit ({TriesText})",
         ApiException e when IsRateLimit(e) => RetryAfterHandler.ResetOf(name => Header(e, name)) is { } reset
             ? $"the token's GitHub API rate limit is used up until {reset.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC ({TriesText}, waiting at most {RetryAfterHandler.MaxWait.TotalSeconds:0} s)"
             : $"GitHub's rate limit was hit ({TriesText})",
@@ -82,7 +83,11 @@ internal sealed class GitHubApi
 
     private string TriesText => Tries == 1 ? "tried once" : $"tried {Tries} times";
 
-    private static bool IsRateLimit(ApiException ex) => RetryAfterHandler.IsRateLimit(ex.StatusCode, name => Header(ex, name));
+    private static bool IsRateLimit(ApiException ex) => RetryAfterHandler.IsRateLimit(ex.StatusCode, name => Header(ex, name)) || IsSecondaryRateLimit(ex);
+
+    // Octokit names it by its message; a 403 that says so without rate-limit headers is no token that cannot write.
+    private static bool IsSecondaryRateLimit(ApiException ex) =>
+        ex is SecondaryRateLimitExceededException or AbuseException || RetryAfterHandler.IsSecondaryRateLimit(ex.Message);
 
     private static string? Header(ApiException ex, string name) =>
         ex.HttpResponse?.Headers?.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;

@@ -12,7 +12,8 @@ namespace EvalRunner.GitHub;
 /// <summary>
 /// Puts results where reviewers look: the job summary (<c>GITHUB_STEP_SUMMARY</c>), step outputs
 /// (<c>GITHUB_OUTPUT</c>), <c>::error</c> annotations on failing datapoints, and one pull-request comment per suite,
-/// found again by a hidden marker and edited in place (Octokit, against <c>GITHUB_API_URL</c>). Only comments written
+/// found again by a hidden marker and edited in place (Octokit, against <c>GITHUB_API_URL</c>) unless it shows a run that
+/// started later (<see cref="CommentStamp"/>). Only comments written
 /// by the token's own identity are edited, and duplicates left by runs reporting at the same moment are deleted. The
 /// summary and comments are cut to GitHub's limits in bytes. A comment that cannot be written (a fork's read-only token,
 /// GitHub down or rate-limited after the retries of <see cref="RetryAfterHandler"/>) is a warning; it never throws,
@@ -25,12 +26,13 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
-    /// <summary>Reports the runs; returns whether every run passed.</summary>
+    /// <summary>Reports the runs; returns whether every run passed (an unmeasured run did not).</summary>
     public async Task<bool> ReportAsync(IReadOnlyList<RunReport> reports, GitHubOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reports);
         ArgumentNullException.ThrowIfNull(options);
-        var passed = reports.All(r => r.Run.ExitCode == 0);
+        var verdict = RunResult.VerdictOf(reports.Select(r => r.Run));
+        var passed = verdict is Verdict.Pass or Verdict.Skipped;
 
         // Known before anything is written, not only when the comment needs it.
         settings.GetSecret("GITHUB_TOKEN");
@@ -50,6 +52,9 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
             {
                 outputs.Append(CultureInfo.InvariantCulture, $"summary-path={options.SummaryPath}\n");
             }
+
+            // What the run results decided, one word: pass, fail, error, cancelled, skipped or unmeasured.
+            outputs.Append(CultureInfo.InvariantCulture, $"verdict={verdict.ToString().ToLowerInvariant()}\n");
 
             await WriteOrWarnAsync("GITHUB_OUTPUT", outputFile, () => File.AppendAllTextAsync(outputFile, settings.Redact(outputs.ToString()), cancellationToken)).ConfigureAwait(false);
         }
@@ -82,7 +87,8 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         var workspace = settings.Get("GITHUB_WORKSPACE");
         foreach (var report in reports)
         {
-            foreach (var row in report.Rows.Where(r => r.Outcome != Outcome.Pass))
+            // A row that needs a live run (replay mode) neither failed nor errored: the summary lists it, no annotation.
+            foreach (var row in report.Rows.Where(r => r.Outcome != Outcome.Pass && !r.NeedsLiveRun))
             {
                 // GitHub shows at most 10 error annotations per step; more are noise.
                 if (++count > 10)
@@ -119,8 +125,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
 
     private async Task CommentAsync(IReadOnlyList<RunReport> reports, GitHubOptions options, CancellationToken cancellationToken)
     {
-        var number = PullRequestNumber();
-        if (number is null)
+        if (PullRequest() is not (var number, var head))
         {
             return;
         }
@@ -144,7 +149,7 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
             {
                 try
                 {
-                    await CommentAsync(client, new CommentThread { Owner = owner, Name = name, Number = number.Value }, report, author, options).ConfigureAwait(false);
+                    await CommentAsync(client, new CommentThread { Owner = owner, Name = name, Number = number }, report, author, head, options).ConfigureAwait(false);
                 }
                 catch (ApiException ex) when (!GitHubApi.IsUnavailable(ex))
                 {
@@ -165,13 +170,19 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         }
     }
 
-    private async Task CommentAsync(GitHubClient client, CommentThread pr, RunReport report, string? author, GitHubOptions options)
+    private async Task CommentAsync(GitHubClient client, CommentThread pr, RunReport report, string? author, string? head, GitHubOptions options)
     {
+        // The run this comment shows, in its hidden last line: a run that started earlier does not overwrite it.
+        var stamp = new CommentStamp { Head = head, StartedAt = report.Run.StartedAt == default ? null : report.Run.StartedAt };
+        var stampLine = "\n" + stamp.Format() + "\n";
+        var reserve = MarkdownReport.Size(stampLine);
+
         // Redaction only shortens the text; Fit keeps the body within GitHub's limit whatever happens.
         var body = MarkdownReport.Fit(
-            settings.Redact(MarkdownReport.Render([report], options.FullReport, MarkdownReport.GitHubCommentLimit, marker: true)),
+            settings.Redact(MarkdownReport.Render([report], options.FullReport, MarkdownReport.GitHubCommentLimit, marker: true, reserve: reserve)),
             MarkdownReport.GitHubCommentLimit,
-            options.FullReport);
+            options.FullReport,
+            reserve) + stampLine;
         var marker = settings.Redact(MarkdownReport.Marker(report.Run.Suite));
         if (author is null)
         {
@@ -181,6 +192,14 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         }
 
         var mine = await OwnAsync(client, pr, marker, author).ConfigureAwait(false);
+        if (mine.Count > 0 && Later(mine[0], stamp) is { } shown)
+        {
+            // Workflow runs of two pushes finish in either order: the comment already shows the run that started later.
+            log.WriteLine($"::notice::EvalRunner did not update the comment on pull request #{pr.Number} for suite '{Data(report.Run.Suite)}': "
+                + $"it shows a run that started later ({shown.Describe()}) than this one ({stamp.Describe()}).");
+            return;
+        }
+
         if (mine.Count > 0)
         {
             await client.Issue.Comment.Update(pr.Owner, pr.Name, mine[0].Id, body).ConfigureAwait(false);
@@ -195,13 +214,17 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         // Another run may have created one at the same moment: look again, keep the oldest with this run's body, and
         // delete the newer ones. A reporter that lost its own comment to the other one's clean-up still writes its body.
         var again = await OwnAsync(client, pr, marker, author).ConfigureAwait(false);
-        if (again.Count > 0 && again[0].Id != created.Id)
+        if (again.Count > 0 && again[0].Id != created.Id && Later(again[0], stamp) is null)
         {
             await client.Issue.Comment.Update(pr.Owner, pr.Name, again[0].Id, body).ConfigureAwait(false);
         }
 
         await DeleteAsync(client, pr, again.Skip(1)).ConfigureAwait(false);
     }
+
+    /// <summary>The stamp of <paramref name="comment"/> when it shows a run that started later than this one's; else null.</summary>
+    private static CommentStamp? Later(IssueComment comment, CommentStamp stamp) =>
+        CommentStamp.Read(comment.Body) is { } shown && shown.StartedAfter(stamp) ? shown : null;
 
     private static async Task<List<IssueComment>> OwnAsync(GitHubClient client, CommentThread pr, string marker, string author)
     {
@@ -255,7 +278,8 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         ex,
         "the token cannot write pull-request comments (pull requests from forks get a read-only token; the workflow needs `permissions: pull-requests: write`)");
 
-    private long? PullRequestNumber()
+    /// <summary>The pull request of the event, with its head commit (else <c>GITHUB_SHA</c>); null outside a pull request.</summary>
+    private (long Number, string? Head)? PullRequest()
     {
         if (settings.Get("GITHUB_EVENT_PATH") is not { } path || !File.Exists(path))
         {
@@ -263,9 +287,15 @@ internal sealed class GitHubReporter(Settings settings, TextWriter log, TimeProv
         }
 
         using var document = JsonDocument.Parse(File.ReadAllText(path));
-        return document.RootElement.TryGetProperty("pull_request", out var pr) && pr.TryGetProperty("number", out var number) && number.TryGetInt64(out var value)
-            ? value
-            : null;
+        if (!document.RootElement.TryGetProperty("pull_request", out var pr) || !pr.TryGetProperty("number", out var number) || !number.TryGetInt64(out var value))
+        {
+            return null;
+        }
+
+        var head = pr.TryGetProperty("head", out var h) && h.ValueKind == JsonValueKind.Object && h.TryGetProperty("sha", out var sha) && sha.ValueKind == JsonValueKind.String
+            ? sha.GetString()
+            : settings.Get("GITHUB_SHA");
+        return (value, CommentStamp.HeadOf(head));
     }
 
     // Redacted where the text goes in, before it is escaped, so that every annotation is redacted in one place.

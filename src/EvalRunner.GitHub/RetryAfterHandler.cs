@@ -6,9 +6,10 @@ namespace EvalRunner.GitHub;
 /// <summary>
 /// Tries a GitHub API request again, up to <paramref name="tries"/> tries in all, when another try can succeed: GitHub
 /// could not be reached, answered 5xx, or answered a rate limit (403 or 429) with <c>Retry-After</c> or with
-/// <c>x-ratelimit-remaining: 0</c> and <c>x-ratelimit-reset</c>. Faults back off 1 s, 2 s, 4 s…; a rate limit waits as
-/// GitHub says, never more than <see cref="MaxWait"/> at once, and a limit that resets later than that is not waited
-/// for at all. Every wait goes through <see cref="TimeProvider"/>. Its <see cref="SocketsHttpHandler"/> follows redirects
+/// <c>x-ratelimit-remaining: 0</c> and <c>x-ratelimit-reset</c>, or a 403 whose message is the secondary rate limit
+/// (which GitHub may send without any of those headers). Faults back off 1 s, 2 s, 4 s…; a rate limit waits as
+/// GitHub says (a secondary one without a header: a minute), never more than <see cref="MaxWait"/> at once, and a limit
+/// that resets later than that is not waited for at all. Every wait goes through <see cref="TimeProvider"/>. Its <see cref="SocketsHttpHandler"/> follows redirects
 /// itself and drops the Authorization header on each, whatever the host and port: an artifact's download, redirected to
 /// blob storage, must not carry the token there (Octokit's own redirect handler would keep it for the same host name).
 /// </summary>
@@ -40,7 +41,7 @@ internal sealed class RetryAfterHandler(TimeProvider time, int tries = RetryAfte
                 continue;
             }
 
-            if (attempt >= Tries || Wait(response, attempt) is not { } wait)
+            if (attempt >= Tries || (Wait(response, attempt) ?? await SecondaryWaitAsync(response, cancellationToken).ConfigureAwait(false)) is not { } wait)
             {
                 return response;
             }
@@ -54,6 +55,13 @@ internal sealed class RetryAfterHandler(TimeProvider time, int tries = RetryAfte
     public static bool IsRateLimit(HttpStatusCode status, Func<string, string?> header) =>
         status == HttpStatusCode.TooManyRequests
         || (status == HttpStatusCode.Forbidden && (header("x-ratelimit-remaining") == "0" || header("retry-after") is not null));
+
+    /// <summary>
+    /// Whether a message GitHub answered is its secondary rate limit ("You have exceeded a secondary rate limit"), which
+    /// GitHub may answer with a 403 and no rate-limit header at all.
+    /// </summary>
+    public static bool IsSecondaryRateLimit(string? message) =>
+        message?.Contains("secondary rate limit", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>When GitHub's rate limit resets (<c>x-ratelimit-reset</c>, Unix seconds), if it said.</summary>
     public static DateTimeOffset? ResetOf(Func<string, string?> header) =>
@@ -90,6 +98,23 @@ internal sealed class RetryAfterHandler(TimeProvider time, int tries = RetryAfte
         }
 
         return Backoff(attempt);
+    }
+
+    /// <summary>
+    /// A 403 without rate-limit headers whose message is the secondary rate limit: GitHub asks to wait at least a minute
+    /// (<see cref="MaxWait"/>, each try). Any other 403 is a token that cannot do this: no try changes that.
+    /// </summary>
+    private static async Task<TimeSpan?> SecondaryWaitAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode != HttpStatusCode.Forbidden)
+        {
+            return null;
+        }
+
+        // Buffered, so that Octokit still reads the answer when it is returned.
+        await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return IsSecondaryRateLimit(body) ? MaxWait : null;
     }
 
     private static TimeSpan Clamp(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxWait ? MaxWait : wait;

@@ -354,6 +354,12 @@ internal sealed class EvalSession : IRunObserver
                 + string.Concat(result.Aggregates.Where(a => !a.Passed).Select(a => $"\n  - {a.Rule} [{a.ModelConfig}] was {ReportValues.WithInterval(a)}{(a.CoverageProblem is { } problem ? $" ({problem})" : string.Empty)}"))
                 + $"\n{result.Rows} rows: {result.Passed} passed, {result.Failed} failed, {result.Errors} errors"));
         }
+
+        // Not decided (replay mode measured less than run.min_measured): skipped, never passed.
+        if (result.Verdict == Verdict.Unmeasured)
+        {
+            throw new NeedsLiveRunException(_settings.Redact(result.Reason));
+        }
     }
 
     /// <summary>The datapoints decided against the run whose own case has not read its decision, by model config and id.</summary>

@@ -5,13 +5,13 @@ namespace EvalRunner.Comparisons;
 /// <summary>Adds a comparison to a run: its <c>baseline</c> block, and a <see cref="VerdictReasonKind.Regression"/> reason that fails the run when a regression rule is broken.</summary>
 internal static class BaselineGate
 {
-    /// <summary>The run with the comparison; a broken regression rule turns a pass into a fail (an error or a cancelled run stays as it is).</summary>
+    /// <summary>The run with the comparison; a broken regression rule turns a pass or an unmeasured run into a fail (an error or a cancelled run stays as it is).</summary>
     public static RunResult Apply(RunResult result, Comparison comparison)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(comparison);
         result = result with { Baseline = comparison };
-        if (!comparison.Regressed || result.Verdict is not (Verdict.Pass or Verdict.Fail))
+        if (!comparison.Regressed || result.Verdict is not (Verdict.Pass or Verdict.Fail or Verdict.Unmeasured))
         {
             return result;
         }

@@ -24,7 +24,7 @@ internal static class JunitReport
                 new XAttribute("name", run.Suite),
                 new XAttribute("timestamp", run.StartedAt.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture)),
                 new XAttribute("time", Seconds((run.FinishedAt - run.StartedAt).TotalMilliseconds)));
-            int suiteTests = 0, suiteFailures = 0, suiteErrors = 0;
+            int suiteTests = 0, suiteFailures = 0, suiteErrors = 0, suiteSkipped = 0;
             foreach (var row in report.Rows)
             {
                 var testcase = new XElement("testcase",
@@ -36,7 +36,13 @@ internal static class JunitReport
                     testcase.Add(new XAttribute("file", file), new XAttribute("line", line));
                 }
 
-                if (row.Outcome == Outcome.Fail)
+                if (row.NeedsLiveRun)
+                {
+                    // Replay mode: not measured, neither failed nor errored.
+                    testcase.Add(new XElement("skipped", new XAttribute("message", row.Error?.Message ?? "needs a live run")));
+                    suiteSkipped++;
+                }
+                else if (row.Outcome == Outcome.Fail)
                 {
                     testcase.Add(new XElement("failure", new XAttribute("message", string.Join("; ", row.FailedRules)), new XAttribute("type", "threshold"),
                         $"{string.Join("\n", row.FailedRules)}\n\nresponse: {row.Log.Response}"));
@@ -61,9 +67,9 @@ internal static class JunitReport
                 suiteFailures++;
             }
 
-            // A shard no datapoint hashed to ran nothing: its aggregate case is skipped, not passed.
-            var suiteSkipped = 0;
-            if (run.Verdict == Results.Verdict.Skipped)
+            // A shard no datapoint hashed to ran nothing, and an unmeasured run decided nothing: the aggregate case is
+            // skipped, not passed.
+            if (run.Verdict is Results.Verdict.Skipped or Results.Verdict.Unmeasured)
             {
                 aggregate.Add(new XElement("skipped", new XAttribute("message", run.Reason)));
                 suiteSkipped++;

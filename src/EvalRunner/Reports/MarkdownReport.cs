@@ -40,16 +40,18 @@ internal static class MarkdownReport
     /// <param name="limit">The most UTF-8 bytes (and so characters) to return.</param>
     /// <param name="marker">Whether to start with the suite's hidden marker (PR comments, one suite each).</param>
     /// <param name="sideBySideLines">The most datapoints each "Model configs side by side" pivot shows (0: none, the HTML report shows them).</param>
-    public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false, int sideBySideLines = ModelsSection.MarkdownLines)
+    /// <param name="reserve">Bytes of <paramref name="limit"/> kept free for what the caller adds after the text (a comment's hidden stamp line).</param>
+    public static string Render(IReadOnlyList<RunReport> reports, string fullReport = "the results directory", int limit = GitHubCommentLimit, bool marker = false, int sideBySideLines = ModelsSection.MarkdownLines, int reserve = 0)
     {
         ArgumentNullException.ThrowIfNull(reports);
+        var room = limit - reserve;
         var failing = reports.Select(r => r.Rows.Where(row => row.Outcome != Outcome.Pass && !row.NeedsLiveRun).ToList()).ToList();
         var pivots = reports.Select(ModelsSection.Build).ToList();
         var sections = new Sections(pivots, sideBySideLines);
         foreach (var fieldLimit in new[] { 4000, 1000, 300 })
         {
             var text = Build(reports, failing, fieldLimit, int.MaxValue, fullReport, marker, limit, sections);
-            if (Size(text) <= limit)
+            if (Size(text) <= room)
             {
                 return text;
             }
@@ -59,9 +61,9 @@ internal static class MarkdownReport
         // The pivots shrink too: each then shows its disagreements first, as far as ten.
         sections = sections with { Lines = Math.Min(sideBySideLines, 10) };
         var best = Build(reports, failing, 300, 0, fullReport, marker, limit, sections);
-        if (Size(best) > limit)
+        if (Size(best) > room)
         {
-            return Fit(best, limit, fullReport);
+            return Fit(best, limit, fullReport, reserve);
         }
 
         var (fits, over) = (0, failing.Sum(f => f.Count) + reports.Sum(r => r.Run.Baseline?.RegressionRows.Count ?? 0));
@@ -69,7 +71,7 @@ internal static class MarkdownReport
         {
             var keep = fits + ((over - fits) / 2);
             var text = Build(reports, failing, 300, keep, fullReport, marker, limit, sections);
-            if (Size(text) <= limit)
+            if (Size(text) <= room)
             {
                 (fits, best) = (keep, text);
             }
@@ -87,16 +89,16 @@ internal static class MarkdownReport
     /// code fence and &lt;details&gt; they opened closed again, and a last line that says it was cut and where the
     /// full report is. Cutting between lines never splits a character (nor a UTF-16 surrogate pair) or an entity.
     /// </summary>
-    public static string Fit(string text, int limit, string fullReport)
+    public static string Fit(string text, int limit, string fullReport, int reserve = 0)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (Size(text) <= limit)
+        if (Size(text) <= limit - reserve)
         {
             return text;
         }
 
         var note = string.Create(CultureInfo.InvariantCulture, $"_Cut to stay under GitHub's limit of {limit:N0} bytes; the full report is in {MarkdownText.Cell(fullReport)}._\n");
-        var room = limit - Size(note);
+        var room = limit - reserve - Size(note);
         var kept = new StringBuilder();
         var (bytes, chars, fenced, open) = (0, 0, false, 0);
         var start = 0;
@@ -179,14 +181,13 @@ internal static class MarkdownReport
             md.AppendLine(Marker(runs[0].Suite));
         }
 
-        var passed = runs.All(r => r.ExitCode == 0);
         var title = runs.Count == 1 ? $"EvalRunner: {MarkdownText.Cell(runs[0].Suite)}" : $"EvalRunner: {runs.Count} suites";
         var headline = runs.Count == 1 && runs[0].Baseline is { } compared ? $" — {MarkdownText.Cell(ComparisonSection.Headline(compared))}" : string.Empty;
-        md.AppendLine(CultureInfo.InvariantCulture, $"## {(passed ? "✅" : "❌")} {title} {(passed ? "passed" : Word(runs))}{headline}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"## {Headline(runs)} {title} {Word(runs)}{Unmeasured(runs)}{headline}");
         md.AppendLine();
         foreach (var run in runs)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(run.Reason)}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- **{MarkdownText.Cell(run.Suite)}**: {MarkdownText.Cell(Reason(run, fieldLimit))}");
             if (run.Repaid > 0)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
@@ -199,7 +200,7 @@ internal static class MarkdownReport
         {
             foreach (var warning in run.Warnings)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"- ⚠️ **{MarkdownText.Cell(run.Suite)}**: warning: {MarkdownText.Cell(warning)}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- ⚠️ **{MarkdownText.Cell(run.Suite)}**: warning: {MarkdownText.Cell(MarkdownText.Cut(warning, fieldLimit))}");
             }
         }
 
@@ -443,14 +444,43 @@ internal static class MarkdownReport
     /// <summary>Each suite's side-by-side pivot (null for a suite with one model config) and how many datapoints each shows.</summary>
     private sealed record Sections(IReadOnlyList<ModelsSection.Pivot?> Pivots, int Lines);
 
-    private static string Word(List<RunResult> runs) =>
-        runs.Any(r => r.Verdict == Verdict.Fail) ? "failed" : runs.Any(r => r.Verdict == Verdict.Cancelled) ? "was cancelled" : "could not measure";
+    // The verdict's reasons, each cut to the field limit: a provider's or a row's message can be a whole page, and an
+    // uncut one would leave the comment no room but for its headline.
+    private static string Reason(RunResult run, int fieldLimit) =>
+        run.Reasons is { Count: > 0 } && RunResult.Sentences(run.Reasons) == run.Reason
+            ? RunResult.Sentences(run.Reasons.Select(r => r with { Message = MarkdownText.Cut(r.Message, fieldLimit) }))
+            : MarkdownText.Cut(run.Reason, fieldLimit);
+
+    // The runs' verdict as the run results decided it: an unmeasured run is never headed as a pass.
+    private static string Headline(List<RunResult> runs) => RunResult.VerdictOf(runs) switch
+    {
+        Verdict.Pass or Verdict.Skipped => "✅",
+        Verdict.Unmeasured => "⏳",
+        _ => "❌",
+    };
+
+    private static string Word(List<RunResult> runs) => RunResult.VerdictOf(runs) switch
+    {
+        Verdict.Pass or Verdict.Skipped => "passed",
+        Verdict.Unmeasured => "not decided",
+        _ => runs.Any(r => r.Verdict == Verdict.Fail) ? "failed" : runs.Any(r => r.Verdict == Verdict.Cancelled) ? "was cancelled" : "could not measure",
+    };
+
+    // In replay mode, how much was measured, said in the headline whatever the verdict.
+    private static string Unmeasured(List<RunResult> runs)
+    {
+        var excluded = runs.Sum(r => r.Excluded);
+        return excluded == 0
+            ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $" — {runs.Sum(r => r.Measured)} of {runs.Sum(r => r.Rows)} measured; {excluded} {(excluded == 1 ? "needs" : "need")} a live run");
+    }
 
     private static string Icon(Verdict verdict) => verdict switch
     {
         Verdict.Pass => "✅",
         Verdict.Fail => "❌",
         Verdict.Skipped => "⏭️",
+        Verdict.Unmeasured => "⏳",
         _ => "⚠️",
     };
 

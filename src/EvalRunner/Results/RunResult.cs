@@ -44,7 +44,7 @@ public sealed record RunResult
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     internal Results.Comparison? Baseline { get; init; }
 
-    /// <summary>Pass, fail, error, cancelled, or skipped (an empty shard).</summary>
+    /// <summary>Pass, fail, error, cancelled, skipped (an empty shard), or unmeasured (replay mode, below <c>run.min_measured</c>).</summary>
     public required Verdict Verdict { get; init; }
 
     /// <summary>Why the verdict is what it is, in one or a few sentences (the <see cref="Reasons"/> joined).</summary>
@@ -69,7 +69,7 @@ public sealed record RunResult
         ? []
         : [.. Reasons.Where(r => r.Kind is not (VerdictReasonKind.Passed or VerdictReasonKind.RowsFailed or VerdictReasonKind.RowsErrored or VerdictReasonKind.NeedsLiveRun))];
 
-    /// <summary>The process exit code for this verdict: 0 pass, 1 fail, 2 error, 130 cancelled.</summary>
+    /// <summary>The process exit code for this verdict: 0 pass (and skipped, unmeasured), 1 fail, 2 error, 130 cancelled.</summary>
     public int ExitCode => ExitCodeOf(Verdict);
 
     /// <summary>When the run started (UTC).</summary>
@@ -183,10 +183,18 @@ public sealed record RunResult
         return results.Select(r => r.ExitCode).DefaultIfEmpty(ExitCodeOf(Verdict.Error)).Max();
     }
 
+    /// <summary>
+    /// The verdict of several runs together, for front ends that show one (the Action's <c>verdict</c> output): the
+    /// verdict of the worst exit code; among runs that exit 0, unmeasured before pass before skipped. No run is an error.
+    /// </summary>
+    internal static Verdict VerdictOf(IEnumerable<RunResult> results) =>
+        results.Select(r => r.Verdict).DefaultIfEmpty(Verdict.Error)
+            .MaxBy(v => (ExitCodeOf(v), v switch { Verdict.Unmeasured => 2, Verdict.Pass => 1, _ => 0 }));
+
     /// <summary>The exit code of a verdict.</summary>
     public static int ExitCodeOf(Verdict verdict) => verdict switch
     {
-        Verdict.Pass or Verdict.Skipped => 0,
+        Verdict.Pass or Verdict.Skipped or Verdict.Unmeasured => 0,
         Verdict.Fail => 1,
         Verdict.Cancelled => 130,
         _ => 2,

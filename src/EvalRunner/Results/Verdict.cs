@@ -20,4 +20,11 @@ public enum Verdict
     /// merge</c> decides the suite over all its shards.
     /// </summary>
     Skipped,
+
+    /// <summary>
+    /// Not decided: in replay mode, fewer rows were measured than <c>run.min_measured</c> asks (the others' calls are not
+    /// in the response cache and need a live run) and none that was measured failed. Exit code 0, since the rows could
+    /// not run here (a fork's pull request has no API key), but never a pass: a live run decides the suite.
+    /// </summary>
+    Unmeasured,
 }

@@ -44,4 +44,10 @@ public enum VerdictReasonKind
     /// belong together (another suite version, another number of shards, a datapoint in two shards).
     /// </summary>
     Shards,
+
+    /// <summary>
+    /// In replay mode, less of the run was measured than <c>run.min_measured</c> asks: the verdict is
+    /// <see cref="Verdict.Unmeasured"/>, with how many of how many were measured.
+    /// </summary>
+    Unmeasured,
 }

@@ -417,7 +417,7 @@ internal sealed class RunTally(Suite suite)
 
             var held = aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty;
             var errorNote = datapoints.Errored > 0 ? $"; {datapoints.Errored} errored, allowed by run.fail_on_error: false" : string.Empty;
-            return (Results.Verdict.Pass, [Reason(VerdictReasonKind.Passed, $"{datapoints.Passed} of {datapoints.Total} {pairs} passed (at least {datapoints.MinPasses} of {datapoints.Repeat} trials each){held}{errorNote}{flakyNote}"), .. unmeasured]);
+            return Passed($"{datapoints.Passed} of {datapoints.Total} {pairs} passed (at least {datapoints.MinPasses} of {datapoints.Repeat} trials each){held}{errorNote}{flakyNote}", rows, excluded, unit, unmeasured);
         }
 
         if (failed > 0)
@@ -436,9 +436,30 @@ internal sealed class RunTally(Suite suite)
         }
 
         var checks = aggregates.Count > 0 ? $" and all {aggregates.Count} aggregate checks held" : string.Empty;
-        return (Results.Verdict.Pass, [Reason(VerdictReasonKind.Passed, errors == 0
-            ? $"all {rows} rows passed{checks}"
-            : $"{passed} of {rows} rows passed{checks}; {errors} rows errored, allowed by run.fail_on_error: false"), .. unmeasured]);
+        return Passed(
+            errors == 0 ? $"all {rows} rows passed{checks}" : $"{passed} of {rows} rows passed{checks}; {errors} rows errored, allowed by run.fail_on_error: false",
+            rows,
+            excluded,
+            unit,
+            unmeasured);
+    }
+
+    /// <summary>
+    /// A run in which nothing measured failed: a pass, unless replay mode left more rows unmeasured than
+    /// <c>run.min_measured</c> allows; then it is not decided (exit 0, never a pass), and says how much was measured.
+    /// </summary>
+    private (Verdict, List<VerdictReason>) Passed(string passed, int measured, int excluded, string unit, List<VerdictReason> unmeasured)
+    {
+        var total = measured + excluded;
+        if (excluded == 0 || (double)measured / total >= suite.Options.MinMeasured)
+        {
+            return (Results.Verdict.Pass, [Reason(VerdictReasonKind.Passed, passed), .. unmeasured]);
+        }
+
+        return (Results.Verdict.Unmeasured, [Reason(
+            VerdictReasonKind.Unmeasured,
+            $"not decided: {measured} of {total} measured, below run.min_measured {ValueText.Format(suite.Options.MinMeasured)}; {excluded} {unit} need a live run "
+            + $"(their calls are not in the response cache) to decide the suite; on the {measured} measured, {passed}")]);
     }
 
     // What a failed aggregate rule saw: its value, or for lower()/upper() the bound and the interval it came from.

@@ -48,6 +48,14 @@ internal sealed record RunOptions
     /// </summary>
     public ReplayMissing ReplayMissing { get; init; } = ReplayMissing.Skip;
 
+    /// <summary>
+    /// In replay mode, the share of rows (0 to 1) that must be measured (not left out as needing a live run) for the run
+    /// to pass; below it, a run in which no measured row failed is <see cref="Results.Verdict.Unmeasured"/> (exit 0, never a
+    /// pass). Default 0.5: a verdict over most of the rows, while a pull request that changed most datapoints is not
+    /// passed on the few that are left.
+    /// </summary>
+    public double MinMeasured { get; init; } = 0.5;
+
     /// <summary>How many times each datapoint × model config runs (generation and every evaluator). Default 1.</summary>
     public int Repeat { get; init; } = 1;
 

@@ -589,7 +589,7 @@ public static partial class SuiteLoader
             return new RunOptions();
         }
 
-        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens", "max_retry_wait", "max_output_bytes", "replay_missing", "repeat", "min_passes"]);
+        run.AllowOnly(["concurrency", "timeout", "request_timeout", "retries", "fail_on_error", "min_coverage", "max_cost", "max_tokens", "max_retry_wait", "max_output_bytes", "replay_missing", "min_measured", "repeat", "min_passes"]);
         var defaults = new RunOptions();
 
         // Each value is read on its own: a bad one is reported and the others are still checked.
@@ -606,6 +606,7 @@ public static partial class SuiteLoader
             Timeout = run.Try(() => run.Duration("timeout"), null) ?? defaults.Timeout,
             FailOnError = run.Try(() => run.Bool("fail_on_error"), null) ?? defaults.FailOnError,
             MinCoverage = run.Try(() => run.Double("min_coverage", 0, 1), null) ?? defaults.MinCoverage,
+            MinMeasured = run.Try(() => run.Double("min_measured", 0, 1), null) ?? defaults.MinMeasured,
             Retries = run.Try(() => run.Int("retries", 0, 20), null) ?? defaults.Retries,
             RequestTimeout = run.Try(() => run.Duration("request_timeout"), null),
             MaxCost = run.Try(() => run.Double("max_cost", 0), null),

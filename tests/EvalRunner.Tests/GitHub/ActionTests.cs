@@ -206,6 +206,35 @@ public sealed partial class ActionTests(ActionTests.Runner runner) : IClassFixtu
     }
 
     [Fact(Timeout = 600000)]
+    public async Task A_forks_replay_that_measured_1_of_10_datapoints_passes_the_step_with_a_notice_and_the_verdict_output_unmeasured()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        await using var openai = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        static string Dataset(int count) => string.Join('\n', Enumerable.Range(0, count).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"question {i}\",\"expected\":\"question {i}\"}}"));
+        dir.File("evals/replay.eval.yaml", $"name: replay\ndataset: cases.jsonl\nmodels: [{{name: gpt, provider: openai, model: gpt-4o-mini, base_url: '{openai.BaseUrl}', api_key: sk-test}}]\n"
+            + "evaluators: [{type: contains}]\nthresholds: ['contains.passed == true']\n");
+        dir.File("evals/cases.jsonl", Dataset(1));
+        var live = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(Path.Combine(dir.Path, "evals"), ["run", "replay.eval.yaml", "--out", "live", "--cache-dir", "cache"], TestContext.Current.CancellationToken);
+        Assert.True(live.ExitCode == 0, live.StandardOutput + live.StandardError);
+        // The fork changed nine of ten datapoints: only the tenth is in the committed cache.
+        dir.File("evals/cases.jsonl", Dataset(10));
+
+        var steps = await RunActionAsync(dir, server, new() { ["suites"] = "replay.eval.yaml", ["working-directory"] = "evals", ["results-dir"] = "results", ["baseline"] = "off", ["args"] = "--cache replay --cache-dir cache" });
+
+        Assert.All(steps, s => Assert.True(s.ExitCode == 0, s.Id + ": " + s.Log));
+        Assert.Equal("0", steps.Single(s => s.Id == "evaluate").Outputs["exit-code"]);
+        var report = steps.Single(s => s.Id == "report").Outputs;
+        Assert.Equal(("unmeasured", "false"), (report["verdict"], report["passed"]));
+        Assert.Contains("::notice::EvalRunner: not decided", steps.Single(s => s.Id == "verdict").Log, StringComparison.Ordinal);
+        const string headline = "## ⏳ EvalRunner: replay not decided — 1 of 10 measured; 9 need a live run";
+        Assert.Contains(headline, File.ReadAllText(Path.Combine(dir.Path, "step_summary.md")), StringComparison.Ordinal);
+        Assert.Contains(headline, Assert.Single(server.Comments(7)).Body, StringComparison.Ordinal);
+        Assert.Contains("value: ${{ steps.report.outputs.verdict }}", File.ReadAllText(Path.Combine(Repository.Root, "action.yml")), StringComparison.Ordinal);
+        Assert.Equal(1, openai.RequestCount);
+    }
+
+    [Fact(Timeout = 600000)]
     public async Task An_invalid_suite_shows_its_own_error_in_the_log_the_summary_and_an_annotation_and_no_later_step_hides_it()
     {
         await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);

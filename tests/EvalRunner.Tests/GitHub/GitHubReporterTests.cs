@@ -1,6 +1,9 @@
+using EvalRunner.Caching;
 using EvalRunner.GitHub;
 using EvalRunner.Logs;
 using EvalRunner.Reports;
+using EvalRunner.Results;
+using EvalRunner.Runs;
 using EvalRunner.Testing;
 using EvalRunner.Tests.Reports;
 using Microsoft.Extensions.Time.Testing;
@@ -116,6 +119,42 @@ public sealed class GitHubReporterTests
         Assert.Contains("| 100.0% |", workflow.Summary, StringComparison.Ordinal);
     }
 
+    /// <summary>A fork's pull request replayed from the committed cache: one datapoint of ten is in it, nine need a live run.</summary>
+    internal static async Task<IReadOnlyList<RunReport>> UnmeasuredAsync(TempDirectory dir)
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        var yaml = $"name: replay\ndataset: cases.jsonl\nmodels: [{{name: gpt, provider: openai, model: gpt-4o-mini, base_url: '{server.BaseUrl}', api_key: sk-test}}]\n"
+            + "evaluators: [{type: contains}]\nthresholds: ['contains.passed == true']\n";
+        static string Dataset(int count) => string.Join('\n', Enumerable.Range(0, count).Select(i => $"{{\"id\":\"d{i}\",\"input\":\"question {i}\",\"expected\":\"question {i}\"}}"));
+        var cache = Path.Combine(dir.Path, "cache");
+        dir.File("cases.jsonl", Dataset(1));
+        await SuiteRun.RunAsync(dir.File("replay.eval.yaml", yaml), TestSettings.With(), new RunRequest { OutputDirectory = Path.Combine(dir.Path, "live"), Cache = new FileResponseCache(cache, CacheMode.ReadWrite) }, TestContext.Current.CancellationToken);
+        dir.File("cases.jsonl", Dataset(10));
+        await SuiteRun.RunAsync(Path.Combine(dir.Path, "replay.eval.yaml"), TestSettings.With(), new RunRequest { OutputDirectory = Path.Combine(dir.Path, "out", "replay"), Cache = new FileResponseCache(cache, CacheMode.Replay) }, TestContext.Current.CancellationToken);
+        return await RunReport.ReadAllAsync(Path.Combine(dir.Path, "out"), TestContext.Current.CancellationToken);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_run_that_measured_1_of_10_datapoints_is_unmeasured_in_the_comment_the_summary_and_the_outputs_never_a_plain_pass()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        using var dir = new TempDirectory();
+        var reports = await UnmeasuredAsync(dir);
+
+        await workflow.ReportAsync(reports);
+
+        const string headline = "## ⏳ EvalRunner: replay not decided — 1 of 10 measured; 9 need a live run";
+        var comment = Assert.Single(server.Comments(42)).Body;
+        Assert.Equal(headline, comment.Split('\n')[1]);
+        Assert.DoesNotContain("✅", comment, StringComparison.Ordinal);
+        Assert.Contains(headline, workflow.Summary, StringComparison.Ordinal);
+        Assert.Contains("\nverdict=unmeasured\n", "\n" + workflow.Output, StringComparison.Ordinal);
+        Assert.Contains("\npassed=false\n", "\n" + workflow.Output, StringComparison.Ordinal);
+        Assert.Contains("\npass-rate=1\n", "\n" + workflow.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("::error", workflow.Log.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 60000)]
     public async Task GitHub_answering_200_with_truncated_JSON_is_one_warning_and_the_verdict_is_unchanged()
     {
@@ -207,6 +246,43 @@ public sealed class GitHubReporterTests
         Assert.DoesNotContain("::warning::", workflow.Log.ToString(), StringComparison.Ordinal);
     }
 
+    private const string SecondaryRateLimit = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0400:1234.";
+
+    [Fact(Timeout = 60000)]
+    public async Task A_secondary_rate_limit_403_without_headers_is_waited_out_on_the_clock_and_the_comment_is_written()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        server.FailNext(1, 403, SecondaryRateLimit, new Dictionary<string, string>());
+        var time = new FakeTimeProvider();
+        var start = time.GetUtcNow();
+        using var workflow = new Workflow(server, "ghs_secret_token_value", ("EVALRUNNER_COMMENT_AUTHOR", FakeGitHubServer.WorkflowBot)) { Time = time };
+
+        await workflow.ReportWaitingAsync(await FixedAsync(), time);
+
+        Assert.Equal(2, server.Comments(42).Count);
+        Assert.Empty(workflow.Warnings);
+        // The first listing was answered 403 and sent again after a wait on the fake clock (GitHub asks for a minute).
+        Assert.Equal(server.Requests[0].Path, server.Requests[1].Path);
+        Assert.True(time.GetUtcNow() - start >= TimeSpan.FromSeconds(60));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_secondary_rate_limit_that_lasts_is_one_warning_that_says_so_and_never_a_read_only_token()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        server.FailNext(100, 403, SecondaryRateLimit, new Dictionary<string, string>());
+        var time = new FakeTimeProvider();
+        using var workflow = new Workflow(server, "ghs_secret_token_value", ("EVALRUNNER_COMMENT_AUTHOR", FakeGitHubServer.WorkflowBot)) { Time = time };
+
+        await workflow.ReportWaitingAsync(await FixedAsync(), time);
+
+        var warning = Assert.Single(workflow.Warnings);
+        Assert.Contains("for suites 'failing', 'support-quickstart': GitHub's secondary rate limit was hit (tried 3 times)", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot write", warning, StringComparison.Ordinal);
+        Assert.Equal(3, server.Requests.Count);
+        Assert.Empty(server.Comments(42));
+    }
+
     [Fact(Timeout = 60000)]
     public async Task A_comment_over_GitHubs_limit_is_cut_and_says_where_the_full_report_is()
     {
@@ -220,6 +296,31 @@ public sealed class GitHubReporterTests
         var body = Assert.Single(server.Comments(42)).Body;
         Assert.True(body.Length <= MarkdownReport.GitHubCommentLimit);
         Assert.Contains("more failing datapoints were cut to stay under GitHub's limit of 65,536 bytes; the full report is in the evalrunner\\-results artifact of this workflow run", body, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_100000_character_error_message_is_cut_with_a_mark_and_the_comment_keeps_its_tables()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("a", "an answer", false)], TestContext.Current.CancellationToken);
+        // A provider that answered with a whole page: its message is in the verdict's reason and in a warning.
+        var message = "the provider answered 500: " + new string('x', 100_000);
+        var run = reports[0].Run.WithVerdict(Verdict.Error, [new VerdictReason { Kind = VerdictReasonKind.Stopped, Message = $"stopped after 1 rows: {message}" }]);
+        var report = reports[0] with { Run = run with { Warnings = [message] } };
+
+        await workflow.ReportAsync([report]);
+
+        var body = Assert.Single(server.Comments(42)).Body;
+        Assert.True(MarkdownReport.Size(body) <= MarkdownReport.GitHubCommentLimit, $"{MarkdownReport.Size(body)} bytes");
+        Assert.Contains("| suite | verdict | datapoints | passed | failed | errors | pass rate |", body, StringComparison.Ordinal);
+        Assert.Contains("### Model configs", body, StringComparison.Ordinal);
+        Assert.Contains("### Failing datapoints (1)", body, StringComparison.Ordinal);
+        Assert.Contains("the provider answered 500: xxxx", body, StringComparison.Ordinal);
+        Assert.Contains(" more characters\\)", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Cut to stay under GitHub's limit", body, StringComparison.Ordinal);
+        Assert.Contains("### Model configs", workflow.Summary, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60000)]
@@ -380,6 +481,48 @@ public sealed class GitHubReporterTests
         await first.ReportAsync(reports);
         Assert.Equal(remaining.Id, Assert.Single(server.Comments(42)).Id);
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task An_older_run_reporting_last_leaves_the_comment_of_the_run_that_started_later_and_says_so_in_one_line()
+    {
+        await using var server = await FakeGitHubServer.StartAsync(TestContext.Current.CancellationToken);
+        using var workflow = new Workflow(server);
+        using var olderDir = new TempDirectory();
+        using var newerDir = new TempDirectory();
+        var start = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        var older = Started(await ReportFixture.WriteAsync(olderDir, [("olderrundp", "an answer", false)], TestContext.Current.CancellationToken), start);
+        var newer = Started(await ReportFixture.WriteAsync(newerDir, [("newerrundp", "an answer", false)], TestContext.Current.CancellationToken), start.AddMinutes(5));
+
+        // The run of the second push started later but reports first; the run of the first push reports after it.
+        Head(workflow, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+        await workflow.ReportAsync(newer);
+        Head(workflow, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        await workflow.ReportAsync(older);
+
+        var comment = Assert.Single(server.Comments(42));
+        Assert.Contains("newerrundp", comment.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("olderrundp", comment.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Requests, r => r.Method == "PATCH");
+        var notice = Assert.Single(workflow.Log.ToString().Split('\n'), l => l.StartsWith("::notice::", StringComparison.Ordinal));
+        Assert.Contains("did not update the comment on pull request #42 for suite 'hostile'", notice, StringComparison.Ordinal);
+        Assert.Contains("2026-03-01 12:05:00 UTC", notice, StringComparison.Ordinal);
+        Assert.Contains("bbbbbbb", notice, StringComparison.Ordinal);
+        Assert.Empty(workflow.Warnings);
+
+        // A run that started later than the comment's still updates it.
+        Head(workflow, "cccccccccccccccccccccccccccccccccccccccc");
+        await workflow.ReportAsync(Started(older, start.AddMinutes(10)));
+
+        Assert.Contains("olderrundp", Assert.Single(server.Comments(42)).Body, StringComparison.Ordinal);
+        Assert.Single(server.Requests, r => r.Method == "PATCH");
+    }
+
+    private static List<RunReport> Started(IEnumerable<RunReport> reports, DateTimeOffset startedAt) =>
+        [.. reports.Select(r => r with { Run = r.Run with { StartedAt = startedAt } })];
+
+    /// <summary>The pull request's head commit in the event, as a push to it sets it.</summary>
+    private static void Head(Workflow workflow, string sha) =>
+        File.WriteAllText(Path.Combine(workflow.Dir.Path, "event.json"), $"{{\"action\":\"synchronize\",\"pull_request\":{{\"number\":42,\"head\":{{\"sha\":\"{sha}\"}}}}}}");
 
     // GitHub down, failing or rate-limited
 

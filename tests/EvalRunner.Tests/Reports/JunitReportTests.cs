@@ -1,5 +1,7 @@
 using System.Xml.Linq;
 using EvalRunner.Reports;
+using EvalRunner.Testing;
+using EvalRunner.Tests.GitHub;
 
 namespace EvalRunner.Tests.Reports;
 
@@ -31,5 +33,20 @@ public sealed class JunitReportTests
         Assert.Contains("contains: no 'value' configured", (string)failing["no-expected [echo]"].Element("error")!.Attribute("message")!, StringComparison.Ordinal);
         Assert.Equal("mean(contains.passed) >= 0.9 [echo] was 0 [0, 0.5615]", (string)failing["aggregate thresholds"].Element("failure")!.Attribute("message")!);
         Assert.Equal("tests/fixtures/FailingEvals/evals/failing.eval.yaml", (string)failing["no-expected [echo]"].Attribute("file")!);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Datapoints_that_need_a_live_run_and_the_aggregate_case_of_an_unmeasured_run_are_skipped_never_errors_or_passes()
+    {
+        using var dir = new TempDirectory();
+        var reports = await GitHubReporterTests.UnmeasuredAsync(dir).WaitAsync(TestContext.Current.CancellationToken);
+
+        var suite = XDocument.Parse(JunitReport.Render(reports)).Root!.Element("testsuite")!;
+
+        var cases = suite.Elements("testcase").ToDictionary(c => (string)c.Attribute("name")!);
+        Assert.Equal((0, 10), ((int)suite.Attribute("errors")!, (int)suite.Attribute("skipped")!));
+        Assert.Null(cases["d0 [gpt]"].Element("skipped"));
+        Assert.Contains("needs a live run", (string)cases["d5 [gpt]"].Element("skipped")!.Attribute("message")!, StringComparison.Ordinal);
+        Assert.Contains("1 of 10 measured", (string)cases["aggregate thresholds"].Element("skipped")!.Attribute("message")!, StringComparison.Ordinal);
     }
 }

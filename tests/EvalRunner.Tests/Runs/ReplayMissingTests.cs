@@ -123,6 +123,39 @@ public sealed class ReplayMissingTests
     }
 
     [Fact(Timeout = 180000)]
+    public async Task The_cli_replaying_a_suite_with_most_datapoints_not_in_the_cache_exits_0_unmeasured_and_never_says_passed()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        var suite = dir.File("suite.eval.yaml", Suite(server));
+        dir.File("cases.jsonl", Dataset(1));
+        var live = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "live", "--cache-dir", "cache"], TestContext.Current.CancellationToken);
+        Assert.True(live.ExitCode == 0, live.StandardOutput + live.StandardError);
+        // A fork's pull request changed nine of ten datapoints: only the tenth is in the committed cache.
+        dir.File("cases.jsonl", Dataset(10));
+
+        var result = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "out", "--cache", "replay", "--cache-dir", "cache"], TestContext.Current.CancellationToken);
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        Assert.Contains("UNMEASURED replay: ", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("1 of 10 measured", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("PASS replay", result.StandardOutput, StringComparison.Ordinal);
+        var summary = File.ReadAllText(Path.Combine(dir.Path, "out", "summary.md"));
+        Assert.Contains("## ⏳ EvalRunner: replay not decided — 1 of 10 measured; 9 need a live run", summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("✅", summary.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Contains("| replay | ⏳ unmeasured | 10 | 1 | 0 | 0 | 9 | 100.0% |", summary, StringComparison.Ordinal);
+        Assert.Contains("\"verdict\": \"unmeasured\"", File.ReadAllText(Path.Combine(dir.Path, "out", "replay", "run.json")), StringComparison.Ordinal);
+
+        // The suite decides how much must be measured for a verdict: with run.min_measured 0.1, one of ten is enough.
+        File.WriteAllText(suite, Suite(server, "  min_measured: 0.1"));
+        var allowed = await EvalRunnerCli.RunAsync(dir.Path, ["run", suite, "--out", "allowed", "--cache", "replay", "--cache-dir", "cache"], TestContext.Current.CancellationToken);
+
+        Assert.True(allowed.ExitCode == 0, allowed.StandardOutput + allowed.StandardError);
+        Assert.Contains("PASS replay: ", allowed.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("## ✅ EvalRunner: replay passed — 1 of 10 measured; 9 need a live run", File.ReadAllText(Path.Combine(dir.Path, "allowed", "summary.md")), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 180000)]
     public async Task The_cli_lists_datapoints_that_need_a_live_run_and_passes_on_the_measured_ones()
     {
         using var dir = new TempDirectory();
