@@ -168,6 +168,21 @@ public sealed class DatasetTests
     }
 
     [Fact]
+    public async Task A_CSV_dataset_may_give_messages_instead_of_input_and_its_errors_say_so()
+    {
+        using var dir = new TempDirectory();
+        var good = dir.File("good.csv", "id,messages\na,\"[{\"\"role\"\": \"\"user\"\", \"\"content\"\": \"\"hi\"\"}]\"\n");
+        var bad = dir.File("bad.csv", "id,mesages\na,x\n");
+
+        var datapoint = Assert.Single(await ReadAsync(good));
+        var ex = await Assert.ThrowsAsync<DatasetException>(() => ReadAsync(bad));
+
+        Assert.Equal("hi", datapoint.Messages.Single().Text);
+        Assert.Contains("unknown column 'mesages' (did you mean 'messages'?) (columns are id, input or messages, expected,", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("a CSV dataset needs an 'input' or a 'messages' column", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_CSV_dataset_with_an_unknown_column_names_the_column()
     {
         using var dir = new TempDirectory();
