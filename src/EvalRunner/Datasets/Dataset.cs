@@ -428,7 +428,7 @@ internal static class Dataset
                     {
                         badHeader = true;
                         JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, 1, column + 1, name),
-                            $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input, expected, tags, context.NAME and the log fields "
+                            $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input or messages, expected, tags, context.NAME and the log fields "
                             + "generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp; map other names with the suite's fields:)"));
                     }
                 }
@@ -436,7 +436,7 @@ internal static class Dataset
                 if (!header.Contains("input") && !header.Contains("messages"))
                 {
                     badHeader = true;
-                    JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, 1, Field: "input"), "a CSV dataset needs an 'input' column"));
+                    JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, 1, Field: "input"), "a CSV dataset needs an 'input' or a 'messages' column"));
                 }
 
                 continue;

@@ -178,8 +178,10 @@ public sealed class DatasetTests
         var ex = await Assert.ThrowsAsync<DatasetException>(() => ReadAsync(bad));
 
         Assert.Equal("hi", datapoint.Messages.Single().Text);
+        var neither = await Assert.ThrowsAsync<DatasetException>(() => ReadAsync(dir.File("neither.csv", "id,expected\na,x\n")));
+
         Assert.Contains("unknown column 'mesages' (did you mean 'messages'?) (columns are id, input or messages, expected,", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("a CSV dataset needs an 'input' or a 'messages' column", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("a CSV dataset needs an 'input' or a 'messages' column", neither.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -190,7 +192,7 @@ public sealed class DatasetTests
 
         var ex = await Assert.ThrowsAsync<DatasetException>(() => ReadAsync(path));
 
-        Assert.Equal($"{path}:1:2: inptu: unknown column 'inptu' (did you mean 'input'?) (columns are id, input, expected, tags, context.NAME and the log fields generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp; map other names with the suite's fields:)", ex.Message);
+        Assert.Equal($"{path}:1:2: inptu: unknown column 'inptu' (did you mean 'input'?) (columns are id, input or messages, expected, tags, context.NAME and the log fields generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp; map other names with the suite's fields:)", ex.Message);
     }
 
     [Fact]
