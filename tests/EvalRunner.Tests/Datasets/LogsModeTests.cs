@@ -211,6 +211,27 @@ public sealed class LogsModeTests
     }
 
     [Fact]
+    public async Task OpenAI_chat_fields_paths_start_at_the_line_so_the_request_response_shape_names_request_or_response_first()
+    {
+        using var dir = new TempDirectory();
+        dir.File("logs.jsonl", """
+            {"request": {"model": "m", "messages": [{"role": "user", "content": "Refund?"}], "metadata": {"gold": "30 days."}}, "response": {"id": "r1", "created": 1735732800, "model": "m", "choices": [{"message": {"role": "assistant", "content": "30 days."}}]}}
+
+            """);
+        var path = dir.File("suite.eval.yaml", """
+            dataset:
+              path: logs.jsonl
+              format: openai-chat
+              fields: {request.metadata.gold: expected}
+            evaluators: [{type: equals}]
+            """);
+
+        var datapoint = Assert.Single(await ReadAsync(SuiteLoader.Load(path, TestSettings.With())));
+
+        Assert.Equal("30 days.", datapoint.Expected?.GetString());
+    }
+
+    [Fact]
     public void An_unknown_field_target_is_a_suite_error_with_its_line_and_a_suggestion()
     {
         using var dir = new TempDirectory();
