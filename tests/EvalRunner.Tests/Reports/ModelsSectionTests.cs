@@ -13,6 +13,22 @@ public sealed class ModelsSectionTests
     private const string Rule = "mean(contains.passed) >= 0.5";
 
     [Fact(Timeout = 180000)]
+    public async Task The_side_by_side_table_shows_each_configs_aggregate_with_its_interval_as_the_aggregate_table_does()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ModelsFixture.RunAsync(dir, TestContext.Current.CancellationToken);
+
+        var markdown = MarkdownReport.Render(reports, "out/summary.md");
+
+        var aggregates = reports.Single().Run.Aggregates;
+        Assert.Equal(3, aggregates.Count);
+        Assert.All(aggregates, a => Assert.NotNull(a.Lower));
+        var cells = string.Join(" | ", aggregates.Select(a => $"{ReportValues.WithInterval(a)} {(a.Passed ? "✅" : "❌")}"));
+        Assert.Contains($"| {MarkdownText.Cell(Rule)} | {cells} |", markdown, StringComparison.Ordinal);
+        Assert.Contains("[", cells, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 180000)]
     public async Task Three_model_configs_show_the_aggregates_by_config_and_the_datapoints_they_disagree_on_first_escaped()
     {
         using var dir = new TempDirectory();
