@@ -50,7 +50,7 @@ internal static class ConsoleReport
 
             foreach (var (rule, results) in ModelsSection.Aggregates(result, configs))
             {
-                sideBySide.AddRow([Markup.Escape(rule), .. results.Select(r => r is null ? "–" : $"{Markup.Escape(ModelsSection.Value(r))} {(r.Passed ? "[green]pass[/]" : "[red]FAIL[/]")}")]);
+                sideBySide.AddRow([Markup.Escape(rule), .. results.Select(r => r is null ? "–" : $"{Markup.Escape(ReportValues.WithInterval(r))} {(r.Passed ? "[green]pass[/]" : "[red]FAIL[/]")}")]);
             }
 
             AnsiConsole.Write(sideBySide);

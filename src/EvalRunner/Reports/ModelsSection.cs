@@ -53,8 +53,8 @@ internal static class ModelsSection
     public static string Value(AggregateResult? result) =>
         result is null ? "–" : result.Value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a";
 
-    /// <summary>An aggregate's value with its pass mark: <c>0.84 ✅</c>.</summary>
-    private static string Shown(AggregateResult? result) => result is null ? "–" : $"{Value(result)} {(result.Passed ? "✅" : "❌")}";
+    /// <summary>An aggregate's value with its interval and pass mark: <c>0.84 [0.79, 0.88] ✅</c>.</summary>
+    private static string Shown(AggregateResult? result) => result is null ? "–" : $"{ReportValues.WithInterval(result)} {(result.Passed ? "✅" : "❌")}";
 
     /// <summary>
     /// Each model config after the first against the first, on the datapoints both measured: how many pass with only

@@ -39,7 +39,7 @@ public sealed class ModelsSectionTests
         var third = MarkdownText.Cell(ModelsFixture.Third);
         Assert.Contains("### Model configs side by side: side", markdown, StringComparison.Ordinal);
         Assert.Contains($"| rule | base | candidate | {third} |", markdown, StringComparison.Ordinal);
-        Assert.Contains($"| {MarkdownText.Cell(Rule)} | 1 ✅ | 0.3333 ❌ | 0.5 ✅ |", markdown, StringComparison.Ordinal);
+        Assert.Contains($"| {MarkdownText.Cell(Rule)} | 1 [0.8865, 1] ✅ | 0.3333 [0.1923, 0.5122] ❌ | 0.5 [0.3315, 0.6685] ✅ |", markdown, StringComparison.Ordinal);
         // The suite's aggregates are in its side-by-side table, not again in the one-config table.
         Assert.DoesNotContain("### Aggregate thresholds", markdown, StringComparison.Ordinal);
         Assert.Contains("Configs disagree on 25 of 30 datapoints. Each cell: outcome · contains.passed.", markdown, StringComparison.Ordinal);
