@@ -49,6 +49,27 @@ public sealed class ReplayMissingTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task A_cached_response_object_of_the_wrong_shape_is_a_miss_not_an_error_naming_a_type()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
+        var yaml = Suite(server);
+        var cache = await FillCacheAsync(dir, server, yaml, 3);
+        foreach (var file in Directory.GetFiles(cache, "responses-*.jsonl"))
+        {
+            File.WriteAllLines(file, File.ReadAllLines(file).Select(line => System.Text.RegularExpressions.Regex.Replace(line, "\"response\":\\{.*\\}\\}$", "\"response\":{\"messages\":5}}")));
+            Assert.Contains("\"response\":{\"messages\":5}", File.ReadAllText(file), StringComparison.Ordinal);
+        }
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, yaml, TestSettings.With(), new RunRequest { OutputDirectory = Path.Combine(dir.Path, "replayed"), Cache = new FileResponseCache(cache, CacheMode.Replay) }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, row => Assert.Equal("cache_miss", row.GetProperty("error").Kind()));
+        Assert.All(rows, row => Assert.DoesNotContain("System.", row.GetProperty("error").Message(), StringComparison.Ordinal));
+        Assert.Equal(3, server.RequestCount);
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task With_replay_missing_skip_datapoints_not_in_the_cache_need_a_live_run_and_the_verdict_is_decided_on_the_rest()
     {
         using var dir = new TempDirectory();
