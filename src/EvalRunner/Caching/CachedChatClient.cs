@@ -33,9 +33,27 @@ internal sealed class CachedChatClient : DistributedCachingChatClient
         return base.GetCacheKey(messages, options, values);
     }
 
+    /// <summary>
+    /// The cached answer, or null (a miss): an entry whose response does not read as a chat response, or holds no
+    /// message (a hand edit, a bad merge), is never an answer and never an error.
+    /// </summary>
     protected override async Task<ChatResponse?> ReadCacheAsync(string key, CancellationToken cancellationToken)
     {
-        var response = await base.ReadCacheAsync(key, cancellationToken).ConfigureAwait(false);
+        ChatResponse? response;
+        try
+        {
+            response = await base.ReadCacheAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException)
+        {
+            response = null;
+        }
+
+        if (response is { Messages.Count: 0 })
+        {
+            response = null;
+        }
+
         if (response is not null)
         {
             response.AdditionalProperties ??= [];
