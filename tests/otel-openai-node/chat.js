@@ -2,7 +2,7 @@
 // exporting its span and GenAI log events with the OTLP/HTTP exporters.
 // Usage: node chat.js OPENAI_BASE_URL OTLP_BASE_URL [BEARER_TOKEN] (OTLP_BASE_URL ends in /).
 const { NodeTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-node');
-const { LoggerProvider, SimpleLogRecordProcessor } = require('@opentelemetry/sdk-logs');
+const { LoggerProvider, BatchLogRecordProcessor } = require('@opentelemetry/sdk-logs');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
 const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-http');
 const { logs } = require('@opentelemetry/api-logs');
@@ -16,7 +16,8 @@ const tracerProvider = new NodeTracerProvider({
 });
 tracerProvider.register();
 const loggerProvider = new LoggerProvider({
-  processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpBase}v1/logs`, headers }) })],
+  // A batch processor, as in production: one call's events go in one request (exported on flush here).
+  processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpBase}v1/logs`, headers }), scheduledDelayMillis: 60000 })],
 });
 logs.setGlobalLoggerProvider(loggerProvider);
 registerInstrumentations({ instrumentations: [new OpenAIInstrumentation({ captureMessageContent: true })] });
