@@ -49,10 +49,6 @@ internal static class ModelsSection
             .Select(rule => (rule, configs.Select(c => run.Aggregates.FirstOrDefault(a => a.Rule == rule && a.ModelConfig == c)).ToArray()))];
     }
 
-    /// <summary>An aggregate's value as a cell shows it, without the pass mark: <c>0.84</c>, or <c>n/a</c> when nothing was measured.</summary>
-    public static string Value(AggregateResult? result) =>
-        result is null ? "–" : result.Value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a";
-
     /// <summary>An aggregate's value with its interval and pass mark: <c>0.84 [0.79, 0.88] ✅</c>.</summary>
     private static string Shown(AggregateResult? result) => result is null ? "–" : $"{ReportValues.WithInterval(result)} {(result.Passed ? "✅" : "❌")}";
 
