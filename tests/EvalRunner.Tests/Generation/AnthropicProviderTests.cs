@@ -129,16 +129,16 @@ public sealed class AnthropicProviderTests
 
         Assert.Equal(3, server.RequestCount);
         var error = rows[0].GetProperty("error");
-        Assert.Equal("generation", error.Kind());
+        Assert.Equal("server_error", error.Kind());
         Assert.Contains("the provider answered 529 overloaded_error: Overloaded (after 1 tries)", error.Message(), StringComparison.Ordinal);
     }
 
     [Theory(Timeout = 120000)]
-    [InlineData(400, "invalid_request_error", "prompt is too long: 208310 tokens > 200000 maximum", "the prompt is longer than the model's context")]
-    [InlineData(400, "invalid_request_error", "max_tokens: Field required", "the provider rejected the request")]
-    [InlineData(401, "authentication_error", "invalid x-api-key", "the API key was refused")]
-    [InlineData(403, "permission_error", "Your API key does not have permission to use the specified resource.", "the key may not use this model or endpoint")]
-    public async Task A_client_error_is_sent_once_and_said_in_words_with_anthropics_type(int status, string type, string message, string words)
+    [InlineData(400, "invalid_request_error", "prompt is too long: 208310 tokens > 200000 maximum", "the prompt is longer than the model's context", "context_length")]
+    [InlineData(400, "invalid_request_error", "max_tokens: Field required", "the provider rejected the request", "bad_request")]
+    [InlineData(401, "authentication_error", "invalid x-api-key", "the API key was refused", "auth")]
+    [InlineData(403, "permission_error", "Your API key does not have permission to use the specified resource.", "the key may not use this model or endpoint", "auth")]
+    public async Task A_client_error_is_sent_once_and_said_in_words_with_anthropics_type(int status, string type, string message, string words, string kind)
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
         server.FailNext(1, status, FakeOpenAIServer.AnthropicError(type, message));
@@ -150,7 +150,7 @@ public sealed class AnthropicProviderTests
         Assert.Equal(2, server.RequestCount);
         Assert.Equal((1, 1), (result.Passed, result.Errors));
         var error = rows.Row("d0").GetProperty("error");
-        Assert.Equal("generation", error.Kind());
+        Assert.Equal(kind, error.Kind());
         Assert.Contains(words, error.Message(), StringComparison.Ordinal);
         Assert.Contains($"(not retried): the provider answered {status} {type}: {message}", error.Message(), StringComparison.Ordinal);
         AssertNoKeyIn(dir.Path);

@@ -93,6 +93,7 @@ public sealed class ChatProviderTests
         var (passed, _) = await RunAsync(models, settings, "run:\n  retries: 2\n");
 
         Assert.Contains("the provider answered 500: model runner crashed (after 3 tries)", row.GetProperty("error").Message(), StringComparison.Ordinal);
+        Assert.Equal("server_error", row.GetProperty("error").Kind());
         Assert.Equal(2, failed.Retries!.ServerError);
         Assert.True(passed.Verdict == Verdict.Pass, passed.Reason);
         Assert.Equal(4, server.RequestCount);

@@ -52,17 +52,18 @@ public sealed class ProviderFaultTests
         Assert.Contains($"{60 - rows.Count} rows were not run", result.Reason, StringComparison.Ordinal);
         Assert.Equal(0, result.Retries!.Total);
         var error = rows[0].GetProperty("error");
-        Assert.Equal("rate_limit", error.Kind());
+        Assert.Equal("quota", error.Kind());
         Assert.Contains("429 insufficient_quota: You exceeded your current quota", error.Message(), StringComparison.Ordinal);
         Assert.DoesNotContain("sk-fault-secret-31", File.ReadAllText(Path.Combine(result.OutputDirectory, "results.jsonl")), StringComparison.Ordinal);
     }
 
     [Theory(Timeout = 120000)]
-    [InlineData(400, "context_length_exceeded", "longer than the model's context")]
-    [InlineData(401, "invalid_api_key", "the API key was refused")]
-    [InlineData(403, "unsupported_country_region_territory", "may not use this model")]
-    [InlineData(404, "model_not_found", "does not exist")]
-    public async Task A_client_error_is_sent_once_and_said_in_words_with_the_providers_code(int status, string code, string words)
+    [InlineData(400, "context_length_exceeded", "longer than the model's context", "context_length")]
+    [InlineData(400, "invalid_value", "the provider rejected the request", "bad_request")]
+    [InlineData(401, "invalid_api_key", "the API key was refused", "auth")]
+    [InlineData(403, "unsupported_country_region_territory", "may not use this model", "auth")]
+    [InlineData(404, "model_not_found", "does not exist", "bad_request")]
+    public async Task A_client_error_is_sent_once_and_said_in_words_with_the_providers_code(int status, string code, string words, string kind)
     {
         await using var server = await FakeOpenAIServer.StartAsync(TestContext.Current.CancellationToken);
         server.FailNext(1, status, $"{{\"error\":{{\"message\":\"no good, key sk-fault-secret-31\",\"code\":\"{code}\"}}}}");
@@ -73,7 +74,9 @@ public sealed class ProviderFaultTests
 
         Assert.Equal(2, server.RequestCount);
         Assert.Equal((1, 1), (result.Passed, result.Errors));
-        var message = rows.Row("d0").GetProperty("error").Message();
+        var error = rows.Row("d0").GetProperty("error");
+        Assert.Equal(kind, error.Kind());
+        var message = error.Message();
         Assert.Contains(words, message, StringComparison.Ordinal);
         Assert.Contains($"(not retried): the provider answered {status} {code}: no good, key ***", message, StringComparison.Ordinal);
     }
@@ -131,6 +134,7 @@ public sealed class ProviderFaultTests
         var message = rows[0].GetProperty("error").Message();
         Assert.Contains("the provider answered 200 with no usable completion: 'choices' is missing or empty (after 2 tries)", message, StringComparison.Ordinal);
         Assert.DoesNotContain("Specified argument", message, StringComparison.Ordinal);
+        Assert.Equal("generation", rows[0].GetProperty("error").Kind());
         Assert.Equal(1, second.Retries!.Unusable);
     }
 
