@@ -53,7 +53,13 @@ internal sealed class RetryBudget(ClientSetup setup)
                         ExceptionDispatchInfo.Capture(failure).Throw();
                     }
 
-                    throw new ProviderException(ErrorKind.Generation, $"{error.Problem} (after {_retries + 1} tries)");
+                    var kind = error.Kind switch
+                    {
+                        FaultKind.ServerError => ErrorKind.ServerError,
+                        FaultKind.Timeout => ErrorKind.Timeout,
+                        _ => ErrorKind.Generation,
+                    };
+                    throw new ProviderException(kind, $"{error.Problem} (after {_retries + 1} tries)");
                 }
 
                 _retries++;
@@ -78,12 +84,12 @@ internal sealed class RetryBudget(ClientSetup setup)
     {
         var (kind, why) = error.Kind switch
         {
-            FaultKind.Quota => (ErrorKind.RateLimit, "the account has no quota left; add credit or raise the limit"),
-            FaultKind.Auth when error.Status == 403 => (ErrorKind.Generation, "the key may not use this model or endpoint"),
-            FaultKind.Auth => (ErrorKind.Generation, "the API key was refused; check api_key"),
-            FaultKind.NotFound => (ErrorKind.Generation, "the model or endpoint does not exist; check model and base_url"),
-            FaultKind.ContextLength => (ErrorKind.Generation, "the prompt is longer than the model's context"),
-            _ => (ErrorKind.Generation, "the provider rejected the request"),
+            FaultKind.Quota => (ErrorKind.Quota, "the account has no quota left; add credit or raise the limit"),
+            FaultKind.Auth when error.Status == 403 => (ErrorKind.Auth, "the key may not use this model or endpoint"),
+            FaultKind.Auth => (ErrorKind.Auth, "the API key was refused; check api_key"),
+            FaultKind.NotFound => (ErrorKind.BadRequest, "the model or endpoint does not exist; check model and base_url"),
+            FaultKind.ContextLength => (ErrorKind.ContextLength, "the prompt is longer than the model's context"),
+            _ => (ErrorKind.BadRequest, "the provider rejected the request"),
         };
         return new ProviderException(
             kind,

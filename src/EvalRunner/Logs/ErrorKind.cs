@@ -26,4 +26,19 @@ public enum ErrorKind
 
     /// <summary>The suite's configuration does not fit the datapoint (a missing value, a bad template variable).</summary>
     Config,
+
+    /// <summary>The account has no quota or credit left (a 429 such as <c>insufficient_quota</c>); not retried.</summary>
+    Quota,
+
+    /// <summary>The provider refused the key, or the key may not use this model or endpoint (401, 403); not retried.</summary>
+    Auth,
+
+    /// <summary>The provider rejected the request as made (a 400, or a 404 for an unknown model or endpoint); not retried.</summary>
+    BadRequest,
+
+    /// <summary>The prompt is longer than the model's context; not retried.</summary>
+    ContextLength,
+
+    /// <summary>The provider kept failing on its side (5xx, 408, a dropped connection) after every retry.</summary>
+    ServerError,
 }
