@@ -21,6 +21,12 @@ public sealed record Datapoint
     /// <summary>Labels for filtering (<c>--filter tag:NAME</c>).</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
 
+    /// <summary>The tool calls the datapoint expects (<c>expected_tool_calls</c>), in order; empty when it expects none.</summary>
+    public IReadOnlyList<ExpectedToolCall> ExpectedToolCalls { get; init; } = [];
+
+    /// <summary>The datapoint's own canned tool results (<c>tool_results</c>), tried before the suite's.</summary>
+    public IReadOnlyList<CannedToolResult> ToolResults { get; init; } = [];
+
     /// <summary>
     /// The response generated elsewhere that came with the datapoint (<c>generated_response</c> and the log fields), to
     /// be evaluated as it is; null when a model config of the suite generates it.

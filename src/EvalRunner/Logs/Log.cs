@@ -39,6 +39,15 @@ public sealed record Log
     /// <summary>The SHA-256 (hex) of the whole response when it was cut (<see cref="TruncatedOutput"/>); else null.</summary>
     public string? OutputSha256 { get; init; }
 
+    /// <summary>
+    /// The trajectory of a generation that could use tools: each model call and each tool call, in order; null when
+    /// the model config offers no tools and the log brought none. <see cref="Response"/> stays the final answer.
+    /// </summary>
+    public IReadOnlyList<TrajectoryStep>? Steps { get; init; }
+
+    /// <summary>The tool calls of the trajectory, in order; empty when there are none.</summary>
+    public IEnumerable<TrajectoryStep> ToolCalls => Steps?.Where(s => s.Kind == StepKind.Tool) ?? [];
+
     /// <summary>Whether the response came with the datapoint (generated elsewhere) instead of from a model config of the suite.</summary>
     internal bool Supplied { get; init; }
 

@@ -11,4 +11,10 @@ public enum LogStatus
 
     /// <summary>The provider's content filter withheld the answer (<c>finish_reason: content_filter</c>).</summary>
     Filtered,
+
+    /// <summary>
+    /// The model was still calling tools when the model config's <c>max_steps</c> model calls were spent: there is no
+    /// final answer; the row is still scored, and fails its datapoint.
+    /// </summary>
+    MaxSteps,
 }

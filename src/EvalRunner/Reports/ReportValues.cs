@@ -29,7 +29,7 @@ internal static partial class ReportValues
     }
 
     /// <summary>A log status as written in results (<c>truncated</c>, <c>refused</c>, <c>filtered</c>).</summary>
-    public static string Status(Logs.LogStatus status) => status.ToString().ToLowerInvariant();
+    public static string Status(Logs.LogStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
 
     /// <summary>
     /// One sentence on how the provider behaved when it was not plainly: retries by cause, a lower concurrency than

@@ -18,6 +18,7 @@ internal static class LogColumns
         Column.Bool("refused", "the model refused to answer"),
         Column.Bool("filtered", "the provider's content filter withheld the answer"),
         Column.Bool("truncated_output", "the response was longer than run.max_output_bytes and was cut"),
+        Column.Bool("max_steps", "the model was still calling tools when the model config's max_steps model calls were spent"),
     ];
 
     /// <summary>The value of a log column, or null when <paramref name="name"/> is not one.</summary>
@@ -27,6 +28,7 @@ internal static class LogColumns
         "refused" => log.Status == LogStatus.Refused,
         "filtered" => log.Status == LogStatus.Filtered,
         "truncated_output" => log.TruncatedOutput,
+        "max_steps" => log.Status == LogStatus.MaxSteps,
         _ => null,
     };
 }

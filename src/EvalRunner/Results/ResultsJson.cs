@@ -10,7 +10,7 @@ namespace EvalRunner.Results;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    Converters = [typeof(SnakeCaseEnum<Outcome>), typeof(SnakeCaseEnum<Verdict>), typeof(SnakeCaseEnum<VerdictReasonKind>), typeof(SnakeCaseEnum<ErrorKind>), typeof(SnakeCaseEnum<Logs.LogStatus>), typeof(SnakeCaseEnum<Results.RuleDecision>)])]
+    Converters = [typeof(SnakeCaseEnum<Outcome>), typeof(SnakeCaseEnum<Verdict>), typeof(SnakeCaseEnum<VerdictReasonKind>), typeof(SnakeCaseEnum<ErrorKind>), typeof(SnakeCaseEnum<Logs.LogStatus>), typeof(SnakeCaseEnum<Logs.StepKind>), typeof(SnakeCaseEnum<Results.RuleDecision>)])]
 [JsonSerializable(typeof(ResultsStore.RowRecord))]
 [JsonSerializable(typeof(RunResult))]
 [JsonSerializable(typeof(bool))]

@@ -214,6 +214,33 @@ internal static class ResultsStore
         {
             string Clean(string text) => settings?.Redact(text) ?? text;
             RunError? CleanError(RunError? error) => error is null ? null : error with { Message = Clean(error.Message) };
+            TrajectoryStep CleanStep(TrajectoryStep step) => settings is null ? step : step with
+            {
+                Name = step.Name is { } name ? Clean(name) : null,
+                CallId = step.CallId is { } id ? Clean(id) : null,
+                Arguments = step.Arguments is { } arguments ? CleanJson(arguments) : null,
+                Result = step.Result is { } result ? Clean(result) : null,
+                Error = step.Error is { } failure ? Clean(failure) : null,
+            };
+            JsonElement CleanJson(JsonElement value)
+            {
+                var raw = value.GetRawText();
+                var clean = Clean(raw);
+                if (ReferenceEquals(raw, clean) || raw == clean)
+                {
+                    return value;
+                }
+
+                try
+                {
+                    return JsonDocument.Parse(clean).RootElement.Clone();
+                }
+                catch (JsonException)
+                {
+                    return JsonSerializer.SerializeToElement(clean, ResultsJson.Default.String);
+                }
+            }
+
             var evaluations = new Dictionary<string, Dictionary<string, object?>>(row.Evaluations.Count, StringComparer.Ordinal);
             Dictionary<string, RunError>? errors = null;
             foreach (var evaluation in row.Evaluations)
@@ -264,6 +291,7 @@ internal static class ResultsStore
                     Supplied = row.Log.Supplied,
                     Timestamp = row.Log.Timestamp,
                     Error = CleanError(row.Log.Error),
+                    Steps = row.Log.Steps is { } steps ? [.. steps.Select(CleanStep)] : null,
                 },
                 Evaluations = evaluations,
                 EvaluationErrors = errors,
@@ -312,6 +340,7 @@ internal static class ResultsStore
                     Supplied = Log.Supplied,
                     Timestamp = Log.Timestamp,
                     Error = Log.Error,
+                    Steps = Log.Steps,
                 },
                 Evaluations = evaluations,
                 FailedRules = FailedRules,
@@ -367,5 +396,9 @@ internal static class ResultsStore
         public DateTimeOffset? Timestamp { get; init; }
 
         public RunError? Error { get; init; }
+
+        /// <summary>The trajectory of a generation that could use tools; absent otherwise.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<TrajectoryStep>? Steps { get; init; }
     }
 }

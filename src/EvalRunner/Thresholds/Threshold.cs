@@ -66,7 +66,7 @@ internal sealed partial record Threshold
         var columnName = match.Groups["col"].Value;
         if (!columns.TryGetValue(columnName, out var column))
         {
-            throw new FormatException($"'{text}': unknown column '{columnName}'{Suggest.DidYouMean(columnName, columns.Keys)}; known columns: {string.Join(", ", columns.Keys.Where(k => !k.StartsWith(Results.LogColumns.Evaluator + ".", StringComparison.Ordinal) && !k.StartsWith(Results.OutcomeColumns.Evaluator + ".", StringComparison.Ordinal)))} (and log.truncated, log.refused, log.filtered, log.truncated_output, outcome.passed)");
+            throw new FormatException($"'{text}': unknown column '{columnName}'{Suggest.DidYouMean(columnName, columns.Keys)}; known columns: {string.Join(", ", columns.Keys.Where(k => !k.StartsWith(Results.LogColumns.Evaluator + ".", StringComparison.Ordinal) && !k.StartsWith(Results.OutcomeColumns.Evaluator + ".", StringComparison.Ordinal)))} (and log.truncated, log.refused, log.filtered, log.truncated_output, log.max_steps, outcome.passed)");
         }
 
         var op = match.Groups["op"].Value;
