@@ -20,5 +20,11 @@ public sealed record FakeChatRequest
 
     public JsonElement? ResponseFormat { get; init; }
 
+    /// <summary>The names of the tools the request offers, in order; empty when it offers none.</summary>
+    public IReadOnlyList<string> Tools { get; init; } = [];
+
+    /// <summary>How many tool results the conversation holds: the number of tool rounds an agent has done so far.</summary>
+    public int ToolResults => Messages.Count(m => m.Role == "tool");
+
     public required JsonElement Body { get; init; }
 }

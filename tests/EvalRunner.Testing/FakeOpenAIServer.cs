@@ -29,6 +29,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     private int _admitted;
     private int _held;
     private long _answered;
+    private long _toolCallIds;
 
     private FakeOpenAIServer(WebApplication app) => _app = app;
 
@@ -39,6 +40,12 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     public TimeSpan Latency { get; set; }
 
     public Func<FakeChatRequest, string> Respond { get; set; } = request => "You said: " + (request.Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty);
+
+    /// <summary>
+    /// The tool calls to answer a chat request with (an agent's next step), or null or empty to answer with text
+    /// (<see cref="Respond"/>); called for requests that offer tools. Calls get the ids <c>call_N</c>.
+    /// </summary>
+    public Func<FakeChatRequest, IReadOnlyList<FakeToolCall>?>? CallTools { get; set; }
 
     public bool RecordRequests { get; set; } = true;
 
@@ -237,9 +244,40 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             return;
         }
 
+        var model = request.Model ?? (string?)context.Request.RouteValues["deployment"] ?? "fake-model";
+        if (request.Tools.Count > 0 && CallTools?.Invoke(request) is { Count: > 0 } toolCalls)
+        {
+            var asked = Words(string.Concat(toolCalls.Select(c => c.Name + " " + c.Arguments)));
+            var prompt = request.Messages.Sum(m => Words(m.Content));
+            var first = Interlocked.Add(ref _toolCallIds, toolCalls.Count) - toolCalls.Count;
+            await context.Response.WriteAsJsonAsync(new
+            {
+                id = "chatcmpl-" + RequestCount,
+                @object = "chat.completion",
+                created = 1_700_000_000,
+                model,
+                choices = new[]
+                {
+                    new
+                    {
+                        index = 0,
+                        message = new
+                        {
+                            role = "assistant",
+                            content = (string?)null,
+                            tool_calls = toolCalls.Select((c, i) => new { id = $"call_{first + i + 1}", type = "function", function = new { name = c.Name, arguments = c.Arguments } }),
+                        },
+                        finish_reason = "tool_calls",
+                    },
+                },
+                usage = new { prompt_tokens = prompt, completion_tokens = asked, total_tokens = prompt + asked },
+            });
+            Interlocked.Increment(ref _answered);
+            return;
+        }
+
         var answer = Respond(request);
         var refusal = Refusal(request);
-        var model = request.Model ?? (string?)context.Request.RouteValues["deployment"] ?? "fake-model";
         var promptTokens = request.Messages.Sum(m => Words(m.Content));
         var completionTokens = Words(refusal ?? answer);
         await context.Response.WriteAsJsonAsync(new
@@ -429,6 +467,10 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
                 {
                     Role = message.TryGetProperty("role", out var role) ? role.GetString() ?? string.Empty : string.Empty,
                     Content = message.TryGetProperty("content", out var content) ? Text(content) : string.Empty,
+                    ToolCallId = message.TryGetProperty("tool_call_id", out var callId) ? callId.GetString() : null,
+                    ToolCalls = message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array
+                        ? [.. calls.EnumerateArray().Select(c => new FakeToolCall(c.GetProperty("function").GetProperty("name").GetString()!, c.GetProperty("function").GetProperty("arguments").GetString()!))]
+                        : [],
                 });
             }
         }
@@ -442,6 +484,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             MaxTokens = (Property(body, "max_completion_tokens") ?? Property(body, "max_tokens"))?.GetInt32(),
             Authorization = authorization,
             ResponseFormat = Property(body, "response_format"),
+            Tools = Property(body, "tools") is { ValueKind: JsonValueKind.Array } tools
+                ? [.. tools.EnumerateArray().Select(t => t.GetProperty("function").GetProperty("name").GetString()!)]
+                : [],
             Body = body,
         };
         if (RecordRequests)

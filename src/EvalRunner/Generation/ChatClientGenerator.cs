@@ -15,6 +15,14 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
         MaxOutputTokens = config.MaxTokens,
     };
 
+    // With tools, Microsoft.Extensions.AI runs the loop: each model call is recorded under it, each tool call by the tool.
+    private readonly IChatClient _client = config.Tools.Count == 0 ? client : new FunctionInvokingChatClient(new StepRecordingChatClient(client))
+    {
+        MaximumIterationsPerRequest = config.MaxSteps + 1,
+        MaximumConsecutiveErrorsPerRequest = int.MaxValue,
+        IncludeDetailedErrors = true,
+    };
+
     protected override async Task<Output> GenerateCoreAsync(Datapoint datapoint, string? prompt, CancellationToken cancellationToken)
     {
         var messages = new List<ChatMessage>(datapoint.Messages.Count + 1);
@@ -37,12 +45,40 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
             }
         }
 
-        var response = await client.GetResponseAsync(messages, _options.Clone(), cancellationToken).ConfigureAwait(false);
+        if (Config.Tools.Count > 0)
+        {
+            return await GenerateWithToolsAsync(datapoint, messages, cancellationToken).ConfigureAwait(false);
+        }
+
+        var response = await _client.GetResponseAsync(messages, _options.Clone(), cancellationToken).ConfigureAwait(false);
         var cached = response.AdditionalProperties?.ContainsKey(Caching.CachedChatClient.CacheHit) == true;
         var refusal = ChatAnswers.RefusalOf(response);
         return new Output(refusal ?? response.Text, response.ModelId, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount, cached)
         {
             Status = StatusOf(response, refusal),
+        };
+    }
+
+    /// <summary>
+    /// The tool loop, at most <see cref="ModelConfig.MaxSteps"/> model calls: its trajectory, and its final answer;
+    /// when the model was still calling tools at the end, the status <see cref="LogStatus.MaxSteps"/> and no answer.
+    /// </summary>
+    private async Task<Output> GenerateWithToolsAsync(Datapoint datapoint, List<ChatMessage> messages, CancellationToken cancellationToken)
+    {
+        var run = new AgentRun(datapoint, MaxOutputBytes, Config.MaxSteps);
+        using var scope = run.Enter();
+        var options = _options.Clone();
+        options.Tools = [.. Config.Tools.Select(t => new AgentTool(t, Config.ToolResults, Config.WorkingDirectory, MaxOutputBytes))];
+        var response = await _client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        var steps = run.Steps(response.Messages);
+        var cached = steps.Count > 0 && response.AdditionalProperties?.ContainsKey(Caching.CachedChatClient.CacheHit) == true;
+        var refusal = ChatAnswers.RefusalOf(response);
+        var endedAsking = run.EndedAsking;
+        var text = endedAsking ? string.Empty : refusal ?? response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text ?? string.Empty;
+        return new Output(text, response.ModelId, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount, cached)
+        {
+            Status = endedAsking ? LogStatus.MaxSteps : StatusOf(response, refusal),
+            Steps = steps,
         };
     }
 
@@ -58,7 +94,7 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
 
     public override void Dispose()
     {
-        client.Dispose();
+        _client.Dispose();
         base.Dispose();
     }
 }

@@ -16,6 +16,9 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
         /// <summary>How the answer ended when it is not complete.</summary>
         public LogStatus? Status { get; init; }
 
+        /// <summary>The trajectory of a generation with tools; null without.</summary>
+        public IReadOnlyList<TrajectoryStep>? Steps { get; init; }
+
         /// <summary>The SHA-256 of the whole output when <see cref="Response"/> was already cut to the limit by the generator.</summary>
         public string? CutSha256 { get; init; }
     }
@@ -47,6 +50,7 @@ internal abstract class Generator(ModelConfig config, Settings settings) : IDisp
                 InputTokens = output.InputTokens,
                 OutputTokens = output.OutputTokens,
                 CacheHit = output.CacheHit,
+                Steps = output.Steps,
             };
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)

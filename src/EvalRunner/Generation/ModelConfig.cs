@@ -42,6 +42,20 @@ internal sealed record ModelConfig
     /// <summary>The directory commands run in and relative paths resolve against (the suite's directory).</summary>
     public string WorkingDirectory { get; init; } = ".";
 
+    /// <summary>The tools offered to the model (<c>tools:</c>); empty when it offers none.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ToolDeclaration> Tools { get; init; } = [];
+
+    /// <summary>The canned tool results of the suite (<c>tool_results:</c>), tried after a datapoint's own.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<Datasets.CannedToolResult> ToolResults { get; init; } = [];
+
+    /// <summary>The most model calls of one generation with tools (<c>max_steps</c>, default 10).</summary>
+    public int MaxSteps { get; init; } = DefaultMaxSteps;
+
+    /// <summary>The default of <see cref="MaxSteps"/>.</summary>
+    public const int DefaultMaxSteps = 10;
+
     /// <summary>The provider's own settings (a command's program, an HTTP service's URL); null for LLM providers.</summary>
     public ProviderOptions? Options { get; init; }
 }

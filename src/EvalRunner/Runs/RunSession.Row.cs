@@ -173,8 +173,17 @@ public sealed partial class RunSession
             }
         }
 
+        // An agent stopped by max_steps has no final answer: it fails its datapoint, unless a per-datapoint rule on
+        // log.max_steps decides that itself.
+        if (row.Log.Status == LogStatus.MaxSteps && !Suite.Thresholds.Any(t => !t.IsAggregate && t.ColumnName == MaxStepsColumn))
+        {
+            failed.Add($"{MaxStepsColumn}: the model was still calling tools when its max_steps model calls were spent (no final answer)");
+        }
+
         return row with { Outcome = failed.Count == 0 ? Outcome.Pass : Outcome.Fail, FailedRules = failed };
     }
+
+    private const string MaxStepsColumn = LogColumns.Evaluator + ".max_steps";
 
     private async Task<Evaluation> EvaluateOneAsync(IEvaluator evaluator, EvaluationContext context, CancellationToken cancellationToken)
     {

@@ -208,7 +208,15 @@ public static partial class SuiteLoader
             SystemPrompt = model.Try(() => model.String("system_prompt"), null),
             Template = model.Try(() => ReadTemplate(model, "template", allowResponse: false), null),
             WorkingDirectory = context.Directory,
+            Tools = model.Try(() => ReadTools(model, context), []),
+            MaxSteps = model.Try(() => model.Int("max_steps", 1, 1000), null) ?? ModelConfig.DefaultMaxSteps,
         };
+        if ((config.Tools.Count > 0 || model.Has("max_steps")) && !kind.IsLlm)
+        {
+            model.Try<object?>(() => throw model.Error(model.Has("tools") ? "tools" : "max_steps",
+                $"the {provider} provider runs your own program, which calls its own tools; tools and max_steps are for the LLM providers ({string.Join(", ", ProviderKind.LlmNames)})"), null);
+        }
+
         if (models.Any(m => m.Name == config.Name))
         {
             throw model.Error("name", $"model config name '{config.Name}' is used twice; give each a unique 'name'");

@@ -19,8 +19,8 @@ public static partial class SuiteLoader
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
     private static partial Regex EvaluatorName();
 
-    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online", "baseline"];
-    internal static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template"];
+    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online", "baseline", "tool_results"];
+    internal static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template", "tools", "max_steps"];
 
     /// <summary>Loads a suite file: data only, nothing is started; <see cref="CheckAsync(Suite, Settings, CancellationToken)"/> checks what needs a process.</summary>
     /// <param name="path">The suite YAML file.</param>
@@ -71,6 +71,8 @@ public static partial class SuiteLoader
             all.Add(CodeEvaluatorSpec.For(evaluator));
         }
 
+        var toolResults = map.Try(() => ReadToolResults(map, models), []);
+        models = [.. models.Select(m => m.Tools.Count == 0 ? m : m with { ToolResults = toolResults })];
         CheckScoreConfigs(all, models, problems);
         var name = map.Try(() => map.String("name"), null) ?? DefaultName(path);
         map.Try(() => CheckName(name, map), name);

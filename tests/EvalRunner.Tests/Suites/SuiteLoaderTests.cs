@@ -111,7 +111,7 @@ public sealed class SuiteLoaderTests
             var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, Env()));
 
             Assert.Equal(
-                $"{path}:9:5: thresholds[0]: 'mean(length.word) <= 10': unknown column 'length.word' (did you mean 'length.words'?); known columns: length.chars, length.words, length.lines (and log.truncated, log.refused, log.filtered, log.truncated_output, outcome.passed)",
+                $"{path}:9:5: thresholds[0]: 'mean(length.word) <= 10': unknown column 'length.word' (did you mean 'length.words'?); known columns: length.chars, length.words, length.lines (and log.truncated, log.refused, log.filtered, log.truncated_output, log.max_steps, outcome.passed)",
                 ex.Message);
         }
     }

@@ -45,9 +45,17 @@ internal abstract class ChatProviderKind : ProviderKind
         var model = config.Model ?? throw new InvalidOperationException($"model config '{config.Name}' has no model");
         var client = CreateClient(config, model, new ApiKeyCredential(config.ApiKey ?? "no-key"), setup);
         return setup.Cache is { Mode: not CacheMode.Off } cache
-            ? new CachedChatClient(client, cache, Title, config.BaseUrl?.Authority ?? "default", model)
+            ? new CachedChatClient(client, cache, [Title, config.BaseUrl?.Authority ?? "default", model, .. ToolsKey(config)])
             : client;
     }
+
+    /// <summary>
+    /// What the cache key adds for a model config with tools: a hash of their declarations, so a changed tool is a
+    /// miss (a changed tool result changes the calls that come after it); nothing without tools, so caches stay valid.
+    /// </summary>
+    private static string[] ToolsKey(ModelConfig config) => config.Tools.Count == 0 ? [] :
+        ["tools:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Join('\n', config.Tools.Select(t => $"{t.Name}\u0001{t.Description}\u0001{t.Parameters.GetRawText()}")))))];
 
     public override IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(ModelConfig config, ClientSetup setup)
     {

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using CliWrap;
+using EvalRunner.Datasets;
+using Microsoft.Extensions.AI;
+
+namespace EvalRunner.Generation;
+
+/// <summary>
+/// A declared tool as the model sees it, answered in this order: the datapoint's canned results, the suite's canned
+/// results, the tool's command. It never throws: a failure is an error result for the model and a failed step.
+/// </summary>
+internal sealed class AgentTool(ToolDeclaration declaration, IReadOnlyList<CannedToolResult> suiteResults, string workingDirectory, int maxOutputBytes) : AIFunction
+{
+    /// <summary>What a call asked for by the last model call allowed says: the loop ends there.</summary>
+    public const string NotRun = "not run: the model config's max_steps model calls were spent";
+
+    public override string Name => declaration.Name;
+
+    public override string Description => declaration.Description ?? string.Empty;
+
+    public override JsonElement JsonSchema => declaration.Parameters;
+
+    protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var run = AgentRun.Current;
+        var callId = FunctionInvokingChatClient.CurrentContext?.CallContent.CallId ?? Guid.NewGuid().ToString("N");
+        var json = JsonSerializer.SerializeToElement(arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+        string? result = null;
+        string? error = null;
+        double? latency = null;
+        try
+        {
+            if (run is { Spent: true })
+            {
+                error = NotRun;
+            }
+            else if ((Canned(run?.Datapoint.ToolResults ?? [], json) ?? Canned(suiteResults, json)) is { } canned)
+            {
+                (result, error, latency) = (canned.Result, canned.Error, canned.LatencyMs);
+            }
+            else if (declaration.Command is { } command)
+            {
+                result = await RunAsync(command, json, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                error = $"no result for tool '{Name}' with these arguments: add one to tool_results (in the suite or the datapoint), or give the tool a command";
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            error = ex.Message;
+        }
+
+        run?.AddToolCall(callId, Name, arguments, result, error, latency ?? Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return error is null ? result : $"error: {error}";
+    }
+
+    /// <summary>The first canned result for this tool whose arguments (the keys it gives) match the call's.</summary>
+    private CannedToolResult? Canned(IReadOnlyList<CannedToolResult> results, JsonElement arguments) =>
+        results.FirstOrDefault(r => r.Name == Name && (r.Arguments is not { } expected || JsonMatch.Contains(arguments, expected)));
+
+    private async Task<string> RunAsync(IReadOnlyList<string> command, JsonElement arguments, CancellationToken cancellationToken)
+    {
+        using var output = new CappedOutputStream(maxOutputBytes);
+        using var errors = new CappedOutputStream(4000);
+        var finished = await Cli.Wrap(command[0])
+            .WithArguments(command.Skip(1))
+            .WithWorkingDirectory(workingDirectory)
+            .WithStandardInputPipe(PipeSource.FromString(arguments.GetRawText(), Encoding.UTF8))
+            .WithStandardOutputPipe(PipeTarget.ToStream(output))
+            .WithStandardErrorPipe(PipeTarget.ToStream(errors))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(cancellationToken)
+            .ConfigureAwait(false);
+        if (finished.ExitCode != 0)
+        {
+            var (stderr, _) = errors.Result();
+            stderr = stderr.Trim();
+            throw new InvalidOperationException($"the tool's command '{string.Join(' ', command)}' exited with code {finished.ExitCode}{(stderr.Length > 0 ? $": {stderr}" : string.Empty)}");
+        }
+
+        return output.Result().Text.TrimEnd('\r', '\n');
+    }
+}
+
+/// <summary>Matching JSON values: a pattern's keys within a value, objects recursively, everything else exactly.</summary>
+internal static class JsonMatch
+{
+    /// <summary>Whether <paramref name="value"/> has every key of <paramref name="pattern"/> with a matching value (objects recursively; arrays and scalars equal).</summary>
+    public static bool Contains(JsonElement value, JsonElement pattern) => pattern.ValueKind switch
+    {
+        JsonValueKind.Object => value.ValueKind == JsonValueKind.Object
+            && pattern.EnumerateObject().All(p => value.TryGetProperty(p.Name, out var v) && Contains(v, p.Value)),
+        _ => JsonElement.DeepEquals(value, pattern),
+    };
+}
