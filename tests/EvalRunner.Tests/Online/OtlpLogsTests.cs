@@ -92,6 +92,84 @@ public sealed class OtlpLogsTests
           ]}]}]}
         """;
 
+    /// <summary>GenAI log events of the Node instrumentation (OTLP/JSON), each record made by <see cref="MessageEvent"/> or <see cref="ChoiceEvent"/>.</summary>
+    private static string EventsJson(params string[] records) => $$$$"""
+        {"resourceLogs":[{"resource":{"attributes":[{{{{JsonAttribute("service.name", "shop")}}}},{{{{JsonAttribute("telemetry.sdk.language", "nodejs")}}}}]},
+          "scopeLogs":[{"scope":{"name":"{{{{OpenAIScope}}}}"},"logRecords":[{{{{string.Join(",", records)}}}}]}]}]}
+        """;
+
+    private static string MessageEvent(string name, string content, ulong time) => $$$$"""
+        {"timeUnixNano":"{{{{time}}}}","observedTimeUnixNano":"{{{{time}}}}","severityNumber":9,
+         "body":{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":{{{{JsonSerializer.Serialize(content)}}}}}}]}},
+         "attributes":[{{{{JsonAttribute("event.name", name)}}}}],"traceId":"{{{{TraceHex}}}}","spanId":"{{{{SpanHex}}}}"}
+        """;
+
+    private static string ChoiceEvent(string content, ulong time) => $$$$"""
+        {"timeUnixNano":"{{{{time}}}}","observedTimeUnixNano":"{{{{time}}}}","severityNumber":9,
+         "body":{"kvlistValue":{"values":[{"key":"index","value":{"intValue":0}},
+           {"key":"message","value":{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":{{{{JsonSerializer.Serialize(content)}}}}}}]}}}]}},
+         "attributes":[{{{{JsonAttribute("event.name", "gen_ai.choice")}}}}],"traceId":"{{{{TraceHex}}}}","spanId":"{{{{SpanHex}}}}"}
+        """;
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_GenAI_event_late_by_less_than_the_grace_period_joins_its_call_and_one_later_still_is_counted_and_said_on_the_console()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var intake = new BoundedIntake();
+        var clock = new FakeTimeProvider(Now);
+        List<string> notices = [];
+        await using var listener = await LogListener.StartAsync(
+            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock, Notice = line => { lock (notices) { notices.Add(line); } } },
+            intake,
+            parse: null,
+            ct);
+        using var http = new HttpClient();
+
+        // The span, then the user message and the completion: the call looks complete, but its system message comes a
+        // second later (an exporter that sends each event in a request of its own).
+        using (var traces = await PostProtobufAsync(http, listener.Address, "v1/traces", Traces(OpenAIScope, "nodejs", ChatSpan()).ToByteArray(), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, traces.StatusCode);
+        }
+
+        using (var events = await PostJsonAsync(http, listener.Address, "v1/logs", EventsJson(MessageEvent("gen_ai.user.message", "What is 2+2?", Start + 1), ChoiceEvent("4", Start + 800_000_000)), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, events.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Empty(intake.Taken);
+        using (var system = await PostJsonAsync(http, listener.Address, "v1/logs", EventsJson(MessageEvent("gen_ai.system.message", "Answer briefly.", Start)), ct))
+        {
+            var text = await system.Content.ReadAsStringAsync(ct);
+            Assert.True(system.StatusCode == HttpStatusCode.OK, text);
+            Assert.DoesNotContain("rejected", text, StringComparison.OrdinalIgnoreCase);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        var log = Assert.Single(intake.Taken);
+        Assert.Equal($"otlp:{TraceHex}:{SpanHex}", log.Id);
+        Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
+        Assert.Equal("Answer briefly.", log.Datapoint.Messages[0].Text);
+        Assert.Equal("What is 2+2?", log.Datapoint.Input);
+        Assert.Equal("4", log.Log.Response);
+        Assert.Equal("gpt-4o-mini-2024-07-18", log.Log.Model);
+        Assert.Empty(notices);
+
+        // An event of the call after it ended is not taken: the answer counts it and the console says why.
+        using var late = await PostJsonAsync(http, listener.Address, "v1/logs", EventsJson(MessageEvent("gen_ai.user.message", "And 3+3?", Start + 2)), ct);
+        var answer = JsonParser.Default.Parse<ExportLogsServiceResponse>(await late.Content.ReadAsStringAsync(ct));
+        Assert.Equal(HttpStatusCode.OK, late.StatusCode);
+        Assert.Equal(1, answer.PartialSuccess?.RejectedLogRecords);
+        Assert.Contains("after their call", answer.PartialSuccess!.ErrorMessage, StringComparison.Ordinal);
+        Assert.Single(intake.Taken);
+        var notice = Assert.Single(notices);
+        Assert.Contains("1 GenAI log event from " + OpenAIScope, notice, StringComparison.Ordinal);
+        Assert.Contains("after their call", notice, StringComparison.Ordinal);
+        Assert.Contains("BatchLogRecordProcessor", notice, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Protobuf_GenAI_message_events_sent_before_their_span_are_joined_to_it_into_one_log()
     {
