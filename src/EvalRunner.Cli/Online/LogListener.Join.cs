@@ -74,6 +74,7 @@ internal sealed partial class LogListener
     {
         var calls = count == 1 ? "1 GenAI call" : $"{count} GenAI calls";
         var wait = $"{(int)GenAIJoin.HoldFor.TotalSeconds} s";
+        var grace = $"{_join.Grace.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s";
         return missing switch
         {
             GenAIMissing.SpanContent => $"watch: {(count == 1 ? "1 chat span" : $"{count} chat spans")} from {client.Describe()} came without messages"
@@ -82,6 +83,9 @@ internal sealed partial class LogListener
             GenAIMissing.EventContent => $"watch: {calls} from {client.Describe()} sent GenAI log events without message text or without the completion; not evaluated. To send them: {client.Advice(Address)}",
             GenAIMissing.Span => $"watch: {calls} from {client.Describe()} evaluated from log events without their span (no chat span with the same trace and span id reached {Address}v1/traces within {wait}): "
                 + "model, tokens and latency are unknown; export traces there too",
+            GenAIMissing.LateEvent => $"watch: {(count == 1 ? "1 GenAI log event" : $"{count} GenAI log events")} from {client.Describe()} arrived after their call had ended "
+                + $"(more than {grace} after it had its span, a prompt and its completion, or {wait} after its first part); not joined to it. "
+                + "Export a call's events together, with a batch log processor (BatchLogRecordProcessor) rather than a simple one",
             _ => $"watch: {calls} from {client.Describe()} not evaluated",
         };
     }

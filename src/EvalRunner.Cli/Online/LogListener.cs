@@ -43,7 +43,7 @@ internal sealed partial class LogListener : IAsyncDisposable
         _intake = intake;
         _parse = parse;
         _token = options.BearerToken is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
-        _join = new GenAIJoin(options.TimeProvider);
+        _join = new GenAIJoin(options.TimeProvider, options.LateEventGrace);
         _notices = new OtlpNotices(options.TimeProvider, options.Notice);
     }
 

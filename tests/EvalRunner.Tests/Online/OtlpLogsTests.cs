@@ -175,7 +175,8 @@ public sealed class OtlpLogsTests
     {
         var ct = TestContext.Current.CancellationToken;
         var intake = new BoundedIntake();
-        await using var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) }, intake, parse: null, ct);
+        var clock = new FakeTimeProvider(Now);
+        await using var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock }, intake, parse: null, ct);
         using var http = new HttpClient();
         var events = ExportLogs(
             OpenAIScope,
@@ -199,6 +200,9 @@ public sealed class OtlpLogsTests
 
         Assert.Equal(HttpStatusCode.OK, tracesResponse.StatusCode);
         Assert.Null(ExportTraceServiceResponse.Parser.ParseFrom(await tracesResponse.Content.ReadAsByteArrayAsync(ct)).PartialSuccess);
+        // The call waits the grace period for late events of it, then is evaluated.
+        Assert.Empty(intake.Taken);
+        clock.Advance(LogListenerOptions.DefaultLateEventGrace);
         var log = Assert.Single(intake.Taken);
         Assert.Equal($"otlp:{TraceHex}:{SpanHex}", log.Id);
         Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
@@ -216,7 +220,8 @@ public sealed class OtlpLogsTests
     {
         var ct = TestContext.Current.CancellationToken;
         var intake = new BoundedIntake();
-        await using var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) }, intake, parse: null, ct);
+        var clock = new FakeTimeProvider(Now);
+        await using var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock }, intake, parse: null, ct);
         using var http = new HttpClient();
         var span = """
             {"resourceSpans":[{"resource":{"attributes":[{"key":"telemetry.sdk.language","value":{"stringValue":"nodejs"}}]},"scopeSpans":[{"scope":{"name":"@opentelemetry/instrumentation-openai"},"spans":[
@@ -251,6 +256,8 @@ public sealed class OtlpLogsTests
 
         Assert.True(logsResponse.StatusCode == HttpStatusCode.OK, await logsResponse.Content.ReadAsStringAsync(ct));
         Assert.Equal("application/json", logsResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(intake.Taken);
+        clock.Advance(LogListenerOptions.DefaultLateEventGrace);
         var log = Assert.Single(intake.Taken);
         Assert.Equal($"otlp:{TraceHex}:{SpanHex}", log.Id);
         Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
@@ -359,9 +366,10 @@ public sealed class OtlpLogsTests
         await using var server = await EvalRunner.Testing.FakeOpenAIServer.StartAsync(ct);
         server.Respond = _ => "Paris is the capital of France.";
         var intake = new BoundedIntake();
+        var clock = new FakeTimeProvider(Now);
         List<string> notices = [];
         await using var listener = await LogListener.StartAsync(
-            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), BearerToken = "otlp-token", Notice = line => { lock (notices) { notices.Add(line); } } },
+            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), BearerToken = "otlp-token", TimeProvider = clock, Notice = line => { lock (notices) { notices.Add(line); } } },
             intake,
             parse: null,
             ct);
@@ -386,6 +394,7 @@ public sealed class OtlpLogsTests
         Assert.True(result.ExitCode == 0, $"node chat.js exited {result.ExitCode}: {result.StandardError}");
         using var output = JsonDocument.Parse(result.StandardOutput);
         Assert.Equal("Paris is the capital of France.", output.RootElement.GetProperty("content").GetString());
+        clock.Advance(LogListenerOptions.DefaultLateEventGrace);
         var log = Assert.Single(intake.Taken);
         Assert.Matches("^otlp:[0-9a-f]{32}:[0-9a-f]{16}$", log.Id);
         Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
