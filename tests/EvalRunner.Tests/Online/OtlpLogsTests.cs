@@ -170,6 +170,114 @@ public sealed class OtlpLogsTests
         Assert.Contains("BatchLogRecordProcessor", notice, StringComparison.Ordinal);
     }
 
+    private const string Suite = "name: prod\nevaluators: [{type: contains, value: refund}]\nonline: {}\n";
+
+    /// <summary>A watcher's online monitor on <paramref name="output"/>, not evaluating: the logs it takes stay in its inbox.</summary>
+    private static async Task<EvalRunner.Online.OnlineMonitor> MonitorAsync(string suitePath, string output, TimeProvider clock, CancellationToken ct)
+    {
+        var settings = new Settings(new Dictionary<string, string>());
+        var suite = EvalRunner.Suites.SuiteLoader.Load(suitePath, new EvalRunner.Suites.SuiteLoadOptions { Settings = settings });
+        return await EvalRunner.Online.OnlineMonitor.StartAsync(new EvalRunner.Runs.RunEngine(settings, clock), suite, output, _ => { }, ct);
+    }
+
+    /// <summary>The logs in the watcher's inbox, by id.</summary>
+    private static Dictionary<string, JsonElement> Inbox(string output)
+    {
+        var path = Path.Combine(output, EvalRunner.Online.LogInbox.FileName);
+        return !File.Exists(path)
+            ? []
+            : File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToDictionary(r => r.GetProperty("id").GetString()!);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task GenAI_calls_still_waiting_when_the_watcher_stops_wait_on_after_a_restart_from_when_they_first_arrived()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new EvalRunner.Testing.TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", Suite);
+        var output = Path.Combine(dir.Path, "out");
+        var clock = new FakeTimeProvider(Now);
+        var options = new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock };
+        using var http = new HttpClient();
+        const string OtherSpan = "00000000000000a1";
+
+        // The events of two calls arrive; the watcher stops before their spans come.
+        using (var monitor = await MonitorAsync(suitePath, output, clock, ct))
+        await using (var listener = await LogListener.StartAsync(options, monitor, parse: null, ct))
+        {
+            using var one = await PostJsonAsync(http, listener.Address, "v1/logs", ChatEventsJson(), ct);
+            using var two = await PostJsonAsync(http, listener.Address, "v1/logs", ChatEventsJson(OtherSpan), ct);
+            Assert.Equal(HttpStatusCode.OK, one.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, two.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        using (var monitor = await MonitorAsync(suitePath, output, clock, ct))
+        await using (var listener = await LogListener.StartAsync(options, monitor, parse: null, ct))
+        {
+            // The first call's span comes after the restart: it joins the events that came before.
+            using (var traces = await PostProtobufAsync(http, listener.Address, "v1/traces", Traces(OpenAIScope, "nodejs", ChatSpan()).ToByteArray(), ct))
+            {
+                Assert.Equal(HttpStatusCode.OK, traces.StatusCode);
+            }
+
+            clock.Advance(TimeSpan.FromSeconds(3));
+            var joined = Assert.Single(Inbox(output)).Value;
+            Assert.Equal($"otlp:{TraceHex}:{SpanHex}", joined.GetProperty("id").GetString());
+            Assert.Equal("gpt-4o-mini-2024-07-18", joined.GetProperty("model").GetString());
+            Assert.Equal(["system", "user"], joined.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()));
+            Assert.Equal("4", joined.GetProperty("generated_response").GetString());
+
+            // The other call's span never comes: 30 s after its events first arrived, before the restart, it is evaluated
+            // from them alone.
+            clock.Advance(TimeSpan.FromSeconds(16));
+            Assert.Single(Inbox(output));
+            clock.Advance(TimeSpan.FromSeconds(2));
+            var alone = Inbox(output)[$"otlp:{TraceHex}:{OtherSpan}"];
+            Assert.False(alone.TryGetProperty("model", out _));
+            Assert.Equal("4", alone.GetProperty("generated_response").GetString());
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_damaged_file_of_waiting_GenAI_calls_is_reported_with_its_path_and_reason_and_the_watcher_goes_on_without_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new EvalRunner.Testing.TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", Suite);
+        var output = Path.Combine(dir.Path, "out");
+        Directory.CreateDirectory(output);
+        var state = Path.Combine(output, "genai-calls.json");
+        File.WriteAllText(state, "{\"version\":1,\"calls\":[{\"key\":");
+        var clock = new FakeTimeProvider(Now);
+        List<string> notices = [];
+        using var http = new HttpClient();
+
+        using var monitor = await MonitorAsync(suitePath, output, clock, ct);
+        await using var listener = await LogListener.StartAsync(
+            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock, Notice = line => { lock (notices) { notices.Add(line); } } },
+            monitor,
+            parse: null,
+            ct);
+
+        var notice = Assert.Single(notices);
+        Assert.Contains(state, notice, StringComparison.Ordinal);
+        Assert.Contains("damaged", notice, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", notice, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", notice, StringComparison.Ordinal);
+
+        // The listener goes on: a call joins as before.
+        using (var events = await PostJsonAsync(http, listener.Address, "v1/logs", ChatEventsJson(), ct))
+        using (var traces = await PostProtobufAsync(http, listener.Address, "v1/traces", Traces(OpenAIScope, "nodejs", ChatSpan()).ToByteArray(), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, events.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, traces.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal("gpt-4o-mini-2024-07-18", Assert.Single(Inbox(output)).Value.GetProperty("model").GetString());
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Protobuf_GenAI_message_events_sent_before_their_span_are_joined_to_it_into_one_log()
     {
