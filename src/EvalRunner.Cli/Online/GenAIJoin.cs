@@ -3,7 +3,8 @@ namespace EvalRunner.Cli.Online;
 /// <summary>
 /// Joins GenAI chat spans (<c>/v1/traces</c>) and their log events (<c>/v1/logs</c>), which arrive in separate
 /// requests in either order, by trace id and span id. A call waits at most <see cref="HoldFor"/> for its other part,
-/// and at most <see cref="MaxHeld"/> calls wait (the oldest ends first). A call that has its span, a prompt and its
+/// and at most <see cref="MaxHeld"/> calls wait (the oldest ends first); the listener keeps them across restarts
+/// (<see cref="GenAIJoinFile"/>). A call that has its span, a prompt and its
 /// completion still waits the grace period for late events of it; an event of a call that ended is counted, not
 /// joined. A call whose time is over is evaluated from its events alone when they hold a prompt and a completion, else
 /// not evaluated. Not thread-safe: the listener plans and commits one request at a time.
@@ -35,6 +36,29 @@ internal sealed class GenAIJoin(TimeProvider time, TimeSpan grace)
     public TimeSpan Grace => grace;
 
     public int Held => _held.Count;
+
+    /// <summary>The calls waiting for their other parts or for late events.</summary>
+    public IReadOnlyCollection<GenAICall> HeldCalls => _held.Values;
+
+    /// <summary>The services known to send GenAI log events.</summary>
+    public IReadOnlyCollection<string> ServicesSendingEvents => _servicesSendingEvents;
+
+    /// <summary>Counts the commits that changed the held calls or the services: a change to save.</summary>
+    public long Changes { get; private set; }
+
+    /// <summary>Holds calls kept from an earlier run, with the times they first arrived (at most <see cref="MaxHeld"/> are kept).</summary>
+    public void Restore(IEnumerable<GenAICall> calls, IEnumerable<string> services)
+    {
+        foreach (var call in calls.OrderByDescending(c => c.Since).Take(MaxHeld - _held.Count))
+        {
+            _held[call.Key] = call;
+        }
+
+        foreach (var service in services.Take(MaxServices - _servicesSendingEvents.Count))
+        {
+            _servicesSendingEvents.Add(service);
+        }
+    }
 
     /// <summary>Plans one request's chat spans and GenAI events.</summary>
     public GenAIPlan Offer(IReadOnlyList<GenAISpan> spans, IReadOnlyList<GenAIEvent> events)
@@ -166,12 +190,18 @@ internal sealed class GenAIJoin(TimeProvider time, TimeSpan grace)
             }
         }
 
+        var changed = plan.Updates.Count > 0;
         foreach (var service in plan.Services)
         {
-            if (_servicesSendingEvents.Count < MaxServices)
+            if (_servicesSendingEvents.Count < MaxServices && _servicesSendingEvents.Add(service))
             {
-                _servicesSendingEvents.Add(service);
+                changed = true;
             }
+        }
+
+        if (changed)
+        {
+            Changes++;
         }
     }
 

@@ -1,4 +1,5 @@
 using EvalRunner.Online;
+using EvalRunner.Results;
 
 namespace EvalRunner.Cli.Online;
 
@@ -30,7 +31,10 @@ internal sealed partial class LogListener
         }
     }
 
-    /// <summary>Ends the calls whose time to wait is over; a busy listener or a full queue leaves them for the next sweep.</summary>
+    /// <summary>
+    /// Ends the calls whose time to wait is over and saves the held calls when they changed; a busy listener or a full
+    /// queue leaves them for the next sweep.
+    /// </summary>
     private async Task SweepAsync()
     {
         if (!await _joinGate.WaitAsync(0).ConfigureAwait(false))
@@ -42,13 +46,13 @@ internal sealed partial class LogListener
         {
             _notices.SayDue();
             var plan = _join.Expire(_intake.Capacity);
-            if (plan.IsEmpty || plan.Logs.Count > 0 && await _intake.AcceptAsync(plan.Logs, CancellationToken.None).ConfigureAwait(false) != IntakeResult.Stored)
+            if (!plan.IsEmpty && (plan.Logs.Count == 0 || await _intake.AcceptAsync(plan.Logs, CancellationToken.None).ConfigureAwait(false) == IntakeResult.Stored))
             {
-                return;
+                _join.Commit(plan);
+                Tell(plan);
             }
 
-            _join.Commit(plan);
-            Tell(plan);
+            await SaveAsync(always: false).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or ObjectDisposedException)
         {
@@ -58,6 +62,58 @@ internal sealed partial class LogListener
         finally
         {
             _joinGate.Release();
+        }
+    }
+
+    private string? StatePath => _intake.StateDirectory is { } directory ? Path.Combine(directory, GenAIJoinFile.FileName) : null;
+
+    /// <summary>Holds again the GenAI calls that were waiting when the watcher last stopped; a damaged file is said and left out.</summary>
+    private void Restore()
+    {
+        if (StatePath is not { } path || !File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            var (calls, services) = GenAIJoinFile.Read(File.ReadAllText(path));
+            _join.Restore(calls, services);
+            _eventSequence = calls.SelectMany(c => c.Events).Select(e => e.Sequence).DefaultIfEmpty().Max();
+            _saved = _join.Changes;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            var why = e is InvalidDataException ? $"the file is damaged ({e.Message})" : $"the file could not be read ({e.Message})";
+            _options.Notice?.Invoke($"watch: {path}: the GenAI calls that were waiting for their span or log events when the watcher stopped are not restored: {why}; "
+                + "the file is replaced when the watcher next saves the calls waiting");
+        }
+    }
+
+    /// <summary>
+    /// Writes the held GenAI calls to the state folder (atomically): when <paramref name="always"/> (the listener stops),
+    /// else only when they changed since they were last written. The caller holds the join gate.
+    /// </summary>
+    private async Task SaveAsync(bool always)
+    {
+        if (StatePath is not { } path || !always && _join.Changes == _saved)
+        {
+            return;
+        }
+
+        var changes = _join.Changes;
+        try
+        {
+            var text = _intake.Redact(GenAIJoinFile.Write(_join.HeldCalls, _join.ServicesSendingEvents));
+            await AtomicFile.WriteAllTextAsync(path, text, CancellationToken.None).ConfigureAwait(false);
+            _saved = changes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _notices.Say(
+                "save",
+                1,
+                _ => $"watch: {path}: the GenAI calls waiting for their span or log events could not be saved ({e.Message}); they are lost if the watcher stops before they are saved");
         }
     }
 
