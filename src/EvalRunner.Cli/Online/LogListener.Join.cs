@@ -52,7 +52,7 @@ internal sealed partial class LogListener
                 Tell(plan);
             }
 
-            await SaveAsync(always: false).ConfigureAwait(false);
+            Save(always: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or ObjectDisposedException)
         {
@@ -91,10 +91,11 @@ internal sealed partial class LogListener
     }
 
     /// <summary>
-    /// Writes the held GenAI calls to the state folder (atomically): when <paramref name="always"/> (the listener stops),
-    /// else only when they changed since they were last written. The caller holds the join gate.
+    /// Writes the held GenAI calls to the state folder (atomically, without awaiting, so a sweep ends before the next
+    /// one): when <paramref name="always"/> (the listener stops), else only when they changed since they were last
+    /// written. The caller holds the join gate.
     /// </summary>
-    private async Task SaveAsync(bool always)
+    private void Save(bool always)
     {
         if (StatePath is not { } path || !always && _join.Changes == _saved)
         {
@@ -105,7 +106,7 @@ internal sealed partial class LogListener
         try
         {
             var text = _intake.Redact(GenAIJoinFile.Write(_join.HeldCalls, _join.ServicesSendingEvents));
-            await AtomicFile.WriteAllTextAsync(path, text, CancellationToken.None).ConfigureAwait(false);
+            AtomicFile.WriteAllText(path, text);
             _saved = changes;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

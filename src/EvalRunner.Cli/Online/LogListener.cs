@@ -97,7 +97,7 @@ internal sealed partial class LogListener : IAsyncDisposable
         await _joinGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            await SaveAsync(always: true).ConfigureAwait(false);
+            Save(always: true);
         }
         finally
         {
