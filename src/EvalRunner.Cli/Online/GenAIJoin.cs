@@ -4,10 +4,10 @@ namespace EvalRunner.Cli.Online;
 /// Joins GenAI chat spans (<c>/v1/traces</c>) and their log events (<c>/v1/logs</c>), which arrive in separate
 /// requests in either order, by trace id and span id. A call waits at most <see cref="HoldFor"/> for its other part,
 /// and at most <see cref="MaxHeld"/> calls wait (the oldest ends first); the listener keeps them across restarts
-/// (<see cref="GenAIJoinFile"/>). A call that has its span, a prompt and its
-/// completion still waits the grace period for late events of it; an event of a call that ended is counted, not
-/// joined. A call whose time is over is evaluated from its events alone when they hold a prompt and a completion, else
-/// not evaluated. Not thread-safe: the listener plans and commits one request at a time.
+/// (<see cref="GenAIJoinFile"/>). A call that has its span, a prompt and its completion still waits the grace period
+/// for late events of it; an event of a call that ended is counted, not joined. A call whose time is over is evaluated
+/// from its events alone when they hold a prompt and a completion, else not evaluated. Not thread-safe: the listener
+/// plans and commits one request at a time.
 /// </summary>
 internal sealed class GenAIJoin(TimeProvider time, TimeSpan grace)
 {
