@@ -10,6 +10,12 @@ internal sealed record GenAICall
     /// <summary>When its first part arrived: it waits for the rest for a bounded time from here.</summary>
     public required DateTimeOffset Since { get; init; }
 
+    /// <summary>
+    /// When it first had its span, a prompt and its completion: from here it waits the grace period for late events
+    /// of it (the system message sent in a request of its own) before it ends.
+    /// </summary>
+    public DateTimeOffset? Settled { get; init; }
+
     public GenAISpan? Span { get; init; }
 
     public ImmutableList<GenAIEvent> Events { get; init; } = [];

@@ -3,11 +3,13 @@ namespace EvalRunner.Cli.Online;
 /// <summary>
 /// Joins GenAI chat spans (<c>/v1/traces</c>) and their log events (<c>/v1/logs</c>), which arrive in separate
 /// requests in either order, by trace id and span id. A call waits at most <see cref="HoldFor"/> for its other part,
-/// and at most <see cref="MaxHeld"/> calls wait (the oldest ends first); held calls live in memory only. A call whose
-/// time is over is evaluated from its events alone when they hold a prompt and a completion, else not evaluated.
-/// Not thread-safe: the listener plans and commits one request at a time.
+/// and at most <see cref="MaxHeld"/> calls wait (the oldest ends first); the listener keeps them across restarts
+/// (<see cref="GenAIJoinFile"/>). A call that has its span, a prompt and its completion still waits the grace period
+/// for late events of it; an event of a call that ended is counted, not joined. A call whose time is over is evaluated
+/// from its events alone when they hold a prompt and a completion, else not evaluated. Not thread-safe: the listener
+/// plans and commits one request at a time.
 /// </summary>
-internal sealed class GenAIJoin(TimeProvider time)
+internal sealed class GenAIJoin(TimeProvider time, TimeSpan grace)
 {
     /// <summary>How long a span waits for its events, and events for their span.</summary>
     public static readonly TimeSpan HoldFor = TimeSpan.FromSeconds(30);
@@ -15,7 +17,7 @@ internal sealed class GenAIJoin(TimeProvider time)
     /// <summary>The most calls that wait at once.</summary>
     public const int MaxHeld = 10_000;
 
-    /// <summary>How many ended calls are remembered, so that a late event of one is dropped rather than held alone.</summary>
+    /// <summary>How many ended calls are remembered, so that a late event of one is counted rather than held alone.</summary>
     private const int MaxEnded = 10_000;
 
     private const int MaxServices = 1_000;
@@ -25,7 +27,38 @@ internal sealed class GenAIJoin(TimeProvider time)
     private readonly Queue<string> _endedOrder = new();
     private readonly HashSet<string> _servicesSendingEvents = new(StringComparer.Ordinal);
 
+    public GenAIJoin(TimeProvider time)
+        : this(time, LogListenerOptions.DefaultLateEventGrace)
+    {
+    }
+
+    /// <summary>How long a call that looks complete waits for late events of it.</summary>
+    public TimeSpan Grace => grace;
+
     public int Held => _held.Count;
+
+    /// <summary>The calls waiting for their other parts or for late events.</summary>
+    public IReadOnlyCollection<GenAICall> HeldCalls => _held.Values;
+
+    /// <summary>The services known to send GenAI log events.</summary>
+    public IReadOnlyCollection<string> ServicesSendingEvents => _servicesSendingEvents;
+
+    /// <summary>Counts the commits that changed the held calls or the services: a change to save.</summary>
+    public long Changes { get; private set; }
+
+    /// <summary>Holds calls kept from an earlier run, with the times they first arrived (at most <see cref="MaxHeld"/> are kept).</summary>
+    public void Restore(IEnumerable<GenAICall> calls, IEnumerable<string> services)
+    {
+        foreach (var call in calls.OrderByDescending(c => c.Since).Take(MaxHeld - _held.Count))
+        {
+            _held[call.Key] = call;
+        }
+
+        foreach (var service in services.Take(MaxServices - _servicesSendingEvents.Count))
+        {
+            _servicesSendingEvents.Add(service);
+        }
+    }
 
     /// <summary>Plans one request's chat spans and GenAI events.</summary>
     public GenAIPlan Offer(IReadOnlyList<GenAISpan> spans, IReadOnlyList<GenAIEvent> events)
@@ -46,6 +79,8 @@ internal sealed class GenAIJoin(TimeProvider time)
 
             if (_ended.Contains(genAI.Key))
             {
+                plan.Said.Add((genAI.Client, GenAIMissing.LateEvent));
+                plan.LateLogRecords++;
                 continue;
             }
 
@@ -71,6 +106,13 @@ internal sealed class GenAIJoin(TimeProvider time)
             if (outcome.Waiting)
             {
                 plan.Updates[call.Key] = call;
+                continue;
+            }
+
+            if (grace > TimeSpan.Zero && (!call.Events.IsEmpty || call.Span is { } spanOnly && ExpectsEvents(spanOnly.Client, plan)))
+            {
+                // It looks complete: it waits the grace period for late events of it (the sweep ends it).
+                plan.Updates[call.Key] = call with { Settled = call.Settled ?? now };
                 continue;
             }
 
@@ -106,17 +148,24 @@ internal sealed class GenAIJoin(TimeProvider time)
         return plan;
     }
 
-    /// <summary>Plans the end of the calls whose time to wait is over (at most <paramref name="max"/>, the oldest first).</summary>
+    /// <summary>Plans the end of the calls whose time to wait is over (at most <paramref name="max"/>, the earliest due first).</summary>
     public GenAIPlan Expire(int max)
     {
         var now = time.GetUtcNow();
         var plan = new GenAIPlan();
-        foreach (var call in _held.Values.Where(c => now - c.Since >= HoldFor).OrderBy(c => c.Since).Take(max).ToList())
+        foreach (var call in _held.Values.Select(c => (Call: c, Due: Due(c))).Where(c => now >= c.Due).OrderBy(c => c.Due).Select(c => c.Call).Take(max).ToList())
         {
             End(plan, call, GenAICalls.Build(call, final: true));
         }
 
         return plan;
+    }
+
+    /// <summary>When a call's wait ends: the grace period after it looked complete, and at the latest its time to wait.</summary>
+    private DateTimeOffset Due(GenAICall call)
+    {
+        var due = call.Since + HoldFor;
+        return call.Settled is { } settled && settled + grace < due ? settled + grace : due;
     }
 
     /// <summary>Applies a plan whose logs were stored.</summary>
@@ -141,12 +190,18 @@ internal sealed class GenAIJoin(TimeProvider time)
             }
         }
 
+        var changed = plan.Updates.Count > 0;
         foreach (var service in plan.Services)
         {
-            if (_servicesSendingEvents.Count < MaxServices)
+            if (_servicesSendingEvents.Count < MaxServices && _servicesSendingEvents.Add(service))
             {
-                _servicesSendingEvents.Add(service);
+                changed = true;
             }
+        }
+
+        if (changed)
+        {
+            Changes++;
         }
     }
 

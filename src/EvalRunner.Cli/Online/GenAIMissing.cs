@@ -14,4 +14,7 @@ internal enum GenAIMissing
 
     /// <summary>Log events evaluated without their span: no model, tokens or latency.</summary>
     Span,
+
+    /// <summary>A log event that arrived after its call ended: left out of the call's log (counted per event).</summary>
+    LateEvent,
 }

@@ -26,6 +26,9 @@ internal sealed class GenAIPlan
     /// <summary>Log records of this request that are not evaluated.</summary>
     public int RejectedLogRecords { get; set; }
 
+    /// <summary>Log records of this request whose call had ended: not joined.</summary>
+    public int LateLogRecords { get; set; }
+
     /// <summary>The client of the first call of this request that is not evaluated: the answer's advice fits it.</summary>
     public GenAIClient? Rejected { get; set; }
 

@@ -91,16 +91,26 @@ internal sealed partial class LogListener
         }
 
         var response = new ExportLogsServiceResponse();
-        var rejected = plan.RejectedLogRecords + unjoinable.Count;
+        var rejected = plan.RejectedLogRecords + plan.LateLogRecords + unjoinable.Count;
         if (rejected > 0)
         {
-            response.PartialSuccess = new ExportLogsPartialSuccess
+            List<string> why = [];
+            if (plan.Rejected is { } client)
             {
-                RejectedLogRecords = rejected,
-                ErrorMessage = plan.Rejected is { } client
-                    ? $"GenAI log events without message content were not taken: {client.Advice(Address)}"
-                    : "GenAI log events without a trace and span id cannot be joined to their chat span and were not taken",
-            };
+                why.Add($"GenAI log events without message content were not taken: {client.Advice(Address)}");
+            }
+
+            if (plan.LateLogRecords > 0)
+            {
+                why.Add("GenAI log events that arrived after their call had ended were not taken: export a call's events together, with a batch log processor");
+            }
+
+            if (unjoinable.Count > 0)
+            {
+                why.Add("GenAI log events without a trace and span id cannot be joined to their chat span and were not taken");
+            }
+
+            response.PartialSuccess = new ExportLogsPartialSuccess { RejectedLogRecords = rejected, ErrorMessage = string.Join("; ", why) };
         }
 
         context.Response.StatusCode = StatusCodes.Status200OK;

@@ -35,6 +35,7 @@ internal sealed partial class LogListener : IAsyncDisposable
     private readonly OtlpNotices _notices;
     private readonly SemaphoreSlim _joinGate = new(1, 1);
     private ITimer? _sweep;
+    private long _saved;
 
     private LogListener(WebApplication app, LogListenerOptions options, ILogIntake intake, Func<JsonElement, SourceLocation, Datapoint> parse)
     {
@@ -43,7 +44,7 @@ internal sealed partial class LogListener : IAsyncDisposable
         _intake = intake;
         _parse = parse;
         _token = options.BearerToken is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
-        _join = new GenAIJoin(options.TimeProvider);
+        _join = new GenAIJoin(options.TimeProvider, options.LateEventGrace);
         _notices = new OtlpNotices(options.TimeProvider, options.Notice);
     }
 
@@ -71,6 +72,7 @@ internal sealed partial class LogListener : IAsyncDisposable
         });
         var app = builder.Build();
         var listener = new LogListener(app, options, intake, parse ?? DatapointParser.Parse);
+        listener.Restore();
         app.MapPost("/logs", (RequestDelegate)listener.HandleLogsAsync);
         app.MapPost("/v1/traces", (RequestDelegate)listener.HandleTracesAsync);
         app.MapPost("/v1/logs", (RequestDelegate)listener.HandleOtlpLogsAsync);
@@ -90,6 +92,18 @@ internal sealed partial class LogListener : IAsyncDisposable
 
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+
+        // The calls still waiting are kept for the next start.
+        await _joinGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            Save(always: true);
+        }
+        finally
+        {
+            _joinGate.Release();
+        }
+
         _joinGate.Dispose();
     }
 

@@ -73,6 +73,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     /// <inheritdoc />
     public int Capacity => _capacity;
 
+    /// <inheritdoc />
+    public string? StateDirectory => _session.OutputDirectory;
+
     public long Evaluated => Interlocked.Read(ref _evaluated);
 
     public long Malformed => Interlocked.Read(ref _malformed);
@@ -159,6 +162,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             _accepting.Release();
         }
     }
+
+    /// <inheritdoc />
+    public string Redact(string text) => _settings.Redact(text);
 
     /// <summary>Takes <paramref name="logs"/> as <see cref="AcceptAsync"/> does: true once they are stored.</summary>
     public async ValueTask<bool> TryAcceptAsync(IReadOnlyList<IncomingLog> logs, CancellationToken cancellationToken) =>

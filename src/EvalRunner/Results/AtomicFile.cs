@@ -31,6 +31,32 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/>, then moves it into place, without awaiting: for
+    /// a caller that holds a lock while it writes a small file.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written; the earlier file, if any, is unchanged.</exception>
+    public static void WriteAllText(string path, string text)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
     /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/>, then moves it into place.</summary>
     public static Task WriteAllTextAsync(string path, string text, CancellationToken cancellationToken) =>
         WriteAsync(path, (stream, token) => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), token).AsTask(), cancellationToken);

@@ -92,12 +92,199 @@ public sealed class OtlpLogsTests
           ]}]}]}
         """;
 
+    /// <summary>GenAI log events of the Node instrumentation (OTLP/JSON), each record made by <see cref="MessageEvent"/> or <see cref="ChoiceEvent"/>.</summary>
+    private static string EventsJson(params string[] records) => $$$$"""
+        {"resourceLogs":[{"resource":{"attributes":[{{{{JsonAttribute("service.name", "shop")}}}},{{{{JsonAttribute("telemetry.sdk.language", "nodejs")}}}}]},
+          "scopeLogs":[{"scope":{"name":"{{{{OpenAIScope}}}}"},"logRecords":[{{{{string.Join(",", records)}}}}]}]}]}
+        """;
+
+    private static string MessageEvent(string name, string content, ulong time) => $$$$"""
+        {"timeUnixNano":"{{{{time}}}}","observedTimeUnixNano":"{{{{time}}}}","severityNumber":9,
+         "body":{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":{{{{JsonSerializer.Serialize(content)}}}}}}]}},
+         "attributes":[{{{{JsonAttribute("event.name", name)}}}}],"traceId":"{{{{TraceHex}}}}","spanId":"{{{{SpanHex}}}}"}
+        """;
+
+    private static string ChoiceEvent(string content, ulong time) => $$$$"""
+        {"timeUnixNano":"{{{{time}}}}","observedTimeUnixNano":"{{{{time}}}}","severityNumber":9,
+         "body":{"kvlistValue":{"values":[{"key":"index","value":{"intValue":0}},
+           {"key":"message","value":{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":{{{{JsonSerializer.Serialize(content)}}}}}}]}}}]}},
+         "attributes":[{{{{JsonAttribute("event.name", "gen_ai.choice")}}}}],"traceId":"{{{{TraceHex}}}}","spanId":"{{{{SpanHex}}}}"}
+        """;
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_GenAI_event_late_by_less_than_the_grace_period_joins_its_call_and_one_later_still_is_counted_and_said_on_the_console()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var intake = new BoundedIntake();
+        var clock = new FakeTimeProvider(Now);
+        List<string> notices = [];
+        await using var listener = await LogListener.StartAsync(
+            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock, Notice = line => { lock (notices) { notices.Add(line); } } },
+            intake,
+            parse: null,
+            ct);
+        using var http = new HttpClient();
+
+        // The span, then the user message and the completion: the call looks complete, but its system message comes a
+        // second later (an exporter that sends each event in a request of its own).
+        using (var traces = await PostProtobufAsync(http, listener.Address, "v1/traces", Traces(OpenAIScope, "nodejs", ChatSpan()).ToByteArray(), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, traces.StatusCode);
+        }
+
+        using (var events = await PostJsonAsync(http, listener.Address, "v1/logs", EventsJson(MessageEvent("gen_ai.user.message", "What is 2+2?", Start + 1), ChoiceEvent("4", Start + 800_000_000)), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, events.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Empty(intake.Taken);
+        using (var system = await PostJsonAsync(http, listener.Address, "v1/logs", EventsJson(MessageEvent("gen_ai.system.message", "Answer briefly.", Start)), ct))
+        {
+            var text = await system.Content.ReadAsStringAsync(ct);
+            Assert.True(system.StatusCode == HttpStatusCode.OK, text);
+            Assert.DoesNotContain("rejected", text, StringComparison.OrdinalIgnoreCase);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        var log = Assert.Single(intake.Taken);
+        Assert.Equal($"otlp:{TraceHex}:{SpanHex}", log.Id);
+        Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
+        Assert.Equal("Answer briefly.", log.Datapoint.Messages[0].Text);
+        Assert.Equal("What is 2+2?", log.Datapoint.Input);
+        Assert.Equal("4", log.Log.Response);
+        Assert.Equal("gpt-4o-mini-2024-07-18", log.Log.Model);
+        Assert.Empty(notices);
+
+        // An event of the call after it ended is not taken: the answer counts it and the console says why.
+        using var late = await PostJsonAsync(http, listener.Address, "v1/logs", EventsJson(MessageEvent("gen_ai.user.message", "And 3+3?", Start + 2)), ct);
+        var answer = JsonParser.Default.Parse<ExportLogsServiceResponse>(await late.Content.ReadAsStringAsync(ct));
+        Assert.Equal(HttpStatusCode.OK, late.StatusCode);
+        Assert.Equal(1, answer.PartialSuccess?.RejectedLogRecords);
+        Assert.Contains("after their call", answer.PartialSuccess!.ErrorMessage, StringComparison.Ordinal);
+        Assert.Single(intake.Taken);
+        var notice = Assert.Single(notices);
+        Assert.Contains("1 GenAI log event from " + OpenAIScope, notice, StringComparison.Ordinal);
+        Assert.Contains("after their call", notice, StringComparison.Ordinal);
+        Assert.Contains("BatchLogRecordProcessor", notice, StringComparison.Ordinal);
+    }
+
+    private const string Suite = "name: prod\nevaluators: [{type: contains, value: refund}]\nonline: {}\n";
+
+    /// <summary>A watcher's online monitor on <paramref name="output"/>, not evaluating: the logs it takes stay in its inbox.</summary>
+    private static async Task<EvalRunner.Online.OnlineMonitor> MonitorAsync(string suitePath, string output, TimeProvider clock, CancellationToken ct)
+    {
+        var settings = new Settings(new Dictionary<string, string>());
+        var suite = EvalRunner.Suites.SuiteLoader.Load(suitePath, new EvalRunner.Suites.SuiteLoadOptions { Settings = settings });
+        return await EvalRunner.Online.OnlineMonitor.StartAsync(new EvalRunner.Runs.RunEngine(settings, clock), suite, output, _ => { }, ct);
+    }
+
+    /// <summary>The logs in the watcher's inbox, by id.</summary>
+    private static Dictionary<string, JsonElement> Inbox(string output)
+    {
+        var path = Path.Combine(output, EvalRunner.Online.LogInbox.FileName);
+        return !File.Exists(path)
+            ? []
+            : File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToDictionary(r => r.GetProperty("id").GetString()!);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task GenAI_calls_still_waiting_when_the_watcher_stops_wait_on_after_a_restart_from_when_they_first_arrived()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new EvalRunner.Testing.TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", Suite);
+        var output = Path.Combine(dir.Path, "out");
+        var clock = new FakeTimeProvider(Now);
+        var options = new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock };
+        using var http = new HttpClient();
+        const string OtherSpan = "00000000000000a1";
+
+        // The events of two calls arrive; the watcher stops before their spans come.
+        using (var monitor = await MonitorAsync(suitePath, output, clock, ct))
+        await using (var listener = await LogListener.StartAsync(options, monitor, parse: null, ct))
+        {
+            using var one = await PostJsonAsync(http, listener.Address, "v1/logs", ChatEventsJson(), ct);
+            using var two = await PostJsonAsync(http, listener.Address, "v1/logs", ChatEventsJson(OtherSpan), ct);
+            Assert.Equal(HttpStatusCode.OK, one.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, two.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        using (var monitor = await MonitorAsync(suitePath, output, clock, ct))
+        await using (var listener = await LogListener.StartAsync(options, monitor, parse: null, ct))
+        {
+            // The first call's span comes after the restart: it joins the events that came before.
+            using (var traces = await PostProtobufAsync(http, listener.Address, "v1/traces", Traces(OpenAIScope, "nodejs", ChatSpan()).ToByteArray(), ct))
+            {
+                Assert.Equal(HttpStatusCode.OK, traces.StatusCode);
+            }
+
+            clock.Advance(TimeSpan.FromSeconds(3));
+            var joined = Assert.Single(Inbox(output)).Value;
+            Assert.Equal($"otlp:{TraceHex}:{SpanHex}", joined.GetProperty("id").GetString());
+            Assert.Equal("gpt-4o-mini-2024-07-18", joined.GetProperty("model").GetString());
+            Assert.Equal(["system", "user"], joined.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()));
+            Assert.Equal("4", joined.GetProperty("generated_response").GetString());
+
+            // The other call's span never comes: 30 s after its events first arrived, before the restart, it is evaluated
+            // from them alone.
+            clock.Advance(TimeSpan.FromSeconds(16));
+            Assert.Single(Inbox(output));
+            clock.Advance(TimeSpan.FromSeconds(2));
+            var alone = Inbox(output)[$"otlp:{TraceHex}:{OtherSpan}"];
+            Assert.False(alone.TryGetProperty("model", out _));
+            Assert.Equal("4", alone.GetProperty("generated_response").GetString());
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_damaged_file_of_waiting_GenAI_calls_is_reported_with_its_path_and_reason_and_the_watcher_goes_on_without_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new EvalRunner.Testing.TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", Suite);
+        var output = Path.Combine(dir.Path, "out");
+        Directory.CreateDirectory(output);
+        var state = Path.Combine(output, "genai-calls.json");
+        File.WriteAllText(state, "{\"version\":1,\"calls\":[{\"key\":");
+        var clock = new FakeTimeProvider(Now);
+        List<string> notices = [];
+        using var http = new HttpClient();
+
+        using var monitor = await MonitorAsync(suitePath, output, clock, ct);
+        await using var listener = await LogListener.StartAsync(
+            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock, Notice = line => { lock (notices) { notices.Add(line); } } },
+            monitor,
+            parse: null,
+            ct);
+
+        var notice = Assert.Single(notices);
+        Assert.Contains(state, notice, StringComparison.Ordinal);
+        Assert.Contains("damaged", notice, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", notice, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", notice, StringComparison.Ordinal);
+
+        // The listener goes on: a call joins as before.
+        using (var events = await PostJsonAsync(http, listener.Address, "v1/logs", ChatEventsJson(), ct))
+        using (var traces = await PostProtobufAsync(http, listener.Address, "v1/traces", Traces(OpenAIScope, "nodejs", ChatSpan()).ToByteArray(), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, events.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, traces.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal("gpt-4o-mini-2024-07-18", Assert.Single(Inbox(output)).Value.GetProperty("model").GetString());
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Protobuf_GenAI_message_events_sent_before_their_span_are_joined_to_it_into_one_log()
     {
         var ct = TestContext.Current.CancellationToken;
         var intake = new BoundedIntake();
-        await using var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) }, intake, parse: null, ct);
+        var clock = new FakeTimeProvider(Now);
+        await using var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock }, intake, parse: null, ct);
         using var http = new HttpClient();
         var events = ExportLogs(
             OpenAIScope,
@@ -121,6 +308,9 @@ public sealed class OtlpLogsTests
 
         Assert.Equal(HttpStatusCode.OK, tracesResponse.StatusCode);
         Assert.Null(ExportTraceServiceResponse.Parser.ParseFrom(await tracesResponse.Content.ReadAsByteArrayAsync(ct)).PartialSuccess);
+        // The call waits the grace period for late events of it, then is evaluated.
+        Assert.Empty(intake.Taken);
+        clock.Advance(LogListenerOptions.DefaultLateEventGrace);
         var log = Assert.Single(intake.Taken);
         Assert.Equal($"otlp:{TraceHex}:{SpanHex}", log.Id);
         Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
@@ -138,7 +328,8 @@ public sealed class OtlpLogsTests
     {
         var ct = TestContext.Current.CancellationToken;
         var intake = new BoundedIntake();
-        await using var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) }, intake, parse: null, ct);
+        var clock = new FakeTimeProvider(Now);
+        await using var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock }, intake, parse: null, ct);
         using var http = new HttpClient();
         var span = """
             {"resourceSpans":[{"resource":{"attributes":[{"key":"telemetry.sdk.language","value":{"stringValue":"nodejs"}}]},"scopeSpans":[{"scope":{"name":"@opentelemetry/instrumentation-openai"},"spans":[
@@ -173,6 +364,8 @@ public sealed class OtlpLogsTests
 
         Assert.True(logsResponse.StatusCode == HttpStatusCode.OK, await logsResponse.Content.ReadAsStringAsync(ct));
         Assert.Equal("application/json", logsResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(intake.Taken);
+        clock.Advance(LogListenerOptions.DefaultLateEventGrace);
         var log = Assert.Single(intake.Taken);
         Assert.Equal($"otlp:{TraceHex}:{SpanHex}", log.Id);
         Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
@@ -281,9 +474,10 @@ public sealed class OtlpLogsTests
         await using var server = await EvalRunner.Testing.FakeOpenAIServer.StartAsync(ct);
         server.Respond = _ => "Paris is the capital of France.";
         var intake = new BoundedIntake();
+        var clock = new FakeTimeProvider(Now);
         List<string> notices = [];
         await using var listener = await LogListener.StartAsync(
-            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), BearerToken = "otlp-token", Notice = line => { lock (notices) { notices.Add(line); } } },
+            new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), BearerToken = "otlp-token", TimeProvider = clock, Notice = line => { lock (notices) { notices.Add(line); } } },
             intake,
             parse: null,
             ct);
@@ -308,6 +502,7 @@ public sealed class OtlpLogsTests
         Assert.True(result.ExitCode == 0, $"node chat.js exited {result.ExitCode}: {result.StandardError}");
         using var output = JsonDocument.Parse(result.StandardOutput);
         Assert.Equal("Paris is the capital of France.", output.RootElement.GetProperty("content").GetString());
+        clock.Advance(LogListenerOptions.DefaultLateEventGrace);
         var log = Assert.Single(intake.Taken);
         Assert.Matches("^otlp:[0-9a-f]{32}:[0-9a-f]{16}$", log.Id);
         Assert.Equal([ChatRole.System, ChatRole.User], log.Datapoint.Messages.Select(m => m.Role));
