@@ -6,7 +6,7 @@ namespace EvalRunner.Reports;
 
 /// <summary>
 /// One self-contained HTML file (no network): the Markdown summary rendered with Markdig, every row in a table that
-/// can be filtered and sorted, a histogram per numeric evaluator column, for several model configs every datapoint of
+/// can be filtered and sorted (with its trajectory, when its log has steps), a histogram per numeric evaluator column, for several model configs every datapoint of
 /// each and two picked configs' responses side by side (<see cref="ModelsSection"/>), and for a watch the metrics over
 /// time (<see cref="OverTimeSection"/>).
 /// </summary>

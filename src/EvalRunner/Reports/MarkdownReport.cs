@@ -8,7 +8,7 @@ namespace EvalRunner.Reports;
 /// <summary>
 /// The Markdown summary a reviewer reads in ten seconds: verdict, a table per suite, every aggregate rule, per model
 /// config figures, tokens and latency, for several model configs their side-by-side section (<see cref="ModelsSection"/>),
-/// then each failing datapoint in a collapsible &lt;details&gt;. Everything from
+/// then each failing datapoint in a collapsible &lt;details&gt; (with its trajectory, when its log has steps). Everything from
 /// a dataset or a model passes <see cref="MarkdownText"/>. Long reports are cut to a size limit counted in UTF-8 bytes
 /// (which also bounds the characters): long fields first, then failing datapoints, then whole lines — never inside a
 /// character or a block — with a line that says what was cut and where the full report is.
