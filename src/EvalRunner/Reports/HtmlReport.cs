@@ -6,7 +6,7 @@ namespace EvalRunner.Reports;
 
 /// <summary>
 /// One self-contained HTML file (no network): the Markdown summary rendered with Markdig, every row in a table that
-/// can be filtered and sorted, a histogram per numeric evaluator column, for several model configs every datapoint of
+/// can be filtered and sorted (with its trajectory, when its log has steps), a histogram per numeric evaluator column, for several model configs every datapoint of
 /// each and two picked configs' responses side by side (<see cref="ModelsSection"/>), and for a watch the metrics over
 /// time (<see cref="OverTimeSection"/>).
 /// </summary>
@@ -16,6 +16,32 @@ internal static class HtmlReport
 
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
     private static string? Text(string? text) => text is null ? null : BidiText.Neutralise(text);
+
+    /// <summary>The most steps of a trajectory the page lists: the first and last halves of a longer one.</summary>
+    private const int MaxSteps = 200;
+
+    /// <summary>The most characters of a tool call's name, arguments and result the page shows.</summary>
+    private const int MaxStepText = 1000;
+
+    // A row's trajectory for its cell: a heading, its first steps, how many were omitted, its last steps and the
+    // number of the first of them; null for a log without steps. The page sets each as text, never as markup.
+    private static object? Trajectory(Logs.Log log)
+    {
+        if (log.Steps is not { Count: > 0 } steps)
+        {
+            return null;
+        }
+
+        var (head, tail) = TrajectoryText.Shown(steps.Count, MaxSteps);
+        return new
+        {
+            summary = Text(TrajectoryText.Heading(log)),
+            head = steps.Take(head).Select(s => Text(TrajectoryText.Step(s, MaxStepText))).ToList(),
+            omitted = steps.Count - head - tail,
+            tail = steps.Skip(steps.Count - tail).Select(s => Text(TrajectoryText.Step(s, MaxStepText))).ToList(),
+            tailStart = steps.Count - tail + 1,
+        };
+    }
 
     /// <summary>Renders the reports as one HTML page.</summary>
     public static string Render(IReadOnlyList<RunReport> reports)
@@ -40,6 +66,7 @@ internal static class HtmlReport
             rules = Text(string.Join("; ", row.FailedRules)),
             error = Text(row.Error?.Message),
             columns = ReportValues.Columns(row).ToDictionary(c => Text(c.Key)!, c => c.Value is string text ? Text(text) : c.Value),
+            trajectory = Trajectory(row.Log),
         })).ToList();
 
         // Model configs side by side: each suite's pivot names its rows by their place in the row data.
@@ -90,6 +117,7 @@ internal static class HtmlReport
             .over-time-chart { display: block; margin: .5rem 0; }
             .chart { display: inline-block; margin: 0 1.5rem 1rem 0; } .chart h4 { margin: .25rem 0; }
             tr.differ td { background: #fff8c5; } .side-by-side td.a, .side-by-side td.b { min-width: 16rem; max-width: 32rem; }
+            td.trajectory { min-width: 20rem; max-width: 40rem; } td.trajectory li { white-space: pre-wrap; word-break: break-word; } td.trajectory .omitted { color: #57606a; font-style: italic; margin: .25rem 0; }
             .side-by-side .response { white-space: pre-wrap; word-break: break-word; margin: .25rem 0; } .side-by-side .outcome, .side-by-side .trial { font-weight: 600; } .side-by-side .scores { color: #57606a; }
             </style>
             </head>
@@ -119,10 +147,44 @@ internal static class HtmlReport
                 th.addEventListener('click', () => { sortDirection = sortField === f ? -sortDirection : 1; sortField = f; draw(); });
                 head.appendChild(th);
               });
+              // A row's trajectory: a collapsed numbered list of its steps, every text set as text.
+              const trajectories = rows.some(r => r.trajectory);
+              if (trajectories) {
+                const th = document.createElement('th');
+                th.textContent = 'trajectory';
+                head.appendChild(th);
+              }
+              const steps = t => t ? t.head.concat(t.tail) : [];
+              function trajectory(t) {
+                const td = document.createElement('td');
+                td.className = 'trajectory';
+                if (!t) return td;
+                const details = document.createElement('details');
+                const summary = document.createElement('summary');
+                summary.textContent = t.summary;
+                details.appendChild(summary);
+                const list = (texts, start) => {
+                  const ol = document.createElement('ol');
+                  ol.start = start;
+                  texts.forEach(text => { const li = document.createElement('li'); li.textContent = text; ol.appendChild(li); });
+                  details.appendChild(ol);
+                };
+                list(t.head, 1);
+                if (t.tail.length > 0) {
+                  const omitted = document.createElement('p');
+                  omitted.className = 'omitted';
+                  omitted.textContent = '… ' + t.omitted + ' steps omitted …';
+                  details.appendChild(omitted);
+                  list(t.tail, t.tailStart);
+                }
+                td.appendChild(details);
+                return td;
+              }
               thead.appendChild(head);
               function draw() {
                 const needle = document.getElementById('filter').value.toLowerCase();
-                let shown = rows.filter(r => !needle || fields.some(f => String(value(r, f) ?? '').toLowerCase().includes(needle)));
+                let shown = rows.filter(r => !needle || fields.some(f => String(value(r, f) ?? '').toLowerCase().includes(needle))
+                  || steps(r.trajectory).some(text => text.toLowerCase().includes(needle)));
                 if (sortField) {
                   shown = shown.slice().sort((a, b) => {
                     const x = value(a, sortField), y = value(b, sortField);
@@ -140,6 +202,7 @@ internal static class HtmlReport
                     if (f === 'outcome') td.className = 'outcome';
                     tr.appendChild(td);
                   });
+                  if (trajectories) tr.appendChild(trajectory(r.trajectory));
                   return tr;
                 }));
                 document.getElementById('count').textContent = shown.length + ' of ' + rows.length + ' rows';

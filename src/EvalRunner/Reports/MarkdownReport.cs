@@ -8,7 +8,7 @@ namespace EvalRunner.Reports;
 /// <summary>
 /// The Markdown summary a reviewer reads in ten seconds: verdict, a table per suite, every aggregate rule, per model
 /// config figures, tokens and latency, for several model configs their side-by-side section (<see cref="ModelsSection"/>),
-/// then each failing datapoint in a collapsible &lt;details&gt;. Everything from
+/// then each failing datapoint in a collapsible &lt;details&gt; (with its trajectory, when its log has steps). Everything from
 /// a dataset or a model passes <see cref="MarkdownText"/>. Long reports are cut to a size limit counted in UTF-8 bytes
 /// (which also bounds the characters): long fields first, then failing datapoints, then whole lines — never inside a
 /// character or a block — with a line that says what was cut and where the full report is.
@@ -437,7 +437,44 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
+        if (row.Log.Steps is { Count: > 0 })
+        {
+            Trajectory(md, row.Log, limit);
+        }
+
         md.AppendLine("</details>");
+        md.AppendLine();
+    }
+
+    /// <summary>
+    /// The row's trajectory as a numbered list, one step a line. Its size follows the field limit the report is
+    /// rendered with: each name, argument and result is cut to a short length, and of a long run only the first and
+    /// last steps are listed, with how many were omitted between them.
+    /// </summary>
+    private static void Trajectory(StringBuilder md, Logs.Log log, int fieldLimit)
+    {
+        var steps = log.Steps!;
+        var (most, cap) = fieldLimit switch { >= 4000 => (30, 250), >= 1000 => (16, 150), _ => (8, 60) };
+        var (head, tail) = TrajectoryText.Shown(steps.Count, most);
+        md.AppendLine(CultureInfo.InvariantCulture, $"**Trajectory** {MarkdownText.Cell($"({TrajectoryText.Heading(log)})")}");
+        md.AppendLine();
+        // Each step is escaped as one line (newlines become <br>): tool output can start no list item or block of its own.
+        for (var i = 0; i < head; i++)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"{i + 1}. {MarkdownText.Cell(TrajectoryText.Step(steps[i], cap))}");
+        }
+
+        if (tail > 0)
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"_… {steps.Count - head - tail} steps omitted …_");
+            md.AppendLine();
+            for (var i = steps.Count - tail; i < steps.Count; i++)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"{i + 1}. {MarkdownText.Cell(TrajectoryText.Step(steps[i], cap))}");
+            }
+        }
+
         md.AppendLine();
     }
 

@@ -160,6 +160,54 @@ public sealed class HtmlReportTests
     }
 
     [Fact(Timeout = 180000)]
+    public async Task A_rows_trajectory_is_a_numbered_list_in_its_row_where_hostile_tool_output_stays_text_and_a_long_one_is_capped()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteLogsAsync(dir, [("agent", TrajectoryFixture.Hostile(), false), ("long", TrajectoryFixture.Long(1000, 5000), true)], token);
+        var file = dir.File("report.html", HtmlReport.Render(reports));
+        var (browser, playwright) = await LaunchAsync(token);
+        using (playwright)
+        await using (browser)
+        {
+            var (page, problems, requests) = await OpenAsync(browser, file);
+
+            var agent = page.Locator("#rows tbody tr").Nth(0).Locator("td.trajectory");
+            Assert.Equal("6 steps; stopped at max_steps: the model was still calling tools", await agent.Locator("summary").InnerTextAsync());
+            await agent.Locator("summary").ClickAsync();
+            var steps = await agent.Locator("ol li").AllInnerTextsAsync();
+            Assert.Equal(6, steps.Count);
+            Assert.Equal("model call: 120 tokens in, 30 out, 850 ms", steps[0]);
+            Assert.Equal("tool search({\"query\":\"<script>window.pwned=3</script> @octocat\"}) → " + TrajectoryFixture.HostileResult.Replace("\u202E", "<U+202E>", StringComparison.Ordinal) + "; 12 ms", steps[1]);
+            Assert.Equal("model call: 300 tokens in, 20 out", steps[2]);
+            Assert.StartsWith("tool fetch_page({\"url\":\"http://evil.example/x\"}) → yyy", steps[3], StringComparison.Ordinal);
+            Assert.Matches(@"yyy … \(\d+ more characters\) \(cut at run.max_output_bytes\); 40 ms$", steps[3]);
+            Assert.DoesNotContain("END", steps[3], StringComparison.Ordinal);
+            Assert.Equal("tool lookup({}) ✗ unknown tool: lookup </details> @octocat", steps[4]);
+            Assert.Equal("model call: 400 tokens in, 10 out, 300 ms", steps[5]);
+
+            // Nothing in the tool output became an element or ran, in the rows or in the summary above them.
+            Assert.Equal(0, await page.Locator("#rows img, #rows script, #rows h1, #rows a, #summary img, #summary h1, #summary a").CountAsync());
+            Assert.Equal(0, await page.Locator("#summary script").CountAsync());
+            Assert.True(await page.EvaluateAsync<bool>("() => window.pwned === undefined"));
+            Assert.DoesNotContain("\u202E", await page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
+
+            // A long run shows its first and last steps and how many were omitted between them.
+            var longRun = page.Locator("#rows tbody tr").Nth(1).Locator("td.trajectory");
+            Assert.Equal("1000 steps", await longRun.Locator("summary").InnerTextAsync());
+            await longRun.Locator("summary").ClickAsync();
+            Assert.Equal(200, await longRun.Locator("li").CountAsync());
+            Assert.Equal("… 800 steps omitted …", await longRun.Locator(".omitted").InnerTextAsync());
+            Assert.Equal("tool t999({\"page\":999}) → ", (await longRun.Locator("li").Last.InnerTextAsync())[..26]);
+            Assert.Equal(901, await longRun.Locator("ol").Last.EvaluateAsync<int>("list => list.start"));
+            Assert.True((await longRun.Locator("li").Last.InnerTextAsync()).Length < 1200);
+
+            Assert.Empty(problems);
+            Assert.Empty(requests);
+        }
+    }
+
+    [Fact(Timeout = 180000)]
     public async Task Two_picked_model_configs_show_their_responses_side_by_side_disagreements_first_and_as_text()
     {
         var token = TestContext.Current.CancellationToken;

@@ -218,5 +218,100 @@ public sealed class MarkdownReportTests
         Assert.DoesNotContain("$0 ", markdown, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_failing_rows_trajectory_is_a_numbered_list_in_its_details_and_hostile_tool_output_stays_text()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteLogsAsync(dir, [("agent", TrajectoryFixture.Hostile(), false)], TestContext.Current.CancellationToken);
+
+        var markdown = MarkdownReport.Render(reports);
+        var html = Markdown.ToHtml(markdown, Pipeline);
+
+        Assert.Equal(1, CountOf(html, "<details>"));
+        Assert.Equal(1, CountOf(html, "</details>"));
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<a ", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<h1", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<strong>bold</strong>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("@octocat", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u202E', markdown);
+        Assert.Contains("<p><strong>Trajectory</strong> (6 steps; stopped at max_steps: the model was still calling tools)</p>", html, StringComparison.Ordinal);
+
+        // One numbered list, one item per step, inside the details block: the "1." and "-" in the tool output start none.
+        var details = html[html.IndexOf("<details>", StringComparison.Ordinal)..html.IndexOf("</details>", StringComparison.Ordinal)];
+        Assert.Equal(1, CountOf(html, "<ol>"));
+        Assert.Contains("<ol>", details, StringComparison.Ordinal);
+        var items = Items(details);
+        Assert.Equal(6, items.Count);
+        Assert.Equal("model call: 120 tokens in, 30 out, 850 ms", items[0]);
+        Assert.StartsWith("tool search({&quot;query&quot;:&quot;&lt;script&gt;window.pwned=3&lt;/script&gt; @\u200Boctocat&quot;}) → &lt;/details&gt;<br>", items[1], StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;window.pwned=1&lt;/script&gt; &lt;img src=x onerror=&quot;window.pwned=2&quot;&gt;", items[1], StringComparison.Ordinal);
+        Assert.Contains("&lt;U+202E&gt;gnp.exe|cell|", items[1], StringComparison.Ordinal);
+        Assert.EndsWith("; 12 ms", items[1], StringComparison.Ordinal);
+        Assert.Equal("model call: 300 tokens in, 20 out", items[2]);
+        Assert.StartsWith("tool fetch_page({&quot;url&quot;:&quot;http:\u200B//evil.example/x&quot;}) → yyy", items[3], StringComparison.Ordinal);
+        Assert.Matches(@"yyy … \(\d+ more characters\) \(cut at run.max_output_bytes\); 40 ms$", items[3]);
+        Assert.DoesNotContain("END", items[3], StringComparison.Ordinal);
+        Assert.True(items[3].Length < 400, items[3]);
+        Assert.Equal("tool lookup({}) ✗ unknown tool: lookup &lt;/details&gt; @\u200Boctocat", items[4]);
+        Assert.Equal("model call: 400 tokens in, 10 out, 300 ms", items[5]);
+    }
+
+    [Fact]
+    public async Task A_long_trajectory_shows_its_first_and_last_steps_and_says_how_many_were_omitted_within_the_comment_limit()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteLogsAsync(dir, [("agent", TrajectoryFixture.Long(1000, 5000), false)], TestContext.Current.CancellationToken);
+
+        var markdown = MarkdownReport.Render(reports);
+        var html = Markdown.ToHtml(markdown, Pipeline);
+
+        Assert.True(MarkdownReport.Size(markdown) <= MarkdownReport.GitHubCommentLimit);
+        Assert.DoesNotContain("Cut to stay under", markdown, StringComparison.Ordinal);
+        var omitted = Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, @"<p><em>… (\d+) steps omitted …</em></p>"));
+        var items = Items(html);
+        Assert.Equal(1000, items.Count + int.Parse(omitted.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("model call: 100 tokens in, 10 out, 5 ms", items[0]);
+        Assert.StartsWith("tool t1({&quot;page&quot;:1}) → ééé", items[1], StringComparison.Ordinal);
+        Assert.StartsWith("tool t999({&quot;page&quot;:999}) → ééé", items[^1], StringComparison.Ordinal);
+        Assert.Contains($"<ol start=\"{1001 - (items.Count / 2)}\">", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Many_failing_rows_with_long_trajectories_stay_within_the_comment_limit_with_every_details_closed()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteLogsAsync(dir, Enumerable.Range(0, 60).Select(i => ($"agent-{i}", TrajectoryFixture.Long(300, 2000), false)), TestContext.Current.CancellationToken);
+
+        var markdown = MarkdownReport.Render(reports, "the evalrunner-results artifact");
+        var html = Markdown.ToHtml(markdown, Pipeline);
+
+        Assert.True(MarkdownReport.Size(markdown) <= MarkdownReport.GitHubCommentLimit);
+        Assert.Equal(CountOf(html, "<details>"), CountOf(html, "</details>"));
+        Assert.True(CountOf(html, "<details>") >= 1);
+        Assert.Equal(CountOf(html, "<details>"), CountOf(html, "<strong>Trajectory</strong> (300 steps)"));
+        Assert.Contains("tool t299(", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_row_without_steps_has_no_trajectory()
+    {
+        using var dir = new TempDirectory();
+        var reports = await ReportFixture.WriteAsync(dir, [("plain", "answer", false)], TestContext.Current.CancellationToken);
+
+        var markdown = MarkdownReport.Render(reports);
+
+        Assert.DoesNotContain("Trajectory", markdown, StringComparison.Ordinal);
+        Assert.Contains("<details>", markdown, StringComparison.Ordinal);
+    }
+
+    // The inner HTML of each list item of the ordered lists, in order.
+    private static List<string> Items(string html) =>
+        [.. System.Text.RegularExpressions.Regex.Matches(html, @"<ol(?: start=""\d+"")?>\n(.*?)</ol>", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .SelectMany(list => System.Text.RegularExpressions.Regex.Matches(list.Groups[1].Value, "<li>(.*?)</li>", System.Text.RegularExpressions.RegexOptions.Singleline))
+            .Select(item => item.Groups[1].Value)];
+
     private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
 }
