@@ -241,7 +241,7 @@ public sealed class ToolCallDatasetTests
             {"id": "a", "input": "x", "expected_tool_calls": {"name": "f"}}
             {"id": "b", "input": "x", "expected_tool_calls": [{"arguments": {}}]}
             {"id": "c", "input": "x", "expected_tool_calls": [{"name": "f", "arguments": "{not json"}]}
-            {"id": "d", "input": "x", "expected_tool_calls": [{"name": "f", "args": {}}]}
+            {"id": "d", "input": "x", "expected_tool_calls": [{"name": "f", "argument": {}}]}
             {"id": "e", "input": "x", "tool_results": [{"name": "f"}]}
             {"id": "f", "input": "x", "tool_results": [{"name": "f", "result": "ok", "error": "bad"}]}
             {"id": "g", "input": "x", "tool_results": [{"name": "f", "result": "ok", "latency_ms": -3}]}
@@ -254,7 +254,7 @@ public sealed class ToolCallDatasetTests
         Assert.Contains($"{path}:1: expected_tool_calls: must be a list of {{name, arguments}} tool calls, not an object", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"{path}:2: expected_tool_calls[0].name: is missing (the tool's name)", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"{path}:3: expected_tool_calls[0].arguments: is not valid JSON; the arguments are a JSON object, or a string holding one", ex.Message, StringComparison.Ordinal);
-        Assert.Contains($"{path}:4: expected_tool_calls[0].args: unknown key 'args' (did you mean 'arguments'?); a tool call has name and arguments", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"{path}:4: expected_tool_calls[0].argument: unknown key 'argument' (did you mean 'arguments'?); a tool call has name and arguments", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"{path}:5: tool_results[0]: needs 'result' (what the tool returns) or 'error' (why it fails)", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"{path}:6: tool_results[0]: gives both 'result' and 'error'; a canned result either returns or fails", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"{path}:7: tool_results[0].latency_ms: must be a number of 0 or more, not -3", ex.Message, StringComparison.Ordinal);
@@ -367,7 +367,7 @@ public sealed class ToolCallDatasetTests
             """);
         var suite = SuiteLoader.Load(dir.File("suite.eval.yaml", "dataset: {path: logs.jsonl, format: openai-chat}\nevaluators: [{type: length}]\n"), TestSettings.With());
 
-        var ex = await Assert.ThrowsAsync<DatasetException>(() => SuiteLoader.CheckAsync(suite, TestSettings.With(), TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<DatasetException>(() => RunEngine.CountDatapointsAsync(suite, null, TestContext.Current.CancellationToken));
 
         Assert.Contains($"{logs}:1: messages[1].tool_calls[0].function.arguments: is not valid JSON", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"{logs}:2: messages[1].tool_call_id: is missing", ex.Message, StringComparison.Ordinal);
