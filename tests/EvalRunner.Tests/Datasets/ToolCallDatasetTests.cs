@@ -372,4 +372,32 @@ public sealed class ToolCallDatasetTests
         Assert.Contains($"{logs}:1: messages[1].tool_calls[0].function.arguments: is not valid JSON", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"{logs}:2: messages[1].tool_call_id: is missing", ex.Message, StringComparison.Ordinal);
     }
+    [Fact(Timeout = 120000)]
+    public async Task A_Python_evaluator_sees_the_tool_calls_of_the_conversation_in_messages_and_full_history()
+    {
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", $$"""{"id": "a", "messages": {{WeatherMessages}}, "generated_response": "Rain."}""" + "\n");
+
+        var (result, rows) = await SuiteRun.RunAsync(dir, """
+            dataset: cases.jsonl
+            evaluators:
+              - name: tools
+                type: python
+                code: |
+                  def main(input, output, context, full_history, generated_response, **kwargs):
+                      messages = kwargs["messages"]
+                      call = messages[1]["tool_calls"][0]
+                      return {
+                          "called": call["function"]["name"] + " " + call["function"]["arguments"],
+                          "answered": messages[2]["tool_call_id"] + " " + messages[2]["content"],
+                          "shown": "assistant: [tool_call get_weather(" in full_history,
+                      }
+            """, TestContext.Current.CancellationToken);
+
+        var row = rows.Row("a");
+        Assert.Equal(Verdict.Pass, result.Verdict);
+        Assert.Equal("""get_weather {"city":"Paris"}""", row.Evaluation("tools").GetProperty("called").GetString());
+        Assert.Equal("call_1 18 C, sunny", row.Evaluation("tools").GetProperty("answered").GetString());
+        Assert.True(row.Evaluation("tools").GetProperty("shown").GetBoolean());
+    }
 }
