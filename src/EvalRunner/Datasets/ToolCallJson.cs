@@ -206,6 +206,115 @@ internal static class ToolCallJson
         writer.WriteEndArray();
     }
 
+    /// <summary>Messages as a JSON list in the shape <see cref="WriteMessages"/> writes.</summary>
+    public static JsonElement MessagesElement(IEnumerable<ChatMessage> messages)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteMessages(writer, messages);
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>A datapoint's <c>expected_tool_calls</c> and <c>tool_results</c> fields, as datasets give them; nothing when it has none.</summary>
+    public static void WriteToolFields(Utf8JsonWriter writer, Datapoint datapoint)
+    {
+        if (datapoint.ExpectedToolCalls.Count > 0)
+        {
+            writer.WriteStartArray("expected_tool_calls");
+            foreach (var call in datapoint.ExpectedToolCalls)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", call.Name);
+                WriteJson(writer, "arguments", call.Arguments);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (datapoint.ToolResults.Count > 0)
+        {
+            writer.WriteStartArray("tool_results");
+            foreach (var canned in datapoint.ToolResults)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", canned.Name);
+                WriteJson(writer, "arguments", canned.Arguments);
+                WriteText(writer, "result", canned.Result);
+                WriteText(writer, "error", canned.Error);
+                writer.WriteNumber("latency_ms", canned.LatencyMs);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+    }
+
+    /// <summary>A log's <c>steps</c> field in the shape results.jsonl writes; nothing when the log has no steps.</summary>
+    public static void WriteSteps(Utf8JsonWriter writer, IReadOnlyList<Logs.TrajectoryStep>? steps)
+    {
+        if (steps is null)
+        {
+            return;
+        }
+
+        writer.WriteStartArray("steps");
+        foreach (var step in steps)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("kind", step.Kind == Logs.StepKind.Model ? "model" : "tool");
+            WriteText(writer, "name", step.Name);
+            WriteText(writer, "call_id", step.CallId);
+            WriteJson(writer, "arguments", step.Arguments);
+            WriteText(writer, "result", step.Result);
+            WriteText(writer, "error", step.Error);
+            if (step.Cut)
+            {
+                writer.WriteBoolean("cut", true);
+            }
+
+            if (step.LatencyMs is { } latency)
+            {
+                writer.WriteNumber("latency_ms", latency);
+            }
+
+            if (step.InputTokens is { } input)
+            {
+                writer.WriteNumber("input_tokens", input);
+            }
+
+            if (step.OutputTokens is { } output)
+            {
+                writer.WriteNumber("output_tokens", output);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteText(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteJson(Utf8JsonWriter writer, string name, JsonElement? value)
+    {
+        if (value is { } json)
+        {
+            writer.WritePropertyName(name);
+            json.WriteTo(writer);
+        }
+    }
+
     /// <summary>A call's arguments as compact JSON (<c>{}</c> when it has none).</summary>
     public static string ArgumentsText(IDictionary<string, object?>? arguments) =>
         arguments is null ? "{}" : Compact(arguments, typeof(IDictionary<string, object?>));
