@@ -400,4 +400,23 @@ public sealed class ToolCallDatasetTests
         Assert.Equal("call_1 18 C, sunny", row.Evaluation("tools").GetProperty("answered").GetString());
         Assert.True(row.Evaluation("tools").GetProperty("shown").GetBoolean());
     }
+    [Fact]
+    public async Task An_OpenAI_chat_log_in_the_older_function_call_shape_is_read_as_tool_calls()
+    {
+        using var dir = new TempDirectory();
+        dir.File("logs.jsonl", """
+            {"id": "chatcmpl-1", "messages": [{"role": "user", "content": "Weather in Paris?"}, {"role": "assistant", "content": null, "function_call": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}, {"role": "function", "name": "get_weather", "content": "18 C"}, {"role": "assistant", "content": "18 C."}, {"role": "user", "content": "And Rome?"}, {"role": "assistant", "content": null, "function_call": {"name": "get_weather", "arguments": "{\"city\": \"Rome\"}"}}, {"role": "function", "name": "get_weather", "content": "25 C"}], "choices": [{"message": {"role": "assistant", "content": "25 C."}}]}
+
+            """);
+        var suite = SuiteLoader.Load(dir.File("suite.eval.yaml", "dataset: {path: logs.jsonl, format: openai-chat}\nevaluators: [{type: length}]\n"), TestSettings.With());
+
+        var datapoint = Assert.Single(await ReadAsync(suite));
+
+        Assert.Equal("user: Weather in Paris?\nassistant: [tool_call get_weather({\"city\":\"Paris\"})]\ntool: 18 C\nassistant: 18 C.\nuser: And Rome?", datapoint.FullHistory);
+        var steps = datapoint.SuppliedLog!.Steps!;
+        Assert.Equal([StepKind.Model, StepKind.Tool, StepKind.Model], steps.Select(s => s.Kind));
+        Assert.Equal(("get_weather", "25 C"), (steps[1].Name, steps[1].Result));
+        Assert.Equal("Rome", steps[1].Arguments!.Value.GetProperty("city").GetString());
+        Assert.Equal("25 C.", datapoint.SuppliedLog.Response);
+    }
 }
