@@ -37,8 +37,8 @@ internal static class OpenAIChatLog
             json["id"] = id;
         }
 
-        var items = messages.EnumerateArray().ToList();
-        var choice = FieldMap.Lookup(response, "choices[0].message");
+        var items = Modernize(messages.EnumerateArray().ToList());
+        var choice = FieldMap.Lookup(response, "choices[0].message") is { } found ? Modernize([found])[0] : (JsonElement?)null;
         var answerCalls = choice is { ValueKind: JsonValueKind.Object } given && given.TryGetProperty("tool_calls", out var calls) && calls.ValueKind != JsonValueKind.Null;
 
         // Assistant and tool messages after the last user message are the trajectory that led to the answer, when
@@ -145,6 +145,50 @@ internal static class OpenAIChatLog
         }
 
         return json;
+    }
+
+    /// <summary>
+    /// The older function-calling shape as tool calls: an assistant's <c>function_call</c> is one tool call (its id
+    /// made up from its place), and a <c>function</c> message the tool message that answers the latest such call.
+    /// </summary>
+    private static List<JsonElement> Modernize(List<JsonElement> items)
+    {
+        static bool Legacy(JsonElement m) => m.ValueKind == JsonValueKind.Object
+            && (Text(m, "role") == "function" || (m.TryGetProperty("function_call", out var call) && call.ValueKind == JsonValueKind.Object));
+        if (!items.Any(Legacy))
+        {
+            return items;
+        }
+
+        var modern = new List<JsonElement>(items.Count);
+        string? pending = null;
+        for (var index = 0; index < items.Count; index++)
+        {
+            var message = items[index];
+            if (!Legacy(message))
+            {
+                modern.Add(message);
+                continue;
+            }
+
+            var node = JsonNode.Parse(message.GetRawText())!.AsObject();
+            if (message.TryGetProperty("function_call", out var call) && call.ValueKind == JsonValueKind.Object && !message.TryGetProperty("tool_calls", out _))
+            {
+                pending = $"function_call_{index}";
+                node.Remove("function_call");
+                node["tool_calls"] = new JsonArray(new JsonObject { ["id"] = pending, ["type"] = "function", ["function"] = JsonNode.Parse(call.GetRawText()) });
+            }
+            else if (Text(message, "role") == "function" && pending is not null && !message.TryGetProperty("tool_call_id", out _))
+            {
+                node["role"] = "tool";
+                node["tool_call_id"] = pending;
+                pending = null;
+            }
+
+            modern.Add(JsonSerializer.SerializeToElement(node));
+        }
+
+        return modern;
     }
 
     /// <summary>One assistant or tool message of the trajectory as steps: a model step and its calls, or a call's result.</summary>
