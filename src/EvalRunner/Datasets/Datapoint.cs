@@ -49,8 +49,11 @@ public sealed record Datapoint
         { } e => e.GetRawText(),
     };
 
-    /// <summary>The whole conversation as text, one <c>role: content</c> line per message.</summary>
-    public string FullHistory => string.Join('\n', Messages.Select(m => $"{m.Role.Value}: {m.Text}"));
+    /// <summary>
+    /// The whole conversation as text, one <c>role: content</c> line per message; a tool call shows as
+    /// <c>assistant: [tool_call NAME(ARGUMENTS)]</c> and a tool's result as <c>tool: RESULT</c>.
+    /// </summary>
+    public string FullHistory => string.Join('\n', Messages.SelectMany(ToolCallJson.HistoryLines));
 
     private static readonly Dictionary<string, JsonElement> EmptyContext = [];
 }

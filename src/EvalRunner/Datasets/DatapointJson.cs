@@ -5,7 +5,10 @@ namespace EvalRunner.Datasets;
 /// <summary>The JSON a program or service under test receives for a datapoint.</summary>
 internal static class DatapointJson
 {
-    /// <summary><c>{"id","input","messages":[{"role","content"}],"expected","context","tags"}</c>; <c>prompt</c> when a template rendered one.</summary>
+    /// <summary>
+    /// <c>{"id","input","messages":[{"role","content"}],"expected","context","tags"}</c>; <c>prompt</c> when a template
+    /// rendered one. Messages that used tools are in the OpenAI chat shape (<c>tool_calls</c>, <c>tool_call_id</c>).
+    /// </summary>
     public static void Write(Utf8JsonWriter writer, Datapoint datapoint, string? prompt)
     {
         writer.WriteStartObject();
@@ -16,16 +19,8 @@ internal static class DatapointJson
             writer.WriteString("prompt", prompt);
         }
 
-        writer.WriteStartArray("messages");
-        foreach (var message in datapoint.Messages)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("role", message.Role.Value);
-            writer.WriteString("content", message.Text);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
+        writer.WritePropertyName("messages");
+        ToolCallJson.WriteMessages(writer, datapoint.Messages);
         writer.WritePropertyName("expected");
         if (datapoint.Expected is { } expected)
         {

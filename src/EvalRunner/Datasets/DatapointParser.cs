@@ -6,13 +6,16 @@ using Microsoft.Extensions.AI;
 namespace EvalRunner.Datasets;
 
 /// <summary>Turns one JSON object (from any dataset format) into a <see cref="Datapoint"/>, naming the field of any error.</summary>
-internal static class DatapointParser
+internal static partial class DatapointParser
 {
     /// <summary>The fields of a supplied response (a log generated elsewhere).</summary>
-    public static readonly string[] LogKeys = ["generated_response", "model", "latency_ms", "input_tokens", "output_tokens", "cost_usd", "timestamp"];
+    public static readonly string[] LogKeys = ["generated_response", "model", "latency_ms", "input_tokens", "output_tokens", "cost_usd", "timestamp", "steps"];
+
+    /// <summary>The fields of a datapoint about tools: the calls it expects and its canned tool results.</summary>
+    public static readonly string[] ToolKeys = ["expected_tool_calls", "tool_results"];
 
     /// <summary>Every field a datapoint may have.</summary>
-    public static readonly string[] Keys = ["id", "messages", "input", "expected", "context", "tags", .. LogKeys];
+    public static readonly string[] Keys = ["id", "messages", "input", "expected", "context", "tags", .. ToolKeys, .. LogKeys];
 
     /// <summary>The model config of a supplied response whose log names no model.</summary>
     public const string SuppliedModelConfig = "supplied";
@@ -30,6 +33,8 @@ internal static class DatapointParser
         JsonElement? expected = null;
         Dictionary<string, JsonElement> context = [];
         List<string> tags = [];
+        List<ExpectedToolCall> expectedToolCalls = [];
+        List<CannedToolResult> toolResults = [];
         var log = new LogFields();
 
         foreach (var property in element.EnumerateObject())
@@ -77,6 +82,16 @@ internal static class DatapointParser
                     break;
                 case "tags":
                     tags = ParseTags(value, at);
+                    break;
+                case "expected_tool_calls":
+                    expectedToolCalls = ParseExpectedToolCalls(value, at);
+                    break;
+                case "tool_results":
+                    toolResults = ParseToolResults(value, at);
+                    break;
+                case "steps":
+                    log.Steps = ParseSteps(value, at);
+                    log.Given ??= property.Name;
                     break;
                 case "generated_response":
                     log.Response = value.ValueKind switch
@@ -143,6 +158,8 @@ internal static class DatapointParser
             Expected = expected,
             Context = context,
             Tags = tags,
+            ExpectedToolCalls = expectedToolCalls,
+            ToolResults = toolResults,
             Location = location,
             SuppliedLog = log.Response is null ? null : new Logs.Log
             {
@@ -154,6 +171,7 @@ internal static class DatapointParser
                 OutputTokens = log.OutputTokens,
                 CostUsd = log.CostUsd,
                 Timestamp = log.Timestamp,
+                Steps = log.Steps,
                 Supplied = true,
             },
         };
@@ -166,10 +184,28 @@ internal static class DatapointParser
         var text = new StringBuilder();
         foreach (var message in datapoint.Messages)
         {
-            text.Append(message.Role.Value).Append('\u001f').Append(message.Text).Append('\u001e');
+            text.Append(message.Role.Value).Append('\u001f').Append(message.Text);
+            if (ToolCallJson.HasTools(message))
+            {
+                // Only a conversation that used tools hashes its calls, so that the ids of all others stay as they were.
+                text.Append('\u001c').AppendJoin('\n', ToolCallJson.HistoryLines(message));
+            }
+
+            text.Append('\u001e');
         }
 
         text.Append(datapoint.Expected?.GetRawText());
+        foreach (var call in datapoint.ExpectedToolCalls)
+        {
+            text.Append('\u001b').Append(call.Name).Append('\u001f').Append(call.Arguments?.GetRawText());
+        }
+
+        foreach (var canned in datapoint.ToolResults)
+        {
+            text.Append('\u001a').Append(canned.Name).Append('\u001f').Append(canned.Arguments?.GetRawText())
+                .Append('\u001f').Append(canned.Result).Append('\u001f').Append(canned.Error);
+        }
+
         if (datapoint.SuppliedLog is { } log)
         {
             // Two logs of the same question differ by their answers (and models).
@@ -266,6 +302,7 @@ internal static class DatapointParser
         }
 
         var messages = new List<ChatMessage>();
+        var calls = new HashSet<string>(StringComparer.Ordinal);
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
@@ -280,12 +317,37 @@ internal static class DatapointParser
                 throw new DatasetException(itemAt.WithField("role"), "is missing (use user, assistant, system or tool)");
             }
 
-            if (!item.TryGetProperty("content", out var content) || content.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            var chatRole = ParseRole(role.GetString()!, itemAt.WithField("role"));
+            List<ToolCallJson.Call>? toolCalls = null;
+            if (item.TryGetProperty("tool_calls", out var given) && given.ValueKind != JsonValueKind.Null)
+            {
+                toolCalls = chatRole == ChatRole.Assistant
+                    ? ToolCallJson.ReadCalls(given, itemAt.WithField("tool_calls"))
+                    : throw new DatasetException(itemAt.WithField("tool_calls"), "only an assistant message calls tools");
+            }
+
+            // An assistant message that only called tools has no content (null, or none at all).
+            var hasContent = item.TryGetProperty("content", out var content);
+            if ((!hasContent && toolCalls is null) || (hasContent && content.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)))
             {
                 throw new DatasetException(itemAt.WithField("content"), "is missing or not a string");
             }
 
-            messages.Add(new ChatMessage(ParseRole(role.GetString()!, itemAt.WithField("role")), content.GetString() ?? string.Empty));
+            var text = hasContent ? content.GetString() ?? string.Empty : string.Empty;
+            if (toolCalls is not null)
+            {
+                calls.UnionWith(toolCalls.Select(call => call.Id));
+                messages.Add(ToolCallJson.AssistantMessage(text, toolCalls));
+            }
+            else if (chatRole == ChatRole.Tool)
+            {
+                messages.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent(ToolCallId(item, calls, itemAt), text)]));
+            }
+            else
+            {
+                messages.Add(new ChatMessage(chatRole, text));
+            }
+
             index++;
         }
 

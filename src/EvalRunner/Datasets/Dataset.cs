@@ -406,7 +406,7 @@ internal static class Dataset
 
     private static async IAsyncEnumerable<Datapoint> ReadCsvAsync(string path, FieldMap? fields, ProblemList? problems, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string[] known = ["id", "input", "messages", "expected", "tags", .. DatapointParser.LogKeys];
+        string[] known = ["id", "input", "messages", "expected", "tags", .. DatapointParser.ToolKeys, .. DatapointParser.LogKeys];
 
         // A bad header is reported whole (every unknown column); its rows are then only checked for their shape.
         var badHeader = false;
@@ -428,8 +428,8 @@ internal static class Dataset
                     {
                         badHeader = true;
                         JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, 1, column + 1, name),
-                            $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input or messages, expected, tags, context.NAME and the log fields "
-                            + "generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp; map other names with the suite's fields:)"));
+                            $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input or messages, expected, tags, expected_tool_calls, tool_results, context.NAME and the log fields "
+                            + "generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp, steps; map other names with the suite's fields:)"));
                     }
                 }
 

@@ -140,16 +140,9 @@ internal sealed class LogInbox(string directory, Settings settings)
         {
             json.WriteStartObject();
             json.WriteString("id", incoming.Id);
-            json.WriteStartArray("messages");
-            foreach (var message in datapoint.Messages)
-            {
-                json.WriteStartObject();
-                json.WriteString("role", message.Role.Value);
-                json.WriteString("content", message.Text);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            json.WritePropertyName("messages");
+            ToolCallJson.WriteMessages(json, datapoint.Messages);
+            ToolCallJson.WriteToolFields(json, datapoint);
             if (datapoint.Expected is { } expected)
             {
                 json.WritePropertyName("expected");
@@ -198,6 +191,7 @@ internal sealed class LogInbox(string directory, Settings settings)
                 json.WriteString("timestamp", timestamp.ToString("O", CultureInfo.InvariantCulture));
             }
 
+            ToolCallJson.WriteSteps(json, log.Steps);
             json.WriteEndObject();
         }
 

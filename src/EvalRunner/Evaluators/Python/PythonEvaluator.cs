@@ -193,7 +193,7 @@ internal sealed class PythonEvaluator(string name, IReadOnlyList<Column> columns
             ["full_history"] = datapoint.FullHistory,
             ["generated_response"] = context.GeneratedResponse,
             ["id"] = datapoint.Id,
-            ["messages"] = datapoint.Messages.Select(m => new Dictionary<string, string> { ["role"] = m.Role.Value, ["content"] = m.Text }).ToList(),
+            ["messages"] = Datasets.ToolCallJson.MessagesElement(datapoint.Messages),
             ["expected"] = datapoint.Expected,
             ["tags"] = datapoint.Tags,
             ["model_config"] = context.Log.ModelConfig,
