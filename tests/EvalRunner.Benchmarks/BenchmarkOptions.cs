@@ -29,6 +29,9 @@ internal sealed record BenchmarkOptions
     /// <summary>Measures a fully cached re-run instead: the suite runs once into the response cache, then again from it.</summary>
     public bool Cached { get; init; }
 
+    /// <summary>The agent shape: three tool steps per datapoint (four model calls), canned tools.</summary>
+    public bool Agent { get; init; }
+
     /// <summary>Adds an LLM judge (a second call per datapoint on the same server) and a Python evaluator to the end-to-end run.</summary>
     public bool Pipeline { get; init; }
 
@@ -81,6 +84,12 @@ internal sealed record BenchmarkOptions
         {
             options = options with { Simulate = true, N = 200 };
             args = [.. args.Where(a => a != "--simulate")];
+        }
+
+        if (args.Contains("--agent"))
+        {
+            options = options with { Agent = true };
+            args = [.. args.Where(a => a != "--agent")];
         }
 
         if (args.Contains("--cached"))

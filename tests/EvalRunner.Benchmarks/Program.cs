@@ -14,6 +14,7 @@ using EvalRunner.Testing;
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --dotnet-test [--n 2000] [--concurrency 16] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --watch [--n 20000] [--poll-ms 250] [--rate 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --cached [--n 10000] [--concurrency 64]
+//   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --agent [--n 10000] [--concurrency 64] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --simulate [--pairs 200] [--n 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --python [--n 20000] [--concurrency 64] [--workers CORES]
 if (args is ["serve", var latencyText])
@@ -25,6 +26,8 @@ if (args is ["serve", var latencyText])
     server.Respond = request => request.ResponseFormat is null
         ? "You said: " + (request.Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty)
         : "{\"score\": 4}";
+    // An agent (a request that offers tools) calls three tools, one per model call, then answers.
+    server.CallTools = request => request.ToolResults < AgentBenchmark.ToolSteps ? [new FakeToolCall(request.Tools[request.ToolResults % request.Tools.Count], "{\"order_id\":\"42\"}")] : null;
     server.Latency = TimeSpan.FromMilliseconds(double.Parse(latencyText, CultureInfo.InvariantCulture));
     Console.WriteLine(server.BaseUrl);
     await Console.In.ReadLineAsync();
@@ -66,6 +69,11 @@ try
     using var work = new TempDirectory();
     var settings = Settings.FromEnvironment();
     var engine = new RunEngine(settings);
+
+    if (options.Agent)
+    {
+        return await AgentBenchmark.RunAsync(options, engine, settings, work, baseUrl);
+    }
 
     if (options.Cached)
     {
