@@ -1,0 +1,42 @@
+using EvalRunner.Reports;
+using EvalRunner.Results;
+using EvalRunner.Runs;
+using EvalRunner.Testing;
+
+namespace EvalRunner.Tests.Agents;
+
+/// <summary>examples/agent as the README runs it: offline, keyless, its trajectories in results and reports.</summary>
+public sealed class AgentExampleTests
+{
+    [Fact(Timeout = 180000)]
+    public async Task The_agent_example_runs_offline_and_its_trajectories_reach_the_results_and_the_reports()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var output = new TempDirectory();
+        var suite = Path.Combine(Repository.Root, "examples", "agent", "support-agent.eval.yaml");
+
+        var (result, rows) = await SuiteRun.RunAsync(suite, TestSettings.With(), new RunRequest { OutputDirectory = Path.Combine(output.Path, "support-agent") }, token);
+
+        // The cancel datapoint fails on purpose: the agent cancels without looking the order up first.
+        Assert.Equal((5, 4, 1, 0), (result.Rows, result.Passed, result.Failed, result.Errors));
+        var refund = rows.Row("refund-late");
+        Assert.Equal("pass", refund.GetProperty("outcome").GetString());
+        var steps = refund.GetProperty("log").GetProperty("steps").EnumerateArray()
+            .Select(s => s.TryGetProperty("name", out var name) ? name.GetString() : s.GetProperty("kind").GetString()).ToList();
+        Assert.Equal(["model", "lookup_order", "model", "search_kb", "model", "refund_order", "model"], steps);
+        Assert.Contains("late deliveries are refunded in full", refund.GetProperty("log").GetProperty("steps")[3].GetProperty("result").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("Your order A1 arrived late", refund.GetProperty("log").GetProperty("generated_response").GetString(), StringComparison.Ordinal);
+        var cancel = rows.Row("cancel");
+        Assert.Equal("fail", cancel.GetProperty("outcome").GetString());
+        Assert.Contains("expected `lookup_order`", cancel.Evaluation("tools").GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        var reports = await RunReport.ReadAllAsync(output.Path, token);
+        var markdown = MarkdownReport.Render(reports);
+        Assert.Contains("**Trajectory** \\(3 steps\\)", markdown, StringComparison.Ordinal);
+        Assert.Contains("2. tool cancel\\_order", markdown, StringComparison.Ordinal);
+        Assert.Contains("expected \\`lookup\\_order\\`, got \\`cancel\\_order\\`", markdown, StringComparison.Ordinal);
+        var html = HtmlReport.Render(reports);
+        Assert.Contains("lookup_order", html, StringComparison.Ordinal);
+        Assert.Contains("refund R-1001 issued", html, StringComparison.Ordinal);
+    }
+}
