@@ -92,6 +92,11 @@ internal static class ConsoleReport
             AnsiConsole.MarkupLine($"[grey]provider: concurrency {concurrency.Effective} of {concurrency.Configured}, no retries[/]");
         }
 
+        if (ReportValues.Agents(result) is { } agents)
+        {
+            AnsiConsole.MarkupLine($"[grey]agents: {Markup.Escape(agents)}[/]");
+        }
+
         PrintComparison(result);
         var colour = result.Verdict switch { Verdict.Pass => "green", Verdict.Fail => "red", Verdict.Skipped => "grey", _ => "yellow" };
         AnsiConsole.MarkupLine($"[bold {colour}]{result.Verdict.ToString().ToUpperInvariant()}[/] {Escape(result.Suite)}: {Escape(result.Reason)}");

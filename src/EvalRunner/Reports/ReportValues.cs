@@ -61,6 +61,11 @@ internal static partial class ReportValues
     /// <summary>An aggregate's value with its 95% interval when it has one (<c>0.84 [0.79, 0.88]</c>), else the value or <c>n/a</c>.</summary>
     public static string WithInterval(AggregateResult aggregate) => ValueText.WithInterval(aggregate.Value, aggregate.Lower, aggregate.Upper);
 
+    /// <summary>What the run's agents did, in one line (<c>12 rows with tools: 61 steps, 25 tool calls, 1 failed, 0 ended on max_steps</c>); null when no row had a trajectory.</summary>
+    public static string? Agents(RunResult result) => result.Trajectories is { } t
+        ? string.Create(CultureInfo.InvariantCulture, $"{t.Rows} rows with tools: {t.Steps} steps ({t.ModelCalls} model calls, {t.ToolCalls} tool calls, {t.ToolErrors} failed), {t.MaxSteps} ended on max_steps")
+        : null;
+
     public static string Outcome(Row row) => row.Outcome.ToString().ToLowerInvariant();
 
     /// <summary>An error's kind as written in results (<c>cache_miss</c>), or <c>error</c> when there is none.</summary>

@@ -156,6 +156,10 @@ public sealed record RunResult
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     internal DatapointSummary? Datapoints { get; init; }
 
+    /// <summary>What the run's agents did (steps, tool calls, tool errors, rows ended on max_steps); null when no row had a trajectory.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public TrajectoryCounts? Trajectories { get; init; }
+
     /// <summary>Per model config counts and totals.</summary>
     [System.Text.Json.Serialization.JsonInclude]
     internal IReadOnlyList<ModelSummary> Models { get; init; } = [];

@@ -1,4 +1,5 @@
 using EvalRunner.Evaluators;
+using EvalRunner.Logs;
 using EvalRunner.Results;
 using EvalRunner.Statistics;
 using EvalRunner.Suites;
@@ -29,6 +30,7 @@ internal sealed class RunTally(Suite suite)
     // The error row named in the verdict: the least by (datapoint id, model config, trial), not the first to finish, so
     // that the same rows give the same reasons whatever order they came in (a merged sharded run equals a whole one).
     private (string DatapointId, string ModelConfig, int Trial)? _firstErrorKey;
+    private TrajectoryCounts _trajectories = new();
     private string? _firstError;
 
     // A repeated run's trials, per model config and datapoint: a few counters each, never the rows.
@@ -72,6 +74,7 @@ internal sealed class RunTally(Suite suite)
         }
 
         model.Rows++;
+        _trajectories = _trajectories.With(row.Log);
         if (row.Log.LatencyMs is { } latency)
         {
             model.LatencyMs += latency;
@@ -236,6 +239,7 @@ internal sealed class RunTally(Suite suite)
             Excluded = excluded,
             Aggregates = aggregates,
             Datapoints = datapoints,
+            Trajectories = _trajectories.Rows == 0 ? null : _trajectories,
             CostUsd = Math.Round(_models.Values.Sum(m => m.CostUsd + m.JudgeCostUsd), 6),
             Thresholds = [.. suite.Thresholds.Select(t => t.Text)],
             Models = [.. OrderedModels().Select(entry =>

@@ -83,6 +83,12 @@ public sealed class AgentGenerationTests
         Assert.Equal(120, steps[3].GetProperty("latency_ms").GetDouble());
         Assert.True(steps[0].GetProperty("input_tokens").GetInt64() > 0);
 
+        // run.json counts what the agents did, and the console line reads those counts.
+        Assert.Equal(new EvalRunner.Logs.TrajectoryCounts { Rows = 1, Steps = 5, ModelCalls = 3, ToolCalls = 2, ToolErrors = 0, MaxSteps = 0 }, result.Trajectories);
+        Assert.Equal("1 rows with tools: 5 steps (3 model calls, 2 tool calls, 0 failed), 0 ended on max_steps", EvalRunner.Reports.ReportValues.Agents(result));
+        using var runJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(result.OutputDirectory, "run.json")));
+        Assert.Equal(2, runJson.RootElement.GetProperty("trajectories").GetProperty("tool_calls").GetInt32());
+
         // The model saw the tools, and each tool's result went back to it with the call's id.
         var second = server.Requests[1];
         Assert.Equal(["lookup_order", "refund_order"], second.Tools);
@@ -111,6 +117,8 @@ public sealed class AgentGenerationTests
         Assert.Equal("fail", row.GetProperty("outcome").GetString());
         Assert.Contains(row.GetProperty("failed_rules").EnumerateArray(), r => r.GetString()!.Contains("max_steps", StringComparison.Ordinal));
         Assert.Equal(Verdict.Fail, result.Verdict);
+        Assert.Equal(1, result.Trajectories!.MaxSteps);
+        Assert.Equal(1, result.Trajectories.ToolErrors);
     }
 
     [Fact(Timeout = 120000)]
