@@ -94,6 +94,11 @@ public static partial class SuiteLoader
         var problems = new ProblemList();
         var templates = check ? TemplateCheck.For(suite) : null;
         var targets = check ? TargetCheck.For(suite) : null;
+
+        // The tools the model configs declare: a datapoint's expected calls and canned results must name one of them.
+        // Not checked when no model config declares tools (logs mode, your own agent behind command or http).
+        var declared = suite.Models.SelectMany(m => m.Tools).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var offered = declared.Count == 0 ? null : declared;
         await foreach (var datapoint in suite.ReadDatapointsAsync(problems, cancellationToken).ConfigureAwait(false))
         {
             if (requireResponses && suite.Models.Count == 0 && datapoint.SuppliedLog is null)
@@ -103,6 +108,11 @@ public static partial class SuiteLoader
                     $"datapoint '{datapoint.Id}' has no response, and the suite has no models to generate one; "
                     + "give it a generated_response (or map the column that holds it under the dataset's fields:), or add models: to the suite"));
                 continue;
+            }
+
+            if (check && offered is not null)
+            {
+                CheckToolNames(datapoint, offered, problems);
             }
 
             templates?.Add(datapoint);
@@ -118,6 +128,29 @@ public static partial class SuiteLoader
         templates?.ThrowIfAny(suite);
         targets?.ThrowIfAny(suite);
         return new Datasets.DatasetCount(count, supplied);
+    }
+
+    private static void CheckToolNames(Datapoint datapoint, HashSet<string> offered, ProblemList problems)
+    {
+        var at = datapoint.Location ?? new SourceLocation(string.Empty, 0);
+        void Check(string name, string field)
+        {
+            if (!offered.Contains(name))
+            {
+                problems.Add(new DatasetException(at.WithField(field),
+                    $"datapoint '{datapoint.Id}': no model config offers a tool '{name}'{Suggest.DidYouMean(name, offered)}; the tools: {string.Join(", ", offered.Order(StringComparer.Ordinal))}"));
+            }
+        }
+
+        for (var i = 0; i < datapoint.ExpectedToolCalls.Count; i++)
+        {
+            Check(datapoint.ExpectedToolCalls[i].Name, $"expected_tool_calls[{i}].name");
+        }
+
+        for (var i = 0; i < datapoint.ToolResults.Count; i++)
+        {
+            Check(datapoint.ToolResults[i].Name, $"tool_results[{i}].name");
+        }
     }
 
     /// <summary>

@@ -207,4 +207,34 @@ public sealed class AgentGenerationTests
         Assert.NotEqual(Verdict.Pass, missed.Verdict);
         Assert.Equal(3, server.RequestCount);
     }
+
+    [Fact(Timeout = 120000)]
+    public async Task Tool_names_no_model_config_offers_and_bad_tool_schemas_are_errors_with_file_and_line_in_one_pass()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var server = await FakeOpenAIServer.StartAsync(token);
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", """
+            {"id":"a","input":"x","expected_tool_calls":[{"name":"lookup_order"},{"name":"lookup_ordr"}]}
+            {"id":"b","input":"y","tool_results":[{"name":"send_mail","result":"ok"}]}
+
+            """);
+        var suite = Suite(server).Replace("  - name: refund_order\n    result: refund issued", "  - name: refund_ordr\n    result: refund issued", StringComparison.Ordinal);
+        var path = dir.File("suite.eval.yaml", suite);
+
+        var loadError = Assert.Throws<SuiteException>(() => EvalRunner.Suites.SuiteLoader.Load(path, TestSettings.With()));
+        Assert.Contains("tool_results[1].name: no model config offers a tool 'refund_ordr' (did you mean 'refund_order'?)", loadError.Message, StringComparison.Ordinal);
+
+        var bad = dir.File("bad.eval.yaml", Suite(server).Replace("required: [order_id]\n      - name: refund_order", "required: order_id\n      - name: refund_order", StringComparison.Ordinal)
+            .Replace("    - name: refund_order\n", "    - name: refund order\n", StringComparison.Ordinal));
+        var schemaError = Assert.Throws<SuiteException>(() => EvalRunner.Suites.SuiteLoader.Load(bad, TestSettings.With()));
+        Assert.Contains("the parameters of tool 'lookup_order' are not a valid JSON Schema", schemaError.Message, StringComparison.Ordinal);
+        Assert.Contains("tool name 'refund order' must be 1 to 64 letters", schemaError.Message, StringComparison.Ordinal);
+
+        var good = dir.File("good.eval.yaml", Suite(server));
+        var loaded = EvalRunner.Suites.SuiteLoader.Load(good, TestSettings.With());
+        var datasetError = await Assert.ThrowsAsync<DatasetException>(() => EvalRunner.Suites.SuiteLoader.CheckAsync(loaded, TestSettings.With(), null, token));
+        Assert.Contains("cases.jsonl:1: expected_tool_calls[1].name: datapoint 'a': no model config offers a tool 'lookup_ordr' (did you mean 'lookup_order'?)", datasetError.Message, StringComparison.Ordinal);
+        Assert.Contains("cases.jsonl:2: tool_results[0].name: datapoint 'b': no model config offers a tool 'send_mail'", datasetError.Message, StringComparison.Ordinal);
+    }
 }
