@@ -86,7 +86,7 @@ internal static partial class DatapointParser
     /// <c>steps</c> of a supplied log, in the shape results.jsonl writes them:
     /// <c>[{kind: model|tool, name, call_id, arguments, result, error, cut, latency_ms, input_tokens, output_tokens}]</c>.
     /// </summary>
-    private static List<TrajectoryStep> ParseSteps(JsonElement value, SourceLocation at)
+    internal static List<TrajectoryStep> ParseSteps(JsonElement value, SourceLocation at)
     {
         const string Shape = "steps ({kind: model|tool, name, arguments, result, error, latency_ms, ...})";
         return Entries(value, at, Shape, (item, itemAt) =>

@@ -60,6 +60,14 @@ internal sealed class JsonPath
     /// <exception cref="KeyNotFoundException">Nothing is at the path.</exception>
     public string SelectText(JsonElement root)
     {
+        var current = Select(root, "response_path");
+        return current.ValueKind == JsonValueKind.String ? current.GetString()! : current.GetRawText();
+    }
+
+    /// <summary>The value at the path; <paramref name="key"/> names the path's key in the error.</summary>
+    /// <exception cref="KeyNotFoundException">Nothing is at the path.</exception>
+    public JsonElement Select(JsonElement root, string key)
+    {
         var current = root;
         foreach (var step in _steps)
         {
@@ -71,11 +79,11 @@ internal sealed class JsonPath
             };
             if (!found)
             {
-                throw new KeyNotFoundException($"response_path '{Text}' found nothing at '{step}' in the answer");
+                throw new KeyNotFoundException($"{key} '{Text}' found nothing at '{step}' in the answer");
             }
         }
 
-        return current.ValueKind == JsonValueKind.String ? current.GetString()! : current.GetRawText();
+        return current;
     }
 
     private static bool Take(ref JsonElement current, int index)

@@ -33,16 +33,44 @@ internal static class ModelReader
     }
 
     /// <summary><c>response_path</c>, checked and normalized; null when absent.</summary>
-    public static string? ReadResponsePath(YamlMap model)
+    public static string? ReadResponsePath(YamlMap model) => ReadPath(model, "response_path");
+
+    /// <summary>
+    /// <c>steps_path</c>: where your own agent's answer holds its trajectory (the results.jsonl step shape); it needs
+    /// <c>response_path</c>, since the answer is then JSON. Null when absent.
+    /// </summary>
+    public static string? ReadStepsPath(YamlMap model)
     {
-        var path = model.String("response_path");
+        var path = ReadPath(model, "steps_path");
+        return path is not null && !model.Has("response_path")
+            ? throw model.Error("steps_path", "needs response_path: the answer is JSON that holds both the response and its steps, for example response_path: response and steps_path: steps")
+            : path;
+    }
+
+    private static string? ReadPath(YamlMap model, string key)
+    {
+        var path = model.String(key);
         try
         {
             return path is null ? null : JsonPath.Parse(path).Text;
         }
         catch (FormatException ex)
         {
-            throw model.Error("response_path", ex.Message);
+            throw model.Error(key, ex.Message.Replace("response_path", key, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>The trajectory at <paramref name="path"/> in an answer, in the results.jsonl step shape.</summary>
+    /// <exception cref="InvalidOperationException">Nothing is there, or it is not a list of steps.</exception>
+    public static List<Logs.TrajectoryStep> ReadSteps(JsonPath path, System.Text.Json.JsonElement root)
+    {
+        try
+        {
+            return Datasets.DatapointParser.ParseSteps(path.Select(root, "steps_path"), new SourceLocation("the answer", 0));
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or DatasetException)
+        {
+            throw new InvalidOperationException($"steps_path '{path.Text}': {ex.Message}", ex);
         }
     }
 }

@@ -16,6 +16,9 @@ internal sealed record CommandOptions : ProviderOptions
     /// <summary>Where the response text is in a JSON output (<c>$.answer</c>); null takes the whole output.</summary>
     public string? ResponsePath { get; init; }
 
+    /// <summary>Where the trajectory is in a JSON output (<c>steps</c>); null when the program gives none.</summary>
+    public string? StepsPath { get; init; }
+
     /// <summary>Where the suite gives the command, for the check's error.</summary>
     internal SourceLocation CommandLocation { get; init; }
 }
@@ -25,7 +28,7 @@ internal sealed class CommandProvider : ProviderKind
 {
     public override string Name => "command";
 
-    public override string[] Keys => ["command", "response_path"];
+    public override string[] Keys => ["command", "response_path", "steps_path"];
 
     public override ModelConfig Read(YamlMap model, SuiteReadContext context)
     {
@@ -42,7 +45,7 @@ internal sealed class CommandProvider : ProviderKind
         {
             Name = model.String("name") ?? "command",
             Provider = Name,
-            Options = new CommandOptions { Command = command, ResponsePath = ModelReader.ReadResponsePath(model), CommandLocation = model.LocationOf("command") },
+            Options = new CommandOptions { Command = command, ResponsePath = ModelReader.ReadResponsePath(model), StepsPath = ModelReader.ReadStepsPath(model), CommandLocation = model.LocationOf("command") },
         };
     }
 
@@ -62,6 +65,7 @@ internal sealed class CommandProvider : ProviderKind
 internal sealed class CommandGenerator(ModelConfig config, CommandOptions options, Settings settings) : Generator(config, settings)
 {
     private readonly JsonPath? _responsePath = options.ResponsePath is null ? null : JsonPath.Parse(options.ResponsePath);
+    private readonly JsonPath? _stepsPath = options.StepsPath is null ? null : JsonPath.Parse(options.StepsPath);
 
     protected override async Task<Output> GenerateCoreAsync(Datapoint datapoint, string? prompt, CancellationToken cancellationToken)
     {
@@ -101,6 +105,9 @@ internal sealed class CommandGenerator(ModelConfig config, CommandOptions option
         }
 
         using var document = JsonDocument.Parse(stdout);
-        return new Output(_responsePath.SelectText(document.RootElement));
+        return new Output(_responsePath.SelectText(document.RootElement))
+        {
+            Steps = _stepsPath is null ? null : ModelReader.ReadSteps(_stepsPath, document.RootElement),
+        };
     }
 }

@@ -32,6 +32,9 @@ internal sealed record HttpOptions : ProviderOptions
 
     /// <summary>Where the response text is in the JSON answer (<c>$.choices[0].text</c>); null takes the whole answer.</summary>
     public string? ResponsePath { get; init; }
+
+    /// <summary>Where the trajectory is in the JSON answer (<c>steps</c>); null when the service gives none.</summary>
+    public string? StepsPath { get; init; }
 }
 
 /// <summary><c>provider: http</c> — the team's own HTTP service: a POST per datapoint, the response picked by a JSON path.</summary>
@@ -39,7 +42,7 @@ internal sealed class HttpProvider : ProviderKind
 {
     public override string Name => "http";
 
-    public override string[] Keys => ["url", "headers", "body", "response_path"];
+    public override string[] Keys => ["url", "headers", "body", "response_path", "steps_path"];
 
     public override ModelConfig Read(YamlMap model, SuiteReadContext context)
     {
@@ -80,6 +83,7 @@ internal sealed class HttpProvider : ProviderKind
                 Body = body,
                 BodyTemplates = [.. templates.Select(t => t.Template.At(model.LocationOf("body")))],
                 ResponsePath = ModelReader.ReadResponsePath(model),
+                StepsPath = ModelReader.ReadStepsPath(model),
             },
         };
     }
@@ -94,6 +98,7 @@ internal sealed class HttpGenerator : Generator
     private readonly HttpOptions _options;
     private readonly HttpClient _http;
     private readonly JsonPath? _responsePath;
+    private readonly JsonPath? _stepsPath;
 
     public HttpGenerator(ModelConfig config, HttpOptions options, Settings settings, HttpClient http)
         : base(config, settings)
@@ -101,6 +106,7 @@ internal sealed class HttpGenerator : Generator
         _options = options;
         _http = http;
         _responsePath = options.ResponsePath is null ? null : JsonPath.Parse(options.ResponsePath);
+        _stepsPath = options.StepsPath is null ? null : JsonPath.Parse(options.StepsPath);
     }
 
     /// <summary>Parses every string in a body as a template; throws <see cref="FormatException"/> for a bad one.</summary>
@@ -173,7 +179,10 @@ internal sealed class HttpGenerator : Generator
         }
 
         using var document = JsonDocument.Parse(text);
-        return new Output(_responsePath.SelectText(document.RootElement));
+        return new Output(_responsePath.SelectText(document.RootElement))
+        {
+            Steps = _stepsPath is null ? null : ModelReader.ReadSteps(_stepsPath, document.RootElement),
+        };
     }
 
     private byte[] RenderBody(Datapoint datapoint)
