@@ -24,6 +24,9 @@ internal sealed class AgentRun(Datapoint datapoint, int maxOutputBytes, int maxS
 
     public Datapoint Datapoint { get; } = datapoint;
 
+    /// <summary>In replay mode, the tool call whose result is not in the cache: the datapoint needs a live run.</summary>
+    public string? CacheMiss { get; set; }
+
     /// <summary>Whether the model calls the model config allows (<c>max_steps</c>) are spent.</summary>
     public bool Spent => ModelCalls >= maxSteps;
 

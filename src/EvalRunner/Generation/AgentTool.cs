@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CliWrap;
+using EvalRunner.Caching;
 using EvalRunner.Datasets;
 using Microsoft.Extensions.AI;
 
@@ -11,7 +14,7 @@ namespace EvalRunner.Generation;
 /// A declared tool as the model sees it, answered in this order: the datapoint's canned results, the suite's canned
 /// results, the tool's command. It never throws: a failure is an error result for the model and a failed step.
 /// </summary>
-internal sealed class AgentTool(ToolDeclaration declaration, IReadOnlyList<CannedToolResult> suiteResults, string workingDirectory, int maxOutputBytes) : AIFunction
+internal sealed class AgentTool(ToolDeclaration declaration, IReadOnlyList<CannedToolResult> suiteResults, string workingDirectory, int maxOutputBytes, FileResponseCache? cache = null) : AIFunction
 {
     /// <summary>What a call asked for by the last model call allowed says: the loop ends there.</summary>
     public const string NotRun = "not run: the model config's max_steps model calls were spent";
@@ -43,7 +46,7 @@ internal sealed class AgentTool(ToolDeclaration declaration, IReadOnlyList<Canne
             }
             else if (declaration.Command is { } command)
             {
-                result = await RunAsync(command, json, cancellationToken).ConfigureAwait(false);
+                (result, error) = await CachedAsync(command, json, run, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -58,6 +61,57 @@ internal sealed class AgentTool(ToolDeclaration declaration, IReadOnlyList<Canne
         run?.AddToolCall(callId, Name, arguments, result, error, latency ?? Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return error is null ? result : $"error: {error}";
     }
+
+    /// <summary>
+    /// A command's answer through the response cache, keyed by the tool's declaration, its command and the call's
+    /// arguments: stored after a run that called it, served after, and in replay mode the only answer (a miss ends the
+    /// loop and makes the datapoint one that needs a live run). Without a cache the command runs.
+    /// </summary>
+    private async Task<(string? Result, string? Error)> CachedAsync(IReadOnlyList<string> command, JsonElement arguments, AgentRun? run, CancellationToken cancellationToken)
+    {
+        if (cache is null)
+        {
+            return (await RunAsync(command, arguments, cancellationToken).ConfigureAwait(false), null);
+        }
+
+        var key = CacheKey(command, arguments);
+        if (await cache.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } stored
+            && JsonNode.Parse(stored) is JsonObject { } entry && entry["tool"]?.GetValue<string>() == Name)
+        {
+            return (entry["result"]?.GetValue<string>(), entry["error"]?.GetValue<string>());
+        }
+
+        if (cache.Mode == CacheMode.Replay)
+        {
+            if (run is not null)
+            {
+                run.CacheMiss = $"the result of tool '{Name}' with arguments {arguments.GetRawText()} is not in the cache (replay mode): this call needs a live run";
+            }
+
+            if (FunctionInvokingChatClient.CurrentContext is { } context)
+            {
+                context.Terminate = true;
+            }
+
+            return (null, "not in the cache (replay mode)");
+        }
+
+        var result = await RunAsync(command, arguments, cancellationToken).ConfigureAwait(false);
+        var value = new JsonObject { ["tool"] = Name, ["result"] = result };
+        await cache.SetAsync(key, Encoding.UTF8.GetBytes(value.ToJsonString()), new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions(), cancellationToken).ConfigureAwait(false);
+        return (result, null);
+    }
+
+    private string CacheKey(IReadOnlyList<string> command, JsonElement arguments)
+    {
+        var trial = CacheTrial.Current;
+        var text = string.Join('\u0001', ["evalrunner-tool-v1", Name, DeclarationsHash([declaration]), .. command, arguments.GetRawText(), trial == 1 ? string.Empty : $"trial:{trial}"]);
+        return "tool-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    /// <summary>A hash of tool declarations (name, description, parameters): part of every cache key of calls that offered them.</summary>
+    public static string DeclarationsHash(IEnumerable<ToolDeclaration> tools) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        string.Join('\n', tools.Select(t => $"{t.Name}\u0001{t.Description}\u0001{t.Parameters.GetRawText()}")))));
 
     /// <summary>The first canned result for this tool whose arguments (the keys it gives) match the call's.</summary>
     private CannedToolResult? Canned(IReadOnlyList<CannedToolResult> results, JsonElement arguments) =>

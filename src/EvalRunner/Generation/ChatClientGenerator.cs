@@ -6,7 +6,7 @@ using Microsoft.Extensions.AI;
 namespace EvalRunner.Generation;
 
 /// <summary>Generation through a Microsoft.Extensions.AI <see cref="IChatClient"/> (OpenAI, Azure OpenAI, Ollama, Anthropic).</summary>
-internal sealed class ChatClientGenerator(ModelConfig config, Settings settings, IChatClient client, string title) : Generator(config, settings)
+internal sealed class ChatClientGenerator(ModelConfig config, Settings settings, IChatClient client, string title, Caching.FileResponseCache? cache = null) : Generator(config, settings)
 {
     private readonly ChatOptions _options = new()
     {
@@ -68,8 +68,13 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
         var run = new AgentRun(datapoint, MaxOutputBytes, Config.MaxSteps);
         using var scope = run.Enter();
         var options = _options.Clone();
-        options.Tools = [.. Config.Tools.Select(t => new AgentTool(t, Config.ToolResults, Config.WorkingDirectory, MaxOutputBytes))];
+        options.Tools = [.. Config.Tools.Select(t => new AgentTool(t, Config.ToolResults, Config.WorkingDirectory, MaxOutputBytes, cache is { Mode: not Caching.CacheMode.Off } ? cache : null))];
         var response = await _client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        if (run.CacheMiss is { } miss)
+        {
+            throw new Caching.CacheMissException(miss);
+        }
+
         var steps = run.Steps(response.Messages);
         var cached = steps.Count > 0 && response.AdditionalProperties?.ContainsKey(Caching.CachedChatClient.CacheHit) == true;
         var refusal = ChatAnswers.RefusalOf(response);

@@ -237,4 +237,52 @@ public sealed class AgentGenerationTests
         Assert.Contains("cases.jsonl:1: expected_tool_calls[1].name: datapoint 'a': no model config offers a tool 'lookup_ordr' (did you mean 'lookup_order'?)", datasetError.Message, StringComparison.Ordinal);
         Assert.Contains("cases.jsonl:2: tool_results[0].name: datapoint 'b': no model config offers a tool 'send_mail'", datasetError.Message, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_tool_commands_results_are_cached_so_a_replay_starts_neither_the_model_nor_the_tool_and_a_new_call_needs_a_live_run()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var server = await FakeOpenAIServer.StartAsync(token);
+        server.CallTools = request => request.ToolResults == 0 ? [new FakeToolCall("weather", request.Messages.Any(m => m.Content.Contains("Bergen", StringComparison.Ordinal)) ? "{\"city\":\"Bergen\"}" : "{\"city\":\"Oslo\"}")] : null;
+        server.Respond = request => "It is " + request.Messages[^1].Content;
+        using var dir = new TempDirectory();
+        dir.File("weather.py", "import json, sys\nargs = json.load(sys.stdin)\nopen('calls.txt', 'a').write(args['city'] + '\\n')\nprint('cold in ' + args['city'])\n");
+        dir.File("cases.jsonl", "{\"id\":\"w\",\"input\":\"Weather in Oslo?\"}\n");
+        var suite = $"""
+            dataset: cases.jsonl
+            models:
+              - name: agent
+                provider: openai
+                model: gpt-test
+                base_url: {server.BaseUrl}
+                api_key: sk-agent-test
+                tools:
+                  - name: weather
+                    parameters: {"{"}type: object, properties: {"{"}city: {"{"}type: string{"}"}{"}"}{"}"}
+                    command: [python3, weather.py]
+            evaluators:
+              - type: contains
+                value: cold in
+            """;
+        var cacheDir = Path.Combine(dir.Path, ".cache");
+        RunRequest Request(CacheMode mode) => new() { OutputDirectory = string.Empty, Cache = new FileResponseCache(cacheDir, mode) };
+        var settings = new Settings(new Dictionary<string, string>());
+
+        var (live, _) = await SuiteRun.RunAsync(dir, suite, settings, Request(CacheMode.ReadWrite), token);
+        Assert.True(live.Verdict == Verdict.Pass, live.Reason);
+        Assert.Equal(["Oslo"], File.ReadAllLines(Path.Combine(dir.Path, "calls.txt")));
+
+        var (replayed, rows) = await SuiteRun.RunAsync(dir, suite, settings, Request(CacheMode.Replay), token);
+        Assert.True(replayed.Verdict == Verdict.Pass, replayed.Reason);
+        Assert.Equal(2, server.RequestCount);
+        Assert.Equal(["Oslo"], File.ReadAllLines(Path.Combine(dir.Path, "calls.txt")));
+        Assert.Equal("cold in Oslo", rows[0].GetProperty("log").GetProperty("steps")[1].GetProperty("result").GetString());
+
+        // A call the cache has not seen: the model's first call is... also new (another prompt), so replay needs a live run.
+        dir.File("cases.jsonl", "{\"id\":\"w\",\"input\":\"Weather in Bergen?\"}\n");
+        var (missed, missedRows) = await SuiteRun.RunAsync(dir, suite, settings, Request(CacheMode.Replay), token);
+        Assert.Equal(["Oslo"], File.ReadAllLines(Path.Combine(dir.Path, "calls.txt")));
+        Assert.Equal("cache_miss", missedRows[0].GetProperty("log").GetProperty("error").Kind());
+        Assert.NotEqual(Verdict.Pass, missed.Verdict);
+    }
 }

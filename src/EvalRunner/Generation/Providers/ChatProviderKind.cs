@@ -38,7 +38,7 @@ internal abstract class ChatProviderKind : ProviderKind
         new(model.Here with { Field = model.Join("api_key") }, $"no API key: set {KeyVariable} or write api_key: ${{{KeyVariable}}}");
 
     public override Generator CreateGenerator(ModelConfig config, RunServices services) =>
-        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), Title);
+        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), Title, services.Setup.Cache);
 
     public override IChatClient CreateChatClient(ModelConfig config, ClientSetup setup)
     {
@@ -53,9 +53,7 @@ internal abstract class ChatProviderKind : ProviderKind
     /// What the cache key adds for a model config with tools: a hash of their declarations, so a changed tool is a
     /// miss (a changed tool result changes the calls that come after it); nothing without tools, so caches stay valid.
     /// </summary>
-    private static string[] ToolsKey(ModelConfig config) => config.Tools.Count == 0 ? [] :
-        ["tools:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            string.Join('\n', config.Tools.Select(t => $"{t.Name}\u0001{t.Description}\u0001{t.Parameters.GetRawText()}")))))];
+    private static string[] ToolsKey(ModelConfig config) => config.Tools.Count == 0 ? [] : ["tools:" + AgentTool.DeclarationsHash(config.Tools)];
 
     public override IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(ModelConfig config, ClientSetup setup)
     {

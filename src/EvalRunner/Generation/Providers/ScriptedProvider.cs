@@ -40,12 +40,13 @@ internal sealed class ScriptedProvider : ProviderKind
     }
 
     public override Generator CreateGenerator(ModelConfig config, RunServices services) =>
-        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), "scripted model");
+        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), "scripted model", services.Setup.Cache);
 
     public override IChatClient CreateChatClient(ModelConfig config, ClientSetup setup)
     {
         IChatClient client = new ScriptedChatClient(((ScriptedOptions)config.Options!).Entries, config.Model ?? "scripted");
-        return setup.Cache is { Mode: not CacheMode.Off } cache ? new CachedChatClient(client, cache, "scripted", config.Model ?? "scripted") : client;
+        string[] tools = config.Tools.Count == 0 ? [] : ["tools:" + AgentTool.DeclarationsHash(config.Tools)];
+        return setup.Cache is { Mode: not CacheMode.Off } cache ? new CachedChatClient(client, cache, ["scripted", config.Model ?? "scripted", .. tools]) : client;
     }
 
     private static List<ScriptEntry> ReadScript(string path, Settings settings)
