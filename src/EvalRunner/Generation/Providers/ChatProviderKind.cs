@@ -38,7 +38,8 @@ internal abstract class ChatProviderKind : ProviderKind
         new(model.Here with { Field = model.Join("api_key") }, $"no API key: set {KeyVariable} or write api_key: ${{{KeyVariable}}}");
 
     public override Generator CreateGenerator(ModelConfig config, RunServices services) =>
-        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), Title);
+        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), Title,
+            config.McpServers.Count == 0 ? null : new McpToolbox(config, services.Settings), services.Setup.Cache is { Mode: CacheMode.Replay });
 
     public override IChatClient CreateChatClient(ModelConfig config, ClientSetup setup)
     {
@@ -52,10 +53,15 @@ internal abstract class ChatProviderKind : ProviderKind
     /// <summary>
     /// What the cache key adds for a model config with tools: a hash of their declarations, so a changed tool is a
     /// miss (a changed tool result changes the calls that come after it); nothing without tools, so caches stay valid.
+    /// MCP servers add their names only: their tools are known once they run, and a replay starts none.
     /// </summary>
-    private static string[] ToolsKey(ModelConfig config) => config.Tools.Count == 0 ? [] :
+    private static string[] ToolsKey(ModelConfig config) =>
+    [
+        .. config.Tools.Count == 0 ? Array.Empty<string>() :
         ["tools:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            string.Join('\n', config.Tools.Select(t => $"{t.Name}\u0001{t.Description}\u0001{t.Parameters.GetRawText()}")))))];
+            string.Join('\n', config.Tools.Select(t => $"{t.Name}\u0001{t.Description}\u0001{t.Parameters.GetRawText()}")))))],
+        .. config.McpServers.Count == 0 ? Array.Empty<string>() : ["mcp:" + string.Join(',', config.McpServers.Select(s => s.Name))],
+    ];
 
     public override IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(ModelConfig config, ClientSetup setup)
     {
