@@ -126,6 +126,70 @@ public sealed class McpServerTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task A_server_at_a_url_is_called_over_streamable_HTTP_with_its_headers()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var port = FreePort();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var http = CliWrap.Cli.Wrap("dotnet").WithArguments([ServerDll, "--http", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            .WithValidation(CliWrap.CommandResultValidation.None)
+            .ExecuteAsync(stop.Token);
+        try
+        {
+            await WaitForPortAsync(port, http, token);
+            await using var server = await FakeOpenAIServer.StartAsync(token);
+            OrdersAgent(server);
+            using var dir = new TempDirectory();
+            dir.File("cases.jsonl", "{\"id\":\"o1\",\"input\":\"Where is my order 42?\"}\n");
+            var mcp = $"      - name: orders\n        url: http://127.0.0.1:{port}/mcp\n        headers: {{X-Suite: mcp-test}}";
+
+            var (result, rows) = await SuiteRun.RunAsync(dir, Suite(server, mcp), token);
+
+            Assert.True(result.Verdict == Verdict.Pass, result.Reason);
+            Assert.Contains("lookup_order", server.Requests[0].Tools);
+            Assert.StartsWith("order 42: delivered", Steps(rows.Row("o1"))[1].GetProperty("result").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            try
+            {
+                await http;
+            }
+            catch (OperationCanceledException)
+            {
+                // The server is stopped by cancelling its command.
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Waits until the server listens on <paramref name="port"/>, failing when its process ends first.</summary>
+    private static async Task WaitForPortAsync(int port, CliWrap.CommandTask<CliWrap.CommandResult> process, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Assert.False(process.Task.IsCompleted, "the MCP server's process ended before it listened");
+            using var client = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task A_server_whose_command_does_not_exist_makes_error_rows_naming_the_server_and_the_reason()
     {
         var token = TestContext.Current.CancellationToken;
