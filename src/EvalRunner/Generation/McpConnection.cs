@@ -180,14 +180,17 @@ internal sealed class McpConnection(McpServerSpec spec, string workingDirectory,
             details = await client.Completion.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
 
-        var parts = new List<string>();
-        var inner = exception;
-        while (inner.InnerException is not null && inner is ClientTransportClosedException or McpException or AggregateException)
+        var messages = new List<string>();
+        for (var current = exception; current is not null; current = current.InnerException)
         {
-            inner = inner.InnerException;
+            var message = string.Join(' ', current.Message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            if (!messages.Contains(message))
+            {
+                messages.Add(message);
+            }
         }
 
-        parts.Add(string.Join(' ', inner.Message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+        var parts = new List<string> { string.Join(" → ", messages) };
         if (details is StdioClientCompletionDetails { ExitCode: { } code })
         {
             parts.Add($"its process exited with code {code}");
