@@ -8,6 +8,7 @@ using ModelContextProtocol.Server;
 
 // An MCP server over stdio for the tests, written with the ModelContextProtocol SDK. Its tools: lookup_order (an
 // order's status) and whoami (the environment variable MCP_TEST_USER), each answer naming the server's process id.
+// --no-answer: answers nothing, not even initialize (exits when its input ends).
 // --http <port>: serves streamable HTTP instead of stdio.
 // --started <file>: appends a line to the file when the server starts.
 // --exit-on-first-call <marker>: the first call of a tool (while the marker file does not exist) creates the marker
@@ -17,6 +18,13 @@ string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i 
 if (Option("--started") is { } started)
 {
     File.AppendAllText(started, $"{Environment.ProcessId}\n");
+}
+
+if (args.Contains("--no-answer"))
+{
+    // Reads its input and never answers (not even initialize), until its input ends.
+    await Console.In.ReadToEndAsync();
+    return;
 }
 
 var tools = new OrderTools(Option("--exit-on-first-call"));

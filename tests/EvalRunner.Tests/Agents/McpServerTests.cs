@@ -215,6 +215,35 @@ public sealed class McpServerTests
         Assert.Equal(0, server.RequestCount);
     }
 
+    // The start timeout runs on the run's clock: the test advances it, and is over long before 30 real seconds.
+    [Fact(Timeout = 20000)]
+    public async Task A_server_that_does_not_answer_initialize_makes_error_rows_once_the_start_timeout_passes()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var server = await FakeOpenAIServer.StartAsync(token);
+        OrdersAgent(server);
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", "{\"id\":\"o1\",\"input\":\"Where is my order 42?\"}\n");
+        var started = Path.Combine(dir.Path, "started");
+        var yaml = Suite(server, OrdersServer("--started", started, "--no-answer")).Replace("concurrency: 1", "concurrency: 1\n  timeout: 10m", StringComparison.Ordinal);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+
+        var running = SuiteRun.RunAsync(dir.File("suite.eval.yaml", yaml), TestSettings.With(), new SuiteRunOptions { TimeProvider = time }, token);
+        while (!File.Exists(started))
+        {
+            Assert.False(running.IsCompleted, "the run ended before the MCP server started");
+            await Task.Delay(20, token);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(31));
+        var (_, rows) = await running;
+
+        var message = rows.Row("o1").GetProperty("error").Message();
+        Assert.Contains("MCP server 'orders'", message, StringComparison.Ordinal);
+        Assert.Contains("did not answer initialize within 30s", message, StringComparison.Ordinal);
+        Assert.Equal(0, server.RequestCount);
+    }
+
     [Fact(Timeout = 120000)]
     public async Task A_server_that_exits_on_a_call_makes_a_failed_step_and_is_restarted_for_the_next_datapoint()
     {
