@@ -11,7 +11,7 @@ namespace EvalRunner.Generation;
 /// A server that cannot be started stays failed for the run; a server that stops during the run is started again at
 /// the next call, at most <see cref="MaxRestarts"/> times.
 /// </summary>
-internal sealed class McpConnection(McpServerSpec spec, string workingDirectory, Settings settings) : IAsyncDisposable
+internal sealed class McpConnection(McpServerSpec spec, string workingDirectory, Settings settings, TimeProvider time) : IAsyncDisposable
 {
     /// <summary>How many times a server that stopped is started again in one run.</summary>
     public const int MaxRestarts = 3;
@@ -99,10 +99,10 @@ internal sealed class McpConnection(McpServerSpec spec, string workingDirectory,
 
             _starts++;
             McpClient? client = null;
-            using var timeout = new CancellationTokenSource(StartTimeout);
+            using var timeout = new CancellationTokenSource(StartTimeout, time);
             try
             {
-                client = await McpClient.CreateAsync(Transport(), new McpClientOptions { InitializationTimeout = StartTimeout }, null, timeout.Token).ConfigureAwait(false);
+                client = await McpClient.CreateAsync(Transport(), new McpClientOptions { InitializationTimeout = StartTimeout, TimeProvider = time }, null, timeout.Token).ConfigureAwait(false);
                 var tools = await client.ListToolsAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
                 (_client, _tools) = (client, _starts == 1 ? tools : _tools);
                 return client;

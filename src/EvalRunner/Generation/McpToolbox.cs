@@ -6,11 +6,11 @@ namespace EvalRunner.Generation;
 /// The MCP servers of a model config for one run: their tools listed once (the servers started then), offered beside
 /// the config's own tools, each call sent to the server that declared the tool. Stops every server with the run.
 /// </summary>
-internal sealed class McpToolbox(ModelConfig config, Settings settings) : IDisposable
+internal sealed class McpToolbox(ModelConfig config, Settings settings, TimeProvider time) : IDisposable
 {
     private static readonly JsonElement AnyArguments = JsonDocument.Parse("{\"type\":\"object\"}").RootElement.Clone();
 
-    private readonly List<McpConnection> _connections = [.. config.McpServers.Select(s => new McpConnection(s, config.WorkingDirectory, settings))];
+    private readonly List<McpConnection> _connections = [.. config.McpServers.Select(s => new McpConnection(s, config.WorkingDirectory, settings, time))];
     private readonly Lock _lock = new();
     private Task<Dictionary<string, (McpConnection Server, ToolDeclaration Tool)>>? _listing;
 

@@ -39,7 +39,7 @@ internal abstract class ChatProviderKind : ProviderKind
 
     public override Generator CreateGenerator(ModelConfig config, RunServices services) =>
         new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), Title,
-            config.McpServers.Count == 0 ? null : new McpToolbox(config, services.Settings), services.Setup.Cache is { Mode: CacheMode.Replay });
+            config.McpServers.Count == 0 ? null : new McpToolbox(config, services.Settings, services.Time), services.Setup.Cache is { Mode: CacheMode.Replay });
 
     public override IChatClient CreateChatClient(ModelConfig config, ClientSetup setup)
     {
