@@ -2,17 +2,19 @@
 # Installs what the tests need besides the .NET SDK: python3 (the example bot, Python evaluators), Chromium (the
 # HTML report is tested in headless Chromium: Debian's package, driven by Playwright), and Node.js with the npm
 # packages of tests/otel-openai-node (the OpenAI Node SDK with its OpenTelemetry instrumentation, a real client of
-# `watch --listen`). Idempotent: installs only what is missing. Uses apt-get (Debian, Ubuntu), through sudo when not root.
+# `watch --listen`) and of tests/mcp-everything (the reference MCP server @modelcontextprotocol/server-everything). Idempotent: installs only what is missing. Uses apt-get (Debian, Ubuntu), through sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The npm packages pinned by tests/otel-openai-node/package-lock.json, into tests/otel-openai-node/node_modules.
+# The npm packages pinned by each folder's package-lock.json, into its node_modules.
 install_node_packages() {
-  local folder=tests/otel-openai-node
-  if [ ! -f "$folder/node_modules/.package-lock.json" ] || [ "$folder/package-lock.json" -nt "$folder/node_modules/.package-lock.json" ]; then
-    echo "tests/setup.sh: installing the npm packages of $folder" >&2
-    npm ci --prefix "$folder" --no-audit --no-fund --loglevel=error >/dev/null
-  fi
+  local folder
+  for folder in tests/otel-openai-node tests/mcp-everything; do
+    if [ ! -f "$folder/node_modules/.package-lock.json" ] || [ "$folder/package-lock.json" -nt "$folder/node_modules/.package-lock.json" ]; then
+      echo "tests/setup.sh: installing the npm packages of $folder" >&2
+      npm ci --prefix "$folder" --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+  done
 }
 
 missing=()

@@ -12,9 +12,16 @@ namespace EvalRunner.Generation;
 
 /// <summary>
 /// A declared tool as the model sees it, answered in this order: the datapoint's canned results, the suite's canned
-/// results, the tool's command. It never throws: a failure is an error result for the model and a failed step.
+/// results, the tool's command, or the MCP server that declared it (<paramref name="call"/>). It never throws: a failure
+/// is an error result for the model and a failed step.
 /// </summary>
-internal sealed class AgentTool(ToolDeclaration declaration, IReadOnlyList<CannedToolResult> suiteResults, string workingDirectory, int maxOutputBytes, FileResponseCache? cache = null) : AIFunction
+internal sealed class AgentTool(
+    ToolDeclaration declaration,
+    IReadOnlyList<CannedToolResult> suiteResults,
+    string workingDirectory,
+    int maxOutputBytes,
+    FileResponseCache? cache = null,
+    Func<JsonElement, CancellationToken, Task<string>>? call = null) : AIFunction
 {
     /// <summary>What a call asked for by the last model call allowed says: the loop ends there.</summary>
     public const string NotRun = "not run: the model config's max_steps model calls were spent";
@@ -47,6 +54,10 @@ internal sealed class AgentTool(ToolDeclaration declaration, IReadOnlyList<Canne
             else if (declaration.Command is { } command)
             {
                 (result, error) = await CachedAsync(command, json, run, cancellationToken).ConfigureAwait(false);
+            }
+            else if (call is not null)
+            {
+                result = await call(json, cancellationToken).ConfigureAwait(false);
             }
             else
             {

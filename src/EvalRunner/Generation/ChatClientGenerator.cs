@@ -6,7 +6,12 @@ using Microsoft.Extensions.AI;
 namespace EvalRunner.Generation;
 
 /// <summary>Generation through a Microsoft.Extensions.AI <see cref="IChatClient"/> (OpenAI, Azure OpenAI, Ollama, Anthropic).</summary>
-internal sealed class ChatClientGenerator(ModelConfig config, Settings settings, IChatClient client, string title, Caching.FileResponseCache? cache = null) : Generator(config, settings)
+/// <remarks>
+/// With MCP servers (<paramref name="mcp"/>), their tools are listed at the first generation (the servers started
+/// then) and offered beside the config's own; in replay (<paramref name="cache"/> in replay mode) no server is started
+/// for this: the tools with canned results are offered by name, and a server starts only for a call that has none.
+/// </remarks>
+internal sealed class ChatClientGenerator(ModelConfig config, Settings settings, IChatClient client, string title, Caching.FileResponseCache? cache = null, McpToolbox? mcp = null) : Generator(config, settings)
 {
     private readonly ChatOptions _options = new()
     {
@@ -16,7 +21,7 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
     };
 
     // With tools, Microsoft.Extensions.AI runs the loop: each model call is recorded under it, each tool call by the tool.
-    private readonly IChatClient _client = config.Tools.Count == 0 ? client : new FunctionInvokingChatClient(new StepRecordingChatClient(client))
+    private readonly IChatClient _client = !config.HasTools ? client : new FunctionInvokingChatClient(new StepRecordingChatClient(client))
     {
         MaximumIterationsPerRequest = config.MaxSteps + 1,
         MaximumConsecutiveErrorsPerRequest = int.MaxValue,
@@ -45,7 +50,7 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
             }
         }
 
-        if (Config.Tools.Count > 0)
+        if (Config.HasTools)
         {
             return await GenerateWithToolsAsync(datapoint, messages, cancellationToken).ConfigureAwait(false);
         }
@@ -68,7 +73,19 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
         var run = new AgentRun(datapoint, MaxOutputBytes, Config.MaxSteps);
         using var scope = run.Enter();
         var options = _options.Clone();
-        options.Tools = [.. Config.Tools.Select(t => new AgentTool(t, Config.ToolResults, Config.WorkingDirectory, MaxOutputBytes, cache is { Mode: not Caching.CacheMode.Off } ? cache : null))];
+        var toolCache = cache is { Mode: not Caching.CacheMode.Off } ? cache : null;
+        options.Tools = [.. Config.Tools.Select(t => new AgentTool(t, Config.ToolResults, Config.WorkingDirectory, MaxOutputBytes, toolCache))];
+        if (mcp is not null)
+        {
+            var served = cache is { Mode: Caching.CacheMode.Replay }
+                ? mcp.Deferred(Config.ToolResults.Concat(datapoint.ToolResults).Select(r => r.Name))
+                : await mcp.ToolsAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var (tool, call) in served)
+            {
+                options.Tools.Add(new AgentTool(tool, Config.ToolResults, Config.WorkingDirectory, MaxOutputBytes, call: call));
+            }
+        }
+
         var response = await _client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         if (run.CacheMiss is { } miss)
         {
@@ -94,12 +111,13 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
         : response.FinishReason == ChatFinishReason.ContentFilter ? LogStatus.Filtered
         : null;
 
-    protected override string Describe(Exception exception) =>
+    protected override string Describe(Exception exception) => exception is McpServerException ? exception.Message :
         $"{title} endpoint {(Config.BaseUrl is { } url ? Redactor.ShowUrl(url) : "(default)")}: {base.Describe(exception)}";
 
     public override void Dispose()
     {
         _client.Dispose();
+        mcp?.Dispose();
         base.Dispose();
     }
 }

@@ -46,6 +46,14 @@ internal sealed record ModelConfig
     [JsonIgnore]
     public IReadOnlyList<ToolDeclaration> Tools { get; init; } = [];
 
+    /// <summary>The MCP servers whose tools are offered beside <see cref="Tools"/> (<c>mcp:</c>); empty when none.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<McpServerSpec> McpServers { get; init; } = [];
+
+    /// <summary>Whether the model is offered tools (<c>tools:</c> or <c>mcp:</c>): generation runs the tool loop.</summary>
+    [JsonIgnore]
+    public bool HasTools => Tools.Count > 0 || McpServers.Count > 0;
+
     /// <summary>The canned tool results of the suite (<c>tool_results:</c>), tried after a datapoint's own.</summary>
     [JsonIgnore]
     public IReadOnlyList<Datasets.CannedToolResult> ToolResults { get; init; } = [];

@@ -98,7 +98,8 @@ public static partial class SuiteLoader
         // The tools the model configs declare: a datapoint's expected calls and canned results must name one of them.
         // Not checked when no model config declares tools (logs mode, your own agent behind command or http).
         var declared = suite.Models.SelectMany(m => m.Tools).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var offered = declared.Count == 0 ? null : declared;
+        // Nor with MCP servers, whose tools are known only once they run.
+        var offered = declared.Count == 0 || suite.Models.Any(m => m.McpServers.Count > 0) ? null : declared;
         await foreach (var datapoint in suite.ReadDatapointsAsync(problems, cancellationToken).ConfigureAwait(false))
         {
             if (requireResponses && suite.Models.Count == 0 && datapoint.SuppliedLog is null)

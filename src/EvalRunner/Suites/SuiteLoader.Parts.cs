@@ -209,12 +209,13 @@ public static partial class SuiteLoader
             Template = model.Try(() => ReadTemplate(model, "template", allowResponse: false), null),
             WorkingDirectory = context.Directory,
             Tools = model.Try(() => ReadTools(model, context), []),
+            McpServers = model.Try(() => ReadMcpServers(model), []),
             MaxSteps = model.Try(() => model.Int("max_steps", 1, 1000), null) ?? ModelConfig.DefaultMaxSteps,
         };
-        if ((config.Tools.Count > 0 || model.Has("max_steps")) && !kind.IsLlm)
+        if ((config.Tools.Count > 0 || model.Has("max_steps") || model.Has("mcp")) && !kind.IsLlm)
         {
-            model.Try<object?>(() => throw model.Error(model.Has("tools") ? "tools" : "max_steps",
-                $"the {provider} provider runs your own program, which calls its own tools; tools and max_steps are for the LLM providers ({string.Join(", ", ProviderKind.LlmNames)})"), null);
+            model.Try<object?>(() => throw model.Error(model.Has("tools") ? "tools" : model.Has("mcp") ? "mcp" : "max_steps",
+                $"the {provider} provider runs your own program, which calls its own tools; tools, mcp and max_steps are for the LLM providers ({string.Join(", ", ProviderKind.LlmNames)})"), null);
         }
 
         if (models.Any(m => m.Name == config.Name))

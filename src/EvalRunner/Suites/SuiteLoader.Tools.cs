@@ -151,10 +151,13 @@ public static partial class SuiteLoader
     {
         var results = new List<CannedToolResult>();
         var offered = models.SelectMany(m => m.Tools).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+
+        // An MCP server's tools are known once it runs: with one, any name may be one of its tools.
+        var mcp = models.Any(m => m.McpServers.Count > 0);
         foreach (var item in map.Maps("tool_results"))
         {
             item.AllowOnly(ToolResultKeys);
-            if (item.Try(() => ReadToolResult(item, offered), null) is { } result)
+            if (item.Try(() => ReadToolResult(item, offered, mcp), null) is { } result)
             {
                 results.Add(result);
             }
@@ -163,10 +166,10 @@ public static partial class SuiteLoader
         return results;
     }
 
-    private static CannedToolResult ReadToolResult(YamlMap item, HashSet<string> offered)
+    private static CannedToolResult ReadToolResult(YamlMap item, HashSet<string> offered, bool mcp)
     {
         var name = item.RequireString("name", "the tool whose call this answers", Secrecy.NotSecret);
-        if (!offered.Contains(name))
+        if (!offered.Contains(name) && !mcp)
         {
             throw item.Error("name", offered.Count == 0
                 ? $"no model config offers a tool '{name}' (a model config's tools: declares them)"

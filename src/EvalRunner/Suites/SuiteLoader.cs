@@ -20,7 +20,7 @@ public static partial class SuiteLoader
     private static partial Regex EvaluatorName();
 
     private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online", "baseline", "tool_results"];
-    internal static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template", "tools", "max_steps"];
+    internal static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template", "tools", "max_steps", "mcp"];
 
     /// <summary>Loads a suite file: data only, nothing is started; <see cref="CheckAsync(Suite, Settings, CancellationToken)"/> checks what needs a process.</summary>
     /// <param name="path">The suite YAML file.</param>
@@ -72,7 +72,7 @@ public static partial class SuiteLoader
         }
 
         var toolResults = map.Try(() => ReadToolResults(map, models), []);
-        models = [.. models.Select(m => m.Tools.Count == 0 ? m : m with { ToolResults = toolResults })];
+        models = [.. models.Select(m => m.HasTools ? m with { ToolResults = toolResults } : m)];
         CheckScoreConfigs(all, models, problems);
         var name = map.Try(() => map.String("name"), null) ?? DefaultName(path);
         map.Try(() => CheckName(name, map), name);

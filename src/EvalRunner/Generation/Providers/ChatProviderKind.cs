@@ -38,7 +38,8 @@ internal abstract class ChatProviderKind : ProviderKind
         new(model.Here with { Field = model.Join("api_key") }, $"no API key: set {KeyVariable} or write api_key: ${{{KeyVariable}}}");
 
     public override Generator CreateGenerator(ModelConfig config, RunServices services) =>
-        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), Title, services.Setup.Cache);
+        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), Title, services.Setup.Cache,
+            config.McpServers.Count == 0 ? null : new McpToolbox(config, services.Settings, services.Time));
 
     public override IChatClient CreateChatClient(ModelConfig config, ClientSetup setup)
     {
@@ -52,8 +53,13 @@ internal abstract class ChatProviderKind : ProviderKind
     /// <summary>
     /// What the cache key adds for a model config with tools: a hash of their declarations, so a changed tool is a
     /// miss (a changed tool result changes the calls that come after it); nothing without tools, so caches stay valid.
+    /// MCP servers add their names only: their tools are known once they run, and a replay starts none.
     /// </summary>
-    private static string[] ToolsKey(ModelConfig config) => config.Tools.Count == 0 ? [] : ["tools:" + AgentTool.DeclarationsHash(config.Tools)];
+    private static string[] ToolsKey(ModelConfig config) =>
+    [
+        .. config.Tools.Count == 0 ? Array.Empty<string>() : ["tools:" + AgentTool.DeclarationsHash(config.Tools)],
+        .. config.McpServers.Count == 0 ? Array.Empty<string>() : ["mcp:" + string.Join(',', config.McpServers.Select(s => s.Name))],
+    ];
 
     public override IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(ModelConfig config, ClientSetup setup)
     {
