@@ -15,11 +15,16 @@ namespace EvalRunner.Cli.Online;
 /// </summary>
 internal static class GenAISpans
 {
+    private const string OrchestrateTools = "orchestrate_tools";
+
     /// <summary>The call the span describes, or null when it is not a GenAI chat span.</summary>
     public static GenAISpan? Read(Span span, GenAIClient client)
     {
         var attributes = GenAIValues.ByKey(span.Attributes);
-        var operation = GenAIValues.Text(attributes, "gen_ai.operation.name");
+        // Microsoft.Extensions.AI's FunctionInvokingChatClient wraps its model and tool calls in an orchestrate_tools span
+        // (no operation name): without an invoke_agent span it is the root that ends last, and stands for the agent span.
+        var operation = GenAIValues.Text(attributes, "gen_ai.operation.name")
+            ?? (span.Name == OrchestrateTools ? GenAISpan.InvokeAgent : null);
         if (operation is not (GenAISpan.Chat or GenAISpan.ExecuteTool or GenAISpan.InvokeAgent))
         {
             return null;
