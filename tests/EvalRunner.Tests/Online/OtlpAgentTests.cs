@@ -280,6 +280,31 @@ public sealed class OtlpAgentTests
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_watched_agent_trace_is_evaluated_once_and_the_trajectory_evaluator_counts_its_steps_and_its_failed_tool_call()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new EvalRunner.Testing.TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: trajectory}]\nonline: {}\n");
+        var output = Path.Combine(dir.Path, "out");
+        var clock = new FakeTimeProvider(Now);
+        using var http = new HttpClient();
+        await using (var watch = await InProcessWatch.StartAsync(suitePath, output, null, ct))
+        await using (var listener = await LogListener.StartAsync(new LogListenerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), TimeProvider = clock }, watch.Monitor, parse: null, ct))
+        {
+            await PostAsync(http, listener.Address, Protobuf(AgentSpan(), SecondChat(), ToolSpan("weather service timed out"), FirstChat()), ct);
+            clock.Advance(TimeSpan.FromSeconds(61));
+            await watch.UntilAsync(() => watch.Monitor.Evaluated == 1, ct);
+        }
+
+        var row = JsonDocument.Parse(Assert.Single(File.ReadAllLines(Path.Combine(output, "results.jsonl")))).RootElement;
+        Assert.Equal($"otlp:{TraceHex}:{AgentHex}", row.GetProperty("datapoint_id").GetString());
+        Assert.Equal(["model", "tool", "model"], row.GetProperty("log").GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("kind").GetString()));
+        var trajectory = row.GetProperty("evaluations").GetProperty("trajectory");
+        Assert.Equal((3, 2, 1, 1, 0), (trajectory.GetProperty("steps").GetInt32(), trajectory.GetProperty("model_calls").GetInt32(), trajectory.GetProperty("tool_calls").GetInt32(),
+            trajectory.GetProperty("tool_errors").GetInt32(), trajectory.GetProperty("loops").GetInt32()));
+    }
+
     /// <summary>A watcher's online monitor on <paramref name="output"/>, not evaluating: the logs it takes stay in its inbox.</summary>
     private static async Task<OnlineMonitor> MonitorAsync(string suitePath, string output, TimeProvider clock, CancellationToken ct)
     {
