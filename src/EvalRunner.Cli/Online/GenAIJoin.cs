@@ -6,8 +6,10 @@ namespace EvalRunner.Cli.Online;
 /// and at most <see cref="MaxHeld"/> calls wait (the oldest ends first); the listener keeps them across restarts
 /// (<see cref="GenAIJoinFile"/>). A call that has its span, a prompt and its completion still waits the grace period
 /// for late events of it; an event of a call that ended is counted, not joined. A call whose time is over is evaluated
-/// from its events alone when they hold a prompt and a completion, else not evaluated. Not thread-safe: the listener
-/// plans and commits one request at a time.
+/// from its events alone when they hold a prompt and a completion, else not evaluated. The spans of an agent trace
+/// (<see cref="GenAISpan.InTrace"/>) wait for the rest of their trace instead, and end together: one log once the agent
+/// span has waited the grace period, or, without one, once no span of the trace arrived for <see cref="HoldFor"/>
+/// (<see cref="GenAITraces"/>). Not thread-safe: the listener plans and commits one request at a time.
 /// </summary>
 internal sealed class GenAIJoin(TimeProvider time, TimeSpan grace)
 {
