@@ -24,19 +24,7 @@ internal static class GenAICalls
     public static GenAIOutcome Build(GenAICall call, bool final)
     {
         var span = call.Span;
-        var prompt = call.Events
-            .Where(e => e.Input.Count > 0)
-            .OrderBy(e => e.TimeUnixNano)
-            .ThenBy(e => e.ObservedUnixNano)
-            .ThenBy(e => e.Input[0].Role == "system" ? 0 : 1)
-            .ThenBy(e => e.Sequence)
-            .SelectMany(e => e.Input)
-            .ToList();
-        if (prompt.Count == 0 && span is not null)
-        {
-            prompt = [.. span.Input];
-        }
-
+        var prompt = Prompt(call);
         var completion = call.Events.Where(e => e.IsOutput).OrderBy(e => e.ChoiceIndex).ThenBy(e => e.Sequence).FirstOrDefault();
         var hasCompletion = completion is not null || span?.Output is not null;
         // Events of one call may arrive out of order (an exporter sending each record on its own): without any prompt
@@ -47,34 +35,18 @@ internal static class GenAICalls
         }
 
         var response = completion?.Output ?? span?.Output;
-        var messages = new JsonArray();
-        var instructions = span?.SystemInstructions ?? call.Events.Select(e => e.SystemInstructions).FirstOrDefault(s => s is not null);
-        if (instructions is not null && !prompt.Any(m => m.Role is "system" or "developer"))
-        {
-            messages.Add(new JsonObject { ["role"] = "system", ["content"] = instructions });
-        }
-
-        foreach (var (role, text) in prompt)
-        {
-            var name = role == "developer" ? "system" : role;
-            if (text is not null && name is "system" or "user" or "assistant")
-            {
-                messages.Add(new JsonObject { ["role"] = name, ["content"] = text });
-            }
-        }
-
+        var messages = Messages(Instructions(call), prompt);
+        var missing = call.Events.IsEmpty ? GenAIMissing.SpanContent : GenAIMissing.EventContent;
         if (response is null || !messages.Any(m => (string?)m!["role"] == "user"))
         {
-            return new GenAIOutcome(null, call.Events.IsEmpty ? GenAIMissing.SpanContent : GenAIMissing.EventContent);
+            return new GenAIOutcome(null, missing);
         }
 
-        var id = "otlp:" + call.Key;
-        var start = span?.StartUnixNano ?? call.Events.Min(e => e.TimeUnixNano);
         var row = new JsonObject
         {
             ["messages"] = messages,
             ["generated_response"] = response,
-            ["timestamp"] = DateTimeOffset.UnixEpoch.AddTicks((long)(start / 100)).ToString("O", CultureInfo.InvariantCulture),
+            ["timestamp"] = Timestamp(span?.StartUnixNano ?? call.Events.Min(e => e.TimeUnixNano)),
         };
         if (span is not null)
         {
@@ -84,15 +56,67 @@ internal static class GenAICalls
             row["output_tokens"] = span.OutputTokens;
         }
 
+        return ToLog(call.Key, row) is { } log ? new GenAIOutcome(log, span is null ? GenAIMissing.Span : GenAIMissing.None) : new GenAIOutcome(null, missing);
+    }
+
+    /// <summary>The prompt of a call: from its events, else from its span.</summary>
+    public static List<(string Role, string? Text)> Prompt(GenAICall call)
+    {
+        var prompt = call.Events
+            .Where(e => e.Input.Count > 0)
+            .OrderBy(e => e.TimeUnixNano)
+            .ThenBy(e => e.ObservedUnixNano)
+            .ThenBy(e => e.Input[0].Role == "system" ? 0 : 1)
+            .ThenBy(e => e.Sequence)
+            .SelectMany(e => e.Input)
+            .ToList();
+        return prompt.Count == 0 && call.Span is { } span ? [.. span.Input] : prompt;
+    }
+
+    /// <summary>The completion's text (the first choice), from the events or the span; null when there is none.</summary>
+    public static string? Completion(GenAICall call) =>
+        call.Events.Where(e => e.IsOutput).OrderBy(e => e.ChoiceIndex).ThenBy(e => e.Sequence).FirstOrDefault()?.Output ?? call.Span?.Output;
+
+    public static string? Instructions(GenAICall call) =>
+        call.Span?.SystemInstructions ?? call.Events.Select(e => e.SystemInstructions).FirstOrDefault(s => s is not null);
+
+    /// <summary>A log's messages in the OpenAI chat shape: the system instructions (unless the prompt has its own), then the prompt's text messages.</summary>
+    public static JsonArray Messages(string? instructions, IEnumerable<(string Role, string? Text)> prompt)
+    {
+        var messages = new JsonArray();
+        var list = prompt.ToList();
+        if (instructions is not null && !list.Any(m => m.Role is "system" or "developer"))
+        {
+            messages.Add(new JsonObject { ["role"] = "system", ["content"] = instructions });
+        }
+
+        foreach (var (role, text) in list)
+        {
+            var name = role == "developer" ? "system" : role;
+            if (text is not null && name is "system" or "user" or "assistant")
+            {
+                messages.Add(new JsonObject { ["role"] = name, ["content"] = text });
+            }
+        }
+
+        return messages;
+    }
+
+    public static string Timestamp(ulong unixNano) =>
+        DateTimeOffset.UnixEpoch.AddTicks((long)(unixNano / 100)).ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>The log of a row in the dataset shape (id <c>otlp:KEY</c>), or null when it is not a valid row.</summary>
+    public static IncomingLog? ToLog(string key, JsonObject row)
+    {
+        var id = "otlp:" + key;
         try
         {
             var datapoint = DatapointParser.Parse(JsonSerializer.SerializeToElement(row), new SourceLocation(id, 0));
-            var log = new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog! };
-            return new GenAIOutcome(log, span is null ? GenAIMissing.Span : GenAIMissing.None);
+            return new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog! };
         }
         catch (DatasetException)
         {
-            return new GenAIOutcome(null, call.Events.IsEmpty ? GenAIMissing.SpanContent : GenAIMissing.EventContent);
+            return null;
         }
     }
 }

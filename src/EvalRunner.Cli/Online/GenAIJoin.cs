@@ -6,8 +6,10 @@ namespace EvalRunner.Cli.Online;
 /// and at most <see cref="MaxHeld"/> calls wait (the oldest ends first); the listener keeps them across restarts
 /// (<see cref="GenAIJoinFile"/>). A call that has its span, a prompt and its completion still waits the grace period
 /// for late events of it; an event of a call that ended is counted, not joined. A call whose time is over is evaluated
-/// from its events alone when they hold a prompt and a completion, else not evaluated. Not thread-safe: the listener
-/// plans and commits one request at a time.
+/// from its events alone when they hold a prompt and a completion, else not evaluated. The spans of an agent trace
+/// (<see cref="GenAISpan.InTrace"/>) wait for the rest of their trace instead, and end together: one log once the agent
+/// span has waited the grace period, or, without one, once no span of the trace arrived for <see cref="HoldFor"/>
+/// (<see cref="GenAITraces"/>). Not thread-safe: the listener plans and commits one request at a time.
 /// </summary>
 internal sealed class GenAIJoin(TimeProvider time, TimeSpan grace)
 {
@@ -90,12 +92,27 @@ internal sealed class GenAIJoin(TimeProvider time, TimeSpan grace)
 
         foreach (var span in spans)
         {
+            if (span.InTrace && _ended.Contains(TraceKey(span.TraceId)))
+            {
+                // A late span of an agent trace that was evaluated: not evaluated again, nor alone.
+                continue;
+            }
+
             spanKeys.Add(span.Key);
             calls[span.Key] = Find(span.Key) with { Span = span };
         }
 
+        var traces = new HashSet<string>(StringComparer.Ordinal);
         foreach (var call in calls.Values)
         {
+            if (call.Span is { InTrace: true } member)
+            {
+                // A span of an agent trace waits for the rest of its trace.
+                plan.Updates[call.Key] = call;
+                traces.Add(member.TraceId);
+                continue;
+            }
+
             var outcome = GenAICalls.Build(call, final: false);
             if (outcome.Waiting && call.Span is { } span && call.Events.IsEmpty && !ExpectsEvents(span.Client, plan))
             {
@@ -129,6 +146,19 @@ internal sealed class GenAIJoin(TimeProvider time, TimeSpan grace)
             }
         }
 
+        foreach (var (trace, members) in Traces(plan, traces))
+        {
+            // The agent span ends last: once it is there, the trace waits the grace period for late spans of it.
+            if (members.FirstOrDefault(m => m.Span!.Operation == GenAISpan.InvokeAgent) is { Settled: null } agent)
+            {
+                plan.Updates[agent.Key] = agent with { Settled = now };
+                if (grace <= TimeSpan.Zero)
+                {
+                    EndTrace(plan, trace, members);
+                }
+            }
+        }
+
         // Room for the new calls: the oldest waiting ones end first, held before, then this request's in arrival order.
         var excess = _held.Count + plan.Updates.Count(u => u.Value is not null && !_held.ContainsKey(u.Key)) - MaxHeld;
         if (excess > 0)
@@ -141,6 +171,12 @@ internal sealed class GenAIJoin(TimeProvider time, TimeSpan grace)
                 .ToList();
             foreach (var oldest in waiting)
             {
+                if (oldest.Span is { Operation: not GenAISpan.Chat })
+                {
+                    plan.Updates[oldest.Key] = null;
+                    continue;
+                }
+
                 End(plan, oldest, GenAICalls.Build(oldest, final: true));
             }
         }
@@ -153,13 +189,91 @@ internal sealed class GenAIJoin(TimeProvider time, TimeSpan grace)
     {
         var now = time.GetUtcNow();
         var plan = new GenAIPlan();
-        foreach (var call in _held.Values.Select(c => (Call: c, Due: Due(c))).Where(c => now >= c.Due).OrderBy(c => c.Due).Select(c => c.Call).Take(max).ToList())
+        var calls = _held.Values.Where(c => c.Span is not { InTrace: true }).Select(c => (Trace: (string?)null, Members: (IReadOnlyList<GenAICall>)[c], Due: Due(c)));
+        var traces = _held.Values.Where(c => c.Span is { InTrace: true }).GroupBy(c => c.Span!.TraceId, StringComparer.Ordinal)
+            .Select(g => (Trace: (string?)g.Key, Members: (IReadOnlyList<GenAICall>)[.. g], Due: TraceDue(g)));
+        foreach (var (trace, members, _) in calls.Concat(traces).Where(c => now >= c.Due).OrderBy(c => c.Due).Take(max).ToList())
         {
-            End(plan, call, GenAICalls.Build(call, final: true));
+            if (trace is null)
+            {
+                End(plan, members[0], GenAICalls.Build(members[0], final: true));
+            }
+            else
+            {
+                EndTrace(plan, trace, members);
+            }
         }
 
         return plan;
     }
+
+    /// <summary>
+    /// When an agent trace's wait ends: the grace period after its agent span arrived; without one, the time to wait
+    /// after its latest span arrived.
+    /// </summary>
+    private DateTimeOffset TraceDue(IEnumerable<GenAICall> members)
+    {
+        var list = members.ToList();
+        return list.FirstOrDefault(m => m.Span!.Operation == GenAISpan.InvokeAgent)?.Settled is { } settled ? settled + grace : list.Max(m => m.Since) + HoldFor;
+    }
+
+    /// <summary>The held and planned spans of the given traces, by trace.</summary>
+    private Dictionary<string, List<GenAICall>> Traces(GenAIPlan plan, HashSet<string> traces)
+    {
+        var members = traces.ToDictionary(t => t, _ => new List<GenAICall>(), StringComparer.Ordinal);
+        if (traces.Count == 0)
+        {
+            return members;
+        }
+
+        foreach (var call in _held.Values.Where(c => !plan.Updates.ContainsKey(c.Key)).Concat(plan.Updates.Values.OfType<GenAICall>()))
+        {
+            if (call.Span is { InTrace: true } span && members.TryGetValue(span.TraceId, out var list))
+            {
+                list.Add(call);
+            }
+        }
+
+        return members;
+    }
+
+    /// <summary>
+    /// Ends the spans of a trace: with an agent or tool span, one log of the whole trace (its steps the trajectory), and
+    /// the trace is remembered so that late spans of it are not evaluated; chat spans alone (the agent span never came)
+    /// are evaluated each as a call of its own.
+    /// </summary>
+    private static void EndTrace(GenAIPlan plan, string trace, IReadOnlyList<GenAICall> members)
+    {
+        if (members.All(m => m.Span!.Operation == GenAISpan.Chat))
+        {
+            foreach (var chat in members)
+            {
+                End(plan, chat, GenAICalls.Build(chat, final: true));
+            }
+
+            return;
+        }
+
+        foreach (var member in members)
+        {
+            plan.Updates[member.Key] = null;
+        }
+
+        plan.Updates[TraceKey(trace)] = null;
+        var outcome = GenAITraces.Build(members);
+        if (outcome.Log is { } log)
+        {
+            plan.Logs.Add(log);
+        }
+        else
+        {
+            var representative = members.FirstOrDefault(m => m.Span!.Operation == GenAISpan.InvokeAgent) ?? members[0];
+            plan.Said.Add((representative.Client, outcome.Missing));
+        }
+    }
+
+    /// <summary>The key under which an ended agent trace is remembered.</summary>
+    private static string TraceKey(string traceId) => "trace:" + traceId;
 
     /// <summary>When a call's wait ends: the grace period after it looked complete, and at the latest its time to wait.</summary>
     private DateTimeOffset Due(GenAICall call)

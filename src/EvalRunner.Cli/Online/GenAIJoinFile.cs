@@ -7,7 +7,8 @@ namespace EvalRunner.Cli.Online;
 
 /// <summary>
 /// <c>genai-calls.json</c> in the watcher's results folder: the GenAI calls still waiting for their span or their log
-/// events (<see cref="GenAIJoin"/>) and the services known to send log events, so that a restart goes on waiting for
+/// events (<see cref="GenAIJoin"/>), the spans of agent traces waiting for the rest of their trace, and the services
+/// known to send log events, so that a restart goes on waiting for
 /// them from when they first arrived. Written whole (atomically) by the listener while they change and when it stops.
 /// </summary>
 internal static class GenAIJoinFile
@@ -53,6 +54,17 @@ internal static class GenAIJoinFile
                     WriteText(json, "system_instructions", span.SystemInstructions);
                     WriteMessages(json, span.Input);
                     WriteText(json, "output", span.Output);
+                    if (span.Operation != GenAISpan.Chat)
+                    {
+                        json.WriteString("operation", span.Operation);
+                    }
+
+                    WriteText(json, "parent_span_id", span.ParentSpanId);
+                    WriteText(json, "name", span.Name);
+                    WriteText(json, "tool_call_id", span.ToolCallId);
+                    WriteText(json, "tool_arguments", span.ToolArguments);
+                    WriteText(json, "tool_result", span.ToolResult);
+                    WriteText(json, "error", span.Error);
                     json.WriteEndObject();
                 }
 
@@ -141,6 +153,18 @@ internal static class GenAIJoinFile
                     SystemInstructions = Text(span, "system_instructions", where),
                     Input = Messages(span, where),
                     Output = Text(span, "output", where),
+                    Operation = Text(span, "operation", where) switch
+                    {
+                        null => GenAISpan.Chat,
+                        var known when known is GenAISpan.Chat or GenAISpan.ExecuteTool or GenAISpan.InvokeAgent => known,
+                        var other => throw new InvalidDataException($"{where}.operation is '{other}', not {GenAISpan.ExecuteTool} or {GenAISpan.InvokeAgent}"),
+                    },
+                    ParentSpanId = Text(span, "parent_span_id", where),
+                    Name = Text(span, "name", where),
+                    ToolCallId = Text(span, "tool_call_id", where),
+                    ToolArguments = Text(span, "tool_arguments", where),
+                    ToolResult = Text(span, "tool_result", where),
+                    Error = Text(span, "error", where),
                 },
             };
         }

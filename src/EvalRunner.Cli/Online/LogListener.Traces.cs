@@ -8,7 +8,8 @@ namespace EvalRunner.Cli.Online;
 
 /// <summary>
 /// <c>POST /v1/traces</c>: OTLP/HTTP traces (protobuf or OTLP/JSON); GenAI chat spans become logs, with their messages
-/// from the span or from their log events on <c>/v1/logs</c>; other spans are ignored.
+/// from the span or from their log events on <c>/v1/logs</c>; the invoke_agent, chat and execute_tool spans of an agent
+/// trace become one log with its trajectory; other spans are ignored.
 /// </summary>
 internal sealed partial class LogListener
 {
