@@ -145,7 +145,7 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
         {
             "tool_calls" => TrajectoryLines.ToolCalls(context.Log),
             "trajectory" => TrajectoryLines.Numbered(context.Log),
-            _ => ToolsText(context.Tools),
+            _ => ToolDefinitionsContext.Text(context.Tools),
         }));
         List<ChatMessage> messages = [new(ChatRole.System, _instructions), new(ChatRole.User, prompt)];
         var usage = new UsageChatClient(_client);
@@ -177,16 +177,6 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
             $"the judge gave no valid answer in {_spec.Retries + 1} tries ({usage.InputTokens} input, {usage.OutputTokens} output tokens): "
             + $"{string.Join("; ", problems)}; last answer: {(answer.Length > 1000 ? answer[..1000] + "…" : answer)}");
     }
-
-    /// <summary>
-    /// The tools offered to the model, each as its name and description, then its parameters' JSON Schema on an
-    /// indented line; empty when none were offered.
-    /// </summary>
-    internal static string ToolsText(IEnumerable<AITool> tools) => string.Join('\n', tools.Select(tool =>
-    {
-        var line = string.IsNullOrEmpty(tool.Description) ? tool.Name : $"{tool.Name}: {tool.Description}";
-        return tool is AIFunctionDeclaration function ? $"{line}\n  parameters: {TrajectoryLines.Compact(function.JsonSchema)}" : line;
-    }));
 
     // Tool output can be long (each result up to run.max_output_bytes): a value is cut there too, with a mark.
     private string Capped(string value) =>
