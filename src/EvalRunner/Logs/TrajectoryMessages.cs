@@ -9,6 +9,9 @@ namespace EvalRunner.Logs;
 /// </summary>
 internal static class TrajectoryMessages
 {
+    // Arguments and results as compact JSON, as a provider sends them.
+    private static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     /// <summary>
     /// The messages of a log's response: per model call that called tools, an assistant message with a function call
     /// per tool call and a tool message with their results (a failed call's result is its error, also as
@@ -46,6 +49,51 @@ internal static class TrajectoryMessages
         messages.Add(new ChatMessage(ChatRole.Assistant, log.Response ?? string.Empty));
         return messages;
     }
+
+    /// <summary>
+    /// The trajectory of a conversation's messages as <see cref="FunctionInvokingChatClient"/> or an agent leaves them:
+    /// each assistant message a model call, each <see cref="FunctionCallContent"/> in it a tool call with the result
+    /// (or the error) of the <see cref="FunctionResultContent"/> with its call id. Tokens and latency are not known
+    /// per step and are left out.
+    /// </summary>
+    public static List<TrajectoryStep> FromMessages(IEnumerable<ChatMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var list = messages.ToList();
+        var results = list.SelectMany(m => m.Contents).OfType<FunctionResultContent>()
+            .GroupBy(r => r.CallId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var steps = new List<TrajectoryStep>();
+        foreach (var message in list.Where(m => m.Role == ChatRole.Assistant))
+        {
+            steps.Add(new TrajectoryStep { Kind = StepKind.Model });
+            foreach (var call in message.Contents.OfType<FunctionCallContent>())
+            {
+                results.TryGetValue(call.CallId, out var result);
+                var error = result?.Exception?.Message ?? (result is null ? "no result was recorded for this call" : null);
+                steps.Add(new TrajectoryStep
+                {
+                    Kind = StepKind.Tool,
+                    Name = call.Name,
+                    CallId = call.CallId,
+                    Arguments = call.Arguments is { } arguments ? JsonSerializer.SerializeToElement(arguments, Compact) : null,
+                    Result = error is null ? Text(result!.Result) : null,
+                    Error = error,
+                });
+            }
+        }
+
+        return steps;
+    }
+
+    private static string? Text(object? result) => result switch
+    {
+        null => null,
+        string text => text,
+        JsonElement { ValueKind: JsonValueKind.String } json => json.GetString(),
+        JsonElement json => json.GetRawText(),
+        _ => JsonSerializer.Serialize(result, Compact),
+    };
 
     // A JSON object's properties as JsonElement values; null for arguments that were cut or are not JSON.
     private static Dictionary<string, object?>? Arguments(JsonElement? arguments) =>

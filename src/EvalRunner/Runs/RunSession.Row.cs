@@ -128,7 +128,7 @@ public sealed partial class RunSession
     /// <summary>Runs every evaluator on a row's log and decides the row by the per-datapoint thresholds.</summary>
     private async Task<Row> EvaluateRowAsync(Datapoint datapoint, Row row, bool watched, CancellationToken cancellationToken)
     {
-        var context = new EvaluationContext { Datapoint = datapoint, Log = row.Log, Tools = ToolsOf(row.Log.ModelConfig), JudgeClient = _judge, Judge = Suite.Judge, Prices = Suite.Prices };
+        var context = new EvaluationContext { Datapoint = datapoint, Log = row.Log, Tools = row.Log.OfferedTools ?? ToolsOf(row.Log.ModelConfig), JudgeClient = _judge, Judge = Suite.Judge, Prices = Suite.Prices };
         var evaluations = new List<Evaluation>(_evaluators.Count);
         for (var i = 0; i < _evaluators.Count; i++)
         {
