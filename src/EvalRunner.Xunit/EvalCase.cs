@@ -4,6 +4,7 @@ using EvalRunner.Generation;
 using EvalRunner.Logs;
 using EvalRunner.Results;
 using EvalRunner.Runs;
+using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 using Xunit.Sdk;
 
@@ -100,30 +101,113 @@ public sealed class EvalCase : IXunitSerializable
     /// <see cref="EvaluateAsync(string, TimeSpan?, CancellationToken)"/> does. An exception from the application is an
     /// error row (and fails the test), never a pass.
     /// </summary>
-    public async Task<Row> EvaluateAsync(Func<IReadOnlyList<ChatMessage>, Task<string>> application, CancellationToken cancellationToken = default)
+    public Task<Row> EvaluateAsync(Func<IReadOnlyList<ChatMessage>, Task<string>> application, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(application);
+        return EvaluateApplicationAsync(
+            async messages => new Answer { Response = await application(messages).ConfigureAwait(false) },
+            tools: null,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends the datapoint's messages to your chat client with <paramref name="options"/>, and evaluates the response
+    /// with its trajectory: each assistant message is a model call, each <see cref="FunctionCallContent"/> a tool call
+    /// with the <see cref="FunctionResultContent"/> of its call id, and the last assistant message the response. The
+    /// tool calls are run by the client's <see cref="FunctionInvokingChatClient"/>, or by one wrapped around it here when
+    /// it has none and <paramref name="options"/> offer tools. The tools offered are the evaluators' <c>Tools</c>.
+    /// </summary>
+    /// <param name="client">The chat client of the application under test; not disposed.</param>
+    /// <param name="options">The options of the call, with the tools the model may call; cloned per call.</param>
+    /// <param name="cancellationToken">Cancels the call and the evaluation.</param>
+    public Task<Row> EvaluateAsync(IChatClient client, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        IReadOnlyList<AITool>? tools = options?.Tools is { Count: > 0 } offered ? [.. offered] : null;
+        return EvaluateApplicationAsync(
+            async messages =>
+            {
+                // Not disposed: disposing it would dispose the caller's client.
+                var invoking = tools is not null && client.GetService<FunctionInvokingChatClient>() is null ? new FunctionInvokingChatClient(client) : client;
+                var response = await invoking.GetResponseAsync(messages, options?.Clone(), cancellationToken).ConfigureAwait(false);
+                return new Answer { Messages = response.Messages, Usage = response.Usage };
+            },
+            tools,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs your agent on the datapoint's messages and evaluates its response with its trajectory, read from the
+    /// response's messages as <see cref="EvaluateAsync(IChatClient, ChatOptions?, CancellationToken)"/> does.
+    /// </summary>
+    /// <param name="agent">The agent under test (a <c>ChatClientAgent</c> runs its tools itself).</param>
+    /// <param name="cancellationToken">Cancels the run and the evaluation.</param>
+    public Task<Row> EvaluateAsync(AIAgent agent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return EvaluateApplicationAsync(
+            async messages =>
+            {
+                var response = await agent.RunAsync(messages, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return new Answer { Messages = response.Messages, Usage = response.Usage };
+            },
+            tools: null,
+            cancellationToken);
+    }
+
+    private async Task<Row> EvaluateApplicationAsync(Func<IReadOnlyList<ChatMessage>, Task<Answer>> application, IReadOnlyList<AITool>? tools, CancellationToken cancellationToken)
+    {
         if (IsAggregate)
         {
             return await EvaluateAsync(string.Empty, null, cancellationToken).ConfigureAwait(false);
         }
 
         var session = await EvalSession.ExistingAsync(_suite).ConfigureAwait(false);
+        var datapoint = session.Datapoint(_datapointId!);
         var started = Stopwatch.GetTimestamp();
-        string response;
+        Log log;
         try
         {
-            response = await application(session.Datapoint(_datapointId!).Messages).ConfigureAwait(false);
+            var answer = await application(datapoint.Messages).ConfigureAwait(false);
+            var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (answer.Messages is null)
+            {
+                log = new Log { ModelConfig = ModelConfig, Model = "application", Response = answer.Response, LatencyMs = latency };
+            }
+            else
+            {
+                var steps = TrajectoryMessages.FromMessages(answer.Messages);
+                log = new Log
+                {
+                    ModelConfig = ModelConfig,
+                    Model = "application",
+                    Response = answer.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text ?? string.Empty,
+                    LatencyMs = latency,
+                    InputTokens = answer.Usage?.InputTokenCount,
+                    OutputTokens = answer.Usage?.OutputTokenCount,
+                    Steps = tools is not null || steps.Any(s => s.Kind == StepKind.Tool) ? steps : null,
+                    OfferedTools = tools,
+                };
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var failed = new Log { ModelConfig = ModelConfig, Model = "application", LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds, Error = new RunError { Kind = ErrorKind.Generation, Source = ModelConfig, Message = $"the application failed: {ex.Message}" } };
-            var decision = await session.EvaluateSuppliedAsync(session.Datapoint(_datapointId!), failed, cancellationToken).ConfigureAwait(false);
-            session.AssertDecision(decision);
-            return decision.Trials[0];
+            log = new Log { ModelConfig = ModelConfig, Model = "application", LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds, Error = new RunError { Kind = ErrorKind.Generation, Source = ModelConfig, Message = $"the application failed: {ex.Message}" } };
         }
 
-        return await EvaluateAsync(response, Stopwatch.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
+        var decision = await session.EvaluateSuppliedAsync(datapoint, log, cancellationToken).ConfigureAwait(false);
+        session.AssertDecision(decision);
+        return decision.Trials[0];
+    }
+
+    /// <summary>What an application answered: its response text, or its response's messages and usage.</summary>
+    private sealed record Answer
+    {
+        public string? Response { get; init; }
+
+        public IList<ChatMessage>? Messages { get; init; }
+
+        public UsageDetails? Usage { get; init; }
     }
 
     /// <inheritdoc />

@@ -14,6 +14,12 @@ public sealed record EvaluationContext
     /// <summary>The generation: response, model, latency, tokens.</summary>
     public required Log Log { get; init; }
 
+    /// <summary>
+    /// The tools the model config offered the model (declarations: name, description and the parameters' JSON
+    /// Schema as <see cref="AIFunctionDeclaration"/>); empty when it offered none.
+    /// </summary>
+    public IReadOnlyList<AITool> Tools { get; init; } = [];
+
     /// <summary>The generated response, or empty when the generation produced none.</summary>
     public string GeneratedResponse => Log.Response ?? string.Empty;
 

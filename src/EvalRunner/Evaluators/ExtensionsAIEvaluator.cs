@@ -1,3 +1,4 @@
+using EvalRunner.Logs;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.AI.Evaluation;
 using MeaiEvaluator = Microsoft.Extensions.AI.Evaluation.IEvaluator;
@@ -14,7 +15,9 @@ namespace EvalRunner.Evaluators;
 /// <c>cost_usd</c>, which count towards the run's spend and budgets.
 /// </summary>
 /// <remarks>
-/// The evaluator sees the datapoint's messages and the generated response as one assistant message. Its chat
+/// The evaluator sees the datapoint's messages and the generated response as an assistant message; for an agent, the
+/// response's messages before it hold a <see cref="FunctionCallContent"/> and a <see cref="FunctionResultContent"/>
+/// per tool call, and its additional context a <see cref="ToolDefinitionsContext"/> with the tools offered. Its chat
 /// configuration is the suite's top-level <c>judge:</c>, with the run's cache, retries and request timeout; without a
 /// judge, a call to the chat client fails the evaluation with how to add one. A metric that reports an error
 /// diagnostic fails the evaluation with the diagnostic's message; a missing metric value is an evaluation error too.
@@ -87,8 +90,9 @@ public sealed class ExtensionsAIEvaluator : IEvaluator
         ArgumentNullException.ThrowIfNull(context);
         // Per evaluation, so that its tokens are this evaluation's; not disposed, because that would dispose the run's client.
         var judge = new UsageChatClient(context.JudgeClient ?? MissingJudgeChatClient.Instance);
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, context.GeneratedResponse));
-        var result = await _inner.EvaluateAsync(context.Datapoint.Messages, response, new ChatConfiguration(judge), additionalContext: null, cancellationToken).ConfigureAwait(false);
+        // An agent's tool calls are function call and result contents of the response, as FunctionInvokingChatClient makes them.
+        var response = new ChatResponse(TrajectoryMessages.ToMessages(context.Log));
+        var result = await _inner.EvaluateAsync(context.Datapoint.Messages, response, new ChatConfiguration(judge), [new ToolDefinitionsContext(context.Tools)], cancellationToken).ConfigureAwait(false);
 
         var diagnostics = result.Metrics.Values
             .SelectMany(m => (m.Diagnostics ?? []).Select(d => (Metric: m.Name, Diagnostic: d)))

@@ -48,6 +48,12 @@ public sealed record Log
     /// <summary>The tool calls of the trajectory, in order; empty when there are none.</summary>
     public IEnumerable<TrajectoryStep> ToolCalls => Steps?.Where(s => s.Kind == StepKind.Tool) ?? [];
 
+    /// <summary>
+    /// The tools offered to the application that produced a supplied log (from its <c>ChatOptions</c>); null for a
+    /// log of a model config, whose tools the suite declares.
+    /// </summary>
+    internal IReadOnlyList<Microsoft.Extensions.AI.AITool>? OfferedTools { get; init; }
+
     /// <summary>Whether the response came with the datapoint (generated elsewhere) instead of from a model config of the suite.</summary>
     internal bool Supplied { get; init; }
 

@@ -1,9 +1,5 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using EvalRunner.Logs;
-using EvalRunner.Results;
 
 namespace EvalRunner.Reports;
 
@@ -34,71 +30,6 @@ internal static class TrajectoryText
     public static string Step(TrajectoryStep step, int limit)
     {
         ArgumentNullException.ThrowIfNull(step);
-        if (step.Kind == StepKind.Model)
-        {
-            var parts = new List<string>();
-            parts.AddRange((step.InputTokens, step.OutputTokens) switch
-            {
-                ({ } input, { } output) => [string.Create(CultureInfo.InvariantCulture, $"{input} tokens in, {output} out")],
-                ({ } input, null) => [string.Create(CultureInfo.InvariantCulture, $"{input} tokens in")],
-                (null, { } output) => [string.Create(CultureInfo.InvariantCulture, $"{output} tokens out")],
-                _ => [],
-            });
-            if (step.LatencyMs is { } latency)
-            {
-                parts.Add(Milliseconds(latency));
-            }
-
-            return parts.Count == 0 ? "model call" : "model call: " + string.Join(", ", parts);
-        }
-
-        var text = new StringBuilder();
-        text.Append("tool ").Append(MarkdownText.Cut(step.Name ?? "?", limit))
-            .Append('(').Append(MarkdownText.Cut(Arguments(step.Arguments), limit)).Append(')');
-        if (step.Error is { } error)
-        {
-            text.Append(" ✗ ").Append(MarkdownText.Cut(error, limit));
-        }
-        else if (step.Result is { } result)
-        {
-            text.Append(" → ").Append(MarkdownText.Cut(result, limit));
-        }
-
-        if (step.Cut)
-        {
-            text.Append(" (cut at run.max_output_bytes)");
-        }
-
-        if (step.LatencyMs is { } toolLatency)
-        {
-            text.Append("; ").Append(Milliseconds(toolLatency));
-        }
-
-        return text.ToString();
+        return TrajectoryLines.Step(step, limit);
     }
-
-    // A JSON object as compact JSON with its text unescaped (so that "<" reads as "<"); a JSON string (arguments cut
-    // or not JSON) as its text.
-    private static string Arguments(JsonElement? arguments)
-    {
-        if (arguments is not { } value || value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
-        {
-            return string.Empty;
-        }
-
-        if (value.ValueKind == JsonValueKind.String)
-        {
-            return value.GetString() ?? string.Empty;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = ResultsJson.Encoder }))
-        {
-            value.WriteTo(writer);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static string Milliseconds(double latency) => latency.ToString("0", CultureInfo.InvariantCulture) + " ms";
 }

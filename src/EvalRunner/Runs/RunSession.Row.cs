@@ -128,7 +128,7 @@ public sealed partial class RunSession
     /// <summary>Runs every evaluator on a row's log and decides the row by the per-datapoint thresholds.</summary>
     private async Task<Row> EvaluateRowAsync(Datapoint datapoint, Row row, bool watched, CancellationToken cancellationToken)
     {
-        var context = new EvaluationContext { Datapoint = datapoint, Log = row.Log, JudgeClient = _judge, Judge = Suite.Judge, Prices = Suite.Prices };
+        var context = new EvaluationContext { Datapoint = datapoint, Log = row.Log, Tools = row.Log.OfferedTools ?? ToolsOf(row.Log.ModelConfig), JudgeClient = _judge, Judge = Suite.Judge, Prices = Suite.Prices };
         var evaluations = new List<Evaluation>(_evaluators.Count);
         for (var i = 0; i < _evaluators.Count; i++)
         {
@@ -182,6 +182,12 @@ public sealed partial class RunSession
 
         return row with { Outcome = failed.Count == 0 ? Outcome.Pass : Outcome.Fail, FailedRules = failed };
     }
+
+    /// <summary>The tools a model config of the suite offers, as declarations; none for a log from elsewhere.</summary>
+    private IReadOnlyList<AITool> ToolsOf(string modelConfig) =>
+        Suite.Models.FirstOrDefault(m => m.Name == modelConfig) is { Tools.Count: > 0 } config
+            ? [.. config.Tools.Select(t => AIFunctionFactory.CreateDeclaration(t.Name, t.Description, t.Parameters))]
+            : [];
 
     private const string MaxStepsColumn = LogColumns.Evaluator + ".max_steps";
 

@@ -7,11 +7,15 @@ namespace EvalRunner.Templates;
 /// <summary>
 /// A prompt with <c>{variables}</c>: <c>{input.content}</c> (the last user message), <c>{output.content}</c>
 /// (the expected answer), <c>{context.NAME}</c> (nested names allowed), <c>{full_history}</c>, <c>{id}</c>, and where
-/// a response exists <c>{generated_response}</c>. <c>{{</c> and <c>}}</c> are literal braces.
+/// a response exists (evaluator prompts) <c>{generated_response}</c> and the agent's <c>{tool_calls}</c>,
+/// <c>{trajectory}</c> and <c>{tools}</c>. <c>{{</c> and <c>}}</c> are literal braces.
 /// </summary>
 internal sealed class PromptTemplate
 {
-    private static readonly string[] Fixed = ["input.content", "input.role", "output.content", "expected", "full_history", "id", "generated_response"];
+    private static readonly string[] Fixed = ["input.content", "input.role", "output.content", "expected", "full_history", "id"];
+
+    /// <summary>The variables of evaluator prompts only: they need a log.</summary>
+    internal static readonly string[] OfLog = ["generated_response", "tool_calls", "trajectory", "tools"];
     private readonly List<(string? Text, string? Variable)> _parts;
 
     private PromptTemplate(string text, string owner, List<(string? Text, string? Variable)> parts)
@@ -36,7 +40,7 @@ internal sealed class PromptTemplate
     /// <summary>Parses a template; an unknown variable or an unclosed brace is reported with <paramref name="owner"/>.</summary>
     /// <param name="text">The template.</param>
     /// <param name="owner">Names the template's owner in errors (for example <c>models[0].template</c>).</param>
-    /// <param name="allowResponse">Whether <c>{generated_response}</c> is available (evaluators) or not (generation).</param>
+    /// <param name="allowResponse">Whether <c>{generated_response}</c>, <c>{tool_calls}</c>, <c>{trajectory}</c> and <c>{tools}</c> are available (evaluators) or not (generation).</param>
     /// <exception cref="FormatException">The template is malformed or uses an unknown variable.</exception>
     public static PromptTemplate Parse(string text, string owner, bool allowResponse)
     {
@@ -73,11 +77,11 @@ internal sealed class PromptTemplate
             }
 
             var name = text[(i + 1)..end].Trim();
-            var known = allowResponse ? Fixed : Fixed[..^1];
+            string[] known = allowResponse ? [.. Fixed, .. OfLog] : Fixed;
             if (!known.Contains(name) && !(name.StartsWith("context.", StringComparison.Ordinal) && name.Length > "context.".Length))
             {
-                var hint = !allowResponse && name == "generated_response"
-                    ? " ({generated_response} exists only in evaluator prompts)"
+                var hint = !allowResponse && OfLog.Contains(name)
+                    ? $" ({{{name}}} exists only in evaluator prompts)"
                     : Suggest.DidYouMean(name, [.. known, "context.NAME"]);
                 throw new FormatException($"{owner}: unknown variable {{{name}}}{hint}; known: {string.Join(", ", known.Select(k => $"{{{k}}}"))}, {{context.NAME}}");
             }
@@ -133,8 +137,9 @@ internal sealed class PromptTemplate
     /// <summary>
     /// The template with the datapoint's values filled in, each passed through <paramref name="fence"/>
     /// (variable name, value) first when given: evaluator prompts fence data so that it reads as data.
+    /// <paramref name="logValues"/> gives <c>{tool_calls}</c>, <c>{trajectory}</c> and <c>{tools}</c> (empty when not given).
     /// </summary>
-    internal string Render(Datapoint datapoint, string? generatedResponse, Func<string, string, string>? fence)
+    internal string Render(Datapoint datapoint, string? generatedResponse, Func<string, string, string>? fence, Func<string, string>? logValues = null)
     {
         ArgumentNullException.ThrowIfNull(datapoint);
         var result = new StringBuilder();
@@ -146,7 +151,9 @@ internal sealed class PromptTemplate
                 continue;
             }
 
-            var value = Value(datapoint, variable!, generatedResponse);
+            var value = variable is "tool_calls" or "trajectory" or "tools"
+                ? logValues?.Invoke(variable) ?? string.Empty
+                : Value(datapoint, variable!, generatedResponse);
             result.Append(fence is null ? value : fence(variable!, value));
         }
 

@@ -307,6 +307,33 @@ public sealed class DotnetTestTests
     }
 
     [Fact(Timeout = 600000)]
+    public async Task An_own_chat_client_with_tools_and_an_own_AIAgent_are_evaluated_with_their_tool_calls_as_the_trajectory()
+    {
+        using var dir = new TempDirectory();
+        const string project = "tests/fixtures/FailingEvals";
+        await BuildAsync(project, TestContext.Current.CancellationToken);
+
+        var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, ["--filter-class", "FailingEvals.AgentEvals"], TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, console);
+        Assert.Equal(["agent-agent › aggregate thresholds", "agent-agent › where", "agent-client › aggregate thresholds", "agent-client › where"], results.Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.All(results, r => Assert.True(r.Outcome == "Passed", r.Name + ": " + r.Message));
+        foreach (var suite in new[] { "agent-client", "agent-agent" })
+        {
+            var row = JsonDocument.Parse(File.ReadAllLines(Path.Combine(dir.Path, "evals", suite, "results.jsonl")).Single()).RootElement;
+            var log = row.GetProperty("log");
+            Assert.Equal("Order 42 is delivered.", log.GetProperty("generated_response").GetString());
+            var steps = log.GetProperty("steps").EnumerateArray().ToList();
+            Assert.Equal(["model", "tool", "model"], steps.Select(s => s.GetProperty("kind").GetString()));
+            Assert.Equal("lookup_order", steps[1].GetProperty("name").GetString());
+            Assert.Equal("call_1", steps[1].GetProperty("call_id").GetString());
+            Assert.Equal("42", steps[1].GetProperty("arguments").GetProperty("order_id").GetString());
+            Assert.Equal("delivered", steps[1].GetProperty("result").GetString());
+            Assert.Equal(1, row.Evaluation("trajectory").GetProperty("tool_calls").GetInt64());
+        }
+    }
+
+    [Fact(Timeout = 600000)]
     public async Task Run_alone_the_aggregate_case_advises_the_test_case_orderer_only_where_it_is_missing()
     {
         using var dir = new TempDirectory();

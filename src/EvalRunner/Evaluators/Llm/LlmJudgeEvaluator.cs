@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
 using EvalRunner.Templates;
 using EvalRunner.Yaml;
 using Microsoft.Extensions.AI;
@@ -16,7 +17,7 @@ internal sealed class LlmKind : EvaluatorKind
 
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
     {
-        var text = spec.RequireString("prompt", "the judge's prompt, with {input.content}, {generated_response}, {output.content}, {context.NAME}, {full_history}");
+        var text = spec.RequireString("prompt", "the judge's prompt, with {input.content}, {generated_response}, {output.content}, {context.NAME}, {full_history}, {tool_calls}, {trajectory}, {tools}");
         PromptTemplate prompt;
         try
         {
@@ -75,7 +76,7 @@ internal sealed record LlmJudgeSpec : EvaluatorSpec
     internal int PromptLength => Prompt.Text.Length + LlmJudgeEvaluator.Instructions(Judge, Output).Length;
 
     /// <summary>The judge with the run's chat client (its cache, retries, request timeout and rate-limit callback).</summary>
-    internal override IEvaluator Build(RunServices services) => new LlmJudgeEvaluator(this, services.CreateChatClient(Judge), services.Prices);
+    internal override IEvaluator Build(RunServices services) => new LlmJudgeEvaluator(this, services.CreateChatClient(Judge), services.Prices, services.MaxOutputBytes);
 }
 
 /// <summary>
@@ -94,10 +95,13 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
     private readonly PriceTable _prices;
     private readonly ChatOptions _options;
     private readonly string _instructions;
+    private readonly int _maxValueBytes;
 
-    public LlmJudgeEvaluator(LlmJudgeSpec spec, IChatClient client, PriceTable prices)
+    // maxValueBytes: the most UTF-8 bytes of {tool_calls}, {trajectory} and {tools} each (run.max_output_bytes).
+    public LlmJudgeEvaluator(LlmJudgeSpec spec, IChatClient client, PriceTable prices, int maxValueBytes = 1 << 20)
     {
         _spec = spec;
+        _maxValueBytes = maxValueBytes;
         _client = client;
         _prices = prices;
         var schema = JudgeOutput.Schema(spec.Output);
@@ -137,7 +141,12 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
 
     public async ValueTask<IReadOnlyDictionary<string, object?>> EvaluateAsync(EvaluationContext context, CancellationToken cancellationToken)
     {
-        var prompt = _spec.Prompt.Render(context.Datapoint, context.GeneratedResponse, Fence);
+        var prompt = _spec.Prompt.Render(context.Datapoint, context.GeneratedResponse, Fence, variable => Capped(variable switch
+        {
+            "tool_calls" => TrajectoryLines.ToolCalls(context.Log),
+            "trajectory" => TrajectoryLines.Numbered(context.Log),
+            _ => ToolDefinitionsContext.Text(context.Tools),
+        }));
         List<ChatMessage> messages = [new(ChatRole.System, _instructions), new(ChatRole.User, prompt)];
         var usage = new UsageChatClient(_client);
         var started = Stopwatch.GetTimestamp();
@@ -168,6 +177,10 @@ internal sealed class LlmJudgeEvaluator : IEvaluator, IDisposable
             $"the judge gave no valid answer in {_spec.Retries + 1} tries ({usage.InputTokens} input, {usage.OutputTokens} output tokens): "
             + $"{string.Join("; ", problems)}; last answer: {(answer.Length > 1000 ? answer[..1000] + "…" : answer)}");
     }
+
+    // Tool output can be long (each result up to run.max_output_bytes): a value is cut there too, with a mark.
+    private string Capped(string value) =>
+        OutputCap.Cut(value, _maxValueBytes) is { Sha256: not null } cut ? cut.Text + "… (cut at run.max_output_bytes)" : value;
 
     /// <summary>Marks a value as data; a closing tag inside it is broken so that it cannot end the fence early.</summary>
     internal static string Fence(string variable, string value) =>

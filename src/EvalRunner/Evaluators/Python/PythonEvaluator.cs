@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
+using EvalRunner.Logs;
 using EvalRunner.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -197,6 +198,14 @@ internal sealed class PythonEvaluator(string name, IReadOnlyList<Column> columns
             ["expected"] = datapoint.Expected,
             ["tags"] = datapoint.Tags,
             ["model_config"] = context.Log.ModelConfig,
+            ["tool_calls"] = context.Log.ToolCalls.Select(step => new Dictionary<string, object?>
+            {
+                ["name"] = step.Name,
+                ["arguments"] = step.Arguments,
+                ["result"] = step.Result,
+                ["error"] = step.Error,
+            }).ToList(),
+            ["trajectory"] = (context.Log.Steps ?? []).Select(Step).ToList(),
         };
         var result = await workers.CallAsync(args, cancellationToken).ConfigureAwait(false);
         var values = new Dictionary<string, object?>();
@@ -215,6 +224,21 @@ internal sealed class PythonEvaluator(string name, IReadOnlyList<Column> columns
 
         return values;
     }
+
+    // A step as results.jsonl writes it (log.steps), every key present: None where results.jsonl has null.
+    private static Dictionary<string, object?> Step(TrajectoryStep step) => new()
+    {
+        ["kind"] = step.Kind == StepKind.Model ? "model" : "tool",
+        ["name"] = step.Name,
+        ["call_id"] = step.CallId,
+        ["arguments"] = step.Arguments,
+        ["result"] = step.Result,
+        ["error"] = step.Error,
+        ["cut"] = step.Cut,
+        ["latency_ms"] = step.LatencyMs,
+        ["input_tokens"] = step.InputTokens,
+        ["output_tokens"] = step.OutputTokens,
+    };
 
     private static bool IsInteger(JsonElement number) =>
         number.TryGetInt64(out _) && !number.GetRawText().AsSpan().ContainsAny('.', 'e', 'E');
