@@ -285,4 +285,31 @@ public sealed class AgentGenerationTests
         Assert.Equal("cache_miss", missedRows[0].GetProperty("log").GetProperty("error").Kind());
         Assert.NotEqual(Verdict.Pass, missed.Verdict);
     }
+
+    [Fact(Timeout = 120000)]
+    public async Task Tool_arguments_are_checked_against_the_declared_schema_of_each_tool()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var server = await FakeOpenAIServer.StartAsync(token);
+        server.CallTools = request => (request.ToolResults, request.Messages.First(m => m.Role == "user").Content) switch
+        {
+            (0, var q) when q.Contains("good", StringComparison.Ordinal) => [new FakeToolCall("lookup_order", "{\"order_id\":\"42\"}")],
+            (0, _) => [new FakeToolCall("lookup_order", "{\"order_id\":42}"), new FakeToolCall("refund_order", "{\"reason\":\"late\"}")],
+            _ => null,
+        };
+        server.Respond = _ => "refunded";
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", "{\"id\":\"good\",\"input\":\"good call\"}\n{\"id\":\"bad\",\"input\":\"bad call\"}\n");
+        var suite = Suite(server).Replace("  - type: contains\n    value: refunded", "  - type: tool-arguments", StringComparison.Ordinal);
+
+        var (_, rows) = await SuiteRun.RunAsync(dir, suite, token);
+
+        var good = rows.Row("good").Evaluation("tool-arguments");
+        Assert.True(good.GetProperty("passed").GetBoolean());
+        Assert.Equal(string.Empty, good.GetProperty("reason").GetString());
+        var bad = rows.Row("bad").Evaluation("tool-arguments");
+        Assert.False(bad.GetProperty("passed").GetBoolean());
+        Assert.Equal(2, bad.GetProperty("invalid").GetInt64());
+        Assert.StartsWith("call 1, `lookup_order`: /order_id:", bad.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
 }
