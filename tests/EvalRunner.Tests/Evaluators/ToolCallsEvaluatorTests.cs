@@ -167,6 +167,22 @@ public sealed class ToolCallsEvaluatorTests
     }
 
     [Fact]
+    public async Task Schema_arguments_are_a_JSON_Schema_the_calls_arguments_must_satisfy()
+    {
+        const string Schema = """{"type": "object", "properties": {"order_id": {"type": "string", "pattern": "^A"}, "amount": {"type": "number", "maximum": 100}}, "required": ["order_id"]}""";
+
+        var valid = await EvaluateAsync([Expect("refund_order", Schema)], [Call("refund_order", """{"order_id": "A1", "amount": 30}""")], arguments: ArgumentMatch.Schema);
+        var invalid = await EvaluateAsync([Expect("refund_order", Schema)], [Call("refund_order", """{"order_id": "B1", "amount": 300}""")], arguments: ArgumentMatch.Schema);
+        var notASchema = await EvaluateAsync([Expect("refund_order", """{"type": 5}""")], [Call("refund_order", """{"order_id": "A1"}""")], arguments: ArgumentMatch.Schema);
+
+        Assert.True(valid.Passed, valid.Reason);
+        Assert.False(invalid.Passed);
+        Assert.Contains("`refund_order` was called with arguments the expected schema refuses: /", invalid.Reason, StringComparison.Ordinal);
+        Assert.False(notASchema.Passed);
+        Assert.Contains("the expected arguments of `refund_order` are not a valid JSON Schema", notASchema.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Exact_arguments_are_equal_as_JSON_whatever_the_key_order_and_no_key_may_be_added()
     {
         var actual = Call("refund_order", """{"order_id": "A1", "amount": 30.0, "reason": "late"}""");
