@@ -85,7 +85,7 @@ public sealed class ToolCallsSuiteTests
 
     [Theory]
     [InlineData("match: sideways", "evaluators[0].match: must be strict, in_order, any_order, superset or subset, not 'sideways'")]
-    [InlineData("arguments: schema", "evaluators[0].arguments: must be exact, subset or ignore, not 'schema'")]
+    [InlineData("arguments: fuzzy", "evaluators[0].arguments: must be exact, subset, schema or ignore, not 'fuzzy'")]
     public void A_wrong_option_is_an_error_naming_the_field(string option, string message)
     {
         var (dir, path) = Write($"dataset: cases.jsonl\nevaluators:\n  - type: tool-calls\n    {option}\n");

@@ -9,6 +9,9 @@ internal enum ArgumentMatch
     /// <summary><c>exact</c>: equal as JSON (key order aside).</summary>
     Exact,
 
+    /// <summary><c>schema</c>: the expected arguments are a JSON Schema that the call's arguments must satisfy.</summary>
+    Schema,
+
     /// <summary><c>ignore</c>: names only.</summary>
     Ignore,
 }

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using EvalRunner.Logs;
+using Json.Schema;
 
 namespace EvalRunner.Evaluators.BuiltIn;
 
@@ -23,8 +24,34 @@ internal static class ToolArguments
             { ValueKind: JsonValueKind.String } when call.Cut && expected.ValueKind != JsonValueKind.String =>
                 $"the arguments of {name} were cut at run.max_output_bytes and cannot be compared",
             { ValueKind: not JsonValueKind.Object } when expected.ValueKind == JsonValueKind.Object => $"the arguments of {name} are not a JSON object",
+            { } actual when mode == ArgumentMatch.Schema => SchemaProblem(expected, actual, name),
             { } actual => Difference(expected, actual, string.Empty, mode == ArgumentMatch.Exact) is { } where ? $"{name} was called with other arguments: {where}" : null,
         };
+    }
+
+    /// <summary>Why the arguments do not satisfy the expected arguments read as a JSON Schema; null when they do.</summary>
+    private static string? SchemaProblem(JsonElement expected, JsonElement actual, string name)
+    {
+        global::Json.Schema.JsonSchema schema;
+        try
+        {
+            schema = global::Json.Schema.JsonSchema.FromText(expected.GetRawText());
+        }
+        catch (Exception ex) when (ex is JsonException or global::Json.Schema.JsonSchemaException or InvalidOperationException or ArgumentException)
+        {
+            return $"the expected arguments of {name} are not a valid JSON Schema: {ex.Message}";
+        }
+
+        var results = schema.Evaluate(actual, new global::Json.Schema.EvaluationOptions { OutputFormat = global::Json.Schema.OutputFormat.List });
+        if (results.IsValid)
+        {
+            return null;
+        }
+
+        var first = results.Details?.FirstOrDefault(d => d.HasErrors && d.Errors is { Count: > 0 });
+        return first is null
+            ? $"{name} was called with arguments the expected schema refuses"
+            : $"{name} was called with arguments the expected schema refuses: {(first.InstanceLocation.ToString() is { Length: > 0 } at ? at : "/")}: {first.Errors!.First().Value}";
     }
 
     /// <summary>Whether two calls' arguments are the same JSON (key order aside); two unrecorded ones are the same.</summary>

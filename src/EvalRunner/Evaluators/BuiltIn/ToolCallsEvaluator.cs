@@ -28,8 +28,9 @@ internal sealed class ToolCallsKind : EvaluatorKind
     {
         null or "subset" => ArgumentMatch.Subset,
         "exact" => ArgumentMatch.Exact,
+        "schema" => ArgumentMatch.Schema,
         "ignore" => ArgumentMatch.Ignore,
-        var other => throw spec.Error("arguments", $"must be exact, subset or ignore, not '{other}'"),
+        var other => throw spec.Error("arguments", $"must be exact, subset, schema or ignore, not '{other}'"),
     };
 }
 
