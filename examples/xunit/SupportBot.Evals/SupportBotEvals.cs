@@ -22,4 +22,11 @@ public sealed class SupportBotEvals
     [Theory]
     [EvalSuite("evals/generated.eval.yaml")]
     public async Task The_generated_answers_pass_the_suite(EvalCase @case) => await @case.AssertPassesAsync(TestContext.Current.CancellationToken);
+
+    // An agent of your own (Microsoft Agent Framework): EvaluateAsync runs it on the datapoint's messages and records
+    // its tool calls as the row's trajectory, for the tool-calls and trajectory evaluators.
+    [Theory]
+    [EvalSuite("evals/agent.eval.yaml")]
+    public async Task The_order_agent_calls_the_right_tools(EvalCase @case) =>
+        await @case.EvaluateAsync(OrderAgent.Create(), TestContext.Current.CancellationToken);
 }

@@ -60,11 +60,17 @@ public sealed class DotnetTestTests
         var (exitCode, results, console) = await DotnetTestAsync(project, dir.Path, [], TestContext.Current.CancellationToken);
 
         Assert.True(exitCode == 0, console);
-        Assert.Equal(22, results.Count);
+        Assert.Equal(25, results.Count);
         Assert.All(results, r => Assert.Equal("Passed", r.Outcome));
         Assert.Contains(results, r => r.Name.StartsWith("support › refund-window", StringComparison.Ordinal));
         Assert.Contains(results, r => r.Name.StartsWith("generated › multi-turn", StringComparison.Ordinal));
-        Assert.Equal(2, results.Count(r => r.Name.Contains("› aggregate thresholds", StringComparison.Ordinal)));
+        Assert.Equal(3, results.Count(r => r.Name.Contains("› aggregate thresholds", StringComparison.Ordinal)));
+
+        // The example's own agent (Microsoft Agent Framework): its tool calls are the rows' trajectories.
+        Assert.Contains(results, r => r.Name == "agent › order-refund");
+        var agentRows = File.ReadAllLines(Path.Combine(dir.Path, "evals", "agent", "results.jsonl")).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        var refundSteps = agentRows.Single(r => r.GetProperty("datapoint_id").GetString() == "order-refund").GetProperty("log").GetProperty("steps");
+        Assert.Equal(["model", "lookup_order", "model", "refund_order", "model"], refundSteps.EnumerateArray().Select(s => s.TryGetProperty("name", out var n) ? n.GetString() : s.GetProperty("kind").GetString()));
         // The suite names no model config (the test supplies its responses): the display name alone.
         Assert.Contains(results, r => r.Name == "support › refund-window");
         Assert.Contains(results, r => r.Name == "generated › refund-window [support-bot]");
@@ -126,7 +132,7 @@ public sealed class DotnetTestTests
         var all = await ListAsync([]);
         var shipping = await ListAsync(["-trait", "tag=shipping"]);
 
-        Assert.Equal(22, all.Count);
+        Assert.Equal(25, all.Count);
         Assert.Contains("support › aggregate thresholds", all);
         Assert.Equal(
             ["generated › express-shipping [support-bot]", "generated › multi-turn [support-bot]", "generated › shipping-time [support-bot]",
