@@ -53,11 +53,11 @@ internal sealed class AgentTool(
             }
             else if (declaration.Command is { } command)
             {
-                (result, error) = await CachedAsync(command, json, run, cancellationToken).ConfigureAwait(false);
+                (result, error) = await CachedAsync(string.Join('\u0001', command), json, run, ct => RunAsync(command, json, ct), cancellationToken).ConfigureAwait(false);
             }
             else if (call is not null)
             {
-                result = await call(json, cancellationToken).ConfigureAwait(false);
+                (result, error) = await CachedAsync(declaration.Server ?? string.Empty, json, run, ct => call(json, ct), cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -74,18 +74,18 @@ internal sealed class AgentTool(
     }
 
     /// <summary>
-    /// A command's answer through the response cache, keyed by the tool's declaration, its command and the call's
-    /// arguments: stored after a run that called it, served after, and in replay mode the only answer (a miss ends the
+    /// A command's or an MCP server's answer through the response cache, keyed by the tool's declaration, its command or
+    /// server, and the call's arguments: stored after a run that called it, served after, and in replay mode the only answer (a miss ends the
     /// loop and makes the datapoint one that needs a live run). Without a cache the command runs.
     /// </summary>
-    private async Task<(string? Result, string? Error)> CachedAsync(IReadOnlyList<string> command, JsonElement arguments, AgentRun? run, CancellationToken cancellationToken)
+    private async Task<(string? Result, string? Error)> CachedAsync(string source, JsonElement arguments, AgentRun? run, Func<CancellationToken, Task<string>> answer, CancellationToken cancellationToken)
     {
         if (cache is null)
         {
-            return (await RunAsync(command, arguments, cancellationToken).ConfigureAwait(false), null);
+            return (await answer(cancellationToken).ConfigureAwait(false), null);
         }
 
-        var key = CacheKey(command, arguments);
+        var key = CacheKey(source, arguments);
         if (await cache.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } stored
             && JsonNode.Parse(stored) is JsonObject { } entry && entry["tool"]?.GetValue<string>() == Name)
         {
@@ -107,16 +107,16 @@ internal sealed class AgentTool(
             return (null, "not in the cache (replay mode)");
         }
 
-        var result = await RunAsync(command, arguments, cancellationToken).ConfigureAwait(false);
+        var result = await answer(cancellationToken).ConfigureAwait(false);
         var value = new JsonObject { ["tool"] = Name, ["result"] = result };
         await cache.SetAsync(key, Encoding.UTF8.GetBytes(value.ToJsonString()), new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions(), cancellationToken).ConfigureAwait(false);
         return (result, null);
     }
 
-    private string CacheKey(IReadOnlyList<string> command, JsonElement arguments)
+    private string CacheKey(string source, JsonElement arguments)
     {
         var trial = CacheTrial.Current;
-        var text = string.Join('\u0001', ["evalrunner-tool-v1", Name, DeclarationsHash([declaration]), .. command, arguments.GetRawText(), trial == 1 ? string.Empty : $"trial:{trial}"]);
+        var text = string.Join('\u0001', ["evalrunner-tool-v1", Name, DeclarationsHash([declaration]), source, arguments.GetRawText(), trial == 1 ? string.Empty : $"trial:{trial}"]);
         return "tool-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 

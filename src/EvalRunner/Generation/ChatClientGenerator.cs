@@ -77,12 +77,14 @@ internal sealed class ChatClientGenerator(ModelConfig config, Settings settings,
         options.Tools = [.. Config.Tools.Select(t => new AgentTool(t, Config.ToolResults, Config.WorkingDirectory, MaxOutputBytes, toolCache))];
         if (mcp is not null)
         {
+            // In replay: the tools the servers listed on the last live run, kept with the cache, else those with canned
+            // results by name; no server is started for either.
             var served = cache is { Mode: Caching.CacheMode.Replay }
-                ? mcp.Deferred(Config.ToolResults.Concat(datapoint.ToolResults).Select(r => r.Name))
+                ? await mcp.CachedToolsAsync(cancellationToken).ConfigureAwait(false) ?? mcp.Deferred(Config.ToolResults.Concat(datapoint.ToolResults).Select(r => r.Name))
                 : await mcp.ToolsAsync(cancellationToken).ConfigureAwait(false);
             foreach (var (tool, call) in served)
             {
-                options.Tools.Add(new AgentTool(tool, Config.ToolResults, Config.WorkingDirectory, MaxOutputBytes, call: call));
+                options.Tools.Add(new AgentTool(tool, Config.ToolResults, Config.WorkingDirectory, MaxOutputBytes, toolCache, call));
             }
         }
 

@@ -1,4 +1,8 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using EvalRunner.Caching;
 
 namespace EvalRunner.Generation;
 
@@ -6,7 +10,7 @@ namespace EvalRunner.Generation;
 /// The MCP servers of a model config for one run: their tools listed once (the servers started then), offered beside
 /// the config's own tools, each call sent to the server that declared the tool. Stops every server with the run.
 /// </summary>
-internal sealed class McpToolbox(ModelConfig config, Settings settings, TimeProvider time) : IDisposable
+internal sealed class McpToolbox(ModelConfig config, Settings settings, TimeProvider time, FileResponseCache? cache = null) : IDisposable
 {
     private static readonly JsonElement AnyArguments = JsonDocument.Parse("{\"type\":\"object\"}").RootElement.Clone();
 
@@ -38,6 +42,69 @@ internal sealed class McpToolbox(ModelConfig config, Settings settings, TimeProv
                     ? await entry.Server.CallAsync(name, arguments, cancellationToken).ConfigureAwait(false)
                     : throw new McpServerException($"no MCP server of model config '{config.Name}' has a tool '{name}'");
             })))];
+
+    /// <summary>
+    /// In replay, the tools every server listed on the last live run, as the cache kept them, each answered from the
+    /// cache alone (no server is started); null when a server's listing is not in the cache.
+    /// </summary>
+    public async Task<List<(ToolDeclaration Tool, Func<JsonElement, CancellationToken, Task<string>> Call)>?> CachedToolsAsync(CancellationToken cancellationToken)
+    {
+        if (cache is null)
+        {
+            return null;
+        }
+
+        var tools = new List<(ToolDeclaration, Func<JsonElement, CancellationToken, Task<string>>)>();
+        foreach (var server in config.McpServers)
+        {
+            if (await cache.GetAsync(ListingKey(server), cancellationToken).ConfigureAwait(false) is not { } stored
+                || JsonNode.Parse(stored) is not JsonObject { } entry || entry["tools"] is not JsonArray listed)
+            {
+                return null;
+            }
+
+            foreach (var tool in listed.OfType<JsonObject>())
+            {
+                var name = tool["name"]?.GetValue<string>() ?? string.Empty;
+                tools.Add((
+                    new ToolDeclaration
+                    {
+                        Name = name,
+                        Description = tool["description"]?.GetValue<string>(),
+                        Parameters = JsonDocument.Parse((tool["parameters"] ?? new JsonObject { ["type"] = "object" }).ToJsonString()).RootElement.Clone(),
+                        Location = server.Location,
+                        Server = Identity(server),
+                    },
+                    (_, _) => throw new CacheMissException($"the result of the tool '{name}' of {server} is not in the cache (replay mode): this call needs a live run")));
+            }
+        }
+
+        return tools;
+    }
+
+    /// <summary>What names a server in cache keys: its name and its command or URL (without credentials), never a secret.</summary>
+    public static string Identity(McpServerSpec server) =>
+        $"mcp\u0001{server.Name}\u0001{(server.Command is { } command ? string.Join('\u0001', command) : server.Url is { } url ? Redactor.ShowUrl(url) : string.Empty)}";
+
+    private static string ListingKey(McpServerSpec server) =>
+        "mcp-tools-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("evalrunner-mcp-tools-v1\u0001" + Identity(server))));
+
+    private async Task KeepListingAsync(McpServerSpec server, IEnumerable<ToolDeclaration> tools)
+    {
+        if (cache is not { Mode: CacheMode.ReadWrite })
+        {
+            return;
+        }
+
+        var listed = new JsonArray();
+        foreach (var tool in tools)
+        {
+            listed.Add(new JsonObject { ["name"] = tool.Name, ["description"] = tool.Description, ["parameters"] = JsonNode.Parse(tool.Parameters.GetRawText()) });
+        }
+
+        var entry = new JsonObject { ["server"] = server.Name, ["tools"] = listed };
+        await cache.SetAsync(ListingKey(server), Encoding.UTF8.GetBytes(entry.ToJsonString()), new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions()).ConfigureAwait(false);
+    }
 
     private static Func<JsonElement, CancellationToken, Task<string>> Answerer(McpConnection server, string name) =>
         (arguments, cancellationToken) => server.CallAsync(name, arguments, cancellationToken);
@@ -79,8 +146,11 @@ internal sealed class McpToolbox(ModelConfig config, Settings settings, TimeProv
                     Description = tool.Description,
                     Parameters = tool.JsonSchema,
                     Location = server.Spec.Location,
+                    Server = Identity(server.Spec),
                 });
             }
+
+            await KeepListingAsync(server.Spec, listing.Values.Where(e => e.Server == server).Select(e => e.Tool)).ConfigureAwait(false);
         }
 
         return listing;

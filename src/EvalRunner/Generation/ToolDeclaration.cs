@@ -18,6 +18,9 @@ internal sealed record ToolDeclaration
     /// <summary>A program that answers a call: the arguments as JSON on stdin, the result on stdout; null for none.</summary>
     public IReadOnlyList<string>? Command { get; init; }
 
+    /// <summary>The MCP server that declared it, as cache keys name it (<see cref="McpToolbox.Identity"/>); null for the suite's own tools.</summary>
+    public string? Server { get; init; }
+
     /// <summary>Where the tool is declared, for errors.</summary>
     public required SourceLocation Location { get; init; }
 }

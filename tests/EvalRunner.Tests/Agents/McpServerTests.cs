@@ -319,6 +319,42 @@ public sealed class McpServerTests
         Assert.False(File.Exists(started), "an MCP server was started in replay mode");
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task A_replay_answers_MCP_tools_from_the_listing_and_results_the_cache_kept_without_starting_the_server()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var server = await FakeOpenAIServer.StartAsync(token);
+        OrdersAgent(server);
+        using var dir = new TempDirectory();
+        dir.File("cases.jsonl", "{\"id\":\"o1\",\"input\":\"Where is my order 42?\"}\n{\"id\":\"o2\",\"input\":\"Who are you?\"}\n");
+        var started = Path.Combine(dir.Path, "started");
+        var suite = Suite(server, OrdersServer("--started", started));
+        var cacheDir = Path.Combine(dir.Path, ".cache");
+        RunRequest Request(CacheMode mode) => new() { OutputDirectory = string.Empty, Cache = new FileResponseCache(cacheDir, mode) };
+        var settings = new Settings(new Dictionary<string, string>());
+
+        var (live, liveRows) = await SuiteRun.RunAsync(dir, suite, settings, Request(CacheMode.ReadWrite), token);
+        Assert.True(live.Verdict == Verdict.Pass, live.Reason);
+        var liveAnswer = Steps(liveRows.Row("o1"))[1].GetProperty("result").GetString();
+        Assert.StartsWith("order 42: delivered", liveAnswer, StringComparison.Ordinal);
+        File.Delete(started);
+
+        var (replayed, rows) = await SuiteRun.RunAsync(dir, suite, settings, Request(CacheMode.Replay), token);
+
+        Assert.True(replayed.Verdict == Verdict.Pass, replayed.Reason);
+        Assert.Equal(4, server.RequestCount);
+        Assert.False(File.Exists(started), "an MCP server was started in replay mode");
+        Assert.Equal(liveAnswer, Steps(rows.Row("o1"))[1].GetProperty("result").GetString());
+        Assert.Equal(Steps(liveRows.Row("o2"))[1].GetProperty("result").GetString(), Steps(rows.Row("o2"))[1].GetProperty("result").GetString());
+
+        // A call the live run did not make needs a live run; still no server is started for it.
+        dir.File("cases.jsonl", "{\"id\":\"o3\",\"input\":\"Where is my order 43, the other order?\"}\n");
+        server.CallTools = request => request.ToolResults > 0 ? null : [new FakeToolCall("lookup_order", "{\"order_id\":\"43\"}")];
+        var (_, missed) = await SuiteRun.RunAsync(dir, suite, settings, Request(CacheMode.Replay), token);
+        Assert.Equal("cache_miss", missed.Row("o3").GetProperty("log").GetProperty("error").Kind());
+        Assert.False(File.Exists(started), "an MCP server was started in replay mode");
+    }
+
     [Fact]
     public void An_mcp_server_is_checked_when_the_suite_is_loaded()
     {

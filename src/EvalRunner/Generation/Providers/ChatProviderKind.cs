@@ -39,7 +39,7 @@ internal abstract class ChatProviderKind : ProviderKind
 
     public override Generator CreateGenerator(ModelConfig config, RunServices services) =>
         new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), Title, services.Setup.Cache,
-            config.McpServers.Count == 0 ? null : new McpToolbox(config, services.Settings, services.Time));
+            config.McpServers.Count == 0 ? null : new McpToolbox(config, services.Settings, services.Time, services.Setup.Cache is { Mode: not CacheMode.Off } cache ? cache : null));
 
     public override IChatClient CreateChatClient(ModelConfig config, ClientSetup setup)
     {

@@ -41,7 +41,7 @@ internal sealed class ScriptedProvider : ProviderKind
 
     public override Generator CreateGenerator(ModelConfig config, RunServices services) =>
         new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), "scripted model", services.Setup.Cache,
-            config.McpServers.Count == 0 ? null : new McpToolbox(config, services.Settings, services.Time));
+            config.McpServers.Count == 0 ? null : new McpToolbox(config, services.Settings, services.Time, services.Setup.Cache is { Mode: not CacheMode.Off } cache ? cache : null));
 
     public override IChatClient CreateChatClient(ModelConfig config, ClientSetup setup)
     {
