@@ -12,7 +12,7 @@ namespace EvalRunner.Cli;
 /// <summary>The commands: translate arguments to engine calls and results to the console and an exit code.</summary>
 internal static class Commands
 {
-    public static async Task<int> ValidateAsync(IReadOnlyList<string> paths, bool allowOutsidePaths, Settings settings, CancellationToken cancellationToken)
+    public static async Task<int> ValidateAsync(IReadOnlyList<string> paths, bool allowOutsidePaths, Settings settings, CancellationToken cancellationToken, bool live = false)
     {
         var exit = ExitCodes.Passed;
         foreach (var path in paths)
@@ -21,6 +21,11 @@ internal static class Commands
             {
                 var suite = SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = allowOutsidePaths });
                 var count = await SuiteLoader.CheckAsync(suite, settings, null, cancellationToken);
+                if (live)
+                {
+                    await SuiteLoader.CheckLiveAsync(suite, settings, cancellationToken);
+                }
+
                 var datapoints = count.Supplied == 0
                     ? $"{count.Datapoints} datapoints × {suite.Models.Count} model configs"
                     : count.Supplied == count.Datapoints

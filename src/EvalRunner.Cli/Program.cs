@@ -123,8 +123,9 @@ prune.SetAction(parse =>
 });
 var cache = new Command("cache", "The response cache") { prune };
 
-var validate = new Command("validate", "Check suites and their datasets without generating anything") { suitesArgument, allowOutsideOption };
-validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, parse.GetValue(allowOutsideOption), settings, cancellationToken));
+var liveOption = new Option<bool>("--live") { Description = "Also start the suites' MCP servers, list their tools, and check the tool names of tool_results and expected_tool_calls against them" };
+var validate = new Command("validate", "Check suites and their datasets without generating anything") { suitesArgument, allowOutsideOption, liveOption };
+validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, parse.GetValue(allowOutsideOption), settings, cancellationToken, parse.GetValue(liveOption)));
 
 var directoryArgument = new Argument<string>("results") { Description = "A results directory (--out of `run`, or one suite's folder)" };
 var formatOption = new Option<string>("--format") { Description = "markdown, html or junit", DefaultValueFactory = _ => "markdown" };

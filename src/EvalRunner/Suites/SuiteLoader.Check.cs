@@ -87,7 +87,7 @@ public static partial class SuiteLoader
     /// <exception cref="DatasetException">Datapoints are malformed, ids repeat, or a response is missing; the message lists each problem.</exception>
     /// <exception cref="SuiteException">A template's context or an offline evaluator's expected answer is missing.</exception>
     internal static async Task<Datasets.DatasetCount> ReadDatasetAsync(
-        Suite suite, Datasets.DatapointFilter? filter, bool check, bool requireResponses, CancellationToken cancellationToken)
+        Suite suite, Datasets.DatapointFilter? filter, bool check, bool requireResponses, CancellationToken cancellationToken, IReadOnlySet<string>? listed = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
         int count = 0, supplied = 0;
@@ -98,8 +98,9 @@ public static partial class SuiteLoader
         // The tools the model configs declare: a datapoint's expected calls and canned results must name one of them.
         // Not checked when no model config declares tools (logs mode, your own agent behind command or http).
         var declared = suite.Models.SelectMany(m => m.Tools).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        // Nor with MCP servers, whose tools are known only once they run.
-        var offered = declared.Count == 0 || suite.Models.Any(m => m.McpServers.Count > 0) ? null : declared;
+        // Nor with MCP servers, whose tools are known only once they run, unless they were listed (validate --live).
+        declared.UnionWith(listed ?? new HashSet<string>());
+        var offered = declared.Count == 0 || (listed is null && suite.Models.Any(m => m.McpServers.Count > 0)) ? null : declared;
         await foreach (var datapoint in suite.ReadDatapointsAsync(problems, cancellationToken).ConfigureAwait(false))
         {
             if (requireResponses && suite.Models.Count == 0 && datapoint.SuppliedLog is null)
@@ -129,6 +130,44 @@ public static partial class SuiteLoader
         templates?.ThrowIfAny(suite);
         targets?.ThrowIfAny(suite);
         return new Datasets.DatasetCount(count, supplied);
+    }
+
+    /// <summary>
+    /// <c>validate --live</c>: starts the suite's MCP servers, lists their tools, and checks every name that the suite's
+    /// and the datapoints' <c>tool_results</c> and <c>expected_tool_calls</c> give against the declared and listed tools.
+    /// </summary>
+    /// <exception cref="SuiteException">A server cannot be listed, or the suite's canned results name a tool nobody offers.</exception>
+    /// <exception cref="DatasetException">Datapoints name tools nobody offers.</exception>
+    internal static async Task CheckLiveAsync(Suite suite, Settings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var model in suite.Models.Where(m => m.McpServers.Count > 0))
+        {
+            using var toolbox = new McpToolbox(model, settings, TimeProvider.System);
+            try
+            {
+                listed.UnionWith((await toolbox.ToolsAsync(cancellationToken).ConfigureAwait(false)).Select(t => t.Tool.Name));
+            }
+            catch (McpServerException ex)
+            {
+                throw new SuiteException(model.McpServers[0].Location, $"model config '{model.Name}': {ex.Message}");
+            }
+        }
+
+        var offered = suite.Models.SelectMany(m => m.Tools).Select(t => t.Name).Concat(listed).ToHashSet(StringComparer.Ordinal);
+        var problems = new ProblemList();
+        foreach (var canned in suite.Models.SelectMany(m => m.ToolResults).DistinctBy(r => r.Location))
+        {
+            if (!offered.Contains(canned.Name))
+            {
+                problems.Add(new SuiteException((canned.Location ?? new SourceLocation(suite.Path, 0)).WithField("name"),
+                    $"no model config offers a tool '{canned.Name}'{Suggest.DidYouMean(canned.Name, offered)} (its MCP servers list: {string.Join(", ", listed.Order(StringComparer.Ordinal))})"));
+            }
+        }
+
+        problems.ThrowIfAny();
+        await ReadDatasetAsync(suite, null, check: true, requireResponses: true, cancellationToken, listed).ConfigureAwait(false);
     }
 
     private static void CheckToolNames(Datapoint datapoint, HashSet<string> offered, ProblemList problems)

@@ -39,4 +39,27 @@ public sealed class AgentExampleTests
         Assert.Contains("lookup_order", html, StringComparison.Ordinal);
         Assert.Contains("refund R-1001 issued", html, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 180000)]
+    public async Task Validate_live_lists_the_MCP_servers_tools_and_checks_the_datasets_tool_names_against_them()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "examples", "agent")))
+        {
+            File.Copy(file, Path.Combine(dir.Path, Path.GetFileName(file)));
+        }
+
+        var good = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(dir.Path, ["validate", "support-agent.eval.yaml", "--live"], token);
+        Assert.True(good.ExitCode == 0, good.StandardOutput + good.StandardError);
+
+        File.AppendAllText(Path.Combine(dir.Path, "cases.jsonl"), "{\"id\": \"x\", \"input\": \"search\", \"expected_tool_calls\": [{\"name\": \"search_kbb\"}]}\n");
+        var offline = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(dir.Path, ["validate", "support-agent.eval.yaml"], token);
+        var live = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(dir.Path, ["validate", "support-agent.eval.yaml", "--live"], token);
+
+        // Without --live the MCP server's tools are unknown, so the name is not checked; with it, it is.
+        Assert.True(offline.ExitCode == 0, offline.StandardOutput + offline.StandardError);
+        Assert.True(live.ExitCode == 2, live.StandardOutput + live.StandardError);
+        Assert.Contains("cases.jsonl:6: expected_tool_calls[0].name: datapoint 'x': no model config offers a tool 'search_kbb' (did you mean 'search_kb'?)", live.StandardError, StringComparison.Ordinal);
+    }
 }
