@@ -120,6 +120,17 @@ internal sealed class AgentTool(
         return "tool-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
+    /// <summary>
+    /// What the response cache key adds for a model config with tools: a hash of their declarations, so a changed tool
+    /// is a miss (a changed tool result changes the calls after it); MCP servers add their names only (their tools are
+    /// known once they run, and a replay starts none); nothing without tools, so existing caches stay valid.
+    /// </summary>
+    public static string[] CacheKeyValues(ModelConfig config) =>
+    [
+        .. config.Tools.Count == 0 ? Array.Empty<string>() : ["tools:" + DeclarationsHash(config.Tools)],
+        .. config.McpServers.Count == 0 ? Array.Empty<string>() : ["mcp:" + string.Join(',', config.McpServers.Select(s => s.Name))],
+    ];
+
     /// <summary>A hash of tool declarations (name, description, parameters): part of every cache key of calls that offered them.</summary>
     public static string DeclarationsHash(IEnumerable<ToolDeclaration> tools) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
         string.Join('\n', tools.Select(t => $"{t.Name}\u0001{t.Description}\u0001{t.Parameters.GetRawText()}")))));

@@ -12,6 +12,11 @@ namespace EvalRunner.Generation;
 /// </summary>
 internal sealed class McpToolbox(ModelConfig config, Settings settings, TimeProvider time, FileResponseCache? cache = null) : IDisposable
 {
+    /// <summary>The toolbox of a model config with MCP servers, for one run; null without servers.</summary>
+    public static McpToolbox? For(ModelConfig config, RunServices services) => config.McpServers.Count == 0
+        ? null
+        : new McpToolbox(config, services.Settings, services.Time, services.Setup.Cache is { Mode: not CacheMode.Off } cache ? cache : null);
+
     private static readonly JsonElement AnyArguments = JsonDocument.Parse("{\"type\":\"object\"}").RootElement.Clone();
 
     private readonly List<McpConnection> _connections = [.. config.McpServers.Select(s => new McpConnection(s, config.WorkingDirectory, settings, time))];

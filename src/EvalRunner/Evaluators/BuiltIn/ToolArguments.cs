@@ -48,10 +48,9 @@ internal static class ToolArguments
             return null;
         }
 
-        var first = results.Details?.FirstOrDefault(d => d.HasErrors && d.Errors is { Count: > 0 });
-        return first is null
-            ? $"{name} was called with arguments the expected schema refuses"
-            : $"{name} was called with arguments the expected schema refuses: {(first.InstanceLocation.ToString() is { Length: > 0 } at ? at : "/")}: {first.Errors!.First().Value}";
+        return SchemaErrors.First(results) is { } error
+            ? $"{name} was called with arguments the expected schema refuses: {error}"
+            : $"{name} was called with arguments the expected schema refuses";
     }
 
     /// <summary>Whether two calls' arguments are the same JSON (key order aside); two unrecorded ones are the same.</summary>

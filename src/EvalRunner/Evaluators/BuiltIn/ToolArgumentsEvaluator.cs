@@ -17,6 +17,16 @@ internal sealed class ToolArgumentsKind : EvaluatorKind
         new OptionlessSpec { Name = name, Columns = ToolArgumentsEvaluator.Returned, Create = evaluator => new ToolArgumentsEvaluator(evaluator) };
 }
 
+/// <summary>The first error of a JSON Schema evaluation, as <c>/path: message</c>.</summary>
+internal static class SchemaErrors
+{
+    /// <summary>The first error with its instance location (<c>/</c> for the root); null when the result names none.</summary>
+    public static string? First(EvaluationResults results) =>
+        results.Details?.FirstOrDefault(d => d.HasErrors && d.Errors is { Count: > 0 }) is { } first
+            ? $"{(first.InstanceLocation.ToString() is { Length: > 0 } at ? at : "/")}: {first.Errors!.First().Value}"
+            : null;
+}
+
 /// <summary>
 /// <c>type: tool-arguments</c> — every tool call's arguments against the JSON Schema of the tool the model config
 /// declared: a call of a tool that was not offered, arguments that are missing (not recorded) or cut, and arguments
@@ -95,10 +105,7 @@ internal sealed class ToolArgumentsEvaluator(string name) : IEvaluator
             return null;
         }
 
-        var first = results.Details?.FirstOrDefault(d => d.HasErrors && d.Errors is { Count: > 0 });
-        return first is null
-            ? "the arguments do not match the schema"
-            : $"{(first.InstanceLocation.ToString() is { Length: > 0 } at ? at : "/")}: {first.Errors!.First().Value}";
+        return SchemaErrors.First(results) ?? "the arguments do not match the schema";
     }
 
     private static JsonSchema? SchemaOf(JsonElement schema)

@@ -38,28 +38,16 @@ internal abstract class ChatProviderKind : ProviderKind
         new(model.Here with { Field = model.Join("api_key") }, $"no API key: set {KeyVariable} or write api_key: ${{{KeyVariable}}}");
 
     public override Generator CreateGenerator(ModelConfig config, RunServices services) =>
-        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), Title, services.Setup.Cache,
-            config.McpServers.Count == 0 ? null : new McpToolbox(config, services.Settings, services.Time, services.Setup.Cache is { Mode: not CacheMode.Off } cache ? cache : null));
+        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), Title, services.Setup.Cache, McpToolbox.For(config, services));
 
     public override IChatClient CreateChatClient(ModelConfig config, ClientSetup setup)
     {
         var model = config.Model ?? throw new InvalidOperationException($"model config '{config.Name}' has no model");
         var client = CreateClient(config, model, new ApiKeyCredential(config.ApiKey ?? "no-key"), setup);
         return setup.Cache is { Mode: not CacheMode.Off } cache
-            ? new CachedChatClient(client, cache, [Title, config.BaseUrl?.Authority ?? "default", model, .. ToolsKey(config)])
+            ? new CachedChatClient(client, cache, [Title, config.BaseUrl?.Authority ?? "default", model, .. AgentTool.CacheKeyValues(config)])
             : client;
     }
-
-    /// <summary>
-    /// What the cache key adds for a model config with tools: a hash of their declarations, so a changed tool is a
-    /// miss (a changed tool result changes the calls that come after it); nothing without tools, so caches stay valid.
-    /// MCP servers add their names only: their tools are known once they run, and a replay starts none.
-    /// </summary>
-    private static string[] ToolsKey(ModelConfig config) =>
-    [
-        .. config.Tools.Count == 0 ? Array.Empty<string>() : ["tools:" + AgentTool.DeclarationsHash(config.Tools)],
-        .. config.McpServers.Count == 0 ? Array.Empty<string>() : ["mcp:" + string.Join(',', config.McpServers.Select(s => s.Name))],
-    ];
 
     public override IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(ModelConfig config, ClientSetup setup)
     {

@@ -40,18 +40,14 @@ internal sealed class ScriptedProvider : ProviderKind
     }
 
     public override Generator CreateGenerator(ModelConfig config, RunServices services) =>
-        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), "scripted model", services.Setup.Cache,
-            config.McpServers.Count == 0 ? null : new McpToolbox(config, services.Settings, services.Time, services.Setup.Cache is { Mode: not CacheMode.Off } cache ? cache : null));
+        new ChatClientGenerator(config, services.Settings, CreateChatClient(config, services.Setup), "scripted model", services.Setup.Cache, McpToolbox.For(config, services));
 
     public override IChatClient CreateChatClient(ModelConfig config, ClientSetup setup)
     {
         IChatClient client = new ScriptedChatClient(((ScriptedOptions)config.Options!).Entries, config.Model ?? "scripted");
-        string[] tools =
-        [
-            .. config.Tools.Count == 0 ? Array.Empty<string>() : ["tools:" + AgentTool.DeclarationsHash(config.Tools)],
-            .. config.McpServers.Count == 0 ? Array.Empty<string>() : ["mcp:" + string.Join(',', config.McpServers.Select(s => s.Name))],
-        ];
-        return setup.Cache is { Mode: not CacheMode.Off } cache ? new CachedChatClient(client, cache, ["scripted", config.Model ?? "scripted", .. tools]) : client;
+        return setup.Cache is { Mode: not CacheMode.Off } cache
+            ? new CachedChatClient(client, cache, ["scripted", config.Model ?? "scripted", .. AgentTool.CacheKeyValues(config)])
+            : client;
     }
 
     private static List<ScriptEntry> ReadScript(string path, Settings settings)
