@@ -62,4 +62,30 @@ public sealed class AgentExampleTests
         Assert.True(live.ExitCode == 2, live.StandardOutput + live.StandardError);
         Assert.Contains("cases.jsonl:6: expected_tool_calls[0].name: datapoint 'x': no model config offers a tool 'search_kbb' (did you mean 'search_kb'?)", live.StandardError, StringComparison.Ordinal);
     }
+    [Fact(Timeout = 180000)]
+    public async Task Validate_checks_tool_names_against_the_MCP_tool_list_a_live_run_kept_with_the_cache()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "examples", "agent")))
+        {
+            File.Copy(file, Path.Combine(dir.Path, Path.GetFileName(file)));
+        }
+
+        // Before any live run the cache holds no tool list: validate passes and says the MCP tool names were not checked.
+        var before = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(dir.Path, ["validate", "support-agent.eval.yaml"], token);
+        Assert.True(before.ExitCode == 0, before.StandardOutput + before.StandardError);
+        Assert.Contains("tool names of the MCP servers of model config 'agent' were not checked: the cache (.evalrunner/cache) has no tool list of MCP server 'kb'", before.StandardOutput, StringComparison.Ordinal);
+
+        var run = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(dir.Path, ["run", "support-agent.eval.yaml"], token);
+        Assert.True(run.ExitCode == 1, run.StandardOutput + run.StandardError);
+
+        File.AppendAllText(Path.Combine(dir.Path, "cases.jsonl"), "{\"id\": \"x\", \"input\": \"search\", \"expected_tool_calls\": [{\"name\": \"search_kbb\"}]}\n");
+        var cached = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(dir.Path, ["validate", "support-agent.eval.yaml"], token);
+
+        // The live run kept the server's tool list with the cache; validate reads it and starts no server.
+        Assert.True(cached.ExitCode == 2, cached.StandardOutput + cached.StandardError);
+        Assert.Contains("cases.jsonl:6: expected_tool_calls[0].name: datapoint 'x': no model config offers a tool 'search_kbb' (did you mean 'search_kb'?)", cached.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("not checked", cached.StandardOutput, StringComparison.Ordinal);
+    }
 }
