@@ -12,19 +12,18 @@ namespace EvalRunner.Cli;
 /// <summary>The commands: translate arguments to engine calls and results to the console and an exit code.</summary>
 internal static class Commands
 {
-    public static async Task<int> ValidateAsync(IReadOnlyList<string> paths, bool allowOutsidePaths, Settings settings, CancellationToken cancellationToken, bool live = false)
+    public static async Task<int> ValidateAsync(IReadOnlyList<string> paths, bool allowOutsidePaths, Settings settings, CancellationToken cancellationToken, bool live = false, string cacheDirectory = ".evalrunner/cache")
     {
         var exit = ExitCodes.Passed;
+        // Read only: the MCP servers' tool lists that live runs kept.
+        await using var cache = new FileResponseCache(cacheDirectory, CacheMode.ReadOnly, settings: settings);
         foreach (var path in paths)
         {
             try
             {
                 var suite = SuiteLoader.Load(path, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = allowOutsidePaths });
                 var count = await SuiteLoader.CheckAsync(suite, settings, null, cancellationToken);
-                if (live)
-                {
-                    await SuiteLoader.CheckLiveAsync(suite, settings, cancellationToken);
-                }
+                var notes = await SuiteLoader.CheckMcpToolNamesAsync(suite, settings, cache, live, cancellationToken);
 
                 var datapoints = count.Supplied == 0
                     ? $"{count.Datapoints} datapoints × {suite.Models.Count} model configs"
@@ -37,6 +36,11 @@ internal static class Commands
                 foreach (var warning in (await suite.UnknownExternalIdWarningsAsync(cancellationToken)).Concat(suite.UnusedEvaluatorWarnings()))
                 {
                     AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+                }
+
+                foreach (var note in notes)
+                {
+                    AnsiConsole.MarkupLine($"[grey]note:[/] {Markup.Escape(note)}");
                 }
             }
             catch (EvalRunnerException ex)

@@ -124,8 +124,8 @@ prune.SetAction(parse =>
 var cache = new Command("cache", "The response cache") { prune };
 
 var liveOption = new Option<bool>("--live") { Description = "Also start the suites' MCP servers, list their tools, and check the tool names of tool_results and expected_tool_calls against them" };
-var validate = new Command("validate", "Check suites and their datasets without generating anything") { suitesArgument, allowOutsideOption, liveOption };
-validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, parse.GetValue(allowOutsideOption), settings, cancellationToken, parse.GetValue(liveOption)));
+var validate = new Command("validate", "Check suites and their datasets without generating anything; the tool names of MCP servers are checked against the tool lists that live runs kept with the cache, or live with --live") { suitesArgument, allowOutsideOption, liveOption, cacheDirOption };
+validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, parse.GetValue(allowOutsideOption), settings, cancellationToken, parse.GetValue(liveOption), parse.GetValue(cacheDirOption)!));
 
 var directoryArgument = new Argument<string>("results") { Description = "A results directory (--out of `run`, or one suite's folder)" };
 var formatOption = new Option<string>("--format") { Description = "markdown, html or junit", DefaultValueFactory = _ => "markdown" };

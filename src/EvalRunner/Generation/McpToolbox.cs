@@ -62,8 +62,7 @@ internal sealed class McpToolbox(ModelConfig config, Settings settings, TimeProv
         var tools = new List<(ToolDeclaration, Func<JsonElement, CancellationToken, Task<string>>)>();
         foreach (var server in config.McpServers)
         {
-            if (await cache.GetAsync(ListingKey(server), cancellationToken).ConfigureAwait(false) is not { } stored
-                || JsonNode.Parse(stored) is not JsonObject { } entry || entry["tools"] is not JsonArray listed)
+            if (await CachedListingAsync(server, cancellationToken).ConfigureAwait(false) is not { } listed)
             {
                 return null;
             }
@@ -86,6 +85,28 @@ internal sealed class McpToolbox(ModelConfig config, Settings settings, TimeProv
 
         return tools;
     }
+
+    /// <summary>The servers whose tool list the cache does not hold (all of them without a cache).</summary>
+    public async Task<List<McpServerSpec>> UncachedServersAsync(CancellationToken cancellationToken)
+    {
+        var uncached = new List<McpServerSpec>();
+        foreach (var server in config.McpServers)
+        {
+            if (await CachedListingAsync(server, cancellationToken).ConfigureAwait(false) is null)
+            {
+                uncached.Add(server);
+            }
+        }
+
+        return uncached;
+    }
+
+    private async Task<JsonArray?> CachedListingAsync(McpServerSpec server, CancellationToken cancellationToken) =>
+        cache is not null
+        && await cache.GetAsync(ListingKey(server), cancellationToken).ConfigureAwait(false) is { } stored
+        && JsonNode.Parse(stored) is JsonObject { } entry && entry["tools"] is JsonArray listed
+            ? listed
+            : null;
 
     /// <summary>What names a server in cache keys: its name and its command or URL (without credentials), never a secret.</summary>
     public static string Identity(McpServerSpec server) =>

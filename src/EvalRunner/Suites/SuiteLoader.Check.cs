@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using EvalRunner.Caching;
 using EvalRunner.Datasets;
 using EvalRunner.Evaluators;
 using EvalRunner.Generation;
@@ -133,18 +134,36 @@ public static partial class SuiteLoader
     }
 
     /// <summary>
-    /// <c>validate --live</c>: starts the suite's MCP servers, lists their tools, and checks every name that the suite's
-    /// and the datapoints' <c>tool_results</c> and <c>expected_tool_calls</c> give against the declared and listed tools.
+    /// Checks every tool name that the suite's and the datapoints' <c>tool_results</c> and <c>expected_tool_calls</c>
+    /// give against the declared tools and those the suite's MCP servers list: live (<c>validate --live</c>: the
+    /// servers are started and listed), else as the last live run listed them, from <paramref name="cache"/> (no server is
+    /// started). Without a listing of every server the names are not checked, and the notes returned say why.
     /// </summary>
     /// <exception cref="SuiteException">A server cannot be listed, or the suite's canned results name a tool nobody offers.</exception>
     /// <exception cref="DatasetException">Datapoints name tools nobody offers.</exception>
-    internal static async Task CheckLiveAsync(Suite suite, Settings settings, CancellationToken cancellationToken)
+    internal static async Task<List<string>> CheckMcpToolNamesAsync(Suite suite, Settings settings, FileResponseCache? cache, bool live, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(suite);
         var listed = new HashSet<string>(StringComparer.Ordinal);
+        var notes = new List<string>();
         foreach (var model in suite.Models.Where(m => m.McpServers.Count > 0))
         {
-            using var toolbox = new McpToolbox(model, settings, TimeProvider.System);
+            using var toolbox = new McpToolbox(model, settings, TimeProvider.System, live ? null : cache);
+            if (!live)
+            {
+                if (await toolbox.UncachedServersAsync(cancellationToken).ConfigureAwait(false) is [var uncached, ..])
+                {
+                    notes.Add($"the tool names of the MCP servers of model config '{model.Name}' were not checked: the cache ({cache?.Directory ?? "off"}) "
+                        + $"has no tool list of MCP server '{uncached.Name}' (a live run keeps one; `evalrunner validate --live` lists the servers now)");
+                }
+                else
+                {
+                    listed.UnionWith((await toolbox.CachedToolsAsync(cancellationToken).ConfigureAwait(false) ?? []).Select(t => t.Tool.Name));
+                }
+
+                continue;
+            }
+
             try
             {
                 listed.UnionWith((await toolbox.ToolsAsync(cancellationToken).ConfigureAwait(false)).Select(t => t.Tool.Name));
@@ -153,6 +172,11 @@ public static partial class SuiteLoader
             {
                 throw new SuiteException(model.McpServers[0].Location, $"model config '{model.Name}': {ex.Message}");
             }
+        }
+
+        if (notes.Count > 0 || !suite.Models.Any(m => m.McpServers.Count > 0))
+        {
+            return notes;
         }
 
         var offered = suite.Models.SelectMany(m => m.Tools).Select(t => t.Name).Concat(listed).ToHashSet(StringComparer.Ordinal);
@@ -168,6 +192,7 @@ public static partial class SuiteLoader
 
         problems.ThrowIfAny();
         await ReadDatasetAsync(suite, null, check: true, requireResponses: true, cancellationToken, listed).ConfigureAwait(false);
+        return notes;
     }
 
     private static void CheckToolNames(Datapoint datapoint, HashSet<string> offered, ProblemList problems)
