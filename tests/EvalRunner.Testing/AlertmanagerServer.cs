@@ -88,46 +88,56 @@ public sealed class AlertmanagerServer : IAsyncDisposable
             }),
             cancellationToken);
         var directory = new TempDirectory();
-        var log = new StringBuilder();
-        Process? process = null;
-        try
+        var config = directory.File("alertmanager.yml", Config(new Uri(receiverUrl, "alerts"), groupBy ?? ["..."]));
+        for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
-            var config = directory.File("alertmanager.yml", Config(new Uri(receiverUrl, "alerts"), groupBy ?? ["..."]));
-            var start = new ProcessStartInfo(DefaultExecutable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in new[]
+            var log = new StringBuilder();
+            Process? process = null;
+            try
             {
-                $"--config.file={config}",
-                $"--storage.path={Path.Combine(directory.Path, "data")}",
-                $"--web.listen-address=127.0.0.1:{port}",
-                // An empty address turns the gossip cluster off: no port beyond the API's, no peers to wait for.
-                "--cluster.listen-address=",
-                "--log.level=warn",
-            })
-            {
-                start.ArgumentList.Add(argument);
-            }
+                var port = FreePort();
+                var start = new ProcessStartInfo(DefaultExecutable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                foreach (var argument in new[]
+                {
+                    $"--config.file={config}",
+                    $"--storage.path={Path.Combine(directory.Path, $"data{attempt}")}",
+                    $"--web.listen-address=127.0.0.1:{port}",
+                    // An empty address turns the gossip cluster off: no port beyond the API's, no peers to wait for.
+                    "--cluster.listen-address=",
+                    "--log.level=warn",
+                })
+                {
+                    start.ArgumentList.Add(argument);
+                }
 
-            process = Process.Start(start) ?? throw new InvalidOperationException($"{DefaultExecutable} did not start");
-            process.OutputDataReceived += (_, e) => Append(log, e.Data);
-            process.ErrorDataReceived += (_, e) => Append(log, e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var server = new AlertmanagerServer(process, receiver, directory, log, notifications, arrived, port);
-            await server.WaitUntilReadyAsync(startTimeout ?? TimeSpan.FromSeconds(30), cancellationToken);
-            return server;
-        }
-        catch
-        {
-            if (process is not null)
-            {
-                Kill(process);
-                process.Dispose();
+                process = Process.Start(start) ?? throw new InvalidOperationException($"{DefaultExecutable} did not start");
+                process.OutputDataReceived += (_, e) => Append(log, e.Data);
+                process.ErrorDataReceived += (_, e) => Append(log, e.Data);
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                var server = new AlertmanagerServer(process, receiver, directory, log, notifications, arrived, port);
+                await server.WaitUntilReadyAsync(startTimeout ?? TimeSpan.FromSeconds(30), cancellationToken);
+                return server;
             }
+            catch (Exception ex)
+            {
+                if (process is not null)
+                {
+                    Kill(process);
+                    process.Dispose();
+                }
 
-            await receiver.DisposeAsync();
-            directory.Dispose();
-            throw;
+                // The free port was taken by another process between the check and the start: try another one.
+                if (ex is InvalidOperationException && attempt < 3 && log.ToString().Contains("address already in use", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                await receiver.DisposeAsync();
+                arrived.Dispose();
+                directory.Dispose();
+                throw;
+            }
         }
     }
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using CliWrap.Buffered;
 using EvalRunner.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -78,6 +79,36 @@ public sealed class PrometheusAlertingTests
                 prometheus.Kill(entireProcessTree: true);
                 await prometheus.WaitForExitAsync(CancellationToken.None);
             }
+        }
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task The_Prometheus_and_Alertmanager_configurations_in_docs_online_md_are_accepted_by_promtool_and_amtool()
+    {
+        Promtool.Require();
+        TestPrerequisite.Require(File.Exists("/usr/bin/amtool"), "amtool is not installed (Debian package prometheus-alertmanager): run tests/setup.sh");
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var docs = File.ReadAllText(Path.Combine(Repository.Root, "docs", "online.md"));
+        dir.File("evalrunner.rules.yml", File.ReadAllText(Path.Combine(Repository.Root, "tests", "EvalRunner.Tests", "Online", "Expected", "support.rules.yml")));
+        var prometheus = dir.File("prometheus.yml", Block(docs, "# prometheus.yml"));
+        var alertmanager = dir.File("alertmanager.yml", Block(docs, "# alertmanager.yml"));
+
+        var (promtoolExit, promtoolOutput) = await Promtool.RunAsync(dir.Path, ["check", "config", prometheus], token);
+        var amtool = await CliWrap.Cli.Wrap("/usr/bin/amtool").WithArguments(["check-config", alertmanager])
+            .WithValidation(CliWrap.CommandResultValidation.None).ExecuteBufferedAsync(token);
+
+        Assert.True(promtoolExit == 0, promtoolOutput);
+        Assert.Contains("SUCCESS: 2 rules found", promtoolOutput, StringComparison.Ordinal);
+        Assert.True(amtool.ExitCode == 0, amtool.StandardOutput + amtool.StandardError);
+
+        // The YAML code block of the docs that starts with the comment line.
+        static string Block(string markdown, string firstLine)
+        {
+            var start = markdown.IndexOf("```yaml\n" + firstLine, StringComparison.Ordinal);
+            Assert.True(start >= 0, $"docs/online.md has no yaml block starting with {firstLine}");
+            start += "```yaml\n".Length;
+            return markdown[start..markdown.IndexOf("```", start, StringComparison.Ordinal)];
         }
     }
 
