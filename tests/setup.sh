@@ -2,7 +2,8 @@
 # Installs what the tests need besides the .NET SDK: python3 (the example bot, Python evaluators), Chromium (the
 # HTML report is tested in headless Chromium: Debian's package, driven by Playwright), and Node.js with the npm
 # packages of tests/otel-openai-node (the OpenAI Node SDK with its OpenTelemetry instrumentation, a real client of
-# `watch --listen`) and of tests/mcp-everything (the reference MCP server @modelcontextprotocol/server-everything). Idempotent: installs only what is missing. Uses apt-get (Debian, Ubuntu), through sudo when not root.
+# `watch --listen`) and of tests/mcp-everything (the reference MCP server @modelcontextprotocol/server-everything), and Debian's Prometheus (prometheus, promtool) and
+# Alertmanager (prometheus-alertmanager, amtool), which the alerting rules and metrics are tested against. Idempotent: installs only what is missing. Uses apt-get (Debian, Ubuntu), through sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,9 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing+=(n
 if [ -z "${EVALRUNNER_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
 fi
+# Prometheus and Alertmanager: the packages' daemons are not used; the tests start their own on 127.0.0.1.
+{ [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
+[ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "tests/setup.sh: the .NET 10 SDK (dotnet) is required: https://dot.net/download" >&2
   exit 1
@@ -37,6 +41,8 @@ if ! command -v apt-get >/dev/null 2>&1; then
   exit 1
 fi
 sudo=""
+# Each package once, however many checks above asked for it.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++')
 [ "$(id -u)" = 0 ] || sudo="sudo"
 echo "tests/setup.sh: installing ${missing[*]} with apt-get" >&2
 $sudo apt-get update -qq

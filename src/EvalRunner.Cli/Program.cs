@@ -197,6 +197,39 @@ watch.SetAction(async (parse, cancellationToken) =>
     return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption)), settings, cancellationToken);
 });
 
+var alertsSuiteArgument = new Argument<string>("suite") { Description = "The suite file (*.eval.yaml) whose online aggregate thresholds become alerting rules" };
+var alertsFormatOption = new Option<string>("--format") { Description = "prometheus: a Prometheus rules file (groups:) over the metrics of `watch`", DefaultValueFactory = _ => "prometheus" };
+alertsFormatOption.AcceptOnlyFromAmong("prometheus");
+var alertsOutOption = new Option<string?>("--out", "-o") { Description = "Write the rules to this file (default: standard output)" };
+var alertsWindowOption = new Option<string?>("--window") { Description = "The range of every rule: 1h, 30m (default: the suite's online.window when it is a duration)" };
+var alertsForOption = new Option<string>("--for") { Description = "How long a rule must stay unmet before its alert fires (the rules' for:)", DefaultValueFactory = _ => "0s" };
+var alertsSeverityOption = new Option<string>("--severity") { Description = "The severity label of the alerts", DefaultValueFactory = _ => EvalRunner.Online.PrometheusRulesRequest.DefaultSeverity };
+var alerts = new Command("alerts", "Write the suite's online thresholds as Prometheus alerting rules over the metrics of `watch`; rules PromQL cannot express are listed on standard error") { alertsSuiteArgument, alertsFormatOption, alertsOutOption, alertsWindowOption, alertsForOption, alertsSeverityOption, allowOutsideOption };
+alerts.SetAction(parse =>
+{
+    TimeSpan? window = null;
+    if (parse.GetValue(alertsWindowOption) is { } windowText && (window = Durations.Parse(windowText)) is null)
+    {
+        return Fail($"--window '{windowText}' is not a duration such as 1h or 30m");
+    }
+
+    var forText = parse.GetValue(alertsForOption)!;
+    if (ValueText.ParseDuration(forText) is not { } hold || hold < TimeSpan.Zero)
+    {
+        return Fail($"--for '{forText}' is not a duration such as 0s, 5m or 1h");
+    }
+
+    var severity = parse.GetValue(alertsSeverityOption)!;
+    if (string.IsNullOrWhiteSpace(severity))
+    {
+        return Fail("--severity needs a value such as warning or critical");
+    }
+
+    return AlertsCommand.Run(
+        new AlertsRequest { Suite = parse.GetValue(alertsSuiteArgument)!, OutFile = parse.GetValue(alertsOutOption), Window = window, For = hold, Severity = severity, AllowOutsidePaths = parse.GetValue(allowOutsideOption) },
+        settings);
+});
+
 var baselineOutOption = new Option<string>("--out", "-o") { Description = "The folder (new or empty) to extract the baseline results into; DIR/baseline.json says which run they come from. Not created when there is no baseline", Required = true };
 var branchOption = new Option<string?>("--branch") { Description = "The branch whose latest successful run is the baseline (default: the pull request's base branch, GITHUB_BASE_REF)" };
 var workflowOption = new Option<string?>("--workflow") { Description = "The workflow file whose runs are searched, e.g. evals.yml (default: this run's workflow, from GITHUB_WORKFLOW_REF)" };
@@ -249,6 +282,7 @@ var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 
     compare,
     merge,
     watch,
+    alerts,
     cache,
     baseline,
 };
