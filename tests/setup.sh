@@ -2,7 +2,8 @@
 # Installs what the tests need besides the .NET SDK: python3 (the example bot, Python evaluators), Chromium (the
 # HTML report is tested in headless Chromium: Debian's package, driven by Playwright), and Node.js with the npm
 # packages of tests/otel-openai-node (the OpenAI Node SDK with its OpenTelemetry instrumentation, a real client of
-# `watch --listen`) and of tests/mcp-everything (the reference MCP server @modelcontextprotocol/server-everything). Idempotent: installs only what is missing. Uses apt-get (Debian, Ubuntu), through sudo when not root.
+# `watch --listen`) and of tests/mcp-everything (the reference MCP server @modelcontextprotocol/server-everything), and
+# Prometheus (a real scraper of the watcher's metrics). Idempotent: installs only what is missing. Uses apt-get (Debian, Ubuntu), through sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,8 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing+=(n
 if [ -z "${EVALRUNNER_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
 fi
+# Prometheus scrapes `watch --listen`/`--metrics` in the metrics tests (Debian's package: /usr/bin/prometheus).
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "tests/setup.sh: the .NET 10 SDK (dotnet) is required: https://dot.net/download" >&2
   exit 1
