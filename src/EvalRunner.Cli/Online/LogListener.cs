@@ -79,7 +79,7 @@ internal sealed partial class LogListener : IAsyncDisposable
         if (options.Metrics is { } metrics)
         {
             // Read from the metrics' last values, never from the window: a scrape during a burst answers at once.
-            app.MapPrometheusScrapingEndpoint(WatchTelemetry.ScrapePath, metrics, branch => branch.Use(listener.RequireTokenAsync), optionsName: null!);
+            app.MapPrometheusScrapingEndpoint(WatchTelemetry.ScrapePath, metrics, branch => branch.Use(listener.RequireTokenAsync), optionsName: null);
         }
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
