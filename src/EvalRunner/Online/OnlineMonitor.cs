@@ -477,13 +477,12 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             foreach (var threshold in _aggregates)
             {
                 var inWindow = window.Where(w => w.Values.ContainsKey(threshold.ColumnName)).Select(w => w.Values[threshold.ColumnName]).ToList();
-                // An interval for a rule on one of its bounds, and Wilson's for a rate (constant time): a bootstrap on
-                // every log would cost more than the log.
+                // The interval of a rule on one of its bounds; for the others a bootstrap on every log would cost more than
+                // the log, so only a rate (or mean of a bool column) gets one, Wilson's from its count of trues.
                 var type = columns[threshold.ColumnName].Type;
-                var wilson = threshold.Function is AggregateFunction.Rate or AggregateFunction.Mean && type == ColumnType.Bool;
-                var estimate = threshold.Bound is null && !wilson
-                    ? new AggregateEstimate { Value = threshold.Aggregate(inWindow, type) }
-                    : threshold.Estimate(inWindow, type, Statistics.Seeds.Of(threshold.Text, row.ModelConfig));
+                var estimate = threshold.Bound is not null
+                    ? threshold.Estimate(inWindow, type, Statistics.Seeds.Of(threshold.Text, row.ModelConfig))
+                    : WithWilson(threshold, type, threshold.Aggregate(inWindow, type), inWindow.Count);
                 var value = estimate.Value;
                 var breached = !threshold.IsSatisfiedBy(threshold.Decided(estimate));
                 var key = (row.ModelConfig, threshold.Text);
@@ -505,6 +504,12 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
         return changes;
     }
+
+    /// <summary>The value, with Wilson's interval for a rate or mean of a bool column (its trues over its rows).</summary>
+    private static AggregateEstimate WithWilson(Threshold threshold, ColumnType type, double? value, int rows) =>
+        threshold.Function is AggregateFunction.Rate or AggregateFunction.Mean && type == ColumnType.Bool && value is { } rate
+            ? new AggregateEstimate { Value = value, Interval = Intervals.Wilson((int)Math.Round(rate * rows), rows), Method = "wilson" }
+            : new AggregateEstimate { Value = value };
 
     /// <summary>
     /// Delivers each alert in turn: the console, the alerts file, the webhook. A webhook that fails (no answer, a timeout,
