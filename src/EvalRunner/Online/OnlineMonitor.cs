@@ -91,9 +91,6 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>The watcher's metrics (meter <see cref="WatchMetrics.MeterName"/>).</summary>
-    internal WatchMetrics Metrics => _metrics;
-
     /// <summary>Bytes of followed files not read yet.</summary>
     public long UnreadBytes => _follower?.UnreadBytes ?? 0;
 
