@@ -303,19 +303,24 @@ internal static class Commands
     {
         EvalRunner.Online.OnlineMonitor monitor;
         Suite suite;
+        OpenTelemetry.Metrics.MeterProvider? metrics = null;
         try
         {
             suite = SuiteLoader.Load(request.Suite, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = request.AllowOutsidePaths });
             await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
             var directory = ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name);
+            // Listening before the watcher starts: the rules' gauges of the rows it reads back are recorded.
+            metrics = Online.WatchTelemetry.CreateMeterProvider(new Online.WatchTelemetryOptions { ScrapeOnListener = request.Listen is not null, MetricsEndpoint = request.Metrics });
             monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(new RunEngine(settings), suite, directory, Console.WriteLine, cancellationToken);
         }
         catch (EvalRunnerException ex)
         {
+            metrics?.Dispose();
             PrintError(ex, settings);
             return ExitCodes.Invalid;
         }
 
+        using (metrics)
         using (monitor)
         {
             Online.LogListener? listener = null;
@@ -325,7 +330,7 @@ internal static class Commands
                 {
                     // Pushed logs are read as the suite's dataset rows are: its field mapping applies to them too.
                     var source = suite.Sources.FirstOrDefault(s => s.Path is not null);
-                    listener = await Online.LogListener.StartAsync(options, monitor, source is null ? null : (row, at) => Dataset.ParseRow(row, at, source), cancellationToken);
+                    listener = await Online.LogListener.StartAsync(options with { Metrics = metrics }, monitor, source is null ? null : (row, at) => Dataset.ParseRow(row, at, source), cancellationToken);
                 }
             }
             catch (IOException ex)
@@ -339,6 +344,12 @@ internal static class Commands
             {
                 var sources = string.Join(" and ", new[] { request.Logs, listener is null ? null : $"{listener.Address}logs, {listener.Address}v1/traces" }.OfType<string>());
                 var events = listener is null ? string.Empty : $", GenAI log events on {listener.Address}v1/logs";
+                var scrapes = new[] { listener is null ? null : $"{listener.Address}metrics", request.Metrics is { } endpoint ? $"http://{Online.WatchTelemetry.Format(endpoint)}/metrics" : null }.OfType<string>().ToList();
+                if (scrapes.Count > 0)
+                {
+                    Console.WriteLine($"metrics for Prometheus on {string.Join(" and ", scrapes)}");
+                }
+
                 Console.WriteLine($"watching {sources} with suite '{suite.Name}' → {ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name)}{events} (Ctrl-C stops)");
                 try
                 {

@@ -160,8 +160,9 @@ var listenOption = new Option<string>("--listen") { Description = "Accept logs p
 var listenTokenOption = new Option<string>("--listen-token-env") { Description = "The environment variable whose value is the bearer token every push must carry (Authorization: Bearer ...)" };
 var maxBodyOption = new Option<long>("--max-body-bytes") { Description = "The largest request body the listener takes (413 above it)", DefaultValueFactory = _ => EvalRunner.Cli.Online.LogListenerOptions.DefaultMaxBodyBytes };
 var watchOutOption = new Option<string>("--out", "-o") { Description = "Results directory; the suite writes DIR/<suite name>/ (rows, checkpoint, run.json)", DefaultValueFactory = _ => "evalrunner-results" };
+var metricsOption = new Option<string>("--metrics") { Description = "Serve the watcher's metrics for Prometheus on GET /metrics at this address: a port (9464, on 127.0.0.1) or an address and port (0.0.0.0:9464). With --listen, GET /metrics is also on the listener" };
 var pollOption = new Option<string>("--poll") { Description = "How often the files are read for new lines: 200ms, 1s", DefaultValueFactory = _ => "250ms" };
-var watch = new Command("watch", "Follow production log files and logs pushed over HTTP or OpenTelemetry, and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, listenOption, listenTokenOption, maxBodyOption, watchOutOption, pollOption, allowOutsideOption };
+var watch = new Command("watch", "Follow production log files and logs pushed over HTTP or OpenTelemetry, and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, listenOption, listenTokenOption, maxBodyOption, metricsOption, watchOutOption, pollOption, allowOutsideOption };
 watch.SetAction(async (parse, cancellationToken) =>
 {
     var poll = Durations.Parse(parse.GetValue(pollOption)!);
@@ -175,6 +176,12 @@ watch.SetAction(async (parse, cancellationToken) =>
     if (logs is null && listen is null)
     {
         return Fail("give the logs to watch: --logs FILES, --listen ADDRESS, or both");
+    }
+
+    System.Net.IPEndPoint? metrics = null;
+    if (parse.GetValue(metricsOption) is { } metricsText && (metrics = EvalRunner.Cli.Online.WatchTelemetry.ParseEndpoint(metricsText)) is null)
+    {
+        return Fail($"--metrics '{metricsText}' is not a port (9464) or an address and port (127.0.0.1:9464)");
     }
 
     EvalRunner.Cli.Online.LogListenerOptions? listener = null;
@@ -194,7 +201,7 @@ watch.SetAction(async (parse, cancellationToken) =>
         listener = new EvalRunner.Cli.Online.LogListenerOptions { Endpoint = endpoint, BearerToken = token, MaxBodyBytes = parse.GetValue(maxBodyOption), Notice = Console.WriteLine };
     }
 
-    return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption)), settings, cancellationToken);
+    return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption)) { Metrics = metrics }, settings, cancellationToken);
 });
 
 var alertsSuiteArgument = new Argument<string>("suite") { Description = "The suite file (*.eval.yaml) whose online aggregate thresholds become alerting rules" };

@@ -18,7 +18,7 @@ namespace EvalRunner.Cli.Online;
 /// <summary>
 /// The HTTP side of <c>watch --listen</c>: <c>POST /logs</c> (dataset rows with a <c>generated_response</c>),
 /// <c>POST /v1/traces</c> (OTLP/HTTP GenAI chat spans) and <c>POST /v1/logs</c> (OTLP/HTTP GenAI log events, joined
-/// to their spans). Every log goes to the <see cref="ILogIntake"/>; a request is answered 202 (or 200 for OTLP) only
+/// to their spans), and <c>GET /metrics</c> (the watcher's metrics for Prometheus) when asked. Every log goes to the <see cref="ILogIntake"/>; a request is answered 202 (or 200 for OTLP) only
 /// once the intake has stored it, and 429 with Retry-After when it is full.
 /// </summary>
 internal sealed partial class LogListener : IAsyncDisposable
@@ -76,6 +76,12 @@ internal sealed partial class LogListener : IAsyncDisposable
         app.MapPost("/logs", (RequestDelegate)listener.HandleLogsAsync);
         app.MapPost("/v1/traces", (RequestDelegate)listener.HandleTracesAsync);
         app.MapPost("/v1/logs", (RequestDelegate)listener.HandleOtlpLogsAsync);
+        if (options.Metrics is { } metrics)
+        {
+            // Read from the metrics' last values, never from the window: a scrape during a burst answers at once.
+            app.MapPrometheusScrapingEndpoint(WatchTelemetry.ScrapePath, metrics, branch => branch.Use(listener.RequireTokenAsync), optionsName: null);
+        }
+
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         listener.Address = new Uri(address.TrimEnd('/') + "/");
@@ -105,6 +111,15 @@ internal sealed partial class LogListener : IAsyncDisposable
         }
 
         _joinGate.Dispose();
+    }
+
+    /// <summary>Goes on to <paramref name="next"/> only with the token, when one is required.</summary>
+    private async Task RequireTokenAsync(HttpContext context, RequestDelegate next)
+    {
+        if (await AuthorizeAsync(context).ConfigureAwait(false))
+        {
+            await next(context).ConfigureAwait(false);
+        }
     }
 
     /// <summary>False (and a 401 written) when a token is required and the request does not carry it.</summary>

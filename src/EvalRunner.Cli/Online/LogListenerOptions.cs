@@ -29,6 +29,12 @@ internal sealed record LogListenerOptions
     /// </summary>
     public TimeSpan LateEventGrace { get; init; } = DefaultLateEventGrace;
 
+    /// <summary>
+    /// The watcher's metrics, served as <c>GET /metrics</c> for Prometheus (behind the bearer token when one is set); none
+    /// when null. The provider needs the Prometheus exporter (<see cref="WatchTelemetryOptions.ScrapeOnListener"/>).
+    /// </summary>
+    public OpenTelemetry.Metrics.MeterProvider? Metrics { get; init; }
+
     /// <summary>Where the listener says what it did not evaluate and why (one line, at most one a minute per reason).</summary>
     public Action<string>? Notice { get; init; }
 }

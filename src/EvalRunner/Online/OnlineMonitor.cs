@@ -26,7 +26,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private readonly Settings _settings;
     private readonly TimeProvider _time;
     private readonly Action<string> _say;
-    private readonly Channel<(IncomingLog Log, FollowedFile? File, long Offset)> _queue;
+    // Each log with when it arrived (the clock's timestamp), for the lag of its row.
+    private readonly Channel<(IncomingLog Log, FollowedFile? File, long Offset, long Arrived)> _queue;
     private readonly HashSet<string> _done;
     private readonly Lock _lock = new();
     // One rolling window per model config, as offline aggregates are decided per model config.
@@ -39,6 +40,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     // Alerts are delivered (console, file, webhook with retries) by one task apart from evaluation, in order.
     private readonly Channel<WatchAlert> _alerts = Channel.CreateUnbounded<WatchAlert>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<Threshold> _aggregates;
+    // The bool columns that a rate or mean rule reads: their rows and trues are counted for the metrics.
+    private readonly HashSet<string> _countedColumns;
+    private readonly WatchMetrics _metrics;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly LogInbox _inbox;
     private readonly SemaphoreSlim _accepting = new(1, 1);
@@ -61,7 +65,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         _say = say;
         _done = done;
         _aggregates = [.. _suite.Thresholds.Where(t => t.IsAggregate && !t.IsRegression)];
-        _queue = Channel.CreateBounded<(IncomingLog, FollowedFile?, long)>(new BoundedChannelOptions(queueCapacity) { SingleWriter = false });
+        _countedColumns = [.. _aggregates.Where(t => t.Function is AggregateFunction.Rate or AggregateFunction.Mean && _suite.Columns[t.ColumnName].Type == ColumnType.Bool).Select(t => t.ColumnName)];
+        _queue = Channel.CreateBounded<(IncomingLog, FollowedFile?, long, long)>(new BoundedChannelOptions(queueCapacity) { SingleWriter = false });
+        _metrics = new WatchMetrics(_suite.Name, () => _queue.Reader.Count);
         _inbox = new LogInbox(session.OutputDirectory, settings);
     }
 
@@ -147,7 +153,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             {
                 foreach (var log in taken)
                 {
-                    await _queue.Writer.WriteAsync((log, null, 0), cancellationToken).ConfigureAwait(false);
+                    await _queue.Writer.WriteAsync((log, null, 0, _time.GetTimestamp()), cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
@@ -208,7 +214,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                         _unfinished.Add(pending.Id);
                     }
 
-                    await _queue.Writer.WriteAsync((pending, null, 0), cancellationToken).ConfigureAwait(false);
+                    await _queue.Writer.WriteAsync((pending, null, 0, _time.GetTimestamp()), cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -263,6 +269,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     {
         _http.Dispose();
         _accepting.Dispose();
+        _metrics.Dispose();
         _follower?.Dispose();
     }
 
@@ -319,7 +326,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         }
 
         var incoming = WithCost(new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog });
-        await _queue.Writer.WriteAsync((incoming, line.File, line.Offset), cancellationToken).ConfigureAwait(false);
+        await _queue.Writer.WriteAsync((incoming, line.File, line.Offset, _time.GetTimestamp()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The log with its cost from the suite's prices when it says none, wherever it came from.</summary>
@@ -364,7 +371,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
     private async Task WorkAsync(CancellationToken cancellationToken)
     {
-        await foreach (var (log, file, offset) in _queue.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        await foreach (var (log, file, offset, arrived) in _queue.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             if (cancellationToken.IsCancellationRequested)
             {
@@ -375,7 +382,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             Interlocked.Increment(ref _inFlight);
             try
             {
+                var started = _time.GetTimestamp();
                 var row = await _session.EvaluateWatchedAsync(log.Datapoint, log.Log, cancellationToken).ConfigureAwait(false);
+                _metrics.Written(row, _time.GetElapsedTime(started), _time.GetElapsedTime(arrived));
                 lock (_lock)
                 {
                     _done.Add(log.Id);
@@ -407,7 +416,10 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         }
     }
 
-    /// <summary>Adds a row to the rolling window and returns the rules whose state it changed.</summary>
+    /// <summary>
+    /// Adds a row to the rolling window and returns the rules whose state it changed. Each rule's value, interval and state
+    /// go to the metrics; a row of this process (<paramref name="announce"/>) is also counted in the column counters.
+    /// </summary>
     private List<WatchAlert> AddToWindow(Row row, bool announce)
     {
         var changes = new List<WatchAlert>();
@@ -420,13 +432,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         var values = new Dictionary<string, double?>();
         foreach (var column in _aggregates.Select(t => t.ColumnName).Distinct())
         {
-            var value = row.Outcome == Outcome.Error ? null : ColumnValues.ToDouble(row.Value(column));
-            if (value is null && row.Outcome != Outcome.Error && columns[column].WhenMissing == MissingValue.Skip)
+            if (WindowValue.TryGet(row, column, columns[column], out var value))
             {
-                continue;
+                values[column] = value;
+                if (announce && _countedColumns.Contains(column))
+                {
+                    _metrics.Counted(row.ModelConfig, column, WindowValue.IsTrue(value));
+                }
             }
-
-            values[column] = value;
         }
 
         lock (_lock)
@@ -450,17 +463,23 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
             if (window.Count < _options.MinLogs)
             {
+                foreach (var threshold in _aggregates)
+                {
+                    _metrics.Decided(row.ModelConfig, threshold.Text, estimate: null, "not_enough_logs");
+                }
+
                 return changes;
             }
 
             foreach (var threshold in _aggregates)
             {
                 var inWindow = window.Where(w => w.Values.ContainsKey(threshold.ColumnName)).Select(w => w.Values[threshold.ColumnName]).ToList();
-                // An interval only for a rule on one of its bounds: a bootstrap on every log would cost more than the log.
+                // The interval of a rule on one of its bounds; for the others a bootstrap on every log would cost more than
+                // the log, so only a rate (or mean of a bool column) gets one, Wilson's from its count of trues.
                 var type = columns[threshold.ColumnName].Type;
-                var estimate = threshold.Bound is null
-                    ? new AggregateEstimate { Value = threshold.Aggregate(inWindow, type) }
-                    : threshold.Estimate(inWindow, type, Statistics.Seeds.Of(threshold.Text, row.ModelConfig));
+                var estimate = threshold.Bound is not null
+                    ? threshold.Estimate(inWindow, type, Statistics.Seeds.Of(threshold.Text, row.ModelConfig))
+                    : WithWilson(threshold, type, threshold.Aggregate(inWindow, type), inWindow.Count);
                 var value = estimate.Value;
                 var breached = !threshold.IsSatisfiedBy(threshold.Decided(estimate));
                 var key = (row.ModelConfig, threshold.Text);
@@ -474,11 +493,20 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                         changes.Add(new WatchAlert { Time = now, Suite = _suite.Name, ModelConfig = row.ModelConfig, Rule = threshold.Text, State = breached ? "breach" : "clear", Value = value, Logs = window.Count });
                     }
                 }
+
+                // The state the alerts say: a change held back by the cooldown is not one yet.
+                _metrics.Decided(row.ModelConfig, threshold.Text, estimate, _breached.GetValueOrDefault(key) ? "breached" : "ok");
             }
         }
 
         return changes;
     }
+
+    /// <summary>The value, with Wilson's interval for a rate or mean of a bool column (its trues over its rows).</summary>
+    private static AggregateEstimate WithWilson(Threshold threshold, ColumnType type, double? value, int rows) =>
+        threshold.Function is AggregateFunction.Rate or AggregateFunction.Mean && type == ColumnType.Bool && value is { } rate
+            ? new AggregateEstimate { Value = value, Interval = Intervals.Wilson((int)Math.Round(rate * rows), rows), Method = "wilson" }
+            : new AggregateEstimate { Value = value };
 
     /// <summary>
     /// Delivers each alert in turn: the console, the alerts file, the webhook. A webhook that fails (no answer, a timeout,
