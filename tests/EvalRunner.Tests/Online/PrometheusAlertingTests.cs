@@ -91,7 +91,7 @@ public sealed class PrometheusAlertingTests
         using var dir = new TempDirectory();
         var docs = File.ReadAllText(Path.Combine(Repository.Root, "docs", "online.md"));
         dir.File("evalrunner.rules.yml", File.ReadAllText(Path.Combine(Repository.Root, "tests", "EvalRunner.Tests", "Online", "Expected", "support.rules.yml")));
-        var prometheus = dir.File("prometheus.yml", Block(docs, "# prometheus.yml"));
+        var prometheus = dir.File("prometheus.yml", Block(docs, "# prometheus.yml (with the scrape configuration"));
         var alertmanager = dir.File("alertmanager.yml", Block(docs, "# alertmanager.yml"));
 
         var (promtoolExit, promtoolOutput) = await Promtool.RunAsync(dir.Path, ["check", "config", prometheus], token);
