@@ -48,10 +48,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private long _evaluated;
     private long _skipped;
     private long _malformed;
+    private long _otherShards;
     private int _inFlight;
+    // The share of the followed files' logs this watcher evaluates (watch --shard I/N); null for all.
+    private readonly Shard? _shard;
 
-    private OnlineMonitor(RunSession session, Settings settings, TimeProvider time, Action<string> say, HashSet<string> done, int queueCapacity)
+    private OnlineMonitor(RunSession session, Settings settings, TimeProvider time, Action<string> say, HashSet<string> done, int queueCapacity, Shard? shard)
     {
+        _shard = shard;
         _capacity = queueCapacity;
         _session = session;
         _suite = session.Suite;
@@ -80,6 +84,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
     public long Malformed => Interlocked.Read(ref _malformed);
 
+    /// <summary>Logs of the followed files left to the watchers of other shards.</summary>
+    public long OtherShards => Interlocked.Read(ref _otherShards);
+
     /// <summary>Logs waiting in the queue.</summary>
     public int QueueDepth => _queue.Reader.Count;
 
@@ -90,15 +97,16 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
     /// <summary>
     /// Starts the results store in <paramref name="directory"/>, keeping its earlier rows: their log ids are never
-    /// evaluated again.
+    /// evaluated again. With a <paramref name="shard"/>, only the followed files' logs whose trace id (else id) hashes
+    /// to it are evaluated, as <c>run --shard</c> splits datapoints; pushed logs are all taken, and run.json records the shard.
     /// </summary>
-    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken, int queueCapacity = DefaultQueueCapacity)
+    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken, int queueCapacity = DefaultQueueCapacity, Shard? shard = null)
     {
         var (rows, _) = ResultsStore.ReadRowsToResume(directory);
         var done = rows.Select(r => r.DatapointId).ToHashSet(StringComparer.Ordinal);
-        var request = new RunRequest { OutputDirectory = directory, Resume = true, ResumeAnyway = true, KeepErrorRows = true };
+        var request = new RunRequest { OutputDirectory = directory, Resume = true, ResumeAnyway = true, KeepErrorRows = true, Shard = shard };
         var session = await engine.StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
-        var monitor = new OnlineMonitor(session, engine.Settings, engine.Time, say, done, queueCapacity);
+        var monitor = new OnlineMonitor(session, engine.Settings, engine.Time, say, done, queueCapacity, shard);
         foreach (var row in rows)
         {
             monitor.AddToWindow(row, announce: false);
@@ -122,7 +130,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             lock (_lock)
             {
                 var seen = new HashSet<string>(StringComparer.Ordinal);
-                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampling.Sampled(l.Id, _options.Sample)).Select(WithCost)];
+                var now = _time.GetUtcNow();
+                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampling.Sampled(l.Id, _options.Sample)).Select(l => WithCost(l) with { ArrivedAt = l.ArrivedAt ?? now })];
             }
 
             if (taken.Count > _capacity)
@@ -208,7 +217,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                         _unfinished.Add(pending.Id);
                     }
 
-                    await _queue.Writer.WriteAsync((pending, null, 0), cancellationToken).ConfigureAwait(false);
+                    await _queue.Writer.WriteAsync((pending with { ArrivedAt = _time.GetUtcNow() }, null, 0), cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -234,7 +243,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 {
                     var evaluated = Evaluated;
                     var rate = (evaluated - lastEvaluated) / (now - lastStatus).TotalSeconds;
-                    _say($"watch: {evaluated} logs evaluated ({rate:0.#}/s); lag: {QueueDepth + InFlight} logs waiting ({QueueDepth} queued, {InFlight} in flight) and {UnreadBytes} bytes not read yet; {Malformed} malformed");
+                    var shard = _shard is null ? string.Empty : $"; {OtherShards} for other shards than {_shard}";
+                    _say($"watch: {evaluated} logs evaluated ({rate:0.#}/s); lag: {QueueDepth + InFlight} logs waiting ({QueueDepth} queued, {InFlight} in flight) and {UnreadBytes} bytes not read yet; {Malformed} malformed{shard}");
                     (lastStatus, lastEvaluated) = (now, evaluated);
                 }
 
@@ -291,6 +301,12 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         }
         catch (Exception ex) when (ex is DatasetException or JsonException)
         {
+            if (_shard is { } lineShard && !lineShard.Contains(line.File.IdAt(line.Offset)))
+            {
+                // A malformed line has no id: the watcher of the shard its place hashes to reports it, once.
+                return;
+            }
+
             Interlocked.Increment(ref _malformed);
             var message = ex is DatasetException ? ex.Message : $"{location}: not valid JSON ({ex.Message})";
             _say(_settings.Redact($"skipped: {message}"));
@@ -300,6 +316,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         // A log's id is its own id when it has one, else its file and position: never its content, so identical logs
         // without ids stay distinct.
         var id = datapoint.Id != DatapointParser.DeriveId(datapoint) ? datapoint.Id : line.File.IdAt(line.Offset);
+        var incoming = new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog, ArrivedAt = _time.GetUtcNow() };
+        if (_shard is { } shard && !shard.Contains(incoming.ShardKey))
+        {
+            // Another watcher's log: not queued and never pending, so the checkpoint moves past it.
+            Interlocked.Increment(ref _otherShards);
+            return;
+        }
+
         bool taken;
         lock (_lock)
         {
@@ -318,8 +342,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             line.File.Pending(line.Offset, line.Line);
         }
 
-        var incoming = WithCost(new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog });
-        await _queue.Writer.WriteAsync((incoming, line.File, line.Offset), cancellationToken).ConfigureAwait(false);
+        await _queue.Writer.WriteAsync((WithCost(incoming), line.File, line.Offset), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The log with its cost from the suite's prices when it says none, wherever it came from.</summary>
@@ -375,7 +398,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             Interlocked.Increment(ref _inFlight);
             try
             {
-                var row = await _session.EvaluateWatchedAsync(log.Datapoint, log.Log, cancellationToken).ConfigureAwait(false);
+                var row = await _session.EvaluateWatchedAsync(log.Datapoint, log.Log, log.ArrivedAt, cancellationToken).ConfigureAwait(false);
                 lock (_lock)
                 {
                     _done.Add(log.Id);

@@ -224,7 +224,7 @@ public sealed class WatchShardTests
 
         Assert.True(report.ExitCode == 0, report.StandardOutput + report.StandardError);
         Assert.Contains("| prod | ✅ pass | 3 |", report.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("1 log id(s) are in the results of two watchers ('y' in outa", report.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("1 log id is in the results of two watchers, counted once from the first folder given: 'y' in outa", report.StandardOutput, StringComparison.Ordinal);
     }
 
     /// <summary>One JSONL log: the refund question answered well (every third answer is not).</summary>
