@@ -227,6 +227,50 @@ public sealed class WatchShardTests
         Assert.Contains("1 log id is in the results of two watchers, counted once from the first folder given: 'y' in outa", report.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task A_malformed_log_is_reported_once_by_the_watcher_of_the_shard_its_trace_id_hashes_to()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var suitePath = dir.File("prod.eval.yaml", Suite);
+        // Logs whose trace id is readable but whose input is not a string: each is malformed, and belongs to its trace's shard.
+        var traces = Enumerable.Range(0, 40).Select(i => $"trace-{i}").ToList();
+        var log = dir.File("app.jsonl", string.Concat(traces.Select(t => $"{{\"trace_id\":\"{t}\",\"input\":5,\"generated_response\":\"yes, a refund\"}}\n")));
+        var settings = new Settings(new Dictionary<string, string>());
+        var suite = EvalRunner.Suites.SuiteLoader.Load(suitePath, new EvalRunner.Suites.SuiteLoadOptions { Settings = settings });
+        var said = new[] { new List<string>(), new List<string>() };
+        var monitors = new List<EvalRunner.Online.OnlineMonitor>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var watching = new List<Task<EvalRunner.Results.RunResult>>();
+        for (var index = 1; index <= 2; index++)
+        {
+            var heard = said[index - 1];
+            var monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(
+                new EvalRunner.Runs.RunEngine(settings), suite, Path.Combine(dir.Path, "out" + index), s => { lock (heard) { heard.Add(s); } }, token, shard: new Shard { Index = index, Count = 2 });
+            monitors.Add(monitor);
+            watching.Add(monitor.WatchAsync(log, TimeSpan.FromMilliseconds(20), stop.Token));
+        }
+
+        while (monitors.Sum(m => m.Malformed) < traces.Count)
+        {
+            Assert.DoesNotContain(watching, w => w.IsCompleted);
+            await Task.Delay(20, token);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(watching);
+        monitors.ForEach(m => m.Dispose());
+
+        for (var index = 1; index <= 2; index++)
+        {
+            var expected = Enumerable.Range(1, traces.Count).Where(line => Shard.Of(traces[line - 1], 2) == index).Select(line => $"app.jsonl:{line}:").ToList();
+            var reported = said[index - 1].Where(s => s.StartsWith("skipped:", StringComparison.Ordinal)).ToList();
+            Assert.Equal(expected.Count, reported.Count);
+            Assert.All(expected, place => Assert.Single(reported, s => s.Contains(place, StringComparison.Ordinal)));
+            Assert.Equal(expected.Count, monitors[index - 1].Malformed);
+        }
+    }
+
     /// <summary>One JSONL log: the refund question answered well (every third answer is not).</summary>
     private static string Log(int i, string? id = null, string? trace = null)
     {
