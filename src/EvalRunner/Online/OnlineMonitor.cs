@@ -243,7 +243,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 {
                     var evaluated = Evaluated;
                     var rate = (evaluated - lastEvaluated) / (now - lastStatus).TotalSeconds;
-                    var shard = _shard is null ? string.Empty : $"; {OtherShards} for other shards than {_shard}";
+                    var shard = _shard is null ? string.Empty : $"; {OtherShards} left to the other shards (this is shard {_shard})";
                     _say($"watch: {evaluated} logs evaluated ({rate:0.#}/s); lag: {QueueDepth + InFlight} logs waiting ({QueueDepth} queued, {InFlight} in flight) and {UnreadBytes} bytes not read yet; {Malformed} malformed{shard}");
                     (lastStatus, lastEvaluated) = (now, evaluated);
                 }
@@ -282,6 +282,15 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private async Task AcceptLineAsync(LogLine line, DatasetSource? source, CancellationToken cancellationToken)
     {
         var location = new SourceLocation(line.File.Path, line.Line);
+        // Another shard's line is left before its log is parsed, by its trace id and id alone; a dataset mapping that
+        // reshapes logs (a format, fields) may move them, so then the whole log is parsed first.
+        var quick = _shard is not null && (source is null || (source.Format != DatasetFormat.OpenAIChat && source.Fields is null));
+        if (quick && !_shard!.Contains(LogShardKey.Of(line)))
+        {
+            Interlocked.Increment(ref _otherShards);
+            return;
+        }
+
         Datapoint datapoint;
         try
         {
@@ -301,7 +310,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         }
         catch (Exception ex) when (ex is DatasetException or JsonException)
         {
-            if (_shard is { } lineShard && !lineShard.Contains(line.File.IdAt(line.Offset)))
+            if (_shard is { } lineShard && !quick && !lineShard.Contains(line.File.IdAt(line.Offset)))
             {
                 // A malformed line has no id: the watcher of the shard its place hashes to reports it, once.
                 return;
@@ -317,7 +326,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         // without ids stay distinct.
         var id = datapoint.Id != DatapointParser.DeriveId(datapoint) ? datapoint.Id : line.File.IdAt(line.Offset);
         var incoming = new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog, ArrivedAt = _time.GetUtcNow() };
-        if (_shard is { } shard && !shard.Contains(incoming.ShardKey))
+        if (_shard is { } shard && !quick && !shard.Contains(incoming.ShardKey))
         {
             // Another watcher's log: not queued and never pending, so the checkpoint moves past it.
             Interlocked.Increment(ref _otherShards);
