@@ -201,6 +201,72 @@ public sealed class WatchShardTests
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"t-{i}").Order(), rows.Select(r => r.GetProperty("log").GetProperty("trace_id").GetString()).Order());
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task An_OpenTelemetry_chat_span_becomes_a_log_with_its_trace_id_the_key_of_its_shard()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        dir.File("prod.eval.yaml", Suite);
+        const string Trace = "5b8efff798038103d269b633813fc60c";
+        static string Attribute(string key, string value) => $$$"""{"key":"{{{key}}}","value":{"stringValue":{{{JsonSerializer.Serialize(value)}}}}}""";
+        var attributes = string.Join(
+            ',',
+            Attribute("gen_ai.operation.name", "chat"),
+            Attribute("gen_ai.request.model", "gpt-4o-mini"),
+            Attribute("gen_ai.input.messages", """[{"role":"user","parts":[{"type":"text","content":"can I get my money back?"}]}]"""),
+            Attribute("gen_ai.output.messages", """[{"role":"assistant","parts":[{"type":"text","content":"yes, a refund"}],"finish_reason":"stop"}]"""));
+        var body = $$$"""
+            {"resourceSpans":[{"scopeSpans":[{"scope":{"name":"MyApp.Chat"},"spans":[
+              {"traceId":"{{{Trace}}}","spanId":"eee19b7ec3c1b174","parentSpanId":"","name":"chat gpt-4o-mini","kind":3,
+               "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000840000000","attributes":[{{{attributes}}}],"status":{}}
+            ]}]}]}
+            """;
+        using var watcher = StartListening(dir.Path, "otlp", out var bound);
+        try
+        {
+            var address = await bound.WaitAsync(TimeSpan.FromSeconds(60), token);
+            using var http = new HttpClient();
+            using var response = await http.PostAsync(new Uri(address, "v1/traces"), new StringContent(body, System.Text.Encoding.UTF8, "application/json"), token);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            await UntilAsync(() => Rows(dir.Path, "otlp").Count == 1, [watcher], token);
+            await StopAsync([watcher], token);
+        }
+        finally
+        {
+            KillAll([watcher]);
+        }
+
+        var row = Assert.Single(Rows(dir.Path, "otlp"));
+        Assert.Equal($"otlp:{Trace}:eee19b7ec3c1b174", row.GetProperty("datapoint_id").GetString());
+        Assert.True(row.GetProperty("log").TryGetProperty("trace_id", out var trace), row.ToString());
+        Assert.Equal(Trace, trace.GetString());
+    }
+
+    /// <summary>`evalrunner watch --listen 127.0.0.1:0 --shard 1/2`; <paramref name="address"/> completes with the bound root URL it prints.</summary>
+    private static Process StartListening(string directory, string output, out Task<Uri> address)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { EvalRunnerCli.Path, "watch", "prod.eval.yaml", "--listen", "127.0.0.1:0", "--out", output, "--shard", "1/2" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var bound = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watcher = Process.Start(start)!;
+        watcher.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text && System.Text.RegularExpressions.Regex.Match(text, @"(http://127\.0\.0\.1:\d+/)logs") is { Success: true } match)
+            {
+                bound.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        };
+        watcher.ErrorDataReceived += (_, _) => { };
+        watcher.BeginOutputReadLine();
+        watcher.BeginErrorReadLine();
+        address = bound.Task;
+        return watcher;
+    }
+
     [Fact(Timeout = 180000)]
     public async Task A_log_id_in_two_watchers_results_is_reported_and_counted_once()
     {
