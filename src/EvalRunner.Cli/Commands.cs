@@ -221,11 +221,16 @@ internal static class Commands
         IReadOnlyList<RunReport> reports;
         try
         {
-            reports = await RunReport.ReadAllAsync(request.Directory, cancellationToken);
+            reports = await RunReport.ReadAllAsync(request.Directories, settings, cancellationToken);
         }
         catch (Exception ex) when (ex is FileNotFoundException or System.Text.Json.JsonException)
         {
             PrintError(ex.Message);
+            return ExitCodes.Invalid;
+        }
+        catch (EvalRunnerException ex)
+        {
+            PrintError(ex, settings);
             return ExitCodes.Invalid;
         }
 
@@ -269,7 +274,7 @@ internal static class Commands
             "junit" => JunitReport.Render(reports),
             // The whole summary: GitHub's limits apply to what --github writes to GitHub, not to this file, which the
             // Action keeps in the results artifact that a cut comment or job summary points to.
-            _ => MarkdownReport.Render(reports, request.OutFile ?? request.Directory, int.MaxValue),
+            _ => MarkdownReport.Render(reports, request.OutFile ?? request.Directories[0], int.MaxValue),
         });
         if (request.OutFile is not null)
         {
@@ -292,7 +297,7 @@ internal static class Commands
         {
             await new GitHubReporter(settings, Console.Out).ReportAsync(
                 reports,
-                new GitHubOptions { Comment = request.Comment, CommentAuthor = request.CommentAuthor, ResultsDirectory = request.Directory, SummaryPath = request.OutFile },
+                new GitHubOptions { Comment = request.Comment, CommentAuthor = request.CommentAuthor, ResultsDirectory = request.Directories[0], SummaryPath = request.OutFile },
                 cancellationToken);
         }
 
@@ -311,7 +316,7 @@ internal static class Commands
             var directory = ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name);
             // Listening before the watcher starts: the rules' gauges of the rows it reads back are recorded.
             metrics = Online.WatchTelemetry.CreateMeterProvider(new Online.WatchTelemetryOptions { ScrapeOnListener = request.Listen is not null, MetricsEndpoint = request.Metrics });
-            monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(new RunEngine(settings), suite, directory, Console.WriteLine, cancellationToken);
+            monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(new RunEngine(settings), suite, directory, Console.WriteLine, cancellationToken, shard: request.Shard);
         }
         catch (EvalRunnerException ex)
         {
@@ -350,11 +355,13 @@ internal static class Commands
                     Console.WriteLine($"metrics for Prometheus on {string.Join(" and ", scrapes)}");
                 }
 
-                Console.WriteLine($"watching {sources} with suite '{suite.Name}' → {ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name)}{events} (Ctrl-C stops)");
+                var shard = request.Shard is { } part ? $", shard {part} of the files' logs" : string.Empty;
+                Console.WriteLine($"watching {sources} with suite '{suite.Name}'{shard} → {ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name)}{events} (Ctrl-C stops)");
                 try
                 {
                     var result = await monitor.WatchAsync(request.Logs, request.Poll, cancellationToken);
-                    Console.WriteLine($"watch stopped: {monitor.Evaluated} logs evaluated this time, {monitor.Malformed} malformed lines skipped; {result.Rows} rows in {result.OutputDirectory}");
+                    var others = request.Shard is null ? string.Empty : $", {monitor.OtherShards} logs left to the other shards";
+                    Console.WriteLine($"watch stopped: {monitor.Evaluated} logs evaluated this time, {monitor.Malformed} malformed lines skipped{others}; {result.Rows} rows in {result.OutputDirectory}");
                     return ExitCodes.Passed;
                 }
                 catch (EvalRunnerException ex)

@@ -127,7 +127,7 @@ var liveOption = new Option<bool>("--live") { Description = "Also start the suit
 var validate = new Command("validate", "Check suites and their datasets without generating anything; the tool names of MCP servers are checked against the tool lists that live runs kept with the cache, or live with --live") { suitesArgument, allowOutsideOption, liveOption, cacheDirOption };
 validate.SetAction(async (parse, cancellationToken) => await Commands.ValidateAsync(parse.GetValue(suitesArgument)!, parse.GetValue(allowOutsideOption), settings, cancellationToken, parse.GetValue(liveOption), parse.GetValue(cacheDirOption)!));
 
-var directoryArgument = new Argument<string>("results") { Description = "A results directory (--out of `run`, or one suite's folder)" };
+var directoryArgument = new Argument<string[]>("results") { Description = "A results directory (--out of `run`, or one suite's folder); several (the results of the watchers of watch --shard I/N) are joined into one report per suite", Arity = ArgumentArity.OneOrMore };
 var formatOption = new Option<string>("--format") { Description = "markdown, html or junit", DefaultValueFactory = _ => "markdown" };
 formatOption.AcceptOnlyFromAmong("markdown", "html", "junit");
 var reportOutOption = new Option<string?>("--out", "-o") { Description = "Write the report to this file (default: standard output)" };
@@ -139,7 +139,7 @@ var failOnOption = new Option<string>("--fail-on") { Description = "thresholds: 
 failOnOption.AcceptOnlyFromAmong("thresholds", "never");
 var sinceOption = new Option<string?>("--since") { Description = "Only the logs of the last DURATION (1h, 30m, 7d) of a watch's results, decided again by the suite's thresholds" };
 var reportBaselineOption = new Option<string?>("--baseline") { Description = "Compare with this baseline's results directory and show the comparison (regression rules, flips, new and removed datapoints)" };
-var report = new Command("report", "Render a results directory as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, commentAuthorOption, failOnOption, sinceOption, reportBaselineOption };
+var report = new Command("report", "Render a results directory (or several joined: the watchers of one suite's shards) as Markdown, HTML or JUnit XML; --github reports to GitHub") { directoryArgument, formatOption, reportOutOption, githubOption, commentOption, commentAuthorOption, failOnOption, sinceOption, reportBaselineOption };
 report.SetAction(async (parse, cancellationToken) =>
 {
     TimeSpan? since = null;
@@ -162,9 +162,16 @@ var maxBodyOption = new Option<long>("--max-body-bytes") { Description = "The la
 var watchOutOption = new Option<string>("--out", "-o") { Description = "Results directory; the suite writes DIR/<suite name>/ (rows, checkpoint, run.json)", DefaultValueFactory = _ => "evalrunner-results" };
 var metricsOption = new Option<string>("--metrics") { Description = "Serve the watcher's metrics for Prometheus on GET /metrics at this address: a port (9464, on 127.0.0.1) or an address and port (0.0.0.0:9464). With --listen, GET /metrics is also on the listener" };
 var pollOption = new Option<string>("--poll") { Description = "How often the files are read for new lines: 200ms, 1s", DefaultValueFactory = _ => "250ms" };
-var watch = new Command("watch", "Follow production log files and logs pushed over HTTP or OpenTelemetry, and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, listenOption, listenTokenOption, maxBodyOption, metricsOption, watchOutOption, pollOption, allowOutsideOption };
+var watchShardOption = new Option<string?>("--shard") { Description = "Evaluate only shard I of N (e.g. 1/3) of the followed files' logs: those whose trace_id (else id) hashes to it, as run --shard does; N watchers over the same files evaluate each log once. Pushed logs are all taken" };
+var watch = new Command("watch", "Follow production log files and logs pushed over HTTP or OpenTelemetry, and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, listenOption, listenTokenOption, maxBodyOption, metricsOption, watchOutOption, pollOption, allowOutsideOption, watchShardOption };
 watch.SetAction(async (parse, cancellationToken) =>
 {
+    Shard? watchShard = null;
+    if (parse.GetValue(watchShardOption) is { } watchShardText && (watchShard = Shard.Parse(watchShardText, out var watchShardProblem)) is null)
+    {
+        return Fail(watchShardProblem!);
+    }
+
     var poll = Durations.Parse(parse.GetValue(pollOption)!);
     if (poll is null)
     {
@@ -201,7 +208,7 @@ watch.SetAction(async (parse, cancellationToken) =>
         listener = new EvalRunner.Cli.Online.LogListenerOptions { Endpoint = endpoint, BearerToken = token, MaxBodyBytes = parse.GetValue(maxBodyOption), Notice = Console.WriteLine };
     }
 
-    return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption)) { Metrics = metrics }, settings, cancellationToken);
+    return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption), watchShard) { Metrics = metrics }, settings, cancellationToken);
 });
 
 var alertsSuiteArgument = new Argument<string>("suite") { Description = "The suite file (*.eval.yaml) whose online aggregate thresholds become alerting rules" };

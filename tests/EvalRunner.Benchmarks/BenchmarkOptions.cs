@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace EvalRunner.Benchmarks;
 
-/// <summary>The benchmark's command line: --n, --concurrency, --latency-ms; --xunit, --dotnet-test; --pipeline, --workers; --watch with --poll-ms, --rate, --latency-logs.</summary>
+/// <summary>The benchmark's command line: --n, --concurrency, --latency-ms; --xunit, --dotnet-test; --pipeline, --workers; --watch with --poll-ms, --rate, --latency-logs; --watch-shards with --poll-ms.</summary>
 internal sealed record BenchmarkOptions
 {
     public int N { get; init; } = 10_000;
@@ -19,6 +19,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>Measures `evalrunner watch` instead: logs per second evaluated and the latency added per log.</summary>
     public bool Watch { get; init; }
+
+    /// <summary>Measures `evalrunner watch` processes over a pre-written file: one watcher, then two with --shard 1/2 and 2/2.</summary>
+    public bool WatchShards { get; init; }
 
     /// <summary>Measures the Python evaluator alone: evaluations per second through 1 worker, then through <see cref="Workers"/>.</summary>
     public bool Python { get; init; }
@@ -66,6 +69,12 @@ internal sealed record BenchmarkOptions
         {
             options = options with { DotnetTest = true, N = 2000, Concurrency = 16 };
             args = [.. args.Where(a => a != "--dotnet-test")];
+        }
+
+        if (args.Contains("--watch-shards"))
+        {
+            options = options with { WatchShards = true, N = 20_000, Concurrency = 8 };
+            args = [.. args.Where(a => a != "--watch-shards")];
         }
 
         if (args.Contains("--watch"))

@@ -13,6 +13,7 @@ using EvalRunner.Testing;
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --xunit [--n 100] [--concurrency 16] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --dotnet-test [--n 2000] [--concurrency 16] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --watch [--n 20000] [--poll-ms 250] [--rate 200]
+//   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --watch-shards [--n 20000] [--poll-ms 250] [--concurrency 8]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --cached [--n 10000] [--concurrency 64]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --agent [--n 10000] [--concurrency 64] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --simulate [--pairs 200] [--n 200]
@@ -45,6 +46,12 @@ if (options.Python)
 {
     // No model server: the Python evaluator's workers alone.
     return await PythonBenchmark.RunAsync(options);
+}
+
+if (options.WatchShards)
+{
+    // Watcher processes of the CLI over one pre-written file: one, then two shards.
+    return await WatchShardBenchmark.RunAsync(options);
 }
 
 if (options.Watch)

@@ -109,6 +109,8 @@ internal static class GenAICalls
     public static IncomingLog? ToLog(string key, JsonObject row)
     {
         var id = "otlp:" + key;
+        // The span's trace: watchers behind a collector that routes by trace id split logs by it too.
+        row["trace_id"] = key.Split(':')[0];
         try
         {
             var datapoint = DatapointParser.Parse(JsonSerializer.SerializeToElement(row), new SourceLocation(id, 0));

@@ -9,7 +9,7 @@ namespace EvalRunner.Datasets;
 internal static partial class DatapointParser
 {
     /// <summary>The fields of a supplied response (a log generated elsewhere).</summary>
-    public static readonly string[] LogKeys = ["generated_response", "model", "latency_ms", "input_tokens", "output_tokens", "cost_usd", "timestamp", "steps"];
+    public static readonly string[] LogKeys = ["generated_response", "model", "latency_ms", "input_tokens", "output_tokens", "cost_usd", "timestamp", "trace_id", "steps"];
 
     /// <summary>The fields of a datapoint about tools: the calls it expects and its canned tool results.</summary>
     public static readonly string[] ToolKeys = ["expected_tool_calls", "tool_results"];
@@ -130,6 +130,15 @@ internal static partial class DatapointParser
                     log.Timestamp = Timestamp(value, at);
                     log.Given ??= property.Name;
                     break;
+                case "trace_id":
+                    log.TraceId = value.ValueKind switch
+                    {
+                        JsonValueKind.String when value.GetString()!.Trim().Length > 0 => value.GetString()!.Trim(),
+                        JsonValueKind.Null => null,
+                        _ => throw new DatasetException(at, $"must be a non-empty string (the trace the log belongs to, such as an OpenTelemetry trace id), not {Describe(value)}"),
+                    };
+                    log.Given ??= property.Name;
+                    break;
                 default:
                     throw new DatasetException(at, $"unknown field '{property.Name}'{Suggest.DidYouMean(property.Name, Keys)} (put extra data under 'context')");
             }
@@ -171,6 +180,7 @@ internal static partial class DatapointParser
                 OutputTokens = log.OutputTokens,
                 CostUsd = log.CostUsd,
                 Timestamp = log.Timestamp,
+                TraceId = log.TraceId,
                 Steps = log.Steps,
                 Supplied = true,
             },

@@ -17,6 +17,8 @@ internal sealed class LogFields
 
     public DateTimeOffset? Timestamp { get; set; }
 
+    public string? TraceId { get; set; }
+
     public List<Logs.TrajectoryStep>? Steps { get; set; }
 
     /// <summary>The first log field given besides the response, for the error when there is no response.</summary>

@@ -59,4 +59,10 @@ public sealed record Log
 
     /// <summary>When a supplied response was generated, as its dataset says; null when it does not say.</summary>
     internal DateTimeOffset? Timestamp { get; init; }
+
+    /// <summary>
+    /// The trace a supplied log belongs to (its <c>trace_id</c>, or the trace of the OpenTelemetry span it came from);
+    /// null when it does not say. Watchers split logs between them by it (<c>watch --shard</c>).
+    /// </summary>
+    internal string? TraceId { get; init; }
 }

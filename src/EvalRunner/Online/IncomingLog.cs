@@ -15,4 +15,10 @@ internal sealed record IncomingLog
     public required Datapoint Datapoint { get; init; }
 
     public required Log Log { get; init; }
+
+    /// <summary>When the watcher read the log from its file or took it pushed; null until then.</summary>
+    public DateTimeOffset? ArrivedAt { get; init; }
+
+    /// <summary>What decides the log's shard (<c>watch --shard</c>): its trace id when it has one, else its id.</summary>
+    public string ShardKey => Log.TraceId ?? Id;
 }

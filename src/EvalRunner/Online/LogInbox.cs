@@ -191,6 +191,11 @@ internal sealed class LogInbox(string directory, Settings settings)
                 json.WriteString("timestamp", timestamp.ToString("O", CultureInfo.InvariantCulture));
             }
 
+            if (log.TraceId is { } trace)
+            {
+                json.WriteString("trace_id", trace);
+            }
+
             ToolCallJson.WriteSteps(json, log.Steps);
             json.WriteEndObject();
         }

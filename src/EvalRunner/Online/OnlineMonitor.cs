@@ -52,10 +52,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private long _evaluated;
     private long _skipped;
     private long _malformed;
+    private long _otherShards;
     private int _inFlight;
+    // The share of the followed files' logs this watcher evaluates (watch --shard I/N); null for all.
+    private readonly Shard? _shard;
 
-    private OnlineMonitor(RunSession session, Settings settings, TimeProvider time, Action<string> say, HashSet<string> done, int queueCapacity)
+    private OnlineMonitor(RunSession session, Settings settings, TimeProvider time, Action<string> say, HashSet<string> done, int queueCapacity, Shard? shard)
     {
+        _shard = shard;
         _capacity = queueCapacity;
         _session = session;
         _suite = session.Suite;
@@ -86,6 +90,9 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
     public long Malformed => Interlocked.Read(ref _malformed);
 
+    /// <summary>Logs of the followed files left to the watchers of other shards.</summary>
+    public long OtherShards => Interlocked.Read(ref _otherShards);
+
     /// <summary>Logs waiting in the queue.</summary>
     public int QueueDepth => _queue.Reader.Count;
 
@@ -96,15 +103,16 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
     /// <summary>
     /// Starts the results store in <paramref name="directory"/>, keeping its earlier rows: their log ids are never
-    /// evaluated again.
+    /// evaluated again. With a <paramref name="shard"/>, only the followed files' logs whose trace id (else id) hashes
+    /// to it are evaluated, as <c>run --shard</c> splits datapoints; pushed logs are all taken, and run.json records the shard.
     /// </summary>
-    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken, int queueCapacity = DefaultQueueCapacity)
+    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken, int queueCapacity = DefaultQueueCapacity, Shard? shard = null)
     {
         var (rows, _) = ResultsStore.ReadRowsToResume(directory);
         var done = rows.Select(r => r.DatapointId).ToHashSet(StringComparer.Ordinal);
-        var request = new RunRequest { OutputDirectory = directory, Resume = true, ResumeAnyway = true, KeepErrorRows = true };
+        var request = new RunRequest { OutputDirectory = directory, Resume = true, ResumeAnyway = true, KeepErrorRows = true, Shard = shard };
         var session = await engine.StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
-        var monitor = new OnlineMonitor(session, engine.Settings, engine.Time, say, done, queueCapacity);
+        var monitor = new OnlineMonitor(session, engine.Settings, engine.Time, say, done, queueCapacity, shard);
         foreach (var row in rows)
         {
             monitor.AddToWindow(row, announce: false);
@@ -128,7 +136,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             lock (_lock)
             {
                 var seen = new HashSet<string>(StringComparer.Ordinal);
-                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampling.Sampled(l.Id, _options.Sample)).Select(WithCost)];
+                var now = _time.GetUtcNow();
+                taken = [.. logs.Where(l => !_done.Contains(l.Id) && seen.Add(l.Id) && Sampling.Sampled(l.Id, _options.Sample)).Select(l => WithCost(l) with { ArrivedAt = l.ArrivedAt ?? now })];
             }
 
             if (taken.Count > _capacity)
@@ -214,7 +223,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                         _unfinished.Add(pending.Id);
                     }
 
-                    await _queue.Writer.WriteAsync((pending, null, 0, _time.GetTimestamp()), cancellationToken).ConfigureAwait(false);
+                    await _queue.Writer.WriteAsync((pending with { ArrivedAt = _time.GetUtcNow() }, null, 0, _time.GetTimestamp()), cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -240,7 +249,8 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
                 {
                     var evaluated = Evaluated;
                     var rate = (evaluated - lastEvaluated) / (now - lastStatus).TotalSeconds;
-                    _say($"watch: {evaluated} logs evaluated ({rate:0.#}/s); lag: {QueueDepth + InFlight} logs waiting ({QueueDepth} queued, {InFlight} in flight) and {UnreadBytes} bytes not read yet; {Malformed} malformed");
+                    var shard = _shard is null ? string.Empty : $"; {OtherShards} left to the other shards (this is shard {_shard})";
+                    _say($"watch: {evaluated} logs evaluated ({rate:0.#}/s); lag: {QueueDepth + InFlight} logs waiting ({QueueDepth} queued, {InFlight} in flight) and {UnreadBytes} bytes not read yet; {Malformed} malformed{shard}");
                     (lastStatus, lastEvaluated) = (now, evaluated);
                 }
 
@@ -279,6 +289,15 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     private async Task AcceptLineAsync(LogLine line, DatasetSource? source, CancellationToken cancellationToken)
     {
         var location = new SourceLocation(line.File.Path, line.Line);
+        // Another shard's line is left before its log is parsed, by its trace id and id alone; a dataset mapping that
+        // reshapes logs (a format, fields) may move them, so then the whole log is parsed first.
+        var quick = _shard is not null && (source is null || (source.Format != DatasetFormat.OpenAIChat && source.Fields is null));
+        if (quick && !_shard!.Contains(LogShardKey.Of(line)))
+        {
+            Interlocked.Increment(ref _otherShards);
+            return;
+        }
+
         Datapoint datapoint;
         try
         {
@@ -298,6 +317,12 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         }
         catch (Exception ex) when (ex is DatasetException or JsonException)
         {
+            if (_shard is { } lineShard && !quick && !lineShard.Contains(line.File.IdAt(line.Offset)))
+            {
+                // A malformed line has no id: the watcher of the shard its place hashes to reports it, once.
+                return;
+            }
+
             Interlocked.Increment(ref _malformed);
             var message = ex is DatasetException ? ex.Message : $"{location}: not valid JSON ({ex.Message})";
             _say(_settings.Redact($"skipped: {message}"));
@@ -307,6 +332,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
         // A log's id is its own id when it has one, else its file and position: never its content, so identical logs
         // without ids stay distinct.
         var id = datapoint.Id != DatapointParser.DeriveId(datapoint) ? datapoint.Id : line.File.IdAt(line.Offset);
+        var incoming = new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog, ArrivedAt = _time.GetUtcNow() };
+        if (_shard is { } shard && !quick && !shard.Contains(incoming.ShardKey))
+        {
+            // Another watcher's log: not queued and never pending, so the checkpoint moves past it.
+            Interlocked.Increment(ref _otherShards);
+            return;
+        }
+
         bool taken;
         lock (_lock)
         {
@@ -325,8 +358,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             line.File.Pending(line.Offset, line.Line);
         }
 
-        var incoming = WithCost(new IncomingLog { Id = id, Datapoint = datapoint with { Id = id }, Log = datapoint.SuppliedLog });
-        await _queue.Writer.WriteAsync((incoming, line.File, line.Offset, _time.GetTimestamp()), cancellationToken).ConfigureAwait(false);
+        await _queue.Writer.WriteAsync((WithCost(incoming), line.File, line.Offset, _time.GetTimestamp()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The log with its cost from the suite's prices when it says none, wherever it came from.</summary>
@@ -383,7 +415,7 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
             try
             {
                 var started = _time.GetTimestamp();
-                var row = await _session.EvaluateWatchedAsync(log.Datapoint, log.Log, cancellationToken).ConfigureAwait(false);
+                var row = await _session.EvaluateWatchedAsync(log.Datapoint, log.Log, log.ArrivedAt, cancellationToken).ConfigureAwait(false);
                 _metrics.Written(row, _time.GetElapsedTime(started), _time.GetElapsedTime(arrived));
                 lock (_lock)
                 {

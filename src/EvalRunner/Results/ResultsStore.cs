@@ -207,6 +207,10 @@ internal static class ResultsStore
 
         public RunError? Error { get; init; }
 
+        /// <summary>When the watcher read the log (from its file, or when it was pushed); absent for a run's rows.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public DateTimeOffset? ArrivedAt { get; init; }
+
         [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public DateTimeOffset? EvaluatedAt { get; init; }
 
@@ -290,6 +294,7 @@ internal static class ResultsStore
                     OutputSha256 = row.Log.OutputSha256,
                     Supplied = row.Log.Supplied,
                     Timestamp = row.Log.Timestamp,
+                    TraceId = row.Log.TraceId is { } trace ? Clean(trace) : null,
                     Error = CleanError(row.Log.Error),
                     Steps = row.Log.Steps is { } steps ? [.. steps.Select(CleanStep)] : null,
                 },
@@ -297,6 +302,7 @@ internal static class ResultsStore
                 EvaluationErrors = errors,
                 FailedRules = settings is null ? row.FailedRules : [.. row.FailedRules.Select(Clean)],
                 Error = CleanError(row.Error),
+                ArrivedAt = row.ArrivedAt,
                 EvaluatedAt = row.EvaluatedAt,
             };
         }
@@ -339,12 +345,14 @@ internal static class ResultsStore
                     OutputSha256 = Log.OutputSha256,
                     Supplied = Log.Supplied,
                     Timestamp = Log.Timestamp,
+                    TraceId = Log.TraceId,
                     Error = Log.Error,
                     Steps = Log.Steps,
                 },
                 Evaluations = evaluations,
                 FailedRules = FailedRules,
                 Error = Error,
+                ArrivedAt = ArrivedAt,
                 EvaluatedAt = EvaluatedAt,
             };
         }
@@ -394,6 +402,10 @@ internal static class ResultsStore
 
         [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public DateTimeOffset? Timestamp { get; init; }
+
+        /// <summary>The trace the log belongs to, when it said.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? TraceId { get; init; }
 
         public RunError? Error { get; init; }
 

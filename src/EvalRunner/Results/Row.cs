@@ -46,6 +46,9 @@ public sealed record Row
     /// <summary>What went wrong, for an <see cref="Outcome.Error"/> row.</summary>
     public RunError? Error { get; init; }
 
+    /// <summary>When the watcher read the log from its file or took it pushed (<c>arrived_at</c>); null for a run's rows.</summary>
+    internal DateTimeOffset? ArrivedAt { get; init; }
+
     /// <summary>When the watcher evaluated the log (<c>evaluated_at</c>); null for a run's rows.</summary>
     internal DateTimeOffset? EvaluatedAt { get; init; }
 

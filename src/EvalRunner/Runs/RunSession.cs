@@ -295,7 +295,7 @@ public sealed partial class RunSession : IAsyncDisposable
     /// <see cref="EvaluateAsync"/> for a watched log: an evaluator with a <c>sample:</c> runs only when the log is in
     /// its sample, and the row has no values for it otherwise.
     /// </summary>
-    internal async Task<Row> EvaluateWatchedAsync(Datapoint datapoint, Log log, CancellationToken cancellationToken)
+    internal async Task<Row> EvaluateWatchedAsync(Datapoint datapoint, Log log, DateTimeOffset? arrivedAt, CancellationToken cancellationToken)
     {
         if (_completion is not null)
         {
@@ -303,7 +303,7 @@ public sealed partial class RunSession : IAsyncDisposable
         }
 
         var row = await RowForAsync(datapoint, log, watched: true, cancellationToken).ConfigureAwait(false);
-        row = row with { EvaluatedAt = _engine.Time.GetUtcNow() };
+        row = row with { ArrivedAt = arrivedAt, EvaluatedAt = _engine.Time.GetUtcNow() };
         await _recorder.AddAsync(row, cancellationToken).ConfigureAwait(false);
         return row;
     }
