@@ -32,9 +32,10 @@ var modelOption = new Option<string[]>("--model", "-m") { Description = "NAME=MO
 var allowOutsideOption = new Option<bool>("--allow-outside-paths") { Description = "Allow datasets, Python, scores and schema files outside the suite's repository (its git work tree, else its folder)" };
 var baselineOption = new Option<string?>("--baseline") { Description = "A baseline's results directory (an earlier run, or a folder of runs paired by suite name): decide the regression rules against it (overrides baseline.source)" };
 var shardOption = new Option<string?>("--shard") { Description = "Run only shard I of N (e.g. 1/3): the datapoints whose id hashes to it, with every model config and trial; join the shards with `evalrunner merge`" };
+var otlpOption = new Option<string?>("--otlp") { Description = "Send each evaluation as an OpenTelemetry gen_ai.evaluation.result event to this OTLP/HTTP endpoint (http://localhost:4318; /v1/logs is added); overrides the suite's export:" };
 var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
 {
-    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption, baselineOption, shardOption,
+    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption, baselineOption, shardOption, otlpOption,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -102,6 +103,7 @@ run.SetAction(async (parse, cancellationToken) =>
             AllowOutsidePaths = parse.GetValue(allowOutsideOption),
             Baseline = parse.GetValue(baselineOption),
             Shard = shard,
+            Otlp = parse.GetValue(otlpOption),
         },
         settings,
         cancellationToken);
@@ -161,7 +163,7 @@ var listenTokenOption = new Option<string>("--listen-token-env") { Description =
 var maxBodyOption = new Option<long>("--max-body-bytes") { Description = "The largest request body the listener takes (413 above it)", DefaultValueFactory = _ => EvalRunner.Cli.Online.LogListenerOptions.DefaultMaxBodyBytes };
 var watchOutOption = new Option<string>("--out", "-o") { Description = "Results directory; the suite writes DIR/<suite name>/ (rows, checkpoint, run.json)", DefaultValueFactory = _ => "evalrunner-results" };
 var pollOption = new Option<string>("--poll") { Description = "How often the files are read for new lines: 200ms, 1s", DefaultValueFactory = _ => "250ms" };
-var watch = new Command("watch", "Follow production log files and logs pushed over HTTP or OpenTelemetry, and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, listenOption, listenTokenOption, maxBodyOption, watchOutOption, pollOption, allowOutsideOption };
+var watch = new Command("watch", "Follow production log files and logs pushed over HTTP or OpenTelemetry, and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, listenOption, listenTokenOption, maxBodyOption, watchOutOption, pollOption, allowOutsideOption, otlpOption };
 watch.SetAction(async (parse, cancellationToken) =>
 {
     var poll = Durations.Parse(parse.GetValue(pollOption)!);
@@ -194,7 +196,7 @@ watch.SetAction(async (parse, cancellationToken) =>
         listener = new EvalRunner.Cli.Online.LogListenerOptions { Endpoint = endpoint, BearerToken = token, MaxBodyBytes = parse.GetValue(maxBodyOption), Notice = Console.WriteLine };
     }
 
-    return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption)), settings, cancellationToken);
+    return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption), parse.GetValue(otlpOption)), settings, cancellationToken);
 });
 
 var baselineOutOption = new Option<string>("--out", "-o") { Description = "The folder (new or empty) to extract the baseline results into; DIR/baseline.json says which run they come from. Not created when there is no baseline", Required = true };

@@ -59,4 +59,16 @@ public sealed record Log
 
     /// <summary>When a supplied response was generated, as its dataset says; null when it does not say.</summary>
     internal DateTimeOffset? Timestamp { get; init; }
+
+    /// <summary>
+    /// The trace id (32 lower-case hex digits) of the span that made a supplied response, as its log says
+    /// (<c>trace_id</c>, or the OTLP span it came from); null when unknown. Evaluation events are parented to it.
+    /// </summary>
+    internal string? TraceId { get; init; }
+
+    /// <summary>The span id (16 lower-case hex digits) of the span that made a supplied response; null when unknown.</summary>
+    internal string? SpanId { get; init; }
+
+    /// <summary>The provider's id of the response (<c>response_id</c>, <c>gen_ai.response.id</c>); null when unknown.</summary>
+    internal string? ResponseId { get; init; }
 }

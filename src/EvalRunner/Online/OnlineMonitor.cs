@@ -90,13 +90,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
 
     /// <summary>
     /// Starts the results store in <paramref name="directory"/>, keeping its earlier rows: their log ids are never
-    /// evaluated again.
+    /// evaluated again. <paramref name="rowWritten"/> is handed each new row once it is written (the export of
+    /// evaluation results), not the earlier rows.
     /// </summary>
-    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken, int queueCapacity = DefaultQueueCapacity)
+    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken, int queueCapacity = DefaultQueueCapacity, Action<Row>? rowWritten = null)
     {
         var (rows, _) = ResultsStore.ReadRowsToResume(directory);
         var done = rows.Select(r => r.DatapointId).ToHashSet(StringComparer.Ordinal);
-        var request = new RunRequest { OutputDirectory = directory, Resume = true, ResumeAnyway = true, KeepErrorRows = true };
+        var request = new RunRequest { OutputDirectory = directory, Resume = true, ResumeAnyway = true, KeepErrorRows = true, RowWritten = rowWritten };
         var session = await engine.StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
         var monitor = new OnlineMonitor(session, engine.Settings, engine.Time, say, done, queueCapacity);
         foreach (var row in rows)

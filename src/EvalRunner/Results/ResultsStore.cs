@@ -290,6 +290,9 @@ internal static class ResultsStore
                     OutputSha256 = row.Log.OutputSha256,
                     Supplied = row.Log.Supplied,
                     Timestamp = row.Log.Timestamp,
+                    TraceId = row.Log.TraceId,
+                    SpanId = row.Log.SpanId,
+                    ResponseId = row.Log.ResponseId is { } responseId ? Clean(responseId) : null,
                     Error = CleanError(row.Log.Error),
                     Steps = row.Log.Steps is { } steps ? [.. steps.Select(CleanStep)] : null,
                 },
@@ -339,6 +342,9 @@ internal static class ResultsStore
                     OutputSha256 = Log.OutputSha256,
                     Supplied = Log.Supplied,
                     Timestamp = Log.Timestamp,
+                    TraceId = Log.TraceId,
+                    SpanId = Log.SpanId,
+                    ResponseId = Log.ResponseId,
                     Error = Log.Error,
                     Steps = Log.Steps,
                 },
@@ -394,6 +400,16 @@ internal static class ResultsStore
 
         [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public DateTimeOffset? Timestamp { get; init; }
+
+        /// <summary>The trace and span of a supplied response, and the provider's id of it, when its log said.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? TraceId { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? SpanId { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? ResponseId { get; init; }
 
         public RunError? Error { get; init; }
 
