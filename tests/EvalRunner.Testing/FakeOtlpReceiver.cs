@@ -24,6 +24,9 @@ public sealed class FakeOtlpReceiver : IAsyncDisposable
     /// <summary>The status every export is answered with.</summary>
     public int Status { get; set; } = StatusCodes.Status200OK;
 
+    /// <summary>When set, an export is read and then never answered (until the client gives up).</summary>
+    public bool Hang { get; set; }
+
     public IReadOnlyList<FakeOtlpRequest> Requests => [.. _requests];
 
     /// <summary>The bodies of the requests to <paramref name="path"/> (<c>/v1/logs</c>) that were answered 200.</summary>
@@ -55,6 +58,12 @@ public sealed class FakeOtlpReceiver : IAsyncDisposable
             Body = body.ToArray(),
             Status = status,
         });
+        if (Hang)
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return;
+        }
+
         context.Response.StatusCode = status;
         if (status == StatusCodes.Status200OK)
         {

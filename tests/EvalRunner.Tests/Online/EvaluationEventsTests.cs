@@ -178,11 +178,19 @@ public sealed class EvaluationEventsTests
         receiver.Status = 503;
         var unavailable = await EvalRunnerCli.RunAsync(dir.Path, ["run", "shop.eval.yaml", "--out", "out2", "--otlp", receiver.BaseUrl.ToString()], ct);
 
-        foreach (var result in new[] { refused, unavailable })
+        // An endpoint that takes the request and never answers: the run ends after the export timeout, and says why.
+        receiver.Hang = true;
+        var silent = await EvalRunnerCli.RunAsync(dir.Path, ["run", "shop.eval.yaml", "--out", "out3", "--otlp", receiver.BaseUrl.ToString()], ct);
+
+        foreach (var result in new[] { refused, unavailable, silent })
         {
             Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
             Assert.Contains("2 of 2 evaluation events not delivered", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
         }
+
+        Assert.Contains("(the last export failed: Connection refused", refused.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("(the last export answered 503)", unavailable.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("(the last export timed out)", silent.StandardOutput, StringComparison.Ordinal);
 
         Assert.Equal(2, File.ReadAllLines(Path.Combine(dir.Path, "out1", "shop", "results.jsonl")).Length);
         Assert.Contains(receiver.Requests, r => r.Path == "/v1/logs" && r.Status == 503);
