@@ -15,6 +15,8 @@ internal sealed class DeliveryCounter : DelegatingHandler
     private long _failed;
     private volatile bool _closed;
     private volatile string? _lastFailure;
+    private readonly ManualResetEventSlim _idle = new(initialState: true);
+    private int _inFlight;
 
     public DeliveryCounter()
         : base(new SocketsHttpHandler { ConnectTimeout = OtlpExportOptions.ExportTimeout })
@@ -33,31 +35,77 @@ internal sealed class DeliveryCounter : DelegatingHandler
     /// <summary>From now on every export fails at once, without a connection.</summary>
     public void Close() => _closed = true;
 
+    /// <summary>Waits until no export is on its way (at most <paramref name="timeout"/>); false when one still is.</summary>
+    public bool WaitIdle(TimeSpan timeout) => _idle.Wait(timeout);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _idle.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var records = Records(request);
+        Enter();
         try
         {
-            return Counted(base.Send(request, cancellationToken), records);
+            var records = Records(request);
+            try
+            {
+                return Counted(base.Send(request, cancellationToken), records);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+            {
+                Fail(records, ex);
+                throw;
+            }
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        finally
         {
-            Fail(records, ex);
-            throw;
+            Leave();
         }
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var records = Records(request);
+        Enter();
         try
         {
-            return Counted(await base.SendAsync(request, cancellationToken).ConfigureAwait(false), records);
+            var records = Records(request);
+            try
+            {
+                return Counted(await base.SendAsync(request, cancellationToken).ConfigureAwait(false), records);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+            {
+                Fail(records, ex);
+                throw;
+            }
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        finally
         {
-            Fail(records, ex);
-            throw;
+            Leave();
+        }
+    }
+
+    // The exporter sends one batch at a time, from its own thread.
+    private void Enter()
+    {
+        if (Interlocked.Increment(ref _inFlight) == 1)
+        {
+            _idle.Reset();
+        }
+    }
+
+    private void Leave()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0)
+        {
+            _idle.Set();
         }
     }
 

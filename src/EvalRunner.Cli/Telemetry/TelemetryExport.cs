@@ -45,6 +45,7 @@ internal sealed class TelemetryExport : IDisposable
     private readonly ILogger _logger;
     private long _emitted;
     private long _warnedFailed;
+    private bool _unanswered;
     private DateTimeOffset _warnedAt = DateTimeOffset.MinValue;
 
     private TelemetryExport(OtlpExportOptions options, Suite suite, Settings settings, Action<string> say, TimeProvider time)
@@ -102,12 +103,16 @@ internal sealed class TelemetryExport : IDisposable
     }
 
     /// <summary>
-    /// Sends what waits (for at most the export timeout), then closes: what is still not sent counts as not delivered.
+    /// Sends what waits (for at most the export timeout, and as long again for an export on its way), then closes: what
+    /// is still not sent counts as not delivered.
     /// Returns the line that tells how the export went.
     /// </summary>
     public string Finish()
     {
-        _batch.ForceFlush((int)OtlpExportOptions.ExportTimeout.TotalMilliseconds);
+        // A batch already taken from the queue counts as flushed: wait for the export on its way too.
+        var flushed = _batch.ForceFlush((int)OtlpExportOptions.ExportTimeout.TotalMilliseconds);
+        var idle = _counter.WaitIdle(OtlpExportOptions.ExportTimeout);
+        _unanswered = !flushed || !idle;
         _counter.Close();
         return Summary();
     }
@@ -120,7 +125,9 @@ internal sealed class TelemetryExport : IDisposable
         return lost <= 0
             ? $"otlp: {emitted} evaluation events sent to {Destination}"
             : _settings.Redact($"warning: otlp: {lost} of {emitted} evaluation events not delivered to {Destination}"
-                + (_counter.LastFailure is { } why ? $" (the last export {why})" : " (the export queue was full)"));
+                + (_counter.LastFailure is { } why ? $" (the last export {why})"
+                    : _unanswered ? $" (the endpoint did not answer within {OtlpExportOptions.ExportTimeout.TotalSeconds:0} s)"
+                    : " (the export queue was full)"));
     }
 
     public void Dispose()
