@@ -368,6 +368,7 @@ internal static class Commands
                     {
                         Console.WriteLine(export.Finish());
                     }
+
                     return ExitCodes.Passed;
                 }
                 catch (EvalRunnerException ex)
