@@ -55,6 +55,12 @@ internal static class Commands
 
     public static async Task<int> RunAsync(RunCommand command, Settings settings, CancellationToken cancellationToken)
     {
+        if (command.Otlp is not null && Telemetry.OtlpExportOptions.From(command.Otlp, null, settings, out var otlpProblem) is null)
+        {
+            PrintError(otlpProblem!);
+            return ExitCodes.Invalid;
+        }
+
         var suites = new List<Suite>();
         var outDirectory = command.OutDirectory;
         var concurrency = command.Concurrency;
@@ -122,13 +128,19 @@ internal static class Commands
         {
             var directory = ResultsStore.SuiteDirectory(outDirectory, suite.Name);
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(suite.Name)}[/] [grey]({Markup.Escape(suite.Path)} → {Markup.Escape(directory)})[/]");
+            using var export = Telemetry.TelemetryExport.Start(Telemetry.OtlpExportOptions.From(command.Otlp, suite.Export, settings, out _), suite, settings, Console.WriteLine);
             try
             {
                 var progress = new ConsoleProgress();
-                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway, Baseline = command.Baseline, Shard = command.Shard };
+                var request = new RunRequest { OutputDirectory = directory, Concurrency = concurrency, Repeat = command.Repeat, Filter = filter, Observer = progress, Cache = cache, Resume = command.Resume, ResumeAnyway = command.ResumeAnyway, Baseline = command.Baseline, Shard = command.Shard, RowWritten = export is null ? null : export.Written };
                 var result = await engine.RunAsync(suite, request, cancellationToken);
                 progress.Finish();
                 ConsoleReport.Print(result);
+                if (export is not null)
+                {
+                    Console.WriteLine(export.Finish());
+                }
+
                 results.Add(result);
             }
             catch (EvalRunnerException ex)
@@ -309,22 +321,39 @@ internal static class Commands
         EvalRunner.Online.OnlineMonitor monitor;
         Suite suite;
         OpenTelemetry.Metrics.MeterProvider? metrics = null;
+        Telemetry.TelemetryExport? export = null;
         try
         {
             suite = SuiteLoader.Load(request.Suite, new SuiteLoadOptions { Settings = settings, AllowOutsidePaths = request.AllowOutsidePaths });
+            var otlp = Telemetry.OtlpExportOptions.From(request.Otlp, suite.Export, settings, out var otlpProblem);
+            if (otlpProblem is not null)
+            {
+                PrintError(otlpProblem);
+                return ExitCodes.Invalid;
+            }
+
             await SuiteLoader.CheckAsync(suite, settings, cancellationToken);
             var directory = ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name);
-            // Listening before the watcher starts: the rules' gauges of the rows it reads back are recorded.
-            metrics = Online.WatchTelemetry.CreateMeterProvider(new Online.WatchTelemetryOptions { ScrapeOnListener = request.Listen is not null, MetricsEndpoint = request.Metrics });
-            monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(new RunEngine(settings), suite, directory, Console.WriteLine, cancellationToken, shard: request.Shard);
+            // Listening before the watcher starts: the rules' gauges of the rows it reads back are recorded. With an
+            // OTLP endpoint the same metrics also go there, beside the evaluation events.
+            metrics = Online.WatchTelemetry.CreateMeterProvider(new Online.WatchTelemetryOptions
+            {
+                ScrapeOnListener = request.Listen is not null,
+                MetricsEndpoint = request.Metrics,
+                Exporters = otlp is null ? [] : [builder => OpenTelemetry.Metrics.OtlpMetricExporterExtensions.AddOtlpExporter(builder, (options, _) => otlp.Apply(options, Telemetry.OtlpExportOptions.Metrics))],
+            });
+            export = Telemetry.TelemetryExport.Start(otlp, suite, settings, Console.WriteLine);
+            monitor = await EvalRunner.Online.OnlineMonitor.StartAsync(new RunEngine(settings), suite, directory, Console.WriteLine, cancellationToken, shard: request.Shard, rowWritten: export is null ? null : export.Written);
         }
         catch (EvalRunnerException ex)
         {
             metrics?.Dispose();
+            export?.Dispose();
             PrintError(ex, settings);
             return ExitCodes.Invalid;
         }
 
+        using var exporting = export;
         using (metrics)
         using (monitor)
         {
@@ -356,12 +385,18 @@ internal static class Commands
                 }
 
                 var shard = request.Shard is { } part ? $", shard {part} of the files' logs" : string.Empty;
-                Console.WriteLine($"watching {sources} with suite '{suite.Name}'{shard} → {ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name)}{events} (Ctrl-C stops)");
+                var exported = export is null ? string.Empty : $"; evaluation events to {export.Destination}";
+                Console.WriteLine(settings.Redact($"watching {sources} with suite '{suite.Name}'{shard} → {ResultsStore.SuiteDirectory(request.OutDirectory, suite.Name)}{events}{exported} (Ctrl-C stops)"));
                 try
                 {
                     var result = await monitor.WatchAsync(request.Logs, request.Poll, cancellationToken);
                     var others = request.Shard is null ? string.Empty : $", {monitor.OtherShards} logs left to the other shards";
                     Console.WriteLine($"watch stopped: {monitor.Evaluated} logs evaluated this time, {monitor.Malformed} malformed lines skipped{others}; {result.Rows} rows in {result.OutputDirectory}");
+                    if (export is not null)
+                    {
+                        Console.WriteLine(export.Finish());
+                    }
+
                     return ExitCodes.Passed;
                 }
                 catch (EvalRunnerException ex)

@@ -32,9 +32,10 @@ var modelOption = new Option<string[]>("--model", "-m") { Description = "NAME=MO
 var allowOutsideOption = new Option<bool>("--allow-outside-paths") { Description = "Allow datasets, Python, scores and schema files outside the suite's repository (its git work tree, else its folder)" };
 var baselineOption = new Option<string?>("--baseline") { Description = "A baseline's results directory (an earlier run, or a folder of runs paired by suite name): decide the regression rules against it (overrides baseline.source)" };
 var shardOption = new Option<string?>("--shard") { Description = "Run only shard I of N (e.g. 1/3): the datapoints whose id hashes to it, with every model config and trial; join the shards with `evalrunner merge`" };
+var otlpOption = new Option<string?>("--otlp") { Description = "Send each evaluation as an OpenTelemetry gen_ai.evaluation.result event to this OTLP/HTTP endpoint (http://localhost:4318; /v1/logs is added); overrides the suite's export:" };
 var run = new Command("run", "Run suites: generate, evaluate, decide; write results.jsonl and run.json")
 {
-    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption, baselineOption, shardOption,
+    suitesArgument, outOption, concurrencyOption, repeatOption, filterOption, cacheOption, cacheDirOption, cacheTtlOption, resumeOption, resumeAnywayOption, dryRunOption, modelOption, allowOutsideOption, baselineOption, shardOption, otlpOption,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -102,6 +103,7 @@ run.SetAction(async (parse, cancellationToken) =>
             AllowOutsidePaths = parse.GetValue(allowOutsideOption),
             Baseline = parse.GetValue(baselineOption),
             Shard = shard,
+            Otlp = parse.GetValue(otlpOption),
         },
         settings,
         cancellationToken);
@@ -163,7 +165,7 @@ var watchOutOption = new Option<string>("--out", "-o") { Description = "Results 
 var metricsOption = new Option<string>("--metrics") { Description = "Serve the watcher's metrics for Prometheus on GET /metrics at this address: a port (9464, on 127.0.0.1) or an address and port (0.0.0.0:9464). With --listen, GET /metrics is also on the listener" };
 var pollOption = new Option<string>("--poll") { Description = "How often the files are read for new lines: 200ms, 1s", DefaultValueFactory = _ => "250ms" };
 var watchShardOption = new Option<string?>("--shard") { Description = "Evaluate only shard I of N (e.g. 1/3) of the followed files' logs: those whose trace_id (else id) hashes to it, as run --shard does; N watchers over the same files evaluate each log once. Pushed logs are all taken" };
-var watch = new Command("watch", "Follow production log files and logs pushed over HTTP or OpenTelemetry, and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, listenOption, listenTokenOption, maxBodyOption, metricsOption, watchOutOption, pollOption, allowOutsideOption, watchShardOption };
+var watch = new Command("watch", "Follow production log files and logs pushed over HTTP or OpenTelemetry, and evaluate each new log once, with rolling thresholds and alerts (Ctrl-C or SIGTERM stops)") { watchSuiteArgument, logsOption, listenOption, listenTokenOption, maxBodyOption, metricsOption, watchOutOption, pollOption, allowOutsideOption, watchShardOption, otlpOption };
 watch.SetAction(async (parse, cancellationToken) =>
 {
     Shard? watchShard = null;
@@ -208,7 +210,7 @@ watch.SetAction(async (parse, cancellationToken) =>
         listener = new EvalRunner.Cli.Online.LogListenerOptions { Endpoint = endpoint, BearerToken = token, MaxBodyBytes = parse.GetValue(maxBodyOption), Notice = Console.WriteLine };
     }
 
-    return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption), watchShard) { Metrics = metrics }, settings, cancellationToken);
+    return await Commands.WatchAsync(new WatchRequest(parse.GetValue(watchSuiteArgument)!, logs, listener, parse.GetValue(watchOutOption)!, poll.Value, parse.GetValue(allowOutsideOption), watchShard, parse.GetValue(otlpOption)) { Metrics = metrics }, settings, cancellationToken);
 });
 
 var alertsSuiteArgument = new Argument<string>("suite") { Description = "The suite file (*.eval.yaml) whose online aggregate thresholds become alerting rules" };

@@ -36,6 +36,9 @@ internal sealed record RunCommand
     /// <summary>Runs only this shard's datapoints (<c>--shard I/N</c>) when set.</summary>
     public Shard? Shard { get; init; }
 
+    /// <summary>The OTLP/HTTP endpoint for evaluation events (<c>--otlp</c>); replaces each suite's <c>export:</c> when set.</summary>
+    public string? Otlp { get; init; }
+
     /// <summary>Model configs changed or added for this run (<c>--model NAME=MODEL</c>).</summary>
     public IReadOnlyList<EvalRunner.Suites.ModelOverride> Models { get; init; } = [];
 }

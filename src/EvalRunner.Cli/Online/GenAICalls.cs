@@ -54,6 +54,7 @@ internal static class GenAICalls
             row["latency_ms"] = span.LatencyMs;
             row["input_tokens"] = span.InputTokens;
             row["output_tokens"] = span.OutputTokens;
+            row["response_id"] = span.ResponseId;
         }
 
         return ToLog(call.Key, row) is { } log ? new GenAIOutcome(log, span is null ? GenAIMissing.Span : GenAIMissing.None) : new GenAIOutcome(null, missing);
@@ -105,12 +106,21 @@ internal static class GenAICalls
     public static string Timestamp(ulong unixNano) =>
         DateTimeOffset.UnixEpoch.AddTicks((long)(unixNano / 100)).ToString("O", CultureInfo.InvariantCulture);
 
-    /// <summary>The log of a row in the dataset shape (id <c>otlp:KEY</c>), or null when it is not a valid row.</summary>
+    /// <summary>
+    /// The log of a row in the dataset shape (id <c>otlp:KEY</c>, with the key's trace id and span id, which evaluation
+    /// events are parented to), or null when it is not a valid row.
+    /// </summary>
     public static IncomingLog? ToLog(string key, JsonObject row)
     {
         var id = "otlp:" + key;
-        // The span's trace: watchers behind a collector that routes by trace id split logs by it too.
-        row["trace_id"] = key.Split(':')[0];
+        // The span's trace and span: evaluation events are parented to them, and watchers behind a collector that
+        // routes by trace id split logs by the trace too.
+        if (key.Split(':') is [{ Length: 32 } traceId, { Length: 16 } spanId] && traceId.Any(c => c != '0') && spanId.Any(c => c != '0'))
+        {
+            row["trace_id"] = traceId;
+            row["span_id"] = spanId;
+        }
+
         try
         {
             var datapoint = DatapointParser.Parse(JsonSerializer.SerializeToElement(row), new SourceLocation(id, 0));

@@ -65,6 +65,7 @@ internal static class GenAIJoinFile
                     WriteText(json, "tool_arguments", span.ToolArguments);
                     WriteText(json, "tool_result", span.ToolResult);
                     WriteText(json, "error", span.Error);
+                    WriteText(json, "response_id", span.ResponseId);
                     json.WriteEndObject();
                 }
 
@@ -165,6 +166,7 @@ internal static class GenAIJoinFile
                     ToolArguments = Text(span, "tool_arguments", where),
                     ToolResult = Text(span, "tool_result", where),
                     Error = Text(span, "error", where),
+                    ResponseId = Text(span, "response_id", where),
                 },
             };
         }

@@ -25,6 +25,9 @@ internal sealed record GenAISpan
 
     public string? Model { get; init; }
 
+    /// <summary><c>gen_ai.response.id</c>: the provider's id of the completion.</summary>
+    public string? ResponseId { get; init; }
+
     public long? InputTokens { get; init; }
 
     public long? OutputTokens { get; init; }

@@ -42,6 +42,7 @@ internal static class GenAISpans
             ToolResult = Raw(attributes, "gen_ai.tool.call.result"),
             Error = Error(span, attributes),
             Model = GenAIValues.Text(attributes, "gen_ai.response.model") ?? GenAIValues.Text(attributes, "gen_ai.request.model"),
+            ResponseId = GenAIValues.Text(attributes, "gen_ai.response.id"),
             InputTokens = GenAIValues.Count(attributes, "gen_ai.usage.input_tokens"),
             OutputTokens = GenAIValues.Count(attributes, "gen_ai.usage.output_tokens"),
             LatencyMs = span.EndTimeUnixNano >= span.StartTimeUnixNano ? (span.EndTimeUnixNano - span.StartTimeUnixNano) / 1e6 : 0,

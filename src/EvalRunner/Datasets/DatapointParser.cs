@@ -9,7 +9,7 @@ namespace EvalRunner.Datasets;
 internal static partial class DatapointParser
 {
     /// <summary>The fields of a supplied response (a log generated elsewhere).</summary>
-    public static readonly string[] LogKeys = ["generated_response", "model", "latency_ms", "input_tokens", "output_tokens", "cost_usd", "timestamp", "trace_id", "steps"];
+    public static readonly string[] LogKeys = ["generated_response", "model", "latency_ms", "input_tokens", "output_tokens", "cost_usd", "timestamp", "steps", "trace_id", "span_id", "response_id"];
 
     /// <summary>The fields of a datapoint about tools: the calls it expects and its canned tool results.</summary>
     public static readonly string[] ToolKeys = ["expected_tool_calls", "tool_results"];
@@ -131,11 +131,19 @@ internal static partial class DatapointParser
                     log.Given ??= property.Name;
                     break;
                 case "trace_id":
-                    log.TraceId = value.ValueKind switch
+                    log.TraceId = HexId(value, at, 32, "a trace id");
+                    log.Given ??= property.Name;
+                    break;
+                case "span_id":
+                    log.SpanId = HexId(value, at, 16, "a span id");
+                    log.Given ??= property.Name;
+                    break;
+                case "response_id":
+                    log.ResponseId = value.ValueKind switch
                     {
                         JsonValueKind.String when value.GetString()!.Trim().Length > 0 => value.GetString()!.Trim(),
                         JsonValueKind.Null => null,
-                        _ => throw new DatasetException(at, $"must be a non-empty string (the trace the log belongs to, such as an OpenTelemetry trace id), not {Describe(value)}"),
+                        _ => throw new DatasetException(at, $"must be a non-empty string (the provider's id of the response), not {Describe(value)}"),
                     };
                     log.Given ??= property.Name;
                     break;
@@ -181,6 +189,8 @@ internal static partial class DatapointParser
                 CostUsd = log.CostUsd,
                 Timestamp = log.Timestamp,
                 TraceId = log.TraceId,
+                SpanId = log.SpanId,
+                ResponseId = log.ResponseId,
                 Steps = log.Steps,
                 Supplied = true,
             },
@@ -256,6 +266,26 @@ internal static partial class DatapointParser
         JsonValueKind.String when long.TryParse(value.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) => n,
         _ => throw new DatasetException(at, $"must be a whole number of 0 or more, not {Describe(value)}{Shown(value)}"),
     };
+
+    /// <summary>
+    /// A W3C trace id (32 hex digits) or span id (16), in lower case; not all zeros (which means none). The OTLP/JSON
+    /// and W3C traceparent spelling, so that a log's ids can be copied from the application's telemetry.
+    /// </summary>
+    private static string? HexId(JsonElement value, SourceLocation at, int digits, string what)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString()!.Trim() : null;
+        if (text is null || text.Length != digits || !text.All(char.IsAsciiHexDigit) || text.All(c => c == '0'))
+        {
+            throw new DatasetException(at, $"must be {what} of {digits} hex digits (as in the W3C traceparent header), not {Describe(value)}{Shown(value)}");
+        }
+
+        return text.ToLowerInvariant();
+    }
 
     /// <summary>An ISO 8601 date and time (UTC unless it says), or Unix seconds (a number, as <c>created</c> in OpenAI's answers).</summary>
     private static DateTimeOffset? Timestamp(JsonElement value, SourceLocation at)

@@ -429,7 +429,7 @@ internal static class Dataset
                         badHeader = true;
                         JsonlReader.Report(problems, new DatasetException(new SourceLocation(path, 1, column + 1, name),
                             $"unknown column '{name}'{Suggest.DidYouMean(name, known)} (columns are id, input or messages, expected, tags, expected_tool_calls, tool_results, context.NAME and the log fields "
-                            + "generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp, trace_id, steps; map other names with the suite's fields:)"));
+                            + "generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp, steps, trace_id, span_id, response_id; map other names with the suite's fields:)"));
                     }
                 }
 

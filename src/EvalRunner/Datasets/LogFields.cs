@@ -17,9 +17,13 @@ internal sealed class LogFields
 
     public DateTimeOffset? Timestamp { get; set; }
 
+    public List<Logs.TrajectoryStep>? Steps { get; set; }
+
     public string? TraceId { get; set; }
 
-    public List<Logs.TrajectoryStep>? Steps { get; set; }
+    public string? SpanId { get; set; }
+
+    public string? ResponseId { get; set; }
 
     /// <summary>The first log field given besides the response, for the error when there is no response.</summary>
     public string? Given { get; set; }

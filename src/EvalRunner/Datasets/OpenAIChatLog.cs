@@ -37,6 +37,11 @@ internal static class OpenAIChatLog
             json["id"] = id;
         }
 
+        if (Text(response, "id") is { } responseId)
+        {
+            json["response_id"] = responseId;
+        }
+
         var items = Modernize(messages.EnumerateArray().ToList());
         var choice = FieldMap.Lookup(response, "choices[0].message") is { } found ? Modernize([found])[0] : (JsonElement?)null;
         var answerCalls = choice is { ValueKind: JsonValueKind.Object } given && given.TryGetProperty("tool_calls", out var calls) && calls.ValueKind != JsonValueKind.Null;

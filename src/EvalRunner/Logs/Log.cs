@@ -61,8 +61,15 @@ public sealed record Log
     internal DateTimeOffset? Timestamp { get; init; }
 
     /// <summary>
-    /// The trace a supplied log belongs to (its <c>trace_id</c>, or the trace of the OpenTelemetry span it came from);
-    /// null when it does not say. Watchers split logs between them by it (<c>watch --shard</c>).
+    /// The trace id (32 lower-case hex digits) of the span that made a supplied response, as its log says
+    /// (<c>trace_id</c>, or the OTLP span it came from); null when unknown. Evaluation events are parented to it, and
+    /// watchers split logs between them by it (<c>watch --shard</c>).
     /// </summary>
     internal string? TraceId { get; init; }
+
+    /// <summary>The span id (16 lower-case hex digits) of the span that made a supplied response; null when unknown.</summary>
+    internal string? SpanId { get; init; }
+
+    /// <summary>The provider's id of the response (<c>response_id</c>, <c>gen_ai.response.id</c>); null when unknown.</summary>
+    internal string? ResponseId { get; init; }
 }

@@ -191,16 +191,22 @@ internal sealed class LogInbox(string directory, Settings settings)
                 json.WriteString("timestamp", timestamp.ToString("O", CultureInfo.InvariantCulture));
             }
 
-            if (log.TraceId is { } trace)
-            {
-                json.WriteString("trace_id", trace);
-            }
-
+            WriteText(json, "trace_id", log.TraceId);
+            WriteText(json, "span_id", log.SpanId);
+            WriteText(json, "response_id", log.ResponseId);
             ToolCallJson.WriteSteps(json, log.Steps);
             json.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteText(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is not null)
+        {
+            json.WriteString(name, value);
+        }
     }
 
     private static void WriteNumber(Utf8JsonWriter json, string name, long? value)

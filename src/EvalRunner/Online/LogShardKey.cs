@@ -37,7 +37,8 @@ internal static class LogShardKey
                     }
                     else if (isTrace)
                     {
-                        trace = reader.TokenType == JsonTokenType.String ? Usable(reader.GetString()) : null;
+                        // In lower case, as the log's reader keeps a trace id (32 hex digits; anything else is malformed).
+                        trace = reader.TokenType == JsonTokenType.String ? Usable(reader.GetString())?.ToLowerInvariant() : null;
                     }
                     else
                     {

@@ -105,12 +105,14 @@ internal sealed class OnlineMonitor : ILogIntake, IDisposable
     /// Starts the results store in <paramref name="directory"/>, keeping its earlier rows: their log ids are never
     /// evaluated again. With a <paramref name="shard"/>, only the followed files' logs whose trace id (else id) hashes
     /// to it are evaluated, as <c>run --shard</c> splits datapoints; pushed logs are all taken, and run.json records the shard.
+    /// <paramref name="rowWritten"/> is handed each new row once it is written (the export of evaluation results), not
+    /// the earlier rows.
     /// </summary>
-    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken, int queueCapacity = DefaultQueueCapacity, Shard? shard = null)
+    public static async Task<OnlineMonitor> StartAsync(RunEngine engine, Suite suite, string directory, Action<string> say, CancellationToken cancellationToken, int queueCapacity = DefaultQueueCapacity, Shard? shard = null, Action<Row>? rowWritten = null)
     {
         var (rows, _) = ResultsStore.ReadRowsToResume(directory);
         var done = rows.Select(r => r.DatapointId).ToHashSet(StringComparer.Ordinal);
-        var request = new RunRequest { OutputDirectory = directory, Resume = true, ResumeAnyway = true, KeepErrorRows = true, Shard = shard };
+        var request = new RunRequest { OutputDirectory = directory, Resume = true, ResumeAnyway = true, KeepErrorRows = true, Shard = shard, RowWritten = rowWritten };
         var session = await engine.StartAsync(suite, request, cancellationToken).ConfigureAwait(false);
         var monitor = new OnlineMonitor(session, engine.Settings, engine.Time, say, done, queueCapacity, shard);
         foreach (var row in rows)

@@ -294,7 +294,9 @@ internal static class ResultsStore
                     OutputSha256 = row.Log.OutputSha256,
                     Supplied = row.Log.Supplied,
                     Timestamp = row.Log.Timestamp,
-                    TraceId = row.Log.TraceId is { } trace ? Clean(trace) : null,
+                    TraceId = row.Log.TraceId,
+                    SpanId = row.Log.SpanId,
+                    ResponseId = row.Log.ResponseId is { } responseId ? Clean(responseId) : null,
                     Error = CleanError(row.Log.Error),
                     Steps = row.Log.Steps is { } steps ? [.. steps.Select(CleanStep)] : null,
                 },
@@ -346,6 +348,8 @@ internal static class ResultsStore
                     Supplied = Log.Supplied,
                     Timestamp = Log.Timestamp,
                     TraceId = Log.TraceId,
+                    SpanId = Log.SpanId,
+                    ResponseId = Log.ResponseId,
                     Error = Log.Error,
                     Steps = Log.Steps,
                 },
@@ -403,9 +407,15 @@ internal static class ResultsStore
         [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public DateTimeOffset? Timestamp { get; init; }
 
-        /// <summary>The trace the log belongs to, when it said.</summary>
+        /// <summary>The trace and span of a supplied response, and the provider's id of it, when its log said.</summary>
         [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public string? TraceId { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? SpanId { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? ResponseId { get; init; }
 
         public RunError? Error { get; init; }
 

@@ -31,6 +31,7 @@ internal sealed class RunRecorder : IAsyncDisposable
     private readonly List<string> _warnings = [];
     private readonly Settings? _settings;
     private readonly IRunObserver? _observer;
+    private readonly Action<Row>? _written;
     private volatile ExceptionDispatchInfo? _fault;
     private RunResult? _result;
     private double _spentUsd;
@@ -52,10 +53,11 @@ internal sealed class RunRecorder : IAsyncDisposable
     /// <summary>The suite's fingerprint as the run started, recorded in <c>run.json</c>; null when not known.</summary>
     public SuiteFingerprint? Fingerprint { get; set; }
 
-    private RunRecorder(Suite suite, string directory, int capacity, TimeProvider time, IRunObserver? observer, Settings? settings, IReadOnlyList<Row>? kept)
+    private RunRecorder(Suite suite, string directory, int capacity, TimeProvider time, IRunObserver? observer, Settings? settings, IReadOnlyList<Row>? kept, Action<Row>? written)
     {
         _settings = settings;
         _observer = observer;
+        _written = written;
         _directory = directory;
         _time = time;
         _started = time.GetUtcNow();
@@ -105,14 +107,15 @@ internal sealed class RunRecorder : IAsyncDisposable
     /// <summary>
     /// Starts a run's files in <paramref name="outputDirectory"/>, replacing earlier ones; a resumed run's
     /// <paramref name="kept"/> rows come first. <paramref name="capacity"/> is how many finished rows may wait for the
-    /// writer: the run's concurrency.
+    /// writer: the run's concurrency. <paramref name="written"/> is handed each row written from here on, after it is on
+    /// disk (not the kept ones).
     /// </summary>
     /// <exception cref="ResultsWriteException">The folder or its files cannot be written.</exception>
-    public static RunRecorder Start(Suite suite, string outputDirectory, TimeProvider? timeProvider = null, IRunObserver? observer = null, Settings? settings = null, int capacity = 64, IReadOnlyList<Row>? kept = null)
+    public static RunRecorder Start(Suite suite, string outputDirectory, TimeProvider? timeProvider = null, IRunObserver? observer = null, Settings? settings = null, int capacity = 64, IReadOnlyList<Row>? kept = null, Action<Row>? written = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(outputDirectory);
-        return new RunRecorder(suite, outputDirectory, capacity, timeProvider ?? TimeProvider.System, observer, settings, kept);
+        return new RunRecorder(suite, outputDirectory, capacity, timeProvider ?? TimeProvider.System, observer, settings, kept, written);
     }
 
     /// <summary>Adds a finished row; returns when it is on disk.</summary>
@@ -375,6 +378,7 @@ internal sealed class RunRecorder : IAsyncDisposable
 
                 _tally.Add(row);
                 _observer?.RowFinished(row);
+                _written?.Invoke(row);
                 written.TrySetResult();
             }
         }

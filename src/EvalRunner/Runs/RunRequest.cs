@@ -69,4 +69,11 @@ public sealed record RunRequest
 
     /// <summary>Told about every row as it is written, and about the total before the first row.</summary>
     internal IRunObserver? Observer { get; init; }
+
+    /// <summary>
+    /// Handed each row this run writes, once it is on disk (not the rows a resumed run keeps): the front end's export of
+    /// evaluation results (OpenTelemetry events). Called on the writer's thread, one row at a time; it must neither
+    /// block nor throw.
+    /// </summary>
+    internal Action<Results.Row>? RowWritten { get; init; }
 }

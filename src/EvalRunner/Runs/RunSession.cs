@@ -82,7 +82,7 @@ public sealed partial class RunSession : IAsyncDisposable
         {
             // Finished rows wait for the writer in a channel as deep as the concurrency, so the rows paid for and not
             // yet on disk are never more than the calls in flight.
-            _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings, _concurrency, request.Resume ? kept : null);
+            _recorder = RunRecorder.Start(suite, request.OutputDirectory, engine.Time, request.Observer, engine.Settings, _concurrency, request.Resume ? kept : null, request.RowWritten);
             _recorder.Fingerprint = fingerprint;
             _recorder.Shard = request.Shard;
             _recorder.BaselinePath = request.Baseline;

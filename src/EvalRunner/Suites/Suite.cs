@@ -58,6 +58,9 @@ public sealed record Suite
     /// <summary>The <c>online:</c> section for <c>evalrunner watch</c>; null when the suite has none.</summary>
     internal OnlineOptions? Online { get; init; }
 
+    /// <summary>The <c>export:</c> section: where evaluation results go as OpenTelemetry; null when the suite has none.</summary>
+    internal ExportOptions? Export { get; init; }
+
     /// <summary>The <c>baseline:</c> section: where the baseline run is and how it is compared.</summary>
     internal Results.BaselineOptions Baseline { get; init; } = new();
 

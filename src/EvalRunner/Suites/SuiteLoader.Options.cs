@@ -3,9 +3,37 @@ using EvalRunner.Yaml;
 
 namespace EvalRunner.Suites;
 
-/// <summary>Reading the suite's settings blocks: <c>run:</c>, <c>baseline:</c> and <c>online:</c>.</summary>
+/// <summary>Reading the suite's settings blocks: <c>run:</c>, <c>baseline:</c>, <c>online:</c> and <c>export:</c>.</summary>
 public static partial class SuiteLoader
 {
+    /// <summary>
+    /// <c>export: {otlp: URL, headers: {NAME: VALUE}}</c>. Every header value is a secret whatever its name: OTLP
+    /// backends take their keys in headers of their own naming (<c>x-honeycomb-team</c>, <c>DD-API-KEY</c>).
+    /// </summary>
+    private static ExportOptions? ReadExport(YamlMap map)
+    {
+        if (map.Map("export") is not { } export)
+        {
+            return null;
+        }
+
+        export.AllowOnly(["otlp", "headers"]);
+        var otlp = export.Try(() => SpecReader.ReadUrl(export, "otlp"), null);
+        var headers = export.Try(() => export.StringMap("headers", _ => Secrecy.SecretVariables), null) ?? new Dictionary<string, string>();
+        foreach (var value in headers.Values)
+        {
+            map.Settings.AddSecret(value);
+            map.Settings.AddSecretsOfHeader(value);
+        }
+
+        if (otlp is null && !export.Has("otlp"))
+        {
+            export.Try<object?>(() => throw export.Error("otlp", "is missing: give the OTLP/HTTP endpoint, e.g. http://localhost:4318"), null);
+        }
+
+        return new ExportOptions { Otlp = otlp, Headers = headers };
+    }
+
     private static RunOptions ReadOptions(YamlMap map)
     {
         if (map.Map("run") is not { } run)

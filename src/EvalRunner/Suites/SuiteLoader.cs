@@ -19,7 +19,7 @@ public static partial class SuiteLoader
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
     private static partial Regex EvaluatorName();
 
-    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online", "baseline", "tool_results"];
+    private static readonly string[] TopKeys = ["name", "description", "dataset", "models", "judge", "prices", "evaluators", "thresholds", "run", "online", "baseline", "tool_results", "export"];
     internal static readonly string[] ModelKeys = ["name", "provider", "model", "base_url", "api_key", "temperature", "max_tokens", "system_prompt", "template", "tools", "max_steps", "mcp"];
 
     /// <summary>Loads a suite file: data only, nothing is started; <see cref="CheckAsync(Suite, Settings, CancellationToken)"/> checks what needs a process.</summary>
@@ -90,6 +90,7 @@ public static partial class SuiteLoader
             Prices = prices,
             Options = map.Try(() => ReadOptions(map), new RunOptions()),
             Online = map.Try(() => ReadOnline(map, directory), null),
+            Export = map.Try(() => ReadExport(map), null),
             Baseline = map.Try(() => ReadBaseline(map, directory), new Results.BaselineOptions()),
             Files = paths.Files,
         };

@@ -192,7 +192,7 @@ public sealed class DatasetTests
 
         var ex = await Assert.ThrowsAsync<DatasetException>(() => ReadAsync(path));
 
-        Assert.Equal($"{path}:1:2: inptu: unknown column 'inptu' (did you mean 'input'?) (columns are id, input or messages, expected, tags, expected_tool_calls, tool_results, context.NAME and the log fields generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp, trace_id, steps; map other names with the suite's fields:)", ex.Message);
+        Assert.Equal($"{path}:1:2: inptu: unknown column 'inptu' (did you mean 'input'?) (columns are id, input or messages, expected, tags, expected_tool_calls, tool_results, context.NAME and the log fields generated_response, model, latency_ms, input_tokens, output_tokens, cost_usd, timestamp, steps, trace_id, span_id, response_id; map other names with the suite's fields:)", ex.Message);
     }
 
     [Fact]

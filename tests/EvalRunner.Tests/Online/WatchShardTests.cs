@@ -24,7 +24,7 @@ public sealed class WatchShardTests
         // Logs with a trace id (two logs of each trace), with an id only, and with neither; in two files.
         var a = string.Concat(Enumerable.Range(0, 60).Select(i => (i % 3) switch
         {
-            0 => Log(i, trace: $"trace-{i / 6}"),
+            0 => Log(i, trace: TraceId(i / 6)),
             1 => Log(i, id: $"conv-{i}"),
             _ => Log(i),
         }));
@@ -184,8 +184,8 @@ public sealed class WatchShardTests
         {
             var address = await bound.Task.WaitAsync(TimeSpan.FromSeconds(60), token);
             // Ids of both shards: a watcher behind a router takes what it is sent.
-            var body = string.Concat(Enumerable.Range(0, 10).Select(i => Log(i, id: $"p-{i}", trace: $"t-{i}")));
-            Assert.Contains(Enumerable.Range(0, 10), i => Shard.Of($"t-{i}", 2) == 2);
+            var body = string.Concat(Enumerable.Range(0, 10).Select(i => Log(i, id: $"p-{i}", trace: TraceId(100 + i))));
+            Assert.Contains(Enumerable.Range(0, 10), i => Shard.Of(TraceId(100 + i), 2) == 2);
             using var http = new HttpClient();
             using var response = await http.PostAsync(new Uri(address, "logs"), new StringContent(body, System.Text.Encoding.UTF8, "application/x-ndjson"), token);
             Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
@@ -198,7 +198,7 @@ public sealed class WatchShardTests
         }
 
         var rows = Rows(dir.Path, "pushed");
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"t-{i}").Order(), rows.Select(r => r.GetProperty("log").GetProperty("trace_id").GetString()).Order());
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => TraceId(100 + i)).Order(), rows.Select(r => r.GetProperty("log").GetProperty("trace_id").GetString()).Order());
     }
 
     [Fact(Timeout = 120000)]
@@ -300,7 +300,7 @@ public sealed class WatchShardTests
         using var dir = new TempDirectory();
         var suitePath = dir.File("prod.eval.yaml", Suite);
         // Logs whose trace id is readable but whose input is not a string: each is malformed, and belongs to its trace's shard.
-        var traces = Enumerable.Range(0, 40).Select(i => $"trace-{i}").ToList();
+        var traces = Enumerable.Range(0, 40).Select(TraceId).ToList();
         var log = dir.File("app.jsonl", string.Concat(traces.Select(t => $"{{\"trace_id\":\"{t}\",\"input\":5,\"generated_response\":\"yes, a refund\"}}\n")));
         var settings = new Settings(new Dictionary<string, string>());
         var suite = EvalRunner.Suites.SuiteLoader.Load(suitePath, new EvalRunner.Suites.SuiteLoadOptions { Settings = settings });
@@ -336,6 +336,9 @@ public sealed class WatchShardTests
             Assert.Equal(expected.Count, monitors[index - 1].Malformed);
         }
     }
+
+    /// <summary>A W3C trace id (32 hex digits) of its own for each number.</summary>
+    private static string TraceId(int n) => (n + 1).ToString("x32", CultureInfo.InvariantCulture);
 
     /// <summary>One JSONL log: the refund question answered well (every third answer is not).</summary>
     private static string Log(int i, string? id = null, string? trace = null)

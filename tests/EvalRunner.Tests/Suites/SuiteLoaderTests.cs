@@ -73,7 +73,7 @@ public sealed class SuiteLoaderTests
             var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, Env()));
 
             Assert.Equal(
-                $"{path}:6:1: evaluator: unknown key 'evaluator' (did you mean 'evaluators'?); allowed here: name, description, dataset, models, judge, prices, evaluators, thresholds, run, online, baseline, tool_results",
+                $"{path}:6:1: evaluator: unknown key 'evaluator' (did you mean 'evaluators'?); allowed here: name, description, dataset, models, judge, prices, evaluators, thresholds, run, online, baseline, tool_results, export",
                 ex.Message);
         }
     }
