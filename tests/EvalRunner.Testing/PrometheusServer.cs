@@ -53,6 +53,21 @@ public sealed class PrometheusServer : IAsyncDisposable
     /// </summary>
     public static async Task<PrometheusServer> StartAsync(string configuration, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
+        // A free port may be taken by a test running beside this one before Prometheus binds it: then another.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreePortAsync(configuration, timeout, cancellationToken);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    private static async Task<PrometheusServer> StartOnFreePortAsync(string configuration, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
         var directory = new TempDirectory();
         var config = directory.File("prometheus.yml", configuration);
         var port = FreePort();

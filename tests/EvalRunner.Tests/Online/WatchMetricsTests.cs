@@ -212,9 +212,10 @@ public sealed class WatchMetricsTests
         using var dir = new TempDirectory();
         dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [contains.passed == true, rate(contains.passed) >= 0.5]\nonline: {min_logs: 1}\n");
         dir.File("app.jsonl", Log("a refund") + Log("a refund") + Log("no"));
-        var port = PrometheusServer.FreePort();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var watch = WatchProcess.Start(dir.Path, ["prod.eval.yaml", "--logs", "app.jsonl", "--metrics", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", "out", "--poll", "50ms"]);
+        // A free port may be taken by a test running beside this one before the watcher binds it: then another.
+        var (watch, port) = await StartOnFreePortAsync(dir.Path, ["prod.eval.yaml", "--logs", "app.jsonl", "--out", "out", "--poll", "50ms"], token);
+        using var watching = watch;
         var metrics = new Uri($"http://127.0.0.1:{port}/metrics");
 
         var (samples, types) = await ScrapeUntilAsync(http, metrics, null, s => Sum(s, "evalrunner_watch_logs_total") == 3 && s.Any(m => m.Name == "evalrunner_watch_rule_value"), watch, token);
@@ -225,6 +226,31 @@ public sealed class WatchMetricsTests
         Assert.Equal(2, Value(samples, "evalrunner_watch_column_true_total", [("evalrunner_column", "contains.passed")]));
         Assert.Equal(2.0 / 3, Value(samples, "evalrunner_watch_rule_value", [("evalrunner_rule", "rate(contains.passed) >= 0.5")]), 12);
         Assert.Contains($"http://127.0.0.1:{port}/metrics", watch.Output, StringComparison.Ordinal);
+        await watch.KillAsync(token);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task With_otlp_the_watcher_sends_its_metrics_to_the_endpoints_v1_metrics_over_OTLP_HTTP()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var receiver = await FakeOtlpReceiver.StartAsync(token);
+        using var dir = new TempDirectory();
+        dir.File("prod.eval.yaml", "name: prod\nevaluators: [{type: contains, value: refund}]\nthresholds: [rate(contains.passed) >= 0.5]\nonline: {min_logs: 1}\n");
+        dir.File("app.jsonl", Log("a refund") + Log("no"));
+        // The SDK's periodic reader exports every OTEL_METRIC_EXPORT_INTERVAL milliseconds (60 s unless told).
+        using var watch = WatchProcess.Start(
+            dir.Path,
+            ["prod.eval.yaml", "--logs", "app.jsonl", "--out", "out", "--poll", "50ms", "--otlp", receiver.BaseUrl.ToString()],
+            new Dictionary<string, string> { ["OTEL_METRIC_EXPORT_INTERVAL"] = "200" });
+
+        // An OTLP ExportMetricsServiceRequest in protobuf: the instruments' names and attribute values are its strings.
+        static bool Has(byte[] body, string text) => body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0;
+        await watch.UntilAsync(() => receiver.Accepted("/v1/metrics").Any(body => Has(body, "evalrunner.watch.logs") && Has(body, "evalrunner.watch.column.true")), token);
+        var request = receiver.Requests.First(r => r.Path == "/v1/metrics");
+        Assert.Equal("application/x-protobuf", request.ContentType);
+        var body = receiver.Accepted("/v1/metrics").Last(b => Has(b, "evalrunner.watch.rule.value"));
+        Assert.True(Has(body, "rate(contains.passed) >= 0.5"), "the rule's attribute is in the export");
+        Assert.True(Has(body, "evalrunner.suite") && Has(body, "prod"), "the suite's attribute is in the export");
         await watch.KillAsync(token);
     }
 
@@ -322,6 +348,26 @@ public sealed class WatchMetricsTests
     }
 
     /// <summary>Scrapes until <paramref name="done"/> holds of the samples; every scrape must answer 200 within the client's timeout.</summary>
+    private static async Task<(WatchProcess Watch, int Port)> StartOnFreePortAsync(string directory, string[] arguments, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = PrometheusServer.FreePort();
+            var watch = WatchProcess.Start(directory, [.. arguments, "--metrics", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            while (!watch.HasExited && !watch.Output.Contains("metrics for Prometheus", StringComparison.Ordinal))
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+
+            if (!watch.HasExited || attempt == 3 || !watch.Output.Contains("in use", StringComparison.Ordinal))
+            {
+                return (watch, port);
+            }
+
+            watch.Dispose();
+        }
+    }
+
     private static async Task<(List<PrometheusText> Samples, Dictionary<string, string> Types)> ScrapeUntilAsync(
         HttpClient http, Uri url, string? bearer, Func<List<PrometheusText>, bool> done, WatchProcess watch, CancellationToken cancellationToken)
     {
