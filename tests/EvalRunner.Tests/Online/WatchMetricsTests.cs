@@ -214,7 +214,7 @@ public sealed class WatchMetricsTests
         dir.File("app.jsonl", Log("a refund") + Log("a refund") + Log("no"));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         // A free port may be taken by a test running beside this one before the watcher binds it: then another.
-        var (watch, port) = await StartOnFreePortAsync(dir.Path, ["prod.eval.yaml", "--logs", "app.jsonl", "--out", "out", "--poll", "50ms"], token);
+        var (watch, port) = await WatchProcess.StartWithMetricsAsync(dir.Path, ["prod.eval.yaml", "--logs", "app.jsonl", "--out", "out", "--poll", "50ms"], token);
         using var watching = watch;
         var metrics = new Uri($"http://127.0.0.1:{port}/metrics");
 
@@ -348,26 +348,6 @@ public sealed class WatchMetricsTests
     }
 
     /// <summary>Scrapes until <paramref name="done"/> holds of the samples; every scrape must answer 200 within the client's timeout.</summary>
-    private static async Task<(WatchProcess Watch, int Port)> StartOnFreePortAsync(string directory, string[] arguments, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = PrometheusServer.FreePort();
-            var watch = WatchProcess.Start(directory, [.. arguments, "--metrics", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            while (!watch.HasExited && !watch.Output.Contains("metrics for Prometheus", StringComparison.Ordinal))
-            {
-                await Task.Delay(50, cancellationToken);
-            }
-
-            if (!watch.HasExited || attempt == 3 || !watch.Output.Contains("in use", StringComparison.Ordinal))
-            {
-                return (watch, port);
-            }
-
-            watch.Dispose();
-        }
-    }
-
     private static async Task<(List<PrometheusText> Samples, Dictionary<string, string> Types)> ScrapeUntilAsync(
         HttpClient http, Uri url, string? bearer, Func<List<PrometheusText>, bool> done, WatchProcess watch, CancellationToken cancellationToken)
     {

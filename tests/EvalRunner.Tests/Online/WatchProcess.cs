@@ -53,6 +53,30 @@ internal sealed partial class WatchProcess : IDisposable
         return watch;
     }
 
+    /// <summary>
+    /// Starts a watcher with <c>--metrics</c> on a free loopback port; a port taken by a test running beside this one
+    /// before the watcher bound it is tried again with another (three times at most).
+    /// </summary>
+    public static async Task<(WatchProcess Watch, int Port)> StartWithMetricsAsync(string directory, string[] arguments, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = EvalRunner.Testing.PrometheusServer.FreePort();
+            var watch = WatchProcess.Start(directory, [.. arguments, "--metrics", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            while (!watch.HasExited && !watch.Output.Contains("metrics for Prometheus", StringComparison.Ordinal))
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+
+            if (!watch.HasExited || attempt == 3 || !watch.Output.Contains("in use", StringComparison.Ordinal))
+            {
+                return (watch, port);
+            }
+
+            watch.Dispose();
+        }
+    }
+
     /// <summary>The root URL of its listener (http://127.0.0.1:PORT/), once it says it listens.</summary>
     public Task<Uri> ListeningAsync(CancellationToken cancellationToken) => _listening.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
 
