@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using CliWrap.Buffered;
@@ -15,12 +13,10 @@ namespace EvalRunner.Tests.Online;
 /// <summary>The generated rules in a real Prometheus that sends its alerts to a real Alertmanager.</summary>
 public sealed class PrometheusAlertingTests
 {
-    private const string PrometheusExecutable = "/usr/bin/prometheus";
-
     [Fact(Timeout = 120000)]
     public async Task Prometheus_fires_the_generated_rule_for_the_failing_model_config_and_Alertmanager_delivers_it()
     {
-        TestPrerequisite.Require(File.Exists(PrometheusExecutable), "prometheus is not installed (Debian package prometheus): run tests/setup.sh");
+        TestPrerequisite.Require(PrometheusServer.IsInstalled, "prometheus is not installed (Debian package prometheus): run tests/setup.sh");
         TestPrerequisite.Require(AlertmanagerServer.IsInstalled, "prometheus-alertmanager is not installed (Debian package prometheus-alertmanager): run tests/setup.sh");
         var token = TestContext.Current.CancellationToken;
         await using var alertmanager = await AlertmanagerServer.StartAsync(token);
@@ -30,56 +26,38 @@ public sealed class PrometheusAlertingTests
             Path.Combine(Repository.Root, "tests", "EvalRunner.Tests", "Online", "Expected", "support.eval.yaml"),
             new EvalRunner.Suites.SuiteLoadOptions { Settings = new Settings(new Dictionary<string, string>()) });
         var rules = dir.File("evalrunner.rules.yml", EvalRunner.Online.PrometheusRules.Translate(suite, new EvalRunner.Online.PrometheusRulesRequest { SuitePath = "support.eval.yaml" }).Yaml);
-        var config = dir.File(
-            "prometheus.yml",
+        await using var prometheus = await PrometheusServer.StartAsync(
             "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
             + $"scrape_configs:\n  - job_name: watch\n    static_configs:\n      - targets: [\"{exporter.Address}\"]\n"
-            + alertmanager.PrometheusConfig([rules]));
-        var port = FreePort();
-        var log = new StringBuilder();
-        using var prometheus = StartPrometheus(config, Path.Combine(dir.Path, "data"), port, log);
+            + alertmanager.PrometheusConfig([rules]),
+            token);
+        AlertmanagerNotification notification;
         try
         {
-            AlertmanagerNotification notification;
-            try
-            {
-                notification = await alertmanager.WaitForNotificationAsync(
-                    n => n.Status == "firing" && n.Alerts.Any(a => a.Labels.GetValueOrDefault("evalrunner_rule") == "rate(outcome.passed) >= 0.9"),
-                    TimeSpan.FromSeconds(60),
-                    token);
-            }
-            catch (TimeoutException ex)
-            {
-                lock (log)
-                {
-                    Assert.Fail($"{ex.Message}\nPrometheus {(prometheus.HasExited ? $"exited with {prometheus.ExitCode}" : "runs")}: {log}");
-                }
-
-                throw;
-            }
-
-            var alert = notification.Alerts.Single(a => a.Labels["evalrunner_rule"] == "rate(outcome.passed) >= 0.9");
-            Assert.Equal("EvalRunnerRuleBreached", alert.Labels["alertname"]);
-            Assert.Equal("support-bot", alert.Labels["evalrunner_suite"]);
-            Assert.Equal("gpt-4o-mini", alert.Labels["evalrunner_model_config"]);
-            Assert.Equal("warning", alert.Labels["severity"]);
-            Assert.Equal("support-bot: rate(outcome.passed) >= 0.9 is not met by model config gpt-4o-mini", alert.Annotations["summary"]);
-            // Prometheus's own list: the one failing model config and rule; gpt-4o (95%) and the refund rule hold.
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            var active = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/api/v1/alerts"), token))
-                .RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray()
-                .Select(a => (Config: a.GetProperty("labels").GetProperty("evalrunner_model_config").GetString(), Rule: a.GetProperty("labels").GetProperty("evalrunner_rule").GetString()))
-                .ToList();
-            Assert.Equal([("gpt-4o-mini", "rate(outcome.passed) >= 0.9")], active);
+            notification = await alertmanager.WaitForNotificationAsync(
+                n => n.Status == "firing" && n.Alerts.Any(a => a.Labels.GetValueOrDefault("evalrunner_rule") == "rate(outcome.passed) >= 0.9"),
+                TimeSpan.FromSeconds(60),
+                token);
         }
-        finally
+        catch (TimeoutException ex)
         {
-            if (!prometheus.HasExited)
-            {
-                prometheus.Kill(entireProcessTree: true);
-                await prometheus.WaitForExitAsync(CancellationToken.None);
-            }
+            Assert.Fail($"{ex.Message}\nPrometheus: {prometheus.Output}");
+            throw;
         }
+
+        var alert = notification.Alerts.Single(a => a.Labels["evalrunner_rule"] == "rate(outcome.passed) >= 0.9");
+        Assert.Equal("EvalRunnerRuleBreached", alert.Labels["alertname"]);
+        Assert.Equal("support-bot", alert.Labels["evalrunner_suite"]);
+        Assert.Equal("gpt-4o-mini", alert.Labels["evalrunner_model_config"]);
+        Assert.Equal("warning", alert.Labels["severity"]);
+        Assert.Equal("support-bot: rate(outcome.passed) >= 0.9 is not met by model config gpt-4o-mini", alert.Annotations["summary"]);
+        // Prometheus's own list: the one failing model config and rule; gpt-4o (95%) and the refund rule hold.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var active = JsonDocument.Parse(await http.GetStringAsync(new Uri(prometheus.Address, "api/v1/alerts"), token))
+            .RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray()
+            .Select(a => (Config: a.GetProperty("labels").GetProperty("evalrunner_model_config").GetString(), Rule: a.GetProperty("labels").GetProperty("evalrunner_rule").GetString()))
+            .ToList();
+        Assert.Equal([("gpt-4o-mini", "rate(outcome.passed) >= 0.9")], active);
     }
 
     [Fact(Timeout = 60000)]
@@ -145,37 +123,6 @@ public sealed class PrometheusAlertingTests
 
         static void Counter(StringBuilder text, string name, string config, string column, int value) =>
             text.Append(CultureInfo.InvariantCulture, $"{name}{{evalrunner_suite=\"support-bot\",evalrunner_model_config=\"{config}\",evalrunner_column=\"{column}\"}} {value}\n");
-    }
-
-    private static Process StartPrometheus(string config, string storage, int port, StringBuilder log)
-    {
-        var start = new ProcessStartInfo(PrometheusExecutable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { $"--config.file={config}", $"--storage.tsdb.path={storage}", $"--web.listen-address=127.0.0.1:{port}", "--log.level=warn" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-
-        void Append(string? line)
-        {
-            lock (log)
-            {
-                log.AppendLine(line);
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class Exporter(WebApplication app, string address) : IAsyncDisposable
