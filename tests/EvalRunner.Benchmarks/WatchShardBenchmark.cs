@@ -45,7 +45,7 @@ internal static class WatchShardBenchmark
         var text = new StringBuilder();
         for (var i = 0; i < options.N; i++)
         {
-            text.Append(CultureInfo.InvariantCulture, $$"""{"trace_id":"{{i:x32}}","input":"can I get my money back? question {{i}}","generated_response":"{{(i % 10 == 0 ? "no" : "yes, a refund is possible")}}","model":"prod-bot","latency_ms":120}""").Append('\n');
+            text.Append(CultureInfo.InvariantCulture, $$"""{"trace_id":"{{i + 1:x32}}","input":"can I get my money back? question {{i}}","generated_response":"{{(i % 10 == 0 ? "no" : "yes, a refund is possible")}}","model":"prod-bot","latency_ms":120}""").Append('\n');
         }
 
         work.File("logs/app.jsonl", text.ToString());
