@@ -13,7 +13,7 @@ public sealed class ReviewScoresFileTests
         dir.File(scoresFile, scores);
         var path = dir.File("s.eval.yaml",
             "dataset: cases.jsonl\nmodels: [{name: bot, provider: command, command: [python3, bot.py]}]\nevaluators:\n"
-            + $"  - {{name: review, type: external, file: {scoresFile}, missing: skip, columns: {{correct: bool, rating: integer, tone: {{choices: [calm, rude]}}, reviewer: string, note: string}}}}\n");
+            + $"  - {{name: review, type: external, file: {scoresFile}, missing: skip, columns: [{{name: correct, type: bool}}, {{name: rating, type: integer}}, {{name: tone, type: choices, options: [calm, rude]}}, {{name: reviewer, type: string}}, {{name: note, type: string}}]}}\n");
         return (dir, SuiteLoader.Load(path, TestSettings.With()));
     }
 
@@ -41,8 +41,6 @@ public sealed class ReviewScoresFileTests
         Assert.Equal(
             "id,model_config,reviewer,correct,rating,tone,note\na,bot,ann,false,1,calm,\na,bot,zoe,false,3,calm,\nb,bot,zoe,true,3,calm,\n",
             File.ReadAllText(Path.Combine(dir.Path, "reviews.csv")).ReplaceLineEndings("\n"));
-        var reloaded = SuiteLoader.Load(suite.Path, TestSettings.With());
-        Assert.NotNull(reloaded);
     }
 
     [Fact]

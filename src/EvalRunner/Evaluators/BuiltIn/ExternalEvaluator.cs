@@ -44,7 +44,7 @@ internal sealed class ExternalKind : EvaluatorKind
 
         var configs = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
         var scores = ReadScores(file, relative, format, columns, configs, context.Problems);
-        return new ExternalSpec { Name = name, Columns = ExternalEvaluator.ColumnsFor(columns), Scored = columns, Scores = scores, File = relative, ModelConfigs = configs };
+        return new ExternalSpec { Name = name, Columns = ExternalEvaluator.ColumnsFor(columns), Scored = columns, Scores = scores, File = relative, FullPath = file, ModelConfigs = configs };
     }
 
     /// <summary>
@@ -170,6 +170,9 @@ internal sealed record ExternalSpec : EvaluatorSpec
 
     /// <summary>The score file as the suite names it.</summary>
     public string File { get; init; } = "scores";
+
+    /// <summary>The score file's full path, resolved when the suite loaded.</summary>
+    public string FullPath { get; init; } = "scores";
 
     /// <summary>The model configs the file's <c>model_config</c> column names, each with where it first appears.</summary>
     public IReadOnlyDictionary<string, SourceLocation> ModelConfigs { get; init; } = new Dictionary<string, SourceLocation>();
