@@ -72,9 +72,7 @@ public sealed class ReviewAgreementTests
         // expected: ann 1:.4 2:.4 3:.2, bob 1:.2 2:.4 3:.4; Σ pa·pb·(a−b)² = .4·(.4·1+.4·4) + .4·(.2·1+.4·1) + .2·(.2·4+.4·1) = 1.28
         // weighted kappa = 1 − 0.4/1.28 = 0.6875
         // tone ann calm calm rude rude calm, bob calm rude rude rude calm: po = 0.8, pe = .6·.4 + .4·.6 = 0.48, kappa = 0.32/0.52
-        using var dir = Setup(Header
-            + Lines("ann", "rating", "1", "2", "3", "1", "2", "1", "1", "1", "1", "1")
-            + Lines("bob", "rating", "1", "2", "3", "2", "3").Replace("d0", "d0", StringComparison.Ordinal));
+        using var dir = Setup(Header);
         File.WriteAllText(Path.Combine(dir.Path, "reviews.csv"), Header
             + string.Concat(new[] { ("1", "1", "calm", "calm"), ("2", "2", "calm", "rude"), ("3", "3", "rude", "rude"), ("1", "2", "rude", "rude"), ("2", "3", "calm", "calm") }
                 .Select((r, i) => $"d{i + 1:D2},bot,ann,,{r.Item1},{r.Item3}\nd{i + 1:D2},bot,bob,,{r.Item2},{r.Item4}\n"))
