@@ -137,4 +137,33 @@ public sealed class ReviewScoresFileTests
             "id,model_config,reviewer,correct,rating,tone,note\na,bot,ann,false,1,rude,by hand\nb,bot,zoe,true,3,calm,\n",
             File.ReadAllText(csv).ReplaceLineEndings("\n"));
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_writer_waits_while_another_process_holds_the_lock_and_keeps_the_line_that_process_added()
+    {
+        var (dir, suite) = Setup("reviews.csv", "id,model_config,reviewer,correct,rating,tone,note\n");
+        using var _ = dir;
+        var csv = Path.Combine(dir.Path, "reviews.csv");
+        var token = TestContext.Current.CancellationToken;
+        var script = "import fcntl,sys\nf=open(sys.argv[1]+'.lock','a')\nfcntl.flock(f,fcntl.LOCK_EX)\nprint('locked',flush=True)\nsys.stdin.readline()\n"
+            + "open(sys.argv[1],'a').write('a,bot,ann,false,1,rude,other process\\n')\nprint('written',flush=True)\n";
+        using var other = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3", ["-c", script, csv])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        })!;
+        Assert.Equal("locked", await other.StandardOutput.ReadLineAsync(token));
+
+        var write = ReviewScoresFile.For(suite, "review").WriteAsync(Score("b", "zoe"), token);
+        Assert.False(write.IsCompleted);
+        await other.StandardInput.WriteLineAsync("go");
+        await other.StandardInput.FlushAsync(token);
+        Assert.Equal("written", await other.StandardOutput.ReadLineAsync(token));
+        await other.WaitForExitAsync(token);
+        await write;
+
+        Assert.Equal(
+            "id,model_config,reviewer,correct,rating,tone,note\na,bot,ann,false,1,rude,other process\nb,bot,zoe,true,3,calm,\n",
+            File.ReadAllText(csv).ReplaceLineEndings("\n"));
+    }
 }
