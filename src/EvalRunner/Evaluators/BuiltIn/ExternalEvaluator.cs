@@ -17,6 +17,9 @@ internal sealed class ExternalKind : EvaluatorKind
     /// <summary>The optional column that keys a score to one model config; a score without it applies to every config.</summary>
     private const string ModelConfigColumn = "model_config";
 
+    /// <summary>The optional column that names who scored; with it, several reviewers' scores of one datapoint are joined.</summary>
+    private const string ReviewerColumn = "reviewer";
+
     public override EvaluatorSpec Read(YamlMap spec, string name, SuiteReadContext context)
     {
         var relative = spec.RequireString("file", "a JSONL or CSV file of scores with an 'id' per datapoint");
@@ -43,18 +46,23 @@ internal sealed class ExternalKind : EvaluatorKind
         }
 
         var configs = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
-        var scores = ReadScores(file, relative, format, columns, configs, context.Problems);
-        return new ExternalSpec { Name = name, Columns = ExternalEvaluator.ColumnsFor(columns), Scored = columns, Scores = scores, File = relative, ModelConfigs = configs };
+        var reviewed = ReadScores(file, relative, format, columns, configs, context.Problems);
+        var byReviewer = reviewed.Values.Any(list => list.Any(score => score.Reviewer is not null));
+        var scores = reviewed.ToDictionary(entry => entry.Key, entry => byReviewer ? ExternalJoin.Join(columns, entry.Value) : entry.Value[0].Values, StringComparer.Ordinal);
+        return new ExternalSpec
+        {
+            Name = name, Columns = ExternalEvaluator.ColumnsFor(columns, byReviewer), Scored = columns, Scores = scores, File = relative, FullPath = file, ModelConfigs = configs, ByReviewer = byReviewer,
+        };
     }
 
     /// <summary>
     /// Reads a score file through the dataset readers (<see cref="JsonlReader"/>, <see cref="CsvRows"/>): each bad row
     /// is a problem of the suite, and reading goes on to find the others.
     /// </summary>
-    private static Dictionary<string, IReadOnlyDictionary<string, object?>> ReadScores(
+    private static Dictionary<string, List<ReviewerScore>> ReadScores(
         string file, string shown, string format, List<Column> columns, Dictionary<string, SourceLocation> configs, ProblemList problems)
     {
-        var scores = new Dictionary<string, IReadOnlyDictionary<string, object?>>(StringComparer.Ordinal);
+        var scores = new Dictionary<string, List<ReviewerScore>>(StringComparer.Ordinal);
         var fileProblems = new ProblemList();
         try
         {
@@ -87,7 +95,7 @@ internal sealed class ExternalKind : EvaluatorKind
         return scores;
     }
 
-    private static void AddJsonScore(Dictionary<string, IReadOnlyDictionary<string, object?>> scores, JsonRow row, List<Column> columns, Dictionary<string, SourceLocation> configs)
+    private static void AddJsonScore(Dictionary<string, List<ReviewerScore>> scores, JsonRow row, List<Column> columns, Dictionary<string, SourceLocation> configs)
     {
         var at = row.Location;
         var value = row.Value;
@@ -105,10 +113,11 @@ internal sealed class ExternalKind : EvaluatorKind
         var config = value.TryGetProperty(ModelConfigColumn, out var configValue) && configValue.ValueKind != JsonValueKind.Null
             ? configValue.ValueKind == JsonValueKind.String ? configValue.GetString() : throw new SuiteException(at with { Field = ModelConfigColumn }, "must be a model config's name")
             : null;
-        AddScore(scores, id, config, values, at, configs);
+        var reviewer = value.TryGetProperty(ReviewerColumn, out var reviewerValue) && reviewerValue.ValueKind == JsonValueKind.String && reviewerValue.GetString() is { Length: > 0 } named ? named : null;
+        AddScore(scores, id, config, reviewer, values, at, configs);
     }
 
-    private static void AddCsvScore(Dictionary<string, IReadOnlyDictionary<string, object?>> scores, CsvRow row, List<Column> columns, Dictionary<string, SourceLocation> configs)
+    private static void AddCsvScore(Dictionary<string, List<ReviewerScore>> scores, CsvRow row, List<Column> columns, Dictionary<string, SourceLocation> configs)
     {
         if (ReferenceEquals(row.Cells, row.Header))
         {
@@ -127,16 +136,28 @@ internal sealed class ExternalKind : EvaluatorKind
             values[column.Name] = string.IsNullOrEmpty(text) ? null : ScoreValue(column, text, row.Location with { Field = column.Name });
         }
 
-        AddScore(scores, row["id"] ?? string.Empty, row[ModelConfigColumn] is { Length: > 0 } config ? config : null, values, row.Location, configs);
+        AddScore(scores, row["id"] ?? string.Empty, row[ModelConfigColumn] is { Length: > 0 } config ? config : null, row[ReviewerColumn] is { Length: > 0 } reviewer ? reviewer : null, values, row.Location, configs);
     }
 
     private static void AddScore(
-        Dictionary<string, IReadOnlyDictionary<string, object?>> scores, string id, string? config, Dictionary<string, object?> values, SourceLocation at, Dictionary<string, SourceLocation> configs)
+        Dictionary<string, List<ReviewerScore>> scores, string id, string? config, string? reviewer, Dictionary<string, object?> values, SourceLocation at, Dictionary<string, SourceLocation> configs)
     {
-        if (!scores.TryAdd(ExternalEvaluator.Key(id, config), values))
+        var key = ExternalEvaluator.Key(id, config);
+        if (!scores.TryGetValue(key, out var list))
         {
+            scores[key] = list = [];
+        }
+        else if (reviewer is null || list.Any(score => score.Reviewer is null))
+        {
+            // Without a reviewer column, two scores of one datapoint are a mistake, not two opinions.
             throw new SuiteException(at with { Field = "id" }, config is null ? $"datapoint '{id}' has two scores; keep one" : $"datapoint '{id}' has two scores for model config '{config}'; keep one");
         }
+        else if (list.Any(score => score.Reviewer == reviewer))
+        {
+            throw new SuiteException(at with { Field = ReviewerColumn }, $"reviewer '{reviewer}' has two scores for datapoint '{id}'" + (config is null ? string.Empty : $" and model config '{config}'") + "; keep one");
+        }
+
+        list.Add(new ReviewerScore(reviewer, values));
 
         if (config is not null)
         {
@@ -171,24 +192,33 @@ internal sealed record ExternalSpec : EvaluatorSpec
     /// <summary>The score file as the suite names it.</summary>
     public string File { get; init; } = "scores";
 
+    /// <summary>The score file's full path, resolved when the suite loaded.</summary>
+    public string FullPath { get; init; } = "scores";
+
     /// <summary>The model configs the file's <c>model_config</c> column names, each with where it first appears.</summary>
     public IReadOnlyDictionary<string, SourceLocation> ModelConfigs { get; init; } = new Dictionary<string, SourceLocation>();
 
-    internal override IEvaluator Build(RunServices services) => new ExternalEvaluator(Name, Scored, Scores);
+    /// <summary>Whether the file has a <c>reviewer</c> column: the scores are joins of several reviewers', with a <c>reviewers</c> count.</summary>
+    public bool ByReviewer { get; init; }
+
+    internal override IEvaluator Build(RunServices services) => new ExternalEvaluator(Name, Scored, Scores, ByReviewer);
 }
 
 /// <summary>
 /// <c>type: external</c> — scores produced elsewhere (human review, another system), imported by datapoint id from
 /// a JSONL or CSV file when the suite loads. A datapoint without a score has no values: its columns are missing.
 /// </summary>
-internal sealed class ExternalEvaluator(string name, IReadOnlyList<Column> columns, IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> scores) : IEvaluator
+internal sealed class ExternalEvaluator(string name, IReadOnlyList<Column> columns, IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> scores, bool byReviewer = false) : IEvaluator
 {
     public string Name { get; } = name;
 
-    public IReadOnlyList<Column> Columns { get; } = ColumnsFor(columns);
+    public IReadOnlyList<Column> Columns { get; } = ColumnsFor(columns, byReviewer);
 
-    /// <summary>The score columns and <c>found</c>.</summary>
-    public static IReadOnlyList<Column> ColumnsFor(IReadOnlyList<Column> columns) => [.. columns, Column.Bool("found", "Whether the file has a score for this datapoint")];
+    /// <summary>The score columns and <c>found</c>, and <c>reviewers</c> when the file names its reviewers.</summary>
+    public static IReadOnlyList<Column> ColumnsFor(IReadOnlyList<Column> columns, bool byReviewer = false) =>
+        byReviewer
+            ? [.. columns, Column.Bool("found", "Whether the file has a score for this datapoint"), Column.Integer(ExternalJoin.ReviewersColumn, "How many reviewers scored this datapoint")]
+            : [.. columns, Column.Bool("found", "Whether the file has a score for this datapoint")];
 
     /// <summary>The key of a datapoint's score: its id, and the model config when the score is for one config only.</summary>
     public static string Key(string id, string? modelConfig) => modelConfig is null ? id : id + "\u001f" + modelConfig;
@@ -230,6 +260,10 @@ internal sealed class ExternalEvaluator(string name, IReadOnlyList<Column> colum
         }
 
         values["found"] = found;
+        if (byReviewer)
+        {
+            values[ExternalJoin.ReviewersColumn] = found ? row!.GetValueOrDefault(ExternalJoin.ReviewersColumn) : 0L;
+        }
         return ValueTask.FromResult<IReadOnlyDictionary<string, object?>>(values);
     }
 }
