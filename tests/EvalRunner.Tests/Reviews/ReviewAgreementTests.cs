@@ -1,3 +1,4 @@
+using System.Globalization;
 using EvalRunner.Results;
 using EvalRunner.Reviews;
 using EvalRunner.Suites;
@@ -99,5 +100,31 @@ public sealed class ReviewAgreementTests
 
         var pair = Pair(pairs, "passed", "ann", "check");
         Assert.Equal((10, 0.6), (pair.Datapoints, Math.Round(pair.Kappa!.Value, 10)));
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Evalrunner_agreement_prints_each_pair_s_kappa_with_and_without_a_run_and_names_a_bad_evaluator()
+    {
+        // As above: ann agrees with check.passed on 8 of 10 (kappa 0.6); bob's kappa with ann is the engine's.
+        using var dir = Setup(Header
+            + Lines("ann", "passed", "true", "true", "true", "true", "false", "false", "false", "false", "false", "true")
+            + Lines("bob", "passed", "true", "true", "true", "false", "false", "false", "false", "true", "true", "true"));
+        var token = TestContext.Current.CancellationToken;
+        var run = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(dir.Path, ["run", "s.eval.yaml", "--out", "out"], token);
+        Assert.True(run.ExitCode is 0 or 1, run.StandardOutput + run.StandardError);
+
+        var reviewersOnly = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(dir.Path, ["agreement", "s.eval.yaml", "--evaluator", "review"], token);
+        var withRun = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(dir.Path, ["agreement", "s.eval.yaml", "--evaluator", "review", "--results", "out"], token);
+        var bad = await EvalRunner.Tests.Cli.EvalRunnerCli.RunAsync(dir.Path, ["agreement", "s.eval.yaml", "--evaluator", "reviw"], token);
+
+        var ab = Pair(await ReviewAgreement.ComputeAsync(SuiteLoader.Load(Path.Combine(dir.Path, "s.eval.yaml"), new SuiteLoadOptions { Settings = TestSettings.With() }), "review", null, token), "passed", "ann", "bob");
+        Assert.True(reviewersOnly.ExitCode == 0, reviewersOnly.StandardOutput + reviewersOnly.StandardError);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"review.passed  ann  bob  10  {ab.Kappa:0.000}  cohen"), reviewersOnly.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("check", reviewersOnly.StandardOutput, StringComparison.Ordinal);
+        Assert.True(withRun.ExitCode == 0, withRun.StandardOutput + withRun.StandardError);
+        Assert.Contains("review.passed  ann  check  10  0.600  cohen", withRun.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("reviw", bad.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", bad.StandardError, StringComparison.Ordinal);
     }
 }
