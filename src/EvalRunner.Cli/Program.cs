@@ -290,6 +290,13 @@ var mergeBaselineOption = new Option<string?>("--baseline") { Description = "A b
 var merge = new Command("merge", "Join the results of a suite's shards (run --shard I/N) into one run, decided as the whole run would be; a missing or failed shard makes the verdict an error") { shardsArgument, mergeOutOption, mergeBaselineOption };
 merge.SetAction(async (parse, cancellationToken) => await Commands.MergeAsync(parse.GetValue(shardsArgument)!, parse.GetValue(mergeOutOption)!, parse.GetValue(mergeBaselineOption), settings, cancellationToken));
 
+var agreementSuiteArgument = new Argument<string>("suite") { Description = "The suite file (*.eval.yaml) whose external evaluator holds the reviewers' scores" };
+var agreementEvaluatorOption = new Option<string>("--evaluator") { Description = "The external evaluator whose scores file has a reviewer column", Required = true };
+var agreementResultsOption = new Option<string?>("--results") { Description = "A run's results directory: also compare each reviewer with the run's evaluators that have a column of the same name and type (an LLM judge)" };
+var agreement = new Command("agreement", "How far reviewers agree with each other and with a run's judge on the columns of an external evaluator: Cohen's kappa (quadratic weighted for integers)") { agreementSuiteArgument, agreementEvaluatorOption, agreementResultsOption, allowOutsideOption };
+agreement.SetAction(async (parse, cancellationToken) => await AgreementCommand.RunAsync(
+    parse.GetValue(agreementSuiteArgument)!, parse.GetValue(agreementEvaluatorOption)!, parse.GetValue(agreementResultsOption), parse.GetValue(allowOutsideOption), settings, cancellationToken));
+
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, nothing measured, or stopped (budget, provider fault, results not writable), 130 cancelled (Ctrl-C, SIGTERM).")
 {
     run,
@@ -299,6 +306,7 @@ var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 
     merge,
     watch,
     alerts,
+    agreement,
     cache,
     baseline,
 };
