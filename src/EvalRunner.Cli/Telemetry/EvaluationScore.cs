@@ -57,27 +57,10 @@ internal readonly record struct EvaluationScore(double? Value, string? Label, st
     /// </summary>
     public static string Cap(string text)
     {
-        if (Encoding.UTF8.GetByteCount(text) <= MaxExplanationBytes)
-        {
-            return text;
-        }
-
-        const char Ellipsis = '…';
-        var budget = MaxExplanationBytes - Encoding.UTF8.GetByteCount([Ellipsis]);
-        var builder = new StringBuilder();
-        var bytes = 0;
-        foreach (var rune in text.EnumerateRunes())
-        {
-            bytes += rune.Utf8SequenceLength;
-            if (bytes > budget)
-            {
-                break;
-            }
-
-            builder.Append(rune.ToString());
-        }
-
-        return builder.Append(Ellipsis).ToString();
+        const string Ellipsis = "…";
+        return Encoding.UTF8.GetByteCount(text) <= MaxExplanationBytes
+            ? text
+            : Generation.OutputCap.Cut(text, MaxExplanationBytes - Encoding.UTF8.GetByteCount(Ellipsis)).Text + Ellipsis;
     }
 
     private static double? ToDouble(object? value) => value switch
