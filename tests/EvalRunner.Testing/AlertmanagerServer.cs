@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -95,7 +94,7 @@ public sealed class AlertmanagerServer : IAsyncDisposable
             Process? process = null;
             try
             {
-                var port = FreePort();
+                var port = PrometheusServer.FreePort();
                 var start = new ProcessStartInfo(DefaultExecutable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
                 foreach (var argument in new[]
                 {
@@ -284,12 +283,6 @@ public sealed class AlertmanagerServer : IAsyncDisposable
         + $"      - url: {JsonSerializer.Serialize(webhook.ToString())}\n"
         + "        send_resolved: true\n";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static void Append(StringBuilder log, string? line)
     {

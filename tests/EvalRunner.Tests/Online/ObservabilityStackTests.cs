@@ -107,18 +107,15 @@ public sealed class ObservabilityStackTests
         while (true)
         {
             Assert.False(watch.HasExited, $"the watcher exited: {watch.Output}");
-            var lines = (await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"), cancellationToken)).Split('\n');
-            var evaluated = lines.Where(l => l.StartsWith("evalrunner_watch_logs_total{", StringComparison.Ordinal)).Sum(Value);
-            var rule = lines.FirstOrDefault(l => l.StartsWith("evalrunner_watch_rule_value{", StringComparison.Ordinal) && l.Contains("rate(contains.passed) >= 0.8", StringComparison.Ordinal));
+            var (samples, _) = PrometheusText.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"), cancellationToken));
+            var evaluated = samples.Where(m => m.Name == "evalrunner_watch_logs_total").Sum(m => m.Value);
+            var rule = samples.FirstOrDefault(m => m.Name == "evalrunner_watch_rule_value" && m.Has(("evalrunner_rule", "rate(contains.passed) >= 0.8")));
             if (evaluated == logs && rule is not null)
             {
-                return Value(rule);
+                return rule.Value;
             }
 
             await Task.Delay(100, cancellationToken);
         }
-
-        // A sample line's value: after its labels, before an optional timestamp.
-        static double Value(string line) => double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
     }
 }
