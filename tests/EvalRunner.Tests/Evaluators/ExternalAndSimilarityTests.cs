@@ -103,6 +103,22 @@ public sealed class ExternalAndSimilarityTests
         Assert.Equal("reviews.jsonl:2: rating: 'great' is not a valid integer", ex.Message);
     }
 
+    [Fact]
+    public void An_external_integer_column_may_declare_a_range_and_a_score_outside_it_is_named_with_its_line()
+    {
+        using var dir = Setup();
+        dir.File("reviews.csv", "id,rating\na,5\nb,7\n");
+        var path = dir.File("s.eval.yaml", Suite("  - {name: review, type: external, file: reviews.csv, columns: [{name: rating, type: integer, min: 1, max: 5}]}"));
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(path, TestSettings.With()));
+
+        Assert.Equal("reviews.csv:3: rating: 7 is outside 1..5", ex.Message);
+
+        dir.File("reviews.csv", "id,rating\na,5\nb,1\n");
+        var rating = Assert.Single(SuiteLoader.Load(path, TestSettings.With()).Evaluators.OfType<EvalRunner.Evaluators.BuiltIn.ExternalSpec>().Single().Scored);
+        Assert.Equal((1.0, 5.0), (rating.Minimum, rating.Maximum));
+    }
+
     [Fact(Timeout = 120000)]
     public async Task Similarity_scores_token_F1_and_ROUGE_L_against_the_expected_answer()
     {
