@@ -35,7 +35,7 @@ internal sealed class ExternalKind : EvaluatorKind
             "skip" => MissingValue.Skip,
             var other => throw spec.Error("missing", $"must be 'fail' or 'skip', not '{other}'"),
         };
-        var columns = (ColumnReader.ReadColumns(spec, "columns", allowRange: false)
+        var columns = (ColumnReader.ReadColumns(spec, "columns", allowRange: true)
             ?? throw new SuiteException(spec.Here with { Field = spec.Join("columns") }, "'columns' is required: the score columns and their types (rating: integer)"))
             .Select(c => c with { WhenMissing = missing })
             .ToList();
@@ -175,8 +175,14 @@ internal sealed class ExternalKind : EvaluatorKind
             ColumnType.Choice => column.Choices.Contains(text) ? text : null,
             _ => text,
         };
-        return value ?? throw new SuiteException(at, $"'{text}' is not a valid {column.Type.ToString().ToLowerInvariant()}"
+        value = value ?? throw new SuiteException(at, $"'{text}' is not a valid {column.Type.ToString().ToLowerInvariant()}"
             + (column.Type == ColumnType.Choice ? $" (one of {string.Join(", ", column.Choices)})" : string.Empty));
+        if (value is long or double && Convert.ToDouble(value, CultureInfo.InvariantCulture) is var given && (given < column.Minimum || given > column.Maximum))
+        {
+            throw new SuiteException(at, $"{text} is outside {column.Minimum?.ToString(CultureInfo.InvariantCulture) ?? "…"}..{column.Maximum?.ToString(CultureInfo.InvariantCulture) ?? "…"}");
+        }
+
+        return value;
     }
 }
 
