@@ -297,6 +297,29 @@ var agreement = new Command("agreement", "How far reviewers agree with each othe
 agreement.SetAction(async (parse, cancellationToken) => await AgreementCommand.RunAsync(
     parse.GetValue(agreementSuiteArgument)!, parse.GetValue(agreementEvaluatorOption)!, parse.GetValue(agreementResultsOption), parse.GetValue(allowOutsideOption), settings, cancellationToken));
 
+var viewDirectoriesArgument = new Argument<string[]>("directories") { Description = "Folders with runs, searched below for run.json: the --out of `evalrunner run`, CI artifacts, a watch store (default: evalrunner-results)", Arity = ArgumentArity.ZeroOrMore };
+var viewListenOption = new Option<string?>("--listen") { Description = "HOST:PORT to serve on (default 127.0.0.1 and a free port); an address other than loopback serves other machines too" };
+var viewSuiteOption = new Option<string?>("--suite") { Description = "The suite (*.eval.yaml) whose external evaluator receives reviews: review needs it, browsing and comparing do not" };
+var viewEvaluatorOption = new Option<string?>("--evaluator") { Description = "The external evaluator reviewed (default: the suite's only one)" };
+var viewCacheOption = new Option<string?>("--cache-dir") { Description = "Where the line indexes of results.jsonl files are kept (default: $XDG_CACHE_HOME/evalrunner/view, else ~/.cache/evalrunner/view); never in a results folder" };
+var view = new Command("view", "Serve a local page over the runs under the folders: runs by suite and time, measures over time, a run's rows, two runs compared, and review by hand into the suite's scores file (Ctrl-C stops)") { viewDirectoriesArgument, viewListenOption, viewSuiteOption, viewEvaluatorOption, viewCacheOption, allowOutsideOption };
+view.SetAction(async (parse, cancellationToken) =>
+{
+    var directories = parse.GetValue(viewDirectoriesArgument) is { Length: > 0 } given ? given : ["evalrunner-results"];
+    return await EvalRunner.Cli.View.ViewCommand.RunAsync(
+        new EvalRunner.Cli.View.ViewOptions
+        {
+            Directories = directories,
+            CacheDirectory = parse.GetValue(viewCacheOption) ?? EvalRunner.Cli.View.ViewOptions.DefaultCacheDirectory(settings),
+            SuitePath = parse.GetValue(viewSuiteOption),
+            Evaluator = parse.GetValue(viewEvaluatorOption),
+            AllowOutsidePaths = parse.GetValue(allowOutsideOption),
+            Settings = settings,
+        },
+        parse.GetValue(viewListenOption),
+        cancellationToken);
+});
+
 var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 passed, 1 thresholds failed, 2 invalid input or configuration, nothing measured, or stopped (budget, provider fault, results not writable), 130 cancelled (Ctrl-C, SIGTERM).")
 {
     run,
@@ -307,6 +330,7 @@ var root = new RootCommand("evalrunner: LLM evaluations as tests. Exit codes: 0 
     watch,
     alerts,
     agreement,
+    view,
     cache,
     baseline,
 };

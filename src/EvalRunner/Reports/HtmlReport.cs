@@ -43,6 +43,18 @@ internal static class HtmlReport
         };
     }
 
+    /// <summary>
+    /// A run's comparison with its baseline (<see cref="Results.RunResult.Baseline"/>) as HTML: the section the Markdown summary
+    /// has, every regression with both responses, rendered as the page's summary is.
+    /// </summary>
+    public static string Comparison(Results.RunResult run)
+    {
+        var md = new System.Text.StringBuilder();
+        var details = int.MaxValue;
+        ComparisonSection.Write(md, run, fieldLimit: 4000, ref details);
+        return Markdown.ToHtml(md.ToString(), Pipeline);
+    }
+
     /// <summary>Renders the reports as one HTML page.</summary>
     public static string Render(IReadOnlyList<RunReport> reports)
     {

@@ -9,7 +9,7 @@ namespace EvalRunner.Tests.Reports;
 public sealed class HtmlReportTests
 {
     // Playwright takes no CancellationToken: the test's Timeout is what stops a Chromium that never starts.
-    private static async Task<(IBrowser Browser, IPlaywright Playwright)> LaunchAsync(CancellationToken cancellationToken)
+    internal static async Task<(IBrowser Browser, IPlaywright Playwright)> LaunchAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var playwright = await Playwright.CreateAsync();
