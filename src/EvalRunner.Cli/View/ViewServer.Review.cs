@@ -76,7 +76,7 @@ internal sealed partial class ViewServer
         var scores = await _scores.ReadAsync(context.RequestAborted).ConfigureAwait(false);
 
         var body = new StringBuilder(Nav());
-        body.Append(CultureInfo.InvariantCulture, $"<h1>Review: {H(_suite.Name)}</h1><p class=\"note\">reviewer <b id=\"reviewer\">{H(reviewer)}</b>, {H(state.Order)} order, run of {run.Run.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC; scores go to <code>{H(_scores.Path)}</code> ({H(_evaluator)})</p>");
+        body.Append(CultureInfo.InvariantCulture, $"<h1>Review: {H(_suite.Name)}</h1><p class=\"note\">reviewer <b id=\"reviewer\">{H(reviewer)}</b>, {H(state.Order)} order, run of {run.Run.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC; scores go to <code>{H(_suite.Evaluators.OfType<Evaluators.BuiltIn.ExternalSpec>().First(e => e.Name == _evaluator).File)}</code> (evaluator {H(_evaluator)})</p>");
         if (query["saved"].ToString() is { Length: > 0 } saved)
         {
             body.Append(CultureInfo.InvariantCulture, $"<p class=\"note\" id=\"saved\">saved {H(saved)}</p>");

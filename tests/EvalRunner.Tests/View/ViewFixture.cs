@@ -68,11 +68,11 @@ internal sealed class ViewFixture : IDisposable
     }
 
     /// <summary>The view over both folders; with the suite when <paramref name="review"/>.</summary>
-    public Task<ViewServer> ServeAsync(bool review, CancellationToken cancellationToken) =>
+    public Task<ViewServer> ServeAsync(bool review, CancellationToken cancellationToken, params string[] more) =>
         ViewServer.StartAsync(
             new ViewOptions
             {
-                Directories = [First, Second],
+                Directories = [First, Second, .. more],
                 CacheDirectory = Cache,
                 SuitePath = review ? SuitePath : null,
                 Settings = TestSettings.With(),

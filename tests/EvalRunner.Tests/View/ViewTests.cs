@@ -183,7 +183,7 @@ public sealed class ViewTests
                 if (i == 6 && Settings.FromEnvironment().Get("EVALRUNNER_SCREENSHOT") is { Length: > 0 })
                 {
                     // The README's picture, made only when asked so that a test run leaves the work tree as it was.
-                    await page.SetViewportSizeAsync(1280, 1100);
+                    await page.SetViewportSizeAsync(1280, 1350);
                     await page.ScreenshotAsync(new() { Path = Path.Combine(Repository.Root, "docs", "images", "view.png"), FullPage = false });
                 }
 
@@ -329,13 +329,41 @@ public sealed class ViewTests
         var lines = File.ReadAllLines(results);
         lines[3] = "{\"datapoint_id\": \"d04\", \"cut off";
         File.WriteAllLines(results, lines);
-        await using var server = await fixture.ServeAsync(review: false, token);
+        var broken = Path.Combine(fixture.Root, "ci-broken", "evalrunner-results", "support");
+        Directory.CreateDirectory(broken);
+        File.WriteAllText(Path.Combine(broken, "run.json"), "{\"suite\": \"support\",\n  \"verdict\": ");
+        await using var server = await fixture.ServeAsync(review: false, token, Path.Combine(fixture.Root, "ci-broken"));
         using var http = new HttpClient { BaseAddress = server.Address };
-        await http.GetStringAsync(server.Url, token);
+        var home = await http.GetStringAsync(server.Url, token);
+
+        // A run.json that is not a run is named with its line; the other runs are listed.
+        Assert.Contains(WebUtility.HtmlEncode(Path.Combine(broken, "run.json")) + ":2: not a run", home, StringComparison.Ordinal);
+        Assert.Contains("2 runs of 1 suites", home, StringComparison.Ordinal);
         var page = await http.GetStringAsync(EvalRunner.Cli.View.ViewHtml.Url(server.Token, "/runs/2"), token);
 
         Assert.Contains($"{WebUtility.HtmlEncode(results)}:4: not a whole row (damaged or cut off); the other rows are shown", page, StringComparison.Ordinal);
         Assert.Contains("9 of 9 rows, 1–9 shown", page, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 180000)]
+    public async Task Bad_arguments_are_named_and_nothing_listens()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var fixture = await ViewFixture.CreateAsync(Wrong, token);
+        File.WriteAllText(Path.Combine(fixture.Root, "suite", "plain.eval.yaml"), "name: plain\ndataset: cases.jsonl\nmodels: [{name: bot, provider: command, command: [python3, bot.py]}]\nevaluators:\n  - {name: check, type: equals}\n");
+
+        var missing = await EvalRunnerCli.RunAsync(fixture.Root, ["view", "nowhere"], token);
+        var listen = await EvalRunnerCli.RunAsync(fixture.Root, ["view", fixture.First, "--listen", "everywhere"], token);
+        var noExternal = await EvalRunnerCli.RunAsync(fixture.Root, ["view", fixture.First, "--suite", Path.Combine(fixture.Root, "suite", "plain.eval.yaml")], token);
+        var unknown = await EvalRunnerCli.RunAsync(fixture.Root, ["view", fixture.First, "--suite", fixture.SuitePath, "--evaluator", "reviw"], token);
+
+        Assert.Equal((2, "error: nowhere: no such directory; give folders that hold runs (the --out of `evalrunner run`, CI artifacts, a watch store)"), (missing.ExitCode, missing.StandardError.Trim()));
+        Assert.Equal((2, "error: --listen everywhere: give an address and port, such as 127.0.0.1:8080 (or localhost:8080; port 0 picks a free one)"), (listen.ExitCode, listen.StandardError.Trim()));
+        Assert.Equal(2, noExternal.ExitCode);
+        Assert.Contains("plain.eval.yaml: the suite has no external evaluator to hold reviews", noExternal.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("the suite has no external evaluator 'reviw' (external evaluators: review)", unknown.StandardError, StringComparison.Ordinal);
+        Assert.All(new[] { missing, listen, noExternal, unknown }, r => Assert.DoesNotContain("open http", r.StandardOutput, StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 180000)]
