@@ -22,7 +22,11 @@ public sealed class HtmlReportTests
         return (browser, playwright);
     }
 
-    private static async Task<(IPage Page, List<string> Problems, List<string> Requests)> OpenAsync(IBrowser browser, string file)
+    /// <summary>
+    /// A new page that collects console errors, page errors and dialogs as problems, and refuses and lists every request
+    /// whose URL <paramref name="allowed"/> does not accept.
+    /// </summary>
+    internal static async Task<(IPage Page, List<string> Problems, List<string> Requests)> NewPageAsync(IBrowser browser, Func<string, bool> allowed)
     {
         var page = await browser.NewPageAsync();
         var problems = new List<string>();
@@ -38,8 +42,7 @@ public sealed class HtmlReportTests
         page.Dialog += (_, dialog) => problems.Add("dialog: " + dialog.Message);
         await page.RouteAsync("**/*", async route =>
         {
-            // The report is self-contained: anything but the file itself is a defect.
-            if (route.Request.Url.StartsWith("file:", StringComparison.Ordinal))
+            if (allowed(route.Request.Url))
             {
                 await route.ContinueAsync();
             }
@@ -49,6 +52,13 @@ public sealed class HtmlReportTests
                 await route.AbortAsync();
             }
         });
+        return (page, problems, requests);
+    }
+
+    private static async Task<(IPage Page, List<string> Problems, List<string> Requests)> OpenAsync(IBrowser browser, string file)
+    {
+        // The report is self-contained: anything but the file itself is a defect.
+        var (page, problems, requests) = await NewPageAsync(browser, url => url.StartsWith("file:", StringComparison.Ordinal));
         await page.GotoAsync(new Uri(file).AbsoluteUri);
         return (page, problems, requests);
     }

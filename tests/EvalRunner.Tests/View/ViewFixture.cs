@@ -83,34 +83,8 @@ internal sealed class ViewFixture : IDisposable
     /// A page of the view in Chromium: console errors, page errors and dialogs are collected as problems, and any
     /// request to another host is refused and listed.
     /// </summary>
-    public static async Task<(IPage Page, List<string> Problems, List<string> Elsewhere)> OpenAsync(IBrowser browser, ViewServer server)
-    {
-        var page = await browser.NewPageAsync();
-        var problems = new List<string>();
-        var elsewhere = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                problems.Add("console: " + message.Text);
-            }
-        };
-        page.PageError += (_, error) => problems.Add("page: " + error);
-        page.Dialog += (_, dialog) => problems.Add("dialog: " + dialog.Message);
-        await page.RouteAsync("**/*", async route =>
-        {
-            if (route.Request.Url.StartsWith(server.Address.ToString(), StringComparison.Ordinal))
-            {
-                await route.ContinueAsync();
-            }
-            else
-            {
-                elsewhere.Add(route.Request.Url);
-                await route.AbortAsync();
-            }
-        });
-        return (page, problems, elsewhere);
-    }
+    public static Task<(IPage Page, List<string> Problems, List<string> Elsewhere)> OpenAsync(IBrowser browser, ViewServer server) =>
+        Reports.HtmlReportTests.NewPageAsync(browser, url => url.StartsWith(server.Address.ToString(), StringComparison.Ordinal));
 
     public void Dispose() => _dir.Dispose();
 }
