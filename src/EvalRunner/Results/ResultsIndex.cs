@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace EvalRunner.Results;
 
 /// <summary>
@@ -12,8 +14,70 @@ internal sealed class ResultsIndex
     public IReadOnlyList<ResultsLine> Lines { get; }
 
     /// <summary>Reads the file at <paramref name="path"/> once.</summary>
-    public static ResultsIndex Build(string path) => new([]);
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static ResultsIndex Build(string path)
+    {
+        var lines = new List<ResultsLine>();
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        var line = new MemoryStream();
+        var buffer = new byte[1 << 16];
+        long offset = 0;
+        long start = 0;
+        var number = 0;
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var from = 0;
+            for (var i = 0; i < read; i++)
+            {
+                if (buffer[i] == (byte)'\n')
+                {
+                    line.Write(buffer, from, i - from);
+                    number++;
+                    Add(lines, number, start, line);
+                    from = i + 1;
+                    start = offset + i + 1;
+                }
+            }
+
+            line.Write(buffer, from, read - from);
+            offset += read;
+        }
+
+        if (line.Length > 0)
+        {
+            Add(lines, number + 1, start, line);
+        }
+
+        return new ResultsIndex(lines);
+    }
+
+    private static void Add(List<ResultsLine> lines, int number, long start, MemoryStream line)
+    {
+        var length = (int)line.Length;
+        if (length > 0)
+        {
+            var row = ResultsStore.ReadRow(Encoding.UTF8.GetString(line.GetBuffer(), 0, length));
+            lines.Add(new ResultsLine(number, start, length, row?.DatapointId, row?.Outcome));
+        }
+
+        line.SetLength(0);
+    }
 
     /// <summary>The rows of <paramref name="lines"/>, read by offset from the file at <paramref name="path"/>; null for a damaged line.</summary>
-    public static IReadOnlyList<Row?> ReadRows(string path, IEnumerable<ResultsLine> lines) => [];
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static IReadOnlyList<Row?> ReadRows(string path, IEnumerable<ResultsLine> lines)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var rows = new List<Row?>();
+        foreach (var line in lines)
+        {
+            var bytes = new byte[line.Length];
+            stream.Position = line.Offset;
+            stream.ReadExactly(bytes);
+            rows.Add(ResultsStore.ReadRow(Encoding.UTF8.GetString(bytes)));
+        }
+
+        return rows;
+    }
 }
