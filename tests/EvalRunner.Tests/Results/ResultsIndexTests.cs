@@ -53,6 +53,54 @@ public sealed class ResultsIndexTests
     }
 
     [Fact]
+    public void A_line_is_damaged_exactly_when_the_results_reader_rejects_it()
+    {
+        using var directory = new TempDirectory();
+        var good = Line("a", Outcome.Pass, "one").TrimEnd('\n');
+        var refused = Line(Row("r", log: new Log { ModelConfig = "m", Status = LogStatus.Refused })).TrimEnd('\n');
+        var texts = new[]
+        {
+            good, "null", "{}", "[]", "42", "\"text\"", "   ", good + " x", good[..^1],
+            good.Replace("\"outcome\":\"pass\"", "\"outcome\":\"maybe\"", StringComparison.Ordinal),
+            good.Replace("\"input\":\"one\"", "\"input\":1", StringComparison.Ordinal),
+            good.Replace("\"input\":\"one\"", "\"input\":\"one\",\"extra\":{\"deep\":[1,2]}", StringComparison.Ordinal),
+            "{\"trial\":\"two\"," + good[1..], "{\"trial\":3," + good[1..],
+            refused, refused.Replace("refused", "bogus", StringComparison.Ordinal),
+            good.Replace("\"datapoint_id\":\"a\",", string.Empty, StringComparison.Ordinal),
+            good.Replace("\"input\":\"one\"", "\"input\":\"o@@ne\"", StringComparison.Ordinal),
+        };
+        // A byte order mark, CRLF line ends, an empty line, and text that is not UTF-8 (read as the replacement character).
+        var bytes = new List<byte>([0xEF, 0xBB, 0xBF]);
+        foreach (var text in texts)
+        {
+            var parts = text.Split("@@");
+            bytes.AddRange(Encoding.UTF8.GetBytes(parts[0]));
+            foreach (var part in parts.Skip(1))
+            {
+                bytes.AddRange([0xFF, 0xFE]);
+                bytes.AddRange(Encoding.UTF8.GetBytes(part));
+            }
+
+            bytes.AddRange("\r\n"u8.ToArray());
+        }
+
+        bytes.AddRange("\n"u8.ToArray());
+        bytes.AddRange(Encoding.UTF8.GetBytes(good));
+        var path = Path.Combine(directory.Path, "results.jsonl");
+        File.WriteAllBytes(path, [.. bytes]);
+        var expected = File.ReadLines(path).Select((text, i) => (Number: i + 1, Text: text)).Where(l => l.Text.Length > 0)
+            .Select(l => (l.Number, ResultsStore.ReadRow(l.Text)?.DatapointId)).ToList();
+
+        var index = ResultsIndex.Build(path);
+
+        Assert.Equal(expected, index.Lines.Select(l => (l.Number, l.DatapointId)));
+        Assert.Contains(expected, l => l.DatapointId is null);
+        Assert.Equal(texts.Length + 1, expected.Count);
+        var rows = ResultsIndex.ReadRows(path, index.Lines);
+        Assert.Equal(expected.Select(l => l.DatapointId), rows.Select(r => r?.DatapointId));
+    }
+
+    [Fact]
     public void A_row_needing_a_live_run_is_indexed_with_the_outcome_the_report_shows()
     {
         using var directory = new TempDirectory();
