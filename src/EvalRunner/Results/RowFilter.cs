@@ -1,5 +1,4 @@
 using System.Globalization;
-using EvalRunner.Reports;
 
 namespace EvalRunner.Results;
 
@@ -66,7 +65,7 @@ internal sealed record RowFilter
             yield return message;
         }
 
-        foreach (var (_, value) in ReportValues.Columns(row))
+        foreach (var (_, value) in ShownColumns.Of(row))
         {
             if (ValueText(value) is { } text)
             {
