@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace EvalRunner.Benchmarks;
 
-/// <summary>The benchmark's command line: --n, --concurrency, --latency-ms; --xunit, --dotnet-test; --pipeline, --workers; --watch with --poll-ms, --rate, --latency-logs; --watch-shards with --poll-ms.</summary>
+/// <summary>The benchmark's command line: --n, --concurrency, --latency-ms; --xunit, --dotnet-test; --pipeline, --workers; --watch with --poll-ms, --rate, --latency-logs; --watch-shards with --poll-ms; --view.</summary>
 internal sealed record BenchmarkOptions
 {
     public int N { get; init; } = 10_000;
@@ -40,6 +40,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>Samples the end-to-end run's allocations by type and phase (the runtime's allocation ticks) and prints them.</summary>
     public bool Allocations { get; init; }
+
+    /// <summary>Measures the results viewer's engine instead: a large results.jsonl indexed, paged and filtered.</summary>
+    public bool View { get; init; }
 
     /// <summary>Simulates the baseline gate: how often it flags noise, how often it catches a real drop.</summary>
     public bool Simulate { get; init; }
@@ -87,6 +90,12 @@ internal sealed record BenchmarkOptions
         {
             options = options with { Python = true, N = 20_000, Concurrency = 64 };
             args = [.. args.Where(a => a != "--python")];
+        }
+
+        if (args.Contains("--view"))
+        {
+            options = options with { View = true, N = 100_000 };
+            args = [.. args.Where(a => a != "--view")];
         }
 
         if (args.Contains("--simulate"))

@@ -18,6 +18,7 @@ using EvalRunner.Testing;
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --agent [--n 10000] [--concurrency 64] [--latency-ms 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --simulate [--pairs 200] [--n 200]
 //   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --python [--n 20000] [--concurrency 64] [--workers CORES]
+//   dotnet run -c Release --project tests/EvalRunner.Benchmarks -- --view [--n 100000]
 if (args is ["serve", var latencyText])
 {
     await using var server = await FakeOpenAIServer.StartAsync();
@@ -40,6 +41,12 @@ if (options.Simulate)
 {
     // The test server in this process: what is measured is how often the gate is right, not time.
     return await GateSimulation.RunAsync(options);
+}
+
+if (options.View)
+{
+    // No model server: a results.jsonl written here, indexed, paged and filtered.
+    return ViewBenchmark.Run(options);
 }
 
 if (options.Python)

@@ -11,25 +11,10 @@ namespace EvalRunner.Reports;
 internal static partial class ReportValues
 {
     /// <summary>Every evaluator column of the row as <c>evaluator.column</c> and value, in order.</summary>
-    public static IEnumerable<KeyValuePair<string, object?>> Columns(Row row) =>
-        LogValues(row).Concat(row.Evaluations.SelectMany(e => e.Values.Select(v => KeyValuePair.Create($"{e.Evaluator}.{v.Key}", v.Value))));
-
-    /// <summary>How the generation ended and whether its output was cut, shown only when it is not a complete answer.</summary>
-    private static IEnumerable<KeyValuePair<string, object?>> LogValues(Row row)
-    {
-        if (row.Log.Status is { } status)
-        {
-            yield return KeyValuePair.Create<string, object?>("log.status", Status(status));
-        }
-
-        if (row.Log.TruncatedOutput)
-        {
-            yield return KeyValuePair.Create<string, object?>("log.truncated_output", $"true (sha256 of the whole: {row.Log.OutputSha256})");
-        }
-    }
+    public static IEnumerable<KeyValuePair<string, object?>> Columns(Row row) => ShownColumns.Of(row);
 
     /// <summary>A log status as written in results (<c>truncated</c>, <c>refused</c>, <c>filtered</c>).</summary>
-    public static string Status(Logs.LogStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+    public static string Status(Logs.LogStatus status) => ShownColumns.Status(status);
 
     /// <summary>
     /// One sentence on how the provider behaved when it was not plainly: retries by cause, a lower concurrency than
