@@ -14,13 +14,13 @@ internal sealed partial class ResultsIndex
 {
     private const int ChunkSize = 1 << 20;
 
-    private readonly List<ResultsLine> damaged;
+    private readonly System.Collections.ObjectModel.ReadOnlyCollection<ResultsLine> damaged;
 
     private ResultsIndex(string path, List<ResultsLine> lines)
     {
         Path = path;
-        Lines = lines;
-        damaged = [.. lines.Where(l => l.Damaged)];
+        Lines = lines.AsReadOnly();
+        damaged = lines.Where(l => l.Damaged).ToList().AsReadOnly();
         Total = lines.Count - damaged.Count;
     }
 

@@ -307,7 +307,7 @@ public sealed class ResultsIndexTests
         Assert.Equal(["escaped"], Ids(new RowFilter { Text = "BRÛLÉE" }));
         Assert.Equal(["column"], Ids(new RowFilter { Text = "zebra" }));
         Assert.Equal(["column"], Ids(new RowFilter { Text = "0.75" }));
-        Assert.Equal(["column", "truncated"], Ids(new RowFilter { Text = "TRUE" }.With(outcome: "pass")));
+        Assert.Equal(["column", "truncated"], Ids(new RowFilter { Text = "TRUE", Outcome = "pass" }));
         Assert.Equal(["truncated"], Ids(new RowFilter { Text = "sha256 of the whole" }));
         Assert.Equal(["rule"], Ids(new RowFilter { Text = "was 134" }));
         Assert.Equal(["error"], Ids(new RowFilter { Text = "PROVIDER SAID" }));
@@ -318,7 +318,7 @@ public sealed class ResultsIndexTests
         Assert.Equal(["newline"], Ids(new RowFilter { Text = "two\nlines" }));
         Assert.Equal(["plain"], Ids(new RowFilter { Text = "REFUND" }));
         Assert.Equal(["plain"], Ids(new RowFilter { Text = "thirty days" }));
-        Assert.InRange(Ids(new RowFilter { Text = "n" }.With(outcome: "pass", model: "m")).Length, 3, 8);
+        Assert.InRange(Ids(new RowFilter { Text = "n", Outcome = "pass", ModelConfig = "m" }).Length, 3, 8);
         Assert.Empty(Ids(new RowFilter { Text = "datapoint_id" }));
         Assert.Empty(Ids(new RowFilter { Text = "nowhere at all" }));
         Assert.Empty(Ids(new RowFilter { Text = "smile", ModelConfig = "m" }));
@@ -342,9 +342,4 @@ public sealed class ResultsIndexTests
         Assert.Equal([2, 6], text.Damaged.Select(l => l.Number));
         Assert.Equal(["a", "d"], text.Rows.Select(r => r.Row.DatapointId));
     }
-}
-
-internal static class RowFilterTestExtensions
-{
-    public static RowFilter With(this RowFilter filter, string? outcome = null, string? model = null) => filter with { Outcome = outcome ?? filter.Outcome, ModelConfig = model ?? filter.ModelConfig };
 }
