@@ -100,6 +100,30 @@ public sealed class ResultsIndexTests
         Assert.Equal(expected.Select(l => l.DatapointId), rows.Select(r => r?.DatapointId));
     }
 
+    [Theory]
+    [InlineData("\"datapoint_id\":\"a\"", "\"datapoint_id\":null")]
+    [InlineData("\"model_config\":\"m\"", "\"model_config\":null")]
+    [InlineData("\"input\":\"one\"", "\"input\":null")]
+    [InlineData("\"failed_rules\":[]", "\"failed_rules\":null")]
+    [InlineData("\"failed_rules\":[]", "\"failed_rules\":[null]")]
+    [InlineData("\"evaluations\":{}", "\"evaluations\":null")]
+    [InlineData("\"evaluations\":{}", "\"evaluations\":{\"judge\":null}")]
+    public void A_line_whose_required_values_are_null_is_damaged_and_the_other_rows_are_served(string value, string replacement)
+    {
+        using var directory = new TempDirectory();
+        var line = Line("a", Outcome.Pass, "one");
+        Assert.Contains(value, line, StringComparison.Ordinal);
+        var results = directory.File("run/results.jsonl", line.Replace(value, replacement, StringComparison.Ordinal) + Line("b", Outcome.Fail, "two"));
+        var index = ResultsIndex.Open(results, Path.Combine(directory.Path, "cache"));
+
+        var page = index.ReadPage(RowFilter.All, 0, 10);
+        var text = index.ReadPage(new RowFilter { Text = "o" }, 0, 10);
+
+        Assert.Equal([1], page.Damaged.Select(l => l.Number));
+        Assert.Equal(["b"], page.Rows.Select(r => r.Row.DatapointId));
+        Assert.Equal(["b"], text.Rows.Select(r => r.Row.DatapointId));
+    }
+
     [Fact]
     public void A_row_needing_a_live_run_is_indexed_with_the_outcome_the_report_shows()
     {
