@@ -350,6 +350,32 @@ public sealed class ResultsIndexTests
     }
 
     [Fact]
+    public void A_text_filter_over_thousands_of_rows_equals_filtering_every_parsed_row()
+    {
+        using var directory = new TempDirectory();
+        var text = new StringBuilder();
+        for (var i = 0; i < 5000; i++)
+        {
+            var input = i % 7 == 0 ? $"a café order {i}" : i % 11 == 0 ? $"say \"when\" {i}" : $"plain {i}";
+            text.Append(Line(Row($"d{i}", model: i % 2 == 0 ? "a" : "b", outcome: i % 5 == 0 ? Outcome.Fail : Outcome.Pass, input: input, response: $"answer {i % 13}")));
+        }
+
+        var results = directory.File("run/results.jsonl", text.ToString());
+        var index = ResultsIndex.Open(results, Path.Combine(directory.Path, "cache"));
+        var parsed = ResultsStore.ReadRows(Path.GetDirectoryName(results)!).ToList();
+
+        foreach (var filter in new[] { new RowFilter { Text = "CAFÉ" }, new RowFilter { Text = "\"when\"" }, new RowFilter { Text = "answer 12" }, new RowFilter { Text = "ORDER 49", ModelConfig = "b" }, new RowFilter { Text = "a", Outcome = "fail" } })
+        {
+            var expected = parsed.Where(filter.Matches).Select(r => r.DatapointId).ToList();
+            var page = index.ReadPage(filter, 10, 20);
+
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected.Count, page.Matched);
+            Assert.Equal(expected.Skip(10).Take(20), page.Rows.Select(r => r.Row.DatapointId));
+        }
+    }
+
+    [Fact]
     public void A_damaged_line_is_listed_with_its_number_and_the_other_rows_are_still_served()
     {
         using var directory = new TempDirectory();
