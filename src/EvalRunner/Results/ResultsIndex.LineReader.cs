@@ -12,6 +12,7 @@ internal sealed partial class ResultsIndex
     {
         private readonly SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         private byte[] buffer = [];
+        private char[] chars = [];
         private long start;
         private int filled;
 
@@ -41,6 +42,18 @@ internal sealed partial class ResultsIndex
             }
 
             return buffer.AsSpan((int)(line.Offset - start), line.Length);
+        }
+
+        /// <summary>The text of <paramref name="line"/> (not UTF-8: the replacement character), valid until the next read.</summary>
+        public ReadOnlySpan<char> ReadText(ResultsLine line)
+        {
+            var bytes = Read(line);
+            if (chars.Length < bytes.Length)
+            {
+                chars = new char[Math.Max(bytes.Length, chars.Length * 2)];
+            }
+
+            return chars.AsSpan(0, System.Text.Encoding.UTF8.GetChars(bytes, chars));
         }
 
         public void Dispose() => handle.Dispose();

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 
 namespace EvalRunner.Results;
 
@@ -35,22 +34,46 @@ internal sealed partial class ResultsIndex
         }
         else
         {
-            var search = TextSearch.For(filter.Text);
-            foreach (var line in selected)
+            var lines = selected.ToList();
+            var matches = Match(lines, filter);
+            for (var i = 0; i < lines.Count; i++)
             {
-                if (search.Excludes(line, reader) || ReadRow(reader.Read(line)) is not { } row || !filter.Matches(row))
+                if (matches[i] && matched++ >= offset && rows.Count < count && ReadRow(reader.Read(lines[i])) is { } row)
                 {
-                    continue;
-                }
-
-                if (matched++ >= offset && rows.Count < count)
-                {
-                    rows.Add(new ResultsPageRow(line, row));
+                    rows.Add(new ResultsPageRow(lines[i], row));
                 }
             }
         }
 
         return new ResultsPage { Total = Total, Matched = matched, Offset = offset, Rows = rows, Damaged = damaged };
+    }
+
+    /// <summary>
+    /// Which of <paramref name="lines"/> match the filter's text. Ranges of lines are searched and parsed at once, each
+    /// through a reader of its own: text found in most rows, or text the file escapes, parses most rows.
+    /// </summary>
+    private bool[] Match(List<ResultsLine> lines, RowFilter filter)
+    {
+        var matches = new bool[lines.Count];
+        var search = TextSearch.For(filter.Text!);
+        var size = Math.Max(1024, (lines.Count / (Environment.ProcessorCount * 4)) + 1);
+        try
+        {
+            Parallel.For(0, (lines.Count + size - 1) / size, range =>
+            {
+                using var reader = new LineReader(Path);
+                for (var i = range * size; i < Math.Min(lines.Count, (range + 1) * size); i++)
+                {
+                    matches[i] = !search.Excludes(lines[i], reader) && ReadRow(reader.Read(lines[i])) is { } row && filter.Matches(row);
+                }
+            });
+        }
+        catch (AggregateException ex)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+        }
+
+        return matches;
     }
 
     /// <summary>
@@ -66,7 +89,6 @@ internal sealed partial class ResultsIndex
 
         private readonly SearchValues<string>? values;
         private readonly string needle;
-        private char[] chars = [];
 
         private TextSearch(SearchValues<string>? values, string needle)
         {
@@ -93,14 +115,7 @@ internal sealed partial class ResultsIndex
                 return false;
             }
 
-            var bytes = reader.Read(line);
-            if (chars.Length < bytes.Length)
-            {
-                chars = new char[Math.Max(bytes.Length, chars.Length * 2)];
-            }
-
-            var text = chars.AsSpan(0, Encoding.UTF8.GetChars(bytes, chars));
-            return !text.ContainsAny(values);
+            return !reader.ReadText(line).ContainsAny(values);
         }
     }
 }

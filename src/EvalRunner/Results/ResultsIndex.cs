@@ -14,13 +14,13 @@ internal sealed partial class ResultsIndex
 {
     private const int ChunkSize = 1 << 20;
 
-    private readonly List<ResultsLine> damaged;
+    private readonly System.Collections.ObjectModel.ReadOnlyCollection<ResultsLine> damaged;
 
     private ResultsIndex(string path, List<ResultsLine> lines)
     {
         Path = path;
-        Lines = lines;
-        damaged = [.. lines.Where(l => l.Damaged)];
+        Lines = lines.AsReadOnly();
+        damaged = lines.Where(l => l.Damaged).ToList().AsReadOnly();
         Total = lines.Count - damaged.Count;
     }
 
@@ -125,15 +125,22 @@ internal sealed partial class ResultsIndex
         lines.Add(new ResultsLine(number, offset, line.Length, record.DatapointId, model, record.Trial is > 1 ? record.Trial.Value : 1, outcome));
     }
 
-    /// <summary>A line's record, read from its bytes as <see cref="ResultsStore.ReadRow"/> reads its text; null when it is not a whole row.</summary>
+    /// <summary>
+    /// A line's record, read from its bytes as <see cref="ResultsStore.ReadRow"/> reads its text; null when it is not a
+    /// whole row, or when a value a row cannot do without is null (<c>"model_config":null</c>).
+    /// </summary>
     private static ResultsStore.RowRecord? ReadRecord(ReadOnlySpan<byte> line)
     {
         try
         {
             // Text that is not UTF-8 reads as the replacement character, as the line's text does.
-            return Utf8.IsValid(line)
+            var record = Utf8.IsValid(line)
                 ? JsonSerializer.Deserialize(line, ResultsJson.Default.RowRecord)
                 : JsonSerializer.Deserialize(Encoding.UTF8.GetString(line), ResultsJson.Default.RowRecord);
+            return record is { DatapointId: not null, ModelConfig: not null, Input: not null, Expected: not null, Tags: not null, Log: not null, Evaluations: not null, FailedRules: not null }
+                && record.Evaluations.Values.All(values => values is not null) && record.FailedRules.All(rule => rule is not null)
+                ? record
+                : null;
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {

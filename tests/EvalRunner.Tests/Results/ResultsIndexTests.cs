@@ -100,6 +100,30 @@ public sealed class ResultsIndexTests
         Assert.Equal(expected.Select(l => l.DatapointId), rows.Select(r => r?.DatapointId));
     }
 
+    [Theory]
+    [InlineData("\"datapoint_id\":\"a\"", "\"datapoint_id\":null")]
+    [InlineData("\"model_config\":\"m\"", "\"model_config\":null")]
+    [InlineData("\"input\":\"one\"", "\"input\":null")]
+    [InlineData("\"failed_rules\":[]", "\"failed_rules\":null")]
+    [InlineData("\"failed_rules\":[]", "\"failed_rules\":[null]")]
+    [InlineData("\"evaluations\":{}", "\"evaluations\":null")]
+    [InlineData("\"evaluations\":{}", "\"evaluations\":{\"judge\":null}")]
+    public void A_line_whose_required_values_are_null_is_damaged_and_the_other_rows_are_served(string value, string replacement)
+    {
+        using var directory = new TempDirectory();
+        var line = Line("a", Outcome.Pass, "one");
+        Assert.Contains(value, line, StringComparison.Ordinal);
+        var results = directory.File("run/results.jsonl", line.Replace(value, replacement, StringComparison.Ordinal) + Line("b", Outcome.Fail, "two"));
+        var index = ResultsIndex.Open(results, Path.Combine(directory.Path, "cache"));
+
+        var page = index.ReadPage(RowFilter.All, 0, 10);
+        var text = index.ReadPage(new RowFilter { Text = "o" }, 0, 10);
+
+        Assert.Equal([1], page.Damaged.Select(l => l.Number));
+        Assert.Equal(["b"], page.Rows.Select(r => r.Row.DatapointId));
+        Assert.Equal(["b"], text.Rows.Select(r => r.Row.DatapointId));
+    }
+
     [Fact]
     public void A_row_needing_a_live_run_is_indexed_with_the_outcome_the_report_shows()
     {
@@ -307,7 +331,7 @@ public sealed class ResultsIndexTests
         Assert.Equal(["escaped"], Ids(new RowFilter { Text = "BRÛLÉE" }));
         Assert.Equal(["column"], Ids(new RowFilter { Text = "zebra" }));
         Assert.Equal(["column"], Ids(new RowFilter { Text = "0.75" }));
-        Assert.Equal(["column", "truncated"], Ids(new RowFilter { Text = "TRUE" }.With(outcome: "pass")));
+        Assert.Equal(["column", "truncated"], Ids(new RowFilter { Text = "TRUE", Outcome = "pass" }));
         Assert.Equal(["truncated"], Ids(new RowFilter { Text = "sha256 of the whole" }));
         Assert.Equal(["rule"], Ids(new RowFilter { Text = "was 134" }));
         Assert.Equal(["error"], Ids(new RowFilter { Text = "PROVIDER SAID" }));
@@ -318,11 +342,37 @@ public sealed class ResultsIndexTests
         Assert.Equal(["newline"], Ids(new RowFilter { Text = "two\nlines" }));
         Assert.Equal(["plain"], Ids(new RowFilter { Text = "REFUND" }));
         Assert.Equal(["plain"], Ids(new RowFilter { Text = "thirty days" }));
-        Assert.InRange(Ids(new RowFilter { Text = "n" }.With(outcome: "pass", model: "m")).Length, 3, 8);
+        Assert.InRange(Ids(new RowFilter { Text = "n", Outcome = "pass", ModelConfig = "m" }).Length, 3, 8);
         Assert.Empty(Ids(new RowFilter { Text = "datapoint_id" }));
         Assert.Empty(Ids(new RowFilter { Text = "nowhere at all" }));
         Assert.Empty(Ids(new RowFilter { Text = "smile", ModelConfig = "m" }));
         Assert.Equal(parsed.Select(r => r.DatapointId), Ids(new RowFilter { Text = "" }));
+    }
+
+    [Fact]
+    public void A_text_filter_over_thousands_of_rows_equals_filtering_every_parsed_row()
+    {
+        using var directory = new TempDirectory();
+        var text = new StringBuilder();
+        for (var i = 0; i < 5000; i++)
+        {
+            var input = i % 7 == 0 ? $"a café order {i}" : i % 11 == 0 ? $"say \"when\" {i}" : $"plain {i}";
+            text.Append(Line(Row($"d{i}", model: i % 2 == 0 ? "a" : "b", outcome: i % 5 == 0 ? Outcome.Fail : Outcome.Pass, input: input, response: $"answer {i % 13}")));
+        }
+
+        var results = directory.File("run/results.jsonl", text.ToString());
+        var index = ResultsIndex.Open(results, Path.Combine(directory.Path, "cache"));
+        var parsed = ResultsStore.ReadRows(Path.GetDirectoryName(results)!).ToList();
+
+        foreach (var filter in new[] { new RowFilter { Text = "CAFÉ" }, new RowFilter { Text = "\"when\"" }, new RowFilter { Text = "answer 12" }, new RowFilter { Text = "ORDER 49", ModelConfig = "b" }, new RowFilter { Text = "a", Outcome = "fail" } })
+        {
+            var expected = parsed.Where(filter.Matches).Select(r => r.DatapointId).ToList();
+            var page = index.ReadPage(filter, 10, 20);
+
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected.Count, page.Matched);
+            Assert.Equal(expected.Skip(10).Take(20), page.Rows.Select(r => r.Row.DatapointId));
+        }
     }
 
     [Fact]
@@ -342,9 +392,4 @@ public sealed class ResultsIndexTests
         Assert.Equal([2, 6], text.Damaged.Select(l => l.Number));
         Assert.Equal(["a", "d"], text.Rows.Select(r => r.Row.DatapointId));
     }
-}
-
-internal static class RowFilterTestExtensions
-{
-    public static RowFilter With(this RowFilter filter, string? outcome = null, string? model = null) => filter with { Outcome = outcome ?? filter.Outcome, ModelConfig = model ?? filter.ModelConfig };
 }
