@@ -14,7 +14,7 @@ internal sealed partial class ResultsIndex
     /// The index of <paramref name="resultsPath"/>, read from <paramref name="cacheDirectory"/> when its copy there was
     /// made from the file as it is now (same full path, size and last write time), else built in one pass and written
     /// there. A cache file that is damaged, of another version or cannot be written is no error: the file is indexed
-    /// again. Nothing is written next to the results.
+    /// again. Nothing is written next to the results, even when the cache folder is the results folder.
     /// </summary>
     /// <exception cref="IOException">The results file cannot be read.</exception>
     public static ResultsIndex Open(string resultsPath, string cacheDirectory)
@@ -22,14 +22,18 @@ internal sealed partial class ResultsIndex
         var path = System.IO.Path.GetFullPath(resultsPath);
         var file = new FileInfo(path);
         var (length, ticks) = (file.Length, file.LastWriteTimeUtc.Ticks);
-        var cache = System.IO.Path.Combine(cacheDirectory, CacheName(path));
+        var cache = System.IO.Path.Combine(System.IO.Path.GetFullPath(cacheDirectory), CacheName(path));
         if (ReadCache(cache, path, length, ticks) is { } cached)
         {
             return cached;
         }
 
         var index = Build(path, length);
-        WriteCache(cache, index, length, ticks);
+        if (!string.Equals(System.IO.Path.GetDirectoryName(cache), System.IO.Path.GetDirectoryName(path), StringComparison.OrdinalIgnoreCase))
+        {
+            WriteCache(cache, index, length, ticks);
+        }
+
         return index;
     }
 

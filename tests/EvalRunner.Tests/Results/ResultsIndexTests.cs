@@ -172,6 +172,19 @@ public sealed class ResultsIndexTests
     }
 
     [Fact]
+    public void A_cache_folder_that_is_the_results_folder_gets_no_file()
+    {
+        using var directory = new TempDirectory();
+        var results = directory.File("run/results.jsonl", Line("a", Outcome.Pass, "one"));
+        var folder = Path.GetDirectoryName(results)!;
+
+        var index = ResultsIndex.Open(results, folder + Path.DirectorySeparatorChar);
+
+        Assert.Equal(["a"], index.Lines.Select(l => l.DatapointId));
+        Assert.Equal([results], Directory.GetFileSystemEntries(folder));
+    }
+
+    [Fact]
     public void Files_of_the_same_name_in_different_folders_have_cache_files_of_their_own()
     {
         using var directory = new TempDirectory();
