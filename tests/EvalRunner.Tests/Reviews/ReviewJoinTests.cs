@@ -41,6 +41,23 @@ public sealed class ReviewJoinTests
         Assert.Equal(0L, rows.Row("c").Evaluation("review").GetProperty("reviewers").GetInt64());
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task A_tie_between_reviewers_is_a_warning_of_validate_and_of_the_run_naming_the_datapoint_and_column()
+    {
+        using var dir = Setup(
+            "id,model_config,reviewer,correct,rating,tone,note\n"
+            + "a,bot,ann,true,4,calm,\na,bot,bob,true,5,rude,\na,bot,cy,false,5,calm,\n"
+            + "b,bot,ann,true,2,calm,\nb,bot,bob,false,3,rude,\n");
+        var path = dir.File("s.eval.yaml", Suite + "thresholds: [review.rating >= 1]\n");
+        const string Warning = "external evaluator 'review': reviewers tie on 2 scores, which have no value: b [bot] correct, b [bot] tone (a further reviewer decides)";
+
+        var validate = await Cli.EvalRunnerCli.RunAsync(dir.Path, ["validate", "s.eval.yaml"], TestContext.Current.CancellationToken);
+        var run = await SuiteRun.RunAsync(path, TestSettings.With(), TestContext.Current.CancellationToken);
+
+        Assert.Contains("warning: " + Warning, validate.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(Warning, run.Result.Warnings);
+    }
+
     [Fact]
     public void One_reviewer_scoring_a_datapoint_twice_is_refused()
     {
