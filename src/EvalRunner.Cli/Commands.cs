@@ -33,7 +33,7 @@ internal static class Commands
                 AnsiConsole.MarkupLine(
                     $"[green]✓[/] {Markup.Escape(path)}: suite '{Markup.Escape(suite.Name)}', {datapoints}, "
                     + $"{suite.Evaluators.Count} evaluators, {suite.Thresholds.Count} thresholds");
-                foreach (var warning in (await suite.UnknownExternalIdWarningsAsync(cancellationToken)).Concat(suite.UnusedEvaluatorWarnings()))
+                foreach (var warning in (await suite.UnknownExternalIdWarningsAsync(cancellationToken)).Concat(suite.ExternalTieWarnings()).Concat(suite.UnusedEvaluatorWarnings()))
                 {
                     AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
                 }

@@ -406,7 +406,7 @@ public sealed partial class RunSession : IAsyncDisposable
 
         await DisposePartsAsync().ConfigureAwait(false);
         _http.Dispose();
-        IReadOnlyList<string> warnings = [.. await Suite.UnknownExternalIdWarningsAsync(CancellationToken.None).ConfigureAwait(false), .. Suite.UnusedEvaluatorWarnings()];
+        IReadOnlyList<string> warnings = [.. await Suite.UnknownExternalIdWarningsAsync(CancellationToken.None).ConfigureAwait(false), .. Suite.ExternalTieWarnings(), .. Suite.UnusedEvaluatorWarnings()];
         var retries = _retries.Snapshot();
         var ran = _planned >= 0;
         return await _recorder.CompleteAsync(_stopped, _cancelled, warnings, result => result with

@@ -98,6 +98,9 @@ public sealed record Suite
         return ExternalEvaluator.UnknownIdWarnings(Evaluators, ids);
     }
 
+    /// <summary>One warning per <c>external</c> evaluator whose reviewers tie on a score (docs/review.md, several reviewers).</summary>
+    internal IReadOnlyList<string> ExternalTieWarnings() => ExternalEvaluator.TieWarnings(Evaluators);
+
     /// <summary>
     /// One warning per evaluator that no threshold reads: its columns are recorded but decide nothing (a rule forgotten,
     /// or an evaluator left over). <c>validate</c> prints them and a run keeps them in its warnings.

@@ -49,9 +49,12 @@ internal sealed class ExternalKind : EvaluatorKind
         var reviewed = ReadScores(file, relative, format, columns, configs, context.Problems);
         var byReviewer = reviewed.Values.Any(list => list.Any(score => score.Reviewer is not null));
         var scores = reviewed.ToDictionary(entry => entry.Key, entry => byReviewer ? ExternalJoin.Join(columns, entry.Value) : entry.Value[0].Values, StringComparer.Ordinal);
+        List<string> ties = byReviewer
+            ? [.. reviewed.OrderBy(entry => entry.Key, StringComparer.Ordinal).SelectMany(entry => ExternalJoin.Ties(columns, entry.Value).Select(column => $"{ExternalEvaluator.Shown(entry.Key)} {column}"))]
+            : [];
         return new ExternalSpec
         {
-            Name = name, Columns = ExternalEvaluator.ColumnsFor(columns, byReviewer), Scored = columns, Scores = scores, File = relative, FullPath = file, ModelConfigs = configs, ByReviewer = byReviewer,
+            Name = name, Columns = ExternalEvaluator.ColumnsFor(columns, byReviewer), Scored = columns, Scores = scores, File = relative, FullPath = file, ModelConfigs = configs, ByReviewer = byReviewer, Ties = ties,
         };
     }
 
@@ -207,6 +210,9 @@ internal sealed record ExternalSpec : EvaluatorSpec
     /// <summary>Whether the file has a <c>reviewer</c> column: the scores are joins of several reviewers', with a <c>reviewers</c> count.</summary>
     public bool ByReviewer { get; init; }
 
+    /// <summary>Where reviewers tie on a bool or choice column (<c>id [model config] column</c>), in key order: those joined scores have no value.</summary>
+    public IReadOnlyList<string> Ties { get; init; } = [];
+
     internal override IEvaluator Build(RunServices services) => new ExternalEvaluator(Name, Scored, Scores, ByReviewer);
 }
 
@@ -230,6 +236,19 @@ internal sealed class ExternalEvaluator(string name, IReadOnlyList<Column> colum
     public static string Key(string id, string? modelConfig) => modelConfig is null ? id : id + "\u001f" + modelConfig;
 
     private static string IdOf(string key) => key.Split('\u001f')[0];
+
+    /// <summary>A score's key as a person reads it: <c>id [model config]</c>, or the id alone.</summary>
+    public static string Shown(string key) => key.Split('\u001f') is [var id, var config] ? $"{id} [{config}]" : key;
+
+    /// <summary>
+    /// One warning per <c>external</c> evaluator whose reviewers tie on a bool or choice column of a datapoint: the
+    /// joined score has no value there, which a further reviewer decides.
+    /// </summary>
+    public static IReadOnlyList<string> TieWarnings(IEnumerable<EvaluatorSpec> evaluators) =>
+        [.. evaluators.OfType<ExternalSpec>().Where(external => external.Ties.Count > 0).Select(external =>
+            $"external evaluator '{external.Name}': reviewers tie on {external.Ties.Count} score{(external.Ties.Count == 1 ? string.Empty : "s")}, which {(external.Ties.Count == 1 ? "has" : "have")} no value: "
+            + string.Join(", ", external.Ties.Take(NamedIds)) + (external.Ties.Count > NamedIds ? $" and {external.Ties.Count - NamedIds} more" : string.Empty)
+            + " (a further reviewer decides)")];
 
     /// <summary>How many unknown ids a warning names before "and N more".</summary>
     private const int NamedIds = 10;

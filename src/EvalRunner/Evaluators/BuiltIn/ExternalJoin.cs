@@ -32,6 +32,13 @@ internal static class ExternalJoin
         return joined;
     }
 
+    /// <summary>The bool and choice columns whose reviewers tie (the joined score has no value there).</summary>
+    public static IEnumerable<string> Ties(IReadOnlyList<Column> columns, IReadOnlyList<ReviewerScore> scores) =>
+        columns.Where(column => column.Type is ColumnType.Bool or ColumnType.Choice)
+            .Where(column => scores.Select(score => score.Values.GetValueOrDefault(column.Name)).OfType<object>().ToList() is { Count: > 1 } values
+                && Majority(values) is null)
+            .Select(column => column.Name);
+
     /// <summary>The value more reviewers gave than any other; null on a tie.</summary>
     private static object? Majority(IEnumerable<object> values)
     {
