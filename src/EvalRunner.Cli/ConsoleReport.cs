@@ -200,7 +200,7 @@ internal static class ConsoleReport
             + $"{(datapoints.Errored > 0 ? $"[yellow]{datapoints.Errored} errored[/]" : "0 errored")}, {(datapoints.Flaky > 0 ? $"[yellow]{datapoints.Flaky} flaky[/]" : "0 flaky")}");
         foreach (var model in result.Models.Where(m => m.PassAtK is not null))
         {
-            AnsiConsole.MarkupLine($"  {Markup.Escape(model.Name)}: pass@{datapoints.Repeat} {model.PassAtK!.Value.ToString("0.0%", CultureInfo.InvariantCulture)}, pass^{datapoints.Repeat} {model.PassHatK!.Value.ToString("0.0%", CultureInfo.InvariantCulture)}");
+            AnsiConsole.MarkupLine($"  {Markup.Escape(model.Name)}: pass@{datapoints.Repeat} {ValueText.Percent(model.PassAtK!.Value)}, pass^{datapoints.Repeat} {ValueText.Percent(model.PassHatK!.Value)}");
         }
 
         if (datapoints.Flaky > 0)

@@ -28,6 +28,9 @@ internal static partial class ValueText
         _ => value.ToString() ?? string.Empty,
     };
 
+    /// <summary>A rate as a percentage with one decimal: <c>70.0%</c>.</summary>
+    public static string Percent(double value) => value.ToString("0.0%", CultureInfo.InvariantCulture);
+
     /// <summary>
     /// An amount in US dollars: <c>$0</c>, <c>$1.25</c>, <c>$0.05</c>, and below a cent two significant digits
     /// (<c>$0.0012</c>, <c>$0.000034</c>), so a small cost never shows as <c>$0</c>.

@@ -34,7 +34,7 @@ internal static class ViewHtml
     /// <summary>The token as a hidden form field.</summary>
     public static string TokenField(string token) => $"<input type=\"hidden\" name=\"token\" value=\"{WebUtility.HtmlEncode(token)}\">";
 
-    public static string Percent(double value) => value.ToString("0.0%", CultureInfo.InvariantCulture);
+    public static string Percent(double value) => ValueText.Percent(value);
 
     /// <summary>A whole page: no resource from elsewhere, scripts only with this response's nonce.</summary>
     public static string Page(string title, string body, string? script = null, string? nonce = null) => $$"""

@@ -523,5 +523,5 @@ internal static class MarkdownReport
 
     private static string Usd(double value) => ValueText.Usd(value);
 
-    private static string Percent(double value) => value.ToString("0.0%", CultureInfo.InvariantCulture);
+    private static string Percent(double value) => ValueText.Percent(value);
 }
