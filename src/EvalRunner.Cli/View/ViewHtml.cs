@@ -36,6 +36,9 @@ internal static class ViewHtml
 
     public static string Percent(double value) => ValueText.Percent(value);
 
+    /// <summary>A count and its noun: <c>1 run</c>, <c>2 runs</c>.</summary>
+    public static string Count(int count, string noun) => string.Create(CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? string.Empty : "s")}");
+
     /// <summary>A whole page: no resource from elsewhere, scripts only with this response's nonce.</summary>
     public static string Page(string title, string body, string? script = null, string? nonce = null) => $$"""
         <!DOCTYPE html>
@@ -81,7 +84,7 @@ internal static class ViewHtml
         }
 
         var (min, max) = (values.Min(), values.Max());
-        chart.Append(CultureInfo.InvariantCulture, $"<svg width=\"{Width}\" height=\"{Height + 16}\" role=\"img\" aria-label=\"{H(title)} over {points.Count} runs\">");
+        chart.Append(CultureInfo.InvariantCulture, $"<svg width=\"{Width}\" height=\"{Height + 16}\" role=\"img\" aria-label=\"{H(title)} over {Count(points.Count, "run")}\">");
         double X(int i) => points.Count == 1 ? Width / 2.0 : Pad + (i * (Width - (2.0 * Pad)) / (points.Count - 1));
         double Y(double v) => max == min ? Height / 2.0 : Pad + ((max - v) * (Height - (2.0 * Pad)) / (max - min));
         var segment = new List<string>();
@@ -117,7 +120,7 @@ internal static class ViewHtml
             }
         }
 
-        chart.Append(CultureInfo.InvariantCulture, $"<text x=\"0\" y=\"{Height + 12}\" font-size=\"11\" fill=\"#57606a\">{H($"{format(min)} – {format(max)}, {points.Count} runs")}</text>");
+        chart.Append(CultureInfo.InvariantCulture, $"<text x=\"0\" y=\"{Height + 12}\" font-size=\"11\" fill=\"#57606a\">{H($"{format(min)} – {format(max)}, {Count(points.Count, "run")}")}</text>");
         return chart.Append("</svg></div>").ToString();
     }
 }

@@ -17,7 +17,7 @@ internal sealed partial class ViewServer
     {
         var (runs, problems) = await _runs.ScanAsync(context.RequestAborted).ConfigureAwait(false);
         var body = new StringBuilder(Nav());
-        body.Append(CultureInfo.InvariantCulture, $"<h1>Runs</h1><p class=\"note\" id=\"summary\">{runs.Count} runs of {runs.Select(r => r.Run.Suite).Distinct(StringComparer.Ordinal).Count()} suites under {H(string.Join(", ", _options.Directories))}</p>");
+        body.Append(CultureInfo.InvariantCulture, $"<h1>Runs</h1><p class=\"note\" id=\"summary\">{Count(runs.Count, "run")} of {Count(runs.Select(r => r.Run.Suite).Distinct(StringComparer.Ordinal).Count(), "suite")} under {H(string.Join(", ", _options.Directories))}</p>");
         foreach (var problem in problems)
         {
             body.Append(CultureInfo.InvariantCulture, $"<p class=\"problem\">{H(_options.Settings.Redact(problem))}</p>");

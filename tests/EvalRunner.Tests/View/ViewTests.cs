@@ -38,7 +38,7 @@ public sealed class ViewTests
             var rates = await runs.Locator("td.pass-rate").AllTextContentsAsync();
             Assert.StartsWith("70.0% (", rates[0], StringComparison.Ordinal);
             Assert.StartsWith("100.0% (", rates[1], StringComparison.Ordinal);
-            Assert.Contains("2 runs of 1 suites", await page.Locator("#summary").TextContentAsync(), StringComparison.Ordinal);
+            Assert.Contains("2 runs of 1 suite under ", await page.Locator("#summary").TextContentAsync(), StringComparison.Ordinal);
             // The pass rate over time: a dot per run, oldest first, each with its value.
             var dots = page.Locator("section[data-suite='support'] .chart").First.Locator("circle title");
             Assert.Equal(2, await dots.CountAsync());
@@ -341,7 +341,7 @@ public sealed class ViewTests
 
         // A run.json that is not a run is named with its line; the other runs are listed.
         Assert.Contains(WebUtility.HtmlEncode(Path.Combine(broken, "run.json")) + ":2: not a run", home, StringComparison.Ordinal);
-        Assert.Contains("2 runs of 1 suites", home, StringComparison.Ordinal);
+        Assert.Contains("2 runs of 1 suite under ", home, StringComparison.Ordinal);
         var page = await http.GetStringAsync(EvalRunner.Cli.View.ViewHtml.Url(server.Token, "/runs/2"), token);
 
         Assert.Contains($"{WebUtility.HtmlEncode(results)}:4: not a whole row (damaged or cut off); the other rows are shown", page, StringComparison.Ordinal);
@@ -393,7 +393,7 @@ public sealed class ViewTests
             Assert.Equal("127.0.0.1", url.Host);
             Assert.Matches("^\\?token=[A-Za-z0-9_-]{32}$", url.Query);
             using var http = new HttpClient();
-            Assert.Contains("2 runs of 1 suites", await http.GetStringAsync(url, token), StringComparison.Ordinal);
+            Assert.Contains("2 runs of 1 suite under ", await http.GetStringAsync(url, token), StringComparison.Ordinal);
             using var refused = await http.GetAsync(new Uri(url, "/"), token);
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
