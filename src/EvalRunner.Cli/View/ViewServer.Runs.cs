@@ -134,7 +134,7 @@ internal sealed partial class ViewServer
             var outcome = row.NeedsLiveRun ? "needs-live-run" : ReportValues.Outcome(row);
             var values = ReportValues.Columns(row).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
             body.Append(CultureInfo.InvariantCulture, $"""
-                <tr class="{outcome}"><td>{line.Number}</td><td class="id">{H(r.Datapoints is null ? row.DatapointId : $"{row.DatapointId} (trial {row.Trial})")}</td><td>{H(row.ModelConfig)}</td><td class="outcome">{outcome}</td>
+                <tr><td>{line.Number}</td><td class="id">{H(r.Datapoints is null ? row.DatapointId : $"{row.DatapointId} (trial {row.Trial})")}</td><td>{H(row.ModelConfig)}</td><td class="outcome {outcome}">{outcome}</td>
                 <td class="text">{H(row.Input)}</td><td class="text response">{H(row.Log.Response)}</td><td class="text">{H(string.Join("; ", row.FailedRules))}</td><td class="text">{H(row.Error?.Message)}</td>
                 """);
             body.AppendJoin(string.Empty, columns.Select(c => $"<td>{H(values.TryGetValue(c, out var v) ? ReportValues.Show(v) : null)}</td>"));
