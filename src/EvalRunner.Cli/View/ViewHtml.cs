@@ -52,7 +52,7 @@ internal static class ViewHtml
         table { border-collapse: collapse; margin: .5rem 0 1rem; }
         th, td { border: 1px solid #d0d7de; padding: 4px 8px; vertical-align: top; text-align: left; }
         th { background: #f6f8fa; }
-        td.text, .text { white-space: pre-wrap; word-break: break-word; max-width: 32rem; } td.text { min-width: 14rem; }
+        td.text, .text { white-space: pre-wrap; word-break: break-word; max-width: 32rem; } #rows td.text { min-width: 14rem; }
         .pass { color: #1a7f37; } .fail { color: #cf222e; font-weight: 600; } .error { color: #9a6700; font-weight: 600; } .needs-live-run { color: #57606a; font-style: italic; }
         .problem { color: #9a6700; } .note { color: #57606a; }
         .chart { display: inline-block; margin: 0 1.5rem 1rem 0; vertical-align: top; } .chart h4 { margin: .25rem 0; font-weight: 600; }
