@@ -323,6 +323,30 @@ public sealed class ViewTests
             }), token);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task A_scores_file_that_cannot_be_written_is_named_on_the_page_and_the_server_goes_on()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var fixture = await ViewFixture.CreateAsync(Wrong, token);
+        await using var server = await fixture.ServeAsync(review: true, token);
+        // The scores file became a folder after the suite loaded: nothing can be read or written there.
+        File.Delete(fixture.ScoresPath);
+        Directory.CreateDirectory(fixture.ScoresPath);
+        using var http = new HttpClient { BaseAddress = server.Address };
+
+        using var post = await http.PostAsync("/review", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = server.Token, ["run"] = "1", ["reviewer"] = "ann", ["datapoint"] = "d01", ["model"] = "bot", ["v.correct"] = "true",
+        }), token);
+        var page = await post.Content.ReadAsStringAsync(token);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, post.StatusCode);
+        Assert.Contains("id=\"problem\"", page, StringComparison.Ordinal);
+        Assert.Contains(WebUtility.HtmlEncode(fixture.ScoresPath), page, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", page, StringComparison.Ordinal);
+        Assert.Contains("2 runs of 1 suite under ", await http.GetStringAsync(server.Url, token), StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 300000)]
     public async Task A_damaged_line_of_results_is_named_and_the_other_rows_are_served()
     {
