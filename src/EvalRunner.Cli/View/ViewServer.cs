@@ -130,7 +130,16 @@ internal sealed partial class ViewServer : IAsyncDisposable
             return;
         }
 
-        await next(context).ConfigureAwait(false);
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException && !context.Response.HasStarted)
+        {
+            // A file that changed under the page (a results or scores file removed, made unreadable, cut): said, and the
+            // server goes on.
+            await WriteProblemAsync(context, StatusCodes.Status500InternalServerError, $"a file could not be read or written: {ex.Message}").ConfigureAwait(false);
+        }
     }
 
     /// <summary>Writes a page, with a policy that allows nothing but this page's own styles and its one script.</summary>
