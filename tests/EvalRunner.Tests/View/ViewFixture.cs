@@ -83,8 +83,17 @@ internal sealed class ViewFixture : IDisposable
     /// A page of the view in Chromium: console errors, page errors and dialogs are collected as problems, and any
     /// request to another host is refused and listed.
     /// </summary>
-    public static Task<(IPage Page, List<string> Problems, List<string> Elsewhere)> OpenAsync(IBrowser browser, ViewServer server) =>
-        Reports.HtmlReportTests.NewPageAsync(browser, url => url.StartsWith(server.Address.ToString(), StringComparison.Ordinal));
+    /// <remarks>
+    /// Each step may take up to two minutes: on a loaded machine, with every other test class in the same process, one
+    /// navigation through the in-process server once took more than Playwright's default 30 seconds.
+    /// </remarks>
+    public static async Task<(IPage Page, List<string> Problems, List<string> Elsewhere)> OpenAsync(IBrowser browser, ViewServer server)
+    {
+        var (page, problems, elsewhere) = await Reports.HtmlReportTests.NewPageAsync(browser, url => url.StartsWith(server.Address.ToString(), StringComparison.Ordinal));
+        page.SetDefaultTimeout(120_000);
+        page.SetDefaultNavigationTimeout(120_000);
+        return (page, problems, elsewhere);
+    }
 
     public void Dispose() => _dir.Dispose();
 }
