@@ -107,7 +107,7 @@ internal static class ReviewAgreement
             if (!string.IsNullOrEmpty(value))
             {
                 // Bool text is written in more than one way (true, 1, yes): compare what it means.
-                result[key] = column.Type != ColumnType.Bool ? value : value.ToLowerInvariant() switch { "1" or "yes" => "true", "0" or "no" => "false", _ => value };
+                result[key] = column.Type == ColumnType.Bool && ScoreText.Value(column, value) is bool meaning ? (meaning ? "true" : "false") : value;
             }
         }
 

@@ -140,36 +140,22 @@ internal sealed class ReviewScoresFile
     private object Parse(Column column, string text)
     {
         var at = $"{name}.{column.Name}";
-        switch (column.Type)
+        var value = ScoreText.Value(column, text) switch
         {
-            case ColumnType.Bool:
-                return text.ToLowerInvariant() switch
-                {
-                    "true" or "1" or "yes" => true,
-                    "false" or "0" or "no" => false,
-                    _ => throw new ReviewException($"{at}: '{text}' is not a valid bool (true or false)"),
-                };
-            case ColumnType.Integer:
-                var integer = long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw new ReviewException($"{at}: '{text}' is not a valid integer");
-                InRange(column, integer, text, at);
-                return integer;
-            case ColumnType.Float:
-                var number = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d : throw new ReviewException($"{at}: '{text}' is not a valid float");
-                InRange(column, number, text, at);
-                return number;
-            case ColumnType.Choice:
-                return column.Choices.Contains(text) ? text : throw new ReviewException($"{at}: '{text}' is not one of {string.Join(", ", column.Choices)}");
-            default:
-                return text;
+            null or double and (double.NaN or double.PositiveInfinity or double.NegativeInfinity) => throw new ReviewException(column.Type switch
+            {
+                ColumnType.Bool => $"{at}: '{text}' is not a valid bool (true or false)",
+                ColumnType.Choice => $"{at}: '{text}' is not one of {string.Join(", ", column.Choices)}",
+                _ => $"{at}: '{text}' is not a valid {column.Type.ToString().ToLowerInvariant()}",
+            }),
+            var typed => typed,
+        };
+        if (value is long or double && ScoreText.OutsideRange(column, Convert.ToDouble(value, CultureInfo.InvariantCulture), text) is { } outside)
+        {
+            throw new ReviewException($"{at}: {outside}");
         }
-    }
 
-    private static void InRange(Column column, double value, string text, string at)
-    {
-        if (value < column.Minimum || value > column.Maximum)
-        {
-            throw new ReviewException($"{at}: {text} is outside {column.Minimum?.ToString(CultureInfo.InvariantCulture) ?? "…"}..{column.Maximum?.ToString(CultureInfo.InvariantCulture) ?? "…"}");
-        }
+        return value;
     }
 
     /// <summary>Takes the OS lock on the sibling <c>.lock</c> file, waiting while another process holds it.</summary>

@@ -170,19 +170,11 @@ internal sealed class ExternalKind : EvaluatorKind
 
     private static object ScoreValue(Column column, string text, SourceLocation at)
     {
-        object? value = column.Type switch
-        {
-            ColumnType.Bool => text.ToLowerInvariant() switch { "true" or "1" or "yes" => true, "false" or "0" or "no" => false, _ => null },
-            ColumnType.Integer => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var integer) ? integer : null,
-            ColumnType.Float => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : null,
-            ColumnType.Choice => column.Choices.Contains(text) ? text : null,
-            _ => text,
-        };
-        value = value ?? throw new SuiteException(at, $"'{text}' is not a valid {column.Type.ToString().ToLowerInvariant()}"
+        var value = ScoreText.Value(column, text) ?? throw new SuiteException(at, $"'{text}' is not a valid {column.Type.ToString().ToLowerInvariant()}"
             + (column.Type == ColumnType.Choice ? $" (one of {string.Join(", ", column.Choices)})" : string.Empty));
-        if (value is long or double && Convert.ToDouble(value, CultureInfo.InvariantCulture) is var given && (given < column.Minimum || given > column.Maximum))
+        if (value is long or double && ScoreText.OutsideRange(column, Convert.ToDouble(value, CultureInfo.InvariantCulture), text) is { } outside)
         {
-            throw new SuiteException(at, $"{text} is outside {column.Minimum?.ToString(CultureInfo.InvariantCulture) ?? "…"}..{column.Maximum?.ToString(CultureInfo.InvariantCulture) ?? "…"}");
+            throw new SuiteException(at, outside);
         }
 
         return value;
