@@ -34,8 +34,6 @@ internal static class ViewHtml
     /// <summary>The token as a hidden form field.</summary>
     public static string TokenField(string token) => $"<input type=\"hidden\" name=\"token\" value=\"{WebUtility.HtmlEncode(token)}\">";
 
-    public static string Percent(double value) => ValueText.Percent(value);
-
     /// <summary>A count and its noun: <c>1 run</c>, <c>2 runs</c>.</summary>
     public static string Count(int count, string noun) => string.Create(CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? string.Empty : "s")}");
 

@@ -127,7 +127,7 @@ internal sealed partial class ViewServer
 
     private async Task RowToReviewAsync(StringBuilder body, Row row, ReviewState state, IReadOnlyList<ReviewScore> scores, CancellationToken cancellationToken)
     {
-        var outcome = row.NeedsLiveRun ? "needs-live-run" : ReportValues.Outcome(row);
+        var outcome = RowFilter.OutcomeOf(row);
         var judged = ReportValues.Columns(row).ToList();
         body.Append(CultureInfo.InvariantCulture, $"""
             <article id="row" data-datapoint="{H(row.DatapointId)}" data-model="{H(row.ModelConfig)}">
@@ -246,8 +246,7 @@ internal sealed partial class ViewServer
         bool b => b ? "true" : "false",
         double or int or long => Convert.ToDouble(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
         string { Length: 0 } => null,
-        string text when column.Type == ColumnType.Bool => text.Trim().ToLowerInvariant() is "true" or "1" or "yes" ? "true" : "false",
-        string text when column.IsNumeric && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => number.ToString(CultureInfo.InvariantCulture),
+        string text when Evaluators.BuiltIn.ScoreText.Value(column, text.Trim()) is { } typed and not string => Normal(column, typed),
         _ => value.ToString(),
     };
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using EvalRunner.Reports;
 using EvalRunner.Results;
-using EvalRunner.Statistics;
 using Microsoft.AspNetCore.Http;
 using static EvalRunner.Cli.View.ViewHtml;
 
@@ -36,13 +35,13 @@ internal sealed partial class ViewServer
             foreach (var run in suite)
             {
                 var r = run.Run;
-                var interval = Intervals.Wilson(r.Passed, r.Measured) is { } wilson ? $" ({Percent(wilson.Lower)} – {Percent(wilson.Upper)})" : string.Empty;
+                var interval = r.PassRateInterval is { } wilson ? $" ({ValueText.Percent(wilson.Lower)} – {ValueText.Percent(wilson.Upper)})" : string.Empty;
                 var verdict = r.Verdict.ToString().ToLowerInvariant();
                 var review = _suite is not null && _suite.Name == r.Suite ? " " + Link(Url(Token, "/review", ("run", run.Id)), "review") : string.Empty;
                 body.Append(CultureInfo.InvariantCulture, $"""
                     <tr class="run" data-run="{run.Id}"><td><input type="radio" name="base" value="{run.Id}" aria-label="base"></td><td><input type="radio" name="head" value="{run.Id}" aria-label="head"></td>
                     <td>{r.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}</td><td class="commit">{H(r.Source?.Commit is { } commit ? commit[..Math.Min(12, commit.Length)] : null)}</td><td class="branch">{H(r.Source?.Branch)}</td>
-                    <td class="verdict {H(verdict)}">{H(verdict)}</td><td class="pass-rate">{Percent(r.PassRate)}{interval}</td><td>{r.Rows}</td><td>{H(ValueText.Usd(r.CostUsd))}</td><td class="text">{H(run.Directory)}</td>
+                    <td class="verdict {H(verdict)}">{H(verdict)}</td><td class="pass-rate">{ValueText.Percent(r.PassRate)}{interval}</td><td>{r.Rows}</td><td>{H(ValueText.Usd(r.CostUsd))}</td><td class="text">{H(run.Directory)}</td>
                     <td>{Link(Url(Token, $"/runs/{run.Id}"), "rows")}{review}</td></tr>
                     """);
             }
@@ -62,7 +61,7 @@ internal sealed partial class ViewServer
     private static void Charts(StringBuilder body, IReadOnlyList<ViewRun> runs)
     {
         body.Append("<div class=\"charts\">");
-        body.Append(Chart("pass rate", [.. runs.Select(r => (r.Run.FinishedAt, (double?)r.Run.PassRate))], Percent));
+        body.Append(Chart("pass rate", [.. runs.Select(r => (r.Run.FinishedAt, (double?)r.Run.PassRate))], ValueText.Percent));
         body.Append(Chart("cost", [.. runs.Select(r => (r.Run.FinishedAt, (double?)r.Run.CostUsd))], ValueText.Usd));
         var aggregates = runs.SelectMany(r => r.Run.Aggregates.Select(a => (a.Rule, a.ModelConfig))).Distinct().Take(12).ToList();
         foreach (var (rule, model) in aggregates)
@@ -120,7 +119,7 @@ internal sealed partial class ViewServer
         body.Append(CultureInfo.InvariantCulture, $"""
             <form method="get" action="/runs/{run.Id}" id="filters">{TokenField(Token)}
             <input type="search" name="q" value="{H(filter.Text)}" placeholder="id, outcome, text…" aria-label="Filter rows">
-            <select name="outcome" aria-label="Outcome">{Options(["", "pass", "fail", "error", "needs-live-run"], filter.Outcome, "any outcome")}</select>
+            <select name="outcome" aria-label="Outcome">{Options(["", RowFilter.Pass, RowFilter.Fail, RowFilter.Error, RowFilter.NeedsLiveRun], filter.Outcome, "any outcome")}</select>
             <select name="model" aria-label="Model config">{Options(["", .. r.Models.Select(m => m.Name)], filter.ModelConfig, "any model config")}</select>
             <button type="submit">Filter</button></form>
             <p id="count">{page.Matched} of {page.Total} rows{(page.Matched == 0 ? string.Empty : $", {page.Offset + 1}–{page.Offset + page.Rows.Count} shown")}</p>
@@ -131,7 +130,7 @@ internal sealed partial class ViewServer
         body.Append("</tr></thead><tbody>");
         foreach (var (line, row) in page.Rows.Select(p => (p.Line, p.Row)))
         {
-            var outcome = row.NeedsLiveRun ? "needs-live-run" : ReportValues.Outcome(row);
+            var outcome = RowFilter.OutcomeOf(row);
             var values = ReportValues.Columns(row).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
             body.Append(CultureInfo.InvariantCulture, $"""
                 <tr><td>{line.Number}</td><td class="id">{H(r.Datapoints is null ? row.DatapointId : $"{row.DatapointId} (trial {row.Trial})")}</td><td>{H(row.ModelConfig)}</td><td class="outcome {outcome}">{outcome}</td>

@@ -72,7 +72,7 @@ internal static class HtmlReport
             // A repeated run's rows name their trial beside the id.
             id = Text(r.Report.Run.Datapoints is null ? row.DatapointId : $"{row.DatapointId} (trial {row.Trial})"),
             model = Text(row.ModelConfig),
-            outcome = row.NeedsLiveRun ? "needs-live-run" : ReportValues.Outcome(row),
+            outcome = Results.RowFilter.OutcomeOf(row),
             input = Text(row.Input),
             response = Text(row.Log.Response),
             rules = Text(string.Join("; ", row.FailedRules)),

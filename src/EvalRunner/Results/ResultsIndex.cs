@@ -121,7 +121,7 @@ internal sealed partial class ResultsIndex
             models[record.ModelConfig] = model = record.ModelConfig;
         }
 
-        var outcome = RowFilter.OutcomeName(record.Outcome, record.Outcome == Outcome.Error && record.Error?.Kind == ErrorKind.CacheMiss);
+        var outcome = RowFilter.OutcomeName(record.Outcome, Row.NeedsLiveRunFor(record.Outcome, record.Error?.Kind));
         lines.Add(new ResultsLine(number, offset, line.Length, record.DatapointId, model, record.Trial is > 1 ? record.Trial.Value : 1, outcome));
     }
 

@@ -59,7 +59,10 @@ public sealed record Row
     /// In replay mode, a row whose calls are not in the response cache (with <c>run.replay_missing: skip</c>): it was not
     /// measured and needs a live run; neither passed nor failed, in no denominator.
     /// </summary>
-    internal bool NeedsLiveRun => Outcome == Outcome.Error && Error?.Kind == ErrorKind.CacheMiss;
+    internal bool NeedsLiveRun => NeedsLiveRunFor(Outcome, Error?.Kind);
+
+    /// <summary>The one rule for a row that needs a live run: an error because the response was not in the cache (replay mode).</summary>
+    internal static bool NeedsLiveRunFor(Outcome outcome, ErrorKind? error) => outcome == Outcome.Error && error == ErrorKind.CacheMiss;
 
     /// <summary>The value of <c>evaluator.column</c>, or null when absent.</summary>
     public object? Value(string column)

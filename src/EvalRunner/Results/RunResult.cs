@@ -105,6 +105,12 @@ public sealed record RunResult
     /// </summary>
     public double PassRate => RateOf(Passed, Measured);
 
+    /// <summary>
+    /// The 95% Wilson interval of <see cref="PassRate"/>; null when nothing was measured, or when the counts do not add up
+    /// (a run.json edited by hand).
+    /// </summary>
+    internal Statistics.Interval? PassRateInterval => Passed >= 0 && Passed <= Measured ? Statistics.Intervals.Wilson(Passed, Measured) : null;
+
     /// <summary>The pass rate of several runs together: their passes ÷ their measured rows, as <see cref="PassRate"/>.</summary>
     public static double PassRateOf(IEnumerable<RunResult> results)
     {
